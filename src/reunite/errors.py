@@ -1,0 +1,99 @@
+"""Reunite's exceptions.
+
+Every error Reunite raises on purpose derives from :class:`ReuniteError`::
+
+    ReuniteError
+    ├── InputError            bad input from a user or file (collects every problem found)
+    │   ├── MarkerError       unknown marker name, malformed allele, more than two alleles
+    │   ├── FrequencyError    a frequency table that cannot be used as given
+    │   ├── PedigreeError     unknown parent, cycle, wrong-sex parent, missing member not present
+    │   └── MutationError     a mutation model that cannot be built for a marker
+    └── InconsistencyError    data that no hypothesis can explain (e.g. a family inconsistent
+                              with itself at a marker even allowing for mutation)
+
+Messages say what is wrong, which value (a marker, a person id, a file, line and field) and how
+to fix it.  They never contain names of children or families, nor genotypes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "FrequencyError",
+    "InconsistencyError",
+    "InputError",
+    "MarkerError",
+    "MutationError",
+    "PedigreeError",
+    "Problem",
+    "ReuniteError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input: where it is and what is wrong."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(str(self.file))
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        return (": ".join([", ".join(where), self.message])) if where else self.message
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class ReuniteError(Exception):
+    """Root of every error Reunite raises on purpose."""
+
+
+class InputError(ReuniteError, ValueError):
+    """Input that cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: str | Problem | Iterable[Problem | str]):
+        if isinstance(problems, str | Problem):
+            problems = [problems]
+        self.problems: list[Problem] = [
+            p if isinstance(p, Problem) else Problem(str(p)) for p in problems
+        ]
+        if not self.problems:
+            self.problems = [Problem("invalid input")]
+        if len(self.problems) == 1:
+            text = str(self.problems[0])
+        else:
+            text = f"{len(self.problems)} problems:\n" + "\n".join(
+                f"  - {p}" for p in self.problems
+            )
+        super().__init__(text)
+
+
+class MarkerError(InputError):
+    """A marker name or an allele that cannot be used."""
+
+
+class FrequencyError(InputError):
+    """A frequency table that cannot be used as given."""
+
+
+class PedigreeError(InputError):
+    """A pedigree that is not a valid family tree."""
+
+
+class MutationError(InputError):
+    """A mutation model that cannot be built for a marker."""
+
+
+class InconsistencyError(ReuniteError):
+    """Data that is impossible under every hypothesis considered."""
