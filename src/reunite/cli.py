@@ -117,6 +117,7 @@ def render_lr_text(res) -> str:
     lines.append(f"  Likelihood ratio   {format_lr(res.lr, res.log10_lr)}"
                  + (f"   (log10 {res.log10_lr:.3f})" if res.log10_lr is not None else ""))
     lines.append(f"  Verbal equivalent  {res.verbal}")
+    lines.append(f"  GB/T 37223         {res.decision}")
     lines.append(f"  Markers compared   {res.markers_compared}")
     inc = ", ".join(res.inconsistent_markers) if res.inconsistent_markers else "none"
     lines.append(f"  Inconsistent       {inc}")

@@ -107,6 +107,16 @@ class LRResult:
         return verbal_equivalent(self.lr, self.log10_lr)
 
     @property
+    def decision(self) -> str:
+        """The parentage decision practice of China's GB/T 37223 applied to this result."""
+        n = len(self.inconsistent_markers)
+        if n >= 3:
+            return "exclusion (3 or more inconsistent markers)"
+        if self.log10_lr is not None and self.log10_lr >= 4:
+            return "inclusion supported (LR >= 10,000 with at most 2 inconsistent markers)"
+        return "inconclusive: type more markers or more relatives"
+
+    @property
     def markers_compared(self) -> int:
         """Markers typed in the found person and used in the LR."""
         return sum(1 for m in self.markers if m.found is not None)
@@ -127,6 +137,7 @@ class LRResult:
             "lr": self.lr if self.lr is not None and math.isfinite(self.lr) else None,
             "log10_lr": self.log10_lr,
             "verbal": self.verbal,
+            "decision": self.decision,
             "markers": {m.marker: m.lr for m in self.markers},
             "marker_details": [
                 {"marker": m.marker, "lr": m.lr, "log10_lr": m.log10_lr,

@@ -34,7 +34,7 @@ from .pedigree import Pedigree
 __all__ = ["MarkerData", "marker_likelihoods", "person_genotype_table"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY"  # 'z' is the batch axis
-_BUCKETS = (2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
+_BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class MarkerData:
 
     @property
     def n(self) -> int:
-        return len(self.alleles)
+        return len(self.freqs)
 
     def without_mutation(self) -> MarkerData:
         return MarkerData(self.name, self.alleles, self.freqs)
@@ -84,16 +84,25 @@ def _lump_matrix(m: np.ndarray, obs: np.ndarray, rest: np.ndarray) -> np.ndarray
     return out
 
 
-def _reduce_marker(md: MarkerData, observed: np.ndarray) -> tuple[MarkerData, np.ndarray]:
+def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.ndarray]:
     """Lump unobserved alleles when exact; return the marker and old->new allele index map."""
     n = md.n
-    obs = np.unique(observed[observed >= 0])
+    obs_list = sorted(set(observed))
+    if n - len(obs_list) <= 1:
+        return md, np.arange(n)
+    obs = np.array(obs_list, dtype=np.int64)
+    mats = [x for x in (md.mut_female, md.mut_male) if x is not None]
+    if not mats:
+        k = len(obs_list)
+        remap = np.full(n, k, dtype=np.int64)
+        remap[obs] = np.arange(k)
+        freqs = np.empty(k + 1)
+        freqs[:k] = md.freqs[obs]
+        freqs[k] = 1.0 - math.fsum(freqs[:k])
+        return MarkerData(md.name, md.alleles, freqs), remap
     mask = np.ones(n, dtype=bool)
     mask[obs] = False
     rest = np.nonzero(mask)[0]
-    if rest.size <= 1:
-        return md, np.arange(n)
-    mats = [x for x in (md.mut_female, md.mut_male) if x is not None]
     if not all(_lumpable(x, obs, rest) for x in mats):
         # Not lumpable: keep every allele, but give the unobserved ones together the mass
         # 1 - sum(observed), as lumping does, so that a table summing to 1 +- 1e-9 gives the
@@ -104,9 +113,12 @@ def _reduce_marker(md: MarkerData, observed: np.ndarray) -> tuple[MarkerData, np
             freqs[rest] *= (1.0 - math.fsum(md.freqs[obs])) / rest_sum
             md = MarkerData(md.name, md.alleles, freqs, md.mut_female, md.mut_male)
         return md, np.arange(n)
-    remap = np.full(n, obs.size, dtype=np.int64)
-    remap[obs] = np.arange(obs.size)
-    freqs = np.append(md.freqs[obs], 1.0 - math.fsum(md.freqs[obs]))
+    k = len(obs_list)
+    remap = np.full(n, k, dtype=np.int64)
+    remap[obs] = np.arange(k)
+    freqs = np.empty(k + 1)
+    freqs[:k] = md.freqs[obs]
+    freqs[k] = 1.0 - math.fsum(freqs[:k])
     mf = None if md.mut_female is None else _lump_matrix(md.mut_female, obs, rest)
     if md.mut_male is None:
         mm = None
@@ -114,8 +126,7 @@ def _reduce_marker(md: MarkerData, observed: np.ndarray) -> tuple[MarkerData, np
         mm = mf
     else:
         mm = _lump_matrix(md.mut_male, obs, rest)
-    labels = (*(md.alleles[i] for i in obs), "<other>")
-    return MarkerData(md.name, labels, freqs, mf, mm), remap
+    return MarkerData(md.name, md.alleles, freqs, mf, mm), remap
 
 
 def _bucket(n: int) -> int:
@@ -146,7 +157,7 @@ def _product_sum(factors: list[_Factor], out_vars: tuple[int, ...]) -> _Factor:
                 letters[v] = _LETTERS[len(letters)]
     subs = ",".join("z" + "".join(letters[v] for v in f.vars) for f in factors)
     spec = subs + "->z" + "".join(letters[v] for v in out_vars)
-    arr = np.einsum(spec, *[f.arr for f in factors], optimize=len(factors) > 2)
+    arr = np.einsum(spec, *[f.arr for f in factors], optimize=False)
     return _Factor(out_vars, arr)
 
 
@@ -317,7 +328,7 @@ def _run(ped, markers, genotypes, *, theta, lump, keep):
     for z, md in enumerate(markers):
         typed_here = {pid: g[z] for pid, g in geno.items() if g[z, 0] != MISSING}
         if lump and keep is None and typed_here:
-            obs = np.concatenate(list(typed_here.values()))
+            obs = [int(a) for g in typed_here.values() for a in g]
             rmd, remap = _reduce_marker(md, obs)
             typed_here = {pid: remap[g] for pid, g in typed_here.items()}
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import MarkerError, Problem
 
@@ -67,13 +68,18 @@ _STR_ALLELE_RE = re.compile(r"^\d{1,3}(\.\d)?$")
 _STR_ALLELE_LOOSE_RE = re.compile(r"^\d{1,3}\.\d+$")
 
 
+@lru_cache(maxsize=4096)
+def _fold(name: str) -> str:
+    key = _FOLD_RE.sub("", name.strip().upper())
+    return _ALIASES.get(key, key)
+
+
 def marker_key(name: str) -> str:
     """Fold a marker name to its key: upper case, without spaces, dots, dashes or underscores,
     then through the alias table (``"Penta D"``, ``"PENTA_D"``, ``"PentaD"`` -> ``"PENTAD"``)."""
     if not isinstance(name, str) or not name.strip():
         raise MarkerError(f"marker name {name!r} is empty or not text")
-    key = _FOLD_RE.sub("", name.strip().upper())
-    return _ALIASES.get(key, key)
+    return _fold(name)
 
 
 def display_name(name: str) -> str:
@@ -89,6 +95,8 @@ def is_amelogenin(name: str) -> bool:
 
 def validate_allele(marker: str, allele: object) -> str:
     """Return the trimmed allele label, or raise :class:`MarkerError` naming what is wrong."""
+    if type(allele) is str and _STR_ALLELE_RE.match(allele) and not is_amelogenin(marker):
+        return allele
     if isinstance(allele, bool) or allele is None:
         raise MarkerError(f"marker {marker}: allele {allele!r} is not a label")
     if isinstance(allele, int):

@@ -1,0 +1,150 @@
+"""Where the store lives, and bringing its schema up to date.
+
+The database URL comes from ``REUNITE_DATABASE_URL``; without it the store is the SQLite file
+``reunite.db`` in the working directory.  PostgreSQL is used with
+``postgresql+psycopg://user@host:5432/dbname``.  The schema is created and upgraded by the
+Alembic migrations shipped in ``reunite/cases/migrations`` (no ``alembic.ini`` is needed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import ReuniteError
+
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_URL",
+    "SchemaError",
+    "check_schema",
+    "database_url",
+    "init_db",
+    "make_engine",
+    "open_session",
+    "upgrade",
+]
+
+ENV_URL = "REUNITE_DATABASE_URL"
+DEFAULT_URL = "sqlite:///reunite.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaError(ReuniteError):
+    """The database schema is missing or older than this version of Reunite."""
+
+
+def database_url(url: str | None = None) -> str:
+    """``url`` if given, else ``$REUNITE_DATABASE_URL``, else ``sqlite:///reunite.db``."""
+    return url or os.environ.get(ENV_URL) or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+_engines: dict[str, Engine] = {}
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`); SQLite enforces foreign keys.
+
+    Engines are cached per URL within the process.
+    """
+    url = database_url(url)
+    eng = _engines.get(url)
+    if eng is None:
+        eng = create_engine(url, future=True)
+        if eng.dialect.name == "sqlite":
+            event.listen(eng, "connect", _sqlite_pragmas)
+        _engines[url] = eng
+    return eng
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's connections (tests, and before a process forks)."""
+    for eng in _engines.values():
+        eng.dispose()
+    _engines.clear()
+
+
+def _alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Run the migrations on the database at ``url`` up to ``revision`` (default: the latest)."""
+    from alembic import command
+
+    url = database_url(url)
+    cfg = _alembic_config(url)
+    with make_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def init_db(url: str | None = None) -> Engine:
+    """Create (or bring up to date) the schema at ``url``; return its engine."""
+    upgrade(url)
+    return make_engine(url)
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(DEFAULT_URL)).get_current_head()
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The revision the database at ``url`` is at, or None if it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with make_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(url: str | None = None, *, create: bool = True) -> None:
+    """Make sure the database at ``url`` has the current schema.
+
+    An empty database is created when ``create`` is true (zero set-up for the SQLite file); a
+    database at an older revision raises :class:`SchemaError` with the command that upgrades it.
+    """
+    url = database_url(url)
+    cur = current_revision(url)
+    head = head_revision()
+    if cur == head:
+        return
+    if cur is None:
+        tables = inspect(make_engine(url)).get_table_names()
+        if not tables and create:
+            upgrade(url)
+            return
+        if tables:
+            raise SchemaError("the database has tables but no Reunite schema version; "
+                              "point REUNITE_DATABASE_URL at an empty or a Reunite database")
+        raise SchemaError("the database has no schema; run `reunite db upgrade`")
+    raise SchemaError(f"the database schema is at revision {cur}, this version needs {head}; "
+                      f"run `reunite db upgrade`")
+
+
+@contextmanager
+def open_session(url: str | None = None, *, create: bool = True) -> Iterator[Session]:
+    """A session on the store at ``url``, its schema checked (and created if empty)."""
+    check_schema(url, create=create)
+    factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    with factory() as session:
+        yield session

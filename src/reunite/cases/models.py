@@ -1,0 +1,342 @@
+"""The tables of the case store, as SQLAlchemy 2 typed models.
+
+Natural keys (what people write on forms and in files) are unique columns: a found child's
+``case_number``, a report's ``report_number``, a DNA sample's ``sample``, a user's ``name``.
+Imports match on them, which is what makes importing the same file twice change nothing.
+
+Samples are referred to by their code (``FoundChild.sample``, ``PedigreeMember.sample``,
+``ReferenceDonor.sample``), not by a foreign key: a swab is labelled when it is taken, and the
+lab's profile may arrive before or after the child or the family is registered.
+
+Enumerations are short strings guarded by CHECK constraints (portable across SQLite and
+PostgreSQL, and easy to migrate); their allowed values are the tuples below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "CANDIDATE_STATUSES",
+    "OUTCOMES",
+    "REPORT_STATUSES",
+    "ROLES",
+    "SEXES",
+    "AuditEntry",
+    "Base",
+    "Candidate",
+    "DnaSample",
+    "FoundChild",
+    "MissingReport",
+    "PedigreeMember",
+    "Photo",
+    "ReferenceDonor",
+    "Review",
+    "User",
+    "utcnow",
+]
+
+SEXES = ("male", "female", "unknown")
+ROLES = ("investigator", "lab_analyst", "caseworker", "family", "public")
+CANDIDATE_STATUSES = ("new", "under_review", "confirmation_requested", "confirmed", "excluded")
+OUTCOMES = ("reunited", "referred_for_investigation", "placed_in_care")
+REPORT_STATUSES = ("open", "closed")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, without tzinfo (how every timestamp is stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table; constraint names follow :data:`NAMING`."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class _Stamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(Base):
+    """Someone who acts in the system; every decision names one."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FoundChild(_Stamped, Base):
+    """A child of unknown origin found or rescued (by the police, a welfare office ...).
+
+    The age is an estimate (``age_months`` with standard deviation ``age_sd_months``) made on
+    ``age_assessed_on`` (by default the day the child was found).
+    """
+
+    __tablename__ = "found_children"
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+        CheckConstraint("age_months IS NULL OR age_months >= 0", name="age"),
+        CheckConstraint("age_sd_months IS NULL OR age_sd_months >= 0", name="age_sd"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    age_months: Mapped[float | None] = mapped_column(Float)
+    age_sd_months: Mapped[float | None] = mapped_column(Float)
+    age_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    found_on: Mapped[dt.date | None] = mapped_column(Date)
+    found_place: Mapped[str | None] = mapped_column(Text)
+    found_lat: Mapped[float | None] = mapped_column(Float)
+    found_lon: Mapped[float | None] = mapped_column(Float)
+    care_location: Mapped[str | None] = mapped_column(Text)
+    health_conditions: Mapped[str | None] = mapped_column(Text)
+    marks: Mapped[str | None] = mapped_column(Text)
+    ring_reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    sample: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    photos: Mapped[list[Photo]] = relationship(back_populates="found_child")
+    candidates: Mapped[list[Candidate]] = relationship(back_populates="found_child")
+
+
+class MissingReport(_Stamped, Base):
+    """A family's report of a missing child; its reference family is in ``pedigree``.
+
+    ``multiple_missing`` marks a report of twins or several children missing together: only
+    such a report may be confirmed against more than one found child.
+    """
+
+    __tablename__ = "missing_reports"
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+        CheckConstraint(_in("status", REPORT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_number: Mapped[str] = mapped_column(String(64), unique=True)
+    child_name: Mapped[str | None] = mapped_column(Text)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    disappeared_on: Mapped[dt.date | None] = mapped_column(Date)
+    disappeared_place: Mapped[str | None] = mapped_column(Text)
+    disappeared_lat: Mapped[float | None] = mapped_column(Float)
+    disappeared_lon: Mapped[float | None] = mapped_column(Float)
+    circumstances: Mapped[str | None] = mapped_column(Text)
+    marks: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    contact_address: Mapped[str | None] = mapped_column(Text)
+    multiple_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+    pedigree: Mapped[list[PedigreeMember]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="PedigreeMember.id")
+    donors: Mapped[list[ReferenceDonor]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReferenceDonor.id")
+    photos: Mapped[list[Photo]] = relationship(back_populates="report")
+    candidates: Mapped[list[Candidate]] = relationship(back_populates="report")
+
+
+class PedigreeMember(Base):
+    """One member of a report's reference pedigree (a row of ``families.csv``).
+
+    ``member_id``, ``father`` and ``mother`` are the ids used in the file, local to the report;
+    exactly one member per report has ``missing`` set: the missing child.
+    """
+
+    __tablename__ = "pedigree_members"
+    __table_args__ = (
+        UniqueConstraint("report_id", "member_id"),
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    father: Mapped[str | None] = mapped_column(String(64))
+    mother: Mapped[str | None] = mapped_column(String(64))
+    sex: Mapped[str] = mapped_column(String(10))
+    sample: Mapped[str | None] = mapped_column(String(64), index=True)
+    missing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    report: Mapped[MissingReport] = relationship(back_populates="pedigree")
+
+
+class ReferenceDonor(Base):
+    """A relative of the missing child who gave a reference sample.
+
+    ``consent_given`` is None when the import did not record consent (the search format has no
+    consent column); ``consent_scope`` says what the sample may be used for.
+    """
+
+    __tablename__ = "reference_donors"
+    __table_args__ = (UniqueConstraint("report_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(40))
+    consent_given: Mapped[bool | None] = mapped_column(Boolean)
+    consent_scope: Mapped[str | None] = mapped_column(Text)
+    sample: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    report: Mapped[MissingReport] = relationship(back_populates="donors")
+
+
+class DnaSample(Base):
+    """A typed DNA sample and its profile.
+
+    ``genotypes`` maps folded marker keys (see :func:`reunite.genetics.marker_key`) to two
+    sorted allele labels, Amelogenin included as ``"AMEL"``.  An ``erased`` sample (consent
+    withdrawn) keeps its row for the audit trail, with its genotypes removed.
+    """
+
+    __tablename__ = "dna_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample: Mapped[str] = mapped_column(String(64), unique=True)
+    lab: Mapped[str] = mapped_column(String(100))
+    kit: Mapped[str | None] = mapped_column(String(100))
+    typed_on: Mapped[dt.date | None] = mapped_column(Date)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    genotypes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    marker_count: Mapped[int] = mapped_column(Integer, default=0)
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Photo(Base):
+    """A photo of a found child or of a missing child (from a report).
+
+    The file lives under the media directory at ``path`` (relative), named by its SHA-256.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        CheckConstraint("(found_child_id IS NULL) <> (report_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    found_child_id: Mapped[int | None] = mapped_column(
+        ForeignKey("found_children.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    found_child: Mapped[FoundChild | None] = relationship(back_populates="photos")
+    report: Mapped[MissingReport | None] = relationship(back_populates="photos")
+
+
+class Candidate(_Stamped, Base):
+    """A possible match of a found child with a missing-child report, with its evidence.
+
+    Likelihood ratios are for H1 "the child is the report's missing child" against H2 "the
+    child is unrelated to the family"; ``dna_log10_lr`` is authoritative (``dna_lr`` overflows
+    for very strong evidence).  A factor is None when its evidence is absent.
+    """
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        UniqueConstraint("found_child_id", "report_id"),
+        CheckConstraint(_in("status", CANDIDATE_STATUSES), name="status"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    found_child_id: Mapped[int] = mapped_column(ForeignKey("found_children.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
+    dna_lr: Mapped[float | None] = mapped_column(Float)
+    dna_log10_lr: Mapped[float | None] = mapped_column(Float)
+    inconsistent_markers: Mapped[int | None] = mapped_column(Integer)
+    markers_compared: Mapped[int | None] = mapped_column(Integer)
+    sex_lr: Mapped[float | None] = mapped_column(Float)
+    age_lr: Mapped[float | None] = mapped_column(Float)
+    time_lr: Mapped[float | None] = mapped_column(Float)
+    prior: Mapped[float | None] = mapped_column(Float)
+    posterior: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(30), default="new", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
+    found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
+    report: Mapped[MissingReport] = relationship(back_populates="candidates")
+    reviews: Mapped[list[Review]] = relationship(back_populates="candidate", order_by="Review.id")
+
+
+class Review(Base):
+    """One decision on a candidate: a status change by a named user, with the reason."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="reviews")
+    user: Mapped[User] = relationship()
+
+
+class AuditEntry(Base):
+    """One entry of the append-only, hash-chained audit log (see :mod:`reunite.cases.audit`).
+
+    ``details`` is canonical JSON text (kept as text so that no backend reorders or reformats
+    what was hashed).  ``prev_hash`` is unique, so the chain cannot fork.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str | None] = mapped_column(String(60))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

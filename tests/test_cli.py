@@ -1,0 +1,90 @@
+"""The reunite command end to end: kinship lr in its three forms, frequencies, errors, help."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reunite.cli import main
+from shared_paths import SHARED
+
+CASES = SHARED / "kinship-cases"
+
+
+def test_kinship_lr_json_matches_golden(capsys):
+    path = CASES / "K0133.json"
+    assert main(["kinship", "lr", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    want = json.loads(path.read_text())["expected"]
+    assert abs(out["log10_lr"] - want["log10_lr"]) < 1e-9
+    assert set(out) >= {"lr", "log10_lr", "markers", "inconsistent_markers", "verbal"}
+    for name, lr in want["markers"].items():
+        assert out["markers"][name] == pytest.approx(lr, rel=1e-9)
+
+
+def test_kinship_lr_directory_prints_one_line_per_case(capsys):
+    assert main(["kinship", "lr", str(CASES)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(list(CASES.glob("*.json")))
+    ids = {json.loads(line)["id"] for line in lines}
+    assert "K0001" in ids and "K0135" in ids
+
+
+def test_kinship_lr_text_is_readable(capsys):
+    assert main(["kinship", "lr", str(CASES / "K0001.json")]) == 0
+    out = capsys.readouterr().out
+    assert "times more probable" in out
+    assert "Verbal equivalent" in out and "extremely strong support" in out
+
+
+def test_kinship_lr_bad_case_names_the_problem(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({
+        "frequencies": "nist1036_us_asian", "mutation": None,
+        "pedigree": [{"id": "F", "father": None, "mother": None, "sex": "female"},
+                     {"id": "C", "father": "F", "mother": "X", "sex": "male"}],
+        "genotypes": {}, "missing": "C", "found": {"TH01": ["6", "7"]}}))
+    assert main(["kinship", "lr", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json" in err
+    assert "'X' is not in the pedigree" in err
+    assert "must be male" in err
+
+
+def test_unknown_marker_is_an_error_unless_skipped(tmp_path, capsys):
+    case = json.loads((CASES / "K0001.json").read_text())
+    case["found"]["D99S999"] = ["10", "11"]
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps(case))
+    assert main(["kinship", "lr", str(p)]) == 2
+    assert "D99S999" in capsys.readouterr().err
+    assert main(["kinship", "lr", str(p), "--json", "--skip-unknown-markers"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["skipped_markers"] == ["D99S999"]
+    assert abs(out["log10_lr"] - case["expected"]["log10_lr"]) < 1e-9
+
+
+def test_frequencies_list_and_show(capsys):
+    assert main(["frequencies", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("nist1036_us_asian", "norstr_east_asia", "ukdna17_chinese", "norwegian_forrel"):
+        assert name in out
+    assert main(["frequencies", "show", "nist1036_us_asian", "--marker", "vWA"]) == 0
+    assert "17" in capsys.readouterr().out
+    assert main(["frequencies", "show", "no_such_table"]) == 2
+
+
+def test_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "kinship" in out and "frequencies" in out
+
+
+def test_demo_runs(capsys):
+    from reunite.demo import main as demo
+
+    demo()
+    out = capsys.readouterr().out
+    assert "found child A" in out and "found child B" in out
+    assert "extremely strong support that the found person is the missing member" in out
