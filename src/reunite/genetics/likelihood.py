@@ -31,7 +31,7 @@ import numpy as np
 from .markers import MISSING
 from .pedigree import Pedigree
 
-__all__ = ["MarkerData", "marker_likelihoods", "person_genotype_table"]
+__all__ = ["MarkerData", "marker_likelihoods", "peel_batch", "person_genotype_table", "relevant_people"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY"  # 'z' is the batch axis
 _BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)
@@ -205,7 +205,7 @@ def _eliminate(factors: list[_Factor], order: list[int], keep: tuple[int, ...]) 
 # Building the factors of one batch
 
 
-def _relevant_people(ped: Pedigree, typed: set[str], keep: set[str]) -> list[str]:
+def relevant_people(ped: Pedigree, typed: set[str], keep: set[str]) -> list[str]:
     """People who can matter: the typed and kept people and their ancestors.
 
     Untyped people without a typed (or kept) descendant sum out to 1 and are dropped.
@@ -231,6 +231,22 @@ def _batch_likelihood(ped: Pedigree, people: list[str], typed: list[str],
             mats[sex] = arr
     for z, m in enumerate(markers):
         freqs[z, : m.n] = m.freqs
+    return peel_batch(ped, people, typed, geno, freqs, mats if any_mut else None, theta, keep)
+
+
+def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
+               geno: Mapping[str, np.ndarray], freqs: np.ndarray, mats: Mapping[str, np.ndarray] | None,
+               theta: float = 0.0, keep: str | None = None) -> np.ndarray:
+    """The array-level core: G independent problems on one pedigree, peeled together.
+
+    ``freqs`` is (G, nb) (padding alleles have frequency 0); ``geno[pid]`` is (G, 2) allele
+    indices for each typed person (typed in every problem); ``mats`` maps "female"/"male" to
+    (G, nb, nb) mutation matrices, or is None for no mutation.  ``people`` must contain every
+    ancestor of the typed and kept people.  Returns (G,) likelihoods, or with ``keep`` the (G,
+    nb, nb) joint probability of the data and the kept person's ordered genotype.
+    """
+    g, nb = freqs.shape
+    any_mut = mats is not None
     zi = np.arange(g)[:, None]
     typed_set = set(typed)
     var_of: dict[str, tuple[int, int]] = {}
@@ -343,7 +359,7 @@ def _run(ped, markers, genotypes, *, theta, lump, keep):
         if not typed and keep is None:
             continue
         keep_set = {keep} if keep is not None else set()
-        people = _relevant_people(ped, set(typed), keep_set)
+        people = relevant_people(ped, set(typed), keep_set)
         gsub = {pid: np.stack([rgeno[z][pid] for z in zs]) for pid in typed}
         res = _batch_likelihood(ped, people, list(typed), gsub, [reduced[z] for z in zs],
                                 nb, theta, keep)

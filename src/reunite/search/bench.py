@@ -1,0 +1,147 @@
+"""Figures for the search: simulate a population, build the index, search both ways.
+
+Used by ``reunite bench search`` and ``benchmarks/search.py``.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..genetics import load_frequencies, make_pedigree
+from ..genetics.markers import marker_key
+from .index import ReferenceIndex, build_index_arrays
+from .kernel import approx_log10, exact_log10, search_child, search_family
+
+__all__ = ["index_from_population", "run_bench"]
+
+
+def index_from_population(pop, table) -> ReferenceIndex:
+    """Compile a simulated population's families straight from its arrays."""
+    markers = [marker_key(m) for m in pop.markers]
+    luts = []
+    for mi, m in enumerate(markers):
+        mf = table.markers[m]
+        luts.append(np.array([mf.index(a) for a in pop.alleles[mi]], dtype=np.int16))
+    structures = {}
+    for g in pop.groups:
+        lay = g.layout
+        recs = [{**r, "sex": "unknown" if r["sex"] == "random" else r["sex"]} for r in lay.records({})]
+        ped = make_pedigree(recs)
+        geno = np.stack([g.alleles[t] for t in lay.typed], axis=2)  # (n, M, T, 2)
+        out = np.empty(geno.shape, dtype=np.int16)
+        for mi in range(len(markers)):
+            out[:, mi] = luts[mi][geno[:, mi]]
+        fids = [pop.family_id(int(i)) for i in g.family_index]
+        structures[lay.name] = (ped, lay.missing, lay.typed, fids, out)
+    return build_index_arrays(table, markers, structures)
+
+
+def _child_array(pop, table, j) -> np.ndarray:
+    markers = [marker_key(m) for m in pop.markers]
+    x = np.empty((len(markers), 2), dtype=np.int64)
+    for mi, m in enumerate(markers):
+        mf = table.markers[m]
+        a = pop.found_alleles[j, mi]
+        x[mi] = (mf.index(pop.alleles[mi][a[0]]), mf.index(pop.alleles[mi][a[1]]))
+    return np.sort(x, axis=1)
+
+
+def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asian", seed: int = 1,
+              related_fraction: float = 0.5, searches: int = 100, accuracy: bool = True) -> dict:
+    """Simulate, build, save/load and search; return a dict of figures."""
+    from ..genetics.simulate import simulate_population
+
+    table = load_frequencies(frequencies)
+    t0 = time.perf_counter()
+    pop = simulate_population(table, n_families, n_found, related_fraction, seed, markers="cn23")
+    t_sim = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = index_from_population(pop, table)
+    t_build = time.perf_counter() - t0
+    tmp = Path(tempfile.mkdtemp(prefix="reunite-bench-"))
+    try:
+        t0 = time.perf_counter()
+        index.save(tmp / "index")
+        t_save = time.perf_counter() - t0
+        disk = sum(f.stat().st_size for f in (tmp / "index").iterdir())
+        t0 = time.perf_counter()
+        loaded = ReferenceIndex.load(tmp / "index")
+        np.asarray(loaded.U).sum()  # touch the pages
+        t_load = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ids = pop.found_ids()
+    found = pop.found
+    times = []
+    rows_all = np.arange(len(index.family_ids))
+    for j in range(min(searches, n_found)):
+        x = _child_array(pop, table, j)
+        t0 = time.perf_counter()
+        approx, _ = approx_log10(index, x, None)
+        from .kernel import _select
+
+        sel = rows_all[_select(approx, 1.0, 20)]
+        exact_log10(index, x, sel)
+        times.append(time.perf_counter() - t0)
+    times = np.array(times)
+    figures = {
+        "families": n_families, "found": n_found, "markers": len(index.markers), "table": frequencies,
+        "simulate_s": round(t_sim, 2), "build_s": round(t_build, 2),
+        "index_bytes_memory": index.nbytes(), "index_bytes_disk": disk,
+        "bytes_per_family_marker": round(index.nbytes() / max(1, n_families * len(index.markers)), 1),
+        "save_s": round(t_save, 2), "load_s": round(t_load, 2),
+        "search_child_s_median": round(float(np.median(times)), 4) if len(times) else None,
+        "search_child_s_p95": round(float(np.percentile(times, 95)), 4) if len(times) else None,
+        "pairs_per_s": round(n_families / float(np.median(times))) if len(times) else None,
+    }
+    # A new family against all found children.
+    from .io import FamilyRecord  # noqa: F401  (documents the record type used by build_index)
+    kids = {ids[j]: _profile(found[j]) for j in range(n_found)}
+    t0 = time.perf_counter()
+    search_family(index, index.family_ids[0], kids, min_lr=1.0, top=20)
+    figures["search_family_vs_children_s"] = round(time.perf_counter() - t0, 4)
+    if accuracy:
+        figures["accuracy"] = _accuracy(pop, table, index, min(n_found, 400))
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+def _profile(child):
+    from ..genetics.markers import parse_profile
+
+    return parse_profile({m: list(g) for m, g in child.genotype.items()})
+
+
+def _accuracy(pop, table, index, n) -> dict:
+    per: dict[str, dict] = {}
+    unrelated = 0
+    false_hi = 0
+    for j in range(n):
+        fam = int(pop.found_family[j])
+        x = _child_array(pop, table, j)
+        res = search_child(index, _profile(pop.found[j]), min_lr=1e-300, top=5)
+        if fam < 0:
+            unrelated += 1
+            false_hi += sum(1 for c in res if c.log10_lr is not None and c.log10_lr >= 4)
+            continue
+        st = pop.structure_of(fam)
+        d = per.setdefault(st, {"true_pairs": 0, "ranked_first": 0, "lr_ge_1e4": 0})
+        d["true_pairs"] += 1
+        fid = pop.family_id(fam)
+        if res and res[0].family == fid:
+            d["ranked_first"] += 1
+        row = index.row_of(fid)
+        lg, _ = exact_log10(index, x, np.array([row]))
+        if lg[0] >= 4:
+            d["lr_ge_1e4"] += 1
+    for d in per.values():
+        d["share_ranked_first"] = round(d["ranked_first"] / d["true_pairs"], 3)
+        d["share_lr_ge_1e4"] = round(d["lr_ge_1e4"] / d["true_pairs"], 3)
+    return {"per_structure": per, "unrelated_children": unrelated,
+            "false_candidates_lr_ge_1e4_per_1000_unrelated": round(1000 * false_hi / max(1, unrelated), 2)}

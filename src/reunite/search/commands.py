@@ -1,0 +1,161 @@
+"""The search layer's commands: index build, search (both directions), batch, simulate, bench."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError, ReuniteError
+
+__all__ = ["register"]
+
+
+def _fail(exc: ReuniteError) -> None:
+    if isinstance(exc, InputError):
+        for p in exc.problems:
+            typer.echo(f"error: {p}", err=True)
+    else:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _print(results, as_json: bool) -> None:
+    from ..genetics import format_lr
+
+    for sample, cands in results.items():
+        if as_json:
+            typer.echo(json.dumps({"sample": sample, "candidates": [c.as_dict() for c in cands]}))
+            continue
+        typer.echo(f"{sample}: {len(cands)} candidate(s)")
+        for i, c in enumerate(cands, start=1):
+            who = c.family if c.family != sample else c.sample
+            typer.echo(f"  {i:>3}. {who:<16} LR {format_lr(c.lr, c.log10_lr):>18}   "
+                       f"inconsistent {c.inconsistent}   markers {c.markers_compared}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the search commands to the ``reunite`` app."""
+    index_app = typer.Typer(help="Build the reference index of families.", no_args_is_help=True)
+    search_app = typer.Typer(help="Search found children against families (or a family against children).",
+                             invoke_without_command=True)
+    bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+    app.add_typer(index_app, name="index")
+    app.add_typer(search_app, name="search")
+    app.add_typer(bench_app, name="bench")
+
+    @index_app.command("build")
+    def index_build(
+        families: Annotated[Path, typer.Option(help="families.csv")],
+        profiles: Annotated[Path, typer.Option(help="profiles.csv of the typed relatives")],
+        frequencies: Annotated[str, typer.Option(help="Bundled table name or CSV path")],
+        out: Annotated[Path, typer.Option(help="Directory to write the index to")],
+        mutation: Annotated[str | None, typer.Option(help="Mutation model as JSON (as in a kinship case)")] = None,
+    ):
+        """Compile families.csv + profiles.csv into a reference index directory."""
+        import time
+
+        from ..genetics import load_frequencies
+        from .index import build_index
+        from .io import read_families, read_profiles
+
+        try:
+            t0 = time.perf_counter()
+            table = load_frequencies(frequencies)
+            profs = read_profiles(profiles)
+            fams = read_families(families, profs)
+            mut = json.loads(mutation) if mutation else None
+            idx = build_index(fams.values(), table, mutation=mut)
+            idx.save(out)
+        except json.JSONDecodeError as exc:
+            typer.echo(f"error: --mutation is not valid JSON: {exc.msg}", err=True)
+            raise typer.Exit(2) from None
+        except ReuniteError as exc:
+            _fail(exc)
+        typer.echo(f"indexed {idx.size} families over {len(idx.markers)} markers "
+                   f"({len(idx.records)} evaluated by the kinship engine) in {time.perf_counter() - t0:.1f} s "
+                   f"-> {out}")
+
+    @search_app.callback()
+    def search(
+        ctx: typer.Context,
+        index: Annotated[Path | None, typer.Option(help="Index directory")] = None,
+        profiles: Annotated[Path | None, typer.Option(help="Found children's profiles.csv")] = None,
+        sample: Annotated[str | None, typer.Option(help="Search only this sample")] = None,
+        family: Annotated[str | None, typer.Option(help="Reverse: this family against found children")] = None,
+        found_profiles: Annotated[Path | None, typer.Option(help="Found children (reverse direction)")] = None,
+        min_lr: Annotated[float, typer.Option(help="Report candidates with LR at least this")] = 1.0,
+        top: Annotated[int, typer.Option(help="At most this many candidates (0: all)")] = 20,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+    ):
+        """Search found children against all families, or (--family) a family against all children."""
+        if ctx.invoked_subcommand is not None:
+            return
+        from .index import ReferenceIndex
+        from .io import read_profiles
+        from .kernel import search_child, search_family
+
+        try:
+            if index is None:
+                raise InputError("--index is required")
+            idx = ReferenceIndex.load(index)
+            if family is not None:
+                if found_profiles is None:
+                    raise InputError("--family needs --found-profiles")
+                kids = read_profiles(found_profiles)
+                res = {family: search_family(idx, family, kids, min_lr=min_lr, top=top)}
+            else:
+                if profiles is None:
+                    raise InputError("--profiles is required (or --family with --found-profiles)")
+                kids = read_profiles(profiles)
+                if sample is not None:
+                    if sample not in kids:
+                        raise InputError(f"sample {sample!r} is not in {profiles}")
+                    kids = {sample: kids[sample]}
+                res = {s: search_child(idx, p, sample=s, min_lr=min_lr, top=top) for s, p in kids.items()}
+        except ReuniteError as exc:
+            _fail(exc)
+        _print(res, as_json)
+
+    @search_app.command("batch")
+    def search_batch(
+        index: Annotated[Path, typer.Option(help="Index directory")],
+        profiles: Annotated[Path, typer.Option(help="Found children's profiles.csv")],
+        out: Annotated[Path, typer.Option(help="Results Parquet file")],
+        scheduler: Annotated[str, typer.Option(help="'local' or tcp://HOST:PORT")] = "local",
+        min_lr: Annotated[float, typer.Option()] = 1.0,
+        top: Annotated[int, typer.Option()] = 20,
+        workers: Annotated[int, typer.Option(help="Workers of the local cluster")] = 2,
+    ):
+        """All found children against all families on Dask; results written as Parquet."""
+        from .batch import batch_search, write_results
+        from .io import read_profiles
+
+        try:
+            kids = read_profiles(profiles)
+            res = batch_search(index, kids, scheduler=scheduler, min_lr=min_lr, top=top, workers=workers)
+            write_results(res, out)
+        except ReuniteError as exc:
+            _fail(exc)
+        n = sum(len(v) for v in res.values())
+        typer.echo(f"searched {len(kids)} children; {n} candidates -> {out}")
+
+    @bench_app.command("search")
+    def bench_search(
+        families: Annotated[int, typer.Option()] = 10_000,
+        found: Annotated[int, typer.Option()] = 100,
+        frequencies: Annotated[str, typer.Option()] = "nist1036_us_asian",
+        seed: Annotated[int, typer.Option()] = 1,
+    ):
+        """Simulate, build and search; print one JSON object of figures."""
+        from .bench import run_bench
+
+        typer.echo(json.dumps(run_bench(families, found, frequencies, seed)))
+
+    try:
+        from .simcommands import register as register_sim
+    except ImportError:  # pragma: no cover
+        return
+    register_sim(app)

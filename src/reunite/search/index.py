@@ -1,0 +1,443 @@
+"""The reference index: every family compiled for fast, exact one-vs-all search.
+
+For each family and marker the index stores the distribution of the missing child's genotype
+given the typed relatives, over the family's own alleles plus one "rest" state for every other
+allele (exact without mutation: an allele the relatives do not carry came from an untyped
+founder, so within the rest it is distributed as the population frequencies).  With
+
+* ``S[f, m, :K]`` the family's alleles at the marker (int16 allele indices, -1 padding), and
+* ``U[f, m, :]`` the packed symmetric table of P(missing child has genotype {i, j} | family)
+  over the codes 0..K-1 (family alleles) and K (rest),
+
+the LR of a found child with genotype {x, y} is, per marker::
+
+    LR = U[code(x), code(y)] * w(x) * w(y) * (2 if x != y both in the rest) / P_HW(x, y)
+
+with w(x) = p_x / p_rest for an allele in the rest and 1 otherwise.  ``U`` is kept in float32
+(about 60 bytes per family and marker with K = 4); it ranks and prefilters with a safety margin,
+and the LRs reported are recomputed in float64 from the family's genotypes by the same peeling
+code as ``reunite kinship lr``, so they agree with it to 1e-12.
+
+Families the compact form cannot hold exactly — a mutation model, or an allele absent from the
+frequency table (which changes the table for that pair) — are kept as records and evaluated by
+the kinship engine itself, pair by pair.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..genetics.frequencies import FrequencyTable, load_frequencies
+from ..genetics.kinship import KinshipCase, missing_person_lr
+from ..genetics.likelihood import peel_batch, relevant_people
+from ..genetics.markers import Profile, marker_key
+from ..genetics.mutation import SexSpecificMutation, parse_mutation
+from ..genetics.pedigree import Pedigree, Person
+
+__all__ = ["INDEX_VERSION", "FamilyGroup", "ReferenceIndex", "build_index", "family_tables"]
+
+INDEX_VERSION = 1
+_CHUNK = 50_000
+
+
+def _packed_index(k1: int) -> np.ndarray:
+    """(k1, k1) -> position in the packed upper triangle (symmetric)."""
+    idx = np.zeros((k1, k1), dtype=np.int64)
+    pos = 0
+    for i in range(k1):
+        for j in range(i, k1):
+            idx[i, j] = idx[j, i] = pos
+            pos += 1
+    return idx
+
+
+def _lump_codes(alleles: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the sorted distinct non-negative alleles (padded with -1 to ``k``) and each
+    allele's code (its position among them; -1 stays -1)."""
+    big = np.iinfo(np.int32).max
+    a = alleles.astype(np.int32)
+    s = np.sort(np.where(a < 0, big, a), axis=1)
+    dup = np.zeros_like(s, dtype=bool)
+    dup[:, 1:] = s[:, 1:] == s[:, :-1]
+    s = np.sort(np.where(dup, big, s), axis=1)[:, :k]
+    if s.shape[1] < k:
+        s = np.pad(s, ((0, 0), (0, k - s.shape[1])), constant_values=big)
+    codes = (s[:, None, :] < a[:, :, None]).sum(axis=2)
+    codes = np.where(a < 0, -1, codes)
+    uniq = np.where(s == big, -1, s).astype(np.int16)
+    return uniq, codes
+
+
+def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.ndarray,
+                  freqs: Sequence[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Compile families that share one pedigree: S (F, M, k) int16 and U (F, M, P) float64.
+
+    ``geno`` is (F, M, T, 2) allele indices of the ``typed`` members (-1 where untyped).
+    """
+    f_n, m_n, t_n, _ = geno.shape
+    k1 = k + 1
+    iu = np.triu_indices(k1)
+    s_out = np.full((f_n, m_n, k), -1, dtype=np.int16)
+    u_out = np.zeros((f_n, m_n, len(iu[0])))
+    ped1 = ped.trimmed(set(typed) | {missing})
+    for m in range(m_n):
+        g = geno[:, m]                      # (F, T, 2)
+        uniq, codes = _lump_codes(g.reshape(f_n, 2 * t_n), k)
+        if (codes >= k).any():
+            raise InputError(f"a family carries more than {k} alleles at one marker")
+        s_out[:, m] = uniq
+        p = np.asarray(freqs[m], dtype=float)
+        fr = np.zeros((f_n, k1))
+        valid = uniq >= 0
+        fr[:, :k] = np.where(valid, p[np.where(valid, uniq, 0)], 0.0)
+        fr[:, k] = 1.0 - fr[:, :k].sum(axis=1)
+        codes = codes.reshape(f_n, t_n, 2)
+        typed_mask = codes[:, :, 0] >= 0
+        patterns, inverse = np.unique(typed_mask, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        table = np.zeros((f_n, k1, k1))
+        for pi, pat in enumerate(patterns):
+            rows = np.nonzero(inverse == pi)[0]
+            ts = [typed[t] for t in range(t_n) if pat[t]]
+            if not ts:
+                table[rows, k, k] = 1.0
+                continue
+            people = relevant_people(ped1, set(ts), {missing})
+            for c0 in range(0, len(rows), _CHUNK):
+                r = rows[c0:c0 + _CHUNK]
+                gsub = {ts_id: codes[r, t] for t, ts_id in enumerate(typed) if pat[t]}
+                table[r] = peel_batch(ped1, people, ts, gsub, fr[r], None, 0.0, missing)
+        tot = table.sum(axis=(1, 2))
+        if not (tot > 0).all():
+            raise InputError("a family's own genotypes are impossible at a marker without mutation")
+        t = table / tot[:, None, None]
+        sym = t + t.transpose(0, 2, 1)
+        sym[:, np.arange(k1), np.arange(k1)] = t[:, np.arange(k1), np.arange(k1)]
+        u_out[:, m] = sym[:, iu[0], iu[1]]
+    return s_out, u_out
+
+
+@dataclass
+class FamilyGroup:
+    """Families that share one pedigree, missing member and typed members."""
+
+    pedigree: Pedigree
+    missing: str
+    typed: tuple[str, ...]
+    rows: np.ndarray            # rows of these families in the index arrays
+    geno: np.ndarray            # (F, M, T, 2) int16 allele indices
+
+
+@dataclass
+class ReferenceIndex:
+    """The compiled reference families; see the module docstring."""
+
+    table: FrequencyTable
+    markers: list[str]                      # marker keys, table order
+    k: int
+    family_ids: list[str]
+    S: np.ndarray                           # (F, M, K) int16
+    U: np.ndarray                           # (F, M, P) float32
+    alive: np.ndarray                       # (F,) bool
+    groups: list[FamilyGroup] = field(default_factory=list)
+    row_group: np.ndarray | None = None     # (F,) group number, -1 for engine-evaluated
+    row_pos: np.ndarray | None = None       # (F,) position within the group
+    records: dict[str, object] = field(default_factory=dict)   # engine-evaluated families
+    mutation: SexSpecificMutation | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.alive.sum())
+
+    def nbytes(self) -> int:
+        return int(self.S.nbytes + self.U.nbytes + self.alive.nbytes
+                   + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
+                   + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0))
+
+    def freq_arrays(self) -> list[np.ndarray]:
+        return [np.asarray(self.table.markers[m].freqs, dtype=float) for m in self.markers]
+
+    def row_of(self, family: str) -> int:
+        try:
+            r = self._rows[family]
+        except KeyError:
+            raise InputError(f"family {family!r} is not in the index") from None
+        if not self.alive[r]:
+            raise InputError(f"family {family!r} was removed from the index")
+        return r
+
+    @property
+    def _rows(self) -> dict[str, int]:
+        d = self.__dict__.get("_row_map")
+        if d is None or len(d) != len(self.family_ids):
+            d = {f: i for i, f in enumerate(self.family_ids)}
+            self.__dict__["_row_map"] = d
+        return d
+
+    # ------------------------------------------------------------------ incremental updates
+
+    def add_families(self, families: Iterable, mutation=None) -> int:
+        """Compile and append families (FamilyRecord-like); return how many were added."""
+        new = build_index(families, self.table, mutation=self.mutation, markers=self.markers, k=self.k)
+        dup = set(new.family_ids) & {f for f, a in zip(self.family_ids, self.alive, strict=True) if a}
+        if dup:
+            raise InputError(f"{len(dup)} family id(s) are already in the index (e.g. {sorted(dup)[0]!r}); "
+                             "remove them first")
+        off = len(self.family_ids)
+        self.family_ids = self.family_ids + new.family_ids
+        self.S = np.concatenate([np.asarray(self.S), new.S])
+        self.U = np.concatenate([np.asarray(self.U), new.U])
+        self.alive = np.concatenate([np.asarray(self.alive), new.alive])
+        goff = len(self.groups)
+        for g in new.groups:
+            self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno))
+        self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
+        self.row_pos = np.concatenate([self.row_pos, new.row_pos])
+        self.records.update(new.records)
+        return len(new.family_ids)
+
+    def remove_family(self, family: str) -> None:
+        """Take a family out of every future search (its row is tombstoned)."""
+        r = self.row_of(family)
+        alive = np.array(self.alive)
+        alive[r] = False
+        self.alive = alive
+        self.records.pop(family, None)
+
+    # --------------------------------------------------------------------------- save / load
+
+    def save(self, out: str | Path) -> Path:
+        """Write the index to a directory (numpy arrays + JSON), loadable with :meth:`load`."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        np.save(out / "S.npy", np.asarray(self.S))
+        np.save(out / "U.npy", np.asarray(self.U))
+        np.save(out / "alive.npy", np.asarray(self.alive))
+        np.save(out / "row_group.npy", self.row_group)
+        np.save(out / "row_pos.npy", self.row_pos)
+        (out / "family_ids.txt").write_text("\n".join(self.family_ids) + "\n", encoding="utf-8")
+        groups = []
+        for i, g in enumerate(self.groups):
+            np.save(out / f"group{i}_geno.npy", g.geno)
+            np.save(out / f"group{i}_rows.npy", g.rows)
+            groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed)})
+        records = [_record_to_json(r) for r in self.records.values()]
+        meta = {
+            "version": INDEX_VERSION,
+            "frequencies": self.table.name,
+            "frequency_table": {m: {"alleles": list(self.table.markers[m].alleles),
+                                    "freqs": [float(x) for x in self.table.markers[m].freqs],
+                                    "name": self.table.markers[m].name} for m in self.markers},
+            "markers": self.markers,
+            "k": self.k,
+            "mutation": self.mutation.as_dict() if self.mutation else None,
+            "groups": groups,
+            "records": records,
+        }
+        (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls, path: str | Path, *, mmap: bool = True) -> ReferenceIndex:
+        """Load an index written by :meth:`save` (large arrays memory-mapped)."""
+        path = Path(path)
+        try:
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        except OSError:
+            raise InputError(f"{path}: not a Reunite index (no meta.json); build one with "
+                             "`reunite index build`") from None
+        if meta.get("version") != INDEX_VERSION:
+            raise InputError(f"{path}: index version {meta.get('version')} is not {INDEX_VERSION}; rebuild it")
+        mode = "r" if mmap else None
+        table = _table_from_meta(meta)
+        groups = []
+        for i, g in enumerate(meta["groups"]):
+            ped = Pedigree(Person(r["id"], r["father"], r["mother"], r["sex"]) for r in g["pedigree"])
+            groups.append(FamilyGroup(ped, g["missing"], tuple(g["typed"]),
+                                      np.load(path / f"group{i}_rows.npy"),
+                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode)))
+        ids = (path / "family_ids.txt").read_text(encoding="utf-8").splitlines()
+        records = {}
+        for r in meta["records"]:
+            rec = _record_from_json(r)
+            records[rec.family] = rec
+        return cls(table, meta["markers"], meta["k"], ids,
+                   np.load(path / "S.npy", mmap_mode=mode), np.load(path / "U.npy", mmap_mode=mode),
+                   np.load(path / "alive.npy"), groups, np.load(path / "row_group.npy"),
+                   np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]))
+
+
+def _table_from_meta(meta) -> FrequencyTable:
+    from ..genetics.frequencies import MarkerFrequencies
+
+    mk = {k: MarkerFrequencies(v["name"], tuple(v["alleles"]), np.array(v["freqs"], dtype=float))
+          for k, v in meta["frequency_table"].items()}
+    return FrequencyTable(meta["frequencies"], mk, source=f"index copy of {meta['frequencies']}")
+
+
+@dataclass
+class _Record:
+    family: str
+    pedigree: Pedigree
+    missing: str
+    genotypes: dict[str, Profile]
+
+
+def _record_to_json(r) -> dict:
+    return {"family": r.family, "pedigree": r.pedigree.as_records(), "missing": r.missing,
+            "genotypes": {pid: {p.names[k]: list(v) for k, v in p.genotypes.items()}
+                          for pid, p in r.genotypes.items()}}
+
+
+def _record_from_json(d) -> _Record:
+    from ..genetics.markers import parse_profile
+
+    ped = Pedigree(Person(r["id"], r["father"], r["mother"], r["sex"]) for r in d["pedigree"])
+    return _Record(d["family"], ped, d["missing"], {pid: parse_profile(g) for pid, g in d["genotypes"].items()})
+
+
+def _signature(ped: Pedigree) -> tuple:
+    return tuple((p.id, p.father, p.mother, p.sex) for p in (ped[i] for i in ped.order))
+
+
+def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutation: object = None,
+                markers: Sequence[str] | None = None, k: int | None = None) -> ReferenceIndex:
+    """Compile families (objects with ``family``, ``pedigree``, ``missing``, ``genotypes``).
+
+    ``markers`` defaults to the table's markers typed in at least one family.  Families that
+    need the kinship engine (a mutation model, an allele absent from the table) are kept as
+    records and searched pair by pair.
+    """
+    table = load_frequencies(frequencies)
+    mut = parse_mutation(mutation)
+    fams = list(families)
+    ids = [f.family for f in fams]
+    if len(set(ids)) != len(ids):
+        seen, dup = set(), None
+        for i in ids:
+            if i in seen:
+                dup = i
+                break
+            seen.add(i)
+        raise InputError(f"family id {dup!r} appears twice")
+    if markers is None:
+        typed_keys = set()
+        for f in fams:
+            for prof in f.genotypes.values():
+                typed_keys.update(prof.genotypes)
+        markers = [m for m in table.markers if m in typed_keys]
+    else:
+        markers = [marker_key(m) for m in markers]
+        unknown = [m for m in markers if m not in table.markers]
+        if unknown:
+            raise InputError(f"marker(s) {', '.join(unknown)} are not in the frequency table {table.name!r}")
+    m_n = len(markers)
+    # Split into compact (grouped) and engine-evaluated families.
+    regular: dict[tuple, list[int]] = {}
+    records: dict[str, object] = {}
+    peds: dict[int, tuple] = {}
+    for i, f in enumerate(fams):
+        ok = mut is None
+        typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
+                      and pid != f.missing)
+        if ok:
+            for pid in typed:
+                for mk, gt in f.genotypes[pid].genotypes.items():
+                    mf = table.markers.get(mk)
+                    if mf is not None and (gt[0] not in mf or gt[1] not in mf):
+                        ok = False
+                        break
+                if not ok:
+                    break
+        if not ok:
+            records[f.family] = f
+            continue
+        sig = peds.get(id(f.pedigree))
+        if sig is None:
+            sig = peds[id(f.pedigree)] = _signature(f.pedigree)
+        regular.setdefault((sig, f.missing, typed), []).append(i)
+    f_n = len(fams)
+    row_group = np.full(f_n, -1, dtype=np.int32)
+    row_pos = np.full(f_n, -1, dtype=np.int64)
+    # K: the most distinct alleles any family has at a marker (at least 2).
+    kmax = 2
+    for (_sig, _mis, typed), rows in regular.items():
+        kmax = max(kmax, min(2 * len(typed), 64))
+    k = k or kmax
+    if kmax > k:
+        raise InputError(f"families carry up to {kmax} alleles per marker, more than the index's {k}")
+    p_n = (k + 1) * (k + 2) // 2
+    S = np.full((f_n, m_n, k), -1, dtype=np.int16)
+    U = np.zeros((f_n, m_n, p_n), dtype=np.float32)
+    U[:, :, -1] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
+    freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
+    groups: list[FamilyGroup] = []
+    for (sig, missing, typed), rows in regular.items():
+        ped = fams[rows[0]].pedigree
+        rows_a = np.array(rows, dtype=np.int64)
+        geno = np.full((len(rows), m_n, len(typed), 2), -1, dtype=np.int16)
+        for gi, fi in enumerate(rows):
+            gts = fams[fi].genotypes
+            for ti, pid in enumerate(typed):
+                prof = gts[pid].genotypes
+                for mi, mk in enumerate(markers):
+                    gt = prof.get(mk)
+                    if gt is not None:
+                        mf = table.markers[mk]
+                        geno[gi, mi, ti, 0] = mf.index(gt[0])
+                        geno[gi, mi, ti, 1] = mf.index(gt[1])
+        s, u = family_tables(ped, missing, typed, geno, freqs, k)
+        S[rows_a] = s
+        U[rows_a] = u.astype(np.float32)
+        row_group[rows_a] = len(groups)
+        row_pos[rows_a] = np.arange(len(rows))
+        groups.append(FamilyGroup(ped, missing, typed, rows_a, geno))
+    return ReferenceIndex(table, list(markers), k, ids, S, U, np.ones(f_n, dtype=bool), groups,
+                          row_group, row_pos, records, mut)
+
+
+def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures: Mapping[str, tuple],
+                       k: int = 4) -> ReferenceIndex:
+    """Compile families straight from arrays (used by the simulator and benchmarks).
+
+    ``structures`` maps a structure name to (pedigree, missing, typed ids, family ids, geno)
+    with ``geno`` (F, M, T, 2) allele indices.
+    """
+    freqs = [np.asarray(table.markers[marker_key(m)].freqs, dtype=float) for m in markers]
+    total = sum(len(v[3]) for v in structures.values())
+    p_n = (k + 1) * (k + 2) // 2
+    m_n = len(markers)
+    S = np.full((total, m_n, k), -1, dtype=np.int16)
+    U = np.zeros((total, m_n, p_n), dtype=np.float32)
+    ids: list[str] = []
+    groups = []
+    row_group = np.full(total, -1, dtype=np.int32)
+    row_pos = np.full(total, -1, dtype=np.int64)
+    off = 0
+    for _name, (ped, missing, typed, fids, geno) in structures.items():
+        n = len(fids)
+        rows = np.arange(off, off + n)
+        for c0 in range(0, n, _CHUNK):
+            sl = slice(c0, min(n, c0 + _CHUNK))
+            s, u = family_tables(ped, missing, tuple(typed), geno[sl], freqs, k)
+            S[off + c0: off + sl.stop] = s
+            U[off + c0: off + sl.stop] = u.astype(np.float32)
+        row_group[rows] = len(groups)
+        row_pos[rows] = np.arange(n)
+        groups.append(FamilyGroup(ped, missing, tuple(typed), rows, geno.astype(np.int16)))
+        ids.extend(fids)
+        off += n
+    return ReferenceIndex(table, [marker_key(m) for m in markers], k, ids, S, U, np.ones(total, dtype=bool),
+                          groups, row_group, row_pos, {}, None)
+
+
+def engine_lr(index: ReferenceIndex, record, child: Profile, *, skip_unknown_markers: bool = True):
+    """The kinship engine's result for one engine-evaluated family and one child."""
+    case = KinshipCase(record.pedigree, record.genotypes, record.missing, child, index.table, index.mutation)
+    return missing_person_lr(case, skip_unknown_markers=skip_unknown_markers)

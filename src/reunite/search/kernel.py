@@ -1,0 +1,282 @@
+"""One-vs-all search: a found child against every family, and a family against every child.
+
+The kernel works marker by marker over all families at once (numpy gathers on the index's
+float32 tables), keeps every family whose approximate LR could reach ``min_lr`` (a margin of
+1e-4 in log10 covers float32 rounding many times over, so the prefilter never drops a family
+whose exact LR passes), ranks them, and recomputes the reported ones exactly in float64 by the
+same peeling code as the kinship engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..genetics.kinship import hw_genotype_prob
+from ..genetics.markers import Profile
+from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
+
+__all__ = ["Candidate", "child_alleles", "search_child", "search_family"]
+
+_MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One family (or child) found by a search, with its exact LR."""
+
+    family: str
+    sample: str
+    lr: float
+    log10_lr: float | None
+    inconsistent: int
+    markers_compared: int
+
+    def as_dict(self) -> dict:
+        return {"family": self.family, "sample": self.sample, "lr": self.lr if math.isfinite(self.lr) else None,
+                "log10_lr": self.log10_lr, "inconsistent": self.inconsistent,
+                "markers_compared": self.markers_compared}
+
+
+def child_alleles(index: ReferenceIndex, profile: Profile) -> tuple[np.ndarray, bool]:
+    """A child's alleles as (M, 2) table indices (-1 untyped) and whether one is not in the table."""
+    x = np.full((len(index.markers), 2), -1, dtype=np.int64)
+    irregular = False
+    for mi, mk in enumerate(index.markers):
+        gt = profile.genotypes.get(mk)
+        if gt is None:
+            continue
+        mf = index.table.markers[mk]
+        if gt[0] in mf and gt[1] in mf:
+            x[mi] = (mf.index(gt[0]), mf.index(gt[1]))
+        else:
+            irregular = True
+    return x, irregular
+
+
+def _marker_lr(S_m, U_m, p, k, packed, x, y, hw):
+    """Per-family LR at one marker for child genotype (x, y); arrays over families."""
+    eqx = S_m == x
+    eqy = S_m == y
+    cx = np.where(eqx.any(axis=1), eqx.argmax(axis=1), k)
+    cy = np.where(eqy.any(axis=1), eqy.argmax(axis=1), k)
+    val = np.take_along_axis(U_m, packed[cx, cy][:, None], axis=1)[:, 0].astype(float)
+    rest_x = cx == k
+    rest_y = cy == k
+    if rest_x.any() or rest_y.any():
+        valid = S_m >= 0
+        p_rest = 1.0 - np.where(valid, p[np.where(valid, S_m, 0)], 0.0).sum(axis=1)
+        w = np.where(rest_x, p[x] / p_rest, 1.0) * np.where(rest_y, p[y] / p_rest, 1.0)
+        if x != y:
+            w = np.where(rest_x & rest_y, 2.0 * w, w)
+        val = val * w
+    return val / hw
+
+
+def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None = None):
+    """Approximate log10 LR of a child against families (all, or ``rows``) from the float32 tables."""
+    k = index.k
+    packed = _packed_index(k + 1)
+    S = index.S if rows is None else index.S[rows]
+    U = index.U if rows is None else index.U[rows]
+    n = S.shape[0]
+    total = np.zeros(n)
+    zeros = np.zeros(n, dtype=np.int32)
+    freqs = index.freq_arrays()
+    with np.errstate(divide="ignore"):
+        for mi in range(len(index.markers)):
+            a, b = int(x[mi, 0]), int(x[mi, 1])
+            if a < 0:
+                continue
+            p = freqs[mi]
+            hw = hw_genotype_prob(p, a, b)
+            lr = _marker_lr(S[:, mi], U[:, mi], p, k, packed, a, b, hw)
+            z = lr <= 0
+            zeros += z
+            total += np.log10(np.where(z, 1.0, lr))
+    total[zeros > 0] = -np.inf
+    return total, zeros
+
+
+def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray):
+    """Exact (float64) log10 LR and inconsistent-marker counts of a child against ``rows``."""
+    out = np.full(len(rows), np.nan)
+    zeros = np.zeros(len(rows), dtype=np.int32)
+    if len(rows) == 0:
+        return out, zeros
+    k = index.k
+    packed = _packed_index(k + 1)
+    freqs = index.freq_arrays()
+    typed_m = [mi for mi in range(len(index.markers)) if x[mi, 0] >= 0]
+    grp = index.row_group[rows]
+    for g in np.unique(grp):
+        sel = np.nonzero(grp == g)[0]
+        group = index.groups[int(g)]
+        pos = index.row_pos[rows[sel]]
+        geno = np.asarray(group.geno[pos])[:, typed_m]
+        S, U = family_tables(group.pedigree, group.missing, group.typed, geno,
+                             [freqs[mi] for mi in typed_m], k)
+        tot = np.zeros(len(sel))
+        nz = np.zeros(len(sel), dtype=np.int32)
+        for j, mi in enumerate(typed_m):
+            a, b = int(x[mi, 0]), int(x[mi, 1])
+            p = freqs[mi]
+            lr = _marker_lr(S[:, j], U[:, j], p, k, packed, a, b, hw_genotype_prob(p, a, b))
+            z = lr <= 0
+            nz += z
+            with np.errstate(divide="ignore"):
+                tot += np.log10(np.where(z, 1.0, lr))
+        tot[nz > 0] = -np.inf
+        out[sel] = tot
+        zeros[sel] = nz
+    return out, zeros
+
+
+def _select(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
+    """Rows whose approximate LR may pass ``min_lr`` and reach the top ``top`` (with margin)."""
+    floor = math.log10(min_lr) - _MARGIN if min_lr > 0 else -np.inf
+    ok = np.nonzero(log10 >= floor)[0] if min_lr > 0 else np.nonzero(np.isfinite(log10) | (log10 == -np.inf))[0]
+    if top and len(ok) > top:
+        vals = log10[ok]
+        kth = np.partition(vals, len(vals) - top)[len(vals) - top]
+        ok = ok[vals >= kth - _MARGIN]
+    return ok
+
+
+def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min_lr: float = 1.0,
+                 top: int = 20) -> list[Candidate]:
+    """Families whose exact LR with ``child`` is at least ``min_lr``, best first, at most ``top``."""
+    if min_lr < 0 or not math.isfinite(min_lr):
+        raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
+    if top < 0:
+        raise InputError(f"--top must be 0 (all) or positive, got {top}")
+    x, irregular = child_alleles(index, child)
+    compared = int((x[:, 0] >= 0).sum())
+    results: list[Candidate] = []
+    compact = np.nonzero(index.alive & (index.row_group >= 0))[0]
+    if irregular:
+        # An allele absent from the table changes the table for every pair: use the engine.
+        for r in compact:
+            results.append(_engine_candidate(index, r, child, sample))
+    elif len(compact):
+        approx, _ = approx_log10(index, x, compact)
+        sel = compact[_select(approx, min_lr, top)]
+        ex, nz = exact_log10(index, x, sel)
+        for r, lg, z in zip(sel, ex, nz, strict=True):
+            lr = 0.0 if lg == -np.inf else 10.0 ** lg
+            results.append(Candidate(index.family_ids[r], sample, lr, None if lg == -np.inf else float(lg),
+                                     int(z), compared))
+    for fam in index.records:
+        r = index.row_of(fam)
+        results.append(_engine_candidate(index, r, child, sample))
+    results = [c for c in results if c.lr >= min_lr]
+    results.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.family))
+    return results[:top] if top else results
+
+
+def _engine_candidate(index, row, child, sample) -> Candidate:
+    fam = index.family_ids[row]
+    rec = index.records.get(fam)
+    if rec is None:
+        g = index.groups[int(index.row_group[row])]
+        rec = _record_from_group(index, g, int(index.row_pos[row]), fam)
+    res = engine_lr(index, rec, child)
+    return Candidate(fam, sample, res.lr, res.log10_lr, len(res.inconsistent_markers), res.markers_compared)
+
+
+def _record_from_group(index, group, pos, fam):
+    from ..genetics.markers import parse_profile
+    from .index import _Record
+
+    geno = np.asarray(group.geno[pos])
+    gts = {}
+    for ti, pid in enumerate(group.typed):
+        d = {}
+        for mi, mk in enumerate(index.markers):
+            a, b = int(geno[mi, ti, 0]), int(geno[mi, ti, 1])
+            if a >= 0:
+                al = index.table.markers[mk].alleles
+                d[index.table.markers[mk].name] = [al[a], al[b]]
+        gts[pid] = parse_profile(d)
+    return _Record(fam, group.pedigree, group.missing, gts)
+
+
+def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile], *,
+                  min_lr: float = 1.0, top: int = 20) -> list[Candidate]:
+    """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first."""
+    if min_lr < 0 or not math.isfinite(min_lr):
+        raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
+    row = index.row_of(family)
+    samples = list(children)
+    if not samples:
+        return []
+    if index.row_group[row] < 0:
+        out = [_engine_candidate(index, row, children[s], s) for s in samples]
+    else:
+        k = index.k
+        packed = _packed_index(k + 1)
+        freqs = index.freq_arrays()
+        group = index.groups[int(index.row_group[row])]
+        geno = np.asarray(group.geno[int(index.row_pos[row])])[None]
+        S, U = family_tables(group.pedigree, group.missing, group.typed, geno, freqs, k)
+        X = np.full((len(samples), len(index.markers), 2), -1, dtype=np.int64)
+        irregular = []
+        for i, s in enumerate(samples):
+            X[i], irr = child_alleles(index, children[s])
+            if irr:
+                irregular.append(i)
+        tot = np.zeros(len(samples))
+        nz = np.zeros(len(samples), dtype=np.int32)
+        for mi in range(len(index.markers)):
+            xa, xb = X[:, mi, 0], X[:, mi, 1]
+            typed = xa >= 0
+            if not typed.any():
+                continue
+            p = freqs[mi]
+            s_m = S[0, mi]
+            u_m = U[0, mi]
+            cx = _codes(s_m, xa, k)
+            cy = _codes(s_m, xb, k)
+            val = u_m[packed[cx, cy]]
+            valid = s_m >= 0
+            p_rest = 1.0 - p[s_m[valid]].sum()
+            pa, pb = p[np.maximum(xa, 0)], p[np.maximum(xb, 0)]
+            w = np.where(cx == k, pa / p_rest, 1.0) * np.where(cy == k, pb / p_rest, 1.0)
+            w = np.where((cx == k) & (cy == k) & (xa != xb), 2.0 * w, w)
+            hw = np.where(xa == xb, pa * pa, 2.0 * pa * pb)
+            lr = np.where(typed, val * w / np.where(typed, hw, 1.0), 1.0)
+            z = lr <= 0
+            nz += z
+            with np.errstate(divide="ignore"):
+                tot += np.log10(np.where(z, 1.0, lr))
+        compared = (X[:, :, 0] >= 0).sum(axis=1)
+        out = []
+        for i, s in enumerate(samples):
+            if i in irregular:
+                out.append(_engine_candidate(index, row, children[s], s))
+                continue
+            lg = -np.inf if nz[i] else float(tot[i])
+            out.append(Candidate(family, s, 0.0 if nz[i] else 10.0 ** lg, None if nz[i] else lg,
+                                 int(nz[i]), int(compared[i])))
+    out = [c for c in out if c.lr >= min_lr]
+    out.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.sample))
+    return out[:top] if top else out
+
+
+def _codes(s_m: np.ndarray, alleles: np.ndarray, k: int) -> np.ndarray:
+    eq = s_m[None, :] == alleles[:, None]
+    return np.where(eq.any(axis=1), eq.argmax(axis=1), k)
+
+
+def search_children(index: ReferenceIndex, children: Mapping[str, Profile], *, min_lr: float = 1.0,
+                    top: int = 20) -> dict[str, list[Candidate]]:
+    """Each child against all families (single process)."""
+    return {s: search_child(index, p, sample=s, min_lr=min_lr, top=top) for s, p in children.items()}
+
+
+__all__ += ["approx_log10", "exact_log10", "search_children"]
+_unused: Sequence = ()
