@@ -38,7 +38,7 @@ def population():
 
 @pytest.mark.parametrize("mutation", [None, {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}])
 def test_every_candidate_equals_the_kinship_engine(population, mutation):
-    table, pop, fams, kids = population
+    table, _pop, fams, kids = population
     idx = build_index(fams, table, mutation=mutation)
     by_id = {f.family: f for f in fams}
     children = list(kids.items())[:8] if mutation else list(kids.items())
@@ -72,7 +72,7 @@ def test_true_family_ranked_first_and_threshold(population):
 
 
 def test_reverse_direction_matches_forward(population):
-    table, pop, fams, kids = population
+    table, _pop, fams, kids = population
     idx = build_index(fams, table)
     fam = fams[0].family
     rev = {c.sample: c.log10_lr for c in search_family(idx, fam, kids, min_lr=0.0, top=0)}
@@ -83,13 +83,13 @@ def test_reverse_direction_matches_forward(population):
 
 
 def test_save_load_and_incremental(population, tmp_path):
-    table, pop, fams, kids = population
+    table, _pop, fams, kids = population
     full = build_index(fams, table)
     part = build_index(fams[:50], table)
     part.add_families(fams[50:])
     part.save(tmp_path / "idx")
     loaded = ReferenceIndex.load(tmp_path / "idx")
-    sample, child = next(iter(kids.items()))
+    _sample, child = next(iter(kids.items()))
     a = [(c.family, round(c.log10_lr, 9)) for c in search_child(full, child, min_lr=1e-9, top=0) if c.log10_lr]
     b = [(c.family, round(c.log10_lr, 9)) for c in search_child(loaded, child, min_lr=1e-9, top=0) if c.log10_lr]
     assert a == b
@@ -102,7 +102,7 @@ def test_cli_build_search_and_batch(tmp_path, population, capsys):
     from reunite.cli import main
     from reunite.search.simio import write_population
 
-    table, pop, fams, kids = population
+    _table, pop, fams, kids = population
     files = write_population(pop, tmp_path / "sim")
     d = tmp_path / "sim"
     assert main(["index", "build", "--families", str(d / "families.csv"), "--profiles",
@@ -125,7 +125,7 @@ def test_cli_build_search_and_batch(tmp_path, population, capsys):
 def test_dask_batch_equals_single_process(tmp_path, population):
     from reunite.search.batch import batch_search, write_results
 
-    table, pop, fams, kids = population
+    table, _pop, fams, kids = population
     idx = build_index(fams, table)
     idx.save(tmp_path / "ix")
     some = dict(list(kids.items())[:6])

@@ -217,7 +217,7 @@ def _read_csv(path: Path | str, text: str | None = None, *, name: str) -> Freque
             continue
         if len(row) < len(cols):
             bad.append(Problem(f"expected {len(cols)} fields, found {len(row)}",
-                               file=source, line=lineno))
+                               file=source, line=lineno, field=header[len(row)].strip()))
             continue
         rows.append((lineno, row[im], row[ia], row[i_f].strip()))
     if bad:

@@ -187,8 +187,9 @@ def mutation_matrix(model: MutationModel, alleles: Sequence[str], freqs: np.ndar
         p = np.asarray(freqs, dtype=float)
         alpha = r / float(np.sum(p * (1.0 - p)))
         m = (1.0 - alpha) * np.eye(n) + alpha * np.broadcast_to(p, (n, n))
-        if np.any(m > 1):
-            raise MutationError(f"marker {marker}: impossible proportional matrix; reduce 'rate'")
+        if np.any(m > 1) or np.any(m < 0):
+            raise MutationError(f"marker {marker}: impossible proportional matrix (an entry outside [0, 1]); "
+                                f"reduce 'rate'")
         return m
     if model.model == "stepwise":
         x = _numeric(alleles, marker, "stepwise")

@@ -10,6 +10,7 @@ Workers of a remote cluster (``tcp://HOST:PORT``) must see the index directory a
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections.abc import Mapping
@@ -77,7 +78,7 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
         edges = np.linspace(0, n_rows, parts + 1).astype(int)
         kids = dict(children)
         futures = [client.submit(_slice_search, index_dir, int(lo), int(hi), kids, min_lr, top, pure=False)
-                   for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
+                   for lo, hi in itertools.pairwise(edges) if hi > lo]
         merged: dict[str, list[Candidate]] = {s: [] for s in kids}
         for done, fut in enumerate(as_completed(futures), start=1):
             for s, cands in fut.result().items():

@@ -142,8 +142,8 @@ class ReferenceIndex:
     markers: list[str]                      # marker keys, table order
     k: int
     family_ids: list[str]
-    S: np.ndarray                           # (F, M, K) int16
-    U: np.ndarray                           # (F, M, P) float32
+    S: np.ndarray                           # (M, F, K) int16, marker-major for the kernel
+    U: np.ndarray                           # (M, F, P) float32
     alive: np.ndarray                       # (F,) bool
     groups: list[FamilyGroup] = field(default_factory=list)
     row_group: np.ndarray | None = None     # (F,) group number, -1 for engine-evaluated
@@ -191,8 +191,8 @@ class ReferenceIndex:
                              "remove them first")
         off = len(self.family_ids)
         self.family_ids = self.family_ids + new.family_ids
-        self.S = np.concatenate([np.asarray(self.S), new.S])
-        self.U = np.concatenate([np.asarray(self.U), new.U])
+        self.S = np.concatenate([np.asarray(self.S), new.S], axis=1)
+        self.U = np.concatenate([np.asarray(self.U), new.U], axis=1)
         self.alive = np.concatenate([np.asarray(self.alive), new.alive])
         goff = len(self.groups)
         for g in new.groups:
@@ -367,18 +367,18 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
     row_pos = np.full(f_n, -1, dtype=np.int64)
     # K: the most distinct alleles any family has at a marker (at least 2).
     kmax = 2
-    for (_sig, _mis, typed), rows in regular.items():
+    for _sig, _mis, typed in regular:
         kmax = max(kmax, min(2 * len(typed), 64))
     k = k or kmax
     if kmax > k:
         raise InputError(f"families carry up to {kmax} alleles per marker, more than the index's {k}")
     p_n = (k + 1) * (k + 2) // 2
-    S = np.full((f_n, m_n, k), -1, dtype=np.int16)
-    U = np.zeros((f_n, m_n, p_n), dtype=np.float32)
+    S = np.full((m_n, f_n, k), -1, dtype=np.int16)
+    U = np.zeros((m_n, f_n, p_n), dtype=np.float32)
     U[:, :, -1] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
-    for (sig, missing, typed), rows in regular.items():
+    for (_sig, missing, typed), rows in regular.items():
         ped = fams[rows[0]].pedigree
         rows_a = np.array(rows, dtype=np.int64)
         geno = np.full((len(rows), m_n, len(typed), 2), -1, dtype=np.int16)
@@ -393,8 +393,8 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
                         geno[gi, mi, ti, 0] = mf.index(gt[0])
                         geno[gi, mi, ti, 1] = mf.index(gt[1])
         s, u = family_tables(ped, missing, typed, geno, freqs, k)
-        S[rows_a] = s
-        U[rows_a] = u.astype(np.float32)
+        S[:, rows_a] = s.transpose(1, 0, 2)
+        U[:, rows_a] = u.astype(np.float32).transpose(1, 0, 2)
         row_group[rows_a] = len(groups)
         row_pos[rows_a] = np.arange(len(rows))
         groups.append(FamilyGroup(ped, missing, typed, rows_a, geno))
@@ -413,8 +413,8 @@ def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures
     total = sum(len(v[3]) for v in structures.values())
     p_n = (k + 1) * (k + 2) // 2
     m_n = len(markers)
-    S = np.full((total, m_n, k), -1, dtype=np.int16)
-    U = np.zeros((total, m_n, p_n), dtype=np.float32)
+    S = np.full((m_n, total, k), -1, dtype=np.int16)
+    U = np.zeros((m_n, total, p_n), dtype=np.float32)
     ids: list[str] = []
     groups = []
     row_group = np.full(total, -1, dtype=np.int32)
@@ -426,8 +426,8 @@ def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures
         for c0 in range(0, n, _CHUNK):
             sl = slice(c0, min(n, c0 + _CHUNK))
             s, u = family_tables(ped, missing, tuple(typed), geno[sl], freqs, k)
-            S[off + c0: off + sl.stop] = s
-            U[off + c0: off + sl.stop] = u.astype(np.float32)
+            S[:, off + c0: off + sl.stop] = s.transpose(1, 0, 2)
+            U[:, off + c0: off + sl.stop] = u.astype(np.float32).transpose(1, 0, 2)
         row_group[rows] = len(groups)
         row_pos[rows] = np.arange(n)
         groups.append(FamilyGroup(ped, missing, tuple(typed), rows, geno.astype(np.int16)))

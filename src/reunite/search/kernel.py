@@ -24,6 +24,11 @@ __all__ = ["Candidate", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 
+try:  # the compiled kernel; the numpy path below gives the same figures, more slowly
+    from ._nb import approx_all as _compiled
+except ImportError:  # pragma: no cover
+    _compiled = None
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -62,11 +67,13 @@ def _marker_lr(S_m, U_m, p, k, packed, x, y, hw):
     """Per-family LR at one marker for child genotype (x, y); arrays over families."""
     eqx = S_m == x
     eqy = S_m == y
-    cx = np.where(eqx.any(axis=1), eqx.argmax(axis=1), k)
-    cy = np.where(eqy.any(axis=1), eqy.argmax(axis=1), k)
-    val = np.take_along_axis(U_m, packed[cx, cy][:, None], axis=1)[:, 0].astype(float)
-    rest_x = cx == k
-    rest_y = cy == k
+    hx = eqx.any(axis=1)
+    hy = eqy.any(axis=1)
+    cx = np.where(hx, eqx.argmax(axis=1), k)
+    cy = np.where(hy, eqy.argmax(axis=1), k)
+    val = U_m[np.arange(U_m.shape[0]), packed[cx, cy]].astype(float)
+    rest_x = ~hx
+    rest_y = ~hy
     if rest_x.any() or rest_y.any():
         valid = S_m >= 0
         p_rest = 1.0 - np.where(valid, p[np.where(valid, S_m, 0)], 0.0).sum(axis=1)
@@ -81,9 +88,13 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
     """Approximate log10 LR of a child against families (all, or ``rows``) from the float32 tables."""
     k = index.k
     packed = _packed_index(k + 1)
-    S = index.S if rows is None else index.S[rows]
-    U = index.U if rows is None else index.U[rows]
-    n = S.shape[0]
+    if _compiled is not None:
+        freqs = index.freq_arrays()
+        offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
+        flat = np.concatenate(freqs)
+        r = np.arange(index.S.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
+        return _compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r)
+    n = index.S.shape[1] if rows is None else len(rows)
     total = np.zeros(n)
     zeros = np.zeros(n, dtype=np.int32)
     freqs = index.freq_arrays()
@@ -92,9 +103,11 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
             a, b = int(x[mi, 0]), int(x[mi, 1])
             if a < 0:
                 continue
+            S_m = index.S[mi] if rows is None else index.S[mi][rows]
+            U_m = index.U[mi] if rows is None else index.U[mi][rows]
             p = freqs[mi]
             hw = hw_genotype_prob(p, a, b)
-            lr = _marker_lr(S[:, mi], U[:, mi], p, k, packed, a, b, hw)
+            lr = _marker_lr(S_m, U_m, p, k, packed, a, b, hw)
             z = lr <= 0
             zeros += z
             total += np.log10(np.where(z, 1.0, lr))
@@ -125,7 +138,8 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray):
         for j, mi in enumerate(typed_m):
             a, b = int(x[mi, 0]), int(x[mi, 1])
             p = freqs[mi]
-            lr = _marker_lr(S[:, j], U[:, j], p, k, packed, a, b, hw_genotype_prob(p, a, b))
+            lr = _marker_lr(np.ascontiguousarray(S[:, j]), np.ascontiguousarray(U[:, j]), p, k, packed, a, b,
+                            hw_genotype_prob(p, a, b))
             z = lr <= 0
             nz += z
             with np.errstate(divide="ignore"):

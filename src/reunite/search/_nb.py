@@ -1,0 +1,77 @@
+"""The compiled one-vs-all kernel (numba): approximate log10 LR of one child against all families."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - compiled
+    """S (M, F, K) int16, U (M, F, P) float32, x (M, 2) child alleles (-1 untyped), freqs flat
+    with offsets per marker, rows (R,) family rows.  Returns (log10 LR (R,), 1 where excluded (R,)).
+
+    A family is left as soon as one marker excludes it (LR 0 stays 0 in float32)."""
+    m_n = S.shape[0]
+    k = S.shape[2]
+    r_n = rows.shape[0]
+    total = np.zeros(r_n)
+    zeros = np.zeros(r_n, dtype=np.int32)
+    typed = np.empty(m_n, dtype=np.int64)
+    nt = 0
+    for mi in range(m_n):
+        if x[mi, 0] >= 0:
+            typed[nt] = mi
+            nt += 1
+    hw = np.empty(m_n)
+    for t in range(nt):
+        mi = typed[t]
+        a = x[mi, 0]
+        b = x[mi, 1]
+        pa = freqs[offsets[mi] + a]
+        pb = freqs[offsets[mi] + b]
+        hw[mi] = pa * pa if a == b else 2.0 * pa * pb
+    for ri in range(r_n):
+        f = rows[ri]
+        prod = 1.0
+        acc = 0.0
+        for t in range(nt):
+            mi = typed[t]
+            a = x[mi, 0]
+            b = x[mi, 1]
+            off = offsets[mi]
+            cx = k
+            cy = k
+            psum = 0.0
+            for j in range(k):
+                s = S[mi, f, j]
+                if s < 0:
+                    break
+                psum += freqs[off + s]
+                if s == a:
+                    cx = j
+                if s == b:
+                    cy = j
+            val = float(U[mi, f, packed[cx, cy]])
+            if val <= 0.0:
+                zeros[ri] = 1
+                break
+            if cx == k or cy == k:
+                prest = 1.0 - psum
+                if cx == k:
+                    val *= freqs[off + a] / prest
+                if cy == k:
+                    val *= freqs[off + b] / prest
+                if cx == k and cy == k and a != b:
+                    val *= 2.0
+            prod *= val / hw[mi]
+            if t % 8 == 7:
+                acc += math.log10(prod)
+                prod = 1.0
+        if zeros[ri] > 0:
+            total[ri] = -np.inf
+        else:
+            total[ri] = acc + math.log10(prod)
+    return total, zeros

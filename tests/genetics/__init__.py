@@ -1,0 +1,1 @@
+"""Tests of the DNA kinship engine, mirroring ``reunite.genetics``."""

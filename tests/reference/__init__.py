@@ -1,0 +1,1 @@
+"""Reference implementations the engine is compared with (slow, obviously correct)."""
