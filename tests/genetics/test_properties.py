@@ -383,9 +383,6 @@ def test_order_of_members_and_markers_does_not_matter(data, seed):
     assert sorted(res.inconsistent_markers) == sorted(base.inconsistent_markers)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a relative typed only at markers absent from the frequency "
-                   "table counts as typed when kinship.missing_person_lr trims the pedigree, so data "
-                   "that is never used changes the LR of other markers under a mutation model")
 def test_markers_absent_from_the_table_do_not_change_the_lr():
     table = {"D1": {"10": 0.5, "11": 0.25, "12": 0.25}}
     mutation = {"model": "stepwise", "rate": 0.05, "rate2": 0.001, "range": 0.5}

@@ -319,8 +319,9 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
 
     # The markers used: typed in the found person or in a relative, and in the table (in the
     # table's order, so that results do not depend on the order of the input).
+    # A relative counts as typed only through markers the table has (others are never used).
     relatives = {pid: prof for pid, prof in case.genotypes.items()
-                 if pid != case.missing and len(prof)}
+                 if pid != case.missing and any(k in table.markers for k in prof.genotypes)}
     typed_keys = set(found.genotypes)
     for prof in relatives.values():
         typed_keys.update(prof.genotypes)
