@@ -191,6 +191,10 @@ def test_empty_population_writes_headers_only(tmp_path):
     paths = write_population(p, tmp_path / "out")
     assert Path(paths["families"]).read_text() == "family,id,father,mother,sex,sample,missing\n"
     assert Path(paths["found"]).read_text() == "sample,marker,allele1,allele2\n"
+    only_found = simulate_population(TABLE, 0, 3, 0.0, seed=1, markers="codis20")
+    paths = write_population(only_found, tmp_path / "found-only")
+    assert Path(paths["truth"]).read_text() == "sample,family\nC000001,\nC000002,\nC000003,\n"
+    assert len(read_profiles(paths["found"])) == 3
 
 
 def test_simulate_imports_only_the_core():

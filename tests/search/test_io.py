@@ -291,3 +291,15 @@ def test_errors_name_no_genotypes(tmp_path):
     with pytest.raises(InputError) as exc:
         read_profiles(path)
     assert "17" not in str(exc.value).replace(str(path), "") and "18" not in str(exc.value).replace(str(path), "")
+
+
+def test_header_only_files_hold_nothing(tmp_path):
+    assert read_profiles(write(tmp_path, "p.csv", HEAD_P)) == {}
+    assert read_families(write(tmp_path, "f.csv", HEAD_F), {}) == {}
+
+
+def test_blank_lines_do_not_shift_line_numbers(tmp_path):
+    path = write(tmp_path, "f.csv", HEAD_F + "\n" + GOOD_F.replace("\n", "\r\n", 1) + "\n ,,, ,,,\nB,F,,,male,,0\n")
+    with pytest.raises(InputError) as exc:
+        read_families(path)
+    assert problems_of(exc) == [(8, "missing")]

@@ -184,13 +184,9 @@ def _column(arr: pa.Array | pa.ChunkedArray) -> _Column:
     """Dictionary-encode a string column (first-appearance order) and trim its distinct values."""
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries()
-        values = enc.chunk(0).dictionary.to_pylist() if enc.num_chunks else []
-        codes = (np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
-                 if enc.num_chunks else np.zeros(0, np.int32))
-    else:
-        values = enc.dictionary.to_pylist()
-        codes = enc.indices.to_numpy(zero_copy_only=False)
+        enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.string()).dictionary_encode()
+    values = enc.dictionary.to_pylist()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
     codes = codes.astype(np.int32, copy=False)
     trimmed = [v.strip() for v in values]
     if trimmed != values:
@@ -308,15 +304,15 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     ok &= ~m_bad
     key_list = list(dict.fromkeys(k for k in keys if k is not None))
     key_at = {k: i for i, k in enumerate(key_list)}
-    kc = (np.array([key_at[k] if k is not None else -1 for k in keys], dtype=np.int64)[marker.codes]
-          if keys else np.zeros(len(lines), np.int64))
+    kc = (np.array([key_at[k] if k is not None else -1 for k in keys], dtype=np.int32)[marker.codes]
+          if keys else np.zeros(len(lines), np.int32))
 
     # Alleles: one vocabulary for both columns, each label validated once as an STR allele
     # and once as an Amelogenin allele; rows pick the verdict their marker needs.
     vocab = list(dict.fromkeys([*allele1.values, *allele2.values]))
     at = {v: i for i, v in enumerate(vocab)}
-    a1 = np.array([at[v] for v in allele1.values], dtype=np.int64)[allele1.codes] if vocab else kc * 0
-    a2 = np.array([at[v] for v in allele2.values], dtype=np.int64)[allele2.codes] if vocab else kc * 0
+    a1 = np.array([at[v] for v in allele1.values], dtype=np.int32)[allele1.codes] if vocab else kc * 0
+    a2 = np.array([at[v] for v in allele2.values], dtype=np.int32)[allele2.codes] if vocab else kc * 0
     str_ok = np.array([_valid("D1", v) for v in vocab], dtype=bool)
     amel_ok = np.array([_valid(AMELOGENIN, v) for v in vocab], dtype=bool)
     is_amel = kc == key_at.get(AMELOGENIN, -2)
@@ -334,8 +330,8 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     ok &= ~a1_empty
 
     # One row per sample and marker (after folding the marker's spellings).
-    s_code = sample.codes.astype(np.int64)
-    pair_key = np.where(kc >= 0, s_code * max(len(key_list), 1) + kc, -1)
+    s_code = sample.codes
+    pair_key = np.where(kc >= 0, s_code.astype(np.int64) * max(len(key_list), 1) + kc, -1)
     if len(pair_key) and bool(np.all(pair_key[1:] > pair_key[:-1])):
         order = None  # already grouped by sample, one row per marker: the common, fast case
     else:
@@ -384,14 +380,16 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
     typed at the same markers under the same spellings.
     """
     n_s, n_v = len(samples), max(len(vocab), 1)
-    m_code = marker.codes.astype(np.int64)
+    m_code = marker.codes
     if order is not None:
         s_code, kc, m_code, a1, a2, is_amel = (x[order] for x in (s_code, kc, m_code, a1, a2, is_amel))
     # Order the two alleles by label; one shared tuple per distinct genotype.
     rank = np.empty(len(vocab), dtype=np.int64)
     rank[sorted(range(len(vocab)), key=lambda i: _sort_key(vocab[i]))] = np.arange(len(vocab))
     swap = rank[a1] > rank[a2]
-    gt_code, distinct = _dense_codes(np.where(swap, a2, a1) * n_v + np.where(swap, a1, a2), n_v * n_v)
+    wide = np.int64 if n_v > 40_000 else np.int32
+    gt_code, distinct = _dense_codes(np.where(swap, a2, a1).astype(wide) * n_v + np.where(swap, a1, a2), n_v * n_v)
+    del swap, a1, a2
     gt_obj = np.empty(len(distinct), dtype=object)
     for i, u in enumerate(distinct.tolist()):
         gt_obj[i] = (vocab[u // n_v], vocab[u % n_v])
@@ -411,7 +409,8 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
     # Within a sample, rows are in ascending marker order (see ``order``), so samples typed at
     # the same (marker, spelling) set share the marker tuple and the names map: one bit per
     # distinct (marker, spelling) gives each sample a signature.
-    sp_code, n_sp = _dense_codes(kc * max(len(marker.values), 1) + m_code, len(key_list) * max(len(marker.values), 1))
+    n_m = max(len(marker.values), 1)
+    sp_code, n_sp = _dense_codes(kc.astype(np.int64) * n_m + m_code, len(key_list) * n_m)
     if len(n_sp) <= 63 and len(sp_code):
         bits = np.left_shift(np.uint64(1), sp_code.astype(np.uint64))
         sig = np.zeros(n_s, dtype=np.uint64)
@@ -419,6 +418,7 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
         starts = (np.cumsum(counts) - counts)[nonempty]
         sig[nonempty] = np.bitwise_or.reduceat(bits, starts)
         sig_l = sig.tolist()
+        del bits, sig
     else:
         sig_l = None
     amel_l, amel_sp_l = amel.tolist(), amel_sp.tolist()
@@ -446,7 +446,7 @@ def _dense_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray
     """Codes 0..k-1 for non-negative ``values`` below ``bound``, and the k distinct values (sorted)."""
     if bound <= 1 << 24:
         present = np.flatnonzero(np.bincount(values, minlength=bound)) if len(values) else np.zeros(0, np.int64)
-        lut = np.zeros(max(bound, 1), dtype=np.int64)
+        lut = np.zeros(max(bound, 1), dtype=np.int32 if bound < 1 << 31 else np.int64)
         lut[present] = np.arange(len(present))
         return lut[values], present
     present, codes = np.unique(values, return_inverse=True)
@@ -503,9 +503,10 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
     row_code = np.zeros(len(order), dtype=np.int64)
     bound = 1
     for c in shape_cols:
-        row_code, distinct = _dense_codes(row_code * len(c.values) + c.codes[order], bound * max(len(c.values), 1))
+        row_code, distinct = _dense_codes(row_code.astype(np.int64) * len(c.values) + c.codes[order],
+                                          bound * max(len(c.values), 1))
         bound = len(distinct)
-    row_code, distinct = _dense_codes(row_code * 2 + ~cols["sample"].is_empty()[order], bound * 2)
+    row_code, distinct = _dense_codes(row_code.astype(np.int64) * 2 + ~cols["sample"].is_empty()[order], bound * 2)
     row_l = row_code.tolist()
     problems: list[tuple[int, int, Problem]] = []
     shapes: dict[tuple, _Shape] = {}

@@ -69,8 +69,9 @@ def write_population(pop: SimulatedPopulation, out_dir: str | os.PathLike) -> di
     _write_profiles(paths["profiles"], samples, al, ml, pop, vocab, lut)
     _write_profiles(paths["found"], found_ids, pop.found_alleles, pop.found_male, pop, vocab, lut)
     _write_families(paths["families"], pop, fam_ids, members, pos)
-    truth_fam = pop.found_family
-    fam_col = pc.if_else(pa.array(truth_fam >= 0), fam_ids.take(pa.array(np.maximum(truth_fam, 0))), "")
+    # Unrelated children (family -1) take the empty id appended after the families.
+    with_empty = pa.concat_arrays([fam_ids, pa.array([""], pa.string())])
+    fam_col = with_empty.take(pa.array(np.where(pop.found_family >= 0, pop.found_family, pop.n_families)))
     _write(paths["truth"], ("sample", "family"), [found_ids, fam_col])
     return paths
 
