@@ -8,6 +8,7 @@ Alembic migrations shipped in ``reunite/cases/migrations`` (no ``alembic.ini`` i
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,11 @@ __all__ = [
     "ENV_URL",
     "SchemaError",
     "check_schema",
+    "current_revision",
     "database_url",
+    "dispose_engines",
+    "downgrade",
+    "head_revision",
     "init_db",
     "make_engine",
     "open_session",
@@ -44,11 +49,20 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or DEFAULT_URL
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that a
+    # transaction covers its reads and its DDL too (the sqlite3 module would only open one before
+    # the first INSERT/UPDATE/DELETE): an import's checks and writes see the same data, and a
+    # migration is all-or-nothing.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 _engines: dict[str, Engine] = {}
@@ -64,7 +78,8 @@ def make_engine(url: str | None = None) -> Engine:
     if eng is None:
         eng = create_engine(url, future=True)
         if eng.dialect.name == "sqlite":
-            event.listen(eng, "connect", _sqlite_pragmas)
+            event.listen(eng, "connect", _sqlite_connect)
+            event.listen(eng, "begin", _sqlite_begin)
         _engines[url] = eng
     return eng
 
@@ -96,12 +111,24 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(url: str | None = None, revision: str = "-1") -> None:
+    """Undo migrations on the database at ``url`` down to ``revision`` (``"base"``: drop everything)."""
+    from alembic import command
+
+    url = database_url(url)
+    cfg = _alembic_config(url)
+    with make_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def init_db(url: str | None = None) -> Engine:
     """Create (or bring up to date) the schema at ``url``; return its engine."""
     upgrade(url)
     return make_engine(url)
 
 
+@functools.cache
 def head_revision() -> str:
     """The newest migration revision shipped with this version."""
     from alembic.script import ScriptDirectory

@@ -333,7 +333,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
-    user: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str | None] = mapped_column(String(60))
     entity_id: Mapped[str | None] = mapped_column(String(64))

@@ -155,8 +155,9 @@ def _product_sum(factors: list[_Factor], out_vars: tuple[int, ...]) -> _Factor:
         for v in f.vars:
             if v not in letters:
                 letters[v] = _LETTERS[len(letters)]
-    subs = ",".join("z" + "".join(letters[v] for v in f.vars) for f in factors)
-    spec = subs + "->z" + "".join(letters[v] for v in out_vars)
+    # The batch axis z is last (contiguous), so einsum's inner loops run over the batch.
+    subs = ",".join("".join(letters[v] for v in f.vars) + "z" for f in factors)
+    spec = subs + "->" + "".join(letters[v] for v in out_vars) + "z"
     arr = np.einsum(spec, *[f.arr for f in factors], optimize=False)
     return _Factor(out_vars, arr)
 
@@ -247,17 +248,20 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
     """
     g, nb = freqs.shape
     any_mut = mats is not None
-    zi = np.arange(g)[:, None]
+    # Everything is built with the batch axis last: (domain..., G).
+    z = np.arange(g)[None, :]
+    freqs_t = np.ascontiguousarray(freqs.T)                     # (nb, G)
+    mats_t = {sex: np.ascontiguousarray(np.moveaxis(m, 0, -1)) for sex, m in mats.items()} if any_mut else {}
     typed_set = set(typed)
     var_of: dict[str, tuple[int, int]] = {}
-    amap: dict[int, np.ndarray] = {}
+    amap: dict[int, np.ndarray] = {}                             # (domain, G) allele indices
     dom: dict[int, int] = {}
-    full = np.broadcast_to(np.arange(nb), (g, nb))
+    full = np.broadcast_to(np.arange(nb)[:, None], (nb, g))
     for k, pid in enumerate(people):
         pv, mv = 2 * k, 2 * k + 1
         var_of[pid] = (pv, mv)
         if pid in typed_set:
-            gt = geno[pid]  # (G, 2)
+            gt = np.ascontiguousarray(np.asarray(geno[pid]).T)      # (2, G)
             amap[pv] = amap[mv] = gt
             dom[pv] = dom[mv] = 2
         else:
@@ -268,11 +272,11 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
         p = ped[pid]
         pv, mv = var_of[pid]
         if p.father is None:
-            fp = freqs[zi, amap[pv]]
-            fm = freqs[zi, amap[mv]]
+            fp = freqs_t[amap[pv], z]
+            fm = freqs_t[amap[mv], z]
             if theta > 0:
-                same = (amap[pv][:, :, None] == amap[mv][:, None, :])
-                w = (1.0 - theta) * fp[:, :, None] * fm[:, None, :] + theta * fp[:, :, None] * same
+                same = amap[pv][:, None, :] == amap[mv][None, :, :]
+                w = (1.0 - theta) * fp[:, None, :] * fm[None, :, :] + theta * fp[:, None, :] * same
                 factors.append(_Factor((pv, mv), w))
             else:
                 factors.append(_Factor((pv,), fp))
@@ -282,25 +286,25 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                 ppv, pmv = var_of[par]
                 a_p, a_m, a_c = amap[ppv], amap[pmv], amap[var]
                 if any_mut:
-                    mat = mats[sex]
-                    t1 = mat[zi[:, :, None], a_p[:, :, None], a_c[:, None, :]]
-                    t2 = mat[zi[:, :, None], a_m[:, :, None], a_c[:, None, :]]
+                    mat = mats_t[sex]
+                    t1 = mat[a_p[:, None, :], a_c[None, :, :], z]
+                    t2 = mat[a_m[:, None, :], a_c[None, :, :], z]
                 else:
-                    t1 = (a_p[:, :, None] == a_c[:, None, :]).astype(float)
-                    t2 = (a_m[:, :, None] == a_c[:, None, :]).astype(float)
-                t = 0.5 * (t1[:, :, None, :] + t2[:, None, :, :])
+                    t1 = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
+                    t2 = (a_m[:, None, :] == a_c[None, :, :]).astype(float)
+                t = 0.5 * (t1[:, None, :, :] + t2[None, :, :, :])
                 factors.append(_Factor((ppv, pmv, var), t))
         if pid in typed_set:
-            gt = geno[pid]
-            het = gt[:, 0] != gt[:, 1]
-            e = np.zeros((g, 2, 2))
-            e[het, 0, 1] = 1.0
-            e[het, 1, 0] = 1.0
-            e[~het, 0, 0] = 1.0
+            gt = amap[pv]
+            het = gt[0] != gt[1]
+            e = np.zeros((2, 2, g))
+            e[0, 1, het] = 1.0
+            e[1, 0, het] = 1.0
+            e[0, 0, ~het] = 1.0
             factors.append(_Factor((pv, mv), e))
     keep_vars: tuple[int, ...] = var_of[keep] if keep is not None else ()
     order = _elimination_order([f.vars for f in factors], dom, set(keep_vars))
-    return _eliminate(factors, order, keep_vars).arr
+    return np.moveaxis(_eliminate(factors, order, keep_vars).arr, -1, 0)
 
 
 def marker_likelihoods(ped: Pedigree, markers: Sequence[MarkerData],

@@ -99,11 +99,12 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
         fr[:, k] = 1.0 - fr[:, :k].sum(axis=1)
         codes = codes.reshape(f_n, t_n, 2)
         typed_mask = codes[:, :, 0] >= 0
-        patterns, inverse = np.unique(typed_mask, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        bits = (typed_mask.astype(np.int64) << np.arange(t_n)).sum(axis=1)
+        keys, inverse = np.unique(bits, return_inverse=True)
         table = np.zeros((f_n, k1, k1))
-        for pi, pat in enumerate(patterns):
-            rows = np.nonzero(inverse == pi)[0]
+        for pi, key in enumerate(keys):
+            pat = [(int(key) >> t) & 1 == 1 for t in range(t_n)]
+            rows = np.nonzero(inverse == pi)[0] if len(keys) > 1 else np.arange(f_n)
             ts = [typed[t] for t in range(t_n) if pat[t]]
             if not ts:
                 table[rows, k, k] = 1.0

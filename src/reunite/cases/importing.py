@@ -1,0 +1,558 @@
+"""Importing CSV files into the case store.
+
+Every import reads and checks the whole file first, against itself and against what is already
+stored, and raises :class:`reunite.errors.InputError` listing every problem (file, line, field)
+before anything is written.  The writes then happen in one transaction with an audit entry (who,
+which file, counts; never names or genotypes).  Records are matched on their natural keys, so
+importing the same file twice changes nothing; a changed row updates its record.  Optional
+columns that a file leaves out are left as stored; an empty cell clears the value.
+
+All files are UTF-8 CSV with a header line; dates are ``YYYY-MM-DD``; yes/no cells are ``1``/``0``
+(also ``yes``/``no``); sex is ``male``, ``female`` or ``unknown`` (also ``M``, ``F``, ``U``).
+
+``found_children.csv`` (:func:`import_found`), one row per found child:
+
+===================  =========  ===============================================================
+column               required   meaning
+===================  =========  ===============================================================
+case_number          yes        the case number (unique; the natural key)
+sex                             sex of the child (empty: unknown)
+age_months                      estimated age in months, 0–240
+age_sd_months                   uncertainty of the estimate (one standard deviation, months)
+age_assessed_on                 date the age was estimated (empty: ``found_on``)
+found_on                        date found or rescued
+found_place                     where, as text (village, county, province)
+found_lat, found_lon            where, as WGS84 decimal degrees (both or neither)
+care_location                   where the child is cared for now
+health_conditions               health conditions (e.g. congenital glaucoma)
+marks                           distinguishing marks
+ring_reference                  the case or trafficking ring the child was rescued from
+sample                          code of the child's DNA sample (its profile may come later)
+===================  =========  ===============================================================
+
+``missing_reports.csv`` (:func:`import_reports`), one row per missing-child report:
+
+===================  =========  ===============================================================
+column               required   meaning
+===================  =========  ===============================================================
+report_number        yes        the report number (unique; the natural key; the ``family`` of
+                                ``families.csv``)
+child_name                      the missing child's name
+sex                             the child's sex
+date_of_birth                   the child's date of birth
+disappeared_on                  date the child went missing
+disappeared_place               where, as text
+disappeared_lat, …_lon          where, as WGS84 decimal degrees (both or neither)
+circumstances                   how the child went missing
+marks                           distinguishing marks
+contact_name                    the reporting family's contact person
+contact_phone                   their phone number
+contact_address                 their address
+multiple_missing                1 if twins or several children went missing together (only
+                                then may the report be confirmed against several children)
+===================  =========  ===============================================================
+
+``profiles.csv`` (:func:`import_profiles`): ``sample,marker,allele1,allele2``, one row per sample
+and marker, the format of the search, read by :func:`reunite.search.io.read_profiles` (so the
+store and the reference index accept the same files; extra columns are ignored).  Homozygotes
+repeat the allele (an empty ``allele2`` means the same).  Marker names are folded over aliases
+(``vWA``/``VWA``, ``Penta D``/``PENTA_D``) and must be a marker of one of the bundled frequency
+tables, or Amelogenin (alleles ``X``/``Y``).  A marker given twice for one sample is refused
+(more than two alleles suggests a mixture).  A stored sample may gain markers (an extended
+marker set) but never change a stored genotype: a new typing needs a new sample code.
+
+``families.csv`` (:func:`import_families`): ``family,id,father,mother,sex,sample,missing``, one
+row per pedigree member, the format of the search, read by
+:func:`reunite.search.io.read_families` (extra columns are ignored); ``family`` is the report number, ``father`` and
+``mother`` are ids in the same family (empty or ``0`` for a founder), ``sample`` the code of the
+member's DNA sample (empty when untyped), ``missing`` is 1 for the missing child (exactly one per
+family, untyped).  Two optional columns record the reference donor's consent: ``consent`` (1/0)
+and ``consent_scope`` (text).  Without them, consent is stored as not recorded.  Typed members
+become the report's reference donors, with their relation to the missing child derived from the
+pedigree.  Re-importing a family with a different pedigree replaces the stored pedigree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InputError, MarkerError, Problem
+from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
+from ..genetics.markers import AMELOGENIN
+from ..genetics.pedigree import Person
+from ._csv import Row, Sheet, read_sheet
+from .audit import append_audit
+from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor
+
+__all__ = [
+    "FAMILY_COLUMNS",
+    "FOUND_COLUMNS",
+    "PROFILE_COLUMNS",
+    "REPORT_COLUMNS",
+    "ImportResult",
+    "default_user",
+    "import_families",
+    "import_found",
+    "import_profiles",
+    "import_reports",
+    "known_markers",
+]
+
+FOUND_COLUMNS = ["case_number", "sex", "age_months", "age_sd_months", "age_assessed_on", "found_on",
+                 "found_place", "found_lat", "found_lon", "care_location", "health_conditions", "marks",
+                 "ring_reference", "sample"]
+REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disappeared_on", "disappeared_place",
+                  "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
+                  "contact_address", "multiple_missing"]
+PROFILE_COLUMNS = ["sample", "marker", "allele1", "allele2"]
+FAMILY_COLUMNS = ["family", "id", "father", "mother", "sex", "sample", "missing"]
+FAMILY_OPTIONAL = ["consent", "consent_scope"]
+
+_CHUNK = 500
+
+
+@dataclass
+class ImportResult:
+    """What an import did: records added, updated and left unchanged, plus other counts."""
+
+    kind: str
+    file: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "file": self.file, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, **self.notes}
+
+    def __str__(self) -> str:
+        extra = "".join(f", {k.replace('_', ' ')} {v}" for k, v in self.notes.items())
+        return (f"{self.kind} from {self.file}: {self.added} added, {self.updated} updated, "
+                f"{self.unchanged} unchanged{extra}")
+
+
+def default_user() -> str:
+    """Who is acting: ``$REUNITE_USER``, else the operating-system login name."""
+    name = os.environ.get("REUNITE_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+@functools.cache
+def known_markers() -> frozenset[str]:
+    """Keys of every marker in a bundled frequency table, and Amelogenin."""
+    keys = {AMELOGENIN}
+    for name in bundled_tables():
+        keys.update(marker_key(m) for m in load_frequencies(name).markers)
+    return frozenset(keys)
+
+
+def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _existing(session: Session, model, key_col, keys: Iterable[str]) -> dict[str, Any]:
+    keys = list(keys)
+    out: dict[str, Any] = {}
+    for part in _chunks(keys):
+        for obj in session.scalars(select(model).where(key_col.in_(part))):
+            out[getattr(obj, key_col.key)] = obj
+    return out
+
+
+def _finish(session: Session, result: ImportResult, user: str | None, commit: bool) -> ImportResult:
+    _audit(session, user or default_user(), result)
+    if commit:
+        session.commit()
+    return result
+
+
+def _audit(session: Session, user: str, result: ImportResult) -> None:
+    append_audit(session, user, f"import.{result.kind}", entity=result.kind, details=result.as_dict())
+
+
+def _guard(fn):
+    """Roll back the session if an import fails part-way, so a failed import leaves nothing."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args, **kwargs):
+        try:
+            return fn(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+
+    return wrapper
+
+
+# ------------------------------------------------------------------------ records by natural key
+
+
+def _cells(sheet: Sheet, row: Row, spec: list[tuple[str, str, dict]]) -> dict[str, Any]:
+    """Typed values of the spec's columns present in the file (absent columns are left out)."""
+    today = dt.date.today()
+    rec: dict[str, Any] = {}
+    for col, kind, kw in spec:
+        if not sheet.has(col):
+            continue
+        if kind == "text":
+            rec[col] = sheet.text(row, col, **kw)
+        elif kind == "number":
+            rec[col] = sheet.number(row, col, **kw)
+        elif kind == "date":
+            rec[col] = sheet.date(row, col, not_after=today)
+        elif kind == "flag":
+            rec[col] = sheet.flag(row, col, default=False)
+        elif kind == "sex":
+            rec[col] = sheet.sex(row, col)
+    return rec
+
+
+def _keyed(sheet: Sheet, key: str) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    for row in sheet.rows:
+        k = sheet.text(row, key, required=True, max_len=64)
+        if k is None:
+            continue
+        if k in rows:
+            sheet.problem(f"{k!r} is also on line {rows[k].line}; each must appear once", row.line, key)
+            continue
+        rows[k] = row
+    return rows
+
+
+def _upsert(session: Session, model, key: str, records: dict[str, dict[str, Any]], result: ImportResult) -> None:
+    stored = _existing(session, model, getattr(model, key), records)
+    for k, rec in records.items():
+        obj = stored.get(k)
+        if obj is None:
+            session.add(model(**{key: k}, **rec))
+            result.added += 1
+            continue
+        changed = False
+        for col, value in rec.items():
+            if getattr(obj, col) != value:
+                setattr(obj, col, value)
+                changed = True
+        if changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    session.flush()
+
+
+_FOUND_SPEC: list[tuple[str, str, dict]] = [
+    ("sex", "sex", {}),
+    ("age_months", "number", {"low": 0, "high": 240}),
+    ("age_sd_months", "number", {"low": 0, "high": 120}),
+    ("age_assessed_on", "date", {}),
+    ("found_on", "date", {}),
+    ("found_place", "text", {}),
+    ("care_location", "text", {}),
+    ("health_conditions", "text", {}),
+    ("marks", "text", {}),
+    ("ring_reference", "text", {"max_len": 100}),
+    ("sample", "text", {"max_len": 64}),
+]
+
+
+@_guard
+def import_found(session: Session, path: str | Path, *, user: str | None = None, commit: bool = True) -> ImportResult:
+    """Import found children from ``found_children.csv`` (columns in the module docstring).
+
+    Returns what was added, updated and unchanged; raises :class:`InputError` with every problem
+    and writes nothing if any row is wrong.  Commits unless ``commit`` is false.
+    """
+    sheet = read_sheet(path, required=["case_number"], optional=FOUND_COLUMNS[1:])
+    records: dict[str, dict[str, Any]] = {}
+    for case, row in _keyed(sheet, "case_number").items():
+        rec = _cells(sheet, row, _FOUND_SPEC)
+        if sheet.has("found_lat") or sheet.has("found_lon"):
+            if not (sheet.has("found_lat") and sheet.has("found_lon")):
+                sheet.problem("give both columns found_lat and found_lon, or neither", 1, "found_lat")
+            else:
+                rec["found_lat"], rec["found_lon"] = sheet.place(row, "found_lat", "found_lon")
+        if rec.get("age_sd_months") is not None and rec.get("age_months") is None:
+            sheet.problem("an uncertainty is given without an age", row.line, "age_sd_months")
+        if rec.get("age_months") is not None and rec.get("age_assessed_on") is None and "found_on" in rec:
+            rec["age_assessed_on"] = rec["found_on"]
+        a, f = rec.get("age_assessed_on"), rec.get("found_on")
+        if a is not None and f is not None and a < f:
+            sheet.problem(f"the age was assessed ({a}) before the child was found ({f})", row.line, "age_assessed_on")
+        records[case] = rec
+    sheet.raise_if_problems()
+    result = ImportResult("found_children", sheet.name)
+    _upsert(session, FoundChild, "case_number", records, result)
+    return _finish(session, result, user, commit)
+
+
+_REPORT_SPEC: list[tuple[str, str, dict]] = [
+    ("child_name", "text", {}),
+    ("sex", "sex", {}),
+    ("date_of_birth", "date", {}),
+    ("disappeared_on", "date", {}),
+    ("disappeared_place", "text", {}),
+    ("circumstances", "text", {}),
+    ("marks", "text", {}),
+    ("contact_name", "text", {}),
+    ("contact_phone", "text", {}),
+    ("contact_address", "text", {}),
+    ("multiple_missing", "flag", {}),
+]
+
+
+@_guard
+def import_reports(session: Session, path: str | Path, *, user: str | None = None,
+                   commit: bool = True) -> ImportResult:
+    """Import missing-child reports from ``missing_reports.csv`` (columns in the module docstring).
+
+    Returns what was added, updated and unchanged; raises :class:`InputError` with every problem
+    and writes nothing if any row is wrong.  Commits unless ``commit`` is false.
+    """
+    sheet = read_sheet(path, required=["report_number"], optional=REPORT_COLUMNS[1:])
+    records: dict[str, dict[str, Any]] = {}
+    for number, row in _keyed(sheet, "report_number").items():
+        rec = _cells(sheet, row, _REPORT_SPEC)
+        if sheet.has("disappeared_lat") or sheet.has("disappeared_lon"):
+            if not (sheet.has("disappeared_lat") and sheet.has("disappeared_lon")):
+                sheet.problem("give both columns disappeared_lat and disappeared_lon, or neither", 1,
+                              "disappeared_lat")
+            else:
+                rec["disappeared_lat"], rec["disappeared_lon"] = sheet.place(row, "disappeared_lat",
+                                                                             "disappeared_lon")
+        b, d = rec.get("date_of_birth"), rec.get("disappeared_on")
+        if b is not None and d is not None and d < b:
+            sheet.problem(f"the child went missing ({d}) before being born ({b})", row.line, "disappeared_on")
+        records[number] = rec
+    sheet.raise_if_problems()
+    result = ImportResult("missing_reports", sheet.name)
+    _upsert(session, MissingReport, "report_number", records, result)
+    return _finish(session, result, user, commit)
+
+
+# ------------------------------------------------------------------------------------ profiles
+
+
+@_guard
+def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | None = None,
+                    typed_on: dt.date | None = None, user: str | None = None, commit: bool = True) -> ImportResult:
+    """Import DNA profiles typed by ``lab`` from ``profiles.csv`` (``sample,marker,allele1,allele2``).
+
+    The file is read by the search's reader (:func:`reunite.search.io.read_profiles`), so the
+    store and the reference index accept the same files; in addition every marker must be in a
+    bundled frequency table (or be Amelogenin).  ``kit`` and ``typed_on`` describe the typing
+    and are stored with new samples.  A sample already stored may gain markers; a different
+    genotype at a stored marker, another lab, or a sample erased on withdrawal of consent is
+    refused.  Returns samples added, updated (markers added) and unchanged.
+    """
+    from ..search.io import read_profiles
+
+    if not lab or not lab.strip():
+        raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path)))
+    lab = lab.strip()
+    sheet = read_sheet(path, required=PROFILE_COLUMNS, extra_columns=True)
+    try:
+        parsed = read_profiles(path)
+    except InputError as exc:
+        parsed = None
+        sheet.problems = list(exc.problems)  # the reader's own report covers the rows' shape too
+    known = known_markers()
+    first_line: dict[str, int] = {}
+    where: dict[tuple[str, str], int] = {}
+    for row in sheet.rows:
+        sample, name = row.get("sample"), row.get("marker")
+        if sample is None or name is None:
+            continue
+        try:
+            key = marker_key(name)
+        except MarkerError:
+            continue
+        first_line.setdefault(sample, row.line)
+        where.setdefault((sample, key), row.line)
+        if key not in known:
+            sheet.problem(f"marker {name!r} is not in any bundled frequency table; check its spelling",
+                          row.line, "marker")
+    profiles: dict[str, dict[str, list[str]]] = {}
+    for sample, prof in (parsed or {}).items():
+        gts = {k: list(v) for k, v in prof.genotypes.items()}
+        if prof.amelogenin is not None:
+            gts[AMELOGENIN] = list(prof.amelogenin)
+        profiles[sample] = dict(sorted(gts.items()))
+    stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, profiles)
+    for sample, obj in stored.items():
+        line = first_line.get(sample)
+        if obj.erased:
+            sheet.problem(f"sample {sample!r} was erased when consent was withdrawn; it cannot be imported again",
+                          line, "sample")
+            continue
+        if obj.lab != lab:
+            sheet.problem(f"sample {sample!r} is stored as typed by another lab; a sample code belongs to one lab",
+                          line, "sample")
+            continue
+        differs = sorted(k for k, gt in profiles[sample].items() if k in obj.genotypes and obj.genotypes[k] != gt)
+        for k in differs:
+            sheet.problem(f"sample {sample!r}: marker {display_name(k)} differs from the stored profile; a new "
+                          f"typing needs a new sample code", where.get((sample, k), line), "marker")
+    sheet.raise_if_problems()
+    result = ImportResult("profiles", sheet.name)
+    imported_by = user or default_user()
+    for sample, gts in profiles.items():
+        obj = stored.get(sample)
+        if obj is None:
+            session.add(DnaSample(sample=sample, lab=lab, kit=kit, typed_on=typed_on, imported_by=imported_by,
+                                  genotypes=gts, marker_count=len(gts)))
+            result.added += 1
+        elif set(gts) - set(obj.genotypes):
+            merged = dict(sorted({**obj.genotypes, **gts}.items()))
+            obj.genotypes = merged
+            obj.marker_count = len(merged)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    session.flush()
+    result.notes["rows"] = len(sheet.rows)
+    result.notes["lab"] = lab
+    return _finish(session, result, user, commit)
+
+
+# ------------------------------------------------------------------------------------ families
+
+
+def _relation(mid: str, by_id: dict[str, Person], missing: Person) -> str:
+    """The relation of pedigree member ``mid`` to the missing child, from the pedigree."""
+    p = by_id[mid]
+    f, m = p.father, p.mother
+    mf, mm = missing.father, missing.mother
+    if mid == mf:
+        return "father"
+    if mid == mm:
+        return "mother"
+    if f is not None and (f, m) == (mf, mm):
+        return "full sibling"
+    if f is not None and mf is not None and (f == mf or m == mm):
+        return "half sibling"
+    if missing.id in (f, m):
+        return "child"
+    for parent in (mf, mm):
+        if parent is None:
+            continue
+        gp = by_id[parent]
+        if mid in (gp.father, gp.mother):
+            return "grandparent"
+        if f is not None and (f, m) == (gp.father, gp.mother) and mid != parent:
+            return "aunt or uncle"
+    return "other relative"
+
+
+@_guard
+def import_families(session: Session, path: str | Path, *, user: str | None = None, create_reports: bool = False,
+                    commit: bool = True) -> ImportResult:
+    """Import reference pedigrees from ``families.csv`` (``family,id,father,mother,sex,sample,missing``).
+
+    The file is read by the search's reader (:func:`reunite.search.io.read_families`), so the
+    store and the reference index accept the same files.  ``family`` is the report number: the
+    report must be stored already, unless ``create_reports`` is true (then a report with only
+    its number and the missing member's sex is created for each unknown family).  A sample need
+    not be typed yet.  Returns families added, updated (pedigree replaced) and unchanged, plus
+    member, donor and consent counts.
+    """
+    from ..search.io import read_families
+
+    sheet = read_sheet(path, required=FAMILY_COLUMNS, optional=FAMILY_OPTIONAL, extra_columns=True)
+    try:
+        fams = read_families(path)
+    except InputError as exc:
+        fams = {}
+        sheet.problems = list(exc.problems)  # the reader's own report covers the rows' shape too
+    consent_cols = sheet.has("consent") or sheet.has("consent_scope")
+    first_line: dict[str, int] = {}
+    lines: dict[tuple[str, str], int] = {}
+    consent: dict[tuple[str, str], tuple[bool | None, str | None]] = {}
+    for row in sheet.rows:
+        fam, pid = row.get("family"), row.get("id")
+        if fam is None or pid is None:
+            continue
+        first_line.setdefault(fam, row.line)
+        lines.setdefault((fam, pid), row.line)
+        if consent_cols:
+            consent[fam, pid] = (sheet.flag(row, "consent", default=None) if sheet.has("consent") else None,
+                                 sheet.text(row, "consent_scope") if sheet.has("consent_scope") else None)
+    reports = _existing(session, MissingReport, MissingReport.report_number, first_line)
+    for fam, line in first_line.items():
+        if fam not in reports and not create_reports:
+            sheet.problem(f"family {fam!r} is not a stored report number; import the reports first "
+                          f"(or use --create-reports)", line, "family")
+    for fam, rec in fams.items():
+        rep = reports.get(fam)
+        msex = rec.pedigree[rec.missing].sex
+        if rep is not None and "unknown" not in (msex, rep.sex) and msex != rep.sex:
+            sheet.problem(f"family {fam!r}: the missing member is {msex} but report {fam} says {rep.sex}",
+                          lines.get((fam, rec.missing)), "sex")
+    sheet.raise_if_problems()
+
+    result = ImportResult("families", sheet.name)
+    members = donors = no_consent = 0
+    samples_seen: set[str] = set()
+    for fam, rec in fams.items():
+        rep = reports.get(fam)
+        persons = rec.pedigree.persons
+        missing = persons[rec.missing]
+        if rep is None:
+            rep = MissingReport(report_number=fam, sex=missing.sex)
+            session.add(rep)
+            session.flush()
+        want_ped = sorted((p.id, p.father, p.mother, p.sex, rec.samples.get(p.id), p.id == rec.missing)
+                          for p in persons.values())
+        have_ped = sorted((p.member_id, p.father, p.mother, p.sex, p.sample, p.missing) for p in rep.pedigree)
+        old = {d.member_id: (d.sample, d.consent_given, d.consent_scope) for d in rep.donors}
+        want_donors = []
+        for pid, sample in rec.samples.items():
+            given, scope = consent.get((fam, pid), (None, None))
+            prev = old.get(pid)
+            if not consent_cols and prev is not None and prev[0] == sample:
+                given, scope = prev[1], prev[2]
+            want_donors.append((pid, _relation(pid, persons, missing), given, scope, sample))
+            samples_seen.add(sample)
+            no_consent += given is None
+        want_donors.sort(key=lambda t: t[0])
+        have_donors = sorted(((d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample)
+                              for d in rep.donors), key=lambda t: t[0])
+        members += len(persons)
+        donors += len(want_donors)
+        if want_ped == have_ped and want_donors == have_donors:
+            result.unchanged += 1
+            continue
+        if rep.pedigree or rep.donors:
+            result.updated += 1
+        else:
+            result.added += 1
+        rep.pedigree.clear()
+        rep.donors.clear()
+        session.flush()
+        for mid, father, mother, sex, sample, miss in want_ped:
+            rep.pedigree.append(PedigreeMember(member_id=mid, father=father, mother=mother, sex=sex,
+                                               sample=sample, missing=miss))
+        for mid, relation, given, scope, sample in want_donors:
+            rep.donors.append(ReferenceDonor(member_id=mid, relation=relation, consent_given=given,
+                                             consent_scope=scope, sample=sample))
+    session.flush()
+    typed = set(_existing(session, DnaSample, DnaSample.sample, samples_seen))
+    result.notes.update(members=members, donors=donors, donors_without_recorded_consent=no_consent,
+                        samples_awaiting_profiles=len(samples_seen - typed))
+    return _finish(session, result, user, commit)

@@ -1,0 +1,193 @@
+"""Photos of found and missing children, stored as files named by their content hash.
+
+A photo's bytes are checked before anything is stored: the file must be at most ``max_bytes``
+long, must be a JPEG, PNG or WebP image that Pillow can decode, and must have at most
+``max_pixels`` pixels (a small file that declares a huge image is a decompression bomb).  The
+file is then written once under the media directory as ``ab/abcdef….ext`` (its SHA-256), and its
+metadata (hash, type, size, dimensions, owner) goes into the ``photos`` table.  Adding the same
+photo to the same child twice changes nothing.
+
+The media directory is ``media`` argument, else ``$REUNITE_MEDIA_DIR``, else ``reunite-media`` in
+the working directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InputError, Problem
+from .audit import append_audit
+from .importing import default_user
+from .models import FoundChild, MissingReport, Photo
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "ImageInfo",
+    "add_photo",
+    "check_image",
+    "media_dir",
+    "photo_path",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000
+#: Pillow format name -> (MIME type, file extension).
+ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What a checked image is: its hash, type, size in bytes and dimensions."""
+
+    sha256: str
+    mime: str
+    ext: str
+    size_bytes: int
+    width: int
+    height: int
+
+
+def media_dir(media: str | Path | None = None) -> Path:
+    """The directory photos are stored under (see the module docstring)."""
+    return Path(media or os.environ.get("REUNITE_MEDIA_DIR") or "reunite-media")
+
+
+def photo_path(photo: Photo, media: str | Path | None = None) -> Path:
+    """Where a stored photo's file is."""
+    return media_dir(media) / photo.path
+
+
+def _refuse(name: str, message: str) -> InputError:
+    return InputError(Problem(message, file=name, field="photo"))
+
+
+def check_image(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX_BYTES,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    """Check that ``data`` is an acceptable photo; return what it is or raise :class:`InputError`."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > max_bytes:
+        raise _refuse(name, f"is {len(data):,} bytes; photos may be at most {max_bytes:,} bytes — "
+                            f"resize or recompress it")
+    if not data:
+        raise _refuse(name, "is empty")
+    bomb = (f"declares more than {max_pixels:,} pixels for a {len(data):,}-byte file (a decompression "
+            f"bomb, or a photo far larger than needed); resize it")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                fmt = im.format
+                width, height = im.size
+                if fmt not in ALLOWED_FORMATS:
+                    raise _refuse(name, f"is a {fmt} image; photos must be JPEG, PNG or WebP")
+                if width * height > max_pixels:
+                    raise _refuse(name, bomb.replace("declares more than", f"declares {width}×{height}, more than"))
+                im.verify()
+            with Image.open(io.BytesIO(data)) as im:
+                im.load()
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse(name, bomb) from None
+    except UnidentifiedImageError:
+        raise _refuse(name, "is not an image Reunite can read; photos must be JPEG, PNG or WebP") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _refuse(name, f"is a damaged or truncated image ({type(exc).__name__}); export it again") from None
+    mime, ext = ALLOWED_FORMATS[fmt]
+    return ImageInfo(hashlib.sha256(data).hexdigest(), mime, ext, len(data), width, height)
+
+
+def _read(source: str | Path | bytes, max_bytes: int) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source), "photo"
+    path = Path(source)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _refuse(name, f"is {size:,} bytes; photos may be at most {max_bytes:,} bytes — "
+                                f"resize or recompress it")
+        return path.read_bytes(), name
+    except FileNotFoundError:
+        raise _refuse(name, "file not found") from None
+    except IsADirectoryError:
+        raise _refuse(name, "is a directory, not a photo") from None
+
+
+def _store(data: bytes, info: ImageInfo, media: Path) -> str:
+    rel = f"{info.sha256[:2]}/{info.sha256}.{info.ext}"
+    target = media / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return rel
+
+
+def add_photo(session: Session, source: str | Path | bytes, *, found_child: str | None = None,
+              report: str | None = None, user: str | None = None, media: str | Path | None = None,
+              max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
+              commit: bool = True) -> Photo:
+    """Store a photo of the found child with case number ``found_child`` or of the missing child of
+    report ``report`` (give exactly one); return its :class:`Photo` row.
+
+    The image is checked first (:func:`check_image`); a refused photo stores nothing.  A file
+    written for a transaction that then fails stays in the media directory, harmless: it is only
+    ever reached through a row that names its hash.
+    """
+    if (found_child is None) == (report is None):
+        raise InputError("give the case number of a found child or the number of a report, not both")
+    data, name = _read(source, max_bytes)
+    info = check_image(data, name=name, max_bytes=max_bytes, max_pixels=max_pixels)
+    try:
+        if found_child is not None:
+            owner = session.scalars(select(FoundChild).where(FoundChild.case_number == found_child)).first()
+            if owner is None:
+                raise InputError(Problem(f"no found child has case number {found_child!r}", field="found_child"))
+            where = Photo.found_child_id == owner.id
+            entity, key = "found_child", found_child
+        else:
+            owner = session.scalars(select(MissingReport).where(MissingReport.report_number == report)).first()
+            if owner is None:
+                raise InputError(Problem(f"no report has number {report!r}", field="report"))
+            where = Photo.report_id == owner.id
+            entity, key = "missing_report", report
+        same = session.scalars(select(Photo).where(where, Photo.sha256 == info.sha256)).first()
+        if same is not None:
+            return same
+        rel = _store(data, info, media_dir(media))
+        who = user or default_user()
+        photo = Photo(sha256=info.sha256, mime=info.mime, size_bytes=info.size_bytes, width=info.width,
+                      height=info.height, path=rel, added_by=who)
+        if found_child is not None:
+            photo.found_child_id = owner.id
+        else:
+            photo.report_id = owner.id
+        session.add(photo)
+        session.flush()
+        append_audit(session, who, "photo.add", entity=entity, entity_id=key,
+                     details={"photo_id": photo.id, "sha256": info.sha256, "bytes": info.size_bytes})
+        if commit:
+            session.commit()
+        return photo
+    except BaseException:
+        session.rollback()
+        raise
