@@ -59,6 +59,7 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
 
     table = load_frequencies(frequencies)
     t0 = time.perf_counter()
+    related_fraction = min(related_fraction, 0.5 * n_families / max(1, n_found))
     pop = simulate_population(table, n_families, n_found, related_fraction, seed, markers="cn23")
     t_sim = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -77,7 +78,6 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ids = pop.found_ids()
-    found = pop.found
     times = []
     rows_all = np.arange(len(index.family_ids))
     for j in range(min(searches, n_found)):
@@ -90,6 +90,19 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
         exact_log10(index, x, sel)
         times.append(time.perf_counter() - t0)
     times = np.array(times)
+    # Baseline in the same process: the numpy kernel (no numba) on the same children.
+    from . import kernel as _k
+
+    base = []
+    saved, _k._compiled = _k._compiled, None
+    try:
+        for j in range(min(5, n_found)):
+            x = _child_array(pop, table, j)
+            t0 = time.perf_counter()
+            approx_log10(index, x, None)
+            base.append(time.perf_counter() - t0)
+    finally:
+        _k._compiled = saved
     figures = {
         "families": n_families, "found": n_found, "markers": len(index.markers), "table": frequencies,
         "simulate_s": round(t_sim, 2), "build_s": round(t_build, 2),
@@ -99,13 +112,21 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
         "search_child_s_median": round(float(np.median(times)), 4) if len(times) else None,
         "search_child_s_p95": round(float(np.percentile(times, 95)), 4) if len(times) else None,
         "pairs_per_s": round(n_families / float(np.median(times))) if len(times) else None,
+        "numpy_kernel_s_median": round(float(np.median(base)), 4) if base else None,
+        "speedup_vs_numpy_kernel": round(float(np.median(base)) / float(np.median(times)), 1) if base else None,
     }
     # A new family against all found children.
     from .io import FamilyRecord  # noqa: F401  (documents the record type used by build_index)
-    kids = {ids[j]: _profile(found[j]) for j in range(n_found)}
-    t0 = time.perf_counter()
-    search_family(index, index.family_ids[0], kids, min_lr=1.0, top=20)
-    figures["search_family_vs_children_s"] = round(time.perf_counter() - t0, 4)
+    from .kernel import FoundChildren
+
+    X = np.stack([_child_array(pop, table, j) for j in range(n_found)]).astype(np.int16)
+    kids = FoundChildren(ids, X, set(), None)
+    ftimes = []
+    for fam in index.family_ids[:20]:
+        t0 = time.perf_counter()
+        search_family(index, fam, kids, min_lr=1.0, top=20)
+        ftimes.append(time.perf_counter() - t0)
+    figures["search_family_vs_children_s_median"] = round(float(np.median(ftimes)), 4)
     if accuracy:
         figures["accuracy"] = _accuracy(pop, table, index, min(n_found, 400))
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

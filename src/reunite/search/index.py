@@ -78,50 +78,61 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
                   freqs: Sequence[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
     """Compile families that share one pedigree: S (F, M, k) int16 and U (F, M, P) float64.
 
-    ``geno`` is (F, M, T, 2) allele indices of the ``typed`` members (-1 where untyped).
+    ``geno`` is (F, M, T, 2) allele indices of the ``typed`` members (-1 where untyped).  All
+    (family, marker) pairs are peeled together in chunks, grouped by who is typed.
     """
     f_n, m_n, t_n, _ = geno.shape
     k1 = k + 1
     iu = np.triu_indices(k1)
-    s_out = np.full((f_n, m_n, k), -1, dtype=np.int16)
-    u_out = np.zeros((f_n, m_n, len(iu[0])))
+    z_n = f_n * m_n
+    flat = np.asarray(geno).reshape(z_n, t_n, 2)
+    nmax = max(len(f) for f in freqs)
+    ptab = np.zeros((m_n, nmax))
+    for m, f in enumerate(freqs):
+        ptab[m, : len(f)] = f
+    marker_of = np.tile(np.arange(m_n), f_n)
+    s_out = np.full((z_n, k), -1, dtype=np.int16)
+    u_out = np.zeros((z_n, len(iu[0])))
     ped1 = ped.trimmed(set(typed) | {missing})
-    for m in range(m_n):
-        g = geno[:, m]                      # (F, T, 2)
-        uniq, codes = _lump_codes(g.reshape(f_n, 2 * t_n), k)
+    people_cache: dict[int, list[str]] = {}
+    chunk = max(1, _CHUNK * 4)
+    for c0 in range(0, z_n, chunk):
+        sl = slice(c0, min(z_n, c0 + chunk))
+        g = flat[sl]
+        n = g.shape[0]
+        uniq, codes = _lump_codes(g.reshape(n, 2 * t_n), k)
         if (codes >= k).any():
             raise InputError(f"a family carries more than {k} alleles at one marker")
-        s_out[:, m] = uniq
-        p = np.asarray(freqs[m], dtype=float)
-        fr = np.zeros((f_n, k1))
+        s_out[sl] = uniq
         valid = uniq >= 0
-        fr[:, :k] = np.where(valid, p[np.where(valid, uniq, 0)], 0.0)
+        fr = np.zeros((n, k1))
+        fr[:, :k] = np.where(valid, ptab[marker_of[sl][:, None], np.where(valid, uniq, 0)], 0.0)
         fr[:, k] = 1.0 - fr[:, :k].sum(axis=1)
-        codes = codes.reshape(f_n, t_n, 2)
-        typed_mask = codes[:, :, 0] >= 0
-        bits = (typed_mask.astype(np.int64) << np.arange(t_n)).sum(axis=1)
+        codes = codes.reshape(n, t_n, 2)
+        bits = ((codes[:, :, 0] >= 0).astype(np.int64) << np.arange(t_n)).sum(axis=1)
         keys, inverse = np.unique(bits, return_inverse=True)
-        table = np.zeros((f_n, k1, k1))
+        table = np.zeros((n, k1, k1))
         for pi, key in enumerate(keys):
-            pat = [(int(key) >> t) & 1 == 1 for t in range(t_n)]
-            rows = np.nonzero(inverse == pi)[0] if len(keys) > 1 else np.arange(f_n)
+            key = int(key)
+            pat = [(key >> t) & 1 == 1 for t in range(t_n)]
+            rows = np.nonzero(inverse == pi)[0] if len(keys) > 1 else np.arange(n)
             ts = [typed[t] for t in range(t_n) if pat[t]]
             if not ts:
                 table[rows, k, k] = 1.0
                 continue
-            people = relevant_people(ped1, set(ts), {missing})
-            for c0 in range(0, len(rows), _CHUNK):
-                r = rows[c0:c0 + _CHUNK]
-                gsub = {ts_id: codes[r, t] for t, ts_id in enumerate(typed) if pat[t]}
-                table[r] = peel_batch(ped1, people, ts, gsub, fr[r], None, 0.0, missing)
+            people = people_cache.get(key)
+            if people is None:
+                people = people_cache[key] = relevant_people(ped1, set(ts), {missing})
+            gsub = {ts_id: codes[rows, t] for t, ts_id in enumerate(typed) if pat[t]}
+            table[rows] = peel_batch(ped1, people, ts, gsub, fr[rows], None, 0.0, missing)
         tot = table.sum(axis=(1, 2))
         if not (tot > 0).all():
             raise InputError("a family's own genotypes are impossible at a marker without mutation")
         t = table / tot[:, None, None]
         sym = t + t.transpose(0, 2, 1)
         sym[:, np.arange(k1), np.arange(k1)] = t[:, np.arange(k1), np.arange(k1)]
-        u_out[:, m] = sym[:, iu[0], iu[1]]
-    return s_out, u_out
+        u_out[sl] = sym[:, iu[0], iu[1]]
+    return s_out.reshape(f_n, m_n, k), u_out.reshape(f_n, m_n, len(iu[0]))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ..genetics.kinship import hw_genotype_prob
 from ..genetics.markers import Profile
 from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
 
-__all__ = ["Candidate", "child_alleles", "search_child", "search_family"]
+__all__ = ["Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 
@@ -219,15 +219,61 @@ def _record_from_group(index, group, pos, fam):
     return _Record(fam, group.pedigree, group.missing, gts)
 
 
-def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile], *,
+@dataclass
+class FoundChildren:
+    """Found children compiled against an index's markers: (N, M, 2) allele indices (-1 untyped).
+
+    ``irregular`` lists children with an allele absent from the table (evaluated by the engine).
+    Build once with :meth:`from_profiles`; save/load with numpy.
+    """
+
+    samples: list[str]
+    X: np.ndarray
+    irregular: set[int]
+    profiles: Mapping[str, Profile] | None = None
+
+    @classmethod
+    def from_profiles(cls, index: ReferenceIndex, children: Mapping[str, Profile]) -> FoundChildren:
+        samples = list(children)
+        X = np.full((len(samples), len(index.markers), 2), -1, dtype=np.int16)
+        irregular = set()
+        for i, s in enumerate(samples):
+            x, irr = child_alleles(index, children[s])
+            X[i] = x
+            if irr:
+                irregular.add(i)
+        return cls(samples, X, irregular, children)
+
+    def save(self, path) -> None:
+        from pathlib import Path
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "found_X.npy", self.X)
+        (path / "found_samples.txt").write_text("\n".join(self.samples) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path) -> FoundChildren:
+        from pathlib import Path
+
+        path = Path(path)
+        samples = (path / "found_samples.txt").read_text(encoding="utf-8").splitlines()
+        return cls(samples, np.load(path / "found_X.npy"), set(), None)
+
+
+def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildren, *,
                   min_lr: float = 1.0, top: int = 20) -> list[Candidate]:
     """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first."""
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     row = index.row_of(family)
-    samples = list(children)
+    found = children if isinstance(children, FoundChildren) else FoundChildren.from_profiles(index, children)
+    samples = found.samples
     if not samples:
         return []
+    if (index.row_group[row] < 0 or found.irregular) and found.profiles is None:
+        raise InputError("this search needs the children's profiles (an engine-evaluated family or child)")
+    children = found.profiles
     if index.row_group[row] < 0:
         out = [_engine_candidate(index, row, children[s], s) for s in samples]
     else:
@@ -237,12 +283,8 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         group = index.groups[int(index.row_group[row])]
         geno = np.asarray(group.geno[int(index.row_pos[row])])[None]
         S, U = family_tables(group.pedigree, group.missing, group.typed, geno, freqs, k)
-        X = np.full((len(samples), len(index.markers), 2), -1, dtype=np.int64)
-        irregular = []
-        for i, s in enumerate(samples):
-            X[i], irr = child_alleles(index, children[s])
-            if irr:
-                irregular.append(i)
+        X = found.X.astype(np.int64)
+        irregular = found.irregular
         tot = np.zeros(len(samples))
         nz = np.zeros(len(samples), dtype=np.int32)
         for mi in range(len(index.markers)):

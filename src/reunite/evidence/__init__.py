@@ -1,0 +1,33 @@
+"""Non-DNA evidence and evidence fusion: every piece of evidence is a likelihood ratio.
+
+H1 = the found child is the missing child of a report; H2 = the found child is another child.
+:func:`sex_lr`, :func:`age_lr` and :func:`time_lr` compute the non-DNA LRs from stated models
+(each module's docstring gives the model and the reasoning for every default);
+:func:`dna_evidence` wraps a kinship result and :func:`from_lr` any other LR; :func:`fuse`
+combines them with an explicit prior into a :class:`Posterior` that explains itself.
+
+A pure layer: imports numpy, :mod:`reunite.errors` and :mod:`reunite.genetics` only.
+"""
+
+from .age import AgeReference, age_lr, months_between
+from .fusion import H1, H2, INDEPENDENCE, EvidenceItem, Posterior, dna_evidence, from_lr, fuse, prior_from_open_reports
+from .sex import amelogenin_sex, sex_lr
+from .time import time_lr
+
+__all__ = [
+    "H1",
+    "H2",
+    "INDEPENDENCE",
+    "AgeReference",
+    "EvidenceItem",
+    "Posterior",
+    "age_lr",
+    "amelogenin_sex",
+    "dna_evidence",
+    "from_lr",
+    "fuse",
+    "months_between",
+    "prior_from_open_reports",
+    "sex_lr",
+    "time_lr",
+]

@@ -1,0 +1,312 @@
+"""Evidence fusion: an explicit prior times every likelihood ratio, in log space.
+
+For a found child C and a missing-child report R, H1 = "C is R's missing child" and H2 = "C is
+another child, unrelated to R's family".  Bayes' rule in odds form::
+
+    posterior odds = prior odds × LR_DNA × LR_sex × LR_age × LR_time × (any other LRs)
+
+**Assumption, stated in every result:** the pieces of evidence are independent given each
+hypothesis, so their LRs multiply.  (The age and time LRs are consistent with this: the time LR is
+the density of the delay found − disappeared, and the age LR is conditional on that delay.)
+
+The prior is explicit: by default ``1 / number of open reports`` (each open report equally likely
+to be the child's, before any evidence), or a value the user gives (raised, for example, by
+investigative leads such as a trafficking ring's source villages).  Everything is summed in
+log10, so LRs of 10^300 and beyond neither overflow nor lose the posterior; an LR of exactly 0
+(an exclusion) gives a posterior of exactly 0.
+
+:class:`EvidenceItem` is one factor with its LR, log10 LR, the model and parameters that produced
+it and a sentence a person can read; :class:`Posterior` is the combination, explained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ..genetics import format_lr, verbal_equivalent
+from ._common import fail, lr_from_log, number
+
+__all__ = [
+    "H1",
+    "H2",
+    "INDEPENDENCE",
+    "EvidenceItem",
+    "Posterior",
+    "dna_evidence",
+    "from_lr",
+    "fuse",
+    "prior_from_open_reports",
+]
+
+#: The hypotheses every LR of this layer compares.
+H1 = "the found child is the missing child of this report"
+H2 = "the found child is another child, unrelated to this report"
+INDEPENDENCE = ("the pieces of evidence are treated as independent given each hypothesis, "
+                "so their likelihood ratios multiply")
+
+_LABELS = {"dna": "DNA", "sex": "sex", "age": "age", "time": "time"}
+
+
+def _frozen(mapping: Mapping[str, object] | None) -> Mapping[str, object]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One likelihood ratio with everything needed to explain and replay it.
+
+    ``log10_lr`` is authoritative (None when the LR is exactly 0); ``lr`` is ``10**log10_lr`` and
+    overflows to ``inf`` above 10^308.  ``model`` states the model in words, ``parameters`` the
+    values it used, ``observed`` the (non-identifying) quantities it compared, and ``note``
+    anything the reader should know (for instance that a value was not recorded).
+    """
+
+    kind: str
+    lr: float
+    log10_lr: float | None
+    model: str = ""
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    observed: Mapping[str, object] = field(default_factory=dict)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameters", _frozen(self.parameters))
+        object.__setattr__(self, "observed", _frozen(self.observed))
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self.kind, self.kind.replace("_", " "))
+
+    @property
+    def verbal(self) -> str:
+        """The ENFSI verbal equivalent (shared with the DNA report)."""
+        return verbal_equivalent(self.lr, self.log10_lr)
+
+    @property
+    def sentence(self) -> str:
+        """One sentence a person can read, e.g. "The age evidence is 3.1 times more probable if …"."""
+        what = f"The {self.label} evidence"
+        if self.log10_lr is None:
+            text = f"{what} is impossible if {H1} (LR 0): it excludes the match."
+        elif abs(self.log10_lr) < 1e-9:
+            text = f"{what} is equally probable whether or not {H1} (LR 1): it neither supports nor weakens the match."
+        elif self.log10_lr > 0:
+            text = (f"{what} is {format_lr(self.lr, self.log10_lr)} times more probable if {H1} "
+                    f"than if {H2}.")
+        else:
+            inv = -self.log10_lr
+            text = (f"{what} is {format_lr(10.0 ** inv if inv < 308 else math.inf, inv)} times more probable "
+                    f"if {H2} than if {H1}.")
+        return f"{text} {self.note}".strip()
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "lr": self.lr if math.isfinite(self.lr) else None,
+            "log10_lr": self.log10_lr,
+            "verbal": self.verbal,
+            "sentence": self.sentence,
+            "model": self.model,
+            "parameters": dict(self.parameters),
+            "observed": dict(self.observed),
+            "note": self.note,
+        }
+
+
+def _kind(kind: object) -> str:
+    if not isinstance(kind, str) or not kind.strip():
+        raise fail("kind", "must be a non-empty name such as dna, sex, age, time, face")
+    return kind.strip().lower()
+
+
+def from_lr(kind: str, lr: float | None = None, *, log10_lr: float | None = None, model: str = "",
+            parameters: Mapping[str, object] | None = None, observed: Mapping[str, object] | None = None,
+            note: str = "") -> EvidenceItem:
+    """Wrap an LR computed elsewhere (a face or place comparison, say) as an :class:`EvidenceItem`.
+
+    Give ``lr`` (>= 0, finite) or ``log10_lr`` (finite; use it for LRs beyond 10^308), not both.
+    """
+    kind = _kind(kind)
+    if (lr is None) == (log10_lr is None):
+        raise fail("lr", "give either lr or log10_lr")
+    if lr is not None:
+        value = number(lr, "lr", lo=0.0)
+        if value == 0.0:
+            return EvidenceItem(kind, 0.0, None, model, parameters or {}, observed or {}, note)
+        log10 = math.log10(value)
+    else:
+        log10 = number(log10_lr, "log10_lr")
+    value, log10 = lr_from_log(log10 * math.log(10.0))
+    return EvidenceItem(kind, value, log10, model, parameters or {}, observed or {}, note)
+
+
+def dna_evidence(result: object) -> EvidenceItem:
+    """The DNA factor from a :class:`reunite.genetics.LRResult` (its log10 LR is authoritative)."""
+    if not hasattr(result, "log10_lr") or not hasattr(result, "lr"):
+        raise fail("dna", "must be a kinship result (reunite.genetics.LRResult)")
+    params = {
+        "frequencies": getattr(result, "frequencies", None),
+        "mutation": getattr(result, "mutation", None),
+        "theta": getattr(result, "theta", None),
+    }
+    inconsistent = list(getattr(result, "inconsistent_markers", []) or [])
+    observed = {"inconsistent_markers": len(inconsistent)}
+    if hasattr(result, "markers_compared"):
+        observed["markers_compared"] = result.markers_compared
+    model = ("exact pedigree likelihood ratio: L(family with the found child as the missing member) / "
+             "(L(family) × P(found child's genotypes)); markers independent")
+    if result.log10_lr is None:
+        if result.lr not in (0, 0.0):
+            raise fail("dna", "kinship result has no LR (neither log10_lr nor an LR of 0)")
+        return EvidenceItem("dna", 0.0, None, model, params, observed)
+    return from_lr("dna", log10_lr=result.log10_lr, model=model, parameters=params, observed=observed)
+
+
+def prior_from_open_reports(open_reports: int) -> float:
+    """The default prior: 1 / number of open missing-child reports."""
+    if isinstance(open_reports, bool) or not isinstance(open_reports, int) or open_reports < 1:
+        raise fail("open_reports", "must be a whole number of at least 1")
+    return 1.0 / open_reports
+
+
+def _format_probability(p: float, q: float) -> str:
+    """A probability for a report; near 1 it is written as 1 − q so digits are not lost."""
+    if p == 0.0:
+        return "0"
+    if q == 0.0:
+        return "1"
+    if p < 1e-4:
+        return format_lr(p, math.log10(p))
+    if q < 1e-4:
+        return f"1 − {format_lr(q, math.log10(q))}"
+    return f"{p:.6g}"
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Prior × LRs, explained: every factor, the prior and where it came from, the posterior.
+
+    ``log10_posterior_odds`` is authoritative (None when the posterior is 0);
+    ``probability`` is P(H1 | evidence) and ``probability_not`` is 1 − probability computed without
+    cancellation (so 1 − 10^-250 is still distinguishable from 1).
+    """
+
+    prior: float
+    prior_source: str
+    items: tuple[EvidenceItem, ...]
+    log10_prior_odds: float
+    log10_lr: float | None
+    log10_posterior_odds: float | None
+    probability: float
+    probability_not: float
+    assumptions: tuple[str, ...]
+
+    @property
+    def lr(self) -> float:
+        """The combined LR (inf above 10^308; see ``log10_lr``)."""
+        if self.log10_lr is None:
+            return 0.0
+        return 10.0 ** self.log10_lr if self.log10_lr < 308 else math.inf
+
+    @property
+    def posterior_odds(self) -> float:
+        if self.log10_posterior_odds is None:
+            return 0.0
+        return 10.0 ** self.log10_posterior_odds if self.log10_posterior_odds < 308 else math.inf
+
+    @property
+    def verbal(self) -> str:
+        return verbal_equivalent(self.lr, self.log10_lr)
+
+    def factor(self, kind: str) -> EvidenceItem | None:
+        for item in self.items:
+            if item.kind == kind:
+                return item
+        return None
+
+    @property
+    def sentence(self) -> str:
+        prior = _format_probability(self.prior, 1.0 - self.prior)
+        post = _format_probability(self.probability, self.probability_not)
+        kinds = ", ".join(i.label for i in self.items) or "no evidence"
+        combined = format_lr(self.lr, self.log10_lr)
+        return (f"Starting from a prior probability of {prior} ({self.prior_source}) and a combined likelihood "
+                f"ratio of {combined} ({kinds}), the probability that {H1} is {post}, assuming "
+                f"{INDEPENDENCE.split(', so')[0]}.")
+
+    def explain(self) -> list[str]:
+        """Lines for a report: the prior, each factor's sentence, the posterior, the assumptions."""
+        lines = [f"Prior: {_format_probability(self.prior, 1.0 - self.prior)} ({self.prior_source})."]
+        lines += [item.sentence for item in self.items]
+        lines.append(self.sentence)
+        lines += [f"Assumption: {a}." for a in self.assumptions]
+        return lines
+
+    def as_dict(self) -> dict:
+        return {
+            "prior": self.prior,
+            "prior_source": self.prior_source,
+            "log10_prior_odds": self.log10_prior_odds,
+            "evidence": [i.as_dict() for i in self.items],
+            "lr": self.lr if math.isfinite(self.lr) else None,
+            "log10_lr": self.log10_lr,
+            "verbal": self.verbal,
+            "log10_posterior_odds": self.log10_posterior_odds,
+            "posterior": self.probability,
+            "posterior_not": self.probability_not,
+            "sentence": self.sentence,
+            "assumptions": list(self.assumptions),
+            "hypotheses": {"H1": H1, "H2": H2},
+        }
+
+
+def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
+         open_reports: int | None = None) -> Posterior:
+    """Combine a prior with any set of evidence LRs into the posterior.
+
+    The prior is ``prior`` when given (0 < prior < 1), else ``1 / open_reports``; one of the two is
+    required.  Each kind of evidence may appear once (a second DNA factor would count the same
+    evidence twice).  An LR of 0 makes the posterior 0 whatever the other factors are.
+    """
+    if prior is not None:
+        p = number(prior, "prior", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+        source = "given"
+    elif open_reports is not None:
+        p = prior_from_open_reports(open_reports)
+        if open_reports == 1:
+            raise fail("open_reports", "with a single open report the default prior would be 1; give a prior")
+        source = f"1 / {open_reports:,} open reports"
+    else:
+        raise fail("prior", "give a prior or the number of open reports")
+    if isinstance(evidence, EvidenceItem):
+        evidence = [evidence]
+    items = tuple(evidence)
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, EvidenceItem):
+            raise fail(f"evidence[{i}]", "must be an EvidenceItem (use from_lr or dna_evidence to make one)")
+        if item.kind in seen:
+            raise fail(f"evidence[{i}]", f"{item.kind} evidence given twice; each kind may be counted once")
+        seen.add(item.kind)
+    log10_prior_odds = math.log10(p) - math.log1p(-p) / math.log(10.0)
+    excluded = any(item.log10_lr is None for item in items)
+    kinds = ", ".join(item.kind for item in items) or "none"
+    assumptions = (
+        f"H1: {H1}; H2: {H2}",
+        f"{INDEPENDENCE} (evidence used: {kinds})",
+        f"the prior probability is {p:.6g} ({source})",
+    )
+    if excluded:
+        return Posterior(p, source, items, log10_prior_odds, None, None, 0.0, 1.0, assumptions)
+    log10_lr = math.fsum(item.log10_lr for item in items)  # type: ignore[misc]
+    lpo = log10_prior_odds + log10_lr
+    # P = 1 / (1 + 10^-lpo) and 1 - P = 1 / (1 + 10^lpo), each computed on its stable side
+    t = 10.0 ** -abs(lpo)  # underflows to 0 harmlessly for |lpo| > 323
+    if lpo >= 0:
+        prob, prob_not = 1.0 / (1.0 + t), t / (1.0 + t)
+    else:
+        prob, prob_not = t / (1.0 + t), 1.0 / (1.0 + t)
+    return Posterior(p, source, items, log10_prior_odds, log10_lr, lpo, prob, prob_not, assumptions)
