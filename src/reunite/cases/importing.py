@@ -50,6 +50,8 @@ contact_phone                   their phone number
 contact_address                 their address
 multiple_missing                1 if twins or several children went missing together (only
                                 then may the report be confirmed against several children)
+suspected_of_sale               1 if investigators suspect the family sold the child (a match
+                                is then flagged for referral rather than reunion)
 ===================  =========  ===============================================================
 
 ``profiles.csv`` (:func:`import_profiles`): ``sample,marker,allele1,allele2``, one row per sample
@@ -113,7 +115,7 @@ FOUND_COLUMNS = ["case_number", "sex", "age_months", "age_sd_months", "age_asses
                  "ring_reference", "sample"]
 REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disappeared_on", "disappeared_place",
                   "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
-                  "contact_address", "multiple_missing"]
+                  "contact_address", "multiple_missing", "suspected_of_sale"]
 PROFILE_COLUMNS = ["sample", "marker", "allele1", "allele2"]
 FAMILY_COLUMNS = ["family", "id", "father", "mother", "sex", "sample", "missing"]
 FAMILY_OPTIONAL = ["consent", "consent_scope"]
@@ -314,6 +316,7 @@ _REPORT_SPEC: list[tuple[str, str, dict]] = [
     ("contact_phone", "text", {}),
     ("contact_address", "text", {}),
     ("multiple_missing", "flag", {}),
+    ("suspected_of_sale", "flag", {}),
 ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -162,6 +163,7 @@ class MissingReport(_Stamped, Base):
     contact_phone: Mapped[str | None] = mapped_column(Text)
     contact_address: Mapped[str | None] = mapped_column(Text)
     multiple_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspected_of_sale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     status: Mapped[str] = mapped_column(String(10), default="open")
 
     pedigree: Mapped[list[PedigreeMember]] = relationship(

@@ -75,3 +75,62 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
         else:
             total[ri] = acc + math.log10(prod)
     return total, zeros
+
+
+@numba.njit(cache=True, nogil=True)
+def family_vs_children(S, U, packed, X, freqs, offsets):  # pragma: no cover - compiled
+    """One family's tables S (M, K) int16, U (M, P) float64 against children X (N, M, 2).
+
+    Returns (log10 LR (N,), 1 where excluded (N,), markers compared (N,))."""
+    m_n = S.shape[0]
+    k = S.shape[1]
+    n = X.shape[0]
+    total = np.zeros(n)
+    zeros = np.zeros(n, dtype=np.int32)
+    compared = np.zeros(n, dtype=np.int32)
+    prest = np.empty(m_n)
+    for mi in range(m_n):
+        ps = 0.0
+        for j in range(k):
+            s = S[mi, j]
+            if s < 0:
+                break
+            ps += freqs[offsets[mi] + s]
+        prest[mi] = 1.0 - ps
+    for i in range(n):
+        acc = 0.0
+        for mi in range(m_n):
+            a = X[i, mi, 0]
+            b = X[i, mi, 1]
+            if a < 0:
+                continue
+            compared[i] += 1
+            if zeros[i] > 0:
+                continue
+            off = offsets[mi]
+            cx = k
+            cy = k
+            for j in range(k):
+                s = S[mi, j]
+                if s < 0:
+                    break
+                if s == a:
+                    cx = j
+                if s == b:
+                    cy = j
+            val = U[mi, packed[cx, cy]]
+            if val <= 0.0:
+                zeros[i] = 1
+                continue
+            pa = freqs[off + a]
+            pb = freqs[off + b]
+            if cx == k:
+                val *= pa / prest[mi]
+            if cy == k:
+                val *= pb / prest[mi]
+            if cx == k and cy == k and a != b:
+                val *= 2.0
+            hw = pa * pa if a == b else 2.0 * pa * pb
+            acc += math.log10(val / hw)
+        total[i] = -np.inf if zeros[i] > 0 else acc
+    return total, zeros, compared

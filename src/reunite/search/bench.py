@@ -143,13 +143,18 @@ def _accuracy(pop, table, index, n) -> dict:
     per: dict[str, dict] = {}
     unrelated = 0
     false_hi = 0
+    false_by: dict[str, int] = {}
     for j in range(n):
         fam = int(pop.found_family[j])
         x = _child_array(pop, table, j)
         res = search_child(index, _profile(pop.found[j]), min_lr=1e-300, top=5)
         if fam < 0:
             unrelated += 1
-            false_hi += sum(1 for c in res if c.log10_lr is not None and c.log10_lr >= 4)
+            for c in res:
+                if c.log10_lr is not None and c.log10_lr >= 4:
+                    false_hi += 1
+                    st = pop.structure_of(int(c.family[1:]) - 1)
+                    false_by[st] = false_by.get(st, 0) + 1
             continue
         st = pop.structure_of(fam)
         d = per.setdefault(st, {"true_pairs": 0, "ranked_first": 0, "lr_ge_1e4": 0})
@@ -165,4 +170,5 @@ def _accuracy(pop, table, index, n) -> dict:
         d["share_ranked_first"] = round(d["ranked_first"] / d["true_pairs"], 3)
         d["share_lr_ge_1e4"] = round(d["lr_ge_1e4"] / d["true_pairs"], 3)
     return {"per_structure": per, "unrelated_children": unrelated,
-            "false_candidates_lr_ge_1e4_per_1000_unrelated": round(1000 * false_hi / max(1, unrelated), 2)}
+            "false_candidates_lr_ge_1e4_per_1000_unrelated": round(1000 * false_hi / max(1, unrelated), 2),
+            "false_candidates_lr_ge_1e4_by_structure": false_by}

@@ -26,8 +26,9 @@ _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 
 try:  # the compiled kernel; the numpy path below gives the same figures, more slowly
     from ._nb import approx_all as _compiled
+    from ._nb import family_vs_children as _compiled_rev
 except ImportError:  # pragma: no cover
-    _compiled = None
+    _compiled = _compiled_rev = None
 
 
 @dataclass(frozen=True)
@@ -283,44 +284,63 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         group = index.groups[int(index.row_group[row])]
         geno = np.asarray(group.geno[int(index.row_pos[row])])[None]
         S, U = family_tables(group.pedigree, group.missing, group.typed, geno, freqs, k)
-        X = found.X.astype(np.int64)
+        X = np.ascontiguousarray(found.X, dtype=np.int64)
         irregular = found.irregular
-        tot = np.zeros(len(samples))
-        nz = np.zeros(len(samples), dtype=np.int32)
-        for mi in range(len(index.markers)):
-            xa, xb = X[:, mi, 0], X[:, mi, 1]
-            typed = xa >= 0
-            if not typed.any():
-                continue
-            p = freqs[mi]
-            s_m = S[0, mi]
-            u_m = U[0, mi]
-            cx = _codes(s_m, xa, k)
-            cy = _codes(s_m, xb, k)
-            val = u_m[packed[cx, cy]]
-            valid = s_m >= 0
-            p_rest = 1.0 - p[s_m[valid]].sum()
-            pa, pb = p[np.maximum(xa, 0)], p[np.maximum(xb, 0)]
-            w = np.where(cx == k, pa / p_rest, 1.0) * np.where(cy == k, pb / p_rest, 1.0)
-            w = np.where((cx == k) & (cy == k) & (xa != xb), 2.0 * w, w)
-            hw = np.where(xa == xb, pa * pa, 2.0 * pa * pb)
-            lr = np.where(typed, val * w / np.where(typed, hw, 1.0), 1.0)
-            z = lr <= 0
-            nz += z
-            with np.errstate(divide="ignore"):
-                tot += np.log10(np.where(z, 1.0, lr))
-        compared = (X[:, :, 0] >= 0).sum(axis=1)
+        if _compiled_rev is not None:
+            offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
+            tot, nz, compared = _compiled_rev(S[0], U[0], packed, X, np.concatenate(freqs), offsets)
+        else:
+            tot, nz, compared = _family_vs_children_np(S[0], U[0], packed, X, freqs, k)
+        ok = (nz == 0) & (tot >= (math.log10(min_lr) if min_lr > 0 else -np.inf))
+        if min_lr == 0:
+            ok = np.ones(len(samples), dtype=bool)
+        idx = np.nonzero(ok)[0]
+        idx = idx[np.lexsort((np.array(samples, dtype=object)[idx].astype(str), -np.where(nz[idx] > 0, -np.inf,
+                                                                                           tot[idx])))]
         out = []
-        for i, s in enumerate(samples):
+        for i in idx:
             if i in irregular:
-                out.append(_engine_candidate(index, row, children[s], s))
                 continue
+            s_id = samples[i]
             lg = -np.inf if nz[i] else float(tot[i])
-            out.append(Candidate(family, s, 0.0 if nz[i] else 10.0 ** lg, None if nz[i] else lg,
+            out.append(Candidate(family, s_id, 0.0 if nz[i] else 10.0 ** lg, None if nz[i] else lg,
                                  int(nz[i]), int(compared[i])))
+            if top and len(out) >= top + len(irregular):
+                break
+        for i in irregular:
+            out.append(_engine_candidate(index, row, children[samples[i]], samples[i]))
     out = [c for c in out if c.lr >= min_lr]
     out.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.sample))
     return out[:top] if top else out
+
+
+def _family_vs_children_np(S0, U0, packed, X, freqs, k):
+    """The numpy version of the compiled reverse kernel (same figures)."""
+    n = X.shape[0]
+    tot = np.zeros(n)
+    nz = np.zeros(n, dtype=np.int32)
+    for mi in range(S0.shape[0]):
+        xa, xb = X[:, mi, 0], X[:, mi, 1]
+        typed = xa >= 0
+        if not typed.any():
+            continue
+        p = freqs[mi]
+        s_m = S0[mi]
+        cx = _codes(s_m, xa, k)
+        cy = _codes(s_m, xb, k)
+        val = U0[mi][packed[cx, cy]]
+        p_rest = 1.0 - p[s_m[s_m >= 0]].sum()
+        pa, pb = p[np.maximum(xa, 0)], p[np.maximum(xb, 0)]
+        w = np.where(cx == k, pa / p_rest, 1.0) * np.where(cy == k, pb / p_rest, 1.0)
+        w = np.where((cx == k) & (cy == k) & (xa != xb), 2.0 * w, w)
+        hw = np.where(xa == xb, pa * pa, 2.0 * pa * pb)
+        lr = np.where(typed, val * w / np.where(typed, hw, 1.0), 1.0)
+        z = lr <= 0
+        nz += z
+        with np.errstate(divide="ignore"):
+            tot += np.log10(np.where(z, 1.0, lr))
+    tot[nz > 0] = -np.inf
+    return tot, np.minimum(nz, 1), (X[:, :, 0] >= 0).sum(axis=1)
 
 
 def _codes(s_m: np.ndarray, alleles: np.ndarray, k: int) -> np.ndarray:

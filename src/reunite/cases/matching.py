@@ -1,0 +1,200 @@
+"""Automatic matching: every found child against every open report, through the search index.
+
+For each open report whose family has DNA, the family is compiled into the reference index
+(kept on disk and updated incrementally: only new or changed families are recompiled, removed
+ones are taken out); every found child with a profile is searched against it, and each family
+with a DNA LR of at least ``min_lr`` becomes (or updates) a candidate.  Sex, age and time LRs
+(:mod:`reunite.evidence`) are computed for each candidate and combined with an explicit prior
+(default 1 / number of open reports) into the posterior.  Reports without DNA yet are ranked for
+each found child by the non-DNA evidence alone (``nondna_top`` per child, LR above 1), so that
+investigators know whose DNA to ask for first.  Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InputError, Problem
+from ..evidence import age_lr, sex_lr, time_lr
+from ..genetics import load_frequencies, make_pedigree, parse_profile
+from ..genetics.markers import Profile
+from ..search.index import ReferenceIndex, build_index
+from ..search.kernel import search_child
+from .audit import append_audit
+from .models import DnaSample, FoundChild, MissingReport
+from .records import record_candidate
+
+__all__ = ["MatchSummary", "run_matching"]
+
+
+@dataclass
+class _Family:
+    family: str
+    pedigree: object
+    missing: str
+    genotypes: dict[str, Profile]
+
+
+@dataclass
+class MatchSummary:
+    """What a matching run did."""
+
+    children_searched: int = 0
+    families_indexed: int = 0
+    families_recompiled: int = 0
+    candidates: dict[str, int] = field(default_factory=lambda: {"added": 0, "updated": 0, "unchanged": 0})
+    nondna_candidates: int = 0
+    prior: float | None = None
+
+    def as_dict(self) -> dict:
+        return {"children_searched": self.children_searched, "families_indexed": self.families_indexed,
+                "families_recompiled": self.families_recompiled, "candidates": self.candidates,
+                "nondna_candidates": self.nondna_candidates, "prior": self.prior}
+
+
+def _profile(sample: DnaSample | None) -> Profile | None:
+    if sample is None or sample.erased or not sample.genotypes:
+        return None
+    return parse_profile(sample.genotypes, source=f"sample {sample.sample}")
+
+
+def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str, _Family], list[MissingReport]]:
+    """Families with DNA (by report number) and the open reports without DNA."""
+    fams: dict[str, _Family] = {}
+    no_dna: list[MissingReport] = []
+    for rep in session.scalars(select(MissingReport).where(MissingReport.status == "open")):
+        rows = rep.pedigree
+        gts = {}
+        for r in rows:
+            prof = _profile(samples.get(r.sample)) if r.sample and not r.missing else None
+            if prof is not None and len(prof):
+                gts[r.member_id] = prof
+        missing = [r.member_id for r in rows if r.missing]
+        if not rows or not gts or len(missing) != 1:
+            no_dna.append(rep)
+            continue
+        ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
+                            source=f"report {rep.report_number}")
+        fams[rep.report_number] = _Family(rep.report_number, ped, missing[0], gts)
+    return fams, no_dna
+
+
+def _fingerprint(f: _Family) -> str:
+    data = {"pedigree": f.pedigree.as_records(), "missing": f.missing,
+            "genotypes": {p: sorted(map(list, g.genotypes.items())) for p, g in sorted(f.genotypes.items())}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _update_index(fams: dict[str, _Family], table, mutation, index_dir: Path | None, summary: MatchSummary
+                  ) -> ReferenceIndex | None:
+    if not fams:
+        return None
+    prints = {k: _fingerprint(f) for k, f in fams.items()}
+    if index_dir is not None and (index_dir / "meta.json").exists():
+        try:
+            index = ReferenceIndex.load(index_dir, mmap=False)
+            manifest = json.loads((index_dir / "manifest.json").read_text())
+            if manifest.get("frequencies") != table.name or manifest.get("mutation") != mutation:
+                raise ValueError("settings changed")
+        except (InputError, ValueError, OSError):
+            index, manifest = None, {}
+        if index is not None:
+            known = manifest.get("families", {})
+            alive = {f for f, a in zip(index.family_ids, index.alive, strict=True) if a}
+            for fam in alive:
+                if fam not in prints or known.get(fam) != prints[fam]:
+                    index.remove_family(fam)
+            new = [fams[k] for k in fams if known.get(k) != prints[k] or k not in alive]
+            if new:
+                markers_ok = all(m in index.markers for f in new for p in f.genotypes.values() for m in p.genotypes
+                                 if m in table.markers)
+                if markers_ok:
+                    index.add_families(new)
+                else:
+                    index = None
+            summary.families_recompiled = len(new)
+        if index is not None:
+            _save(index, index_dir, table, mutation, prints)
+            summary.families_indexed = index.size
+            return index
+    index = build_index(fams.values(), table, mutation=mutation)
+    summary.families_recompiled = len(fams)
+    summary.families_indexed = index.size
+    if index_dir is not None:
+        _save(index, index_dir, table, mutation, prints)
+    return index
+
+
+def _save(index, index_dir: Path, table, mutation, prints) -> None:
+    index.save(index_dir)
+    (index_dir / "manifest.json").write_text(json.dumps({"frequencies": table.name, "mutation": mutation,
+                                                         "families": prints}))
+
+
+def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
+    s = sex_lr(child.sex, rep.sex, amel)
+    a = age_lr(child.age_months, child.age_sd_months, child.age_assessed_on or child.found_on,
+               birth_date=rep.date_of_birth, disappeared_on=rep.disappeared_on) \
+        if child.age_months is not None and (child.age_assessed_on or child.found_on) else None
+    t = time_lr(rep.disappeared_on, child.found_on)
+    return {"sex_lr": s.lr, "age_lr": a.lr if a is not None else 1.0, "time_lr": t.lr}
+
+
+def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: dict | None = None,
+                 min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
+                 nondna_top: int = 5, user: str = "matching") -> MatchSummary:
+    """Search every found child with DNA against every open family; record candidates (idempotent)."""
+    if not (min_lr >= 0 and math.isfinite(min_lr)):
+        raise InputError(Problem(f"min_lr must be a non-negative number, got {min_lr}", field="min_lr"))
+    table = load_frequencies(frequencies)
+    summary = MatchSummary()
+    samples = {s.sample: s for s in session.scalars(select(DnaSample))}
+    fams, no_dna = _families(session, samples)
+    open_reports = len(fams) + len(no_dna)
+    if open_reports == 0:
+        return summary
+    if prior is None:
+        prior = 1.0 / (open_reports + 1) if open_reports == 1 else 1.0 / open_reports
+    if not 0 < prior < 1:
+        raise InputError(Problem(f"the prior must be strictly between 0 and 1, got {prior}", field="prior"))
+    summary.prior = prior
+    index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary)
+    reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
+    for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
+        prof = _profile(samples.get(child.sample)) if child.sample else None
+        amel = prof.amelogenin if prof is not None else None
+        if prof is not None and len(prof) and index is not None:
+            summary.children_searched += 1
+            for cand in search_child(index, prof, sample=child.case_number, min_lr=min_lr, top=0):
+                if not cand.lr > 0:
+                    continue  # an exclusion is not a candidate
+                rep = reports[cand.family]
+                ev = _nondna(child, rep, amel)
+                _, what = record_candidate(session, child.case_number, cand.family, user=user, prior=prior,
+                                           dna_log10_lr=cand.log10_lr, dna_lr=float(cand.lr), inconsistent_markers=cand.inconsistent,
+                                           markers_compared=cand.markers_compared, **ev)
+                summary.candidates[what] += 1
+        # Reports without DNA: rank by the non-DNA evidence.
+        scored = []
+        for rep in no_dna:
+            ev = _nondna(child, rep, amel)
+            prod = ev["sex_lr"] * ev["age_lr"] * ev["time_lr"]
+            if prod > 1.0:
+                scored.append((prod, rep.report_number, ev))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        for _prod, number, ev in scored[:nondna_top]:
+            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
+            summary.candidates[what] += 1
+            summary.nondna_candidates += 1
+    if summary.candidates["added"] or summary.candidates["updated"]:
+        append_audit(session, user, "matching.run", entity="matching", entity_id=None,
+                     details={k: v for k, v in summary.as_dict().items()})
+    session.commit()
+    return summary
