@@ -19,7 +19,7 @@ DAYS_PER_MONTH = 365.2425 / 12
 DAYS_PER_YEAR = 365.2425
 
 _SQRT2 = math.sqrt(2.0)
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 LN10 = math.log(10.0)
 
 
@@ -97,7 +97,7 @@ def sex_value(value: object, field: str) -> str:
 def log_norm_pdf(x: float, sd: float) -> float:
     """log of the N(0, sd²) density at x (sd > 0)."""
     z = x / sd
-    return -0.5 * z * z - math.log(sd) - _LOG_SQRT_2PI
+    return -0.5 * z * z - math.log(sd) - LOG_SQRT_2PI
 
 
 def log_ndtr(z: float) -> float:
@@ -108,7 +108,7 @@ def log_ndtr(z: float) -> float:
         return math.log(0.5 * math.erfc(-z / _SQRT2))
     z2 = z * z
     series = 1.0 - 1.0 / z2 + 3.0 / z2 ** 2 - 15.0 / z2 ** 3 + 105.0 / z2 ** 4 - 945.0 / z2 ** 5
-    return -0.5 * z2 - math.log(-z) - _LOG_SQRT_2PI + math.log(series)
+    return -0.5 * z2 - math.log(-z) - LOG_SQRT_2PI + math.log(series)
 
 
 def log1mexp(x: float) -> float:
@@ -135,7 +135,7 @@ def log_ndtr_diff(a: float, b: float) -> float:
         return -math.inf
     if b - a < 1e-7:
         mid = 0.5 * (a + b)
-        return math.log(b - a) - 0.5 * mid * mid - _LOG_SQRT_2PI
+        return math.log(b - a) - 0.5 * mid * mid - LOG_SQRT_2PI
     if a >= 0.0:  # both in the upper tail: Q(a) - Q(b)
         la, lb = log_ndtr(-a), log_ndtr(-b)
         return la + log1mexp(lb - la)

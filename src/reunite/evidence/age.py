@@ -29,15 +29,18 @@ The default reference, :meth:`AgeReference.default`, is a documented stand-in un
 has enough found children to use their own histogram (:meth:`AgeReference.histogram`): 70 %
 exponential with a mean of 36 months (children of unknown identity are mostly infants and young
 children: abandoned newborns, trafficked babies, lost toddlers; its density does not vanish at
-birth, so matching newborns are not over-rewarded) and 30 % uniform over 0–50 years (older
-children, and adults taken as children who search for their families).  With it, an 8-month
-estimate (sd 2 months) that agrees exactly with the report gives LR ≈ 12, and the LR falls
-below 1 once the difference exceeds about 2.2 standard deviations.
+birth, so matching newborns are not over-rewarded) and 30 % uniform over 0–100 years (older
+children, and adults taken as children who search for their families; it spans every age
+accepted, so no estimate falls in a tail where the reference density, and with it the
+denominator, would be vanishingly small).  With it, an 8-month estimate (sd 2 months) that
+agrees with the report gives LR ≈ 12, and the LR falls below 1 once the difference exceeds
+about 2.2 standard deviations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +49,7 @@ import numpy as np
 
 from ._common import (
     DAYS_PER_MONTH,
-    _LOG_SQRT_2PI,
+    LOG_SQRT_2PI,
     date_value,
     fail,
     log_exp_gauss,
@@ -130,7 +133,7 @@ class _LogNormal:
         if a <= 0:
             return -math.inf
         z = (math.log(a) - self.mu) / self.sigma
-        return -0.5 * z * z - math.log(a) - math.log(self.sigma) - _LOG_SQRT_2PI
+        return -0.5 * z * z - math.log(a) - math.log(self.sigma) - LOG_SQRT_2PI
 
     def log_conv(self, x: float, sd: float) -> float:
         if sd == 0.0:
@@ -146,7 +149,7 @@ class _LogNormal:
         la = np.log(a)
         z = (la - self.mu) / self.sigma
         e = (x - a) / sd
-        log_f = -0.5 * z * z - la - math.log(self.sigma) - _LOG_SQRT_2PI - 0.5 * e * e - math.log(sd) - _LOG_SQRT_2PI
+        log_f = -0.5 * z * z - la - math.log(self.sigma) - LOG_SQRT_2PI - 0.5 * e * e - math.log(sd) - LOG_SQRT_2PI
         m = float(log_f.max())
         if m == -math.inf:
             return -math.inf
@@ -175,9 +178,9 @@ class AgeReference:
 
     @classmethod
     def default(cls) -> AgeReference:
-        """70 % exponential (mean 36 months) + 30 % uniform over 0–600 months (see the module)."""
-        return cls([(0.7, _Exponential(36.0)), (0.3, _Uniform(0.0, 600.0))],
-                   "default: 70% exponential (mean 36 months) + 30% uniform 0–600 months")
+        """70 % exponential (mean 36 months) + 30 % uniform over 0–1200 months (see the module)."""
+        return cls([(0.7, _Exponential(36.0)), (0.3, _Uniform(0.0, MAX_AGE_MONTHS))],
+                   "default: 70% exponential (mean 36 months) + 30% uniform 0–1200 months")
 
     @classmethod
     def exponential(cls, mean_months: float) -> AgeReference:
@@ -209,11 +212,11 @@ class AgeReference:
         cnt = [number(c, "counts", lo=0.0) for c in counts]
         if len(edges) < 2 or len(cnt) != len(edges) - 1:
             raise fail("counts", "must have one count per bin (one fewer than the edges)")
-        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(edges)):
             raise fail("edges_months", "must be strictly increasing")
         if math.fsum(cnt) <= 0:
             raise fail("counts", "must not all be zero")
-        comps = [(c, _Uniform(a, b)) for c, a, b in zip(cnt, edges, edges[1:], strict=False) if c > 0]
+        comps = [(c, _Uniform(a, b)) for c, (a, b) in zip(cnt, itertools.pairwise(edges), strict=True) if c > 0]
         return cls(comps, f"histogram of {math.fsum(cnt):g} found children in {len(cnt)} bins, "
                           f"{edges[0]:g}–{edges[-1]:g} months")
 

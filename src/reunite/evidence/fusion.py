@@ -43,8 +43,8 @@ __all__ = [
 
 #: The hypotheses every LR of this layer compares.
 H1 = "the found child is the missing child of this report"
-H2 = "the found child is another child, unrelated to this report"
-INDEPENDENCE = ("the pieces of evidence are treated as independent given each hypothesis, "
+H2 = "the found child is some other child (unrelated to this report's family)"
+INDEPENDENCE = ("the pieces of evidence are independent given each hypothesis, "
                 "so their likelihood ratios multiply")
 
 _LABELS = {"dna": "DNA", "sex": "sex", "age": "age", "time": "time"}
@@ -134,12 +134,10 @@ def from_lr(kind: str, lr: float | None = None, *, log10_lr: float | None = None
         raise fail("lr", "give either lr or log10_lr")
     if lr is not None:
         value = number(lr, "lr", lo=0.0)
-        if value == 0.0:
-            return EvidenceItem(kind, 0.0, None, model, parameters or {}, observed or {}, note)
-        log10 = math.log10(value)
+        log10 = math.log10(value) if value > 0 else None
     else:
         log10 = number(log10_lr, "log10_lr")
-    value, log10 = lr_from_log(log10 * math.log(10.0))
+        value, log10 = lr_from_log(log10 * math.log(10.0))
     return EvidenceItem(kind, value, log10, model, parameters or {}, observed or {}, note)
 
 
@@ -172,16 +170,18 @@ def prior_from_open_reports(open_reports: int) -> float:
     return 1.0 / open_reports
 
 
-def _format_probability(p: float, q: float) -> str:
+def _format_probability(p: float, q: float, log10_q: float | None = None) -> str:
     """A probability for a report; near 1 it is written as 1 − q so digits are not lost."""
     if p == 0.0:
         return "0"
-    if q == 0.0:
+    if log10_q is None and q > 0.0:
+        log10_q = math.log10(q)
+    if log10_q is None:
         return "1"
     if p < 1e-4:
         return format_lr(p, math.log10(p))
-    if q < 1e-4:
-        return f"1 − {format_lr(q, math.log10(q))}"
+    if log10_q < -4:
+        return f"1 − {format_lr(q if q > 0 else None, log10_q)}"
     return f"{p:.6g}"
 
 
@@ -191,7 +191,8 @@ class Posterior:
 
     ``log10_posterior_odds`` is authoritative (None when the posterior is 0);
     ``probability`` is P(H1 | evidence) and ``probability_not`` is 1 − probability computed without
-    cancellation (so 1 − 10^-250 is still distinguishable from 1).
+    cancellation (so 1 − 10^-250 is still distinguishable from 1); ``log10_probability_not`` keeps
+    it beyond the range of floats.
     """
 
     prior: float
@@ -202,6 +203,7 @@ class Posterior:
     log10_posterior_odds: float | None
     probability: float
     probability_not: float
+    log10_probability_not: float
     assumptions: tuple[str, ...]
 
     @property
@@ -230,7 +232,7 @@ class Posterior:
     @property
     def sentence(self) -> str:
         prior = _format_probability(self.prior, 1.0 - self.prior)
-        post = _format_probability(self.probability, self.probability_not)
+        post = _format_probability(self.probability, self.probability_not, self.log10_probability_not)
         kinds = ", ".join(i.label for i in self.items) or "no evidence"
         combined = format_lr(self.lr, self.log10_lr)
         return (f"Starting from a prior probability of {prior} ({self.prior_source}) and a combined likelihood "
@@ -257,6 +259,7 @@ class Posterior:
             "log10_posterior_odds": self.log10_posterior_odds,
             "posterior": self.probability,
             "posterior_not": self.probability_not,
+            "log10_posterior_not": self.log10_probability_not,
             "sentence": self.sentence,
             "assumptions": list(self.assumptions),
             "hypotheses": {"H1": H1, "H2": H2},
@@ -300,7 +303,7 @@ def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
         f"the prior probability is {p:.6g} ({source})",
     )
     if excluded:
-        return Posterior(p, source, items, log10_prior_odds, None, None, 0.0, 1.0, assumptions)
+        return Posterior(p, source, items, log10_prior_odds, None, None, 0.0, 1.0, 0.0, assumptions)
     log10_lr = math.fsum(item.log10_lr for item in items)  # type: ignore[misc]
     lpo = log10_prior_odds + log10_lr
     # P = 1 / (1 + 10^-lpo) and 1 - P = 1 / (1 + 10^lpo), each computed on its stable side
@@ -309,4 +312,5 @@ def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
         prob, prob_not = 1.0 / (1.0 + t), t / (1.0 + t)
     else:
         prob, prob_not = t / (1.0 + t), 1.0 / (1.0 + t)
-    return Posterior(p, source, items, log10_prior_odds, log10_lr, lpo, prob, prob_not, assumptions)
+    log10_not = -(max(lpo, 0.0) + math.log1p(t) / math.log(10.0))
+    return Posterior(p, source, items, log10_prior_odds, log10_lr, lpo, prob, prob_not, log10_not, assumptions)

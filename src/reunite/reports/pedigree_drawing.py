@@ -97,10 +97,7 @@ def _order_group(comp: list[str], spouses: Mapping[str, set[str]], ped: Pedigree
     centre = min(comp, key=lambda p: (-len(spouses[p] & inside), ped[p].is_founder, rank[p]))
     partners = sorted(spouses[centre] & inside, key=rank.__getitem__)
     left, right = partners[1::2], partners[0::2]
-    if not ped[centre].is_founder:
-        order = [*left[::-1], centre, *right]
-    else:
-        order = [*right[::-1], centre, *left]
+    order = [*left[::-1], centre, *right]
     rest = [p for p in comp if p not in order]
     return order + sorted(rest, key=rank.__getitem__)
 
