@@ -178,7 +178,8 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 rep = reports[cand.family]
                 ev = _nondna(child, rep, amel)
                 _, what = record_candidate(session, child.case_number, cand.family, user=user, prior=prior,
-                                           dna_log10_lr=cand.log10_lr, dna_lr=float(cand.lr), inconsistent_markers=cand.inconsistent,
+                                           dna_log10_lr=cand.log10_lr, dna_lr=float(cand.lr),
+                                           inconsistent_markers=cand.inconsistent,
                                            markers_compared=cand.markers_compared, **ev)
                 summary.candidates[what] += 1
         # Reports without DNA: rank by the non-DNA evidence.
