@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m reunite.demo
+	$(BIN)/reunite demo --out demo-output
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

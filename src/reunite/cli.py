@@ -179,6 +179,23 @@ def frequencies_show(
         typer.echo(f"  {row['marker']:<16}{row['alleles']:>4} alleles   sum {row['sum']:.6f}")
 
 
+# ------------------------------------------------------------------------------------ demo
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the database, CSV files and reports")] = Path("demo-output"),
+    seed: Annotated[int, typer.Option(help="Seed of the simulation")] = 2014,
+):
+    """The Kunming case (2014): build it from a seed, import, match and print what an investigator reads."""
+    from .kunming import run_demo
+
+    try:
+        run_demo(out, seed=seed, echo=typer.echo)
+    except ReuniteError as exc:
+        _fail(exc)
+
+
 # ------------------------------------------------------------------------------ extensions
 # Other layers register their commands below (search, simulate, cases ...).
 
@@ -186,7 +203,7 @@ def frequencies_show(
 def _register_extensions() -> None:
     import importlib
 
-    for mod in ("reunite.search.commands", "reunite.cases.commands"):
+    for mod in ("reunite.search.commands", "reunite.cases.commands", "reunite.reports.commands"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,300 @@
+"""``reunite demo``: the Kunming case of DESIGN.md, end to end, from a seed.
+
+In 2014 police in Kunming (Yunnan) broke a ring of 32 people that bought infants from families in
+remote villages for up to 10,000 yuan and sold them for up to 140,000 yuan to buyers in Shandong,
+Fujian and Henan.  21 children were sold; 11 infants of about eight months were rescued and placed
+in a nursery (one has congenital glaucoma); many of the parents may have sold them.
+
+The demo builds that case with simulated people (invented names; DNA gene-dropped from the
+bundled NIST 1036 U.S. Asian table over the 23 loci of the Chinese kits): the ring and its sales,
+the 21 source families (some with both parents typed, some with one parent or a sibling; some
+suspected of the sale; some never reported), unrelated missing-child reports from across China,
+and the 11 rescued infants.  It writes the CSV files, imports them into a fresh SQLite database
+through the normal imports, runs the matching, prints the table an investigator reads, and
+writes the kinship reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .genetics import load_frequencies
+from .genetics.simulate import MARKER_SETS
+
+__all__ = ["DemoData", "build_demo", "run_demo"]
+
+TABLE = "nist1036_us_asian"
+RING = "KM-2014-RING"
+VILLAGES = ["昭通市镇雄县", "昭通市彝良县", "昭通市威信县", "曲靖市会泽县", "曲靖市宣威市", "文山州广南县",
+            "红河州屏边县"]
+PROVINCES = ["山东省", "福建省", "河南省"]
+ELSEWHERE = ["四川省凉山州", "贵州省毕节市", "广西百色市", "湖南省邵阳市", "广东省东莞市", "河北省邯郸市",
+             "安徽省阜阳市", "江西省赣州市", "甘肃省定西市", "陕西省汉中市"]
+SURNAMES = list("李王张刘陈杨赵黄周吴徐孙马朱胡郭何罗高林")
+GIVEN = ["小明", "小红", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "诗琪", "家豪", "雨桐", "志强", "佳怡",
+         "文博", "思雨", "天佑", "晓东", "春燕", "海波", "丽娟"]
+
+
+@dataclass
+class DemoData:
+    """Everything the demo builds, with the truth the test checks."""
+
+    found: list[dict] = field(default_factory=list)
+    reports: list[dict] = field(default_factory=list)
+    families: list[dict] = field(default_factory=list)     # families.csv rows
+    profiles: list[tuple] = field(default_factory=list)    # (sample, marker, a1, a2)
+    ring: list[dict] = field(default_factory=list)
+    transfers: list[dict] = field(default_factory=list)
+    truth: dict[str, str | None] = field(default_factory=dict)   # infant case number -> report number
+    with_dna: set[str] = field(default_factory=set)               # reports whose family gave DNA
+
+
+def _draw(rng, freqs) -> int:
+    return int(rng.choice(len(freqs), p=freqs / freqs.sum()))
+
+
+def build_demo(seed: int = 2014) -> DemoData:
+    """Build the Kunming case (deterministic for a seed)."""
+    rng = np.random.default_rng(seed)
+    table = load_frequencies(TABLE)
+    markers = list(MARKER_SETS["cn23"])
+    mfs = [table[m] for m in markers]
+    data = DemoData()
+
+    def genotype():
+        return [(_draw(rng, mf.freqs), _draw(rng, mf.freqs)) for mf in mfs]
+
+    def child_of(fa, mo):
+        return [(f[rng.integers(2)], m[rng.integers(2)]) for f, m in zip(fa, mo, strict=True)]
+
+    def add_profile(sample, g, sex):
+        for mf, (a, b) in zip(mfs, g, strict=True):
+            data.profiles.append((sample, mf.name, mf.alleles[a], mf.alleles[b]))
+        data.profiles.append((sample, "Amelogenin", "X", "Y" if sex == "male" else "X"))
+
+    def name():
+        return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
+
+    # The ring: 32 suspects, many related to each other.
+    roles = ["organiser"] * 2 + ["buyer in the villages"] * 8 + ["transporter"] * 10 + ["seller"] * 8 + \
+        ["forger of papers"] * 4
+    for i, role in enumerate(roles):
+        data.ring.append({"suspect": f"S{i + 1:02d}", "name": name(), "role": role,
+                          "related_to": f"S{rng.integers(1, i + 1):02d}" if i and rng.random() < 0.6 else ""})
+
+    # The 21 children sold by the ring and their families.
+    structures = (["both_parents"] * 9 + ["mother_only"] * 4 + ["father_only"] * 2 + ["mother_and_sibling"] * 5
+                  + ["siblings_only"] * 1)
+    rng.shuffle(structures)
+    order = rng.permutation(21).tolist()
+    rescued_set = set(order[:11])                        # 11 infants were rescued in Kunming
+    sold_by_family = set(order[5:13])                    # 8 families sold their child to the ring
+    never_reported = {order[10], order[11], order[12]}   # sold and kept quiet (one of them rescued)
+    suspected = sold_by_family - never_reported          # named in the ring's testimony
+    no_dna_yet = {order[0], order[1]}                    # reported, but no reference DNA given yet
+    rescued = sorted(rescued_set, key=order.index)
+    raid = dt.date(2014, 1, 15)
+    infants: dict[int, tuple] = {}
+    for i in range(21):
+        st = structures[i]
+        report = f"YN-2013-{i + 1:03d}"
+        village = VILLAGES[i % len(VILLAGES)]
+        sex = "male" if rng.random() < 0.6 else "female"
+        born = dt.date(2013, 3, 1) + dt.timedelta(days=int(rng.integers(0, 120)))
+        gone = born + dt.timedelta(days=int(rng.integers(20, 110)))
+        fa, mo = genotype(), genotype()
+        kid = child_of(fa, mo)
+        sib = child_of(fa, mo)
+        typed = {"both_parents": ("F", "M"), "mother_only": ("M",), "father_only": ("F",),
+                 "mother_and_sibling": ("M", "S"), "siblings_only": ("S",)}[st]
+        gts = {"F": fa, "M": mo, "S": sib}
+        price_in = int(rng.integers(3, 11)) * 1000
+        price_out = int(rng.integers(30, 141)) * 1000
+        data.transfers.append({"child": f"child {i + 1}", "from_village": village, "bought_for_yuan": price_in,
+                               "sold_to": "Kunming (rescued)" if i in rescued else PROVINCES[i % 3],
+                               "sold_for_yuan": price_out, "family_sold": i in sold_by_family})
+        if i not in never_reported:
+            data.reports.append({
+                "report_number": report, "child_name": name(), "sex": sex, "date_of_birth": born.isoformat(),
+                "disappeared_on": gone.isoformat(), "disappeared_place": f"云南省{village}",
+                "circumstances": "孩子被人贩子带走" if i not in sold_by_family else "家人称孩子被抱走；警方怀疑出卖",
+                "contact_name": name(), "contact_phone": f"1380871{i:04d}", "multiple_missing": "0",
+                "suspected_of_sale": "1" if i in suspected else "0"})
+            with_dna = i not in no_dna_yet
+            members = [("F", "", "", "male"), ("M", "", "", "female")]
+            if st in ("mother_and_sibling", "siblings_only"):
+                members.append(("S", "F", "M", "male" if rng.random() < 0.5 else "female"))
+            members.append(("C", "F", "M", sex))
+            for mid, f_, m_, sx in members:
+                sample = f"{report}-{mid}" if with_dna and mid in typed else ""
+                data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
+                                      "sample": sample, "missing": "1" if mid == "C" else "0"})
+                if sample:
+                    add_profile(sample, gts[mid], sx)
+            if with_dna:
+                data.with_dna.add(report)
+        infants[i] = (st, report, sex, born, kid)
+    for i in rescued:
+        _st, report, sex, born, kid = infants[i]
+        if kid is not None:
+            case = f"KM-2014-{len(data.found) + 1:03d}"
+            age = (raid - born).days / 30.4375
+            data.found.append({
+                "case_number": case, "sex": sex, "age_months": f"{age + rng.normal(0, 1.0):.1f}",
+                "age_sd_months": "1.5", "age_assessed_on": raid.isoformat(), "found_on": raid.isoformat(),
+                "found_place": "云南省昆明市", "care_location": "昆明市儿童福利院",
+                "health_conditions": "先天性青光眼 (congenital glaucoma)" if len(data.found) == 6 else "",
+                "marks": "", "ring_reference": RING, "sample": f"{case}-DNA"})
+            add_profile(f"{case}-DNA", kid, sex)
+            data.truth[case] = report if i not in never_reported else None
+
+    # Unrelated missing-child reports from across the country.
+    for j in range(40):
+        report = f"CN-{2008 + j % 6}-{j + 1:04d}"
+        sex = "male" if rng.random() < 0.55 else "female"
+        born = dt.date(2004, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3650)))
+        gone = born + dt.timedelta(days=int(rng.integers(30, 1500)))
+        data.reports.append({
+            "report_number": report, "child_name": name(), "sex": sex, "date_of_birth": born.isoformat(),
+            "disappeared_on": gone.isoformat(), "disappeared_place": ELSEWHERE[j % len(ELSEWHERE)],
+            "circumstances": "走失", "contact_name": name(), "contact_phone": f"1390000{j:04d}",
+            "multiple_missing": "0", "suspected_of_sale": "0"})
+        with_dna = j % 4 != 3
+        fa, mo = genotype(), genotype()
+        sib = child_of(fa, mo)
+        st = ["both_parents", "mother_only", "mother_and_sibling", "father_only"][j % 4]
+        typed = {"both_parents": ("F", "M"), "mother_only": ("M",), "father_only": ("F",),
+                 "mother_and_sibling": ("M", "S")}[st]
+        members = [("F", "", "", "male"), ("M", "", "", "female")]
+        if st == "mother_and_sibling":
+            members.append(("S", "F", "M", "female"))
+        members.append(("C", "F", "M", sex))
+        for mid, f_, m_, sx in members:
+            sample = f"{report}-{mid}" if with_dna and mid in typed else ""
+            data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
+                                  "sample": sample, "missing": "1" if mid == "C" else "0"})
+            if sample:
+                add_profile(sample, {"F": fa, "M": mo, "S": sib}[mid], sx)
+        if with_dna:
+            data.with_dna.add(report)
+    return data
+
+
+def _write_csv(path: Path, rows: list[dict] | list[tuple], header: list[str]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([r.get(h, "") for h in header] if isinstance(r, dict) else list(r))
+    return path
+
+
+def write_demo_files(data: DemoData, out: Path) -> dict[str, Path]:
+    """Write the demo's CSV files (the formats of `reunite import`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    return {
+        "found": _write_csv(out / "found_children.csv", data.found, list(data.found[0])),
+        "reports": _write_csv(out / "missing_reports.csv", data.reports, list(data.reports[0])),
+        "profiles": _write_csv(out / "profiles.csv", data.profiles, ["sample", "marker", "allele1", "allele2"]),
+        "families": _write_csv(out / "families.csv", data.families,
+                               ["family", "id", "father", "mother", "sex", "sample", "missing"]),
+        "ring": _write_csv(out / "ring.csv", data.ring, ["suspect", "name", "role", "related_to"]),
+        "transfers": _write_csv(out / "transfers.csv", data.transfers, list(data.transfers[0])),
+    }
+
+
+def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, reports: bool = True) -> dict:
+    """Build, import, match and print; return the ranking per infant and the truth (for tests)."""
+    from sqlalchemy import select
+
+    from .cases.db import open_session
+    from .cases.importing import import_families, import_found, import_profiles, import_reports
+    from .cases.matching import run_matching
+    from .cases.models import Candidate, FoundChild
+    from .cases.records import add_user
+    from .genetics import format_lr, verbal_equivalent
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "reunite-demo.db"
+    for p in (db, out / "index"):
+        if p.is_file():
+            p.unlink()
+    if (out / "index").is_dir():
+        import shutil
+
+        shutil.rmtree(out / "index")
+    data = build_demo(seed)
+    files = write_demo_files(data, out)
+    url = f"sqlite:///{db}"
+    ranking: dict[str, list[tuple[str, float | None, float | None]]] = {}
+    with open_session(url) as s:
+        add_user(s, "张警官", "investigator")
+        add_user(s, "李分析师", "lab_analyst")
+        import_reports(s, files["reports"], user="张警官")
+        import_found(s, files["found"], user="张警官")
+        import_profiles(s, files["profiles"], lab="昆明市公安局DNA实验室", kit="Goldeneye 22NC",
+                        typed_on=dt.date(2014, 2, 1), user="李分析师")
+        import_families(s, files["families"], user="李分析师")
+        summary = run_matching(s, frequencies=TABLE, index_dir=out / "index")
+        echo("Reunite demo — the Kunming case (2014): a ring of 32 suspects; 21 infants bought in Yunnan villages;")
+        echo("11 rescued in Kunming and placed in a nursery; 10 sold to Shandong, Fujian and Henan, not yet found.")
+        echo(f"Loaded {len(data.reports)} missing-child reports ({len(data.with_dna)} with reference DNA), "
+             f"{len(data.found)} rescued infants, {len(data.profiles)} genotype rows; "
+             f"prior 1/{round(1 / summary.prior)}.")
+        echo("")
+        echo(f"{'infant':<13}{'best family':<14}{'LR':>16}  {'verbal (ENFSI)':<26}{'posterior':>10}"
+             f"{'incons.':>8}  {'status':<8} flag")
+        for child in s.scalars(select(FoundChild).order_by(FoundChild.case_number)):
+            cands = sorted(child.candidates, key=lambda c: (c.dna_log10_lr is None,
+                                                            -(c.dna_log10_lr or 0.0), -(c.posterior or 0)))
+            ranking[child.case_number] = [(c.report.report_number, c.dna_log10_lr, c.posterior) for c in cands]
+            dna = [c for c in cands if c.dna_log10_lr is not None]
+            if dna:
+                c = dna[0]
+                verbal = verbal_equivalent(c.dna_lr, c.dna_log10_lr).split(" that")[0]
+                flag = "SUSPECTED SALE: refer to investigators" if c.report.suspected_of_sale else ""
+                echo(f"{child.case_number:<13}{c.report.report_number:<14}{format_lr(c.dna_lr, c.dna_log10_lr):>16}  "
+                     f"{verbal:<26}{c.posterior:>10.4f}{c.inconsistent_markers or 0:>8}  {c.status:<8} {flag}")
+            else:
+                ask = [c.report.report_number for c in cands[:3]]
+                echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':>10}{'':>8}  "
+                     f"{'':<8} ask for DNA first: {', '.join(ask) if ask else 'no report fits'}")
+        n_flag = sum(1 for c in s.scalars(select(Candidate)) if c.report.suspected_of_sale and c.dna_log10_lr
+                     and c.dna_log10_lr >= 4)
+        echo("")
+        echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
+             "(outcome to record on confirmation: referred_for_investigation).")
+        written = []
+        if reports:
+            written = _write_reports(s, out / "reports", url)
+            if written:
+                echo(f"Kinship reports (HTML) for the best match of each infant: {out / 'reports'}")
+    echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
+    return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
+            "reports": written}
+
+
+def _write_reports(session, folder: Path, url: str) -> list[Path]:
+    try:
+        from .reports.store import write_candidate_report
+    except ImportError:
+        return []
+    from sqlalchemy import select
+
+    from .cases.models import FoundChild
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
+        dna = sorted((c for c in child.candidates if c.dna_log10_lr is not None), key=lambda c: -c.dna_log10_lr)
+        if dna:
+            written.append(write_candidate_report(session, dna[0].id, folder, fmt="html"))
+    return written
