@@ -37,7 +37,7 @@ def test_every_infant_with_a_typed_family_is_ranked_first(demo):
 
 
 def test_infants_without_dna_get_families_to_ask_first(demo):
-    _out, result, text = demo
+    _out, _result, text = demo
     assert "ask for DNA first" in text
     assert "SUSPECTED SALE" in text
 
@@ -46,7 +46,7 @@ def test_demo_store_is_consistent(demo):
     from reunite.cases.audit import verify_audit
     from reunite.cases.db import open_session
 
-    out, result, _text = demo
+    out, _result, _text = demo
     with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
         assert verify_audit(s) is None
 
