@@ -38,15 +38,16 @@ def cli_url(url, monkeypatch):
 
 def test_end_to_end(cli_url, run, files, tmp_path):
     assert run("users", "add", "Inspector Chen", "--role", "investigator")[0] == 0
-    code, out, _ = run("import", "found", files["found"])
+    code, out, _ = run("import", "found", files["found"], "--no-match")
     assert code == 0 and "found_children from found_children.csv: 3 added" in out
-    assert run("import", "reports", files["reports"])[0] == 0
-    code, out, _ = run("import", "profiles", files["profiles"], "--lab", "Kunming lab", "--kit", "GlobalFiler",
+    assert run("import", "reports", files["reports"], "--no-match")[0] == 0
+    code, out, _ = run("import", "profiles", files["profiles"], "--no-match", "--lab", "Kunming lab",
+                          "--kit", "GlobalFiler",
                        "--date", "2014-03-01")
     assert code == 0 and "3 added" in out and "lab Kunming lab" in out
-    code, out, _ = run("import", "families", files["families"])
+    code, out, _ = run("import", "families", files["families"], "--no-match")
     assert code == 0 and "2 added" in out and "samples awaiting profiles 1" in out
-    code, out, _ = run("import", "found", files["found"])
+    code, out, _ = run("import", "found", files["found"], "--no-match")
     assert code == 0 and "0 added, 0 updated, 3 unchanged" in out
 
     with store.open_session(cli_url) as s:
@@ -108,7 +109,7 @@ def test_input_errors_print_every_problem_and_exit_2(cli_url, run, tmp_path):
 
 
 def test_photos_and_users(cli_url, run, files, tmp_path):
-    run("import", "found", files["found"])
+    run("import", "found", files["found"], "--no-match")
     buf = io.BytesIO()
     Image.new("RGB", (32, 24), (10, 20, 30)).save(buf, "PNG")
     (tmp_path / "baby.png").write_bytes(buf.getvalue())
@@ -134,7 +135,7 @@ def test_the_default_store_is_reunite_db_in_the_working_directory(run, monkeypat
     monkeypatch.delenv("REUNITE_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     try:
-        assert run("import", "found", files["found"])[0] == 0
+        assert run("import", "found", files["found"], "--no-match")[0] == 0
     finally:
         store.dispose_engines()
     assert (tmp_path / "reunite.db").exists()

@@ -43,13 +43,36 @@ import_app = typer.Typer(help="Import CSV files into the case store (all-or-noth
                          no_args_is_help=True)
 
 
-def _run_import(fn, path: Path, **kw) -> None:
+def _matching_settings() -> dict:
+    """Matching settings from the environment: table, mutation model, index folder."""
+    import json
+    import os
+
+    mut = os.environ.get("REUNITE_MUTATION")
+    return {"frequencies": os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"),
+            "mutation": json.loads(mut) if mut else None,
+            "index_dir": Path(os.environ.get("REUNITE_INDEX_DIR", "reunite-index"))}
+
+
+def _match(s, **kw) -> None:
+    from .matching import run_matching
+
+    summary = run_matching(s, **{**_matching_settings(), **kw})
+    c = summary.candidates
+    typer.echo(f"matching: {summary.children_searched} found children searched against "
+               f"{summary.families_indexed} families with DNA; candidates {c['added']} added, "
+               f"{c['updated']} updated, {c['unchanged']} unchanged")
+
+
+def _run_import(fn, path: Path, match: bool = True, **kw) -> None:
     try:
         with _session() as s:
             result = fn(s, path, **kw)
+            typer.echo(str(result))
+            if match and (result.added or result.updated):
+                _match(s)
     except ReuniteError as exc:
         _fail(exc)
-    typer.echo(str(result))
 
 
 @import_app.command("profiles")
@@ -58,6 +81,7 @@ def import_profiles_cmd(
     lab: Annotated[str, typer.Option("--lab", help="The lab that typed the samples.")],
     kit: Annotated[str | None, typer.Option("--kit", help="The typing kit (e.g. GlobalFiler).")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Date typed, YYYY-MM-DD.")] = None,
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
     user: UserOpt = None,
 ):
     """Import DNA profiles typed by a lab."""
@@ -69,7 +93,7 @@ def import_profiles_cmd(
             typed_on = dt.date.fromisoformat(date)
         except ValueError:
             _fail(InputError(f"--date {date!r} is not a date; write it as YYYY-MM-DD"))
-    _run_import(import_profiles, file, lab=lab, kit=kit, typed_on=typed_on, user=user)
+    _run_import(import_profiles, file, not no_match, lab=lab, kit=kit, typed_on=typed_on, user=user)
 
 
 @import_app.command("families")
@@ -77,34 +101,57 @@ def import_families_cmd(
     file: Annotated[Path, typer.Argument(help="families.csv: family,id,father,mother,sex,sample,missing")],
     create_reports: Annotated[bool, typer.Option(
         "--create-reports", help="Create a bare report for a family whose report number is not stored.")] = False,
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
     user: UserOpt = None,
 ):
     """Import reference families (pedigrees); `family` is the report number."""
     from .importing import import_families
 
-    _run_import(import_families, file, create_reports=create_reports, user=user)
+    _run_import(import_families, file, not no_match, create_reports=create_reports, user=user)
 
 
 @import_app.command("found")
 def import_found_cmd(
     file: Annotated[Path, typer.Argument(help="found_children.csv (columns in docs/formats.md)")],
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
     user: UserOpt = None,
 ):
     """Import found children."""
     from .importing import import_found
 
-    _run_import(import_found, file, user=user)
+    _run_import(import_found, file, not no_match, user=user)
 
 
 @import_app.command("reports")
 def import_reports_cmd(
     file: Annotated[Path, typer.Argument(help="missing_reports.csv (columns in docs/formats.md)")],
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
     user: UserOpt = None,
 ):
     """Import missing-child reports."""
     from .importing import import_reports
 
-    _run_import(import_reports, file, user=user)
+    _run_import(import_reports, file, not no_match, user=user)
+
+
+# ------------------------------------------------------------------------------------ match
+
+
+def match_cmd(
+    min_lr: Annotated[float, typer.Option("--min-lr", help="Keep DNA candidates with LR at least this.")] = 1.0,
+    prior: Annotated[float | None, typer.Option(
+        "--prior", help="Prior probability for every pair (default 1 / number of open reports).")] = None,
+    user: UserOpt = None,
+):
+    """Search every found child against every open report now (automatic after each import).
+
+    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON)
+    and $REUNITE_INDEX_DIR (default ./reunite-index)."""
+    try:
+        with _session() as s:
+            _match(s, min_lr=min_lr, prior=prior, user=user or "matching")
+    except ReuniteError as exc:
+        _fail(exc)
 
 
 # ----------------------------------------------------------------------------------- export
@@ -347,6 +394,7 @@ def register(app: typer.Typer) -> None:
     """Add the case-store commands to ``app``."""
     app.add_typer(import_app, name="import")
     app.command("export")(export_cmd)
+    app.command("match")(match_cmd)
     app.add_typer(audit_app, name="audit")
     app.add_typer(candidates_app, name="candidates")
     app.command("review")(review_cmd)

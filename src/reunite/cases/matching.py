@@ -140,7 +140,10 @@ def _save(index, index_dir: Path, table, mutation, prints) -> None:
 
 def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
     s = sex_lr(child.sex, rep.sex, amel)
-    a = age_lr(child.age_months, child.age_sd_months, child.age_assessed_on or child.found_on,
+    # An estimate recorded without its uncertainty is taken as +- 20% (at least one month).
+    sd = child.age_sd_months if child.age_sd_months is not None else \
+        (max(1.0, 0.2 * child.age_months) if child.age_months is not None else None)
+    a = age_lr(child.age_months, sd, child.age_assessed_on or child.found_on,
                birth_date=rep.date_of_birth, disappeared_on=rep.disappeared_on) \
         if child.age_months is not None and (child.age_assessed_on or child.found_on) else None
     t = time_lr(rep.disappeared_on, child.found_on)

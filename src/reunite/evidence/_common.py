@@ -106,8 +106,9 @@ def log_ndtr(z: float) -> float:
         return math.log1p(-0.5 * math.erfc(z / _SQRT2))
     if z > -20.0:
         return math.log(0.5 * math.erfc(-z / _SQRT2))
-    z2 = z * z
-    series = 1.0 - 1.0 / z2 + 3.0 / z2 ** 2 - 15.0 / z2 ** 3 + 105.0 / z2 ** 4 - 945.0 / z2 ** 5
+    z2 = z * z  # may be inf for absurd z: then the result is -inf
+    u = 1.0 / z2
+    series = 1.0 - u * (1.0 - u * (3.0 - u * (15.0 - u * (105.0 - u * 945.0))))
     return -0.5 * z2 - math.log(-z) - LOG_SQRT_2PI + math.log(series)
 
 
@@ -138,10 +139,10 @@ def log_ndtr_diff(a: float, b: float) -> float:
         return math.log(b - a) - 0.5 * mid * mid - LOG_SQRT_2PI
     if a >= 0.0:  # both in the upper tail: Q(a) - Q(b)
         la, lb = log_ndtr(-a), log_ndtr(-b)
-        return la + log1mexp(lb - la)
+        return -math.inf if la == -math.inf else la + log1mexp(lb - la)
     if b <= 0.0:  # both in the lower tail
         lb, la = log_ndtr(b), log_ndtr(a)
-        return lb + log1mexp(la - lb)
+        return -math.inf if lb == -math.inf else lb + log1mexp(la - lb)
     mass = 1.0 - 0.5 * math.erfc(b / _SQRT2) - 0.5 * math.erfc(-a / _SQRT2)
     return math.log(mass)
 

@@ -136,14 +136,14 @@ class _LogNormal:
         return -0.5 * z * z - math.log(a) - math.log(self.sigma) - LOG_SQRT_2PI
 
     def log_conv(self, x: float, sd: float) -> float:
-        if sd == 0.0:
+        if sd < 1e-6 * max(x, 1e-3):  # an error far narrower than the density's scale: f(x) itself
             return self.log_pdf(x)
         # trapezoid rule in log space on a grid that resolves both the error (around x) and
         # the log-normal's bulk, and bridges the two
-        bulk = np.exp(np.linspace(self.mu - 12 * self.sigma, self.mu + 12 * self.sigma, 1201))
+        bulk = np.exp(np.linspace(self.mu - 12 * self.sigma, self.mu + 12 * self.sigma, 4001))
         lo, hi = max(x - 40 * sd, 0.0), x + 40 * sd
-        window = np.linspace(lo, hi, 1201)
-        bridge = np.linspace(min(lo, bulk[0]), max(hi, bulk[-1]), 1201)
+        window = np.linspace(lo, hi, 2001)
+        bridge = np.linspace(min(lo, bulk[0]), max(hi, bulk[-1]), 2001)
         a = np.unique(np.concatenate([bulk, window, bridge]))
         a = a[a > 0]
         la = np.log(a)

@@ -6,8 +6,9 @@ another child, unrelated to R's family".  Bayes' rule in odds form::
     posterior odds = prior odds × LR_DNA × LR_sex × LR_age × LR_time × (any other LRs)
 
 **Assumption, stated in every result:** the pieces of evidence are independent given each
-hypothesis, so their LRs multiply.  (The age and time LRs are consistent with this: the time LR is
-the density of the delay found − disappeared, and the age LR is conditional on that delay.)
+hypothesis, so their LRs multiply.  The non-DNA models are built to make this hold as far as it
+can: the age LR is computed given the recorded dates, which are what the time LR is about, and
+Amelogenin enters the sex LR only (the DNA LR uses autosomal markers).
 
 The prior is explicit: by default ``1 / number of open reports`` (each open report equally likely
 to be the child's, before any evidence), or a value the user gives (raised, for example, by
@@ -24,7 +25,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from ..genetics import format_lr, verbal_equivalent
 from ._common import fail, lr_from_log, number
@@ -50,10 +50,6 @@ INDEPENDENCE = ("the pieces of evidence are independent given each hypothesis, "
 _LABELS = {"dna": "DNA", "sex": "sex", "age": "age", "time": "time"}
 
 
-def _frozen(mapping: Mapping[str, object] | None) -> Mapping[str, object]:
-    return MappingProxyType(dict(mapping or {}))
-
-
 @dataclass(frozen=True)
 class EvidenceItem:
     """One likelihood ratio with everything needed to explain and replay it.
@@ -72,9 +68,9 @@ class EvidenceItem:
     observed: Mapping[str, object] = field(default_factory=dict)
     note: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", _frozen(self.parameters))
-        object.__setattr__(self, "observed", _frozen(self.observed))
+    def __post_init__(self) -> None:  # own copies, so the caller's dicts can change freely
+        object.__setattr__(self, "parameters", dict(self.parameters or {}))
+        object.__setattr__(self, "observed", dict(self.observed or {}))
 
     @property
     def label(self) -> str:
