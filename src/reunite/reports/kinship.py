@@ -376,6 +376,17 @@ def _log10(x: float | None, lr: float | None = None) -> str:
     return f"{x:.2f}".replace("-", "−")
 
 
+def _evidence_sentence(lr: float) -> str:
+    """What an LR given without a sentence says, in words."""
+    if lr == 0:
+        return "This evidence excludes that the found child is the missing child."
+    if lr == 1:
+        return "This evidence supports neither hypothesis."
+    if lr > 1:
+        return f"This evidence is {format_lr(lr, math.log10(lr))} times more probable if H1 is true than if H2 is."
+    return f"This evidence is {format_lr(1 / lr, -math.log10(lr))} times more probable if H2 is true than if H1 is."
+
+
 def view(report: KinshipReport) -> dict:
     """The texts both renderers print, in the report's order (numbers may hold ``10^N``)."""
     res = report.result
@@ -409,7 +420,7 @@ def view(report: KinshipReport) -> dict:
     for e in report.other_evidence:
         lg = math.log10(e.lr) if e.lr > 0 else None
         evidence.append({"name": e.name, "lr": format_lr(e.lr, lg), "log10": _log10(lg, e.lr),
-                         "sentence": e.sentence})
+                         "sentence": e.sentence or _evidence_sentence(e.lr)})
     odds = []
     if report.prior is not None:
         odds.append(("Prior probability of H1", _probability(report.prior)))

@@ -1,0 +1,404 @@
+"""The kinship report as an A4 PDF, drawn with fpdf2 (pure Python) in an embedded CJK font.
+
+Called through :func:`reunite.reports.render_pdf`; it prints the texts of
+:func:`reunite.reports.kinship.view`, so the PDF and the HTML page say the same things.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ReuniteError
+from .fonts import find_cjk_font
+from .kinship import KinshipReport, split_sup
+from .pedigree_drawing import PedigreeDrawing
+
+__all__ = ["write_pdf"]
+
+INK = (26, 26, 26)
+MUTED = (90, 90, 90)
+RULE = (184, 184, 184)
+BAND = (242, 244, 247)
+ACCENT = (31, 58, 95)
+ALERT = (179, 38, 30)
+ALERT_BAND = (253, 232, 230)
+WHITE = (255, 255, 255)
+
+MARGIN = 15.0
+PAD = 1.2          # cell padding, mm
+BOTTOM = 18.0      # space kept for the footer, mm
+
+
+def _fpdf():
+    try:
+        from fpdf import FPDF
+    except ImportError:  # pragma: no cover - fpdf2 is a dependency
+        raise ReuniteError("PDF reports need the fpdf2 package: pip install 'fpdf2>=2.8,<3'") from None
+    return FPDF
+
+
+class _Doc:
+    """An fpdf2 document with the report's header, footer, tables and rich text."""
+
+    def __init__(self, v: dict, font):
+        fpdf_class = _fpdf()
+        v_ = v
+
+        class Page(fpdf_class):
+            def header(self):
+                self.set_font("cjk", "", 8)
+                self.set_text_color(*MUTED)
+                self.set_xy(MARGIN, 8)
+                self.cell(90, 4, "Reunite · kinship report")
+                self.set_xy(self.w - MARGIN - 120, 8)
+                ids = dict(v_["identifiers"])
+                self.cell(120, 4, f"Found child {ids['Found child case number']} × report "
+                          f"{ids['Missing-child report number']}", align="R")
+                self.set_draw_color(*RULE)
+                self.set_line_width(0.2)
+                self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
+                self.set_y(17)
+
+            def footer(self):
+                self.set_draw_color(*RULE)
+                self.set_line_width(0.2)
+                self.line(MARGIN, self.h - 13, self.w - MARGIN, self.h - 13)
+                self.set_xy(MARGIN, self.h - 12)
+                self.set_font("Courier", "", 7)
+                self.set_text_color(*MUTED)
+                self.cell(130, 4, f"sha256:{v_['hash']}")
+                self.set_font("cjk", "", 7.5)
+                self.set_xy(self.w - MARGIN - 40, self.h - 12)
+                self.cell(40, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+
+        pdf = Page(orientation="P", unit="mm", format="A4")
+        pdf.set_title(v["title"])
+        pdf.set_creator(v["software"])
+        pdf.set_author(v["software"])
+        pdf.set_subject(f"sha256:{v['hash']}")
+        pdf.set_margins(MARGIN, 17, MARGIN)
+        pdf.set_auto_page_break(False)
+        pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
+        if font.bold_path is not None:
+            pdf.add_font("cjk", "B", str(font.bold_path), collection_font_number=font.bold_index)
+        else:
+            pdf.add_font("cjk", "B", str(font.path), collection_font_number=font.index)
+        self.pdf = pdf
+        self.width = pdf.w - 2 * MARGIN
+        self.v = v
+
+    # --------------------------------------------------------------------- primitives
+    def font(self, size: float, bold: bool = False, color=INK):
+        self.pdf.set_font("cjk", "B" if bold else "", size)
+        self.pdf.set_text_color(*color)
+
+    def ensure(self, height: float) -> bool:
+        """Start a new page unless ``height`` mm fit; True if a page was added."""
+        if self.pdf.get_y() + height > self.pdf.h - BOTTOM:
+            self.pdf.add_page()
+            return True
+        return False
+
+    def runs_width(self, text: str) -> float:
+        return sum(self.pdf.get_string_width(t) * (self.pdf.sup_scale if sup else 1.0)
+                   for t, sup in split_sup(text))
+
+    def lines_needed(self, text: str, width: float) -> int:
+        plain = "".join(t for t, _ in split_sup(text)) or " "
+        lines = self.pdf.multi_cell(width, 4, plain, dry_run=True, output="LINES")
+        return max(1, len(lines))
+
+    def rich(self, x: float, y: float, w: float, lh: float, text: str, align: str = "L"):
+        """Write ``text`` (``10^N`` as superscript) in the box starting at (x, y), ``w`` wide.
+
+        Each line of ``text`` that fits is aligned; a longer one wraps, left-aligned.
+        """
+        pdf = self.pdf
+        old = pdf.l_margin, pdf.r_margin
+        for line in text.split("\n"):
+            width = self.runs_width(line)
+            fits = width <= w
+            lx = x + (w - width) / (2 if align == "C" else 1) if align != "L" and fits else x
+            pdf.set_left_margin(lx)
+            # A line that fits is never wrapped (fpdf2's rounding would sometimes wrap it).
+            pdf.set_right_margin(0 if fits else max(pdf.w - (x + w), 0))
+            pdf.set_xy(lx, y)
+            for t, sup in split_sup(line):
+                pdf.char_vpos = "SUP" if sup else "LINE"
+                pdf.write(lh, t)
+            pdf.char_vpos = "LINE"
+            y = pdf.get_y() + lh
+        pdf.set_left_margin(old[0])
+        pdf.set_right_margin(old[1])
+
+    def row(self, cells, *, size: float = 9.0, lh: float = 4.2, fills=None, header=None,
+            min_h: float = 0.0):
+        """One table row of ``(width, text, bold, align, color)`` cells, grid lines, wrapped text.
+
+        ``header`` (a callable) is drawn again at the top of a new page.
+        """
+        pdf = self.pdf
+        heights = []
+        for w, text, bold, *_ in cells:
+            self.font(size, bold)
+            heights.append(self.lines_needed(text, w - 2 * PAD) * lh)
+        h = max([*heights, min_h]) + 2 * PAD
+        if self.ensure(h) and header is not None:
+            header()
+        x, y = MARGIN, pdf.get_y()
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.2)
+        for i, (w, text, bold, align, color) in enumerate(cells):
+            fill = fills[i] if fills else None
+            if fill is not None:
+                pdf.set_fill_color(*fill)
+            pdf.rect(x, y, w, h, style="DF" if fill is not None else "D")
+            self.font(size, bold, color)
+            self.rich(x + PAD, y + PAD, w - 2 * PAD, lh, text, align)
+            x += w
+        pdf.set_xy(MARGIN, y + h)
+
+    def heading(self, text: str, keep: float = 12.0):
+        """A section heading, kept on one page with the next ``keep`` mm."""
+        self.ensure(12 + keep)
+        pdf = self.pdf
+        pdf.ln(4)
+        self.font(11.5, True, ACCENT)
+        pdf.set_x(MARGIN)
+        pdf.cell(self.width, 6, text)
+        pdf.ln(6.5)
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.5)
+        pdf.line(MARGIN, pdf.get_y() - 0.8, MARGIN + self.width, pdf.get_y() - 0.8)
+        pdf.ln(1.2)
+
+    def kv(self, pairs, key_w: float = 58.0, size: float = 9.0):
+        for key, value in pairs:
+            self.row([(key_w, key, True, "L", INK), (self.width - key_w, value, False, "L", INK)],
+                     size=size, fills=[BAND, None])
+
+    def paragraph(self, text: str, size: float = 8.5, color=MUTED):
+        self.font(size, False, color)
+        self.ensure(self.lines_needed(text, self.width) * 4 + 2)
+        self.rich(MARGIN, self.pdf.get_y(), self.width, 4, text)
+        self.pdf.ln(5)
+
+
+# ------------------------------------------------------------------------ sections
+def _title(d: _Doc):
+    pdf, v = d.pdf, d.v
+    d.font(16, True, ACCENT)
+    pdf.set_x(MARGIN)
+    pdf.cell(d.width, 8, v["title"])
+    pdf.ln(9)
+    d.font(8.5, False, MUTED)
+    pdf.set_x(MARGIN)
+    pdf.cell(d.width, 4, f"Generated {v['generated']} by {v['software']}")
+    pdf.ln(4)
+
+
+def _identifiers(d: _Doc):
+    d.heading("Case")
+    items = d.v["identifiers"]
+    half = d.width / 2
+    kw = 47.0
+    for i in range(0, len(items), 2):
+        cells, fills = [], []
+        for key, value in items[i:i + 2]:
+            cells += [(kw, key, True, "L", INK), (half - kw, value, False, "L", INK)]
+            fills += [BAND, None]
+        if len(cells) == 2:
+            cells[1] = (d.width - kw, cells[1][1], False, "L", INK)
+        d.row(cells, size=9, fills=fills)
+
+
+def _conclusion(d: _Doc):
+    pdf, v = d.pdf, d.v
+    d.heading("Conclusion")
+    colour = ALERT if v["exclusion"] else ACCENT
+    d.font(11, True, colour)
+    n = d.lines_needed(v["sentence"], d.width - 8)
+    d.ensure(n * 5.2 + 6 + 6 * 8)
+    top = pdf.get_y()
+    d.rich(MARGIN + 4, top + 3, d.width - 8, 5.2, v["sentence"])
+    pdf.set_y(top + 3 + n * 5.2 + 2)
+    old = MARGIN
+    for key, value in v["conclusion"]:
+        d.font(9.5, True)
+        pdf.set_x(old + 4)
+        y = pdf.get_y()
+        pdf.cell(62, 5.2, key)
+        d.font(9.5, key.startswith("Combined") or key.startswith("Verbal"))
+        d.rich(old + 66, y, d.width - 70, 5.2, value)
+        pdf.set_y(max(pdf.get_y() + 5.2, y + 5.2))
+    bottom = pdf.get_y() + 2
+    pdf.set_draw_color(*colour)
+    pdf.set_line_width(0.7)
+    pdf.rect(MARGIN, top, d.width, bottom - top)
+    pdf.set_y(bottom)
+
+
+def _symbol(pdf, sex: str, cx: float, cy: float, size: float, style: str):
+    h = size / 2
+    if sex == "male":
+        pdf.rect(cx - h, cy - h, size, size, style=style)
+    elif sex == "female":
+        pdf.ellipse(cx - h, cy - h, size, size, style=style)
+    else:
+        pdf.polygon([(cx, cy - h), (cx + h, cy), (cx, cy + h), (cx - h, cy)], style=style)
+
+
+def _pedigree(d: _Doc, drawing: PedigreeDrawing):
+    pdf, v = d.pdf, d.v
+    s = min(11.0, d.width / drawing.width, 90.0 / drawing.height)
+    d.heading("Pedigree", keep=drawing.height * s + 12)
+    x0 = MARGIN + (d.width - drawing.width * s) / 2
+    y0 = pdf.get_y()
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.35)
+    for x1, y1, x2, y2 in drawing.lines:
+        pdf.line(x0 + x1 * s, y0 + y1 * s, x0 + x2 * s, y0 + y2 * s)
+    label_size = max(5.5, min(8.5, s * 0.75))
+    for n in drawing.nodes:
+        cx, cy = x0 + n.x * s, y0 + n.y * s
+        if n.missing:
+            pdf.set_draw_color(*ALERT)
+            pdf.set_fill_color(*ALERT)
+        else:
+            pdf.set_draw_color(*INK)
+            pdf.set_fill_color(*(INK if n.typed else WHITE))
+        pdf.set_line_width(0.45)
+        _symbol(pdf, n.sex, cx, cy, s, "DF")
+        if n.missing:
+            d.font(max(6.0, s * 1.1), True, WHITE)
+            pdf.text(cx - pdf.get_string_width("?") / 2, cy + s * 0.22, "?")
+        d.font(label_size, True, INK)
+        pdf.text(cx - pdf.get_string_width(n.id) / 2, cy + s / 2 + label_size * 0.42, n.id)
+        if n.label:
+            d.font(label_size, False, MUTED)
+            pdf.text(cx - pdf.get_string_width(n.label) / 2, cy + s / 2 + label_size * 0.84, n.label)
+    pdf.set_y(y0 + drawing.height * s + 1)
+    # Legend.
+    d.font(8, False, MUTED)
+    x, y = MARGIN, pdf.get_y()
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.3)
+    items = [("male", WHITE, INK, "male"), ("female", WHITE, INK, "female"), ("unknown", WHITE, INK, "sex unknown"),
+             ("male", INK, INK, "typed relative"), ("male", WHITE, INK, "untyped (summed over)"),
+             ("female", ALERT, ALERT, f"missing member {v['missing']} (the found child under H1)")]
+    for sex, fill, draw, text in items:
+        step = 4.2 + pdf.get_string_width(text) + 5
+        if x > MARGIN and x + step - 5 > MARGIN + d.width:
+            x, y = MARGIN, y + 5
+        pdf.set_fill_color(*fill)
+        pdf.set_draw_color(*draw)
+        _symbol(pdf, sex, x + 1.6, y + 2, 3.0, "DF")
+        pdf.text(x + 4.2, y + 3.1, text)
+        x += step
+    pdf.set_y(y + 6)
+
+
+def _markers(d: _Doc):
+    pdf, v = d.pdf, d.v
+    d.heading("Genotypes and per-marker likelihood ratios", keep=40)
+    rels = v["relatives"]
+    size = 8.5 if len(rels) <= 4 else (7.5 if len(rels) <= 7 else 6.5)
+    fixed = {"marker": 22.0, "lr": 26.0, "log10": 16.0, "note": 23.0}
+    gw = min(24.0, (d.width - sum(fixed.values())) / (len(rels) + 1))
+    fixed["marker"] += d.width - sum(fixed.values()) - gw * (len(rels) + 1)
+    heads = [(fixed["marker"], "Marker"), (gw, v["found_head"])]
+    heads += [(gw, pid + (f"\n{label}" if label else "")) for pid, label in rels]
+    heads += [(fixed["lr"], "LR"), (fixed["log10"], "log10 LR"), (fixed["note"], "Note")]
+
+    def header():
+        d.row([(w, t, True, "C", INK) for w, t in heads], size=size, lh=3.8, fills=[BAND] * len(heads))
+
+    header()
+    for r in v["rows"]:
+        colour = ALERT if r["inconsistent"] else INK
+        cells = [(fixed["marker"], r["marker"], r["inconsistent"], "L", colour), (gw, r["found"], False, "C", colour)]
+        cells += [(gw, g, False, "C", colour) for g in r["relatives"]]
+        cells += [(fixed["lr"], r["lr"], r["inconsistent"], "R", colour),
+                  (fixed["log10"], r["log10"], False, "R", colour),
+                  (fixed["note"], r["note"], False, "C", colour)]
+        fills = [ALERT_BAND if r["inconsistent"] else None] * len(cells)
+        d.row(cells, size=size, lh=3.8, fills=fills, header=header)
+    pdf.ln(1.5)
+    d.paragraph("Genotypes are allele repeat numbers; “–” is not typed. “inconsistent”: the marker cannot be "
+                "explained without mutation; its LR is computed under the mutation model in the assumptions.")
+
+
+def _evidence(d: _Doc):
+    v = d.v
+    d.heading("Evidence and probabilities")
+    widths = (42.0, 27.0, 17.0, d.width - 86.0)
+
+    def header():
+        d.row([(w, t, True, "L", INK) for w, t in zip(widths, ("Evidence", "LR", "log10 LR", "What it says"),
+                                                      strict=True)], fills=[BAND] * 4)
+
+    header()
+    for e in v["evidence"]:
+        d.row([(widths[0], e["name"], True, "L", INK), (widths[1], e["lr"], False, "L", INK),
+               (widths[2], e["log10"], False, "L", INK), (widths[3], e["sentence"], False, "L", INK)],
+              header=header)
+    d.pdf.ln(2)
+    if v["odds"]:
+        d.kv(v["odds"])
+    else:
+        d.paragraph("No prior was given, so no posterior probability is stated.")
+
+
+def _assumptions(d: _Doc):
+    d.heading("Assumptions")
+    d.kv(d.v["assumptions"], key_w=40.0, size=8.5)
+
+
+def _provenance(d: _Doc):
+    pdf, v = d.pdf, d.v
+    d.heading("Provenance")
+    d.kv([("Software", v["software"]), ("Generated", v["generated"])], key_w=40.0)
+    d.ensure(30)
+    y = pdf.get_y()
+    pdf.set_draw_color(*RULE)
+    pdf.set_fill_color(*BAND)
+    pdf.rect(MARGIN, y, 40, 7, style="DF")
+    pdf.rect(MARGIN + 40, y, d.width - 40, 7)
+    d.font(9, True)
+    pdf.set_xy(MARGIN + PAD, y + 1.4)
+    pdf.cell(38, 4.2, "Content hash (SHA-256)")
+    pdf.set_font("Courier", "", 8.6)
+    pdf.set_text_color(*INK)
+    pdf.set_xy(MARGIN + 40 + PAD, y + 1.4)
+    pdf.cell(d.width - 40 - 2 * PAD, 4.2, v["hash"])
+    pdf.set_y(y + 7)
+    # Signatures.
+    y = pdf.get_y() + 20
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.3)
+    half = (d.width - 12) / 2
+    for i, who in enumerate(("Analyst (name, signature, date)", "Reviewer (name, signature, date)")):
+        x = MARGIN + i * (half + 12)
+        pdf.line(x, y, x + half, y)
+        d.font(8, False, MUTED)
+        pdf.text(x, y + 4, who)
+    pdf.set_y(y + 6)
+
+
+def write_pdf(report: KinshipReport, v: dict, path: Path, *, font=None) -> Path:
+    """Draw the report's texts ``v`` (from ``view``) into a PDF at ``path``."""
+    d = _Doc(v, find_cjk_font(font))
+    # The generation time, not the time of writing: the same report gives the same bytes.
+    d.pdf.set_creation_date(report.generated_at)
+    d.pdf.add_page()
+    _title(d)
+    _identifiers(d)
+    _conclusion(d)
+    _pedigree(d, report.drawing())
+    _markers(d)
+    _evidence(d)
+    _assumptions(d)
+    _provenance(d)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    d.pdf.output(str(path))
+    return path

@@ -1,0 +1,1 @@
+"""Tests of the kinship reports, mirroring ``reunite.reports``."""
