@@ -118,6 +118,13 @@ def test_cli_build_search_and_batch(tmp_path, population, capsys):
                  str(d / "found.csv"), "--json"]) == 0
     rev = json.loads(capsys.readouterr().out)
     assert rev["sample"] == fam
+    assert main(["index", "found", "--profiles", str(d / "found.csv"), "--index", str(tmp_path / "ix"),
+                 "--out", str(tmp_path / "fx")]) == 0
+    capsys.readouterr()
+    assert main(["search", "--index", str(tmp_path / "ix"), "--family", fam, "--found-index", str(tmp_path / "fx"),
+                 "--json"]) == 0
+    rev2 = json.loads(capsys.readouterr().out)
+    assert rev2 == rev
     assert files
 
 

@@ -78,6 +78,28 @@ def register(app: typer.Typer) -> None:
                    f"({len(idx.records)} evaluated by the kinship engine) in {time.perf_counter() - t0:.1f} s "
                    f"-> {out}")
 
+    @index_app.command("found")
+    def index_found(
+        profiles: Annotated[Path, typer.Option(help="Found children's profiles.csv")],
+        index: Annotated[Path, typer.Option(help="The reference index the children will be searched against")],
+        out: Annotated[Path, typer.Option(help="Directory to write the found-children arrays to")],
+    ):
+        """Compile found children once, for fast reverse searches (a new family against all children)."""
+        from .index import ReferenceIndex
+        from .io import read_profiles
+        from .kernel import FoundChildren
+
+        try:
+            idx = ReferenceIndex.load(index)
+            found = FoundChildren.from_profiles(idx, read_profiles(profiles))
+            if found.irregular:
+                raise InputError(f"{len(found.irregular)} found children carry alleles absent from the frequency "
+                                 "table; search them with --found-profiles instead")
+            found.save(out)
+        except ReuniteError as exc:
+            _fail(exc)
+        typer.echo(f"compiled {len(found.samples)} found children over {len(idx.markers)} markers -> {out}")
+
     @search_app.callback()
     def search(
         ctx: typer.Context,
@@ -86,6 +108,7 @@ def register(app: typer.Typer) -> None:
         sample: Annotated[str | None, typer.Option(help="Search only this sample")] = None,
         family: Annotated[str | None, typer.Option(help="Reverse: this family against found children")] = None,
         found_profiles: Annotated[Path | None, typer.Option(help="Found children (reverse direction)")] = None,
+        found_index: Annotated[Path | None, typer.Option(help="Compiled found children (`reunite index found`)")] = None,
         min_lr: Annotated[float, typer.Option(help="Report candidates with LR at least this")] = 1.0,
         top: Annotated[int, typer.Option(help="At most this many candidates (0: all)")] = 20,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
@@ -102,9 +125,14 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--index is required")
             idx = ReferenceIndex.load(index)
             if family is not None:
-                if found_profiles is None:
-                    raise InputError("--family needs --found-profiles")
-                kids = read_profiles(found_profiles)
+                if found_index is not None:
+                    from .kernel import FoundChildren
+
+                    kids = FoundChildren.load(found_index)
+                elif found_profiles is not None:
+                    kids = read_profiles(found_profiles)
+                else:
+                    raise InputError("--family needs --found-profiles or --found-index")
                 res = {family: search_family(idx, family, kids, min_lr=min_lr, top=top)}
             else:
                 if profiles is None:
