@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         sample: Annotated[str | None, typer.Option(help="Search only this sample")] = None,
         family: Annotated[str | None, typer.Option(help="Reverse: this family against found children")] = None,
         found_profiles: Annotated[Path | None, typer.Option(help="Found children (reverse direction)")] = None,
-        found_index: Annotated[Path | None, typer.Option(help="Compiled found children (`reunite index found`)")] = None,
+        found_index: Annotated[Path | None, typer.Option(help="Compiled found children")] = None,
         min_lr: Annotated[float, typer.Option(help="Report candidates with LR at least this")] = 1.0,
         top: Annotated[int, typer.Option(help="At most this many candidates (0: all)")] = 20,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
