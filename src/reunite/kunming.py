@@ -264,7 +264,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 echo(f"{child.case_number:<13}{c.report.report_number:<14}{format_lr(c.dna_lr, c.dna_log10_lr):>16}  "
                      f"{verbal:<26}{c.posterior:>10.4f}{c.inconsistent_markers or 0:>8}  {c.status:<8} {flag}")
             else:
-                ask = [c.report.report_number for c in cands[:3]]
+                ask = [c.report.report_number for c in cands if c.dna_lr is None][:3]
                 echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':>10}{'':>8}  "
                      f"{'':<8} ask for DNA first: {', '.join(ask) if ask else 'no report fits'}")
         n_flag = sum(1 for c in s.scalars(select(Candidate)) if c.report.suspected_of_sale and c.dna_log10_lr

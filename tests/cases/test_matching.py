@@ -84,3 +84,44 @@ def test_reports_without_dna_are_ranked_by_other_evidence(session, files, tmp_pa
     nondna = [c for c in session.scalars(select(Candidate)) if c.dna_log10_lr is None]
     assert nondna and {c.report.report_number for c in nondna} <= no_dna
     assert all(c.sex_lr * c.age_lr * c.time_lr > 1 for c in nondna)
+
+
+def test_cli_imports_run_the_matching_and_match_takes_a_prior(url, files, tmp_path, monkeypatch, capsys):
+    from reunite.cli import main
+
+    _data, paths = files
+    monkeypatch.setenv("REUNITE_DATABASE_URL", url)
+    monkeypatch.setenv("REUNITE_INDEX_DIR", str(tmp_path / "ix"))
+    assert main(["import", "reports", str(paths["reports"]), "--user", "t"]) == 0
+    assert main(["import", "found", str(paths["found"]), "--user", "t"]) == 0
+    assert main(["import", "profiles", str(paths["profiles"]), "--lab", "lab", "--user", "t"]) == 0
+    assert main(["import", "families", str(paths["families"]), "--user", "t"]) == 0
+    out = capsys.readouterr().out
+    assert "matching: 11 found children searched" in out
+    assert main(["match", "--prior", "0.001"]) == 0
+    out = capsys.readouterr().out
+    assert "0 added" in out and "updated" in out
+    from reunite.cases.db import open_session
+
+    with open_session(url) as s:
+        assert {c.prior for c in s.scalars(select(Candidate))} == {0.001}
+
+
+def test_a_family_that_gives_dna_later_updates_its_non_dna_candidates(session, files, tmp_path):
+    data, paths = files
+    import_reports(session, paths["reports"], user="t")
+    import_found(session, paths["found"], user="t")
+    run_matching(session, index_dir=tmp_path / "ix")          # no DNA yet: non-DNA candidates only
+    before = {(c.found_child.case_number, c.report.report_number) for c in session.scalars(select(Candidate))}
+    assert before
+    import_profiles(session, paths["profiles"], lab="lab", user="t")
+    import_families(session, paths["families"], user="t")
+    run_matching(session, index_dir=tmp_path / "ix")
+    for c in session.scalars(select(Candidate)):
+        report = c.report.report_number
+        if report in data.with_dna and c.found_child.sample:
+            assert c.dna_lr is not None, (c.found_child.case_number, report)
+            if c.dna_lr == 0:
+                assert c.posterior == 0.0
+            if data.truth.get(c.found_child.case_number) != report:
+                assert c.dna_lr == 0 or (c.dna_log10_lr is not None and c.dna_log10_lr < 4)

@@ -50,6 +50,7 @@ def _matching_settings() -> dict:
 
     mut = os.environ.get("REUNITE_MUTATION")
     return {"frequencies": os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"),
+            "min_lr": float(os.environ.get("REUNITE_MIN_LR", "1")),
             "mutation": json.loads(mut) if mut else None,
             "index_dir": Path(os.environ.get("REUNITE_INDEX_DIR", "reunite-index"))}
 
@@ -138,18 +139,20 @@ def import_reports_cmd(
 
 
 def match_cmd(
-    min_lr: Annotated[float, typer.Option("--min-lr", help="Keep DNA candidates with LR at least this.")] = 1.0,
+    min_lr: Annotated[float | None, typer.Option(
+        "--min-lr", help="Keep DNA candidates with LR at least this (default $REUNITE_MIN_LR or 1).")] = None,
     prior: Annotated[float | None, typer.Option(
         "--prior", help="Prior probability for every pair (default 1 / number of open reports).")] = None,
     user: UserOpt = None,
 ):
     """Search every found child against every open report now (automatic after each import).
 
-    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON)
-    and $REUNITE_INDEX_DIR (default ./reunite-index)."""
+    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON),
+    $REUNITE_MIN_LR (default 1) and $REUNITE_INDEX_DIR (default ./reunite-index)."""
     try:
         with _session() as s:
-            _match(s, min_lr=min_lr, prior=prior, user=user or "matching")
+            extra = {"min_lr": min_lr} if min_lr is not None else {}
+            _match(s, prior=prior, user=user or "matching", **extra)
     except ReuniteError as exc:
         _fail(exc)
 
@@ -312,17 +315,58 @@ users_app = typer.Typer(help="People who act in the system and their roles.", no
 def users_add_cmd(
     name: Annotated[str, typer.Argument(help="The user's name (as given to --user).")],
     role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")],
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="The user's unit (a caseworker sees the children whose care location is it).")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read a web password from standard input (first line).")] = False,
+    password_prompt: Annotated[bool, typer.Option(
+        "--password", help="Ask for a web password (typed twice, not echoed).")] = False,
     user: UserOpt = None,
 ):
-    """Register a user with a role."""
+    """Register a user with a role; with a password they can log in to the web application."""
+    import sys
+
+    from .accounts import hash_password
     from .records import add_user
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif password_prompt:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        pw_hash = hash_password(password) if password is not None else None
+        with _session() as s:
+            u = add_user(s, name, role, by=user, commit=False)
+            if unit is not None:
+                u.unit = unit.strip() or None
+            if pw_hash is not None:
+                from .audit import append_audit
+                from .importing import default_user
+
+                u.password_hash = pw_hash
+                append_audit(s, user or default_user(), "user.password", entity="user", entity_id=u.name)
+            s.commit()
+    except ReuniteError as exc:
+        _fail(exc)
+    typer.echo(f"user {u.name}: {u.role}" + (f", unit {u.unit}" if u.unit else "")
+               + (", can log in" if u.password_hash else ""))
+
+
+@users_app.command("disable")
+def users_disable_cmd(
+    name: Annotated[str, typer.Argument(help="The user to disable.")],
+    user: UserOpt = None,
+):
+    """Disable a user: no more logins; their web sessions and tokens stop working at once."""
+    from .accounts import disable_user
 
     try:
         with _session() as s:
-            u = add_user(s, name, role, by=user)
+            u = disable_user(s, name, by=user)
     except ReuniteError as exc:
         _fail(exc)
-    typer.echo(f"user {u.name}: {u.role}")
+    typer.echo(f"user {u.name} disabled")
 
 
 @users_app.command("list")
@@ -334,7 +378,7 @@ def users_list_cmd():
     except ReuniteError as exc:
         _fail(exc)
     for u in users:
-        typer.echo(f"{u.name:<30}{u.role}")
+        typer.echo(f"{u.name:<30}{u.role:<14}{'disabled' if u.disabled else '':<10}{u.unit or ''}")
 
 
 # ----------------------------------------------------------------------------------- photos

@@ -150,6 +150,23 @@ def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
     return {"sex_lr": s.lr, "age_lr": a.lr if a is not None else 1.0, "time_lr": t.lr}
 
 
+def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
+    """The exact DNA result of one child against one indexed family (an exclusion included)."""
+    import numpy as np
+
+    from ..search.kernel import Candidate as Found
+    from ..search.kernel import _engine_candidate, child_alleles, exact_log10
+
+    row = index.row_of(family)
+    x, irregular = child_alleles(index, prof)
+    if irregular or index.row_group[row] < 0:
+        return _engine_candidate(index, row, prof, "")
+    lg, nz = exact_log10(index, x, np.array([row]))
+    zero = not np.isfinite(lg[0])
+    return Found(family, "", 0.0 if zero else float(10.0 ** lg[0]), None if zero else float(lg[0]), int(nz[0]),
+                 int((x[:, 0] >= 0).sum()))
+
+
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: dict | None = None,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
                  nondna_top: int = 5, user: str = "matching") -> MatchSummary:
@@ -173,7 +190,9 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
         prof = _profile(samples.get(child.sample)) if child.sample else None
         amel = prof.amelogenin if prof is not None else None
-        if prof is not None and len(prof) and index is not None:
+        touched: set[str] = set()
+        has_dna = prof is not None and len(prof) > 0 and index is not None
+        if has_dna:
             summary.children_searched += 1
             for cand in search_child(index, prof, sample=child.case_number, min_lr=min_lr, top=0):
                 if not cand.lr > 0:
@@ -185,6 +204,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                                            inconsistent_markers=cand.inconsistent,
                                            markers_compared=cand.markers_compared, **ev)
                 summary.candidates[what] += 1
+                touched.add(cand.family)
         # Reports without DNA: rank by the non-DNA evidence.
         scored = []
         for rep in no_dna:
@@ -197,6 +217,22 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
             summary.candidates[what] += 1
             summary.nondna_candidates += 1
+            touched.add(number)
+        # Candidates recorded earlier and not found again: bring their evidence up to date (e.g. the
+        # family has given DNA since, and it excludes the child, or the prior changed).
+        for old in list(child.candidates):
+            number = old.report.report_number
+            if number in touched:
+                continue
+            ev = _nondna(child, old.report, amel)
+            if has_dna and number in fams:
+                dna = _pair_dna(index, prof, number)
+                ev.update(dna_lr=dna.lr, dna_log10_lr=dna.log10_lr, inconsistent_markers=dna.inconsistent,
+                          markers_compared=dna.markers_compared)
+                if not dna.lr > 0:
+                    ev["posterior"] = 0.0   # the DNA excludes the child
+            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
+            summary.candidates[what] += 1
     if summary.candidates["added"] or summary.candidates["updated"]:
         append_audit(session, user, "matching.run", entity="matching", entity_id=None,
                      details={k: v for k, v in summary.as_dict().items()})
