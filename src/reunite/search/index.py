@@ -350,21 +350,34 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         if unknown:
             raise InputError(f"marker(s) {', '.join(unknown)} are not in the frequency table {table.name!r}")
     m_n = len(markers)
-    # Split into compact (grouped) and engine-evaluated families.
-    regular: dict[tuple, list[int]] = {}
+    # Split into compact (grouped) and engine-evaluated families, reading each genotype once.
+    regular: dict[tuple, list[tuple[int, np.ndarray]]] = {}
     records: dict[str, object] = {}
     peds: dict[int, tuple] = {}
+    luts = {mk: {a: i for i, a in enumerate(table.markers[mk].alleles)} for mk in markers}
+    mpos = {mk: i for i, mk in enumerate(markers)}
     for i, f in enumerate(fams):
-        ok = mut is None
         typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
                       and pid != f.missing)
+        ok = mut is None
+        g = np.full((m_n, len(typed), 2), -1, dtype=np.int16)
         if ok:
-            for pid in typed:
-                for mk, gt in f.genotypes[pid].genotypes.items():
-                    mf = table.markers.get(mk)
-                    if mf is not None and (gt[0] not in mf or gt[1] not in mf):
+            for ti, pid in enumerate(typed):
+                for mk, (a, b) in f.genotypes[pid].genotypes.items():
+                    mi = mpos.get(mk)
+                    if mi is None:
+                        if mk in table.markers and (a not in luts.get(mk, table.markers[mk]._index)
+                                                    or b not in table.markers[mk]._index):
+                            ok = False
+                            break
+                        continue
+                    lut = luts[mk]
+                    ia, ib = lut.get(a), lut.get(b)
+                    if ia is None or ib is None:
                         ok = False
                         break
+                    g[mi, ti, 0] = ia
+                    g[mi, ti, 1] = ib
                 if not ok:
                     break
         if not ok:
@@ -373,7 +386,7 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         sig = peds.get(id(f.pedigree))
         if sig is None:
             sig = peds[id(f.pedigree)] = _signature(f.pedigree)
-        regular.setdefault((sig, f.missing, typed), []).append(i)
+        regular.setdefault((sig, f.missing, typed), []).append((i, g))
     f_n = len(fams)
     row_group = np.full(f_n, -1, dtype=np.int32)
     row_pos = np.full(f_n, -1, dtype=np.int64)
@@ -390,20 +403,12 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
     U[:, :, -1] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
-    for (_sig, missing, typed), rows in regular.items():
+    for (_sig, missing, typed), members in regular.items():
+        rows = [i for i, _g in members]
         ped = fams[rows[0]].pedigree
         rows_a = np.array(rows, dtype=np.int64)
-        geno = np.full((len(rows), m_n, len(typed), 2), -1, dtype=np.int16)
-        for gi, fi in enumerate(rows):
-            gts = fams[fi].genotypes
-            for ti, pid in enumerate(typed):
-                prof = gts[pid].genotypes
-                for mi, mk in enumerate(markers):
-                    gt = prof.get(mk)
-                    if gt is not None:
-                        mf = table.markers[mk]
-                        geno[gi, mi, ti, 0] = mf.index(gt[0])
-                        geno[gi, mi, ti, 1] = mf.index(gt[1])
+        geno = np.stack([g for _i, g in members])
+        del members
         s, u = family_tables(ped, missing, typed, geno, freqs, k)
         S[:, rows_a] = s.transpose(1, 0, 2)
         U[:, rows_a] = u.astype(np.float32).transpose(1, 0, 2)
