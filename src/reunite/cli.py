@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .clitools import fail as _fail
 from .errors import InputError, ReuniteError
 
 app = typer.Typer(
@@ -30,15 +31,6 @@ frequencies_app = typer.Typer(help="The allele frequency tables shipped with Reu
                               no_args_is_help=True)
 app.add_typer(kinship_app, name="kinship")
 app.add_typer(frequencies_app, name="frequencies")
-
-
-def _fail(exc: ReuniteError) -> None:
-    if isinstance(exc, InputError):
-        for p in exc.problems:
-            typer.echo(f"error: {p}", err=True)
-    else:
-        typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 @app.callback(invoke_without_command=True)
@@ -203,7 +195,8 @@ def demo(
 def _register_extensions() -> None:
     import importlib
 
-    for mod in ("reunite.search.commands", "reunite.cases.commands", "reunite.reports.commands"):
+    for mod in ("reunite.search.commands", "reunite.cases.commands", "reunite.reports.commands",
+                "reunite.web.commands"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:

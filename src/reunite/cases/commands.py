@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
+from ..clitools import fail as _fail
 from ..errors import InputError, ReuniteError
 from . import db as store
 from .models import CANDIDATE_STATUSES, OUTCOMES, ROLES, Candidate, FoundChild, MissingReport, User
@@ -24,13 +25,6 @@ __all__ = ["register"]
 UserOpt = Annotated[str | None, typer.Option("--user", help="Who is acting (default: $REUNITE_USER or login name).")]
 
 
-def _fail(exc: ReuniteError) -> None:
-    if isinstance(exc, InputError):
-        for p in exc.problems:
-            typer.echo(f"error: {p}", err=True)
-    else:
-        typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 def _session():

@@ -299,6 +299,17 @@ def hw_genotype_prob(freqs: np.ndarray, a: int, b: int, theta: float = 0.0) -> f
     return 2.0 * (1.0 - theta) * pa * pb
 
 
+def _allele_indices(profile: Profile, markers: list[str], table: FrequencyTable) -> np.ndarray:
+    """A profile as (len(markers), 2) allele indices into the table (``MISSING`` where untyped)."""
+    arr = np.full((len(markers), 2), MISSING, dtype=np.int64)
+    for z, k in enumerate(markers):
+        gt = profile.genotypes.get(k)
+        if gt is not None:
+            mf = table.markers[k]
+            arr[z] = (mf.index(gt[0]), mf.index(gt[1]))
+    return arr
+
+
 def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_FREQ,
                       skip_unknown_markers: bool = False) -> LRResult:
     """Compute the missing-person LR of a validated :class:`KinshipCase`."""
@@ -337,21 +348,8 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     mds = [_marker_data(table.markers[k], case.mutation) for k in used]
 
     nm = len(used)
-    geno: dict[str, np.ndarray] = {}
-    for pid, prof in relatives.items():
-        arr = np.full((nm, 2), MISSING, dtype=np.int64)
-        for z, k in enumerate(used):
-            gt = prof.genotypes.get(k)
-            if gt is not None:
-                mf = table.markers[k]
-                arr[z] = (mf.index(gt[0]), mf.index(gt[1]))
-        geno[pid] = arr
-    farr = np.full((nm, 2), MISSING, dtype=np.int64)
-    for z, k in enumerate(used):
-        gt = found.genotypes.get(k)
-        if gt is not None:
-            mf = table.markers[k]
-            farr[z] = (mf.index(gt[0]), mf.index(gt[1]))
+    geno = {pid: _allele_indices(prof, used, table) for pid, prof in relatives.items()}
+    farr = _allele_indices(found, used, table)
 
     h1_geno = dict(geno)
     h1_geno[case.missing] = farr

@@ -84,6 +84,18 @@ def _lump_matrix(m: np.ndarray, obs: np.ndarray, rest: np.ndarray) -> np.ndarray
     return out
 
 
+def _lumped_freqs(md: MarkerData, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frequencies over the observed alleles plus one rest state of mass 1 - sum(observed),
+    and the old -> new allele index map (every unobserved allele goes to the rest)."""
+    k = len(obs)
+    remap = np.full(md.n, k, dtype=np.int64)
+    remap[obs] = np.arange(k)
+    freqs = np.empty(k + 1)
+    freqs[:k] = md.freqs[obs]
+    freqs[k] = 1.0 - math.fsum(freqs[:k])
+    return freqs, remap
+
+
 def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.ndarray]:
     """Lump unobserved alleles when exact; return the marker and old->new allele index map."""
     n = md.n
@@ -93,12 +105,7 @@ def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.
     obs = np.array(obs_list, dtype=np.int64)
     mats = [x for x in (md.mut_female, md.mut_male) if x is not None]
     if not mats:
-        k = len(obs_list)
-        remap = np.full(n, k, dtype=np.int64)
-        remap[obs] = np.arange(k)
-        freqs = np.empty(k + 1)
-        freqs[:k] = md.freqs[obs]
-        freqs[k] = 1.0 - math.fsum(freqs[:k])
+        freqs, remap = _lumped_freqs(md, obs)
         return MarkerData(md.name, md.alleles, freqs), remap
     mask = np.ones(n, dtype=bool)
     mask[obs] = False
@@ -113,12 +120,7 @@ def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.
             freqs[rest] *= (1.0 - math.fsum(md.freqs[obs])) / rest_sum
             md = MarkerData(md.name, md.alleles, freqs, md.mut_female, md.mut_male)
         return md, np.arange(n)
-    k = len(obs_list)
-    remap = np.full(n, k, dtype=np.int64)
-    remap[obs] = np.arange(k)
-    freqs = np.empty(k + 1)
-    freqs[:k] = md.freqs[obs]
-    freqs[k] = 1.0 - math.fsum(freqs[:k])
+    freqs, remap = _lumped_freqs(md, obs)
     mf = None if md.mut_female is None else _lump_matrix(md.mut_female, obs, rest)
     if md.mut_male is None:
         mm = None

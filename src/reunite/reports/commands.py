@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, ReuniteError
+from ..clitools import fail
+from ..errors import ReuniteError
 
 __all__ = ["register"]
 
@@ -31,10 +32,5 @@ def register(app: typer.Typer) -> None:
             with open_session() as s:
                 path = write_candidate_report(s, candidate, out, fmt=fmt, user=user or default_user())
         except ReuniteError as exc:
-            if isinstance(exc, InputError):
-                for p in exc.problems:
-                    typer.echo(f"error: {p}", err=True)
-            else:
-                typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            fail(exc)
         typer.echo(f"kinship report of candidate {candidate} written to {path}")

@@ -8,18 +8,12 @@ from typing import Annotated
 
 import typer
 
+from ..clitools import fail as _fail
 from ..errors import InputError, ReuniteError
 
 __all__ = ["register"]
 
 
-def _fail(exc: ReuniteError) -> None:
-    if isinstance(exc, InputError):
-        for p in exc.problems:
-            typer.echo(f"error: {p}", err=True)
-    else:
-        typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 def _print(results, as_json: bool) -> None:
