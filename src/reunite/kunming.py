@@ -78,6 +78,22 @@ def build_demo(seed: int = 2014) -> DemoData:
             data.profiles.append((sample, mf.name, mf.alleles[a], mf.alleles[b]))
         data.profiles.append((sample, "Amelogenin", "X", "Y" if sex == "male" else "X"))
 
+    def add_family(report, sex, sib_sex, typed, gts, with_dna):
+        """A family's pedigree rows (father, mother, maybe a sibling, the missing child C) and the
+        profiles of its typed members when it gave DNA."""
+        members = [("F", "", "", "male"), ("M", "", "", "female")]
+        if sib_sex is not None:
+            members.append(("S", "F", "M", sib_sex))
+        members.append(("C", "F", "M", sex))
+        for mid, f_, m_, sx in members:
+            sample = f"{report}-{mid}" if with_dna and mid in typed else ""
+            data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
+                                  "sample": sample, "missing": "1" if mid == "C" else "0"})
+            if sample:
+                add_profile(sample, gts[mid], sx)
+        if with_dna:
+            data.with_dna.add(report)
+
     def name():
         return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
 
@@ -126,19 +142,8 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "circumstances": "孩子被人贩子带走" if i not in sold_by_family else "家人称孩子被抱走；警方怀疑出卖",
                 "contact_name": name(), "contact_phone": f"1380871{i:04d}", "multiple_missing": "0",
                 "suspected_of_sale": "1" if i in suspected else "0"})
-            with_dna = i not in no_dna_yet
-            members = [("F", "", "", "male"), ("M", "", "", "female")]
-            if st in ("mother_and_sibling", "siblings_only"):
-                members.append(("S", "F", "M", "male" if rng.random() < 0.5 else "female"))
-            members.append(("C", "F", "M", sex))
-            for mid, f_, m_, sx in members:
-                sample = f"{report}-{mid}" if with_dna and mid in typed else ""
-                data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
-                                      "sample": sample, "missing": "1" if mid == "C" else "0"})
-                if sample:
-                    add_profile(sample, gts[mid], sx)
-            if with_dna:
-                data.with_dna.add(report)
+            sib_sex = ("male" if rng.random() < 0.5 else "female") if "S" in typed else None
+            add_family(report, sex, sib_sex, typed, gts, i not in no_dna_yet)
         infants[i] = (st, report, sex, born, kid)
     for i in rescued:
         _st, report, sex, born, kid = infants[i]
@@ -171,18 +176,7 @@ def build_demo(seed: int = 2014) -> DemoData:
         st = ["both_parents", "mother_only", "mother_and_sibling", "father_only"][j % 4]
         typed = {"both_parents": ("F", "M"), "mother_only": ("M",), "father_only": ("F",),
                  "mother_and_sibling": ("M", "S")}[st]
-        members = [("F", "", "", "male"), ("M", "", "", "female")]
-        if st == "mother_and_sibling":
-            members.append(("S", "F", "M", "female"))
-        members.append(("C", "F", "M", sex))
-        for mid, f_, m_, sx in members:
-            sample = f"{report}-{mid}" if with_dna and mid in typed else ""
-            data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
-                                  "sample": sample, "missing": "1" if mid == "C" else "0"})
-            if sample:
-                add_profile(sample, {"F": fa, "M": mo, "S": sib}[mid], sx)
-        if with_dna:
-            data.with_dna.add(report)
+        add_family(report, sex, "female" if "S" in typed else None, typed, {"F": fa, "M": mo, "S": sib}, with_dna)
     return data
 
 
