@@ -12,7 +12,7 @@ from reunite.cases import db as store
 from reunite.cases.models import Base
 
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
-            "photos", "candidates", "reviews", "audit_log"}
+            "photos", "candidates", "reviews", "audit_log", "appeals", "tips"}
 
 
 def test_upgrade_creates_every_table(db_url):

@@ -40,6 +40,7 @@ __all__ = [
     "REPORT_STATUSES",
     "ROLES",
     "SEXES",
+    "Appeal",
     "AuditEntry",
     "Base",
     "Candidate",
@@ -50,6 +51,7 @@ __all__ = [
     "Photo",
     "ReferenceDonor",
     "Review",
+    "Tip",
     "User",
     "utcnow",
 ]
@@ -99,6 +101,12 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: An argon2 hash (never the password); None: the user cannot log in to the web application.
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    #: A disabled user cannot log in, and their sessions and tokens stop working at once.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: The unit a user works in; a caseworker sees the found children whose ``care_location`` is it.
+    unit: Mapped[str | None] = mapped_column(Text)
 
 
 class FoundChild(_Stamped, Base):
@@ -165,6 +173,8 @@ class MissingReport(_Stamped, Base):
     multiple_missing: Mapped[bool] = mapped_column(Boolean, default=False)
     suspected_of_sale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     status: Mapped[str] = mapped_column(String(10), default="open")
+    #: The family account that filed the report on the web (it alone may see and edit it).
+    family_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     pedigree: Mapped[list[PedigreeMember]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="PedigreeMember.id")
@@ -342,3 +352,38 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Appeal(_Stamped, Base):
+    """A public appeal for a found child's family: what the police chose to publish.
+
+    Only ``published`` appeals are shown to the public; unpublishing hides one at once and keeps
+    the row (and its tips) for the investigators.
+    """
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    found_child_id: Mapped[int] = mapped_column(ForeignKey("found_children.id", ondelete="CASCADE"), index=True)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
+    hotline: Mapped[str] = mapped_column(String(40))
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    published_by: Mapped[str | None] = mapped_column(String(100))
+
+    found_child: Mapped[FoundChild] = relationship()
+    photo: Mapped[Photo | None] = relationship()
+
+
+class Tip(Base):
+    """A tip from the public about an appeal; seen by investigators only, never published."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    appeal: Mapped[Appeal] = relationship()

@@ -1,0 +1,375 @@
+"""The JSON API under ``/api/v1`` (access rules: :data:`reunite.web.access.RULES`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
+from . import services
+from .access import WebError, authorize, can_see_child, current_user, get_db, visible_reports
+from .i18n import translator
+from .jobs import KINDS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(authorize)])
+
+DB = Annotated[Session, Depends(get_db)]
+Me = Annotated[User | None, Depends(current_user)]
+IntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Key = Annotated[str, Path(min_length=1, max_length=64)]
+Search = Annotated[str | None, Query(max_length=200)]
+
+
+class TokenRequest(BaseModel):
+    """A user name and password for a bearer token."""
+
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+
+
+class ReviewRequest(BaseModel):
+    """A review decision: the new status, the reason, and the outcome when confirming."""
+
+    to: Literal[CANDIDATE_STATUSES]  # type: ignore[valid-type]
+    reason: str = Field(min_length=1, max_length=4000)
+    outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
+
+
+class AppealRequest(BaseModel):
+    """Publish the appeal of a found child."""
+
+    case_number: str = Field(min_length=1, max_length=64)
+    hotline: str = Field(min_length=3, max_length=40)
+    photo_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class TipRequest(BaseModel):
+    """A tip from the public."""
+
+    message: str = Field(min_length=5, max_length=2000)
+    contact: str | None = Field(default=None, max_length=200)
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (the direct peer: put a proxy's header handling in the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_login(request: Request, db: Session, username: str, password: str) -> User:
+    """The user if the password is right; 429 after too many failures per user and address."""
+    from ..cases.accounts import authenticate
+
+    limiter = request.app.state.login_limiter
+    key = f"{(username or '').strip().lower()}|{client_ip(request)}"
+    if limiter.blocked(key):
+        raise WebError(429, "rate_limited", "too many failed logins; wait a minute and try again",
+                       headers={"Retry-After": str(int(limiter.window))})
+    user = authenticate(db, (username or "").strip(), password or "")
+    if user is None:
+        limiter.hit(key)
+        raise WebError(401, "unauthorized", "the user name or password is wrong, or the account is disabled")
+    limiter.reset(key)
+    return user
+
+
+@router.post("/token", summary="Get a bearer token")
+def token(body: TokenRequest, request: Request, db: DB) -> dict[str, Any]:
+    """Exchange a user name and password for a bearer token (rate-limited)."""
+    from .security import fingerprint
+
+    user = check_login(request, db, body.username, body.password)
+    tok = request.app.state.tokens.make(user.id, fingerprint(user.password_hash))
+    return {"access_token": tok, "token_type": "bearer", "expires_in": request.app.state.tokens.max_age}
+
+
+@router.get("/me", summary="Who am I")
+def me(user: Me) -> dict[str, Any]:
+    """The logged-in user's name, role and unit."""
+    return {"name": user.name, "role": user.role, "unit": user.unit}
+
+
+@router.get("/dashboard", summary="Open cases, new candidates, outstanding confirmations")
+def dashboard(user: Me, db: DB) -> dict[str, Any]:
+    """Counts and lists for the staff dashboard."""
+    return services.dashboard(db, user)
+
+
+@router.get("/found-children", summary="Search found children")
+def found_children(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
+    """Found children the user may see, searched by case number, place, care location or ring."""
+    return {"items": [services.child_view(c) for c in services.search_children(db, user, q)]}
+
+
+def _child(db: Session, user: User, case_number: str) -> FoundChild:
+    child = db.scalars(select(FoundChild).where(FoundChild.case_number == case_number)).first()
+    if not can_see_child(user, child):
+        raise WebError(404, "not_found", "there is no found child with this case number")
+    return child
+
+
+@router.get("/found-children/{case_number}", summary="One found child")
+def found_child(case_number: Key, user: Me, db: DB) -> dict[str, Any]:
+    """A found child (no genotype: ask /samples for that)."""
+    return services.child_view(_child(db, user, case_number))
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The bytes of an upload, refused (413) past ``limit``."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise WebError(413, "too_large", f"the file is larger than {limit:,} bytes",
+                       [{"file": None, "line": None, "field": "file", "message": f"at most {limit:,} bytes"}])
+    return data
+
+
+def store_child_photo(request: Request, db: Session, user: User, case_number: str, data: bytes):
+    """Check and store a photo of a found child the user may see."""
+    from ..cases.photos import add_photo
+
+    child = _child(db, user, case_number)
+    settings = request.app.state.settings
+    return add_photo(db, data, found_child=child.case_number, user=user.name, media=settings.media_dir,
+                     max_bytes=settings.max_photo_bytes)
+
+
+@router.post("/found-children/{case_number}/photos", status_code=201, summary="Add a photo of a found child")
+async def add_child_photo(case_number: Key, request: Request, user: Me, db: DB,
+                          file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")]) -> dict[str, Any]:
+    """Store a photo (checked: type, size, pixels) of a found child."""
+    data = await read_upload(file, request.app.state.settings.max_photo_bytes)
+    photo = store_child_photo(request, db, user, case_number, data)
+    return {"id": photo.id, "url": f"/media/{photo.path}", "width": photo.width, "height": photo.height}
+
+
+@router.get("/reports", summary="Search missing-child reports")
+def reports(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
+    """Reports, searched by number, name or place."""
+    query = visible_reports(user)
+    if q:
+        from sqlalchemy import or_
+
+        pat = services.like_pattern(q)
+        query = query.where(or_(MissingReport.report_number.ilike(pat, escape="\\"),
+                                MissingReport.child_name.ilike(pat, escape="\\"),
+                                MissingReport.disappeared_place.ilike(pat, escape="\\")))
+    rows = db.scalars(query.order_by(MissingReport.report_number).limit(200))
+    return {"items": [{"report_number": r.report_number, "child_name": r.child_name, "sex": r.sex,
+                       "disappeared_on": r.disappeared_on.isoformat() if r.disappeared_on else None,
+                       "disappeared_place": r.disappeared_place, "status": r.status} for r in rows]}
+
+
+def staff_report(db: Session, user: User, report_number: str) -> MissingReport:
+    """A report the staff user may see, or 404."""
+    rep = db.scalars(visible_reports(user).where(MissingReport.report_number == report_number)).first()
+    if rep is None:
+        raise WebError(404, "not_found", "there is no report with this number")
+    return rep
+
+
+@router.get("/reports/{report_number}", summary="One missing-child report")
+def report(report_number: Key, user: Me, db: DB) -> dict[str, Any]:
+    """A report with its pedigree and donors (sample codes only, no genotypes)."""
+    return services.report_view(staff_report(db, user, report_number))
+
+
+@router.get("/candidates", summary="List candidates")
+def candidates(db: DB, status: Annotated[Literal[CANDIDATE_STATUSES] | None, Query()] = None,  # type: ignore
+               ) -> dict[str, Any]:
+    """Candidates, best posterior first."""
+    q = select(Candidate)
+    if status:
+        q = q.where(Candidate.status == status)
+    q = q.order_by(Candidate.posterior.desc().nulls_last(), Candidate.dna_log10_lr.desc().nulls_last(),
+                   Candidate.id).limit(500)
+    return {"items": [services.candidate_view(c) for c in db.scalars(q)]}
+
+
+def get_candidate(db: Session, candidate_id: int) -> Candidate:
+    """A candidate, or 404."""
+    c = db.get(Candidate, candidate_id)
+    if c is None:
+        raise WebError(404, "not_found", "there is no candidate with this number")
+    return c
+
+
+@router.get("/candidates/{candidate_id}", summary="One candidate")
+def candidate(candidate_id: IntId, db: DB) -> dict[str, Any]:
+    """A candidate with its evidence LRs and review history."""
+    from ..cases.workflow import allowed_transitions
+
+    c = get_candidate(db, candidate_id)
+    return {**services.candidate_view(c), "may_move_to": list(allowed_transitions(c.status))}
+
+
+@router.post("/candidates/{candidate_id}/review", summary="Review a candidate")
+def review(candidate_id: IntId, body: ReviewRequest, user: Me, db: DB) -> dict[str, Any]:
+    """Move a candidate through the workflow (a reason is required; audited)."""
+    from ..cases.workflow import review as do_review
+
+    get_candidate(db, candidate_id)
+    rv = do_review(db, candidate_id, body.to, user=user.name, reason=body.reason, outcome=body.outcome)
+    return {"candidate": candidate_id, "from": rv.from_status, "to": rv.to_status, "outcome": rv.outcome}
+
+
+@router.get("/samples/{sample}", summary="A DNA profile (audited)")
+def sample(sample: Key, user: Me, db: DB) -> dict[str, Any]:
+    """The genotypes of a sample; every read is written to the audit log."""
+    return services.genotype_read(db, user, sample)
+
+
+def start_import(request: Request, user: User, kind: str, filename: str, data: bytes, lab: str | None,
+                 kit: str | None, typed_on: str | None, create_reports: bool):
+    """Check the kind and options, then start a background import."""
+    need = KINDS.get(kind)
+    if need is None:
+        raise WebError(400, "invalid", f"kind must be one of {', '.join(KINDS)}")
+    if user.role != need:
+        raise WebError(403, "forbidden", f"only a {need.replace('_', ' ')} may import {kind}")
+    options: dict[str, Any] = {}
+    if kind == "profiles":
+        if not (lab or "").strip():
+            raise WebError(400, "invalid", "importing profiles needs the lab",
+                           [{"file": None, "line": None, "field": "lab", "message": "required"}])
+        options.update(lab=lab.strip()[:100], kit=(kit or "").strip()[:100] or None)
+        if typed_on:
+            try:
+                options["typed_on"] = dt.date.fromisoformat(typed_on)
+            except ValueError:
+                raise WebError(400, "invalid", "typed_on is a date written YYYY-MM-DD") from None
+    if kind == "families":
+        options["create_reports"] = bool(create_reports)
+    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[-100:] or f"{kind}.csv"
+    return request.app.state.jobs.start(kind, safe_name, data, user.name, options)
+
+
+@router.post("/imports", status_code=202, summary="Start an import (runs in the background)")
+async def imports(request: Request, user: Me,
+                  kind: Annotated[Literal["found", "reports", "profiles", "families"], Form()],
+                  file: Annotated[UploadFile, File(description="The CSV file")],
+                  lab: Annotated[str | None, Form(max_length=100)] = None,
+                  kit: Annotated[str | None, Form(max_length=100)] = None,
+                  typed_on: Annotated[str | None, Form(max_length=10)] = None,
+                  create_reports: Annotated[bool, Form()] = False) -> dict[str, Any]:
+    """Upload a CSV file; follow the job at ``/api/v1/imports/{job_id}``."""
+    data = await read_upload(file, request.app.state.settings.max_csv_bytes)
+    job = start_import(request, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on, create_reports)
+    return {**job.as_dict(), "status_url": f"/api/v1/imports/{job.id}"}
+
+
+def get_job(request: Request, user: User, job_id: str):
+    """A job the user may follow, or 404."""
+    job = request.app.state.jobs.get(job_id)
+    if job is None or (job.user != user.name and user.role != "investigator"):
+        raise WebError(404, "not_found", "there is no import job with this id")
+    return job
+
+
+@router.get("/imports/{job_id}", summary="The status of an import")
+def import_status(request: Request, user: Me, job_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+    """queued, running, done or failed, with the problems row by row."""
+    return get_job(request, user, job_id).as_dict()
+
+
+@router.get("/appeals", summary="Published appeals")
+def appeals(db: DB, place: Search = None,
+            min_age: Annotated[float | None, Query(ge=0, le=120)] = None,
+            max_age: Annotated[float | None, Query(ge=0, le=120)] = None) -> dict[str, Any]:
+    """Active appeals, searched by place and approximate age now (years)."""
+    return {"items": [services.appeal_public(a) for a in services.published_appeals(db, place, min_age, max_age)]}
+
+
+@router.get("/appeals/{appeal_id}", summary="One published appeal")
+def appeal(appeal_id: IntId, db: DB) -> dict[str, Any]:
+    """A published appeal (404 once unpublished)."""
+    return services.appeal_public(services.published_appeal(db, appeal_id))
+
+
+@router.post("/appeals", status_code=201, summary="Publish a found child's appeal")
+def publish(body: AppealRequest, user: Me, db: DB) -> dict[str, Any]:
+    """Publish (or update and re-publish) the appeal of a found child."""
+    a = services.publish_appeal(db, user, body.case_number, body.hotline, body.photo_id)
+    return {**services.appeal_public(a), "case_number": body.case_number, "published": a.published}
+
+
+@router.post("/appeals/{appeal_id}/publish", summary="Publish an appeal again")
+def republish(appeal_id: IntId, user: Me, db: DB) -> dict[str, Any]:
+    """Publish an appeal."""
+    a = services.set_published(db, user, appeal_id, True)
+    return {"id": a.id, "published": a.published}
+
+
+@router.post("/appeals/{appeal_id}/unpublish", summary="Unpublish an appeal")
+def unpublish(appeal_id: IntId, user: Me, db: DB) -> dict[str, Any]:
+    """Hide an appeal from the public at once."""
+    a = services.set_published(db, user, appeal_id, False)
+    return {"id": a.id, "published": a.published}
+
+
+def take_tip(request: Request, db: Session, appeal_id: int, message: str | None, contact: str | None) -> Tip:
+    """Validate, rate-limit and store a tip for a published appeal."""
+    appeal = services.published_appeal(db, appeal_id)
+    problems = services.tip_problems(message, contact)
+    if problems:
+        raise WebError(400, "invalid", problems[0]["message"], problems)
+    limiter = request.app.state.tip_limiter
+    key = client_ip(request)
+    if limiter.blocked(key):
+        raise WebError(429, "rate_limited", "too many tips from this address; try again later",
+                       headers={"Retry-After": str(int(limiter.window))})
+    limiter.hit(key)
+    return services.add_tip(db, appeal, message or "", contact)
+
+
+@router.post("/appeals/{appeal_id}/tips", status_code=201, summary="Send a tip")
+def tip(appeal_id: IntId, body: TipRequest, request: Request, db: DB) -> dict[str, Any]:
+    """A tip about a published appeal; it goes to the investigators only."""
+    take_tip(request, db, appeal_id, body.message, body.contact)
+    return {"received": True}
+
+
+@router.get("/tips", summary="Tips received")
+def tips(db: DB) -> dict[str, Any]:
+    """Every tip, newest first (investigators only)."""
+    rows = db.scalars(select(Tip).order_by(Tip.id.desc()).limit(1000))
+    return {"items": [{"id": t.id, "appeal_id": t.appeal_id, "case_number": t.appeal.found_child.case_number,
+                       "message": t.message, "contact": t.contact, "received_at": t.received_at.isoformat()}
+                      for t in rows]}
+
+
+def own_report(db: Session, user: User, report_number: str) -> MissingReport:
+    """A report the family account filed, or 404."""
+    rep = db.scalars(select(MissingReport).where(MissingReport.report_number == report_number,
+                                                 MissingReport.family_user_id == user.id)).first()
+    if rep is None:
+        raise WebError(404, "not_found", "there is no report with this number")
+    return rep
+
+
+@router.get("/my/reports", summary="My reports (family accounts)")
+def my_reports(request: Request, user: Me, db: DB, lang: Annotated[Literal["en", "zh"], Query()] = "en",
+               ) -> dict[str, Any]:
+    """The family's own reports, their status in plain words."""
+    t = translator(lang)
+    rows = db.scalars(select(MissingReport).where(MissingReport.family_user_id == user.id)
+                      .order_by(MissingReport.id))
+    return {"items": [services.family_view(db, r, t) for r in rows]}
+
+
+@router.get("/my/reports/{report_number}", summary="One of my reports (family accounts)")
+def my_report(report_number: Key, user: Me, db: DB, lang: Annotated[Literal["en", "zh"], Query()] = "en",
+              ) -> dict[str, Any]:
+    """One of the family's own reports, in plain words."""
+    return services.family_view(db, own_report(db, user, report_number), translator(lang))
+
+
+def json_error(status: int, code: str, message: str) -> JSONResponse:
+    """The one error shape as a response (for code paths outside the exception handlers)."""
+    return JSONResponse({"error": {"code": code, "message": message, "problems": []}}, status_code=status)

@@ -1,0 +1,204 @@
+"""The web application: ``create_app()`` builds it, ``reunite serve`` runs it with uvicorn.
+
+One store for the CLI and the web (``REUNITE_DATABASE_URL``, default ``reunite.db``).  The JSON API
+is under ``/api/v1`` (schema at ``/openapi.json``, browsable at ``/docs``); pages are rendered on
+the server with Jinja2 (autoescaped).  Every error, API or page, has one shape::
+
+    {"error": {"code": "not_found", "message": "…", "problems": [{"file", "line", "field", "message"}]}}
+
+(pages show the same as HTML; a page that needs a login redirects to ``/login``).  Errors never
+carry a stack trace or personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from .. import __version__
+from ..cases import db as store
+from ..errors import InputError, ReuniteError
+from .access import WebError
+from .i18n import choose_language, translator
+from .jobs import JobManager
+from .security import RateLimiter, TokenSigner, csrf_token
+
+__all__ = ["Settings", "create_app"]
+
+log = logging.getLogger("reunite.web")
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass
+class Settings:
+    """How the app runs (see :func:`create_app`)."""
+
+    database_url: str
+    media_dir: Path
+    reports_dir: Path
+    secret_key: str
+    secure_cookies: bool = True
+    session_max_age: int = 8 * 3600
+    token_max_age: int = 8 * 3600
+    login_failures: int = 5
+    login_window: float = 60.0
+    tip_limit: int = 5
+    tip_window: float = 600.0
+    register_limit: int = 10
+    register_window: float = 3600.0
+    max_photo_bytes: int = 5 * 1024 * 1024
+    max_csv_bytes: int = 50 * 1024 * 1024
+    match_after_import: bool = True
+
+
+_STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+
+
+def create_app(database_url: str | None = None, media_dir: str | Path | None = None, *,
+               reports_dir: str | Path | None = None, secret_key: str | None = None, secure_cookies: bool = True,
+               match_after_import: bool = True, **overrides) -> FastAPI:
+    """The Reunite web application on the store at ``database_url`` (see :func:`reunite.cases.database_url`).
+
+    ``media_dir``: where photos are (default ``$REUNITE_MEDIA_DIR`` or ``reunite-media``);
+    ``reports_dir``: where kinship reports are written for download (default ``reunite-reports``);
+    ``secret_key`` signs cookies and tokens (default ``$REUNITE_SECRET_KEY``, else a random key: sessions
+    then end when the server restarts); ``secure_cookies=False`` only for plain-HTTP localhost and tests.
+    Other :class:`Settings` fields can be given as keywords.
+    """
+    from ..cases.photos import media_dir as default_media
+
+    url = store.database_url(database_url)
+    store.check_schema(url)
+    key = secret_key or os.environ.get("REUNITE_SECRET_KEY") or secrets.token_urlsafe(48)
+    settings = Settings(database_url=url, media_dir=default_media(media_dir),
+                        reports_dir=Path(reports_dir or os.environ.get("REUNITE_REPORTS_DIR") or "reunite-reports"),
+                        secret_key=key, secure_cookies=secure_cookies, match_after_import=match_after_import,
+                        **overrides)
+
+    app = FastAPI(title="Reunite", version=__version__,
+                  description="Reunite's JSON API: found children, missing-child reports, candidates, "
+                              "reviews, imports and public appeals.  Get a bearer token from `POST /api/v1/token`. "
+                              "Every error is `{\"error\": {\"code\", \"message\", \"problems\"}}`.")
+    app.state.settings = settings
+    app.state.sessionmaker = sessionmaker(store.make_engine(url), expire_on_commit=False)
+    app.state.tokens = TokenSigner(key, settings.token_max_age)
+    app.state.login_limiter = RateLimiter(settings.login_failures, settings.login_window)
+    app.state.tip_limiter = RateLimiter(settings.tip_limit, settings.tip_window)
+    app.state.register_limiter = RateLimiter(settings.register_limit, settings.register_window)
+    app.state.jobs = JobManager(app.state.sessionmaker, match=settings.match_after_import)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.autoescape = True
+    app.state.templates = templates
+
+    app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="reunite_session",
+                       max_age=settings.session_max_age, same_site="lax", https_only=secure_cookies)
+
+    @app.middleware("http")
+    async def _headers_and_limits(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = settings.max_csv_bytes + 1024 * 1024
+        if length and length.isdigit() and int(length) > limit:
+            return error_response(request, WebError(413, "too_large", f"the request is larger than "
+                                                                      f"{limit:,} bytes"))
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/docs") and not request.url.path.startswith("/redoc"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self' 'unsafe-inline'; frame-src 'self'; frame-ancestors 'none'")
+        return response
+
+    _install_error_handlers(app)
+    from . import api, pages
+
+    # The routers' routes are added as they are (each carries the `authorize` dependency), so that
+    # app.routes is the flat list of every route that the access test walks.
+    app.router.routes.extend(api.router.routes)
+    app.router.routes.extend(pages.router.routes)
+    return app
+
+
+# --------------------------------------------------------------------------------- errors
+
+
+def wants_json(request: Request) -> bool:
+    """API paths answer JSON errors; pages answer HTML unless the client asks for JSON."""
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(request: Request, err: WebError) -> Response:
+    """The one error shape, as JSON or as an HTML page."""
+    body = {"error": {"code": err.code, "message": err.message, "problems": err.problems}}
+    if wants_json(request):
+        return JSONResponse(body, status_code=err.status, headers=err.headers)
+    if err.status == 401:
+        nxt = request.url.path
+        return RedirectResponse(f"/login?next={nxt}", status_code=303)
+    return render(request, "error.html", {"error": body["error"], "status": err.status}, status=err.status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WebError)
+    async def _web(request: Request, exc: WebError):
+        return error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        message = {404: "there is nothing at this address", 405: "this method is not allowed here"}.get(
+            exc.status_code, str(exc.detail) if isinstance(exc.detail, str) else "request refused")
+        return error_response(request, WebError(exc.status_code, code, message, headers=exc.headers))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        problems = []
+        for e in exc.errors():
+            loc = [str(x) for x in e.get("loc", ())]
+            problems.append({"file": None, "line": None, "field": ".".join(loc[1:]) or (loc[0] if loc else None),
+                             "message": str(e.get("msg", "invalid value"))})
+        return error_response(request, WebError(422, "invalid", "the request is not valid", problems))
+
+    @app.exception_handler(InputError)
+    async def _input(request: Request, exc: InputError):
+        problems = [{**p.as_dict(), "file": None} for p in exc.problems]
+        return error_response(request, WebError(400, "invalid", problems[0]["message"] if len(problems) == 1
+                                                else f"{len(problems)} problems", problems))
+
+    @app.exception_handler(ReuniteError)
+    async def _reunite(request: Request, exc: ReuniteError):
+        return error_response(request, WebError(400, "invalid", str(exc)))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(request, WebError(500, "internal", "an internal error occurred; it has been logged"))
+
+
+# ------------------------------------------------------------------------------- rendering
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status: int = 200) -> HTMLResponse:
+    """Render a page with the user, the language, ``t()`` and the CSRF token."""
+    lang = choose_language(request)
+    ctx = {"user": getattr(request.state, "viewer", None), "lang": lang, "t": translator(lang),
+           "csrf_token": csrf_token(request.session), "path": request.url.path}
+    ctx.update(context or {})
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)

@@ -1,0 +1,476 @@
+"""The server-rendered pages: staff workspace, family portal, public appeals (rules in access.RULES)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from pathlib import Path as FsPath
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..cases.models import OUTCOMES, SEXES, Appeal, MissingReport, Photo, Tip, User, utcnow
+from ..errors import InputError
+from . import services
+from .access import WebError, authorize, can_see_photo, current_user, get_db
+from .api import (
+    _child,
+    check_login,
+    client_ip,
+    get_candidate,
+    get_job,
+    own_report,
+    read_upload,
+    staff_report,
+    start_import,
+    store_child_photo,
+    take_tip,
+)
+from .app import render
+from .i18n import choose_language, translator
+from .jobs import KINDS
+from .security import fingerprint
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(authorize)])
+
+DB = Annotated[Session, Depends(get_db)]
+Me = Annotated[User | None, Depends(current_user)]
+IntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Key = Annotated[str, Path(min_length=1, max_length=64)]
+Text = Annotated[str, Form(max_length=4000)]
+OptText = Annotated[str | None, Form(max_length=4000)]
+
+HOME = {"investigator": "/dashboard", "lab_analyst": "/dashboard", "caseworker": "/dashboard",
+        "family": "/family", "public": "/appeals"}
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _local(url: str | None) -> str | None:
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return None
+
+
+@router.get("/")
+def home(user: Me):
+    return _see_other(HOME.get(user.role, "/appeals") if user else "/appeals")
+
+
+# ----------------------------------------------------------------------------------- login
+
+
+@router.get("/login")
+def login_page(request: Request, next: Annotated[str | None, Query(max_length=300)] = None):
+    return render(request, "login.html", {"next": _local(next) or "", "message": None})
+
+
+@router.post("/login")
+def login(request: Request, db: DB, username: Annotated[str, Form(max_length=100)] = "",
+          password: Annotated[str, Form(max_length=1000)] = "",
+          next: Annotated[str, Form(max_length=300)] = ""):
+    t = translator(choose_language(request))
+    try:
+        user = check_login(request, db, username, password)
+    except WebError as exc:
+        msg = t("login.too_many") if exc.status == 429 else t("login.failed")
+        return render(request, "login.html", {"next": _local(next) or "", "message": msg, "username": username},
+                      status=429 if exc.status == 429 else 400)
+    _start_session(request, user)
+    return _see_other(_local(next) or HOME.get(user.role, "/"))
+
+
+def _start_session(request: Request, user: User) -> None:
+    lang = request.session.get("lang")
+    request.session.clear()  # a new session (and CSRF token) at every login: no fixation
+    request.session.update({"uid": user.id, "fp": fingerprint(user.password_hash)})
+    if lang:
+        request.session["lang"] = lang
+
+
+@router.post("/logout")
+def logout(request: Request):
+    request.session.clear()
+    return _see_other("/login")
+
+
+# -------------------------------------------------------------------------------- register
+
+USERNAME = re.compile(r"^[A-Za-z0-9._\-]{3,60}$")
+
+
+@router.get("/register")
+def register_page(request: Request):
+    return render(request, "register.html", {"problems": [], "username": ""})
+
+
+@router.post("/register")
+def register(request: Request, db: DB, username: Annotated[str, Form(max_length=100)] = "",
+             password: Annotated[str, Form(max_length=1000)] = "",
+             password2: Annotated[str, Form(max_length=1000)] = ""):
+    from ..cases.accounts import MIN_PASSWORD, hash_password
+    from ..cases.audit import append_audit
+    from ..cases.records import get_user
+
+    t = translator(choose_language(request))
+    limiter = request.app.state.register_limiter
+    problems = []
+    if limiter.blocked(client_ip(request)):
+        return render(request, "register.html", {"problems": [t("register.too_many")], "username": username},
+                      status=429)
+    if not USERNAME.match(username):
+        problems.append(t("register.bad_name"))
+    elif get_user(db, username) is not None:
+        problems.append(t("register.taken"))
+    if len(password) < MIN_PASSWORD:
+        problems.append(t("register.password"))
+    elif password != password2:
+        problems.append(t("register.mismatch"))
+    if problems:
+        return render(request, "register.html", {"problems": problems, "username": username}, status=400)
+    limiter.hit(client_ip(request))
+    user = User(name=username, role="family", password_hash=hash_password(password))
+    db.add(user)
+    db.flush()
+    append_audit(db, username, "user.register", entity="user", entity_id=username, details={"role": "family"})
+    db.commit()
+    _start_session(request, user)
+    return _see_other("/family")
+
+
+# ------------------------------------------------------------------------------------ staff
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, user: Me, db: DB):
+    data = services.dashboard(db, user)
+    appeals = []
+    if user.role == "investigator":
+        appeals = list(db.scalars(select(Appeal).where(Appeal.published.is_(True)).order_by(Appeal.id)))
+    children = services.search_children(db, user, None, limit=50) if user.role == "caseworker" else []
+    return render(request, "dashboard.html", {"data": data, "appeals": appeals, "children": children})
+
+
+@router.get("/children")
+def children(request: Request, user: Me, db: DB, q: Annotated[str | None, Query(max_length=200)] = None):
+    rows = services.search_children(db, user, q)
+    return render(request, "children.html", {"children": rows, "q": q or ""})
+
+
+@router.get("/children/{case_number}")
+def child_page(request: Request, case_number: Key, user: Me, db: DB):
+    child = _child(db, user, case_number)
+    cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
+    appeal = db.scalars(select(Appeal).where(Appeal.found_child_id == child.id)).first()
+    from ..cases.models import AuditEntry
+
+    timeline = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "found_child",
+                                                        AuditEntry.entity_id == child.case_number)
+                               .order_by(AuditEntry.id).limit(200)))
+    return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal,
+                                          "timeline": timeline, "message": request.query_params.get("msg")})
+
+
+@router.post("/children/{case_number}/photos")
+async def child_photo(request: Request, case_number: Key, user: Me, db: DB,
+                      photo: Annotated[UploadFile, File()]):
+    data = await read_upload(photo, request.app.state.settings.max_photo_bytes)
+    store_child_photo(request, db, user, case_number, data)
+    return _see_other(f"/children/{case_number}?msg=photo+added")
+
+
+@router.post("/children/{case_number}/appeal")
+def child_appeal(case_number: Key, user: Me, db: DB, hotline: Annotated[str, Form(max_length=40)] = "",
+                 photo_id: Annotated[str, Form(max_length=12)] = ""):
+    pid = int(photo_id) if photo_id.isdigit() and 0 < int(photo_id) < 2**31 else None
+    services.publish_appeal(db, user, case_number, hotline, pid)
+    return _see_other(f"/children/{case_number}?msg=appeal+published")
+
+
+@router.get("/reports/{report_number}")
+def report_page(request: Request, report_number: Key, user: Me, db: DB):
+    rep = staff_report(db, user, report_number)
+    timeline = sorted(((r.at, c.found_child.case_number, r) for c in rep.candidates for r in c.reviews),
+                      key=lambda x: x[0])
+    return render(request, "report.html", {"rep": rep, "timeline": timeline})
+
+
+@router.get("/candidates/{candidate_id}")
+def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
+    from ..cases.workflow import allowed_transitions
+
+    cand = get_candidate(db, candidate_id)
+    report_html, report_error = None, None
+    try:
+        from ..reports.kinship import render_html
+        from ..reports.store import candidate_report
+
+        report_html = render_html(candidate_report(db, cand.id, user=user.name))
+    except InputError as exc:
+        report_error = str(exc.problems[0].message)
+    cand = get_candidate(db, candidate_id)
+    return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
+                                              "outcomes": OUTCOMES, "report_html": report_html,
+                                              "report_error": report_error,
+                                              "message": request.query_params.get("msg")})
+
+
+@router.post("/candidates/{candidate_id}/review")
+def candidate_review(candidate_id: IntId, user: Me, db: DB, to: Annotated[str, Form(max_length=30)] = "",
+                     reason: Text = "", outcome: Annotated[str, Form(max_length=40)] = ""):
+    from ..cases.workflow import review
+
+    get_candidate(db, candidate_id)
+    review(db, candidate_id, to, user=user.name, reason=reason, outcome=outcome or None)
+    return _see_other(f"/candidates/{candidate_id}?msg=decision+recorded")
+
+
+REPORT_FILE = re.compile(r"^candidate-([1-9][0-9]{0,9})\.(html|pdf)$")
+
+
+def _inside(base: FsPath, name: str) -> FsPath:
+    base = base.resolve()
+    path = (base / name).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise WebError(404, "not_found", "there is no such file")
+    return path
+
+
+@router.get("/files/reports/{filename}")
+def report_file(request: Request, filename: Annotated[str, Path(max_length=40)], user: Me, db: DB):
+    m = REPORT_FILE.match(filename)
+    if m is None:
+        raise WebError(404, "not_found", "there is no such file")
+    cid, fmt = int(m.group(1)), m.group(2)
+    if cid >= 2**31:
+        raise WebError(404, "not_found", "there is no such file")
+    get_candidate(db, cid)
+    from ..reports.store import write_candidate_report
+
+    folder = request.app.state.settings.reports_dir
+    written = write_candidate_report(db, cid, folder, fmt=fmt, user=user.name)
+    path = _inside(folder, written.name)
+    media = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
+    return FileResponse(path, media_type=media, filename=path.name,
+                        content_disposition_type="attachment")
+
+
+MEDIA_PATH = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|webp)$")
+
+
+@router.get("/media/{path:path}")
+def media(request: Request, path: str, user: Me, db: DB):
+    if len(path) > 200 or MEDIA_PATH.match(path) is None:
+        raise WebError(404, "not_found", "there is no such photo")
+    photo = db.scalars(select(Photo).where(Photo.path == path)).first()
+    if photo is None or not can_see_photo(db, user, photo):
+        raise WebError(404, "not_found", "there is no such photo")
+    file = _inside(request.app.state.settings.media_dir, photo.path)
+    if not file.is_file():
+        raise WebError(404, "not_found", "there is no such photo")
+    return FileResponse(file, media_type=photo.mime or mimetypes.guess_type(file.name)[0],
+                        headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/imports")
+def imports_page(request: Request, user: Me):
+    kinds = [k for k, role in KINDS.items() if role == user.role]
+    return render(request, "imports.html", {"kinds": kinds, "problems": []})
+
+
+@router.post("/imports")
+async def imports_post(request: Request, user: Me, kind: Annotated[str, Form(max_length=20)] = "",
+                       file: Annotated[UploadFile | None, File()] = None,
+                       lab: Annotated[str | None, Form(max_length=100)] = None,
+                       kit: Annotated[str | None, Form(max_length=100)] = None,
+                       typed_on: Annotated[str | None, Form(max_length=10)] = None,
+                       create_reports: Annotated[bool, Form()] = False):
+    if file is None:
+        raise WebError(400, "invalid", "choose a CSV file to import")
+    data = await read_upload(file, request.app.state.settings.max_csv_bytes)
+    job = start_import(request, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
+                       create_reports)
+    return _see_other(f"/imports/{job.id}")
+
+
+@router.get("/imports/{job_id}")
+def import_job(request: Request, user: Me, job_id: Annotated[str, Path(max_length=64)]):
+    return render(request, "import_job.html", {"job": get_job(request, user, job_id)})
+
+
+@router.get("/tips")
+def tips_page(request: Request, db: DB):
+    rows = list(db.scalars(select(Tip).order_by(Tip.id.desc()).limit(500)))
+    return render(request, "tips.html", {"tips": rows})
+
+
+@router.post("/appeals/{appeal_id}/unpublish")
+def appeal_unpublish(appeal_id: IntId, user: Me, db: DB):
+    a = services.set_published(db, user, appeal_id, False)
+    return _see_other(f"/children/{a.found_child.case_number}?msg=appeal+unpublished")
+
+
+# ----------------------------------------------------------------------------------- public
+
+
+def _age_words(t, months: float | None) -> str:
+    if months is None:
+        return t("age.unknown")
+    return t("age.months", n=round(months)) if months < 24 else t("age.years", n=int(months // 12))
+
+
+@router.get("/appeals")
+def appeals_page(request: Request, db: DB, place: Annotated[str | None, Query(max_length=200)] = None,
+                 min_age: Annotated[str | None, Query(max_length=10)] = None,
+                 max_age: Annotated[str | None, Query(max_length=10)] = None):
+    def num(x):
+        try:
+            v = float(x) if x not in (None, "") else None
+        except ValueError:
+            return None
+        return v if v is not None and 0 <= v <= 120 else None
+
+    rows = services.published_appeals(db, place, num(min_age), num(max_age))
+    t = translator(choose_language(request))
+    items = [{**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+             for a in rows]
+    return render(request, "appeals.html", {"items": items, "place": place or "", "min_age": min_age or "",
+                                            "max_age": max_age or ""})
+
+
+@router.get("/appeals/{appeal_id}")
+def appeal_page(request: Request, appeal_id: IntId, db: DB):
+    a = services.published_appeal(db, appeal_id)
+    t = translator(choose_language(request))
+    item = {**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+    return render(request, "appeal.html", {"a": item, "message": None, "problems": False})
+
+
+@router.post("/appeals/{appeal_id}/tips")
+def appeal_tip(request: Request, appeal_id: IntId, db: DB, message: Text = "", contact: OptText = None):
+    a = services.published_appeal(db, appeal_id)
+    t = translator(choose_language(request))
+    item = {**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+    try:
+        take_tip(request, db, appeal_id, message, contact)
+    except WebError as exc:
+        if exc.status not in (400, 429):
+            raise
+        msg = t("tip.too_many") if exc.status == 429 else t("tip.invalid")
+        return render(request, "appeal.html", {"a": item, "message": msg, "problems": True}, status=exc.status)
+    return render(request, "appeal.html", {"a": item, "message": t("tip.thanks"), "problems": False})
+
+
+# ----------------------------------------------------------------------------------- family
+
+
+@router.get("/family")
+def family_home(request: Request, user: Me, db: DB):
+    t = translator(choose_language(request))
+    rows = db.scalars(select(MissingReport).where(MissingReport.family_user_id == user.id).order_by(MissingReport.id))
+    return render(request, "family.html", {"reports": [services.family_view(db, r, t) for r in rows],
+                                           "message": None})
+
+
+@router.get("/family/reports/new")
+def family_new(request: Request):
+    return render(request, "family_new.html", {"values": {}, "problems": {}, "sexes": SEXES})
+
+
+def _parse_date(value: str) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    d = dt.date.fromisoformat(value)
+    if not dt.date(1900, 1, 1) <= d <= utcnow().date():
+        raise ValueError(value)
+    return d
+
+
+@router.post("/family/reports")
+async def family_create(request: Request, user: Me, db: DB,
+                        child_name: Annotated[str, Form(max_length=200)] = "",
+                        sex: Annotated[str, Form(max_length=10)] = "unknown",
+                        date_of_birth: Annotated[str, Form(max_length=10)] = "",
+                        disappeared_on: Annotated[str, Form(max_length=10)] = "",
+                        disappeared_place: Annotated[str, Form(max_length=300)] = "",
+                        circumstances: Annotated[str, Form(max_length=4000)] = "",
+                        marks: Annotated[str, Form(max_length=2000)] = "",
+                        contact_phone: Annotated[str, Form(max_length=40)] = "",
+                        photo: Annotated[UploadFile | None, File()] = None):
+    from ..cases.audit import append_audit
+    from ..cases.photos import add_photo, check_image
+
+    t = translator(choose_language(request))
+    values = {"child_name": child_name, "sex": sex, "date_of_birth": date_of_birth, "disappeared_on": disappeared_on,
+              "disappeared_place": disappeared_place, "circumstances": circumstances, "marks": marks,
+              "contact_phone": contact_phone}
+    problems: dict[str, str] = {}
+    for f in ("child_name", "disappeared_on", "disappeared_place", "contact_phone"):
+        if not values[f].strip():
+            problems[f] = t("report.required")
+    dates = {}
+    for f in ("date_of_birth", "disappeared_on"):
+        try:
+            dates[f] = _parse_date(values[f])
+        except ValueError:
+            problems[f] = t("report.bad_date")
+    if sex not in SEXES:
+        problems["sex"] = t("report.required")
+    data = None
+    if photo is not None and photo.filename:
+        limit = request.app.state.settings.max_photo_bytes
+        data = await photo.read(limit + 1)
+        try:
+            if len(data) > limit:
+                raise InputError("too large")
+            check_image(data, max_bytes=limit)
+        except InputError:
+            problems["photo"] = t("report.bad_photo")
+    if problems:
+        return render(request, "family_new.html", {"values": values, "problems": problems, "sexes": SEXES},
+                      status=400)
+    rep = MissingReport(report_number=services.new_report_number(db), child_name=child_name.strip(), sex=sex,
+                        date_of_birth=dates.get("date_of_birth"), disappeared_on=dates.get("disappeared_on"),
+                        disappeared_place=disappeared_place.strip(), circumstances=circumstances.strip() or None,
+                        marks=marks.strip() or None, contact_phone=contact_phone.strip(), family_user_id=user.id)
+    db.add(rep)
+    db.flush()
+    append_audit(db, user.name, "report.create", entity="missing_report", entity_id=rep.report_number,
+                 details={"source": "family portal"})
+    db.commit()
+    if data:
+        add_photo(db, data, report=rep.report_number, user=user.name, media=request.app.state.settings.media_dir,
+                  max_bytes=request.app.state.settings.max_photo_bytes)
+    return _see_other(f"/family/reports/{rep.report_number}?created=1")
+
+
+@router.get("/family/reports/{report_number}")
+def family_report(request: Request, report_number: Key, user: Me, db: DB):
+    t = translator(choose_language(request))
+    rep = own_report(db, user, report_number)
+    msg = None
+    if request.query_params.get("created"):
+        msg = t("report.created", number=rep.report_number)
+    elif request.query_params.get("added"):
+        msg = t("relatives.added")
+    return render(request, "family_report.html", {"r": services.family_view(db, rep, t), "message": msg,
+                                                  "relations": services.RELATIONS, "scopes": services.SCOPES})
+
+
+@router.post("/family/reports/{report_number}/relatives")
+def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[str, Form(max_length=20)] = "",
+                    consent: Annotated[bool, Form()] = False, scope: Annotated[str, Form(max_length=20)] = ""):
+    rep = own_report(db, user, report_number)
+    services.add_relative(db, user, rep, relation, consent, scope)
+    return _see_other(f"/family/reports/{report_number}?added=1")
+
+
