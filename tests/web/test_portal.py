@@ -116,3 +116,26 @@ def test_cli_users_and_serve(tmp_path, monkeypatch, capsys):
     from reunite.cases import db as store
 
     store.dispose_engines()
+
+
+def test_family_withdraws_consent_for_a_relative(as_user, client, world, ids):
+    from sqlalchemy import select
+
+    from reunite.cases import db as store
+    from reunite.cases.models import Candidate, DnaSample
+
+    fam = as_user("fam")
+    other = as_user("fam2")
+    assert other.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": other.csrf}).status_code == 404
+    assert fam.post("/family/reports/R-1/relatives/M/withdraw", data={}).status_code in (400, 403)
+    inv = as_user("inv")
+    assert inv.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": inv.csrf}).status_code == 403
+    r = fam.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": fam.csrf, "reason": "changed mind"},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    assert "no longer compared" in fam.get(r.headers["location"]).text
+    url = world[0]
+    with store.open_session(url) as s:
+        assert s.scalars(select(DnaSample).where(DnaSample.sample == "S-M1")).one().erased
+        cand = s.get(Candidate, ids["candidate"])
+        assert cand.dna_withdrawn and cand.dna_lr is None

@@ -151,6 +151,32 @@ def match_cmd(
         _fail(exc)
 
 
+# ---------------------------------------------------------------------------------- consent
+
+consent_app = typer.Typer(help="Consent of reference donors.", no_args_is_help=True)
+
+
+@consent_app.command("withdraw")
+def consent_withdraw_cmd(
+    report: Annotated[str, typer.Argument(help="The report number.")],
+    member: Annotated[str, typer.Argument(help="The relative's member id in the family's pedigree.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; audited).")],
+    user: UserOpt = None,
+):
+    """A relative withdraws consent: the genotype is erased and dependent candidates are marked."""
+    from .importing import default_user
+    from .records import withdraw_consent
+
+    try:
+        with _session() as s:
+            done = withdraw_consent(s, report, member, user=user or default_user(), reason=reason)
+    except ReuniteError as exc:
+        _fail(exc)
+    typer.echo(f"consent withdrawn for {member} of {report}: "
+               f"{'genotype erased' if done['sample'] else 'no stored genotype'}, "
+               f"{done['candidates_marked']} candidate(s) marked")
+
+
 # ----------------------------------------------------------------------------------- export
 
 
@@ -433,6 +459,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
     app.command("export")(export_cmd)
     app.command("match")(match_cmd)
+    app.add_typer(consent_app, name="consent")
     app.add_typer(audit_app, name="audit")
     app.add_typer(candidates_app, name="candidates")
     app.command("review")(review_cmd)

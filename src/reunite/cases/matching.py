@@ -225,7 +225,11 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             if number in touched:
                 continue
             ev = _nondna(child, old.report, amel)
-            if has_dna and number in fams:
+            if number not in fams and (old.dna_lr is not None or old.dna_log10_lr is not None):
+                # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
+                ev.update(dna_lr=None, dna_log10_lr=None, inconsistent_markers=None, markers_compared=None)
+                old.dna_withdrawn = True
+            elif has_dna and number in fams:
                 dna = _pair_dna(index, prof, number)
                 ev.update(dna_lr=dna.lr, dna_log10_lr=dna.log10_lr, inconsistent_markers=dna.inconsistent,
                           markers_compared=dna.markers_compared)

@@ -310,6 +310,7 @@ class Candidate(_Stamped, Base):
     posterior: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(30), default="new", index=True)
     outcome: Mapped[str | None] = mapped_column(String(40))
+    dna_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
     report: Mapped[MissingReport] = relationship(back_populates="candidates")

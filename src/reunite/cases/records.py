@@ -17,7 +17,8 @@ from .audit import append_audit
 from .importing import default_user
 from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, User, utcnow
 
-__all__ = ["EVIDENCE", "add_user", "erase_sample", "get_user", "posterior_probability", "record_candidate"]
+__all__ = ["EVIDENCE", "add_user", "erase_sample", "get_user", "posterior_probability", "record_candidate",
+           "withdraw_consent"]
 
 #: The evidence columns of a candidate that :func:`record_candidate` sets.
 EVIDENCE = ("dna_lr", "dna_log10_lr", "inconsistent_markers", "markers_compared", "sex_lr", "age_lr", "time_lr",
@@ -69,6 +70,56 @@ def erase_sample(session: Session, sample: str, *, user: str, reason: str, commi
     if commit:
         session.commit()
     return obj
+
+
+def withdraw_consent(session: Session, report_number: str, member_id: str, *, user: str, reason: str,
+                     commit: bool = True) -> dict:
+    """A reference donor withdraws consent: record it, erase the genotype (the sample row stays,
+    marked erased, with an audit entry that it existed), and mark the report's candidates whose
+    DNA evidence depended on it (their DNA LR is cleared and the posterior recomputed).
+
+    Returns what was done: the sample erased (or None) and the number of candidates marked.
+    """
+    from .models import PedigreeMember, ReferenceDonor
+
+    if not reason or not reason.strip():
+        raise InputError(Problem("withdrawing consent needs a reason", field="reason"))
+    rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
+    if rep is None:
+        raise InputError(Problem(f"no report has number {report_number!r}", field="report_number"))
+    donor = session.scalars(select(ReferenceDonor).where(ReferenceDonor.report_id == rep.id,
+                                                         ReferenceDonor.member_id == member_id)).first()
+    row = session.scalars(select(PedigreeMember).where(PedigreeMember.report_id == rep.id,
+                                                       PedigreeMember.member_id == member_id)).first()
+    if donor is None and row is None:
+        raise InputError(Problem(f"report {report_number} has no relative {member_id!r}", field="member_id"))
+    if donor is not None:
+        donor.consent_given = False
+        donor.consent_scope = "withdrawn"
+    sample = (donor.sample if donor is not None and donor.sample else None) or (row.sample if row else None)
+    erased = None
+    if sample and session.scalars(select(DnaSample).where(DnaSample.sample == sample)).first() is not None:
+        erase_sample(session, sample, user=user, reason=reason, commit=False)
+        erased = sample
+    marked = 0
+    for cand in rep.candidates:
+        if cand.dna_lr is not None or cand.dna_log10_lr is not None:
+            cand.dna_lr = None
+            cand.dna_log10_lr = None
+            cand.inconsistent_markers = None
+            cand.markers_compared = None
+            cand.dna_withdrawn = True
+            if cand.prior is not None:
+                logs = [_log10(x) for x in (cand.sex_lr, cand.age_lr, cand.time_lr)]
+                cand.posterior = posterior_probability(cand.prior, [x for x in logs if x is not None])
+            marked += 1
+    session.flush()
+    append_audit(session, user, "consent.withdraw", entity="report", entity_id=report_number,
+                 details={"member": member_id, "sample_erased": erased is not None, "candidates_marked": marked,
+                          "reason": reason.strip()})
+    if commit:
+        session.commit()
+    return {"sample": erased, "candidates_marked": marked}
 
 
 def posterior_probability(prior: float, log10_lrs: list[float]) -> float:

@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/family/reports"): Rule(FAMILY, "CSRF; photo checked before anything is stored"),
     ("GET", "/family/reports/{report_number}"): Rule(FAMILY, "own reports only"),
     ("POST", "/family/reports/{report_number}/relatives"): Rule(FAMILY, "CSRF; own reports only"),
+    ("POST", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
+        FAMILY, "CSRF; own reports only; erases the genotype, marks candidates; audited"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
     ("GET", "/docs"): Rule(EVERYONE),

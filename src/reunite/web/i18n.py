@@ -103,6 +103,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "relatives.intro": "Parents, brothers and sisters, and grandparents help most. A sample is taken "
                            "only with the relative's consent.",
         "relatives.none": "No relatives listed yet.",
+        "relatives.withdraw": "Withdraw consent (the DNA sample is erased)",
+        "relatives.withdrawn": "Consent withdrawn: this relative's DNA has been erased and is no longer compared.",
         "relatives.relation": "Relation to the missing child",
         "relatives.consent": "This relative agrees to give a DNA sample",
         "relatives.scope": "The sample may be used for",
@@ -207,6 +209,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "relatives.title": "可以提供DNA的亲属",
         "relatives.intro": "父母、兄弟姐妹和祖父母的样本最有帮助。只有在亲属本人同意后才会采样。",
         "relatives.none": "还没有登记亲属。",
+        "relatives.withdraw": "撤回同意（DNA样本将被删除）",
+        "relatives.withdrawn": "已撤回同意：该亲属的DNA已删除，不再参与比对。",
         "relatives.relation": "与失踪孩子的关系",
         "relatives.consent": "该亲属同意提供DNA样本",
         "relatives.scope": "样本可用于",

@@ -462,8 +462,27 @@ def family_report(request: Request, report_number: Key, user: Me, db: DB):
         msg = t("report.created", number=rep.report_number)
     elif request.query_params.get("added"):
         msg = t("relatives.added")
+    elif request.query_params.get("withdrawn"):
+        msg = t("relatives.withdrawn")
     return render(request, "family_report.html", {"r": services.family_view(db, rep, t), "message": msg,
                                                   "relations": services.RELATIONS, "scopes": services.SCOPES})
+
+
+@router.post("/family/reports/{report_number}/relatives/{member_id}/withdraw")
+def family_withdraw(report_number: Key, member_id: Key, user: Me, db: DB,
+                    reason: Annotated[str, Form(max_length=500)] = ""):
+    """A relative withdraws consent: the genotype is erased and the candidates it supported are marked."""
+    from ..cases.records import withdraw_consent
+
+    rep = own_report(db, user, report_number)
+    if member_id not in {d.member_id for d in rep.donors}:
+        raise WebError(404, "not_found", "there is no such relative on this report")
+    try:
+        withdraw_consent(db, rep.report_number, member_id, user=user.name,
+                         reason=reason.strip() or "withdrawn by the family")
+    except InputError as exc:
+        raise WebError(400, "invalid", str(exc)) from None
+    return _see_other(f"/family/reports/{report_number}?withdrawn=1")
 
 
 @router.post("/family/reports/{report_number}/relatives")

@@ -112,7 +112,7 @@ def family_view(db: Session, rep: MissingReport, t) -> dict[str, Any]:
             "date_of_birth": _date(rep.date_of_birth), "disappeared_on": _date(rep.disappeared_on),
             "disappeared_place": rep.disappeared_place, "marks": rep.marks, "circumstances": rep.circumstances,
             "status": t(family_status(rep)), "dna_received": t("status.dna_received", n=received),
-            "relatives": [{"relation": d.relation, "consent_given": bool(d.consent_given),
+            "relatives": [{"member_id": d.member_id, "relation": d.relation, "consent_given": bool(d.consent_given),
                            "consent_scope": d.consent_scope} for d in rep.donors],
             "photos": [{"id": p.id, "url": f"/media/{p.path}"} for p in rep.photos]}
 
