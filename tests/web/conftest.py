@@ -29,8 +29,10 @@ USERS = {  # name -> (role, unit)
     "fam": ("family", None),
     "fam2": ("family", None),
     "pub": ("public", None),
+    "adm": ("admin", None),
 }
-ROLE_USER = {"investigator": "inv", "lab_analyst": "lab", "caseworker": "cw", "family": "fam", "public": "pub"}
+ROLE_USER = {"investigator": "inv", "lab_analyst": "lab", "caseworker": "cw", "family": "fam", "public": "pub",
+             "admin": "adm"}
 
 FOUND = f"""\
 case_number,sex,age_months,age_sd_months,found_on,found_place,care_location,marks,ring_reference,sample
@@ -183,7 +185,7 @@ def as_user(app):
         c.close()
 
 
-def bearer(client: TestClient, name: str) -> dict[str, str]:
-    r = client.post("/api/v1/token", json={"username": name, "password": PASSWORD})
+def bearer(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, str]:
+    r = client.post("/api/v1/token", json={"username": name, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

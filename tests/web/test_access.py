@@ -30,7 +30,7 @@ def _fill(path: str, ids: dict) -> str:
     values = {"{case_number}": "KM-001", "{report_number}": "R-1", "{candidate_id}": str(ids["candidate"]),
               "{sample}": "S-C1", "{job_id}": "0" * 32, "{appeal_id}": str(ids["appeal"]),
               "{filename}": f"candidate-{ids['candidate']}.html", "{path:path}": ids["appeal_photo"],
-              "{member_id}": "M"}
+              "{member_id}": "M", "{name}": "cw2"}
     for k, v in values.items():
         path = path.replace(k, v)
     assert "{" not in path, path
@@ -163,3 +163,21 @@ def test_disabled_user_loses_access_at_once(client, as_user, world):
     assert client.get("/api/v1/me", headers=h).status_code == 401
     assert client.post("/api/v1/token", json={"username": "inv", "password": "correct horse battery"}).status_code \
         == 401
+
+
+def test_admin_manages_accounts_and_sees_no_cases(as_user, client):
+    adm = as_user("adm")
+    page = adm.get("/admin/users")
+    assert page.status_code == 200 and "cw2" in page.text
+    r = adm.post("/admin/users", data={"csrf_token": adm.csrf, "name": "new.inv", "role": "investigator",
+                                       "password": "another long password", "unit": ""}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "new.inv" in adm.get("/admin/users").text
+    assert bearer(client, "new.inv", "another long password")
+    r = adm.post("/admin/users/new.inv/disable", data={"csrf_token": adm.csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.post("/api/v1/token", json={"username": "new.inv", "password": "another long password"}
+                       ).status_code in (400, 401)
+    assert adm.post("/admin/users/adm/disable", data={"csrf_token": adm.csrf}).status_code == 400
+    for url in ("/dashboard", "/api/v1/candidates", "/api/v1/samples/S-C1", "/tips"):
+        assert adm.get(url, follow_redirects=False).status_code == 403, url

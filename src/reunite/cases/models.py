@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 SEXES = ("male", "female", "unknown")
-ROLES = ("investigator", "lab_analyst", "caseworker", "family", "public")
+ROLES = ("investigator", "lab_analyst", "caseworker", "family", "public", "admin")
 CANDIDATE_STATUSES = ("new", "under_review", "confirmation_requested", "confirmed", "excluded")
 OUTCOMES = ("reunited", "referred_for_investigation", "placed_in_care")
 REPORT_STATUSES = ("open", "closed")

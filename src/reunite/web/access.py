@@ -14,7 +14,8 @@ Object-level rules (the ``visible_*`` queries below):
 - a family account sees only the reports it filed (``missing_reports.family_user_id``), in plain
   words, never a genotype or a likelihood ratio;
 - genotypes: lab analysts and investigators only, and every read is written to the audit log;
-- the public (and everyone) sees published appeals only.
+- the public (and everyone) sees published appeals only;
+- an admin manages accounts (list, create, disable) and sees no cases or genotypes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ STAFF = frozenset(("investigator", "lab_analyst", "caseworker"))
 GENETIC = frozenset(("investigator", "lab_analyst"))
 INVESTIGATOR = frozenset(("investigator",))
 FAMILY = frozenset(("family",))
+ADMIN = frozenset(("admin",))
 IMPORTERS = GENETIC
 
 
@@ -111,6 +113,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/family/reports/{report_number}/relatives"): Rule(FAMILY, "CSRF; own reports only"),
     ("POST", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
         FAMILY, "CSRF; own reports only; erases the genotype, marks candidates; audited"),
+    ("GET", "/admin/users"): Rule(ADMIN, "accounts only: no cases, no genotypes"),
+    ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited"),
+    ("POST", "/admin/users/{name}/disable"): Rule(ADMIN, "CSRF; not oneself; audited"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
     ("GET", "/docs"): Rule(EVERYONE),

@@ -47,7 +47,7 @@ Text = Annotated[str, Form(max_length=4000)]
 OptText = Annotated[str | None, Form(max_length=4000)]
 
 HOME = {"investigator": "/dashboard", "lab_analyst": "/dashboard", "caseworker": "/dashboard",
-        "family": "/family", "public": "/appeals"}
+        "family": "/family", "public": "/appeals", "admin": "/admin/users"}
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -493,3 +493,48 @@ def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[st
     return _see_other(f"/family/reports/{report_number}?added=1")
 
 
+
+
+# ----------------------------------------------------------------------------------- admin
+
+
+@router.get("/admin/users")
+def admin_users(request: Request, user: Me, db: DB):
+    """Accounts: list, create, disable (admins only; they see no cases or genotypes)."""
+    from ..cases.models import ROLES
+
+    users = db.scalars(select(User).order_by(User.name)).all()
+    return render(request, "admin_users.html", {"users": users, "roles": ROLES,
+                                                "message": request.query_params.get("msg")})
+
+
+@router.post("/admin/users")
+def admin_add_user(user: Me, db: DB, name: Annotated[str, Form(min_length=1, max_length=100)],
+                   role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=200)],
+                   unit: Annotated[str, Form(max_length=200)] = ""):
+    from ..cases.accounts import set_password
+    from ..cases.records import add_user
+
+    try:
+        u = add_user(db, name, role, by=user.name, commit=False)
+        u.unit = unit.strip() or None
+        set_password(db, name, password, by=user.name, commit=False)
+        db.commit()
+    except InputError as exc:
+        db.rollback()
+        raise WebError(400, "invalid", str(exc.problems[0].message),
+                       [p.as_dict() for p in exc.problems]) from None
+    return _see_other("/admin/users?msg=account+created")
+
+
+@router.post("/admin/users/{name}/disable")
+def admin_disable_user(name: Key, user: Me, db: DB):
+    from ..cases.accounts import disable_user
+
+    if name == user.name:
+        raise WebError(400, "invalid", "an administrator cannot disable their own account")
+    try:
+        disable_user(db, name, by=user.name)
+    except InputError:
+        raise WebError(404, "not_found", "there is no such user") from None
+    return _see_other("/admin/users?msg=account+disabled")
