@@ -146,3 +146,40 @@ def test_dask_batch_equals_single_process(tmp_path, population):
 
     t = pq.read_table(out)
     assert set(t.column_names) >= {"sample", "family", "lr", "log10_lr", "inconsistent"}
+
+
+def test_found_children_are_incremental(population):
+    from reunite.search.kernel import FoundChildren
+
+    table, _pop, fams, kids = population
+    idx = build_index(fams, table)
+    items = list(kids.items())
+    full = FoundChildren.from_profiles(idx, dict(items))
+    part = FoundChildren.from_profiles(idx, dict(items[:10]))
+    part.add(idx, dict(items[10:]))
+    fam = fams[0].family
+    a = [(c.sample, c.log10_lr) for c in search_family(idx, fam, full, min_lr=0.0, top=0)]
+    b = [(c.sample, c.log10_lr) for c in search_family(idx, fam, part, min_lr=0.0, top=0)]
+    assert a == b
+    part.remove(items[0][0])
+    assert items[0][0] not in {c.sample for c in search_family(idx, fam, part, min_lr=0.0, top=0)}
+    with pytest.raises(Exception, match="already compiled"):
+        part.add(idx, dict(items[1:2]))
+
+
+@pytest.mark.slow
+def test_dask_batch_on_an_existing_cluster_by_address(tmp_path, population):
+    from dask.distributed import LocalCluster
+
+    from reunite.search.batch import batch_search
+
+    table, _pop, fams, kids = population
+    idx = build_index(fams, table)
+    idx.save(tmp_path / "ix")
+    some = dict(list(kids.items())[:3])
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        res = batch_search(tmp_path / "ix", some, scheduler=cluster.scheduler_address, top=5, progress=False)
+    for s, child in some.items():
+        assert [(c.family, c.log10_lr) for c in res[s]] == \
+            [(c.family, c.log10_lr) for c in search_child(idx, child, sample=s, top=5)]

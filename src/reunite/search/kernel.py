@@ -245,6 +245,33 @@ class FoundChildren:
                 irregular.add(i)
         return cls(samples, X, irregular, children)
 
+    def add(self, index: ReferenceIndex, children: Mapping[str, Profile]) -> None:
+        """Append children (no recompilation of the others); a sample already present is refused."""
+        dup = set(children) & set(self.samples)
+        if dup:
+            raise InputError(f"{len(dup)} found child(ren) already compiled (e.g. {sorted(dup)[0]!r})")
+        new = FoundChildren.from_profiles(index, children)
+        off = len(self.samples)
+        self.samples = self.samples + new.samples
+        self.X = np.concatenate([self.X, new.X])
+        self.irregular |= {i + off for i in new.irregular}
+        if self.profiles is not None or new.irregular:
+            self.profiles = {**(self.profiles or {}), **children}
+
+    def remove(self, sample: str) -> None:
+        """Take a found child out of future searches."""
+        try:
+            i = self.samples.index(sample)
+        except ValueError:
+            raise InputError(f"found child {sample!r} is not compiled") from None
+        keep = np.ones(len(self.samples), dtype=bool)
+        keep[i] = False
+        self.samples = [s for j, s in enumerate(self.samples) if j != i]
+        self.X = self.X[keep]
+        self.irregular = {j - (j > i) for j in self.irregular if j != i}
+        if self.profiles is not None:
+            self.profiles = {k: v for k, v in self.profiles.items() if k != sample}
+
     def save(self, path) -> None:
         from pathlib import Path
 
