@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..cases.audit import append_audit
 from ..cases.models import (
@@ -171,6 +171,7 @@ def published_appeals(db: Session, place: str | None = None, min_age: float | No
                       max_age: float | None = None) -> list[Appeal]:
     """Published appeals, newest first, filtered by place (text) and approximate age now (years)."""
     q = (select(Appeal).join(FoundChild, Appeal.found_child_id == FoundChild.id)
+         .options(contains_eager(Appeal.found_child), selectinload(Appeal.photo))  # no query per appeal
          .where(Appeal.published.is_(True)).order_by(Appeal.published_at.desc(), Appeal.id.desc()))
     if place:
         q = q.where(FoundChild.found_place.ilike(like_pattern(place), escape="\\"))
