@@ -64,3 +64,23 @@ def test_withdrawal_needs_a_reason_and_a_known_relative(session, loaded):
         withdraw_consent(session, best.report.report_number, "M", user="officer", reason=" ")
     with pytest.raises(InputError, match="no relative"):
         withdraw_consent(session, best.report.report_number, "nobody", user="officer", reason="x")
+
+
+def test_relatives_declared_on_the_web_survive_a_families_import(session, tmp_path):
+    from reunite.cases.models import MissingReport
+
+    paths = write_demo_files(build_demo(3), tmp_path / "in")
+    import_reports(session, paths["reports"], user="t")
+    rep = session.scalars(select(MissingReport)).first()
+    session.add(ReferenceDonor(report_id=rep.id, member_id="web-1", relation="mother", consent_given=True,
+                               consent_scope="this_report"))
+    session.commit()
+    import_families(session, paths["families"], user="t")
+    session.refresh(rep)
+    donors = {d.member_id: d for d in rep.donors}
+    assert "web-1" in donors
+    if "M" in donors:  # the mother typed in the file takes the consent she gave on the web
+        assert donors["M"].consent_given is True and donors["M"].consent_scope == "this_report"
+    import_families(session, paths["families"], user="t")   # idempotent
+    session.refresh(rep)
+    assert {d.member_id for d in rep.donors} == set(donors)

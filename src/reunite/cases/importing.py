@@ -437,6 +437,11 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
 # ------------------------------------------------------------------------------------ families
 
 
+def _relation_kind(relation: str) -> str:
+    """Relations compared across sources: full and half siblings are both "sibling"."""
+    return "sibling" if "sibling" in relation else relation
+
+
 def _relation(mid: str, by_id: dict[str, Person], missing: Person) -> str:
     """The relation of pedigree member ``mid`` to the missing child, from the pedigree."""
     p = by_id[mid]
@@ -524,13 +529,23 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
                           for p in persons.values())
         have_ped = sorted((p.member_id, p.father, p.mother, p.sex, p.sample, p.missing) for p in rep.pedigree)
         old = {d.member_id: (d.sample, d.consent_given, d.consent_scope) for d in rep.donors}
-        want_donors = []
+        # Relatives declared outside the pedigree file (e.g. by the family in the web portal) are kept;
+        # without consent columns, a typed member takes the consent such a relative of the same
+        # relation gave.
+        kept = [(d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample) for d in rep.donors
+                if d.member_id not in persons]
+        declared = {_relation_kind(relation): (given, scope) for _m, relation, given, scope, _s in kept
+                    if given is not None}
+        want_donors = list(kept)
         for pid, sample in rec.samples.items():
             given, scope = consent.get((fam, pid), (None, None))
             prev = old.get(pid)
+            relation = _relation(pid, persons, missing)
             if not consent_cols and prev is not None and prev[0] == sample:
                 given, scope = prev[1], prev[2]
-            want_donors.append((pid, _relation(pid, persons, missing), given, scope, sample))
+            elif not consent_cols and _relation_kind(relation) in declared:
+                given, scope = declared[_relation_kind(relation)]
+            want_donors.append((pid, relation, given, scope, sample))
             samples_seen.add(sample)
             no_consent += given is None
         want_donors.sort(key=lambda t: t[0])
