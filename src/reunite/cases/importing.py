@@ -86,7 +86,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InputError, MarkerError, Problem
 from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
@@ -169,11 +169,11 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
         yield items[i:i + n]
 
 
-def _existing(session: Session, model, key_col, keys: Iterable[str]) -> dict[str, Any]:
+def _existing(session: Session, model, key_col, keys: Iterable[str], *, load=()) -> dict[str, Any]:
     keys = list(keys)
     out: dict[str, Any] = {}
     for part in _chunks(keys):
-        for obj in session.scalars(select(model).where(key_col.in_(part))):
+        for obj in session.scalars(select(model).where(key_col.in_(part)).options(*load)):
             out[getattr(obj, key_col.key)] = obj
     return out
 
@@ -501,7 +501,8 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
         if consent_cols:
             consent[fam, pid] = (sheet.flag(row, "consent", default=None) if sheet.has("consent") else None,
                                  sheet.text(row, "consent_scope") if sheet.has("consent_scope") else None)
-    reports = _existing(session, MissingReport, MissingReport.report_number, first_line)
+    reports = _existing(session, MissingReport, MissingReport.report_number, first_line,
+                        load=(selectinload(MissingReport.pedigree), selectinload(MissingReport.donors)))
     for fam, line in first_line.items():
         if fam not in reports and not create_reports:
             sheet.problem(f"family {fam!r} is not a stored report number; import the reports first "
@@ -524,7 +525,6 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
         if rep is None:
             rep = MissingReport(report_number=fam, sex=missing.sex)
             session.add(rep)
-            session.flush()
         want_ped = sorted((p.id, p.father, p.mother, p.sex, rec.samples.get(p.id), p.id == rec.missing)
                           for p in persons.values())
         have_ped = sorted((p.member_id, p.father, p.mother, p.sex, p.sample, p.missing) for p in rep.pedigree)
@@ -560,9 +560,10 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
             result.updated += 1
         else:
             result.added += 1
-        rep.pedigree.clear()
-        rep.donors.clear()
-        session.flush()
+        if rep.pedigree or rep.donors:
+            rep.pedigree.clear()
+            rep.donors.clear()
+            session.flush()  # delete before inserting rows with the same member ids
         for mid, father, mother, sex, sample, miss in want_ped:
             rep.pedigree.append(PedigreeMember(member_id=mid, father=father, mother=mother, sex=sex,
                                                sample=sample, missing=miss))
