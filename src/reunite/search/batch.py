@@ -39,6 +39,10 @@ def _slice_search(index_dir: str, lo: int, hi: int, children: dict, min_lr: floa
         res: list[Candidate] = []
         if irregular:
             res = [_engine_candidate(index, r, prof, sample) for r in rows]
+        elif index.mutation is not None:
+            from .mutation import search_group_rows
+
+            res = search_group_rows(index, prof, rows, sample, min_lr, top)
         elif len(rows):
             approx, _ = approx_log10(index, x, rows)
             sel = rows[_select(approx, min_lr, top)]

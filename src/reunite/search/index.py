@@ -18,9 +18,12 @@ with w(x) = p_x / p_rest for an allele in the rest and 1 otherwise.  ``U`` is ke
 and the LRs reported are recomputed in float64 from the family's genotypes by the same peeling
 code as ``reunite kinship lr``, so they agree with it to 1e-12.
 
-Families the compact form cannot hold exactly — a mutation model, or an allele absent from the
-frequency table (which changes the table for that pair) — are kept as records and evaluated by
-the kinship engine itself, pair by pair.
+With a mutation model the compact tables do not apply; families are still grouped (same
+pedigree, missing member and typed members) and searched exactly, many (family, marker)
+problems peeled together, by :mod:`reunite.search.mutation`, which also stores per group what
+does not depend on the found child.  Families with an allele absent from the frequency table
+(which changes the table for that pair) are kept as records and evaluated by the kinship engine
+itself, pair by pair.
 """
 
 from __future__ import annotations
@@ -144,6 +147,12 @@ class FamilyGroup:
     typed: tuple[str, ...]
     rows: np.ndarray            # rows of these families in the index arrays
     geno: np.ndarray            # (F, M, T, 2) int16 allele indices
+    # With a mutation model (see reunite.search.mutation), per family and marker:
+    l2: np.ndarray | None = None     # (F, M) log10 L2 (0 where no relative is typed)
+    rel: np.ndarray | None = None    # (F, M) log10 L1/L2 with the child untyped (-inf: LR 0)
+    bad0: np.ndarray | None = None   # (F, M) inconsistent without mutation with the child untyped
+
+    _MUT = ("l2", "rel", "bad0")
 
 
 @dataclass
@@ -170,6 +179,8 @@ class ReferenceIndex:
     def nbytes(self) -> int:
         return int(self.S.nbytes + self.U.nbytes + self.alive.nbytes
                    + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
+                   + sum(getattr(g, n).nbytes for g in self.groups for n in FamilyGroup._MUT
+                         if getattr(g, n) is not None)
                    + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0))
 
     def freq_arrays(self) -> list[np.ndarray]:
@@ -208,7 +219,8 @@ class ReferenceIndex:
         self.alive = np.concatenate([np.asarray(self.alive), new.alive])
         goff = len(self.groups)
         for g in new.groups:
-            self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno))
+            self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno,
+                                           g.l2, g.rel, g.bad0))
         self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
         self.row_pos = np.concatenate([self.row_pos, new.row_pos])
         self.records.update(new.records)
@@ -238,6 +250,9 @@ class ReferenceIndex:
         for i, g in enumerate(self.groups):
             np.save(out / f"group{i}_geno.npy", g.geno)
             np.save(out / f"group{i}_rows.npy", g.rows)
+            for name in FamilyGroup._MUT:
+                if getattr(g, name) is not None:
+                    np.save(out / f"group{i}_{name}.npy", getattr(g, name))
             groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed)})
         records = [_record_to_json(r) for r in self.records.values()]
         meta = {
@@ -271,9 +286,11 @@ class ReferenceIndex:
         groups = []
         for i, g in enumerate(meta["groups"]):
             ped = Pedigree(Person(r["id"], r["father"], r["mother"], r["sex"]) for r in g["pedigree"])
+            extra = [np.load(path / f"group{i}_{name}.npy", mmap_mode=mode)
+                     if (path / f"group{i}_{name}.npy").exists() else None for name in FamilyGroup._MUT]
             groups.append(FamilyGroup(ped, g["missing"], tuple(g["typed"]),
                                       np.load(path / f"group{i}_rows.npy"),
-                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode)))
+                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode), *extra))
         ids = (path / "family_ids.txt").read_text(encoding="utf-8").splitlines()
         records = {}
         for r in meta["records"]:
@@ -357,16 +374,21 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
     luts = {mk: {a: i for i, a in enumerate(table.markers[mk].alleles)} for mk in markers}
     mpos = {mk: i for i, mk in enumerate(markers)}
     for i, f in enumerate(fams):
-        typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
-                      and pid != f.missing)
-        ok = mut is None
+        if mut is None:
+            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
+                          and pid != f.missing)
+        else:  # the kinship engine's relatives: typed at a marker of the table
+            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and pid != f.missing
+                          and any(mk in table.markers for mk in f.genotypes[pid].genotypes))
+        ok = mut is None or bool(typed)
         g = np.full((m_n, len(typed), 2), -1, dtype=np.int16)
         if ok:
             for ti, pid in enumerate(typed):
                 for mk, (a, b) in f.genotypes[pid].genotypes.items():
                     mi = mpos.get(mk)
                     if mi is None:
-                        if mk in table.markers and (a not in luts.get(mk, table.markers[mk]._index)
+                        if mk in table.markers and (mut is not None  # used by the engine, not the index
+                                                    or a not in luts.get(mk, table.markers[mk]._index)
                                                     or b not in table.markers[mk]._index):
                             ok = False
                             break
@@ -409,14 +431,37 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         rows_a = np.array(rows, dtype=np.int64)
         geno = np.stack([g for _i, g in members])
         del members
-        s, u = family_tables(ped, missing, typed, geno, freqs, k)
-        S[:, rows_a] = s.transpose(1, 0, 2)
-        U[:, rows_a] = u.astype(np.float32).transpose(1, 0, 2)
+        group = FamilyGroup(ped, missing, typed, rows_a, geno)
+        if mut is not None:
+            from .mutation import prepare_group
+
+            ok = prepare_group(_IndexLike(table, list(markers), mut), group)
+            if not ok.all():  # impossible even with mutation: the engine says why, pair by pair
+                for r in rows_a[~ok]:
+                    records[ids[r]] = fams[r]
+                group = FamilyGroup(ped, missing, typed, rows_a[ok], geno[ok], group.l2[ok], group.rel[ok],
+                                    group.bad0[ok])
+                rows_a = group.rows
+                if not len(rows_a):
+                    continue
+        else:
+            s, u = family_tables(ped, missing, typed, geno, freqs, k)
+            S[:, rows_a] = s.transpose(1, 0, 2)
+            U[:, rows_a] = u.astype(np.float32).transpose(1, 0, 2)
         row_group[rows_a] = len(groups)
-        row_pos[rows_a] = np.arange(len(rows))
-        groups.append(FamilyGroup(ped, missing, typed, rows_a, geno))
+        row_pos[rows_a] = np.arange(len(rows_a))
+        groups.append(group)
     return ReferenceIndex(table, list(markers), k, ids, S, U, np.ones(f_n, dtype=bool), groups,
                           row_group, row_pos, records, mut)
+
+
+@dataclass
+class _IndexLike:
+    """What reunite.search.mutation needs of an index while it is being built."""
+
+    table: FrequencyTable
+    markers: list[str]
+    mutation: SexSpecificMutation
 
 
 def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures: Mapping[str, tuple],

@@ -177,6 +177,10 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
         # An allele absent from the table changes the table for every pair: use the engine.
         for r in compact:
             results.append(_engine_candidate(index, r, child, sample))
+    elif index.mutation is not None:
+        from .mutation import search_group_rows
+
+        results.extend(search_group_rows(index, child, compact, sample, min_lr, top))
     elif len(compact):
         approx, _ = approx_log10(index, x, compact)
         sel = compact[_select(approx, min_lr, top)]
@@ -304,6 +308,11 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
     children = found.profiles
     if index.row_group[row] < 0:
         out = [_engine_candidate(index, row, children[s], s) for s in samples]
+    elif index.mutation is not None:
+        from .mutation import family_vs_children
+
+        out = family_vs_children(index, row, children, found.X, samples, found.irregular)
+        out += [_engine_candidate(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
     else:
         k = index.k
         packed = _packed_index(k + 1)

@@ -1,0 +1,418 @@
+"""Exact one-vs-all search under a mutation model: many (family, marker) problems peeled together.
+
+With a mutation model the missing child's genotype distribution given the relatives is no
+longer a small table over the family's alleles, so the compact prefilter of the kernel does not
+apply.  Instead, the families that share a pedigree, missing member and typed members (one
+:class:`~reunite.search.index.FamilyGroup`) are evaluated together, with the very conventions of
+:func:`~reunite.genetics.kinship.missing_person_lr`:
+
+* H1 is peeled on ``pedigree.trimmed(typed | {missing})`` with the found child placed as the
+  missing member, H2 on ``pedigree.trimmed(typed)``;
+* the markers used are those typed in the found child or in a relative; a marker where only the
+  relatives are typed contributes L1 / L2 (not 1: under mutation the two pedigrees differ);
+* alleles nobody typed carries are lumped into one "rest" allele only where that is exact for
+  every choice of observed alleles (both matrices have constant off-diagonal columns and a
+  constant ``diagonal - column`` value, as ``equal`` and ``proportional`` have); otherwise the
+  full allele set is kept, the unobserved alleles rescaled to the mass 1 - sum(observed) exactly
+  as the engine's ``_reduce_marker`` does (no rescaling when at most one allele is unobserved).
+
+At build time (:func:`prepare_group`) what does not depend on the found child is computed once
+per family and marker: log10 L2, log10 L1/L2 with the child untyped, and whether that marker is
+inconsistent without mutation already.  At query time (:func:`pair_log10`) every (family,
+marker) problem with the child typed is peeled at once per pattern of typed relatives (and per
+marker for unlumped markers), twice: with mutation (the LR) and without (the inconsistent-marker
+count the engine reports).  Identical problems are computed once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..genetics.likelihood import peel_batch, relevant_people
+from ..genetics.markers import Profile
+from ..genetics.mutation import mutation_matrix
+from ..genetics.pedigree import Pedigree
+
+__all__ = ["child_query", "family_vs_children", "pair_log10", "prepare_group", "search_group_rows"]
+
+_PAIRS = 20_000          # (family, child) pairs per query chunk
+_CELLS = 6_000_000       # problems * nb**2 per peel_batch call (memory bound)
+
+
+# ------------------------------------------------------------------------------- marker models
+
+
+class _Models:
+    """Per-marker frequencies and mutation matrices (padded to the longest allele list)."""
+
+    def __init__(self, table, keys: Sequence[str], mutation):
+        self.keys = list(keys)
+        q = len(self.keys)
+        self.n = np.array([len(table.markers[k].freqs) for k in self.keys], dtype=np.int64)
+        nmax = int(self.n.max()) if q else 1
+        self.freqs = np.zeros((q, nmax))
+        self.mf = np.zeros((q, nmax, nmax))
+        self.mm = np.zeros((q, nmax, nmax))
+        self.universal = np.ones(q, dtype=bool)
+        for i, k in enumerate(self.keys):
+            mf = table.markers[k]
+            n = len(mf.freqs)
+            fr = np.asarray(mf.freqs, dtype=float)
+            self.freqs[i, :n] = fr
+            if mutation is None:
+                self.mf[i, :n, :n] = self.mm[i, :n, :n] = np.eye(n)
+                continue
+            fem = mutation_matrix(mutation.female, mf.alleles, fr, mf.name)
+            male = fem if mutation.male == mutation.female else mutation_matrix(mutation.male, mf.alleles, fr,
+                                                                                mf.name)
+            self.mf[i, :n, :n] = fem
+            self.mm[i, :n, :n] = male
+            self.universal[i] = _universally_lumpable(fem) and _universally_lumpable(male)
+
+
+def _universally_lumpable(m: np.ndarray) -> bool:
+    """Whether ``m`` is strongly lumpable for every partition {observed singletons} + {rest}:
+    every column constant off the diagonal, and diagonal minus that constant the same in every row."""
+    n = m.shape[0]
+    if n <= 2:
+        return True
+    off = ~np.eye(n, dtype=bool)
+    col = np.where(off, m, np.nan)
+    lo, hi = np.nanmin(col, axis=0), np.nanmax(col, axis=0)
+    if np.any(hi - lo > 1e-14 * np.maximum(np.abs(hi), 1e-300)):
+        return False
+    d = np.diag(m) - hi
+    return bool(d.max() - d.min() <= 1e-14)
+
+
+def _padded(a: np.ndarray, nb: int) -> np.ndarray:
+    """``a`` (Q, nmax[, nmax]) cut or zero-padded to nb on its allele axes."""
+    nmax = a.shape[1]
+    if nb <= nmax:
+        return a[:, :nb, :nb] if a.ndim == 3 else a[:, :nb]
+    pad = [(0, 0)] + [(0, nb - nmax)] * (a.ndim - 1)
+    return np.pad(a, pad)
+
+
+def _models(index, keys: Sequence[str]) -> _Models:
+    cache = index.__dict__.setdefault("_mutation_models", {})
+    key = tuple(keys)
+    got = cache.get(key)
+    if got is None:
+        if len(cache) > 32:
+            cache.clear()
+        got = cache[key] = _Models(index.table, keys, index.mutation)
+    return got
+
+
+# ------------------------------------------------------------------------------- batched peeling
+
+
+def _likelihoods(ped: Pedigree, ids: Sequence[str], geno: np.ndarray, mk: np.ndarray, models: _Models,
+                 mutation: bool, *, dedupe: bool = True) -> np.ndarray:
+    """Likelihood of each problem z: the genotypes ``geno[z]`` ((Z, T, 2) allele indices into the
+    table, -1 untyped) of people ``ids`` at marker ``mk[z]``, on ``ped``, as ``marker_likelihoods``
+    computes it (1 where nobody is typed)."""
+    z_n, t_n, _ = geno.shape
+    out = np.ones(z_n)
+    if z_n == 0:
+        return out
+    if dedupe:
+        first, inv = _distinct(geno, mk, len(models.keys), models.freqs.shape[1])
+        if len(first) < 0.9 * z_n:
+            res = _likelihoods(ped, ids, geno[first], mk[first], models, mutation, dedupe=False)
+            return res[inv]
+    bits = ((geno[:, :, 0] >= 0).astype(np.int64) << np.arange(t_n)).sum(axis=1)
+    unlumped = ~models.universal[mk] if mutation else np.zeros(z_n, dtype=bool)
+    for key in np.unique(bits):
+        key = int(key)
+        if key == 0:
+            continue
+        sel = [t for t in range(t_n) if (key >> t) & 1]
+        ts = [ids[t] for t in sel]
+        people = relevant_people(ped, set(ts), set())
+        rows = np.nonzero(bits == key)[0]
+        full = unlumped[rows]
+        lr = rows[~full]
+        if len(lr):
+            g = geno[lr][:, sel]
+            k1 = 2 * len(ts) + 1
+            step = max(1, _CELLS // (k1 * k1))
+            for c0 in range(0, len(lr), step):
+                c = slice(c0, c0 + step)
+                out[lr[c]] = _peel_lumped(ped, people, ts, g[c], mk[lr[c]], models, mutation)
+        fr = rows[full]
+        if len(fr):
+            # Unlumped markers with similar allele counts are peeled together (padding alleles
+            # have frequency 0 and no mutation into them).
+            nbs = _bucket(models.n[mk[fr]])
+            for nb in np.unique(nbs):
+                rm = fr[nbs == nb]
+                g = geno[rm][:, sel]
+                nb = int(nb)
+                step = max(1, _CELLS // (nb * nb))
+                for c0 in range(0, len(rm), step):
+                    c = slice(c0, c0 + step)
+                    out[rm[c]] = _peel_full(ped, people, ts, g[c], mk[rm[c]], nb, models)
+    return out
+
+
+_BUCKETS = np.array([4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 64, 80, 96, 128])
+
+
+def _bucket(n: np.ndarray) -> np.ndarray:
+    i = np.searchsorted(_BUCKETS, n)
+    return np.where(i < len(_BUCKETS), _BUCKETS[np.minimum(i, len(_BUCKETS) - 1)], n)
+
+
+def _distinct(geno: np.ndarray, mk: np.ndarray, q: int, nmax: int):
+    """Rows of the distinct problems and each problem's position among them (genotypes are
+    unordered pairs)."""
+    z_n, t_n, _ = geno.shape
+    g = np.sort(geno, axis=2) + 1                                   # 0 = untyped
+    base = nmax + 1
+    if math.log2(q) + 2 * t_n * math.log2(base) < 62:
+        key = mk.astype(np.int64)
+        for v in g.reshape(z_n, 2 * t_n).T:
+            key = key * base + v
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    else:
+        rows = np.concatenate([mk[:, None], g.reshape(z_n, 2 * t_n)], axis=1)
+        _, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    return first, np.ravel(inv)
+
+
+def _peel_lumped(ped, people, ts, g, mk, models: _Models, mutation: bool) -> np.ndarray:
+    """Problems with the unobserved alleles lumped: states = observed alleles (padded) + rest."""
+    n, t, _ = g.shape
+    k = 2 * t
+    from .index import _lump_codes
+
+    uniq, codes = _lump_codes(g.reshape(n, 2 * t), k)
+    valid = uniq >= 0
+    u = np.where(valid, uniq, 0).astype(np.int64)
+    nmax = models.freqs.shape[1]
+    fm = models.freqs[mk]                                          # (n, nmax)
+    fr = np.zeros((n, k + 1))
+    fr[:, :k] = np.where(valid, np.take_along_axis(fm, u, axis=1), 0.0)
+    real = np.arange(nmax)[None, :] < models.n[mk][:, None]
+    obs = np.zeros((n, nmax), dtype=bool)
+    vi = np.nonzero(valid)
+    obs[vi[0], u[vi]] = True
+    rest = real & ~obs
+    restn = rest.sum(axis=1)
+    # The engine lumps only when two or more alleles are unobserved (rest mass 1 - sum(observed));
+    # otherwise it keeps the table's own frequency for the single unobserved allele.
+    fr[:, k] = np.where(restn >= 2, 1.0 - fr[:, :k].sum(axis=1), (fm * rest).sum(axis=1))
+    mats = None
+    if mutation:
+        mats = {}
+        r0 = np.argmax(rest, axis=1)
+        both = valid[:, :, None] & valid[:, None, :]
+        for sex, stack in (("female", models.mf), ("male", models.mm)):
+            full = stack[mk]                                       # (n, nmax, nmax)
+            rows = np.take_along_axis(full, u[:, :, None], axis=1)  # (n, k, nmax)
+            lm = np.zeros((n, k + 1, k + 1))
+            lm[:, :k, :k] = np.where(both, np.take_along_axis(rows, u[:, None, :], axis=2), 0.0)
+            lm[:, :k, k] = np.where(valid, (rows * rest[:, None, :]).sum(axis=2), 0.0)
+            r0row = full[np.arange(n), r0]                          # (n, nmax)
+            lm[:, k, :k] = np.where(valid, np.take_along_axis(r0row, u, axis=1), 0.0)
+            lm[:, k, k] = (r0row * rest).sum(axis=1)
+            lm[restn == 0, k, :] = 0.0
+            mats[sex] = lm
+    codes = codes.reshape(n, t, 2)
+    gsub = {pid: codes[:, i] for i, pid in enumerate(ts)}
+    return peel_batch(ped, people, ts, gsub, fr, mats, 0.0, None)
+
+
+def _peel_full(ped, people, ts, g, mk: np.ndarray, nb: int, models: _Models) -> np.ndarray:
+    """Problems at unlumpable markers: every allele kept, the unobserved ones rescaled."""
+    n, t, _ = g.shape
+    fr = _padded(models.freqs, nb)[mk]
+    obs = np.zeros((n, nb), dtype=bool)
+    flat = g.reshape(n, 2 * t).astype(np.int64)
+    np.put_along_axis(obs, flat, True, axis=1)
+    rest = ~obs & (np.arange(nb)[None, :] < models.n[mk][:, None])
+    restn = rest.sum(axis=1)
+    rest_sum = (fr * rest).sum(axis=1)
+    obs_sum = (fr * obs).sum(axis=1)
+    scale = np.where((restn >= 2) & (rest_sum > 0), (1.0 - obs_sum) / np.where(rest_sum > 0, rest_sum, 1.0), 1.0)
+    fr = np.where(rest, fr * scale[:, None], fr)
+    mats = {"female": _padded(models.mf, nb)[mk], "male": _padded(models.mm, nb)[mk]}
+    gsub = {pid: g[:, i].astype(np.int64) for i, pid in enumerate(ts)}
+    return peel_batch(ped, people, ts, gsub, fr, mats, 0.0, None)
+
+
+# ------------------------------------------------------------------------------------- build
+
+
+def _peds(group) -> tuple[Pedigree, Pedigree]:
+    got = group.__dict__.get("_mutation_peds")
+    if got is None:
+        typed = set(group.typed)
+        got = (group.pedigree.trimmed(typed | {group.missing}), group.pedigree.trimmed(typed))
+        group.__dict__["_mutation_peds"] = got
+    return got
+
+
+def prepare_group(index_like, group) -> np.ndarray:
+    """Fill ``group.l2``, ``group.rel`` and ``group.bad0`` (see the module docstring); return a (F,)
+    bool array of the families whose own genotypes are possible (L2 > 0 at every marker)."""
+    geno = np.asarray(group.geno)
+    f_n, m_n, t_n, _ = geno.shape
+    models = _models(index_like, index_like.markers)
+    ped1, ped2 = _peds(group)
+    flat = geno.reshape(f_n * m_n, t_n, 2).astype(np.int64)
+    mk = np.tile(np.arange(m_n), f_n)
+    ids = list(group.typed)
+    l2 = _likelihoods(ped2, ids, flat, mk, models, True).reshape(f_n, m_n)
+    l1 = _likelihoods(ped1, ids, flat, mk, models, True).reshape(f_n, m_n)
+    p1 = _likelihoods(ped1, ids, flat, mk, models, False).reshape(f_n, m_n)
+    ok = (l2 > 0).all(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        group.l2 = np.where(l2 > 0, np.log10(np.where(l2 > 0, l2, 1.0)), 0.0)
+        rel = np.log10(np.where(l1 > 0, l1, 1.0)) - group.l2
+    group.rel = np.where(l1 > 0, rel, -np.inf)
+    group.bad0 = p1 == 0
+    return ok
+
+
+# ------------------------------------------------------------------------------------- query
+
+
+def child_query(index, profiles: Sequence[Profile]) -> tuple[list[str], np.ndarray]:
+    """Query markers (the index's, then table markers typed in some child but not in the index)
+    and the children's alleles over them, (N, Q, 2) table indices (-1 untyped).
+
+    Children must have every allele in the table (others go to the engine)."""
+    keys = list(index.markers)
+    seen = set(keys)
+    for p in profiles:
+        for mk in p.genotypes:
+            if mk not in seen and mk in index.table.markers:
+                seen.add(mk)
+                keys.append(mk)
+    X = np.full((len(profiles), len(keys), 2), -1, dtype=np.int64)
+    for i, p in enumerate(profiles):
+        for qi, mk in enumerate(keys):
+            gt = p.genotypes.get(mk)
+            if gt is not None:
+                mf = index.table.markers[mk]
+                X[i, qi] = (mf.index(gt[0]), mf.index(gt[1]))
+    return keys, X
+
+
+def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str], *, lr: bool = True,
+               bad: bool = True):
+    """Exact log10 LR (-inf for LR 0), inconsistent-marker count and markers compared of pairs
+    (family ``pos[p]`` of ``group``, child ``X[p]``); ``X`` is over ``keys`` (the index's markers
+    first).  ``lr=False`` / ``bad=False`` skip the LR / the count (returned as None)."""
+    p_n = len(pos)
+    m_n = len(index.markers)
+    tot = np.zeros(p_n) if lr else None
+    nz = np.zeros(p_n, dtype=np.int64)
+    nbad = np.zeros(p_n, dtype=np.int64) if bad else None
+    compared = (X[:, :, 0] >= 0).sum(axis=1)
+    if p_n == 0:
+        return tot, nbad, compared
+    models = _models(index, keys)
+    ped1, _ped2 = _peds(group)
+    ids = [*group.typed, group.missing]
+    t_n = len(group.typed)
+    for c0 in range(0, p_n, _PAIRS):
+        c = slice(c0, min(p_n, c0 + _PAIRS))
+        n = c.stop - c.start
+        pc, xc = pos[c], X[c]
+        typed = xc[:, :, 0] >= 0
+        un = ~typed[:, :m_n]
+        pp, qq = np.nonzero(typed)
+        g = np.full((len(pp), t_n + 1, 2), -1, dtype=np.int64)
+        inx = qq < m_n
+        g[inx, :t_n] = np.asarray(group.geno[pc[pp[inx]], qq[inx]])
+        g[:, t_n] = xc[pp, qq]
+        if lr:
+            l1 = _likelihoods(ped1, ids, g, qq, models, True)
+            a, b = g[:, t_n, 0], g[:, t_n, 1]
+            pa, pb = models.freqs[qq, a], models.freqs[qq, b]
+            hw = np.where(a == b, pa * pa, 2.0 * pa * pb)
+            l2 = np.zeros(len(pp))
+            l2[inx] = group.l2[pc[pp[inx]], qq[inx]]
+            zero = ~(l1 > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                term = np.where(zero, 0.0, np.log10(np.where(zero, 1.0, l1)) - l2 - np.log10(hw))
+            tot[c] += np.bincount(pp, weights=term, minlength=n)
+            nz[c] += np.bincount(pp, weights=zero, minlength=n).astype(np.int64)
+            rel = np.asarray(group.rel[pc])
+            tot[c] += np.where(un & np.isfinite(rel), rel, 0.0).sum(axis=1)
+            nz[c] += (un & ~np.isfinite(rel)).sum(axis=1)
+        if bad:
+            p1 = _likelihoods(ped1, ids, g, qq, models, False)
+            nbad[c] += np.bincount(pp, weights=p1 == 0, minlength=n).astype(np.int64)
+            nbad[c] += (un & np.asarray(group.bad0[pc])).sum(axis=1)
+    if lr:
+        tot[nz > 0] = -np.inf
+    return tot, nbad, compared
+
+
+def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_lr: float = 0.0,
+                      top: int = 0) -> list:
+    """Candidates (exact) of one child against index rows (all in groups): every row whose LR
+    is at least ``min_lr`` and, with ``top``, not below the ``top``-th best LR (ties kept)."""
+    from .kernel import Candidate
+
+    keys, X = child_query(index, [child])
+    rows = np.asarray(rows, dtype=np.int64)
+    grp = index.row_group[rows]
+    lg = np.full(len(rows), -np.inf)
+    for gno in np.unique(grp):
+        at = np.nonzero(grp == gno)[0]
+        group = index.groups[int(gno)]
+        pos = np.asarray(index.row_pos[rows[at]], dtype=np.int64)
+        lg[at], _, _ = pair_log10(index, group, pos, np.broadcast_to(X, (len(pos), *X.shape[1:])), keys,
+                                  bad=False)
+    keep = np.nonzero(lg >= math.log10(min_lr))[0] if min_lr > 0 else np.arange(len(rows))
+    if top and len(keep) > top:
+        kth = np.partition(lg[keep], len(keep) - top)[len(keep) - top]
+        keep = keep[lg[keep] >= kth]
+    out = []
+    for gno in np.unique(grp[keep]):
+        at = keep[grp[keep] == gno]
+        group = index.groups[int(gno)]
+        pos = np.asarray(index.row_pos[rows[at]], dtype=np.int64)
+        _, bad, compared = pair_log10(index, group, pos, np.broadcast_to(X, (len(pos), *X.shape[1:])), keys,
+                                      lr=False)
+        for r, v, z, n in zip(rows[at], lg[at], bad, compared, strict=True):
+            out.append(_candidate(index.family_ids[r], sample, float(v), int(z), int(n), Candidate))
+    return out
+
+
+def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, X_index: np.ndarray,
+                       samples: Sequence[str], skip: set[int]) -> list:
+    """Candidates (exact) of one family against children (all but the indices in ``skip``).
+
+    With the children's profiles, markers typed in a child but not in the index are used too;
+    without them (a compiled set loaded from disk) only the index's markers are."""
+    from .kernel import Candidate
+
+    idx = [i for i in range(len(samples)) if i not in skip]
+    if not idx:
+        return []
+    if children is not None:
+        keys, X = child_query(index, [children[samples[i]] for i in idx])
+    else:
+        keys, X = list(index.markers), np.asarray(X_index, dtype=np.int64)[idx]
+    group = index.groups[int(index.row_group[row])]
+    pos = np.full(len(idx), int(index.row_pos[row]), dtype=np.int64)
+    lg, bad, compared = pair_log10(index, group, pos, X, keys)
+    fam = index.family_ids[row]
+    return [_candidate(fam, samples[i], float(v), int(z), int(n), Candidate)
+            for i, v, z, n in zip(idx, lg, bad, compared, strict=True)]
+
+
+def _candidate(family, sample, lg, bad, compared, cls):
+    if lg == -math.inf:
+        return cls(family, sample, 0.0, None, bad, compared)
+    return cls(family, sample, 10.0 ** lg if lg < 308 else math.inf, lg, bad, compared)
