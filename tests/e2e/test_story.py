@@ -46,7 +46,9 @@ CARE = "昆明市儿童福利院"
 VIEWPORT = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync"]
+               "--no-first-run", "--disable-sync",
+               # sandboxed iframes (the kinship report) in the same process, so screenshots include them
+               "--disable-features=IsolateOrigins,site-per-process"]
 STAFF = {"zhang.inv": ("investigator", None), "li.lab": ("lab_analyst", None), "wang.cw": ("caseworker", CARE)}
 
 
