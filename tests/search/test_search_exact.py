@@ -183,3 +183,34 @@ def test_dask_batch_on_an_existing_cluster_by_address(tmp_path, population):
     for s, child in some.items():
         assert [(c.family, c.log10_lr) for c in res[s]] == \
             [(c.family, c.log10_lr) for c in search_child(idx, child, sample=s, top=5)]
+
+
+def test_compiled_kernels_agree_with_the_numpy_ones(population):
+    import reunite.search.kernel as K
+    from reunite.search.kernel import FoundChildren, approx_log10, child_alleles
+
+    if K._compiled is None:
+        pytest.skip("numba is not installed")
+    table, _pop, fams, kids = population
+    idx = build_index(fams, table)
+    found = FoundChildren.from_profiles(idx, kids)
+    saved = (K._compiled, K._compiled_rev)
+    for child in list(kids.values())[:5]:
+        x, _ = child_alleles(idx, child)
+        a, _ = approx_log10(idx, x)
+        K._compiled = None
+        try:
+            b, _ = approx_log10(idx, x)
+        finally:
+            K._compiled = saved[0]
+        assert np.array_equal(np.isfinite(a), np.isfinite(b))
+        assert np.allclose(a[np.isfinite(a)], b[np.isfinite(b)], atol=1e-9)
+    fam = fams[0].family
+    fast = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0)]
+    K._compiled_rev = None
+    try:
+        slow = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0)]
+    finally:
+        K._compiled_rev = saved[1]
+    assert [s for s, _ in fast] == [s for s, _ in slow]
+    assert all((x is None and y is None) or abs(x - y) < 1e-9 for (_, x), (_, y) in zip(fast, slow, strict=True))

@@ -10,7 +10,7 @@ import numpy as np
 
 @numba.njit(cache=True, nogil=True)
 def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - compiled
-    """S (M, F, K) int16, U (M, F, P) float32, x (M, 2) child alleles (-1 untyped), freqs flat
+    """S (M, F, K) int16, U (M, P, F) float32, x (M, 2) child alleles (-1 untyped), freqs flat
     with offsets per marker, rows (R,) family rows.  Returns (log10 LR (R,), 1 where excluded (R,)).
 
     A family is left as soon as one marker excludes it (LR 0 stays 0 in float32)."""
@@ -54,7 +54,7 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
                     cx = j
                 if s == b:
                     cy = j
-            val = float(U[mi, f, packed[cx, cy]])
+            val = float(U[mi, packed[cx, cy], f])
             if val <= 0.0:
                 zeros[ri] = 1
                 break

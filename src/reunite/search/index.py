@@ -6,7 +6,7 @@ allele (exact without mutation: an allele the relatives do not carry came from a
 founder, so within the rest it is distributed as the population frequencies).  With
 
 * ``S[f, m, :K]`` the family's alleles at the marker (int16 allele indices, -1 padding), and
-* ``U[f, m, :]`` the packed symmetric table of P(missing child has genotype {i, j} | family)
+* ``U[m, :, f]`` the packed symmetric table of P(missing child has genotype {i, j} | family)
   over the codes 0..K-1 (family alleles) and K (rest),
 
 the LR of a found child with genotype {x, y} is, per marker::
@@ -45,7 +45,7 @@ from ..genetics.pedigree import Pedigree, Person
 
 __all__ = ["INDEX_VERSION", "FamilyGroup", "ReferenceIndex", "build_index", "family_tables"]
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _CHUNK = 50_000
 
 
@@ -164,7 +164,7 @@ class ReferenceIndex:
     k: int
     family_ids: list[str]
     S: np.ndarray                           # (M, F, K) int16, marker-major for the kernel
-    U: np.ndarray                           # (M, F, P) float32
+    U: np.ndarray                           # (M, P, F) float32 (each entry's families contiguous)
     alive: np.ndarray                       # (F,) bool
     groups: list[FamilyGroup] = field(default_factory=list)
     row_group: np.ndarray | None = None     # (F,) group number, -1 for engine-evaluated
@@ -215,7 +215,7 @@ class ReferenceIndex:
         off = len(self.family_ids)
         self.family_ids = self.family_ids + new.family_ids
         self.S = np.concatenate([np.asarray(self.S), new.S], axis=1)
-        self.U = np.concatenate([np.asarray(self.U), new.U], axis=1)
+        self.U = np.concatenate([np.asarray(self.U), new.U], axis=2)
         self.alive = np.concatenate([np.asarray(self.alive), new.alive])
         goff = len(self.groups)
         for g in new.groups:
@@ -421,8 +421,8 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         raise InputError(f"families carry up to {kmax} alleles per marker, more than the index's {k}")
     p_n = (k + 1) * (k + 2) // 2
     S = np.full((m_n, f_n, k), -1, dtype=np.int16)
-    U = np.zeros((m_n, f_n, p_n), dtype=np.float32)
-    U[:, :, -1] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
+    U = np.zeros((m_n, p_n, f_n), dtype=np.float32)
+    U[:, -1, :] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
     for (_sig, missing, typed), members in regular.items():
@@ -447,7 +447,7 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         else:
             s, u = family_tables(ped, missing, typed, geno, freqs, k)
             S[:, rows_a] = s.transpose(1, 0, 2)
-            U[:, rows_a] = u.astype(np.float32).transpose(1, 0, 2)
+            U[:, :, rows_a] = u.astype(np.float32).transpose(1, 2, 0)
         row_group[rows_a] = len(groups)
         row_pos[rows_a] = np.arange(len(rows_a))
         groups.append(group)
@@ -476,7 +476,7 @@ def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures
     p_n = (k + 1) * (k + 2) // 2
     m_n = len(markers)
     S = np.full((m_n, total, k), -1, dtype=np.int16)
-    U = np.zeros((m_n, total, p_n), dtype=np.float32)
+    U = np.zeros((m_n, p_n, total), dtype=np.float32)
     ids: list[str] = []
     groups = []
     row_group = np.full(total, -1, dtype=np.int32)
@@ -489,7 +489,7 @@ def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures
             sl = slice(c0, min(n, c0 + _CHUNK))
             s, u = family_tables(ped, missing, tuple(typed), geno[sl], freqs, k)
             S[:, off + c0: off + sl.stop] = s.transpose(1, 0, 2)
-            U[:, off + c0: off + sl.stop] = u.astype(np.float32).transpose(1, 0, 2)
+            U[:, :, off + c0: off + sl.stop] = u.astype(np.float32).transpose(1, 2, 0)
         row_group[rows] = len(groups)
         row_pos[rows] = np.arange(n)
         groups.append(FamilyGroup(ped, missing, tuple(typed), rows, geno.astype(np.int16)))

@@ -72,7 +72,7 @@ def _marker_lr(S_m, U_m, p, k, packed, x, y, hw):
     hy = eqy.any(axis=1)
     cx = np.where(hx, eqx.argmax(axis=1), k)
     cy = np.where(hy, eqy.argmax(axis=1), k)
-    val = U_m[np.arange(U_m.shape[0]), packed[cx, cy]].astype(float)
+    val = U_m[packed[cx, cy], np.arange(U_m.shape[1])].astype(float)
     rest_x = ~hx
     rest_y = ~hy
     if rest_x.any() or rest_y.any():
@@ -105,7 +105,7 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
             if a < 0:
                 continue
             S_m = index.S[mi] if rows is None else index.S[mi][rows]
-            U_m = index.U[mi] if rows is None else index.U[mi][rows]
+            U_m = index.U[mi] if rows is None else index.U[mi][:, rows]
             p = freqs[mi]
             hw = hw_genotype_prob(p, a, b)
             lr = _marker_lr(S_m, U_m, p, k, packed, a, b, hw)
@@ -139,7 +139,7 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray):
         for j, mi in enumerate(typed_m):
             a, b = int(x[mi, 0]), int(x[mi, 1])
             p = freqs[mi]
-            lr = _marker_lr(np.ascontiguousarray(S[:, j]), np.ascontiguousarray(U[:, j]), p, k, packed, a, b,
+            lr = _marker_lr(np.ascontiguousarray(S[:, j]), np.ascontiguousarray(U[:, j].T), p, k, packed, a, b,
                             hw_genotype_prob(p, a, b))
             z = lr <= 0
             nz += z
