@@ -10,7 +10,7 @@ same peeling code as the kinship engine.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -391,4 +391,3 @@ def search_children(index: ReferenceIndex, children: Mapping[str, Profile], *, m
 
 
 __all__ += ["approx_log10", "exact_log10", "search_children"]
-_unused: Sequence = ()
