@@ -33,6 +33,12 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
         pa = freqs[offsets[mi] + a]
         pb = freqs[offsets[mi] + b]
         hw[mi] = pa * pa if a == b else 2.0 * pa * pb
+    # Markers with the child's rarest alleles first: a family that is excluded is left sooner.
+    share = np.empty(nt)
+    for t in range(nt):
+        mi = typed[t]
+        share[t] = freqs[offsets[mi] + x[mi, 0]] + freqs[offsets[mi] + x[mi, 1]]
+    typed = typed[:nt][np.argsort(share)]
     for ri in range(r_n):
         f = rows[ri]
         prod = 1.0
