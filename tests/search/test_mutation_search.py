@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reunite.genetics import load_frequencies, make_pedigree
+from reunite.genetics import load_frequencies
 from reunite.genetics.kinship import KinshipCase, missing_person_lr
 from reunite.genetics.markers import parse_profile
 from reunite.genetics.simulate import STRUCTURES, simulate_population
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.io import FamilyRecord
 from reunite.search.kernel import search_child, search_family
+from reunite.search.simio import family_records
 
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
 EQUAL = {"model": "equal", "rate": 0.005}
@@ -22,12 +23,7 @@ MIXED = {"female": {"model": "equal", "rate": 0.001}, "male": STEPWISE}
 
 
 def _records(pop):
-    out = []
-    for f in pop.families:
-        ped = make_pedigree(f.pedigree)
-        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.genotypes.items()}
-        out.append(FamilyRecord(family=f.family, pedigree=ped, missing=f.missing, genotypes=gts))
-    return out
+    return family_records(pop)
 
 
 def _kids(pop):

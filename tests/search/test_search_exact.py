@@ -13,18 +13,11 @@ from reunite.genetics.markers import parse_profile
 from reunite.genetics.simulate import simulate_population
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.kernel import search_child, search_family
+from reunite.search.simio import family_records
 
 
 def _records(pop):
-    from reunite.genetics import make_pedigree
-    from reunite.search.io import FamilyRecord
-
-    out = []
-    for f in pop.families:
-        ped = make_pedigree(f.pedigree)
-        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.genotypes.items()}
-        out.append(FamilyRecord(family=f.family, pedigree=ped, missing=f.missing, genotypes=gts))
-    return out
+    return family_records(pop)
 
 
 @pytest.fixture(scope="module")

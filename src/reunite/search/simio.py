@@ -24,7 +24,7 @@ from ..genetics.markers import display_name
 from ..genetics.simulate import SimulatedPopulation
 from .io import FAMILY_COLUMNS, PROFILE_COLUMNS
 
-__all__ = ["write_population"]
+__all__ = ["family_records", "write_population"]
 
 _AMEL = display_name("AMEL")
 
@@ -155,3 +155,17 @@ def _write(path: Path, header: tuple[str, ...], columns: list[pa.Array]) -> None
         if table.num_rows:
             pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, quoting_style="none",
                                                               batch_size=1 << 16))
+
+
+def family_records(pop: SimulatedPopulation) -> list:
+    """The population's families as :class:`~reunite.search.io.FamilyRecord` objects (typed members'
+    profiles included), as ``read_families`` would give them from the written files."""
+    from ..genetics import make_pedigree, parse_profile
+    from .io import FamilyRecord
+
+    out = []
+    for f in pop.families:
+        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.genotypes.items()}
+        out.append(FamilyRecord(family=f.family, pedigree=make_pedigree(f.pedigree), missing=f.missing,
+                                genotypes=gts))
+    return out
