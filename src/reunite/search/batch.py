@@ -19,42 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from ..genetics.markers import Profile
-from .kernel import Candidate, child_alleles
+from .kernel import Candidate
 
 __all__ = ["batch_search", "write_results"]
 
 
 def _slice_search(index_dir: str, lo: int, hi: int, children: dict, min_lr: float, top: int):
+    """One partition: every child against index rows lo..hi, by the single-process search."""
     from .index import ReferenceIndex
-    from .kernel import _engine_candidate, _select, approx_log10, exact_log10
+    from .kernel import search_child
 
     index = ReferenceIndex.load(index_dir)
-    rows = np.arange(lo, hi)
-    rows = rows[np.asarray(index.alive[lo:hi]) & (index.row_group[lo:hi] >= 0)]
-    engine_rows = [index.row_of(f) for f in index.records if lo <= index.row_of(f) < hi]
-    out = {}
-    for sample, prof in children.items():
-        x, irregular = child_alleles(index, prof)
-        compared = int((x[:, 0] >= 0).sum())
-        res: list[Candidate] = []
-        if irregular:
-            res = [_engine_candidate(index, r, prof, sample) for r in rows]
-        elif index.mutation is not None:
-            from .mutation import search_group_rows
-
-            res = search_group_rows(index, prof, rows, sample, min_lr, top)
-        elif len(rows):
-            approx, _ = approx_log10(index, x, rows)
-            sel = rows[_select(approx, min_lr, top)]
-            ex, nz = exact_log10(index, x, sel)
-            res = [Candidate(index.family_ids[r], sample, 0.0 if lg == -np.inf else float(10.0 ** lg),
-                             None if lg == -np.inf else float(lg), int(z), compared)
-                   for r, lg, z in zip(sel, ex, nz, strict=True)]
-        res += [_engine_candidate(index, r, prof, sample) for r in engine_rows]
-        res = [c for c in res if c.lr >= min_lr]
-        res.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -math.inf), c.family))
-        out[sample] = res[:top] if top else res
-    return out
+    return {sample: search_child(index, prof, sample=sample, min_lr=min_lr, top=top, rows=range(lo, hi))
+            for sample, prof in children.items()}
 
 
 def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, scheduler: str = "local",

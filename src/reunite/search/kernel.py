@@ -163,8 +163,11 @@ def _select(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
 
 
 def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min_lr: float = 1.0,
-                 top: int = 20) -> list[Candidate]:
-    """Families whose exact LR with ``child`` is at least ``min_lr``, best first, at most ``top``."""
+                 top: int = 20, rows: range | None = None) -> list[Candidate]:
+    """Families whose exact LR with ``child`` is at least ``min_lr``, best first, at most ``top``.
+
+    ``rows`` restricts the search to a range of index rows (a partition of the batch search).
+    """
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     if top < 0:
@@ -172,7 +175,8 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
     x, irregular = child_alleles(index, child)
     compared = int((x[:, 0] >= 0).sum())
     results: list[Candidate] = []
-    compact = np.nonzero(index.alive & (index.row_group >= 0))[0]
+    lo, hi = (rows.start, rows.stop) if rows is not None else (0, len(index.family_ids))
+    compact = lo + np.nonzero(np.asarray(index.alive[lo:hi]) & (index.row_group[lo:hi] >= 0))[0]
     if irregular:
         # An allele absent from the table changes the table for every pair: use the engine.
         for r in compact:
@@ -191,7 +195,8 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
                                      int(z), compared))
     for fam in index.records:
         r = index.row_of(fam)
-        results.append(_engine_candidate(index, r, child, sample))
+        if lo <= r < hi:
+            results.append(_engine_candidate(index, r, child, sample))
     results = [c for c in results if c.lr >= min_lr]
     results.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.family))
     return results[:top] if top else results
