@@ -13,6 +13,7 @@ from reunite.cases.models import Candidate
 from reunite.genetics import load_frequencies
 from reunite.genetics.kinship import KinshipCase, missing_person_lr
 from reunite.genetics.markers import parse_profile
+from reunite.genetics.mutation import parse_mutation
 from reunite.genetics.pedigree import make_pedigree
 from reunite.kunming import build_demo, write_demo_files
 
@@ -125,3 +126,31 @@ def test_a_family_that_gives_dna_later_updates_its_non_dna_candidates(session, f
                 assert c.posterior == 0.0
             if data.truth.get(c.found_child.case_number) != report:
                 assert c.dna_lr == 0 or (c.dna_log10_lr is not None and c.dna_log10_lr < 4)
+
+
+def test_earlier_candidates_are_updated_with_the_index_mutation_model(session, files, tmp_path):
+    _data, paths = files
+    stepwise = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
+    import_reports(session, paths["reports"], user="t")
+    import_found(session, paths["found"], user="t")
+    run_matching(session, index_dir=tmp_path / "ix", mutation=stepwise)   # non-DNA candidates only
+    import_profiles(session, paths["profiles"], lab="lab", user="t")
+    import_families(session, paths["families"], user="t")
+    run_matching(session, index_dir=tmp_path / "ix", mutation=stepwise, min_lr=1e30)  # only earlier ones updated
+    prof: dict[str, dict] = {}
+    for r in csv.DictReader(open(paths["profiles"], encoding="utf-8")):
+        prof.setdefault(r["sample"], {})[r["marker"]] = [r["allele1"], r["allele2"]]
+    checked = 0
+    for c in session.scalars(select(Candidate)):
+        if c.dna_log10_lr is None:
+            continue
+        rows = [r for r in csv.DictReader(open(paths["families"], encoding="utf-8"))
+                if r["family"] == c.report.report_number]
+        ped = make_pedigree([{"id": r["id"], "father": r["father"] or None, "mother": r["mother"] or None,
+                              "sex": r["sex"]} for r in rows])
+        gts = {r["id"]: parse_profile(prof[r["sample"]]) for r in rows if r["sample"]}
+        res = missing_person_lr(KinshipCase(ped, gts, "C", parse_profile(prof[c.found_child.sample]),
+                                            load_frequencies("nist1036_us_asian"), parse_mutation(stepwise)))
+        assert c.dna_log10_lr == pytest.approx(res.log10_lr, abs=1e-9)
+        checked += 1
+    assert checked

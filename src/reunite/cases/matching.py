@@ -151,20 +151,11 @@ def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
 
 
 def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
-    """The exact DNA result of one child against one indexed family (an exclusion included)."""
-    import numpy as np
-
-    from ..search.kernel import Candidate as Found
-    from ..search.kernel import _engine_candidate, child_alleles, exact_log10
-
+    """The exact DNA result of one child against one indexed family (an exclusion included), by the
+    same search as every other pair (so a mutation-model index is honoured too)."""
     row = index.row_of(family)
-    x, irregular = child_alleles(index, prof)
-    if irregular or index.row_group[row] < 0:
-        return _engine_candidate(index, row, prof, "")
-    lg, nz = exact_log10(index, x, np.array([row]))
-    zero = not np.isfinite(lg[0])
-    return Found(family, "", 0.0 if zero else float(10.0 ** lg[0]), None if zero else float(lg[0]), int(nz[0]),
-                 int((x[:, 0] >= 0).sum()))
+    (found,) = search_child(index, prof, min_lr=0.0, top=0, rows=range(row, row + 1))
+    return found
 
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: dict | None = None,
