@@ -43,7 +43,8 @@ from ..genetics.markers import Profile, marker_key
 from ..genetics.mutation import SexSpecificMutation, parse_mutation
 from ..genetics.pedigree import Pedigree, Person
 
-__all__ = ["INDEX_VERSION", "FamilyGroup", "ReferenceIndex", "build_index", "family_tables"]
+__all__ = ["INDEX_VERSION", "FamilyGroup", "GroupInput", "ReferenceIndex", "build_index", "compile_index",
+           "family_tables"]
 
 INDEX_VERSION = 2
 _CHUNK = 50_000
@@ -153,6 +154,11 @@ class FamilyGroup:
     bad0: np.ndarray | None = None   # (F, M) inconsistent without mutation with the child untyped
 
     _MUT = ("l2", "rel", "bad0")
+
+    def subset(self, keep: np.ndarray) -> FamilyGroup:
+        """The families of this group where ``keep`` (F,) is true."""
+        return FamilyGroup(self.pedigree, self.missing, self.typed, self.rows[keep], self.geno[keep],
+                           *(None if getattr(self, n) is None else getattr(self, n)[keep] for n in self._MUT))
 
 
 @dataclass
@@ -409,50 +415,96 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         if sig is None:
             sig = peds[id(f.pedigree)] = _signature(f.pedigree)
         regular.setdefault((sig, f.missing, typed), []).append((i, g))
-    f_n = len(fams)
+    structures = []
+    for (_sig, missing, typed), members in regular.items():
+        rows = np.array([i for i, _g in members], dtype=np.int64)
+        structures.append(GroupInput(fams[int(rows[0])].pedigree, missing, typed, rows,
+                                     np.stack([g for _i, g in members])))
+        members.clear()
+    return compile_index(table, list(markers), ids, structures, records, mutation=mut, k=k)
+
+
+@dataclass
+class GroupInput:
+    """Families of one pedigree, missing member and typed members, ready to compile:
+    ``rows`` their rows in the index (positions in ``family_ids``), ``geno`` (F, M, T, 2) int16
+    allele indices into the table (-1 untyped) over the index's markers."""
+
+    pedigree: Pedigree
+    missing: str
+    typed: tuple[str, ...]
+    rows: np.ndarray
+    geno: np.ndarray
+
+
+def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[str],
+                  structures: Sequence[GroupInput], records: Mapping[str, object], *,
+                  mutation: object = None, k: int | None = None) -> ReferenceIndex:
+    """Compile grouped families (and engine-evaluated ``records``, whose rows are those of their
+    ids in ``family_ids``) into an index.  The one place an index is compiled."""
+    mut = parse_mutation(mutation)
+    records = dict(records)
+    f_n = len(family_ids)
+    m_n = len(markers)
     row_group = np.full(f_n, -1, dtype=np.int32)
     row_pos = np.full(f_n, -1, dtype=np.int64)
     # K: the most distinct alleles any family has at a marker (at least 2).
     kmax = 2
-    for _sig, _mis, typed in regular:
-        kmax = max(kmax, min(2 * len(typed), 64))
+    for s in structures:
+        kmax = max(kmax, min(2 * len(s.typed), 64))
     k = k or kmax
     if kmax > k:
         raise InputError(f"families carry up to {kmax} alleles per marker, more than the index's {k}")
     p_n = (k + 1) * (k + 2) // 2
-    S = np.full((m_n, f_n, k), -1, dtype=np.int16)
-    U = np.zeros((m_n, p_n, f_n), dtype=np.float32)
-    U[:, -1, :] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
+    free = mut is None
+    S = np.full((m_n, f_n if free else 0, k), -1, dtype=np.int16)
+    U = np.zeros((m_n, p_n, f_n if free else 0), dtype=np.float32)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
-    for (_sig, missing, typed), members in regular.items():
-        rows = [i for i, _g in members]
-        ped = fams[rows[0]].pedigree
-        rows_a = np.array(rows, dtype=np.int64)
-        geno = np.stack([g for _i, g in members])
-        del members
+    for s in structures:
+        ped, missing, typed, rows_a, geno = s.pedigree, s.missing, tuple(s.typed), s.rows, s.geno
         group = FamilyGroup(ped, missing, typed, rows_a, geno)
-        if mut is not None:
+        if not free:
             from .mutation import prepare_group
 
             ok = prepare_group(_IndexLike(table, list(markers), mut), group)
             if not ok.all():  # impossible even with mutation: the engine says why, pair by pair
-                for r in rows_a[~ok]:
-                    records[ids[r]] = fams[r]
-                group = FamilyGroup(ped, missing, typed, rows_a[ok], geno[ok], group.l2[ok], group.rel[ok],
-                                    group.bad0[ok])
+                for j in np.nonzero(~ok)[0]:
+                    fam = family_ids[rows_a[j]]
+                    records[fam] = _record_from_arrays(table, markers, ped, missing, typed, fam, geno[j])
+                group = group.subset(ok)
                 rows_a = group.rows
                 if not len(rows_a):
                     continue
         else:
-            s, u = family_tables(ped, missing, typed, geno, freqs, k)
-            S[:, rows_a] = s.transpose(1, 0, 2)
-            U[:, :, rows_a] = u.astype(np.float32).transpose(1, 2, 0)
+            for c0 in range(0, len(rows_a), _CHUNK):
+                sl = slice(c0, min(len(rows_a), c0 + _CHUNK))
+                st, ut = family_tables(ped, missing, typed, geno[sl], freqs, k)
+                S[:, rows_a[sl]] = st.transpose(1, 0, 2)
+                U[:, :, rows_a[sl]] = ut.astype(np.float32).transpose(1, 2, 0)
         row_group[rows_a] = len(groups)
         row_pos[rows_a] = np.arange(len(rows_a))
         groups.append(group)
-    return ReferenceIndex(table, list(markers), k, ids, S, U, np.ones(f_n, dtype=bool), groups,
+    if free:
+        U[:, -1, row_group < 0] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
+    return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, np.ones(f_n, dtype=bool), groups,
                           row_group, row_pos, records, mut)
+
+
+def _record_from_arrays(table, markers, ped, missing, typed, family, geno) -> _Record:
+    """A family record (labels) from its compiled allele indices (M, T, 2)."""
+    from ..genetics.markers import parse_profile
+
+    gts = {}
+    for ti, pid in enumerate(typed):
+        d = {}
+        for mi, mk in enumerate(markers):
+            a, b = int(geno[mi, ti, 0]), int(geno[mi, ti, 1])
+            if a >= 0:
+                al = table.markers[mk].alleles
+                d[table.markers[mk].name] = [al[a], al[b]]
+        gts[pid] = parse_profile(d)
+    return _Record(family, ped, missing, gts)
 
 
 @dataclass
@@ -465,38 +517,22 @@ class _IndexLike:
 
 
 def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures: Mapping[str, tuple],
-                       k: int = 4) -> ReferenceIndex:
+                       k: int = 4, *, mutation: object = None) -> ReferenceIndex:
     """Compile families straight from arrays (used by the simulator and benchmarks).
 
     ``structures`` maps a structure name to (pedigree, missing, typed ids, family ids, geno)
     with ``geno`` (F, M, T, 2) allele indices.
     """
-    freqs = [np.asarray(table.markers[marker_key(m)].freqs, dtype=float) for m in markers]
-    total = sum(len(v[3]) for v in structures.values())
-    p_n = (k + 1) * (k + 2) // 2
-    m_n = len(markers)
-    S = np.full((m_n, total, k), -1, dtype=np.int16)
-    U = np.zeros((m_n, p_n, total), dtype=np.float32)
     ids: list[str] = []
     groups = []
-    row_group = np.full(total, -1, dtype=np.int32)
-    row_pos = np.full(total, -1, dtype=np.int64)
     off = 0
     for _name, (ped, missing, typed, fids, geno) in structures.items():
         n = len(fids)
-        rows = np.arange(off, off + n)
-        for c0 in range(0, n, _CHUNK):
-            sl = slice(c0, min(n, c0 + _CHUNK))
-            s, u = family_tables(ped, missing, tuple(typed), geno[sl], freqs, k)
-            S[:, off + c0: off + sl.stop] = s.transpose(1, 0, 2)
-            U[:, :, off + c0: off + sl.stop] = u.astype(np.float32).transpose(1, 2, 0)
-        row_group[rows] = len(groups)
-        row_pos[rows] = np.arange(n)
-        groups.append(FamilyGroup(ped, missing, tuple(typed), rows, geno.astype(np.int16)))
+        groups.append(GroupInput(ped, missing, tuple(typed), np.arange(off, off + n), np.asarray(geno, dtype=np.int16)))
         ids.extend(fids)
         off += n
-    return ReferenceIndex(table, [marker_key(m) for m in markers], k, ids, S, U, np.ones(total, dtype=bool),
-                          groups, row_group, row_pos, {}, None)
+    return compile_index(table, [marker_key(m) for m in markers], ids, groups, {}, mutation=mutation,
+                         k=None if mutation is not None else k)
 
 
 def engine_lr(index: ReferenceIndex, record, child: Profile, *, skip_unknown_markers: bool = True):
