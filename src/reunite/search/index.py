@@ -152,13 +152,17 @@ class FamilyGroup:
     l2: np.ndarray | None = None     # (F, M) log10 L2 (0 where no relative is typed)
     rel: np.ndarray | None = None    # (F, M) log10 L1/L2 with the child untyped (-inf: LR 0)
     bad0: np.ndarray | None = None   # (F, M) inconsistent without mutation with the child untyped
+    # Compiled search tables of the mutation-model index (reunite.search.mutation): named arrays,
+    # saved as group<i>_x_<name>.npy and memory-mapped on load.
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     _MUT = ("l2", "rel", "bad0")
 
     def subset(self, keep: np.ndarray) -> FamilyGroup:
         """The families of this group where ``keep`` (F,) is true."""
         return FamilyGroup(self.pedigree, self.missing, self.typed, self.rows[keep], self.geno[keep],
-                           *(None if getattr(self, n) is None else getattr(self, n)[keep] for n in self._MUT))
+                           *(None if getattr(self, n) is None else getattr(self, n)[keep] for n in self._MUT),
+                           extra=dict(self.extra))
 
 
 @dataclass
@@ -226,7 +230,7 @@ class ReferenceIndex:
         goff = len(self.groups)
         for g in new.groups:
             self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno,
-                                           g.l2, g.rel, g.bad0))
+                                           g.l2, g.rel, g.bad0, extra=g.extra))
         self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
         self.row_pos = np.concatenate([self.row_pos, new.row_pos])
         self.records.update(new.records)
@@ -259,7 +263,10 @@ class ReferenceIndex:
             for name in FamilyGroup._MUT:
                 if getattr(g, name) is not None:
                     np.save(out / f"group{i}_{name}.npy", getattr(g, name))
-            groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed)})
+            for name, arr in g.extra.items():
+                np.save(out / f"group{i}_x_{name}.npy", np.asarray(arr))
+            groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed),
+                           "extra": sorted(g.extra)})
         records = [_record_to_json(r) for r in self.records.values()]
         meta = {
             "version": INDEX_VERSION,
@@ -296,7 +303,9 @@ class ReferenceIndex:
                      if (path / f"group{i}_{name}.npy").exists() else None for name in FamilyGroup._MUT]
             groups.append(FamilyGroup(ped, g["missing"], tuple(g["typed"]),
                                       np.load(path / f"group{i}_rows.npy"),
-                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode), *extra))
+                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode), *extra,
+                                      extra={name: np.load(path / f"group{i}_x_{name}.npy", mmap_mode=mode)
+                                             for name in g.get("extra", [])}))
         ids = (path / "family_ids.txt").read_text(encoding="utf-8").splitlines()
         records = {}
         for r in meta["records"]:
