@@ -239,14 +239,16 @@ def _batch_likelihood(ped: Pedigree, people: list[str], typed: list[str],
 
 def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                geno: Mapping[str, np.ndarray], freqs: np.ndarray, mats: Mapping[str, np.ndarray] | None,
-               theta: float = 0.0, keep: str | None = None) -> np.ndarray:
+               theta: float = 0.0, keep: str | None = None, identity: frozenset[str] | set[str] = frozenset(),
+               ) -> np.ndarray:
     """The array-level core: G independent problems on one pedigree, peeled together.
 
     ``freqs`` is (G, nb) (padding alleles have frequency 0); ``geno[pid]`` is (G, 2) allele
     indices for each typed person (typed in every problem); ``mats`` maps "female"/"male" to
     (G, nb, nb) mutation matrices, or is None for no mutation.  ``people`` must contain every
     ancestor of the typed and kept people.  Returns (G,) likelihoods, or with ``keep`` the (G,
-    nb, nb) joint probability of the data and the kept person's ordered genotype.
+    nb, nb) joint probability of the data and the kept person's ordered genotype.  People in
+    ``identity`` receive their alleles without mutation (a probe of a parent's alleles).
     """
     g, nb = freqs.shape
     any_mut = mats is not None
@@ -287,7 +289,7 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
             for par, var, sex in ((p.father, pv, "male"), (p.mother, mv, "female")):
                 ppv, pmv = var_of[par]
                 a_p, a_m, a_c = amap[ppv], amap[pmv], amap[var]
-                if any_mut:
+                if any_mut and pid not in identity:
                     mat = mats_t[sex]
                     t1 = mat[a_p[:, None, :], a_c[None, :, :], z]
                     t2 = mat[a_m[:, None, :], a_c[None, :, :], z]

@@ -162,7 +162,7 @@ class FamilyGroup:
         """The families of this group where ``keep`` (F,) is true."""
         return FamilyGroup(self.pedigree, self.missing, self.typed, self.rows[keep], self.geno[keep],
                            *(None if getattr(self, n) is None else getattr(self, n)[keep] for n in self._MUT),
-                           extra=dict(self.extra))
+                           extra={n: (a[keep] if n == "pid" else a) for n, a in self.extra.items()})
 
 
 @dataclass

@@ -35,6 +35,15 @@ from ..genetics.likelihood import peel_batch, relevant_people
 from ..genetics.markers import Profile
 from ..genetics.mutation import mutation_matrix
 from ..genetics.pedigree import Pedigree
+from .fastmut import (
+    MarkerModel,
+    compile_group,
+    group_bounds,
+    pattern_bounds,
+    query_tables,
+    shape_arrays,
+    shape_of,
+)
 
 __all__ = ["child_query", "family_vs_children", "pair_log10", "prepare_group", "search_group_rows"]
 
@@ -258,26 +267,95 @@ def _peds(group) -> tuple[Pedigree, Pedigree]:
     return got
 
 
+def marker_models(index_like, keys: Sequence[str]) -> list:
+    """One :class:`~reunite.search.fastmut.MarkerModel` per marker key (cached on the index)."""
+    cache = index_like.__dict__.setdefault("_fast_models", {})
+    out = []
+    for key in keys:
+        got = cache.get(key)
+        if got is None:
+            m = _models(index_like, [key])
+            n = int(m.n[0])
+            got = cache[key] = MarkerModel(m.freqs[0, :n].copy(), m.mf[0, :n, :n].copy(), m.mm[0, :n, :n].copy())
+        out.append(got)
+    return out
+
+
 def prepare_group(index_like, group) -> np.ndarray:
-    """Fill ``group.l2``, ``group.rel`` and ``group.bad0`` (see the module docstring); return a (F,)
-    bool array of the families whose own genotypes are possible (L2 > 0 at every marker)."""
+    """Compile the pattern tables of ``group`` (:mod:`reunite.search.fastmut`) into
+    ``group.extra``; return a (F,) bool array of the families whose own genotypes are possible
+    (the family likelihood's upper bound is positive at every marker)."""
     geno = np.asarray(group.geno)
-    f_n, m_n, t_n, _ = geno.shape
-    models = _models(index_like, index_like.markers)
     ped1, ped2 = _peds(group)
-    flat = geno.reshape(f_n * m_n, t_n, 2).astype(np.int64)
-    mk = np.tile(np.arange(m_n), f_n)
-    ids = list(group.typed)
-    l2 = _likelihoods(ped2, ids, flat, mk, models, True).reshape(f_n, m_n)
-    l1 = _likelihoods(ped1, ids, flat, mk, models, True).reshape(f_n, m_n)
-    p1 = _likelihoods(ped1, ids, flat, mk, models, False).reshape(f_n, m_n)
-    ok = (l2 > 0).all(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        group.l2 = np.where(l2 > 0, np.log10(np.where(l2 > 0, l2, 1.0)), 0.0)
-        rel = np.log10(np.where(l1 > 0, l1, 1.0)) - group.l2
-    group.rel = np.where(l1 > 0, rel, -np.inf)
-    group.bad0 = p1 == 0
-    return ok
+    models = marker_models(index_like, index_like.markers)
+    extra = compile_group(ped1, ped2, group.missing, group.typed, geno, models)
+    group.extra = extra
+    impossible = extra["l2"][:, 1] <= 0
+    if not impossible.any():
+        return np.ones(len(geno), dtype=bool)
+    return ~impossible[extra["pid"]].any(axis=1)
+
+
+def _shapes(group) -> dict:
+    got = group.__dict__.get("_fast_shapes")
+    if got is None:
+        ped1, ped2 = _peds(group)
+        t_n = len(group.typed)
+        got = {}
+        for key in np.unique(np.asarray(group.extra["bits"])):
+            key = int(key)
+            here = [group.typed[t] for t in range(t_n) if (key >> t) & 1]
+            got[key] = shape_of(ped1, ped2, group.missing, here)
+        group.__dict__["_fast_shapes"] = got
+    return got
+
+
+def _query_info(index, group):
+    """The kernel's tables of the index (chains of every group) and of ``group`` (cached)."""
+    tables = index.__dict__.get("_fast_tables")
+    if tables is None:
+        chains = set()
+        for g in index.groups:
+            if "pid" in g.extra:
+                for sh in _shapes(g).values():
+                    for pr in sh.pairs:
+                        chains.update((pr.chain_f, pr.chain_m))
+        tables = index.__dict__["_fast_tables"] = query_tables(marker_models(index, index.markers),
+                                                               sorted(chains))
+    info = group.__dict__.get("_fast_info")
+    if info is None:
+        info = group.__dict__["_fast_info"] = shape_arrays(_shapes(group), tables, group.extra["bits"])
+    return tables, info
+
+
+def _terms(index, group, pos: np.ndarray):
+    """Exact per-family terms the LR needs besides the child's markers: log10 L2, log10 L1/L2
+    with the child untyped (-inf: 0), inconsistent without mutation with the child untyped —
+    (len(pos), M) each, computed on first use and kept."""
+    cache = group.__dict__.setdefault("_exact_terms", {})
+    pos = np.asarray(pos, dtype=np.int64)
+    todo = np.array(sorted({int(p) for p in pos} - cache.keys()), dtype=np.int64)
+    if len(todo):
+        geno = np.asarray(group.geno[todo])
+        f_n, m_n, t_n, _ = geno.shape
+        models = _models(index, index.markers)
+        ped1, ped2 = _peds(group)
+        flat = geno.reshape(f_n * m_n, t_n, 2).astype(np.int64)
+        mk = np.tile(np.arange(m_n), f_n)
+        ids = list(group.typed)
+        l2 = _likelihoods(ped2, ids, flat, mk, models, True).reshape(f_n, m_n)
+        l1 = _likelihoods(ped1, ids, flat, mk, models, True).reshape(f_n, m_n)
+        p1 = _likelihoods(ped1, ids, flat, mk, models, False).reshape(f_n, m_n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lg2 = np.where(l2 > 0, np.log10(np.where(l2 > 0, l2, 1.0)), 0.0)
+            rel = np.where(l1 > 0, np.log10(np.where(l1 > 0, l1, 1.0)) - lg2, -np.inf)
+        for i, p in enumerate(todo):
+            cache[int(p)] = (lg2[i], rel[i], p1[i] == 0)
+    rows = [cache[int(p)] for p in pos]
+    m_n = len(index.markers)
+    if not rows:
+        return np.zeros((0, m_n)), np.zeros((0, m_n)), np.zeros((0, m_n), dtype=bool)
+    return (np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), np.stack([r[2] for r in rows]))
 
 
 # ------------------------------------------------------------------------------------- query
@@ -321,6 +399,7 @@ def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str]
     models = _models(index, keys)
     ped1, _ped2 = _peds(group)
     ids = [*group.typed, group.missing]
+    t_l2, t_rel, t_bad0 = _terms(index, group, pos)
     t_n = len(group.typed)
     for c0 in range(0, p_n, _PAIRS):
         c = slice(c0, min(p_n, c0 + _PAIRS))
@@ -339,32 +418,100 @@ def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str]
             pa, pb = models.freqs[qq, a], models.freqs[qq, b]
             hw = np.where(a == b, pa * pa, 2.0 * pa * pb)
             l2 = np.zeros(len(pp))
-            l2[inx] = group.l2[pc[pp[inx]], qq[inx]]
+            l2[inx] = t_l2[c][pp[inx], qq[inx]]
             zero = ~(l1 > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 term = np.where(zero, 0.0, np.log10(np.where(zero, 1.0, l1)) - l2 - np.log10(hw))
             tot[c] += np.bincount(pp, weights=term, minlength=n)
             nz[c] += np.bincount(pp, weights=zero, minlength=n).astype(np.int64)
-            rel = np.asarray(group.rel[pc])
+            rel = t_rel[c]
             tot[c] += np.where(un & np.isfinite(rel), rel, 0.0).sum(axis=1)
             nz[c] += (un & ~np.isfinite(rel)).sum(axis=1)
         if bad:
             p1 = _likelihoods(ped1, ids, g, qq, models, False)
             nbad[c] += np.bincount(pp, weights=p1 == 0, minlength=n).astype(np.int64)
-            nbad[c] += (un & np.asarray(group.bad0[pc])).sum(axis=1)
+            nbad[c] += (un & t_bad0[c]).sum(axis=1)
     if lr:
         tot[nz > 0] = -np.inf
     return tot, nbad, compared
 
 
+def _extra_marker_bounds(index, group, keys: Sequence[str], x: np.ndarray) -> tuple[float, float]:
+    """Bounds of the markers typed in the child but not in the index (the family untyped there)."""
+    m_n = len(index.markers)
+    lo = hi = 0.0
+    typed = [qi for qi in range(m_n, len(keys)) if x[qi, 0] >= 0]
+    if not typed:
+        return 0.0, 0.0
+    shape = _shapes(group).get(0)
+    if shape is None:
+        ped1, ped2 = _peds(group)
+        shape = _shapes(group)[0] = shape_of(ped1, ped2, group.missing, [])
+    if not shape.fast:
+        return -np.inf, np.inf
+    cache = group.__dict__.setdefault("_empty_tables", {})
+    t_n = len(group.typed)
+    for qi in typed:
+        key = keys[qi]
+        model = marker_models(index, [key])[0]
+        got = cache.get(key)
+        if got is None:
+            from .fastmut import _pattern_tables
+
+            got = cache[key] = _pattern_tables(shape, group.typed, np.full((1, t_n, 2), -1, dtype=np.int16), model,
+                                               2 * t_n)
+        a, l2, q = got
+        b_lo, b_hi = pattern_bounds(shape, model, a, l2, q, int(x[qi, 0]), int(x[qi, 1]))
+        lo += float(b_lo[0])
+        hi += float(b_hi[0])
+    return lo, hi
+
+
+def _bounds_rows(index, child_x: np.ndarray, keys: Sequence[str], rows: np.ndarray):
+    """log10 LR bounds (lo, hi) of one child against index rows (all in groups)."""
+    m_n = len(index.markers)
+    lo = np.full(len(rows), -np.inf)
+    hi = np.full(len(rows), np.inf)
+    grp = index.row_group[rows]
+    for gno in np.unique(grp):
+        at = np.nonzero(grp == gno)[0]
+        group = index.groups[int(gno)]
+        if "pid" not in group.extra:
+            continue
+        pos = np.asarray(index.row_pos[rows[at]], dtype=np.int64)
+        tables, info = _query_info(index, group)
+        g_lo, g_hi = group_bounds(group.extra, info, tables, child_x[:m_n], pos)
+        e_lo, e_hi = _extra_marker_bounds(index, group, keys, child_x)
+        lo[at] = g_lo + e_lo
+        hi[at] = g_hi + e_hi
+    return lo, hi
+
+
+def _select(lo: np.ndarray, hi: np.ndarray, min_lr: float, top: int) -> np.ndarray:
+    """Positions whose exact LR may be at least ``min_lr`` and among the ``top`` best: every
+    position whose upper bound reaches both ``min_lr`` and the ``top``-th largest lower bound."""
+    thr = math.log10(min_lr) if min_lr > 0 else -np.inf
+    if top and len(lo) > top:
+        kth = np.partition(lo, len(lo) - top)[len(lo) - top]
+        thr = max(thr, kth)
+    if thr == -np.inf:
+        return np.arange(len(lo))
+    return np.nonzero(hi >= thr)[0]
+
+
 def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_lr: float = 0.0,
                       top: int = 0) -> list:
     """Candidates (exact) of one child against index rows (all in groups): every row whose LR
-    is at least ``min_lr`` and, with ``top``, not below the ``top``-th best LR (ties kept)."""
+    is at least ``min_lr`` and, with ``top``, not below the ``top``-th best LR (ties kept).
+
+    Bounds from the compiled patterns select the rows that can qualify; those are computed
+    exactly (:func:`pair_log10`)."""
     from .kernel import Candidate
 
     keys, X = child_query(index, [child])
     rows = np.asarray(rows, dtype=np.int64)
+    b_lo, b_hi = _bounds_rows(index, X[0], keys, rows)
+    rows = rows[_select(b_lo, b_hi, min_lr, top)]
     grp = index.row_group[rows]
     lg = np.full(len(rows), -np.inf)
     for gno in np.unique(grp):
@@ -389,9 +536,53 @@ def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_
     return out
 
 
+def _family_bounds(index, group, pos: int, X: np.ndarray, keys: Sequence[str]):
+    """log10 LR bounds (lo, hi) of one family (position ``pos`` of ``group``) against children X
+    (N, Q, 2) over ``keys`` (the index's markers first)."""
+    n = X.shape[0]
+    lo = np.zeros(n)
+    hi = np.zeros(n)
+    extra = group.extra
+    if "pid" not in extra:
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    shapes = _shapes(group)
+    m_n = len(index.markers)
+    pid = np.asarray(extra["pid"][pos])
+    models = marker_models(index, keys)
+    t_n = len(group.typed)
+    for qi in range(len(keys)):
+        x, y = X[:, qi, 0], X[:, qi, 1]
+        if qi < m_n:
+            j = int(pid[qi])
+            if not extra["fast"][j]:
+                return np.full(n, -np.inf), np.full(n, np.inf)
+            shape = shapes[int(extra["bits"][j])]
+            a, l2, q = (np.asarray(extra["alleles"][j:j + 1]), np.asarray(extra["l2"][j:j + 1]),
+                        np.asarray(extra["q"][j:j + 1]))
+        else:
+            if not (x >= 0).any():
+                continue
+            shape = shapes.get(0) or shape_of(*_peds(group), group.missing, [])
+            if not shape.fast:
+                return np.full(n, -np.inf), np.full(n, np.inf)
+            from .fastmut import _pattern_tables
+
+            a, l2, q = _pattern_tables(shape, group.typed, np.full((1, t_n, 2), -1, dtype=np.int16), models[qi],
+                                       2 * t_n)
+        b_lo, b_hi = pattern_bounds(shape, models[qi], np.broadcast_to(a, (n, a.shape[1])),
+                                    np.broadcast_to(l2, (n, 2)), np.broadcast_to(q, (n, *q.shape[1:])), x, y)
+        if qi >= m_n:   # a marker outside the index counts only where the child is typed
+            b_lo = np.where(x >= 0, b_lo, 0.0)
+            b_hi = np.where(x >= 0, b_hi, 0.0)
+        lo += b_lo
+        hi += b_hi
+    return lo, hi
+
+
 def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, X_index: np.ndarray,
-                       samples: Sequence[str], skip: set[int]) -> list:
-    """Candidates (exact) of one family against children (all but the indices in ``skip``).
+                       samples: Sequence[str], skip: set[int], *, min_lr: float = 0.0, top: int = 0) -> list:
+    """Candidates (exact) of one family against children (all but the indices in ``skip``):
+    every child whose LR is at least ``min_lr`` and, with ``top``, not below the ``top``-th best.
 
     With the children's profiles, markers typed in a child but not in the index are used too;
     without them (a compiled set loaded from disk) only the index's markers are."""
@@ -405,7 +596,12 @@ def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, 
     else:
         keys, X = list(index.markers), np.asarray(X_index, dtype=np.int64)[idx]
     group = index.groups[int(index.row_group[row])]
-    pos = np.full(len(idx), int(index.row_pos[row]), dtype=np.int64)
+    pos0 = int(index.row_pos[row])
+    b_lo, b_hi = _family_bounds(index, group, pos0, X, keys)
+    sel = _select(b_lo, b_hi, min_lr, top)
+    X = X[sel]
+    idx = [idx[i] for i in sel]
+    pos = np.full(len(idx), pos0, dtype=np.int64)
     lg, bad, compared = pair_log10(index, group, pos, X, keys)
     fam = index.family_ids[row]
     return [_candidate(fam, samples[i], float(v), int(z), int(n), Candidate)
