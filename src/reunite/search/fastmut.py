@@ -526,14 +526,104 @@ def group_bounds(extra: dict, shape_info: tuple, tables: QueryTables, x: np.ndar
 
 
 @numba.njit(cache=True, nogil=True)
+def _bound_one(r, m, xa, xb, shape_id, alleles, l2, q, npairs, weight, chain_f, chain_m, nf1, nf2,
+               chains, pchains, freqs, totals, uf, um):  # pragma: no cover - compiled
+    """(lo, hi) log10 LR bounds of pattern ``r`` (at marker ``m``) with a child {xa, xb}."""
+    k = alleles.shape[1]
+    nb = k + 1
+    if l2[r, 1] <= 0.0:
+        return -np.inf, np.inf
+    s = shape_id[r]
+    p_obs = 0.0
+    for c in range(k):
+        a = alleles[r, c]
+        if a >= 0:
+            p_obs += freqs[m, a]
+    lo = 0.0
+    hi = 0.0
+    for pi in range(npairs[s]):
+        w = weight[s, pi]
+        for side in range(2):
+            ch = chain_f[s, pi] if side == 0 else chain_m[s, pi]
+            u = uf if side == 0 else um
+            for j in range(2):
+                al = xa if j == 0 else xb
+                rest = pchains[ch, m, al]
+                for c in range(k):
+                    a = alleles[r, c]
+                    if a >= 0:
+                        v = chains[ch, m, a, al]
+                        rest -= freqs[m, a] * v
+                        u[2 * j, c] = v * (1 - 1e-13)
+                        u[2 * j + 1, c] = v * (1 + 1e-13)
+                    else:
+                        u[2 * j, c] = 0.0
+                        u[2 * j + 1, c] = 0.0
+                slack = 8e-16 * pchains[ch, m, al] + 1e-300
+                u[2 * j, k] = max(rest - slack, 0.0)
+                u[2 * j + 1, k] = max(rest, 0.0) + slack
+        for b in range(2):
+            acc = 0.0
+            for c in range(nb):
+                fx = uf[b, c]
+                fy = uf[2 + b, c]
+                if fx == 0.0 and fy == 0.0:
+                    continue
+                for d in range(nb):
+                    qq = q[r, pi, b, c, d]
+                    if qq != 0.0:
+                        acc += qq * fx * um[2 + b, d]
+                        if xa != xb:
+                            acc += qq * fy * um[b, d]
+            if b == 0:
+                lo += w * acc
+            else:
+                hi += w * acc
+    pa = freqs[m, xa]
+    pb = freqs[m, xb]
+    pxy = pa * pa if xa == xb else 2.0 * pa * pb
+    tot = totals[m]
+    f1lo = 1.0
+    f1hi = 1.0
+    f2lo = 1.0
+    f2hi = 1.0
+    if abs(tot - 1.0) >= 1e-15:
+        p1 = p_obs
+        inx = False
+        iny = False
+        for c in range(k):
+            if alleles[r, c] == xa:
+                inx = True
+            if alleles[r, c] == xb:
+                iny = True
+        if not inx:
+            p1 += pa
+        if xb != xa and not iny:
+            p1 += pb
+        s1 = (1.0 - p1) / (tot - p1) if tot - p1 > 0 else 1.0
+        s2 = (1.0 - p_obs) / (tot - p_obs) if tot - p_obs > 0 else 1.0
+        f1lo = min(1.0, s1) ** nf1[s]
+        f1hi = max(1.0, s1) ** nf1[s]
+        f2lo = min(1.0, s2) ** nf2[s]
+        f2hi = max(1.0, s2) ** nf2[s]
+    lr_lo = lo * f1lo / (l2[r, 1] * f2hi * pxy)
+    if l2[r, 0] <= 0.0:
+        lr_hi = np.inf if hi > 0 else 0.0
+    else:
+        lr_hi = hi * f1hi / (l2[r, 0] * f2lo * pxy)
+    out_lo = math.log10(lr_lo) - 1e-9 if lr_lo > 0 else -np.inf
+    out_hi = math.log10(lr_hi) + 1e-9 if lr_hi > 0 else -np.inf
+    return out_lo, out_hi
+
+
+@numba.njit(cache=True, nogil=True)
 def _eval_patterns(rows, marker, shape_id, alleles, l2, q, fast, x,
                    npairs, weight, chain_f, chain_m, nf1, nf2,
                    chains, pchains, freqs, totals, lo_out, hi_out):  # pragma: no cover - compiled
-    """Bounds of the patterns ``rows`` for a child typed at every marker it has x[m, 0] >= 0
-    (the numba version of :func:`pattern_bounds`; same figures)."""
-    k = alleles.shape[1]
-    nb = k + 1
-    uf = np.empty((4, nb))   # lo/hi for x and y
+    """Bounds of the patterns ``rows`` for one child x (M, 2) typed at their markers (the
+    compiled version of :func:`pattern_bounds`; same figures)."""
+    nb = alleles.shape[1] + 1
+    uf = np.empty((4, nb))
     um = np.empty((4, nb))
     for ii in range(rows.shape[0]):
         r = rows[ii]
@@ -542,89 +632,42 @@ def _eval_patterns(rows, marker, shape_id, alleles, l2, q, fast, x,
             hi_out[r] = np.inf
             continue
         m = marker[r]
-        xa = x[m, 0]
-        xb = x[m, 1]
-        s = shape_id[r]
-        p_obs = 0.0
-        for c in range(k):
-            a = alleles[r, c]
-            if a >= 0:
-                p_obs += freqs[m, a]
-        lo = 0.0
-        hi = 0.0
-        for pi in range(npairs[s]):
-            cf = chain_f[s, pi]
-            cm = chain_m[s, pi]
-            w = weight[s, pi]
-            for side in range(2):
-                ch = cf if side == 0 else cm
-                u = uf if side == 0 else um
-                for j in range(2):
-                    al = xa if j == 0 else xb
-                    rest = pchains[ch, m, al]
-                    for c in range(k):
-                        a = alleles[r, c]
-                        if a >= 0:
-                            v = chains[ch, m, a, al]
-                            rest -= freqs[m, a] * v
-                            u[2 * j, c] = v * (1 - 1e-13)
-                            u[2 * j + 1, c] = v * (1 + 1e-13)
-                        else:
-                            u[2 * j, c] = 0.0
-                            u[2 * j + 1, c] = 0.0
-                    slack = 8e-16 * pchains[ch, m, al] + 1e-300
-                    u[2 * j, k] = max(rest - slack, 0.0)
-                    u[2 * j + 1, k] = max(rest, 0.0) + slack
-            for b in range(2):
-                acc = 0.0
-                for c in range(nb):
-                    fx = uf[b, c]
-                    fy = uf[2 + b, c]
-                    for d in range(nb):
-                        qq = q[r, pi, b, c, d]
-                        if qq != 0.0:
-                            acc += qq * fx * um[2 + b, d]
-                            if xa != xb:
-                                acc += qq * fy * um[b, d]
-                if b == 0:
-                    lo += w * acc
-                else:
-                    hi += w * acc
-        pa = freqs[m, xa]
-        pb = freqs[m, xb]
-        pxy = pa * pa if xa == xb else 2.0 * pa * pb
-        tot = totals[m]
-        f1lo = 1.0
-        f1hi = 1.0
-        f2lo = 1.0
-        f2hi = 1.0
-        if abs(tot - 1.0) >= 1e-15:
-            p1 = p_obs
-            inx = False
-            iny = False
-            for c in range(k):
-                if alleles[r, c] == xa:
-                    inx = True
-                if alleles[r, c] == xb:
-                    iny = True
-            if not inx:
-                p1 += pa
-            if xb != xa and not iny:
-                p1 += pb
-            s1 = (1.0 - p1) / (tot - p1) if tot - p1 > 0 else 1.0
-            s2 = (1.0 - p_obs) / (tot - p_obs) if tot - p_obs > 0 else 1.0
-            f1lo = min(1.0, s1) ** nf1[s]
-            f1hi = max(1.0, s1) ** nf1[s]
-            f2lo = min(1.0, s2) ** nf2[s]
-            f2hi = max(1.0, s2) ** nf2[s]
-        if l2[r, 1] <= 0.0:
-            lo_out[r] = -np.inf
-            hi_out[r] = np.inf
-            continue
-        lr_lo = lo * f1lo / (l2[r, 1] * f2hi * pxy)
-        if l2[r, 0] <= 0.0:
-            lr_hi = np.inf if hi > 0 else 0.0
-        else:
-            lr_hi = hi * f1hi / (l2[r, 0] * f2lo * pxy)
-        lo_out[r] = math.log10(lr_lo) - 1e-9 if lr_lo > 0 else -np.inf
-        hi_out[r] = math.log10(lr_hi) + 1e-9 if lr_hi > 0 else -np.inf
+        lo_out[r], hi_out[r] = _bound_one(r, m, x[m, 0], x[m, 1], shape_id, alleles, l2, q, npairs, weight,
+                                          chain_f, chain_m, nf1, nf2, chains, pchains, freqs, totals, uf, um)
+
+
+@numba.njit(cache=True, nogil=True)
+def _eval_children(pid_row, X, shape_id, alleles, l2, q, fast, rel,
+                   npairs, weight, chain_f, chain_m, nf1, nf2,
+                   chains, pchains, freqs, totals):  # pragma: no cover - compiled
+    """Bounds (lo, hi) of one family (its patterns ``pid_row`` (M,)) against children X (N, M, 2)."""
+    n = X.shape[0]
+    m_n = pid_row.shape[0]
+    nb = alleles.shape[1] + 1
+    uf = np.empty((4, nb))
+    um = np.empty((4, nb))
+    lo = np.zeros(n)
+    hi = np.zeros(n)
+    for m in range(m_n):
+        r = pid_row[m]
+        if not fast[r]:
+            for i in range(n):
+                lo[i] = -np.inf
+                hi[i] = np.inf
+            return lo, hi
+    for i in range(n):
+        a = 0.0
+        b = 0.0
+        for m in range(m_n):
+            r = pid_row[m]
+            if X[i, m, 0] < 0:
+                a += rel[r, 0]
+                b += rel[r, 1]
+            else:
+                bl, bh = _bound_one(r, m, X[i, m, 0], X[i, m, 1], shape_id, alleles, l2, q, npairs, weight,
+                                    chain_f, chain_m, nf1, nf2, chains, pchains, freqs, totals, uf, um)
+                a += bl
+                b += bh
+        lo[i] = a
+        hi[i] = b
+    return lo, hi

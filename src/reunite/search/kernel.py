@@ -316,7 +316,7 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
     elif index.mutation is not None:
         from .mutation import family_vs_children
 
-        out = family_vs_children(index, row, children, found.X, samples, found.irregular)
+        out = family_vs_children(index, row, children, found.X, samples, found.irregular, min_lr=min_lr, top=top)
         out += [_engine_candidate(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
     else:
         k = index.k

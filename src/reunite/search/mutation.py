@@ -37,6 +37,8 @@ from ..genetics.mutation import mutation_matrix
 from ..genetics.pedigree import Pedigree
 from .fastmut import (
     MarkerModel,
+    _eval_children,
+    _pattern_tables,
     compile_group,
     group_bounds,
     pattern_bounds,
@@ -449,18 +451,10 @@ def _extra_marker_bounds(index, group, keys: Sequence[str], x: np.ndarray) -> tu
         shape = _shapes(group)[0] = shape_of(ped1, ped2, group.missing, [])
     if not shape.fast:
         return -np.inf, np.inf
-    cache = group.__dict__.setdefault("_empty_tables", {})
-    t_n = len(group.typed)
     for qi in typed:
         key = keys[qi]
         model = marker_models(index, [key])[0]
-        got = cache.get(key)
-        if got is None:
-            from .fastmut import _pattern_tables
-
-            got = cache[key] = _pattern_tables(shape, group.typed, np.full((1, t_n, 2), -1, dtype=np.int16), model,
-                                               2 * t_n)
-        a, l2, q = got
+        a, l2, q = _empty_tables(group, key, shape, model)
         b_lo, b_hi = pattern_bounds(shape, model, a, l2, q, int(x[qi, 0]), int(x[qi, 1]))
         lo += float(b_lo[0])
         hi += float(b_hi[0])
@@ -540,43 +534,41 @@ def _family_bounds(index, group, pos: int, X: np.ndarray, keys: Sequence[str]):
     """log10 LR bounds (lo, hi) of one family (position ``pos`` of ``group``) against children X
     (N, Q, 2) over ``keys`` (the index's markers first)."""
     n = X.shape[0]
-    lo = np.zeros(n)
-    hi = np.zeros(n)
     extra = group.extra
     if "pid" not in extra:
         return np.full(n, -np.inf), np.full(n, np.inf)
-    shapes = _shapes(group)
     m_n = len(index.markers)
-    pid = np.asarray(extra["pid"][pos])
-    models = marker_models(index, keys)
-    t_n = len(group.typed)
-    for qi in range(len(keys)):
+    tables, info = _query_info(index, group)
+    sid, npairs, weight, cf, cm, nf1, nf2 = info
+    lo, hi = _eval_children(np.asarray(extra["pid"][pos], dtype=np.int64),
+                            np.ascontiguousarray(X[:, :m_n], dtype=np.int64), sid, extra["alleles"], extra["l2"],
+                            extra["q"], extra["fast"], extra["rel"], npairs, weight, cf, cm, nf1, nf2,
+                            tables.chains, tables.pchains, tables.freqs, tables.totals)
+    for qi in range(m_n, len(keys)):   # markers outside the index: the family is untyped there
         x, y = X[:, qi, 0], X[:, qi, 1]
-        if qi < m_n:
-            j = int(pid[qi])
-            if not extra["fast"][j]:
-                return np.full(n, -np.inf), np.full(n, np.inf)
-            shape = shapes[int(extra["bits"][j])]
-            a, l2, q = (np.asarray(extra["alleles"][j:j + 1]), np.asarray(extra["l2"][j:j + 1]),
-                        np.asarray(extra["q"][j:j + 1]))
-        else:
-            if not (x >= 0).any():
-                continue
-            shape = shapes.get(0) or shape_of(*_peds(group), group.missing, [])
-            if not shape.fast:
-                return np.full(n, -np.inf), np.full(n, np.inf)
-            from .fastmut import _pattern_tables
-
-            a, l2, q = _pattern_tables(shape, group.typed, np.full((1, t_n, 2), -1, dtype=np.int16), models[qi],
-                                       2 * t_n)
-        b_lo, b_hi = pattern_bounds(shape, models[qi], np.broadcast_to(a, (n, a.shape[1])),
+        if not (x >= 0).any():
+            continue
+        shape = _shapes(group).get(0) or shape_of(*_peds(group), group.missing, [])
+        if not shape.fast:
+            return np.full(n, -np.inf), np.full(n, np.inf)
+        model = marker_models(index, [keys[qi]])[0]
+        a, l2, q = _empty_tables(group, keys[qi], shape, model)
+        b_lo, b_hi = pattern_bounds(shape, model, np.broadcast_to(a, (n, a.shape[1])),
                                     np.broadcast_to(l2, (n, 2)), np.broadcast_to(q, (n, *q.shape[1:])), x, y)
-        if qi >= m_n:   # a marker outside the index counts only where the child is typed
-            b_lo = np.where(x >= 0, b_lo, 0.0)
-            b_hi = np.where(x >= 0, b_hi, 0.0)
-        lo += b_lo
-        hi += b_hi
+        lo += np.where(x >= 0, b_lo, 0.0)
+        hi += np.where(x >= 0, b_hi, 0.0)
     return lo, hi
+
+
+def _empty_tables(group, key: str, shape, model):
+    """Pattern tables of a marker nobody in the family is typed at (cached per group and marker)."""
+    cache = group.__dict__.setdefault("_empty_tables", {})
+    got = cache.get(key)
+    if got is None:
+        t_n = len(group.typed)
+        got = cache[key] = _pattern_tables(shape, group.typed, np.full((1, t_n, 2), -1, dtype=np.int16), model,
+                                           2 * t_n)
+    return got
 
 
 def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, X_index: np.ndarray,
