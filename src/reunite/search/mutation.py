@@ -47,7 +47,8 @@ from .fastmut import (
     shape_of,
 )
 
-__all__ = ["child_query", "family_vs_children", "pair_log10", "prepare_group", "search_group_rows"]
+__all__ = ["child_query", "family_vs_children", "marker_models", "pair_log10", "prepare_group", "search_bounds",
+           "search_group_rows"]
 
 _PAIRS = 20_000          # (family, child) pairs per query chunk
 _CELLS = 6_000_000       # problems * nb**2 per peel_batch call (memory bound)
@@ -479,6 +480,16 @@ def _bounds_rows(index, child_x: np.ndarray, keys: Sequence[str], rows: np.ndarr
         lo[at] = g_lo + e_lo
         hi[at] = g_hi + e_hi
     return lo, hi
+
+
+def search_bounds(index, child: Profile) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The prefilter's log10 LR bounds (lo, hi) of ``child`` against every searchable family of a
+    mutation-model index compiled in groups: (family ids, lo, hi).  The exact log10 LR of each
+    family lies between them (-inf for LR 0; -inf..+inf where the index has no bound)."""
+    keys, X = child_query(index, [child])
+    rows = np.nonzero(np.asarray(index.alive) & (index.row_group >= 0))[0]
+    lo, hi = _bounds_rows(index, X[0], keys, rows)
+    return [index.family_ids[r] for r in rows], lo, hi
 
 
 def _select(lo: np.ndarray, hi: np.ndarray, min_lr: float, top: int) -> np.ndarray:
