@@ -444,6 +444,7 @@ class QueryTables:
     freqs: np.ndarray        # (M, n)
     totals: np.ndarray       # (M,)
     chain_ids: dict
+    n_alleles: np.ndarray    # (M,) alleles per marker
 
 
 def query_tables(models: Sequence[MarkerModel], chains: Sequence[tuple[str, ...]]) -> QueryTables:
@@ -463,7 +464,8 @@ def query_tables(models: Sequence[MarkerModel], chains: Sequence[tuple[str, ...]
             mat, pm, _lo, _hi = m.chain(c)
             ch[ci, mi, :n, :n] = mat
             pch[ci, mi, :n] = pm
-    return QueryTables(ch, pch, fr, tot, {c: i for i, c in enumerate(chains)})
+    n_al = np.array([len(m.freqs) for m in models], dtype=np.int64)
+    return QueryTables(ch, pch, fr, tot, {c: i for i, c in enumerate(chains)}, n_al)
 
 
 def shape_arrays(shapes: dict[int, Shape], tables: QueryTables, bits: np.ndarray):
@@ -639,8 +641,11 @@ def _eval_patterns(rows, marker, shape_id, alleles, l2, q, fast, x,
 @numba.njit(cache=True, nogil=True)
 def _eval_children(pid_row, X, shape_id, alleles, l2, q, fast, rel,
                    npairs, weight, chain_f, chain_m, nf1, nf2,
-                   chains, pchains, freqs, totals):  # pragma: no cover - compiled
-    """Bounds (lo, hi) of one family (its patterns ``pid_row`` (M,)) against children X (N, M, 2)."""
+                   chains, pchains, freqs, totals, n_alleles):  # pragma: no cover - compiled
+    """Bounds (lo, hi) of one family (its patterns ``pid_row`` (M,)) against children X (N, M, 2).
+
+    The bounds of every genotype of each marker are computed once (a few hundred per marker),
+    then each child's are looked up."""
     n = X.shape[0]
     m_n = pid_row.shape[0]
     nb = alleles.shape[1] + 1
@@ -655,19 +660,33 @@ def _eval_children(pid_row, X, shape_id, alleles, l2, q, fast, rel,
                 lo[i] = -np.inf
                 hi[i] = np.inf
             return lo, hi
+    amax = freqs.shape[1]
+    tlo = np.zeros((m_n, amax, amax))
+    thi = np.zeros((m_n, amax, amax))
+    for m in range(m_n):
+        r = pid_row[m]
+        na = n_alleles[m]
+        for xa in range(na):
+            for xb in range(xa, na):
+                bl, bh = _bound_one(r, m, xa, xb, shape_id, alleles, l2, q, npairs, weight,
+                                    chain_f, chain_m, nf1, nf2, chains, pchains, freqs, totals, uf, um)
+                tlo[m, xa, xb] = bl
+                thi[m, xa, xb] = bh
+                tlo[m, xb, xa] = bl
+                thi[m, xb, xa] = bh
     for i in range(n):
         a = 0.0
         b = 0.0
         for m in range(m_n):
-            r = pid_row[m]
-            if X[i, m, 0] < 0:
+            xa = X[i, m, 0]
+            if xa < 0:
+                r = pid_row[m]
                 a += rel[r, 0]
                 b += rel[r, 1]
             else:
-                bl, bh = _bound_one(r, m, X[i, m, 0], X[i, m, 1], shape_id, alleles, l2, q, npairs, weight,
-                                    chain_f, chain_m, nf1, nf2, chains, pchains, freqs, totals, uf, um)
-                a += bl
-                b += bh
+                xb = X[i, m, 1]
+                a += tlo[m, xa, xb]
+                b += thi[m, xa, xb]
         lo[i] = a
         hi[i] = b
     return lo, hi

@@ -331,34 +331,48 @@ def _query_info(index, group):
     return tables, info
 
 
-def _terms(index, group, pos: np.ndarray):
-    """Exact per-family terms the LR needs besides the child's markers: log10 L2, log10 L1/L2
-    with the child untyped (-inf: 0), inconsistent without mutation with the child untyped —
-    (len(pos), M) each, computed on first use and kept."""
-    cache = group.__dict__.setdefault("_exact_terms", {})
+def _terms(index, group, pos: np.ndarray, untyped: bool = True):
+    """Exact per-family terms the LR needs besides the child's markers: log10 L2 and, with
+    ``untyped`` (the child lacks some index marker), log10 L1/L2 with the child untyped (-inf:
+    0) and whether that marker is inconsistent without mutation — (len(pos), M) each (None when
+    not asked), computed on first use and kept."""
     pos = np.asarray(pos, dtype=np.int64)
-    todo = np.array(sorted({int(p) for p in pos} - cache.keys()), dtype=np.int64)
-    if len(todo):
-        geno = np.asarray(group.geno[todo])
-        f_n, m_n, t_n, _ = geno.shape
-        models = _models(index, index.markers)
-        ped1, ped2 = _peds(group)
-        flat = geno.reshape(f_n * m_n, t_n, 2).astype(np.int64)
-        mk = np.tile(np.arange(m_n), f_n)
-        ids = list(group.typed)
-        l2 = _likelihoods(ped2, ids, flat, mk, models, True).reshape(f_n, m_n)
-        l1 = _likelihoods(ped1, ids, flat, mk, models, True).reshape(f_n, m_n)
-        p1 = _likelihoods(ped1, ids, flat, mk, models, False).reshape(f_n, m_n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lg2 = np.where(l2 > 0, np.log10(np.where(l2 > 0, l2, 1.0)), 0.0)
-            rel = np.where(l1 > 0, np.log10(np.where(l1 > 0, l1, 1.0)) - lg2, -np.inf)
-        for i, p in enumerate(todo):
-            cache[int(p)] = (lg2[i], rel[i], p1[i] == 0)
-    rows = [cache[int(p)] for p in pos]
+    models = _models(index, index.markers)
+    ped1, ped2 = _peds(group)
+    ids = list(group.typed)
     m_n = len(index.markers)
-    if not rows:
-        return np.zeros((0, m_n)), np.zeros((0, m_n)), np.zeros((0, m_n), dtype=bool)
-    return (np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), np.stack([r[2] for r in rows]))
+
+    def fill(name, compute):
+        cache = group.__dict__.setdefault("_exact_" + name, {})
+        todo = np.array(sorted({int(p) for p in pos} - cache.keys()), dtype=np.int64)
+        if len(todo):
+            geno = np.asarray(group.geno[todo])
+            f_n, _m, t_n, _ = geno.shape
+            flat = geno.reshape(f_n * m_n, t_n, 2).astype(np.int64)
+            mk = np.tile(np.arange(m_n), f_n)
+            vals = compute(flat, mk).reshape(f_n, m_n)
+            for i, p in enumerate(todo):
+                cache[int(p)] = vals[i]
+        return np.stack([cache[int(p)] for p in pos]) if len(pos) else np.zeros((0, m_n))
+
+    def log_l2(flat, mk):
+        l2 = _likelihoods(ped2, ids, flat, mk, models, True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(l2 > 0, np.log10(np.where(l2 > 0, l2, 1.0)), 0.0)
+
+    def log_l1(flat, mk):
+        l1 = _likelihoods(ped1, ids, flat, mk, models, True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(l1 > 0, np.log10(np.where(l1 > 0, l1, 1.0)), -np.inf)
+
+    def bad0(flat, mk):
+        return _likelihoods(ped1, ids, flat, mk, models, False) == 0
+
+    lg2 = fill("l2", log_l2)
+    if not untyped:
+        return lg2, None, None
+    rel = fill("l1", log_l1) - lg2
+    return lg2, rel, fill("bad0", bad0).astype(bool)
 
 
 # ------------------------------------------------------------------------------------- query
@@ -402,7 +416,7 @@ def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str]
     models = _models(index, keys)
     ped1, _ped2 = _peds(group)
     ids = [*group.typed, group.missing]
-    t_l2, t_rel, t_bad0 = _terms(index, group, pos)
+    t_l2, t_rel, t_bad0 = _terms(index, group, pos, bool((X[:, :m_n, 0] < 0).any()))
     t_n = len(group.typed)
     for c0 in range(0, p_n, _PAIRS):
         c = slice(c0, min(p_n, c0 + _PAIRS))
@@ -427,13 +441,15 @@ def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str]
                 term = np.where(zero, 0.0, np.log10(np.where(zero, 1.0, l1)) - l2 - np.log10(hw))
             tot[c] += np.bincount(pp, weights=term, minlength=n)
             nz[c] += np.bincount(pp, weights=zero, minlength=n).astype(np.int64)
-            rel = t_rel[c]
-            tot[c] += np.where(un & np.isfinite(rel), rel, 0.0).sum(axis=1)
-            nz[c] += (un & ~np.isfinite(rel)).sum(axis=1)
+            if t_rel is not None:
+                rel = t_rel[c]
+                tot[c] += np.where(un & np.isfinite(rel), rel, 0.0).sum(axis=1)
+                nz[c] += (un & ~np.isfinite(rel)).sum(axis=1)
         if bad:
             p1 = _likelihoods(ped1, ids, g, qq, models, False)
             nbad[c] += np.bincount(pp, weights=p1 == 0, minlength=n).astype(np.int64)
-            nbad[c] += (un & t_bad0[c]).sum(axis=1)
+            if t_bad0 is not None:
+                nbad[c] += (un & t_bad0[c]).sum(axis=1)
     if lr:
         tot[nz > 0] = -np.inf
     return tot, nbad, compared
@@ -554,7 +570,7 @@ def _family_bounds(index, group, pos: int, X: np.ndarray, keys: Sequence[str]):
     lo, hi = _eval_children(np.asarray(extra["pid"][pos], dtype=np.int64),
                             np.ascontiguousarray(X[:, :m_n], dtype=np.int64), sid, extra["alleles"], extra["l2"],
                             extra["q"], extra["fast"], extra["rel"], npairs, weight, cf, cm, nf1, nf2,
-                            tables.chains, tables.pchains, tables.freqs, tables.totals)
+                            tables.chains, tables.pchains, tables.freqs, tables.totals, tables.n_alleles)
     for qi in range(m_n, len(keys)):   # markers outside the index: the family is untyped there
         x, y = X[:, qi, 0], X[:, qi, 1]
         if not (x >= 0).any():

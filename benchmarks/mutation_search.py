@@ -1,0 +1,135 @@
+"""National search under a mutation model (not a test): prints one JSON object.
+
+Usage: python benchmarks/mutation_search.py [--families N] [--found M] [--children C]
+                                            [--model stepwise|published|JSON] [--no-baseline] [--reverse N]
+
+Simulates N families of the six structures over the 23 Chinese-kit loci (NIST 1036 U.S. Asian
+frequencies, every transmission through the stepwise model so that true pairs carry mutations),
+builds the mutation-model index straight from the simulated arrays, and times: the build, the
+index's bytes per family and marker, one found child against all families (median and p95
+over C children, top 20, LR >= 1), one family against N_reverse found children, and — unless
+--no-baseline — the mutation-free index of the same families in the same process (the ratio of
+the two searches).  Peak memory is the process's ru_maxrss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+
+from reunite.genetics import load_frequencies, make_pedigree
+from reunite.genetics.markers import marker_key
+from reunite.genetics.simulate import simulate_population
+from reunite.search.index import build_index_arrays
+from reunite.search.kernel import FoundChildren, search_child, search_family
+
+STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
+
+
+def _structures(pop, table):
+    markers = [marker_key(m) for m in pop.markers]
+    luts = [np.array([table.markers[m].index(a) for a in pop.alleles[mi]], dtype=np.int16)
+            for mi, m in enumerate(markers)]
+    out = {}
+    for g in pop.groups:
+        lay = g.layout
+        recs = [{**r, "sex": "unknown" if r["sex"] == "random" else r["sex"]} for r in lay.records({})]
+        geno = np.stack([g.alleles[t] for t in lay.typed], axis=2)
+        arr = np.empty(geno.shape, dtype=np.int16)
+        for mi in range(len(markers)):
+            arr[:, mi] = luts[mi][geno[:, mi]]
+        out[lay.name] = (make_pedigree(recs), lay.missing, lay.typed,
+                         [pop.family_id(int(i)) for i in g.family_index], arr)
+    return markers, out
+
+
+def _profiles(pop):
+    from reunite.genetics.markers import parse_profile
+
+    return {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+
+
+def _index_bytes(idx) -> int:
+    n = idx.S.nbytes + idx.U.nbytes
+    for g in idx.groups:
+        n += g.geno.nbytes + sum(np.asarray(a).nbytes for a in g.extra.values())
+    return int(n)
+
+
+def _time_children(idx, kids, n):
+    times = []
+    for sample in list(kids)[:n]:
+        t0 = time.perf_counter()
+        search_child(idx, kids[sample], sample=sample, min_lr=1.0, top=20)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--families", type=int, default=1_000_000)
+    ap.add_argument("--found", type=int, default=200)
+    ap.add_argument("--children", type=int, default=50)
+    ap.add_argument("--reverse", type=int, default=100_000)
+    ap.add_argument("--model", default="stepwise")
+    ap.add_argument("--no-baseline", action="store_true")
+    a = ap.parse_args()
+    if a.model == "stepwise":
+        model = STEPWISE
+    elif a.model == "published":
+        from reunite.genetics.mutation import default_mutation
+
+        model = default_mutation()
+    else:
+        model = json.loads(a.model)
+    table = load_frequencies("nist1036_us_asian")
+    n_found = max(a.found, a.children + 1, a.reverse)
+    t0 = time.perf_counter()
+    pop = simulate_population(table, a.families, n_found, 0.5 if n_found <= 2 * a.families else 0.1, 1,
+                              markers="cn23", mutation=STEPWISE)
+    sim_s = time.perf_counter() - t0
+    markers, structures = _structures(pop, table)
+    kids = _profiles(pop) if n_found <= 200_000 else None
+    out = {"families": a.families, "markers": len(markers), "model": a.model, "simulate_s": round(sim_s, 1)}
+    t0 = time.perf_counter()
+    idx = build_index_arrays(table, markers, structures, mutation=model)
+    out["build_s"] = round(time.perf_counter() - t0, 2)
+    nbytes = _index_bytes(idx)
+    out["index_bytes"] = nbytes
+    out["bytes_per_family_marker"] = round(nbytes / a.families / len(markers), 1)
+    out["records"] = len(idx.records)
+    children = {s: kids[s] for s in list(kids)[: a.children + 1]}
+    first = next(iter(children))
+    search_child(idx, children.pop(first), min_lr=1.0, top=20)        # compile / warm up
+    out["median_s"], out["p95_s"] = (round(v, 4) for v in _time_children(idx, children, a.children))
+    if a.reverse:
+        found = FoundChildren.from_profiles(idx, {s: kids[s] for s in list(kids)[: a.reverse]})
+        found.profiles = None          # as loaded from disk: the index's markers only
+        fams = idx.family_ids[:6]
+        search_family(idx, fams[0], found, min_lr=1.0, top=20)
+        times = []
+        for f in fams[1:]:
+            t0 = time.perf_counter()
+            search_family(idx, f, found, min_lr=1.0, top=20)
+            times.append(time.perf_counter() - t0)
+        out["reverse_children"] = len(found.samples)
+        out["reverse_median_s"] = round(float(np.median(times)), 4)
+    if not a.no_baseline:
+        del idx
+        t0 = time.perf_counter()
+        free = build_index_arrays(table, markers, structures)
+        out["baseline_build_s"] = round(time.perf_counter() - t0, 1)
+        search_child(free, kids[first], min_lr=1.0, top=20)
+        out["baseline_median_s"], out["baseline_p95_s"] = (round(v, 4) for v in _time_children(free, children,
+                                                                                                 a.children))
+        out["ratio_to_mutation_free"] = round(out["median_s"] / out["baseline_median_s"], 2)
+    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
