@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/mutation_search.py [--families N] [--found M] [--children C]
                                             [--model stepwise|published|JSON] [--no-baseline] [--reverse N]
+       python benchmarks/mutation_search.py --accuracy RELATED [--families N] [--model ...]
 
 Simulates N families of the six structures over the 23 Chinese-kit loci (NIST 1036 U.S. Asian
 frequencies, every transmission through the stepwise model so that true pairs carry mutations),
@@ -69,6 +70,43 @@ def _time_children(idx, kids, n):
     return float(np.median(times)), float(np.percentile(times, 95))
 
 
+def accuracy(families: int, related: int, model, seed: int = 2) -> dict:
+    """Every related child searched (top 5, LR >= 1): per structure, the true pairs, how many
+    are found (among the 5) and ranked first, and the same for the pairs whose child is
+    inconsistent with the family without mutation (carries mutations)."""
+    table = load_frequencies("nist1036_us_asian")
+    pop = simulate_population(table, families, related, 1.0, seed, markers="cn23", mutation=STEPWISE)
+    markers, structures = _structures(pop, table)
+    idx = build_index_arrays(table, markers, structures, mutation=model)
+    per: dict[str, dict] = {}
+    t0 = time.perf_counter()
+    for j, child in enumerate(pop.found):
+        fam = int(pop.found_family[j])
+        fid = pop.family_id(fam)
+        prof = _profiles_one(child)
+        res = search_child(idx, prof, sample=child.sample, min_lr=1.0, top=5)
+        true = search_family(idx, fid, {child.sample: prof}, min_lr=0.0, top=0)[0]
+        d = per.setdefault(pop.structure_of(fam), {"true_pairs": 0, "found_top5": 0, "ranked_first": 0,
+                                                    "with_mutation": 0, "with_mutation_found_top5": 0})
+        d["true_pairs"] += 1
+        hit = [c.family for c in res].index(fid) if fid in [c.family for c in res] else -1
+        d["found_top5"] += hit >= 0
+        d["ranked_first"] += hit == 0
+        if true.inconsistent:
+            d["with_mutation"] += 1
+            d["with_mutation_found_top5"] += hit >= 0
+            d.setdefault("inconsistent_markers", {}).setdefault(str(true.inconsistent), 0)
+            d["inconsistent_markers"][str(true.inconsistent)] += 1
+    return {"families": families, "related_children": related, "search_s_per_child":
+            round((time.perf_counter() - t0) / max(1, related), 4), "per_structure": per}
+
+
+def _profiles_one(child):
+    from reunite.genetics.markers import parse_profile
+
+    return parse_profile({m: list(g) for m, g in child.genotype.items()})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--families", type=int, default=1_000_000)
@@ -77,6 +115,8 @@ def main() -> None:
     ap.add_argument("--reverse", type=int, default=100_000)
     ap.add_argument("--model", default="stepwise")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--accuracy", type=int, default=0, metavar="RELATED",
+                    help="instead: search RELATED related children (simulated with mutation) and report per structure")
     a = ap.parse_args()
     if a.model == "stepwise":
         model = STEPWISE
@@ -86,6 +126,9 @@ def main() -> None:
         model = default_mutation()
     else:
         model = json.loads(a.model)
+    if a.accuracy:
+        print(json.dumps(accuracy(a.families, a.accuracy, model)))
+        return
     table = load_frequencies("nist1036_us_asian")
     n_found = max(a.found, a.children + 1, a.reverse)
     t0 = time.perf_counter()
