@@ -1,9 +1,11 @@
-"""Exact one-vs-all search under a mutation model: many (family, marker) problems peeled together.
+"""One-vs-all search under a mutation model: bounds for every family, exact likelihoods for the few.
 
-With a mutation model the missing child's genotype distribution given the relatives is no
-longer a small table over the family's alleles, so the compact prefilter of the kernel does not
-apply.  Instead, the families that share a pedigree, missing member and typed members (one
-:class:`~reunite.search.index.FamilyGroup`) are evaluated together, with the very conventions of
+At build time (:func:`prepare_group`) the families of each group are compiled into pattern
+tables (:mod:`reunite.search.fastmut`): per marker, the distinct genotype rows of the group
+and, for each, bounds on the missing child's source alleles and on the family's own likelihood.
+At query time the compiled kernel gives every family a lower and an upper bound of its log10
+LR with the child, and only the families whose upper bound reaches both ``min_lr`` and the
+``top``-th best lower bound are computed exactly here, with the very conventions of
 :func:`~reunite.genetics.kinship.missing_person_lr`:
 
 * H1 is peeled on ``pedigree.trimmed(typed | {missing})`` with the found child placed as the
@@ -16,12 +18,11 @@ apply.  Instead, the families that share a pedigree, missing member and typed me
   full allele set is kept, the unobserved alleles rescaled to the mass 1 - sum(observed) exactly
   as the engine's ``_reduce_marker`` does (no rescaling when at most one allele is unobserved).
 
-At build time (:func:`prepare_group`) what does not depend on the found child is computed once
-per family and marker: log10 L2, log10 L1/L2 with the child untyped, and whether that marker is
-inconsistent without mutation already.  At query time (:func:`pair_log10`) every (family,
-marker) problem with the child typed is peeled at once per pattern of typed relatives (and per
-marker for unlumped markers), twice: with mutation (the LR) and without (the inconsistent-marker
-count the engine reports).  Identical problems are computed once.
+The exact terms that do not depend on the child (log10 L2, L1/L2 with the child untyped, and
+the inconsistency of the family's own genotypes) are computed on first use per family and kept.
+Every (family, marker) problem with the child typed is peeled at once per pattern of typed
+relatives (and per marker for unlumped markers), twice: with mutation (the LR) and without
+(the inconsistent-marker count the engine reports).  Identical problems are computed once.
 """
 
 from __future__ import annotations
