@@ -115,6 +115,8 @@ def main() -> None:
     ap.add_argument("--reverse", type=int, default=100_000)
     ap.add_argument("--model", default="stepwise")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--save", metavar="DIR", help="save the index (and the children) to DIR after the build")
+    ap.add_argument("--load", metavar="DIR", help="instead: load a saved index memory-mapped and time the search")
     ap.add_argument("--accuracy", type=int, default=0, metavar="RELATED",
                     help="instead: search RELATED related children (simulated with mutation) and report per structure")
     a = ap.parse_args()
@@ -128,6 +130,9 @@ def main() -> None:
         model = json.loads(a.model)
     if a.accuracy:
         print(json.dumps(accuracy(a.families, a.accuracy, model)))
+        return
+    if a.load:
+        print(json.dumps(load_and_search(a.load, a.children)))
         return
     table = load_frequencies("nist1036_us_asian")
     n_found = max(a.found, a.children + 1, a.reverse)
@@ -171,7 +176,37 @@ def main() -> None:
                                                                                                  a.children))
         out["ratio_to_mutation_free"] = round(out["median_s"] / out["baseline_median_s"], 2)
     out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if a.save:
+        import pickle
+        from pathlib import Path
+
+        t0 = time.perf_counter()
+        idx.save(a.save)
+        out["save_s"] = round(time.perf_counter() - t0, 1)
+        Path(a.save, "bench_children.pkl").write_bytes(pickle.dumps({s: kids[s] for s in list(kids)[:200]}))
     print(json.dumps(out))
+
+
+def load_and_search(path: str, n: int) -> dict:
+    """A saved index loaded memory-mapped in this fresh process: load time, search time, peak memory."""
+    import pickle
+    from pathlib import Path
+
+    from reunite.search.index import ReferenceIndex
+
+    t0 = time.perf_counter()
+    idx = ReferenceIndex.load(path)
+    out = {"families": len(idx.family_ids), "load_s": round(time.perf_counter() - t0, 2),
+           "on_disk_bytes": sum(f.stat().st_size for f in Path(path).iterdir())}
+    kids = pickle.loads(Path(path, "bench_children.pkl").read_bytes())
+    first = next(iter(kids))
+    t0 = time.perf_counter()
+    search_child(idx, kids[first], min_lr=1.0, top=20)
+    out["first_search_s"] = round(time.perf_counter() - t0, 2)
+    rest = {s: kids[s] for s in list(kids)[1: n + 1]}
+    out["median_s"], out["p95_s"] = (round(v, 4) for v in _time_children(idx, rest, n))
+    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return out
 
 
 if __name__ == "__main__":
