@@ -152,3 +152,33 @@ def test_saved_index_searches_the_same(table, tmp_path):
         assert ids_a == ids_b
         np.testing.assert_array_equal(lo_a, lo_b)
         np.testing.assert_array_equal(hi_a, hi_b)
+
+
+@pytest.mark.parametrize("model_name", ["proportional", "onestep", "stepwise", "sex-specific"])
+def test_reported_lrs_equal_reunite_kinship_lr(table, tmp_path, capsys, model_name):
+    """Every reported candidate equals ``reunite kinship lr`` on a case file of the same pair."""
+    import json
+
+    from reunite.cli import main
+
+    fams, kids = _population(table, 30, 4, 13, model_name)
+    idx = build_index(fams, table, mutation=MODELS[model_name])
+    by_id = {f.family: f for f in fams}
+    checked = 0
+    for sample, child in kids.items():
+        for c in search_child(idx, child, sample=sample, min_lr=1e-6, top=3):
+            fam = by_id[c.family]
+            case = {"frequencies": "nist1036_us_asian", "mutation": MODELS[model_name],
+                    "pedigree": fam.pedigree.as_records(), "missing": fam.missing,
+                    "genotypes": {pid: {prof.names[k]: list(v) for k, v in prof.genotypes.items()}
+                                  for pid, prof in fam.genotypes.items()},
+                    "found": {child.names[k]: list(v) for k, v in child.genotypes.items()}}
+            path = tmp_path / f"{c.family}-{sample}.json"
+            path.write_text(json.dumps(case), encoding="utf-8")
+            capsys.readouterr()
+            assert main(["kinship", "lr", str(path), "--json"]) == 0
+            got = json.loads(capsys.readouterr().out)
+            assert c.log10_lr == pytest.approx(got["log10_lr"], rel=1e-9, abs=1e-9)
+            assert c.inconsistent == len(got["inconsistent_markers"])
+            checked += 1
+    assert checked >= 4
