@@ -261,3 +261,34 @@ def test_custom_matrix_is_reordered_to_the_table():
         mutation_matrix(m, ["1", "2", "3"], np.full(3, 1 / 3), marker="D8")
     with pytest.raises(MutationError, match="rows summing to 1"):
         parse_mutation({"model": "custom", "alleles": ["1", "2"], "matrix": [[0.9, 0.2], [0.3, 0.7]]})
+
+
+# ---------------------------------------------------------------------------------------------
+# the words, for_marker, per-marker specs (more in test_mutation_per_marker.py)
+
+
+def test_parse_words():
+    from reunite.genetics import DEFAULT_MUTATION, MutationSpec, default_mutation
+
+    assert parse_mutation("none") is None
+    spec = parse_mutation("default")
+    assert isinstance(spec, MutationSpec) and spec == default_mutation()
+    assert parse_mutation(DEFAULT_MUTATION) == spec
+    with pytest.raises(MutationError, match="none"):
+        parse_mutation("stepwise")
+
+
+def test_sex_specific_for_marker_is_itself():
+    m = parse_mutation({"model": "equal", "rate": 0.002})
+    assert m.for_marker("D3S1358") is m
+
+
+def test_parse_per_marker_returns_a_spec():
+    from reunite.genetics import MutationSpec
+
+    spec = parse_mutation({"per_marker": {"vWA": {"model": "equal", "rate": 0.004}},
+                           "default": {"model": "equal", "rate": 0.001}})
+    assert isinstance(spec, MutationSpec)
+    assert spec.for_marker("VWA").male == MutationModel("equal", rate=0.004)
+    assert spec.for_marker("FGA").male == MutationModel("equal", rate=0.001)
+    assert parse_mutation(spec.as_dict()) == spec

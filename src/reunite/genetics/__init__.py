@@ -15,10 +15,20 @@ from .kinship import (
 )
 from .likelihood import MarkerData, marker_likelihoods, person_genotype_table
 from .markers import MISSING, Profile, display_name, marker_key, parse_profile
-from .mutation import MutationModel, SexSpecificMutation, mutation_matrix, parse_mutation
+from .mutation import (
+    DEFAULT_MUTATION,
+    MutationModel,
+    MutationSpec,
+    SexSpecificMutation,
+    default_mutation,
+    marker_matrices,
+    mutation_matrix,
+    parse_mutation,
+)
 from .pedigree import Pedigree, Person, make_pedigree
 
 __all__ = [
+    "DEFAULT_MUTATION",
     "MISSING",
     "FrequencyTable",
     "KinshipCase",
@@ -26,11 +36,13 @@ __all__ = [
     "MarkerData",
     "MarkerLR",
     "MutationModel",
+    "MutationSpec",
     "Pedigree",
     "Person",
     "Profile",
     "SexSpecificMutation",
     "bundled_tables",
+    "default_mutation",
     "display_name",
     "format_lr",
     "load_case",
@@ -38,6 +50,7 @@ __all__ = [
     "make_pedigree",
     "marker_key",
     "marker_likelihoods",
+    "marker_matrices",
     "missing_person_lr",
     "mutation_matrix",
     "parse_mutation",

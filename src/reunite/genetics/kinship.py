@@ -19,7 +19,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,8 @@ from ..errors import InconsistencyError, InputError, MarkerError, Problem
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
 from .likelihood import MarkerData, marker_likelihoods
 from .markers import MISSING, Profile, parse_profile
-from .mutation import MutationModel, SexSpecificMutation, mutation_matrix, parse_mutation
+from .mutation import MutationModel, MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
+from .mutation import _matrix_cached as _mutation_matrix_cached
 from .pedigree import Pedigree, make_pedigree
 
 __all__ = [
@@ -188,7 +188,7 @@ class KinshipCase:
     missing: str
     found: Profile
     frequencies: FrequencyTable
-    mutation: SexSpecificMutation | None = None
+    mutation: SexSpecificMutation | MutationSpec | None = None
     theta: float = 0.0
     id: str | None = None
 
@@ -273,22 +273,18 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
                        else None)
 
 
-@lru_cache(maxsize=4096)
 def _matrix_cached(model: MutationModel, alleles: tuple[str, ...], freqs: bytes,
                    marker: str) -> np.ndarray:
-    m = mutation_matrix(model, alleles, np.frombuffer(freqs), marker)
-    m.setflags(write=False)
-    return m
+    """One model's read-only matrix, cached (shared with :func:`marker_matrices`)."""
+    return _mutation_matrix_cached(model, alleles, freqs, marker)
 
 
-def _marker_data(mf, mutation: SexSpecificMutation | None) -> MarkerData:
-    if mutation is None:
+def _marker_data(mf, mutation: SexSpecificMutation | MutationSpec | None) -> MarkerData:
+    """A marker ready for the engine, with the mutation model of that marker (if any)."""
+    mats = marker_matrices(mutation, mf.name, mf.alleles, mf.freqs)
+    if mats is None:
         return MarkerData(mf.name, mf.alleles, mf.freqs)
-    fb = np.ascontiguousarray(mf.freqs, dtype=float).tobytes()
-    fem = _matrix_cached(mutation.female, mf.alleles, fb, mf.name)
-    male = fem if mutation.male == mutation.female else \
-        _matrix_cached(mutation.male, mf.alleles, fb, mf.name)
-    return MarkerData(mf.name, mf.alleles, mf.freqs, fem, male)
+    return MarkerData(mf.name, mf.alleles, mf.freqs, mats[0], mats[1])
 
 
 def hw_genotype_prob(freqs: np.ndarray, a: int, b: int, theta: float = 0.0) -> float:
@@ -359,18 +355,26 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     ped2 = case.pedigree.trimmed(set(geno))
     l1 = marker_likelihoods(ped1, mds, h1_geno, theta=case.theta)
     l2 = marker_likelihoods(ped2, mds, geno, theta=case.theta) if geno else np.ones(nm)
-    if case.mutation is None:
+    if all(md.mut_female is None and md.mut_male is None for md in mds):
         l1_plain = l1
     else:
         l1_plain = marker_likelihoods(ped1, [m.without_mutation() for m in mds], h1_geno,
                                       theta=case.theta)
     bad = [mds[z].name for z in range(nm) if not l2[z] > 0]
     if bad:
-        raise InconsistencyError(
-            "the family's own genotypes are impossible at marker(s) " + ", ".join(bad) +
-            (" without a mutation model; check the relationships and sample labels, or give "
-             "a mutation model" if case.mutation is None else " even with the mutation model;"
-             " check the relationships and sample labels"))
+        unmodelled = [mds[z].name for z in range(nm) if not l2[z] > 0 and mds[z].mut_female is None
+                      and mds[z].mut_male is None]
+        if case.mutation is None:
+            why = (" without a mutation model; check the relationships and sample labels, or give "
+                   "a mutation model")
+        elif unmodelled:
+            why = (" without mutation (the per-marker mutation model gives none at "
+                   + ", ".join(unmodelled) + "); check the relationships and sample labels, or "
+                   "give those markers a mutation model")
+        else:
+            why = " even with the mutation model; check the relationships and sample labels"
+        raise InconsistencyError("the family's own genotypes are impossible at marker(s) "
+                                 + ", ".join(bad) + why)
     results: list[MarkerLR] = []
     log_sum = 0.0
     zero = False

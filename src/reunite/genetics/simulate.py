@@ -43,7 +43,7 @@ import numpy as np
 from ..errors import InputError, Problem
 from .frequencies import FrequencyTable, load_frequencies
 from .markers import marker_key
-from .mutation import SexSpecificMutation, mutation_matrix, parse_mutation
+from .mutation import MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
 
 __all__ = [
     "MARKER_SETS",
@@ -210,7 +210,7 @@ class SimulatedPopulation:
     marker_names: tuple[str, ...]
     alleles: tuple[tuple[str, ...], ...]
     seed: int
-    mutation: SexSpecificMutation | None
+    mutation: SexSpecificMutation | MutationSpec | None
     structures: tuple[str, ...]
     groups: tuple[SimulatedGroup, ...]
     family_group: np.ndarray
@@ -374,10 +374,13 @@ def simulate_population(
     rank_lut = np.zeros((len(mfs), n_alleles), dtype=np.int64)
     for m, r in enumerate(ranks):
         rank_lut[m, :len(r)] = r
-    mut_cdf = None
+    # Per marker and sex, the cumulative rows of its mutation matrix (None: no mutation there).
+    mut_cdf: dict[str, list[np.ndarray | None]] | None = None
     if mut is not None:
-        mut_cdf = {sex: [_cum_rows(mutation_matrix(model, mf.alleles, mf.freqs, mf.name))
-                         for mf in mfs] for sex, model in (("female", mut.female), ("male", mut.male))}
+        mats = [marker_matrices(mut, mf.name, mf.alleles, mf.freqs) for mf in mfs]
+        if any(m is not None for m in mats):
+            mut_cdf = {sex: [None if m is None else _cum_rows(m[s]) for m in mats]
+                       for s, sex in enumerate(("female", "male"))}
 
     def founders(n: int) -> np.ndarray:
         out = np.empty((n, len(mfs), 2), dtype=dtype)
@@ -392,7 +395,8 @@ def simulate_population(
         allele = np.take_along_axis(parent, pick[..., None].astype(np.intp), axis=2)[..., 0]
         if mut_cdf is not None:
             for m, cum in enumerate(mut_cdf[sex]):
-                allele[:, m] = _mutate(allele[:, m], cum, rng)
+                if cum is not None:
+                    allele[:, m] = _mutate(allele[:, m], cum, rng)
         return allele
 
     # Families: spread evenly over the structures, in random order.

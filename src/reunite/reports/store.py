@@ -25,8 +25,12 @@ __all__ = ["candidate_report", "write_candidate_report"]
 
 
 def candidate_report(session, candidate_id: int, *, user: str = "reports",
-                     frequencies: str | None = None, mutation: dict | None = None) -> KinshipReport:
-    """The kinship report of a stored candidate (its family must have DNA)."""
+                     frequencies: str | None = None, mutation: dict | str | None = None) -> KinshipReport:
+    """The kinship report of a stored candidate (its family must have DNA).
+
+    ``mutation`` (or $REUNITE_MUTATION) takes what
+    :func:`~reunite.genetics.mutation.parse_mutation` takes: a JSON model, a per-marker spec,
+    ``none`` or ``default`` (the bundled published per-locus rates)."""
     cand = session.get(Candidate, int(candidate_id))
     if cand is None:
         raise InputError(Problem(f"no candidate has id {candidate_id}", field="candidate"))
@@ -52,7 +56,11 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
     ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
                         source=f"report {rep.report_number}")
     if mutation is None and os.environ.get("REUNITE_MUTATION"):
-        mutation = json.loads(os.environ["REUNITE_MUTATION"])
+        raw = os.environ["REUNITE_MUTATION"]
+        try:
+            mutation = json.loads(raw)
+        except json.JSONDecodeError:
+            mutation = raw.strip()  # a word: "none", "default", "published_rates"
     table = load_frequencies(frequencies or os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"))
     case = KinshipCase(ped, gts, missing[0], found, table, parse_mutation(mutation))
     result = missing_person_lr(case, skip_unknown_markers=True)
