@@ -121,26 +121,6 @@ def test_cli_build_search_and_batch(tmp_path, population, capsys):
     assert files
 
 
-@pytest.mark.slow
-def test_dask_batch_equals_single_process(tmp_path, population):
-    from reunite.search.batch import batch_search, write_results
-
-    table, _pop, fams, kids = population
-    idx = build_index(fams, table)
-    idx.save(tmp_path / "ix")
-    some = dict(list(kids.items())[:6])
-    res = batch_search(tmp_path / "ix", some, scheduler="local", min_lr=1.0, top=5, partitions=3,
-                       workers=2, progress=False)
-    for s, child in some.items():
-        single = [(c.family, c.log10_lr) for c in search_child(idx, child, sample=s, min_lr=1.0, top=5)]
-        assert [(c.family, c.log10_lr) for c in res[s]] == single
-    out = write_results(res, tmp_path / "r.parquet")
-    import pyarrow.parquet as pq
-
-    t = pq.read_table(out)
-    assert set(t.column_names) >= {"sample", "family", "lr", "log10_lr", "inconsistent"}
-
-
 def test_found_children_are_incremental(population):
     from reunite.search.kernel import FoundChildren
 
@@ -158,24 +138,6 @@ def test_found_children_are_incremental(population):
     assert items[0][0] not in {c.sample for c in search_family(idx, fam, part, min_lr=0.0, top=0)}
     with pytest.raises(Exception, match="already compiled"):
         part.add(idx, dict(items[1:2]))
-
-
-@pytest.mark.slow
-def test_dask_batch_on_an_existing_cluster_by_address(tmp_path, population):
-    from dask.distributed import LocalCluster
-
-    from reunite.search.batch import batch_search
-
-    table, _pop, fams, kids = population
-    idx = build_index(fams, table)
-    idx.save(tmp_path / "ix")
-    some = dict(list(kids.items())[:3])
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://")
-        res = batch_search(tmp_path / "ix", some, scheduler=cluster.scheduler_address, top=5, progress=False)
-    for s, child in some.items():
-        assert [(c.family, c.log10_lr) for c in res[s]] == \
-            [(c.family, c.log10_lr) for c in search_child(idx, child, sample=s, top=5)]
 
 
 def test_compiled_kernels_agree_with_the_numpy_ones(population):

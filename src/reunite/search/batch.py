@@ -1,10 +1,27 @@
-"""All-against-all search on Dask: the reference index is partitioned across workers.
+"""All-against-all search on Dask: found children and index rows are split into tasks.
 
-Each task loads the saved index (memory-mapped, so workers on one machine share the pages),
-searches every found child against its slice of family rows with the same kernel as the
-single-process search, and returns each child's best candidates in that slice; the client
-merges them.  Since every reported LR is exact and the per-slice selection keeps each slice's
-top ``top`` by exact LR, the merged result equals the single-process result.
+Every task runs the single-process search (:func:`reunite.search.kernel.search_child`) for a
+chunk of found children against a contiguous range of index rows, and returns each child's best
+candidates in that range; the client merges them.  Since every reported LR is exact and each
+range keeps its own top ``top`` by exact LR (ties broken by family id, as in the single
+process), the merged result equals the single-process result.
+
+What makes it cost no more per child than the single process:
+
+* each worker process loads the saved index once (memory-mapped, so workers on one machine share
+  the pages) and keeps it in a per-process cache keyed by the index directory and its
+  ``meta.json`` modification time and size (a saved-again index is loaded again);
+* the found children are sent to every worker once (``client.scatter(..., broadcast=True)``);
+  a task carries only the positions of its children and its row range;
+* the compiled kernels (numba, ``cache=True``) are warmed first in the client, which writes the
+  on-disk cache if it is missing, then once in every worker, which loads it from there (no
+  worker compiles them, and no task pays for loading them);
+* the work is split over found children rather than index rows whenever there are at least as
+  many children as worker threads: splitting the rows repeats, per range, the per-child work that
+  does not shrink with the range (exact recomputation of the range's best candidates, set-up),
+  while splitting the children repeats nothing.  Rows are split only when there are fewer
+  children than threads, or when ``partitions`` asks for it.
+
 Workers of a remote cluster (``tcp://HOST:PORT``) must see the index directory at the same path.
 """
 
@@ -12,40 +29,153 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..genetics.markers import Profile
 from .kernel import Candidate
 
 __all__ = ["batch_search", "write_results"]
 
+_TASKS_PER_THREAD = 8       # tasks per worker thread: small enough tails for balance, few enough for overhead
+_WORKER_WAIT_S = 60.0       # how long a remote cluster is given to show at least one worker
+_INDEXES: dict[tuple[str, int, int], object] = {}   # per-process cache of loaded indexes
 
-def _slice_search(index_dir: str, lo: int, hi: int, children: dict, min_lr: float, top: int):
-    """One partition: every child against index rows lo..hi, by the single-process search."""
+
+def _index_key(index_dir: str | Path) -> tuple[str, int, int]:
+    path = Path(index_dir).resolve()
+    try:
+        st = (path / "meta.json").stat()
+    except OSError:
+        raise InputError(f"{path}: not a Reunite index (no meta.json); build one with "
+                         "`reunite index build`") from None
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+def cached_index(index_dir: str | Path):
+    """The index saved in ``index_dir``, loaded (memory-mapped) once per process.
+
+    A new ``meta.json`` (the index was saved again) loads it again and drops the older copy."""
     from .index import ReferenceIndex
+
+    key = _index_key(index_dir)
+    index = _INDEXES.get(key)
+    if index is None:
+        for old in [k for k in _INDEXES if k[0] == key[0]]:
+            del _INDEXES[old]
+        index = ReferenceIndex.load(key[0])
+        _INDEXES[key] = index
+    return index
+
+
+def _kernel_stats() -> dict:
+    """numba's cache hits and misses of the compiled kernels in this process (misses: compiled here)."""
+    try:
+        from . import _nb
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return {}
+    hits = misses = 0
+    for fn in (_nb.approx_all, _nb.family_vs_children):
+        st = fn.stats
+        hits += sum(st.cache_hits.values())
+        misses += sum(st.cache_misses.values())
+    return {"kernel_cache_hits": hits, "kernel_cache_misses": misses}
+
+
+def _warm(index_dir: str, kids, min_lr: float, top: int) -> dict:
+    """Load the index into this process's cache and run the search once on a few rows, so that
+    the compiled kernels are loaded (from numba's on-disk cache) before the first task."""
     from .kernel import search_child
 
-    index = ReferenceIndex.load(index_dir)
-    return {sample: search_child(index, prof, sample=sample, min_lr=min_lr, top=top, rows=range(lo, hi))
-            for sample, prof in children.items()}
+    t0 = time.perf_counter()
+    index = cached_index(index_dir)
+    t1 = time.perf_counter()
+    samples, profiles = kids
+    n = len(index.family_ids)
+    if samples:
+        search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n, 8)))
+    t2 = time.perf_counter()
+    return {"pid": os.getpid(), "load_s": round(t1 - t0, 3), "warm_s": round(t2 - t1, 3), **_kernel_stats()}
+
+
+def _search_task(index_dir: str, kids, c_lo: int, c_hi: int, lo: int, hi: int, min_lr: float, top: int):
+    """Children ``c_lo..c_hi`` (positions in the broadcast list) against index rows ``lo..hi``."""
+    from .kernel import search_child
+
+    t0 = time.thread_time()
+    index = cached_index(index_dir)
+    samples, profiles = kids
+    rows = range(lo, hi)
+    out = [(samples[i], search_child(index, profiles[i], sample=samples[i], min_lr=min_lr, top=top, rows=rows))
+           for i in range(c_lo, c_hi)]
+    return out, time.thread_time() - t0
+
+
+def _plan(n_children: int, n_rows: int, threads: int, partitions: int | None,
+          chunk: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of the row ranges and of the children chunks."""
+    if partitions is not None and partitions < 1:
+        raise InputError(f"partitions must be positive, got {partitions}")
+    if chunk is not None and chunk < 1:
+        raise InputError(f"chunk must be positive, got {chunk}")
+    if partitions is None:
+        partitions = 1 if n_children >= threads else math.ceil(threads / max(1, n_children))
+    parts = max(1, min(partitions, n_rows))
+    if chunk is None:
+        chunks = max(1, min(n_children, math.ceil(_TASKS_PER_THREAD * threads / parts)))
+    else:
+        chunks = max(1, math.ceil(n_children / chunk))
+    rows = np.unique(np.linspace(0, n_rows, parts + 1).astype(int))
+    kids = np.unique(np.linspace(0, n_children, chunks + 1).astype(int))
+    return rows, kids
+
+
+def _sort_key(c: Candidate):
+    """The single-process search's order of candidates (the kernel's own key when it has one)."""
+    from . import kernel
+
+    rank = getattr(kernel, "_rank", None)
+    if rank is not None:
+        return rank(c, "family")
+    return -(c.log10_lr if c.log10_lr is not None else -math.inf), c.family
 
 
 def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, scheduler: str = "local",
                  min_lr: float = 1.0, top: int = 20, partitions: int | None = None,
-                 workers: int | None = None, progress: bool = True) -> dict[str, list[Candidate]]:
-    """Every child against every family on a Dask cluster; same results as the single process."""
+                 workers: int | None = None, progress: bool = True, chunk: int | None = None,
+                 timings: dict | None = None) -> dict[str, list[Candidate]]:
+    """Every child against every family on a Dask cluster; same results as the single process.
+
+    ``scheduler`` is ``"local"`` (a local cluster of ``workers`` processes, one thread each,
+    default 2) or the address of a running scheduler (``tcp://HOST:PORT``).  ``partitions`` is the
+    number of contiguous row ranges and ``chunk`` the number of children per task; both are
+    chosen from the number of worker threads when not given.  ``timings``, if a dict, receives
+    the time spent starting the cluster, warming the workers and searching, the CPU time of the
+    tasks' threads, the plan, and each worker's index load and kernel cache figures.
+    """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise ImportError("batch search needs dask[distributed]: pip install 'dask[distributed]'") from exc
-    from .index import ReferenceIndex
+    from .kernel import search_child
 
-    index_dir = str(Path(index_dir).resolve())
-    n_rows = len(ReferenceIndex.load(index_dir).family_ids)
+    t_start = time.perf_counter()
+    index_dir = _index_key(index_dir)[0]
+    samples = list(children)
+    profiles = [children[s] for s in samples]
+    if not samples:
+        return {}
+    # In the client: checks the options and the index, and writes numba's on-disk cache of the
+    # kernels for this index's array types if it is missing, so that no worker compiles them.
+    index = cached_index(index_dir)
+    n_rows = len(index.family_ids)
+    search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n_rows, 8)))
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
@@ -54,37 +184,64 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     else:
         client = Client(scheduler)
     try:
-        nw = max(1, len(client.scheduler_info().get("workers", {})) or 1)
-        parts = partitions or max(1, nw * 2)
-        edges = np.linspace(0, n_rows, parts + 1).astype(int)
-        kids = dict(children)
-        futures = [client.submit(_slice_search, index_dir, int(lo), int(hi), kids, min_lr, top, pure=False)
-                   for lo, hi in itertools.pairwise(edges) if hi > lo]
-        merged: dict[str, list[Candidate]] = {s: [] for s in kids}
+        if cluster is None:
+            try:
+                client.wait_for_workers(1, timeout=_WORKER_WAIT_S)
+            except TimeoutError:
+                raise InputError(f"the Dask scheduler at {scheduler} has no workers "
+                                 f"(waited {_WORKER_WAIT_S:.0f} s)") from None
+        info = client.scheduler_info(n_workers=-1).get("workers", {})
+        threads = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
+        t_cluster = time.perf_counter()
+        kids = client.scatter([(samples, profiles)], broadcast=True, hash=False)[0]
+        warm = client.gather([client.submit(_warm, index_dir, kids, min_lr, top, workers=[addr],
+                                            allow_other_workers=False, pure=False) for addr in info])
+        t_warm = time.perf_counter()
+        row_edges, kid_edges = _plan(len(samples), n_rows, threads, partitions, chunk)
+        futures = [client.submit(_search_task, index_dir, kids, int(c_lo), int(c_hi), int(lo), int(hi),
+                                 min_lr, top, pure=False)
+                   for c_lo, c_hi in itertools.pairwise(kid_edges)
+                   for lo, hi in itertools.pairwise(row_edges)]
+        merged: dict[str, list[Candidate]] = {s: [] for s in samples}
+        cpu = 0.0
         for done, fut in enumerate(as_completed(futures), start=1):
-            for s, cands in fut.result().items():
+            found, task_cpu = fut.result()
+            cpu += task_cpu
+            for s, cands in found:
                 merged[s].extend(cands)
             if progress:
-                print(f"\r  {done}/{len(futures)} partitions searched", end="", file=sys.stderr, flush=True)
+                print(f"\r  {done}/{len(futures)} tasks searched", end="", file=sys.stderr, flush=True)
         if progress:
             print(file=sys.stderr)
+        t_search = time.perf_counter()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    for s, cands in merged.items():
-        cands.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -math.inf), c.family))
-        merged[s] = cands[:top] if top else cands
+    if len(row_edges) > 2:
+        for s, cands in merged.items():
+            cands.sort(key=_sort_key)
+            merged[s] = cands[:top] if top else cands
+    if timings is not None:
+        timings.update({"start_s": round(t_cluster - t_start, 3), "warm_s": round(t_warm - t_cluster, 3),
+                        "search_s": round(t_search - t_warm, 3),
+                        "task_cpu_s": round(cpu, 3), "threads": threads,
+                        "row_ranges": len(row_edges) - 1, "children_chunks": len(kid_edges) - 1,
+                        "tasks": len(futures), "workers": warm})
     return merged
 
 
 def write_results(results: Mapping[str, list[Candidate]], out: str | Path) -> Path:
-    """Write search results as Parquet: sample, rank, family, lr, log10_lr, inconsistent, markers_compared."""
+    """Write search results as Parquet: sample, rank, family, lr, log10_lr, inconsistent, markers_compared
+    (and log10_lr_consistent, the LR over the consistent markers, where candidates carry it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = {"sample": [], "rank": [], "family": [], "lr": [], "log10_lr": [], "inconsistent": [],
             "markers_compared": []}
+    consistent = "log10_lr_consistent" in getattr(Candidate, "__dataclass_fields__", {})
+    if consistent:
+        rows["log10_lr_consistent"] = []
     for s, cands in results.items():
         for i, c in enumerate(cands, start=1):
             rows["sample"].append(s)
@@ -94,6 +251,8 @@ def write_results(results: Mapping[str, list[Candidate]], out: str | Path) -> Pa
             rows["log10_lr"].append(c.log10_lr)
             rows["inconsistent"].append(c.inconsistent)
             rows["markers_compared"].append(c.markers_compared)
+            if consistent:
+                rows["log10_lr_consistent"].append(c.log10_lr_consistent)
     out = Path(out)
     pq.write_table(pa.table(rows), out)
     return out
