@@ -29,6 +29,13 @@ MODELS = {
     "mixed": {"female": {"model": "equal", "rate": 0.001},
               "male": {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}},
     "onestep": {"model": "onestep", "rate": 0.01},
+    "per-marker": {"per_marker": {"FGA": {"model": "stepwise", "rate": 0.02, "rate2": 1e-5, "range": 0.3},
+                                  "TH01": {"model": "equal", "rate": 0.01},
+                                  "vWA": {"female": {"model": "proportional", "rate": 0.002},
+                                          "male": {"model": "stepwise", "rate": 0.004, "rate2": 1e-6, "range": 0.1}},
+                                  "D3S1358": {"model": "trivial"}},
+                   "default": {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}},
+    "published": "default",
 }
 
 
@@ -87,7 +94,7 @@ def test_bounds_hold_for_every_pair(table, model_name):
     assert np.median(widths) < 1e-6
 
 
-@pytest.mark.parametrize("model_name", ["stepwise", "sex-specific", "equal"])
+@pytest.mark.parametrize("model_name", ["stepwise", "sex-specific", "equal", "per-marker"])
 def test_bounds_against_the_kinship_engine(table, model_name):
     """An independent check: the bounds enclose the kinship engine's LR itself."""
     fams, kids = _population(table, 24, 3, 9, model_name)
@@ -154,7 +161,8 @@ def test_saved_index_searches_the_same(table, tmp_path):
         np.testing.assert_array_equal(hi_a, hi_b)
 
 
-@pytest.mark.parametrize("model_name", ["proportional", "onestep", "stepwise", "sex-specific"])
+@pytest.mark.parametrize("model_name", ["proportional", "onestep", "stepwise", "sex-specific", "per-marker",
+                                        "published"])
 def test_reported_lrs_equal_reunite_kinship_lr(table, tmp_path, capsys, model_name):
     """Every reported candidate equals ``reunite kinship lr`` on a case file of the same pair."""
     import json

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..genetics.likelihood import peel_batch, relevant_people
 from ..genetics.markers import Profile
-from ..genetics.mutation import mutation_matrix
+from ..genetics.mutation import marker_matrices
 from ..genetics.pedigree import Pedigree
 from .fastmut import (
     MarkerModel,
@@ -75,12 +75,11 @@ class _Models:
             n = len(mf.freqs)
             fr = np.asarray(mf.freqs, dtype=float)
             self.freqs[i, :n] = fr
-            if mutation is None:
+            mats = None if mutation is None else marker_matrices(mutation, mf.name, mf.alleles, fr)
+            if mats is None:
                 self.mf[i, :n, :n] = self.mm[i, :n, :n] = np.eye(n)
                 continue
-            fem = mutation_matrix(mutation.female, mf.alleles, fr, mf.name)
-            male = fem if mutation.male == mutation.female else mutation_matrix(mutation.male, mf.alleles, fr,
-                                                                                mf.name)
+            fem, male = mats
             self.mf[i, :n, :n] = fem
             self.mm[i, :n, :n] = male
             self.universal[i] = _universally_lumpable(fem) and _universally_lumpable(male)
