@@ -52,16 +52,16 @@ def register(app: typer.Typer) -> None:
         import time
 
         from ..genetics import load_frequencies
-        from .index import build_index
-        from .io import read_families, read_profiles
+        from .columnar import read_reference_columns
+        from .index import compile_index
 
         try:
             t0 = time.perf_counter()
             table = load_frequencies(frequencies)
-            profs = read_profiles(profiles)
-            fams = read_families(families, profs)
             mut = json.loads(mutation) if mutation else None
-            idx = build_index(fams.values(), table, mutation=mut)
+            # Columnar reading (pyarrow), straight into the index's groups; same checks and messages.
+            idx = compile_index(table, *read_reference_columns(families, profiles, table, mutation=mut),
+                                mutation=mut)
             idx.save(out)
         except json.JSONDecodeError as exc:
             typer.echo(f"error: --mutation is not valid JSON: {exc.msg}", err=True)
