@@ -108,13 +108,17 @@ def _update_index(fams: dict[str, _Family], table, mutation, index_dir: Path | N
         if index is not None:
             known = manifest.get("families", {})
             alive = {f for f, a in zip(index.family_ids, index.alive, strict=True) if a}
-            for fam in alive:
+            # Families set aside (inconsistent without mutation) stay so until their DNA changes.
+            aside = {e["family"] for e in index.set_aside}
+            for fam in alive | aside:
                 if fam not in prints or known.get(fam) != prints[fam]:
                     index.remove_family(fam)
-            new = [fams[k] for k in fams if known.get(k) != prints[k] or k not in alive]
+            new = [fams[k] for k in fams if known.get(k) != prints[k] or (k not in alive and k not in aside)]
             if new:
                 markers_ok = all(m in index.markers for f in new for p in f.genotypes.values() for m in p.genotypes
                                  if m in table.markers)
+                # (a family with more typed relatives than the index's tables hold: rebuild too)
+                markers_ok = markers_ok and all(min(2 * len(f.genotypes), 64) <= index.k for f in new)
                 if markers_ok:
                     index.add_families(new)
                 else:
@@ -220,7 +224,8 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
                 ev.update(dna_lr=None, dna_log10_lr=None, inconsistent_markers=None, markers_compared=None)
                 old.dna_withdrawn = True
-            elif has_dna and number in fams:
+            elif has_dna and number in fams and not index.set_aside_of(number):
+                # (a family set aside from the index keeps its earlier DNA evidence; its report page says why)
                 dna = _pair_dna(index, prof, number)
                 ev.update(dna_lr=dna.lr, dna_log10_lr=dna.log10_lr, inconsistent_markers=dna.inconsistent,
                           markers_compared=dna.markers_compared)

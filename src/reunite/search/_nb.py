@@ -9,11 +9,13 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - compiled
+def approx_all(S, U, packed, x, freqs, offsets, rows, cap):  # pragma: no cover - compiled
     """S (M, F, K) int16, U (M, P, F) float32, x (M, 2) child alleles (-1 untyped), freqs flat
-    with offsets per marker, rows (R,) family rows.  Returns (log10 LR (R,), 1 where excluded (R,)).
+    with offsets per marker, rows (R,) family rows.  Returns (log10 LR over the consistent markers
+    (R,), the number of excluding markers (R,), counted up to ``cap``).
 
-    A family is left as soon as one marker excludes it (LR 0 stays 0 in float32)."""
+    A family is left at its ``cap``-th excluding marker (LR 0 stays 0 in float32); its log10 is then
+    -inf.  Below ``cap`` the sum runs on past the excluding markers."""
     m_n = S.shape[0]
     k = S.shape[2]
     r_n = rows.shape[0]
@@ -43,6 +45,7 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
         f = rows[ri]
         prod = 1.0
         acc = 0.0
+        nz = 0
         for t in range(nt):
             mi = typed[t]
             a = x[mi, 0]
@@ -62,8 +65,10 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
                     cy = j
             val = float(U[mi, packed[cx, cy], f])
             if val <= 0.0:
-                zeros[ri] = 1
-                break
+                nz += 1
+                if nz >= cap:
+                    break
+                continue
             if cx == k or cy == k:
                 prest = 1.0 - psum
                 if cx == k:
@@ -76,7 +81,8 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
             if t % 8 == 7:
                 acc += math.log10(prod)
                 prod = 1.0
-        if zeros[ri] > 0:
+        zeros[ri] = nz
+        if nz >= cap:
             total[ri] = -np.inf
         else:
             total[ri] = acc + math.log10(prod)
@@ -84,10 +90,11 @@ def approx_all(S, U, packed, x, freqs, offsets, rows):  # pragma: no cover - com
 
 
 @numba.njit(cache=True, nogil=True)
-def family_vs_children(S, U, packed, X, freqs, offsets):  # pragma: no cover - compiled
+def family_vs_children(S, U, packed, X, freqs, offsets, cap):  # pragma: no cover - compiled
     """One family's tables S (M, K) int16, U (M, P) float64 against children X (N, M, 2).
 
-    Returns (log10 LR (N,), 1 where excluded (N,), markers compared (N,))."""
+    Returns (log10 LR over the consistent markers (N,), excluding markers counted up to ``cap``
+    (N,), markers compared (N,)); the log10 is -inf for a child with ``cap`` excluding markers."""
     m_n = S.shape[0]
     k = S.shape[1]
     n = X.shape[0]
@@ -111,7 +118,7 @@ def family_vs_children(S, U, packed, X, freqs, offsets):  # pragma: no cover - c
             if a < 0:
                 continue
             compared[i] += 1
-            if zeros[i] > 0:
+            if zeros[i] >= cap:
                 continue
             off = offsets[mi]
             cx = k
@@ -126,7 +133,7 @@ def family_vs_children(S, U, packed, X, freqs, offsets):  # pragma: no cover - c
                     cy = j
             val = U[mi, packed[cx, cy]]
             if val <= 0.0:
-                zeros[i] = 1
+                zeros[i] += 1
                 continue
             pa = freqs[off + a]
             pb = freqs[off + b]
@@ -138,5 +145,5 @@ def family_vs_children(S, U, packed, X, freqs, offsets):  # pragma: no cover - c
                 val *= 2.0
             hw = pa * pa if a == b else 2.0 * pa * pb
             acc += math.log10(val / hw)
-        total[i] = -np.inf if zeros[i] > 0 else acc
+        total[i] = -np.inf if zeros[i] >= cap else acc
     return total, zeros, compared

@@ -13,7 +13,34 @@ from ..errors import InputError, ReuniteError
 
 __all__ = ["register"]
 
+_SHOWN_SET_ASIDE = 50  # index build lists at most this many set-aside entries (index status lists all)
 
+
+def _parse_mutation_option(text: str | None):
+    """``--mutation``: a mutation model as JSON, or a word ``parse_mutation`` knows (``none`` for the
+    mutation-free search, ``default`` for the bundled rates); absent: none.  Validated here."""
+    from ..genetics.mutation import parse_mutation
+
+    if text is None:
+        return None
+    word = text.strip()
+    try:
+        spec = json.loads(word)
+    except json.JSONDecodeError as exc:
+        if word[:1] in ("{", "[", '"'):
+            raise InputError(f"--mutation is not valid JSON: {exc.msg}") from None
+        spec = word
+    return None if parse_mutation(spec) is None else spec
+
+
+def _set_aside_lines(entries: list[dict], limit: int | None = None) -> list[str]:
+    """One line per set-aside entry: family, member(s), marker, why (labels only, never alleles)."""
+    shown = entries if limit is None else entries[:limit]
+    lines = [f"  family {e['family']}  member(s) {', '.join(e.get('members', [])) or '-'}  "
+             f"marker {e.get('marker', '-')}: {e.get('why', '')}" for e in shown]
+    if len(entries) > len(shown):
+        lines.append(f"  ... and {len(entries) - len(shown)} more (`reunite index status` lists them all)")
+    return lines
 
 
 def _print(results, as_json: bool) -> None:
@@ -26,6 +53,13 @@ def _print(results, as_json: bool) -> None:
         typer.echo(f"{sample}: {len(cands)} candidate(s)")
         for i, c in enumerate(cands, start=1):
             who = c.family if c.family != sample else c.sample
+            if c.flagged:
+                n = c.inconsistent
+                other = c.markers_compared - n
+                lr = format_lr(None, c.log10_lr_consistent)
+                typer.echo(f"  {i:>3}. {who:<16} {n} inconsistent marker{'s' if n != 1 else ''} — LR 0 without a "
+                           f"mutation model; LR over the other {other} marker{'s' if other != 1 else ''} {lr}")
+                continue
             typer.echo(f"  {i:>3}. {who:<16} LR {format_lr(c.lr, c.log10_lr):>18}   "
                        f"inconsistent {c.inconsistent}   markers {c.markers_compared}")
 
@@ -46,9 +80,13 @@ def register(app: typer.Typer) -> None:
         profiles: Annotated[Path, typer.Option(help="profiles.csv of the typed relatives")],
         frequencies: Annotated[str, typer.Option(help="Bundled table name or CSV path")],
         out: Annotated[Path, typer.Option(help="Directory to write the index to")],
-        mutation: Annotated[str | None, typer.Option(help="Mutation model as JSON (as in a kinship case)")] = None,
+        mutation: Annotated[str | None, typer.Option(help="Mutation model as JSON (as in a kinship case), "
+                                                          "or 'none'")] = None,
     ):
-        """Compile families.csv + profiles.csv into a reference index directory."""
+        """Compile families.csv + profiles.csv into a reference index directory.
+
+        Without a mutation model, a family whose own relatives are inconsistent at a marker is set
+        aside (not indexed); the build ends with a list of them (family, member(s), marker, why)."""
         import time
 
         from ..genetics import load_frequencies
@@ -58,19 +96,55 @@ def register(app: typer.Typer) -> None:
         try:
             t0 = time.perf_counter()
             table = load_frequencies(frequencies)
-            mut = json.loads(mutation) if mutation else None
+            mut = _parse_mutation_option(mutation)
             # Columnar reading (pyarrow), straight into the index's groups; same checks and messages.
             idx = compile_index(table, *read_reference_columns(families, profiles, table, mutation=mut),
                                 mutation=mut)
             idx.save(out)
-        except json.JSONDecodeError as exc:
-            typer.echo(f"error: --mutation is not valid JSON: {exc.msg}", err=True)
-            raise typer.Exit(2) from None
         except ReuniteError as exc:
             _fail(exc)
         typer.echo(f"indexed {idx.size} families over {len(idx.markers)} markers "
                    f"({len(idx.records)} evaluated by the kinship engine) in {time.perf_counter() - t0:.1f} s "
                    f"-> {out}")
+        aside = {e["family"] for e in idx.set_aside}
+        if aside:
+            typer.echo(f"set aside {len(aside)} famil{'y' if len(aside) == 1 else 'ies'} (not indexed, not searched): "
+                       "their own relatives are inconsistent without mutation")
+            for line in _set_aside_lines(idx.set_aside, _SHOWN_SET_ASIDE):
+                typer.echo(line)
+        else:
+            typer.echo("set aside: none")
+
+    @index_app.command("status")
+    def index_status_cmd(
+        index: Annotated[Path, typer.Argument(help="Index directory")],
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+    ):
+        """Size, markers, frequency table, mutation model and set-aside families of an index."""
+        from .index import index_status
+
+        try:
+            st = index_status(index)
+        except ReuniteError as exc:
+            _fail(exc)
+        if as_json:
+            typer.echo(json.dumps(st))
+            return
+        typer.echo(f"index {st['index']} (format version {st['version']})")
+        if st["version"] != st["current_version"]:
+            typer.echo(f"  this Reunite reads format version {st['current_version']}: rebuild the index")
+        typer.echo(f"families indexed: {st['families']} ({st['engine_evaluated']} evaluated by the kinship engine; "
+                   f"{st['set_aside_families']} set aside; {st['rows']} rows)")
+        typer.echo(f"size on disk: {st['bytes']:,} bytes")
+        typer.echo(f"frequency table: {st['frequencies']}")
+        typer.echo(f"markers ({len(st['markers'])}): {', '.join(st['markers'])}")
+        typer.echo(f"mutation model: {st['mutation_text']}")
+        if st["set_aside"]:
+            typer.echo(f"set-aside families ({st['set_aside_families']}):")
+            for line in _set_aside_lines(st["set_aside"]):
+                typer.echo(line)
+        else:
+            typer.echo("set-aside families: none")
 
     @index_app.command("found")
     def index_found(
@@ -170,11 +244,20 @@ def register(app: typer.Typer) -> None:
         found: Annotated[int, typer.Option()] = 100,
         frequencies: Annotated[str, typer.Option()] = "nist1036_us_asian",
         seed: Annotated[int, typer.Option()] = 1,
+        mutation: Annotated[str | None, typer.Option(help="Mutation model of the index as JSON, or 'none' "
+                                                          "(the default)")] = None,
+        accuracy: Annotated[bool, typer.Option(help="Also check the true families' ranks")] = True,
     ):
-        """Simulate, build and search; print one JSON object of figures."""
+        """Simulate, build and search; print one JSON object of figures (build_s, index_bytes,
+        median_s, p95_s, peak_rss_bytes, ...)."""
         from .bench import run_bench
 
-        typer.echo(json.dumps(run_bench(families, found, frequencies, seed)))
+        try:
+            mut = _parse_mutation_option(mutation)
+            figures = run_bench(families, found, frequencies, seed, mutation=mut, accuracy=accuracy)
+        except ReuniteError as exc:
+            _fail(exc)
+        typer.echo(json.dumps(figures))
 
     try:
         from .simcommands import register as register_sim

@@ -24,6 +24,10 @@ problems peeled together, by :mod:`reunite.search.mutation`, which also stores p
 does not depend on the found child.  Families with an allele absent from the frequency table
 (which changes the table for that pair) are kept as records and evaluated by the kinship engine
 itself, pair by pair.
+
+No family stops the build: without a mutation model, a family whose own relatives are inconsistent
+at a marker is set aside (its row is not alive) and ``ReferenceIndex.set_aside`` says, per marker,
+which family, members and marker, and why (labels only, never alleles).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, ReuniteError
 from ..genetics.frequencies import FrequencyTable, load_frequencies
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.likelihood import peel_batch, relevant_people
@@ -44,7 +48,7 @@ from ..genetics.mutation import SexSpecificMutation, parse_mutation
 from ..genetics.pedigree import Pedigree, Person
 
 __all__ = ["INDEX_VERSION", "FamilyGroup", "GroupInput", "ReferenceIndex", "build_index", "compile_index",
-           "family_tables"]
+           "family_tables", "index_status"]
 
 INDEX_VERSION = 2
 _CHUNK = 50_000
@@ -79,11 +83,16 @@ def _lump_codes(alleles: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.ndarray,
-                  freqs: Sequence[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
+                  freqs: Sequence[np.ndarray], k: int, *, bad: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Compile families that share one pedigree: S (F, M, k) int16 and U (F, M, P) float64.
 
     ``geno`` is (F, M, T, 2) allele indices of the ``typed`` members (-1 where untyped).  All
     (family, marker) pairs are peeled together in chunks, grouped by who is typed.
+
+    A family whose own genotypes are impossible at a marker without mutation is an error, unless
+    ``bad`` (an (F, M) bool array) is given: then it is marked there and its table at that marker
+    is left zero (LR 0 for every child).
     """
     f_n, m_n, t_n, _ = geno.shape
     k1 = k + 1
@@ -97,6 +106,7 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
     marker_of = np.tile(np.arange(m_n), f_n)
     s_out = np.full((z_n, k), -1, dtype=np.int16)
     u_out = np.zeros((z_n, len(iu[0])))
+    bad_flat = np.zeros(z_n, dtype=bool)
     ped1 = ped.trimmed(set(typed) | {missing})
     people_cache: dict[int, list[str]] = {}
     chunk = max(1, _CHUNK * 4)
@@ -130,13 +140,55 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
             gsub = {ts_id: codes[rows, t] for t, ts_id in enumerate(typed) if pat[t]}
             table[rows] = peel_batch(ped1, people, ts, gsub, fr[rows], None, 0.0, missing)
         tot = table.sum(axis=(1, 2))
-        if not (tot > 0).all():
-            raise InputError("a family's own genotypes are impossible at a marker without mutation")
+        impossible = ~(tot > 0)
+        if impossible.any():
+            if bad is None:
+                raise InputError("a family's own genotypes are impossible at a marker without mutation")
+            bad_flat[sl] = impossible
+            tot = np.where(impossible, 1.0, tot)
         t = table / tot[:, None, None]
         sym = t + t.transpose(0, 2, 1)
         sym[:, np.arange(k1), np.arange(k1)] = t[:, np.arange(k1), np.arange(k1)]
         u_out[sl] = sym[:, iu[0], iu[1]]
+    if bad is not None:
+        bad |= bad_flat.reshape(f_n, m_n)
     return s_out.reshape(f_n, m_n, k), u_out.reshape(f_n, m_n, len(iu[0]))
+
+
+def _conflicting_members(ped: Pedigree, missing: str, typed: Sequence[str], geno_m: np.ndarray,
+                         freqs_m: np.ndarray) -> list[str]:
+    """Typed members whose genotypes at one marker (``geno_m`` (T, 2) allele indices) cannot occur
+    together without mutation: a minimal such set (none can be left out), found by leaving members
+    out one at a time."""
+
+    def impossible(ids: list[str]) -> bool:
+        sub = [typed.index(i) for i in ids]
+        bad = np.zeros((1, 1), dtype=bool)
+        family_tables(ped, missing, ids, geno_m[sub][None, None], [freqs_m], 2 * len(ids), bad=bad)
+        return bool(bad[0, 0])
+
+    keep = [pid for t, pid in enumerate(typed) if geno_m[t, 0] >= 0]
+    for pid in list(keep):
+        trial = [q for q in keep if q != pid]
+        if trial and impossible(trial):
+            keep = trial
+    return keep
+
+
+def _set_aside_entries(table: FrequencyTable, markers: Sequence[str], ped: Pedigree, missing: str,
+                       typed: Sequence[str], family: str, geno: np.ndarray, bad: np.ndarray,
+                       freqs: Sequence[np.ndarray]) -> list[dict]:
+    """One entry per marker at which a family is inconsistent without mutation: family, members,
+    marker and why (labels only, never alleles)."""
+    out = []
+    for mi in np.nonzero(bad)[0]:
+        members = _conflicting_members(ped, missing, list(typed), np.asarray(geno[mi]), freqs[mi])
+        name = table.markers[markers[mi]].name
+        out.append({"family": family, "members": members, "marker": name, "kind": "inconsistent",
+                    "why": f"the genotypes of {', '.join(members)} at {name} cannot be inherited as the pedigree "
+                           "says without a mutation (or a sample mix-up, or a wrong relationship); set aside from "
+                           "the mutation-free index: build the index with a mutation model to search it"})
+    return out
 
 
 @dataclass
@@ -181,6 +233,9 @@ class ReferenceIndex:
     row_pos: np.ndarray | None = None       # (F,) position within the group
     records: dict[str, object] = field(default_factory=dict)   # engine-evaluated families
     mutation: SexSpecificMutation | None = None
+    # Families not indexed (rows not alive): {family, members, marker, why, kind} per marker at which
+    # a family's own genotypes are inconsistent without mutation (mutation-free index only).
+    set_aside: list[dict] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -202,8 +257,16 @@ class ReferenceIndex:
         except KeyError:
             raise InputError(f"family {family!r} is not in the index") from None
         if not self.alive[r]:
+            aside = self.set_aside_of(family)
+            if aside:
+                raise InputError(f"family {family!r} was set aside when it was indexed: "
+                                 f"{'; '.join(e['why'] for e in aside)}")
             raise InputError(f"family {family!r} was removed from the index")
         return r
+
+    def set_aside_of(self, family: str) -> list[dict]:
+        """The set-aside entries of one family (empty if it is not set aside)."""
+        return [e for e in self.set_aside if e["family"] == family]
 
     @property
     def _rows(self) -> dict[str, int]:
@@ -234,10 +297,18 @@ class ReferenceIndex:
         self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
         self.row_pos = np.concatenate([self.row_pos, new.row_pos])
         self.records.update(new.records)
-        return len(new.family_ids)
+        again = set(new.family_ids)
+        self.set_aside = [e for e in self.set_aside if e["family"] not in again] + new.set_aside
+        return new.size
 
     def remove_family(self, family: str) -> None:
-        """Take a family out of every future search (its row is tombstoned)."""
+        """Take a family out of every future search (its row is tombstoned; a set-aside family is
+        forgotten)."""
+        if self.set_aside_of(family):
+            self.set_aside = [e for e in self.set_aside if e["family"] != family]
+            r = self._rows.get(family)
+            if r is None or not self.alive[r]:
+                return
         r = self.row_of(family)
         alive = np.array(self.alive)
         alive[r] = False
@@ -279,6 +350,7 @@ class ReferenceIndex:
             "mutation": self.mutation.as_dict() if self.mutation else None,
             "groups": groups,
             "records": records,
+            "set_aside": self.set_aside,
         }
         (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         return out
@@ -314,7 +386,8 @@ class ReferenceIndex:
         return cls(table, meta["markers"], meta["k"], ids,
                    np.load(path / "S.npy", mmap_mode=mode), np.load(path / "U.npy", mmap_mode=mode),
                    np.load(path / "alive.npy"), groups, np.load(path / "row_group.npy"),
-                   np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]))
+                   np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]),
+                   set_aside=list(meta.get("set_aside", [])))
 
 
 def _table_from_meta(meta) -> FrequencyTable:
@@ -470,6 +543,8 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
     U = np.zeros((m_n, p_n, f_n if free else 0), dtype=np.float32)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
+    alive = np.ones(f_n, dtype=bool)
+    set_aside: list[dict] = []
     for s in structures:
         ped, missing, typed, rows_a, geno = s.pedigree, s.missing, tuple(s.typed), s.rows, s.geno
         group = FamilyGroup(ped, missing, typed, rows_a, geno)
@@ -486,18 +561,29 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
                 if not len(rows_a):
                     continue
         else:
+            bad = np.zeros((len(rows_a), m_n), dtype=bool)
             for c0 in range(0, len(rows_a), _CHUNK):
                 sl = slice(c0, min(len(rows_a), c0 + _CHUNK))
-                st, ut = family_tables(ped, missing, typed, geno[sl], freqs, k)
+                st, ut = family_tables(ped, missing, typed, geno[sl], freqs, k, bad=bad[sl])
                 S[:, rows_a[sl]] = st.transpose(1, 0, 2)
                 U[:, :, rows_a[sl]] = ut.astype(np.float32).transpose(1, 2, 0)
+            out = bad.any(axis=1)
+            if out.any():  # inconsistent without mutation: set aside (not indexed), saying why
+                for j in np.nonzero(out)[0]:
+                    set_aside += _set_aside_entries(table, markers, ped, missing, typed, family_ids[rows_a[j]],
+                                                    geno[j], bad[j], freqs)
+                alive[rows_a[out]] = False
+                group = group.subset(~out)
+                rows_a = group.rows
+                if not len(rows_a):
+                    continue
         row_group[rows_a] = len(groups)
         row_pos[rows_a] = np.arange(len(rows_a))
         groups.append(group)
     if free:
         U[:, -1, row_group < 0] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
-    return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, np.ones(f_n, dtype=bool), groups,
-                          row_group, row_pos, records, mut)
+    return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, alive, groups,
+                          row_group, row_pos, records, mut, set_aside=set_aside)
 
 
 def _record_from_arrays(table, markers, ped, missing, typed, family, geno) -> _Record:
@@ -542,6 +628,33 @@ def build_index_arrays(table: FrequencyTable, markers: Sequence[str], structures
         off += n
     return compile_index(table, [marker_key(m) for m in markers], ids, groups, {}, mutation=mutation,
                          k=None if mutation is not None else k)
+
+
+def index_status(path: str | Path) -> dict:
+    """What ``reunite index status`` shows of an index directory (read without loading its tables):
+    families indexed, markers, frequency table, mutation model and the set-aside families."""
+    path = Path(path)
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        alive = np.load(path / "alive.npy", mmap_mode="r")
+    except (OSError, ValueError):
+        raise InputError(f"{path}: not a Reunite index (no readable meta.json and alive.npy); build one with "
+                         "`reunite index build`") from None
+    aside = list(meta.get("set_aside", []))
+    try:
+        mut = parse_mutation(meta.get("mutation"))
+        mutation_text = mut.describe() if mut is not None else "none (mutation-free search)"
+    except (ReuniteError, AttributeError, TypeError, ValueError):
+        mutation_text = json.dumps(meta.get("mutation"))
+    tables = meta.get("frequency_table", {})
+    return {"index": str(path), "version": meta.get("version"), "current_version": INDEX_VERSION,
+            "families": int(np.count_nonzero(alive)), "rows": len(alive),
+            "engine_evaluated": len(meta.get("records", [])),
+            "set_aside_families": len({e["family"] for e in aside}),
+            "bytes": sum(f.stat().st_size for f in path.iterdir() if f.is_file()),
+            "frequencies": meta.get("frequencies"),
+            "markers": [tables.get(m, {}).get("name", m) for m in meta.get("markers", [])],
+            "mutation": meta.get("mutation"), "mutation_text": mutation_text, "set_aside": aside}
 
 
 def engine_lr(index: ReferenceIndex, record, child: Profile, *, skip_unknown_markers: bool = True):

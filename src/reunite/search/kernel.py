@@ -5,6 +5,12 @@ float32 tables), keeps every family whose approximate LR could reach ``min_lr`` 
 1e-4 in log10 covers float32 rounding many times over, so the prefilter never drops a family
 whose exact LR passes), ranks them, and recomputes the reported ones exactly in float64 by the
 same peeling code as the kinship engine.
+
+Without a mutation model a family with one or two inconsistent markers (a parent whose child
+carries a mutation) has LR exactly 0, but it is still reported, flagged: with its count and
+``log10_lr_consistent``, the log10 LR over the other markers, if that passes ``min_lr``.  Such
+candidates rank after every candidate with LR > 0 (among themselves by ``log10_lr_consistent``);
+three or more inconsistent markers leave a family out.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
 __all__ = ["Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
+MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
 
 try:  # the compiled kernel; the numpy path below gives the same figures, more slowly
     from ._nb import approx_all as _compiled
@@ -41,11 +48,44 @@ class Candidate:
     log10_lr: float | None
     inconsistent: int
     markers_compared: int
+    # log10 LR over the consistent markers only (mutation-free search; None when not computed).
+    log10_lr_consistent: float | None = None
+
+    @property
+    def flagged(self) -> bool:
+        """LR 0 without a mutation model, but at most MAX_INCONSISTENT inconsistent markers."""
+        return not (self.lr or 0) > 0 and self.log10_lr_consistent is not None \
+            and 0 < self.inconsistent <= MAX_INCONSISTENT
 
     def as_dict(self) -> dict:
         return {"family": self.family, "sample": self.sample, "lr": self.lr if math.isfinite(self.lr) else None,
                 "log10_lr": self.log10_lr, "inconsistent": self.inconsistent,
-                "markers_compared": self.markers_compared}
+                "markers_compared": self.markers_compared, "log10_lr_consistent": self.log10_lr_consistent}
+
+
+def _rank(c: Candidate, other: str) -> tuple:
+    """Sort key: LR > 0 best first, then flagged candidates by their LR over the consistent markers,
+    then the rest (LR 0), each by ``other`` (family or sample) on ties."""
+    if (c.lr or 0) > 0:
+        return (0, -(c.log10_lr if c.log10_lr is not None else -np.inf), getattr(c, other))
+    if c.flagged:
+        return (1, -c.log10_lr_consistent, getattr(c, other))
+    return (2, 0.0, getattr(c, other))
+
+
+def _passes(c: Candidate, min_lr: float) -> bool:
+    """A candidate is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
+    consistent markers does."""
+    if c.lr is not None and c.lr >= min_lr:
+        return True
+    return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
+
+
+def _free_candidate(family: str, sample: str, lg: float, z: int, compared: int) -> Candidate:
+    """A mutation-free candidate from its exact log10 LR over the consistent markers and count."""
+    if z == 0:
+        return Candidate(family, sample, 10.0 ** lg, lg, 0, compared, lg)
+    return Candidate(family, sample, 0.0, None, z, compared, lg if z <= MAX_INCONSISTENT and lg > -np.inf else None)
 
 
 def child_alleles(index: ReferenceIndex, profile: Profile) -> tuple[np.ndarray, bool]:
@@ -85,16 +125,23 @@ def _marker_lr(S_m, U_m, p, k, packed, x, y, hw):
     return val / hw
 
 
-def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None = None):
-    """Approximate log10 LR of a child against families (all, or ``rows``) from the float32 tables."""
+def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None = None, *,
+                 consistent: bool = False):
+    """Approximate log10 LR of a child against families (all, or ``rows``) from the float32 tables,
+    and the number of inconsistent markers.
+
+    By default a family is left at its first inconsistent marker (log10 -inf, count 1).  With
+    ``consistent`` the count goes up to MAX_INCONSISTENT + 1 and the log10 is that over the
+    consistent markers (-inf from MAX_INCONSISTENT + 1 inconsistent markers on)."""
     k = index.k
     packed = _packed_index(k + 1)
+    cap = MAX_INCONSISTENT + 1 if consistent else 1
     if _compiled is not None:
         freqs = index.freq_arrays()
         offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
         flat = np.concatenate(freqs)
         r = np.arange(index.S.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
-        return _compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r)
+        return _compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r, cap)
     n = index.S.shape[1] if rows is None else len(rows)
     total = np.zeros(n)
     zeros = np.zeros(n, dtype=np.int32)
@@ -112,12 +159,15 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
             z = lr <= 0
             zeros += z
             total += np.log10(np.where(z, 1.0, lr))
-    total[zeros > 0] = -np.inf
+    zeros = np.minimum(zeros, cap)
+    total[zeros >= cap] = -np.inf
     return total, zeros
 
 
-def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray):
-    """Exact (float64) log10 LR and inconsistent-marker counts of a child against ``rows``."""
+def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray, *, consistent: bool = False):
+    """Exact (float64) log10 LR and inconsistent-marker counts of a child against ``rows`` (with
+    ``consistent``: the log10 LR over the consistent markers instead of -inf where a marker is
+    inconsistent)."""
     out = np.full(len(rows), np.nan)
     zeros = np.zeros(len(rows), dtype=np.int32)
     if len(rows) == 0:
@@ -145,7 +195,8 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray):
             nz += z
             with np.errstate(divide="ignore"):
                 tot += np.log10(np.where(z, 1.0, lr))
-        tot[nz > 0] = -np.inf
+        if not consistent:
+            tot[nz > 0] = -np.inf
         out[sel] = tot
         zeros[sel] = nz
     return out, zeros
@@ -186,20 +237,54 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
 
         results.extend(search_group_rows(index, child, compact, sample, min_lr, top))
     elif len(compact):
-        approx, _ = approx_log10(index, x, compact)
-        sel = compact[_select(approx, min_lr, top)]
-        ex, nz = exact_log10(index, x, sel)
+        approx, zeros = approx_log10(index, x, compact)
+        if not _tier0_fills(approx, zeros, min_lr, top):
+            # Flagged candidates may enter the top: count exclusions past the first.
+            approx, zeros = approx_log10(index, x, compact, consistent=True)
+        sel = compact[_select_tiers(approx, zeros, min_lr, top)]
+        ex, nz = exact_log10(index, x, sel, consistent=True)
         for r, lg, z in zip(sel, ex, nz, strict=True):
-            lr = 0.0 if lg == -np.inf else 10.0 ** lg
-            results.append(Candidate(index.family_ids[r], sample, lr, None if lg == -np.inf else float(lg),
-                                     int(z), compared))
+            results.append(_free_candidate(index.family_ids[r], sample, float(lg), int(z), compared))
     for fam in index.records:
         r = index.row_of(fam)
         if lo <= r < hi:
             results.append(_engine_candidate(index, r, child, sample))
-    results = [c for c in results if c.lr >= min_lr]
-    results.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.family))
+    results = [c for c in results if _passes(c, min_lr)]
+    results.sort(key=lambda c: _rank(c, "family"))
     return results[:top] if top else results
+
+
+def _fills(vals: np.ndarray, min_lr: float, top: int) -> bool:
+    """Whether at least ``top`` of these approximate log10 LRs pass ``min_lr`` for sure (margin)."""
+    sure = math.log10(min_lr) + _MARGIN if min_lr > 0 else -np.inf
+    return bool(top) and np.count_nonzero(vals >= sure) >= top
+
+
+def _tier0_fills(approx: np.ndarray, zeros: np.ndarray, min_lr: float, top: int) -> bool:
+    """Whether families with LR > 0 fill the top for sure (then no flagged family can enter it)."""
+    return _fills(approx[zeros == 0], min_lr, top)
+
+
+def _select_tiers(approx: np.ndarray, zeros: np.ndarray, min_lr: float, top: int) -> np.ndarray:
+    """Rows to recompute exactly: those with LR > 0 that may pass ``min_lr`` and reach the top,
+    then (if those cannot fill the top for sure) the flagged ones (1..MAX_INCONSISTENT inconsistent
+    markers) whose LR over the consistent markers may, then (``min_lr`` 0 only) the rest.
+
+    ``approx``, ``zeros`` are :func:`approx_log10`'s with ``consistent``; without it (exclusions
+    counted to 1) only when :func:`_tier0_fills`, as the later tiers are then not looked at."""
+    tiers = [zeros == 0, (zeros > 0) & (zeros <= MAX_INCONSISTENT)]
+    if min_lr <= 0:
+        tiers.append(zeros > MAX_INCONSISTENT)
+    parts = []
+    for mask in tiers:
+        idx = np.nonzero(mask)[0]
+        if not len(idx):
+            continue
+        vals = approx[idx]
+        parts.append(idx[_select(vals, min_lr, top)])
+        if _fills(vals, min_lr, top):
+            break   # this tier fills the top for sure: the next ones rank after it
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _engine_candidate(index, row, child, sample) -> Candidate:
@@ -209,7 +294,13 @@ def _engine_candidate(index, row, child, sample) -> Candidate:
         g = index.groups[int(index.row_group[row])]
         rec = _record_from_group(index, g, int(index.row_pos[row]), fam)
     res = engine_lr(index, rec, child)
-    return Candidate(fam, sample, res.lr, res.log10_lr, len(res.inconsistent_markers), res.markers_compared)
+    n_bad = len(res.inconsistent_markers)
+    cons = None
+    if index.mutation is None and n_bad <= MAX_INCONSISTENT:  # the LR over the consistent markers
+        lrs = [m.lr for m in res.markers if not m.inconsistent]
+        if all(v > 0 for v in lrs):
+            cons = float(sum(math.log10(v) for v in lrs))
+    return Candidate(fam, sample, res.lr, res.log10_lr, n_bad, res.markers_compared, cons)
 
 
 def _record_from_group(index, group, pos, fam):
@@ -327,35 +418,38 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         S, U = family_tables(group.pedigree, group.missing, group.typed, geno, freqs, k)
         X = np.ascontiguousarray(found.X, dtype=np.int64)
         irregular = found.irregular
+        # Exclusions counted up to MAX_INCONSISTENT + 1 (all of them when every child is reported).
+        cap = MAX_INCONSISTENT + 1 if min_lr > 0 else S.shape[1] + 1
         if _compiled_rev is not None:
             offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
-            tot, nz, compared = _compiled_rev(S[0], U[0], packed, X, np.concatenate(freqs), offsets)
+            tot, nz, compared = _compiled_rev(S[0], U[0], packed, X, np.concatenate(freqs), offsets, cap)
         else:
-            tot, nz, compared = _family_vs_children_np(S[0], U[0], packed, X, freqs, k)
-        ok = (nz == 0) & (tot >= (math.log10(min_lr) if min_lr > 0 else -np.inf))
+            tot, nz, compared = _family_vs_children_np(S[0], U[0], packed, X, freqs, k, cap)
+        floor = math.log10(min_lr) if min_lr > 0 else -np.inf
+        names = np.array(samples, dtype=object).astype(str)
+        tiers = [(nz == 0) & (tot >= floor), (nz > 0) & (nz <= MAX_INCONSISTENT) & (tot >= floor)]
         if min_lr == 0:
-            ok = np.ones(len(samples), dtype=bool)
-        idx = np.nonzero(ok)[0]
-        idx = idx[np.lexsort((np.array(samples, dtype=object)[idx].astype(str), -np.where(nz[idx] > 0, -np.inf,
-                                                                                           tot[idx])))]
+            tiers.append(nz > MAX_INCONSISTENT)
         out = []
-        for i in idx:
-            if i in irregular:
-                continue
-            s_id = samples[i]
-            lg = -np.inf if nz[i] else float(tot[i])
-            out.append(Candidate(family, s_id, 0.0 if nz[i] else 10.0 ** lg, None if nz[i] else lg,
-                                 int(nz[i]), int(compared[i])))
+        for t, mask in enumerate(tiers):
+            idx = np.nonzero(mask)[0]
+            idx = idx[np.lexsort((names[idx], -tot[idx] if t < 2 else np.zeros(len(idx))))]
+            for i in idx:
+                if i in irregular:
+                    continue
+                out.append(_free_candidate(family, samples[i], float(tot[i]), int(nz[i]), int(compared[i])))
+                if top and len(out) >= top + len(irregular):
+                    break
             if top and len(out) >= top + len(irregular):
                 break
         for i in irregular:
             out.append(_engine_candidate(index, row, children[samples[i]], samples[i]))
-    out = [c for c in out if c.lr >= min_lr]
-    out.sort(key=lambda c: (-(c.log10_lr if c.log10_lr is not None else -np.inf), c.sample))
+    out = [c for c in out if _passes(c, min_lr)]
+    out.sort(key=lambda c: _rank(c, "sample"))
     return out[:top] if top else out
 
 
-def _family_vs_children_np(S0, U0, packed, X, freqs, k):
+def _family_vs_children_np(S0, U0, packed, X, freqs, k, cap):
     """The numpy version of the compiled reverse kernel (same figures)."""
     n = X.shape[0]
     tot = np.zeros(n)
@@ -380,8 +474,9 @@ def _family_vs_children_np(S0, U0, packed, X, freqs, k):
         nz += z
         with np.errstate(divide="ignore"):
             tot += np.log10(np.where(z, 1.0, lr))
-    tot[nz > 0] = -np.inf
-    return tot, np.minimum(nz, 1), (X[:, :, 0] >= 0).sum(axis=1)
+    nz = np.minimum(nz, cap)
+    tot[nz >= cap] = -np.inf
+    return tot, nz, (X[:, :, 0] >= 0).sum(axis=1)
 
 
 def _codes(s_m: np.ndarray, alleles: np.ndarray, k: int) -> np.ndarray:

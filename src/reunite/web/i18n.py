@@ -122,6 +122,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.title": "Something went wrong",
         "error.back": "Back to the start page",
         "form.csrf": "The form expired. Please reload the page and try again.",
+        "setaside.title": "This family is not searched: the matching index set it aside (mutation-free index).",
+        "setaside.item": "Members {members} are inconsistent at {marker} without a mutation model.",
+        "setaside.hint": "A mutation, a sample mix-up or a wrong relationship in the pedigree can cause this. "
+                         "Check the samples and the pedigree, or run the matching with a mutation model "
+                         "($REUNITE_MUTATION).",
     },
     "zh": {
         "site.title": "团圆",
@@ -228,6 +233,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.title": "出错了",
         "error.back": "返回首页",
         "form.csrf": "表单已过期，请刷新页面后重试。",
+        "setaside.title": "该家庭未参与比对：比对索引（无突变模型）已将其暂时搁置。",
+        "setaside.item": "成员 {members} 在基因座 {marker} 上不符合遗传规律（未考虑突变）。",
+        "setaside.hint": "可能的原因：突变、样本混淆或家系关系登记有误。请核查样本和家系，或使用突变模型进行比对"
+                         "（$REUNITE_MUTATION）。",
     },
 }
 

@@ -200,7 +200,21 @@ def report_page(request: Request, report_number: Key, user: Me, db: DB):
     rep = staff_report(db, user, report_number)
     timeline = sorted(((r.at, c.found_child.case_number, r) for c in rep.candidates for r in c.reviews),
                       key=lambda x: x[0])
-    return render(request, "report.html", {"rep": rep, "timeline": timeline})
+    return render(request, "report.html", {"rep": rep, "timeline": timeline,
+                                           "set_aside": _set_aside(rep.report_number)})
+
+
+def _set_aside(report_number: str) -> list[dict]:
+    """Why the matching index set this report's family aside (read from the index's status; none if
+    there is no index yet)."""
+    from ..search.index import index_status
+    from .jobs import _matching_settings
+
+    try:
+        status = index_status(_matching_settings()["index_dir"])
+    except InputError:
+        return []
+    return [e for e in status["set_aside"] if e.get("family") == report_number]
 
 
 @router.get("/candidates/{candidate_id}")
