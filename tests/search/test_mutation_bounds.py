@@ -90,8 +90,8 @@ def test_bounds_hold_for_every_pair(table, model_name):
             assert a <= exact[f] <= b, (model_name, sample, f, a, exact[f], b)
             if np.isfinite(a) and np.isfinite(b):
                 widths.append(b - a)
-    # The bounds are tight for most families (the margin alone is 2e-9 per marker).
-    assert np.median(widths) < 1e-6
+    # The bounds are tight for most families (float32 rounding and the margin: ~1e-7 per marker).
+    assert np.median(widths) < 1e-4
 
 
 @pytest.mark.parametrize("model_name", ["stepwise", "sex-specific", "equal", "per-marker"])

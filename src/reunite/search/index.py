@@ -177,13 +177,20 @@ def _conflicting_members(ped: Pedigree, missing: str, typed: Sequence[str], geno
 
 def _set_aside_entries(table: FrequencyTable, markers: Sequence[str], ped: Pedigree, missing: str,
                        typed: Sequence[str], family: str, geno: np.ndarray, bad: np.ndarray,
-                       freqs: Sequence[np.ndarray]) -> list[dict]:
-    """One entry per marker at which a family is inconsistent without mutation: family, members,
+                       freqs: Sequence[np.ndarray], *, with_mutation: bool = False) -> list[dict]:
+    """One entry per marker at which a family is inconsistent without mutation (or, with
+    ``with_mutation``, impossible even with the index's mutation model): family, members,
     marker and why (labels only, never alleles)."""
     out = []
     for mi in np.nonzero(bad)[0]:
         members = _conflicting_members(ped, missing, list(typed), np.asarray(geno[mi]), freqs[mi])
         name = table.markers[markers[mi]].name
+        if with_mutation:
+            out.append({"family": family, "members": members, "marker": name, "kind": "impossible",
+                        "why": f"the genotypes of {', '.join(members)} at {name} cannot be inherited as the pedigree "
+                               "says even with the index's mutation model (a sample mix-up or a wrong relationship?); "
+                               "set aside from the index: check the samples and the pedigree"})
+            continue
         out.append({"family": family, "members": members, "marker": name, "kind": "inconsistent",
                     "why": f"the genotypes of {', '.join(members)} at {name} cannot be inherited as the pedigree "
                            "says without a mutation (or a sample mix-up, or a wrong relationship); set aside from "
@@ -246,6 +253,7 @@ class ReferenceIndex:
                    + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
                    + sum(getattr(g, n).nbytes for g in self.groups for n in FamilyGroup._MUT
                          if getattr(g, n) is not None)
+                   + sum(np.asarray(a).nbytes for g in self.groups for a in g.extra.values())
                    + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0))
 
     def freq_arrays(self) -> list[np.ndarray]:
@@ -551,12 +559,14 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
         if not free:
             from .mutation import prepare_group
 
-            ok = prepare_group(_IndexLike(table, list(markers), mut), group)
-            if not ok.all():  # impossible even with mutation: the engine says why, pair by pair
-                for j in np.nonzero(~ok)[0]:
-                    fam = family_ids[rows_a[j]]
-                    records[fam] = _record_from_arrays(table, markers, ped, missing, typed, fam, geno[j])
-                group = group.subset(ok)
+            bad = prepare_group(_IndexLike(table, list(markers), mut), group)
+            out = bad.any(axis=1)
+            if out.any():  # impossible even with the mutation model: set aside, saying why
+                for j in np.nonzero(out)[0]:
+                    set_aside += _set_aside_entries(table, markers, ped, missing, typed, family_ids[rows_a[j]],
+                                                    geno[j], bad[j], freqs, with_mutation=True)
+                alive[rows_a[out]] = False
+                group = group.subset(~out)
                 rows_a = group.rows
                 if not len(rows_a):
                     continue

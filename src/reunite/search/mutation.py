@@ -286,8 +286,8 @@ def marker_models(index_like, keys: Sequence[str]) -> list:
 
 def prepare_group(index_like, group) -> np.ndarray:
     """Compile the pattern tables of ``group`` (:mod:`reunite.search.fastmut`) into
-    ``group.extra``; return a (F,) bool array of the families whose own genotypes are possible
-    (the family likelihood's upper bound is positive at every marker)."""
+    ``group.extra``; return a (F, M) bool array, true where a family's own genotypes are
+    impossible even with the mutation model (the family likelihood's upper bound is 0)."""
     geno = np.asarray(group.geno)
     ped1, ped2 = _peds(group)
     models = marker_models(index_like, index_like.markers)
@@ -295,8 +295,8 @@ def prepare_group(index_like, group) -> np.ndarray:
     group.extra = extra
     impossible = extra["l2"][:, 1] <= 0
     if not impossible.any():
-        return np.ones(len(geno), dtype=bool)
-    return ~impossible[extra["pid"]].any(axis=1)
+        return np.zeros(geno.shape[:2], dtype=bool)
+    return impossible[extra["pid"]]
 
 
 def _shapes(group) -> dict:
