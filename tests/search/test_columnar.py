@@ -272,3 +272,22 @@ def test_unreadable_files(tmp_path):
     p.write_bytes(HEAD_P.encode() + b"S-F,D3S1358,15,16\nS\xff2,D3S1358,15,16\n")
     with pytest.raises(InputError, match="UTF-8"):
         columnar.read_reference_columns(f, p, TABLE)
+
+
+def test_extra_columns_are_checked_as_the_readers_check_them(tmp_path):
+    f = write(tmp_path, "f.csv", HEAD_F + GOOD_F)
+    p = tmp_path / "p.csv"
+    p.write_bytes(b"sample,marker,allele1,allele2,note\nS-F,D3S1358,15,16,ok\nS-M,D3S1358,15,16,\xff\n")
+    with pytest.raises(InputError) as want:
+        read_profiles(p)
+    with pytest.raises(InputError) as got:
+        columnar.read_reference_columns(f, p, TABLE)
+    assert str(got.value) == str(want.value) and "UTF-8" in str(got.value)
+    # A quoted line break in an extra column shifts the line numbers pyarrow would give.
+    p.write_text('sample,marker,allele1,allele2,note\nS-F,D3S1358,15,16,"a\nb"\nS-M,D3S1358,15,x,\n')
+    with pytest.raises(InputError) as want:
+        read_profiles(p)
+    with pytest.raises(InputError) as got:
+        columnar.read_reference_columns(f, p, TABLE)
+    assert [(q.line, q.field) for q in got.value.problems] == [(q.line, q.field) for q in want.value.problems]
+    assert got.value.problems[0].line == 4

@@ -207,17 +207,22 @@ def _parse_fast(path: str | os.PathLike, required: tuple[str, ...], runs: tuple[
     names = _header(path, required)
     if names is None:
         return None
-    types = {c: pa.string() if c in runs else pa.dictionary(pa.int32(), pa.string()) for c in required}
+    # Extra columns are read too (as text), so that bad UTF-8 or a quoted line break in them
+    # sends the file to the exact reader, as it would the readers.
+    types = {c: pa.string() if c in runs or c not in required else pa.dictionary(pa.int32(), pa.string())
+             for c in names}
     try:
         tab = pa_csv.read_csv(
             str(path),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
-                include_columns=list(required), column_types=types,
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    for c in names:
+        if c not in required and pc.any(pc.match_substring_regex(tab.column(c), "[\r\n]")).as_py():
+            return None
     out: dict[str, _Col] = {}
     for c in required:
         col = _from_runs(tab.column(c)) if c in runs else _from_dictionary(tab.column(c))
