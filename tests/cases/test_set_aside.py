@@ -1,5 +1,6 @@
 """Matching from the store when a family's own relatives are inconsistent without mutation: the
-family is set aside (the run goes on), stays so until its DNA changes, and the index says why."""
+family is set aside (the run goes on), stays so until its DNA changes, and the index says why.
+These runs ask for the mutation-free matching (mutation=None); the default model indexes the family."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ def test_an_inconsistent_family_is_set_aside_and_the_index_says_why(session, fil
     import_found(session, files["found"], user="t")
     import_profiles(session, write(tmp_path / "p.csv", SIBLING_PROFILE), lab="lab", user="t")
     import_families(session, write(tmp_path / "f.csv", SIBLING_FAMILY), user="t")
-    first = run_matching(session, index_dir=tmp_path / "ix")
+    first = run_matching(session, index_dir=tmp_path / "ix", mutation=None)
     assert first.families_indexed == 0 and first.families_recompiled == 1
     (entry,) = index_status(tmp_path / "ix")["set_aside"]
     assert (entry["family"], entry["members"], entry["marker"]) == ("R-1", ["F", "S"], "vWA")
-    again = run_matching(session, index_dir=tmp_path / "ix")
+    again = run_matching(session, index_dir=tmp_path / "ix", mutation=None)
     assert again.families_recompiled == 0
     assert [e["family"] for e in index_status(tmp_path / "ix")["set_aside"]] == ["R-1"]
 
@@ -41,12 +42,12 @@ def test_a_family_set_aside_later_keeps_its_earlier_dna_evidence(session, files,
     import_found(session, files["found"], user="t")
     import_profiles(session, write(tmp_path / "p.csv", SIBLING_PROFILE), lab="lab", user="t")
     import_families(session, files["families"], user="t")
-    run_matching(session, index_dir=tmp_path / "ix")
+    run_matching(session, index_dir=tmp_path / "ix", mutation=None)
     before = {(c.found_child.case_number, c.report.report_number): c.dna_log10_lr
               for c in session.scalars(select(Candidate))}
     assert before.get(("KM-001", "R-1")) is not None
     import_families(session, write(tmp_path / "f.csv", SIBLING_FAMILY), user="t")
-    summary = run_matching(session, index_dir=tmp_path / "ix")   # no error: R-1 is set aside
+    summary = run_matching(session, index_dir=tmp_path / "ix", mutation=None)   # no error: R-1 is set aside
     assert summary.families_indexed == 0
     assert [e["family"] for e in index_status(tmp_path / "ix")["set_aside"]] == ["R-1"]
     after = {(c.found_child.case_number, c.report.report_number): c.dna_log10_lr

@@ -171,7 +171,7 @@ def test_cli_prints_flagged_candidates(world, tmp_path, capsys):
     geno, _ = _mutate(table, fams[fam_id], child.genotype, 2)
     write_profiles(tmp_path / "kid.csv", {"KID": parse_profile({m: list(g) for m, g in geno.items()})})
     assert main(["index", "build", "--families", str(d / "families.csv"), "--profiles", str(d / "profiles.csv"),
-                 "--frequencies", "nist1036_us_asian", "--out", str(tmp_path / "ix")]) == 0
+                 "--frequencies", "nist1036_us_asian", "--out", str(tmp_path / "ix"), "--mutation", "none"]) == 0
     capsys.readouterr()
     assert main(["search", "--index", str(tmp_path / "ix"), "--profiles", str(tmp_path / "kid.csv"),
                  "--top", "0"]) == 0

@@ -63,6 +63,8 @@ def inputs(tmp_path) -> dict[str, Path]:
 
 
 def _build(inputs, out, *extra) -> int:
+    """Build with the options given, mutation-free unless they say otherwise."""
+    extra = extra if "--mutation" in extra else (*extra, "--mutation", "none")
     return main(["index", "build", "--families", str(inputs["families"]), "--profiles", str(inputs["profiles"]),
                  "--frequencies", "nist1036_us_asian", "--out", str(out), *extra])
 

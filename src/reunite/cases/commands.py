@@ -38,15 +38,10 @@ import_app = typer.Typer(help="Import CSV files into the case store (all-or-noth
 
 
 def _matching_settings() -> dict:
-    """Matching settings from the environment: table, mutation model, index folder."""
-    import json
-    import os
+    """Matching settings from the environment (:class:`reunite.cases.settings.MatchingSettings`)."""
+    from .settings import MatchingSettings
 
-    mut = os.environ.get("REUNITE_MUTATION")
-    return {"frequencies": os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"),
-            "min_lr": float(os.environ.get("REUNITE_MIN_LR", "1")),
-            "mutation": json.loads(mut) if mut else None,
-            "index_dir": Path(os.environ.get("REUNITE_INDEX_DIR", "reunite-index"))}
+    return MatchingSettings.from_env().matching_kwargs()
 
 
 def _match(s, **kw) -> None:
@@ -141,7 +136,8 @@ def match_cmd(
 ):
     """Search every found child against every open report now (automatic after each import).
 
-    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON),
+    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON, or
+    "default" = the bundled published per-locus rates, the default, or "none"),
     $REUNITE_MIN_LR (default 1) and $REUNITE_INDEX_DIR (default ./reunite-index)."""
     try:
         with _session() as s:

@@ -25,6 +25,7 @@ from ..errors import InputError, Problem
 from ..evidence import age_lr, sex_lr, time_lr
 from ..genetics import load_frequencies, make_pedigree, parse_profile
 from ..genetics.markers import Profile
+from ..genetics.mutation import DEFAULT_MUTATION
 from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
 from .audit import append_audit
@@ -162,7 +163,7 @@ def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
     return found
 
 
-def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: dict | None = None,
+def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
                  nondna_top: int = 5, user: str = "matching") -> MatchSummary:
     """Search every found child with DNA against every open family; record candidates (idempotent)."""

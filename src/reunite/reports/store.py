@@ -7,14 +7,13 @@ the matching settings ($REUNITE_FREQUENCIES, $REUNITE_MUTATION).
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ..cases.audit import append_audit
 from ..cases.models import Candidate, DnaSample
+from ..cases.settings import MatchingSettings
 from ..errors import InputError, Problem
 from ..genetics import load_frequencies, make_pedigree, parse_profile
 from ..genetics.kinship import KinshipCase, missing_person_lr
@@ -28,7 +27,7 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
                      frequencies: str | None = None, mutation: dict | str | None = None) -> KinshipReport:
     """The kinship report of a stored candidate (its family must have DNA).
 
-    ``mutation`` (or $REUNITE_MUTATION) takes what
+    ``mutation`` (default: the matching's, :class:`~reunite.cases.settings.MatchingSettings`) takes what
     :func:`~reunite.genetics.mutation.parse_mutation` takes: a JSON model, a per-marker spec,
     ``none`` or ``default`` (the bundled published per-locus rates)."""
     cand = session.get(Candidate, int(candidate_id))
@@ -55,13 +54,10 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
                                  "a kinship report needs both", field="candidate"))
     ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
                         source=f"report {rep.report_number}")
-    if mutation is None and os.environ.get("REUNITE_MUTATION"):
-        raw = os.environ["REUNITE_MUTATION"]
-        try:
-            mutation = json.loads(raw)
-        except json.JSONDecodeError:
-            mutation = raw.strip()  # a word: "none", "default", "published_rates"
-    table = load_frequencies(frequencies or os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"))
+    settings = MatchingSettings.from_env()
+    if mutation is None:
+        mutation = settings.mutation
+    table = load_frequencies(frequencies or settings.frequencies)
     case = KinshipCase(ped, gts, missing[0], found, table, parse_mutation(mutation))
     result = missing_person_lr(case, skip_unknown_markers=True)
     append_audit(session, user, "genotypes.read", entity="candidate", entity_id=cand.id,

@@ -18,11 +18,12 @@ _SHOWN_SET_ASIDE = 50  # index build lists at most this many set-aside entries (
 
 def _parse_mutation_option(text: str | None):
     """``--mutation``: a mutation model as JSON, or a word ``parse_mutation`` knows (``none`` for the
-    mutation-free search, ``default`` for the bundled rates); absent: none.  Validated here."""
-    from ..genetics.mutation import parse_mutation
+    mutation-free search, ``default`` for the bundled published per-locus rates); absent: the
+    bundled rates.  Validated here."""
+    from ..genetics.mutation import DEFAULT_MUTATION, parse_mutation
 
     if text is None:
-        return None
+        return DEFAULT_MUTATION
     word = text.strip()
     try:
         spec = json.loads(word)
@@ -81,9 +82,13 @@ def register(app: typer.Typer) -> None:
         frequencies: Annotated[str, typer.Option(help="Bundled table name or CSV path")],
         out: Annotated[Path, typer.Option(help="Directory to write the index to")],
         mutation: Annotated[str | None, typer.Option(help="Mutation model as JSON (as in a kinship case), "
-                                                          "or 'none'")] = None,
+                                                          "'default' (the bundled published per-locus rates, "
+                                                          "used when absent) or 'none' (mutation-free)")] = None,
     ):
         """Compile families.csv + profiles.csv into a reference index directory.
+
+        The index uses the bundled published per-locus mutation rates unless --mutation says
+        otherwise; every reported LR is exact under that model.
 
         Without a mutation model, a family whose own relatives are inconsistent at a marker is set
         aside (not indexed); the build ends with a list of them (family, member(s), marker, why)."""
@@ -253,7 +258,7 @@ def register(app: typer.Typer) -> None:
         from .bench import run_bench
 
         try:
-            mut = _parse_mutation_option(mutation)
+            mut = _parse_mutation_option("none" if mutation is None else mutation)
             figures = run_bench(families, found, frequencies, seed, mutation=mut, accuracy=accuracy)
         except ReuniteError as exc:
             _fail(exc)

@@ -43,13 +43,9 @@ class ImportJob:
 
 
 def _matching_settings() -> dict[str, Any]:
-    import json
-    import os
+    from ..cases.settings import MatchingSettings
 
-    mut = os.environ.get("REUNITE_MUTATION")
-    return {"frequencies": os.environ.get("REUNITE_FREQUENCIES", "nist1036_us_asian"),
-            "mutation": json.loads(mut) if mut else None,
-            "index_dir": Path(os.environ.get("REUNITE_INDEX_DIR", "reunite-index"))}
+    return MatchingSettings.from_env().matching_kwargs()
 
 
 class JobManager:
