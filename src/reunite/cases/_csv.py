@@ -5,16 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..genetics.pedigree import SEX_ALIASES
 
 _TRUE = {"1", "yes", "y", "true", "t"}
 _FALSE = {"0", "no", "n", "false", "f"}
-_SEX = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female", "2": "female",
-        "u": "unknown", "unknown": "unknown", "0": "unknown"}
 
 
 @dataclass
@@ -113,7 +112,7 @@ class Sheet:
         v = row.get(name)
         if v is None:
             return "unknown"
-        s = _SEX.get(v.lower())
+        s = SEX_ALIASES.get(v.lower())
         if s is None:
             self.problem(f"{v!r} is not a sex; write male, female or unknown (or M, F, U)", row.line, name)
             return "unknown"
@@ -127,7 +126,7 @@ class Sheet:
         return a, b
 
 
-def read_sheet(path: str | Path, *, required: list[str], optional: list[str] = (),
+def read_sheet(path: str | Path, *, required: Sequence[str], optional: Sequence[str] = (),
                extra_columns: bool = False) -> Sheet:
     """Read ``path`` as UTF-8 CSV with a header; check its columns.
 
@@ -139,7 +138,7 @@ def read_sheet(path: str | Path, *, required: list[str], optional: list[str] = (
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            return _read(path, fh, required, list(optional), extra_columns)
+            return _read(path, fh, list(required), list(optional), extra_columns)
     except FileNotFoundError:
         raise InputError(Problem("file not found", file=str(path))) from None
     except IsADirectoryError:

@@ -92,6 +92,7 @@ from ..errors import InputError, MarkerError, Problem
 from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
 from ..genetics.markers import AMELOGENIN
 from ..genetics.pedigree import Person
+from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
 from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor
@@ -116,8 +117,6 @@ FOUND_COLUMNS = ["case_number", "sex", "age_months", "age_sd_months", "age_asses
 REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disappeared_on", "disappeared_place",
                   "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
                   "contact_address", "multiple_missing", "suspected_of_sale"]
-PROFILE_COLUMNS = ["sample", "marker", "allele1", "allele2"]
-FAMILY_COLUMNS = ["family", "id", "father", "mother", "sex", "sample", "missing"]
 FAMILY_OPTIONAL = ["consent", "consent_scope"]
 
 _CHUNK = 500

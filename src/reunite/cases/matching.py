@@ -23,24 +23,17 @@ from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
 from ..evidence import age_lr, sex_lr, time_lr
-from ..genetics import load_frequencies, make_pedigree, parse_profile
+from ..genetics import load_frequencies
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
 from .audit import append_audit
+from .families import StoredFamily, stored_family, stored_profile
 from .models import DnaSample, FoundChild, MissingReport
 from .records import record_candidate
 
 __all__ = ["MatchSummary", "run_matching"]
-
-
-@dataclass
-class _Family:
-    family: str
-    pedigree: object
-    missing: str
-    genotypes: dict[str, Profile]
 
 
 @dataclass
@@ -60,40 +53,26 @@ class MatchSummary:
                 "nondna_candidates": self.nondna_candidates, "prior": self.prior}
 
 
-def _profile(sample: DnaSample | None) -> Profile | None:
-    if sample is None or sample.erased or not sample.genotypes:
-        return None
-    return parse_profile(sample.genotypes, source=f"sample {sample.sample}")
-
-
-def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str, _Family], list[MissingReport]]:
+def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str, StoredFamily], list[MissingReport]]:
     """Families with DNA (by report number) and the open reports without DNA."""
-    fams: dict[str, _Family] = {}
+    fams: dict[str, StoredFamily] = {}
     no_dna: list[MissingReport] = []
     for rep in session.scalars(select(MissingReport).where(MissingReport.status == "open")):
-        rows = rep.pedigree
-        gts = {}
-        for r in rows:
-            prof = _profile(samples.get(r.sample)) if r.sample and not r.missing else None
-            if prof is not None and len(prof):
-                gts[r.member_id] = prof
-        missing = [r.member_id for r in rows if r.missing]
-        if not rows or not gts or len(missing) != 1:
+        fam = stored_family(rep, samples)
+        if fam is None:
             no_dna.append(rep)
-            continue
-        ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
-                            source=f"report {rep.report_number}")
-        fams[rep.report_number] = _Family(rep.report_number, ped, missing[0], gts)
+        else:
+            fams[rep.report_number] = fam
     return fams, no_dna
 
 
-def _fingerprint(f: _Family) -> str:
+def _fingerprint(f: StoredFamily) -> str:
     data = {"pedigree": f.pedigree.as_records(), "missing": f.missing,
             "genotypes": {p: sorted(map(list, g.genotypes.items())) for p, g in sorted(f.genotypes.items())}}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _update_index(fams: dict[str, _Family], table, mutation, index_dir: Path | None, summary: MatchSummary
+def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Path | None, summary: MatchSummary
                   ) -> ReferenceIndex | None:
     if not fams:
         return None
@@ -184,7 +163,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary)
     reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
-        prof = _profile(samples.get(child.sample)) if child.sample else None
+        prof = stored_profile(samples.get(child.sample)) if child.sample else None
         amel = prof.amelogenin if prof is not None else None
         touched: set[str] = set()
         has_dna = prof is not None and len(prof) > 0 and index is not None

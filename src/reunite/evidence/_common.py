@@ -12,6 +12,7 @@ import math
 import numbers
 
 from ..errors import InputError, Problem
+from ..genetics.pedigree import SEX_ALIASES
 
 #: Mean length of a Gregorian month in days (365.2425 / 12).
 DAYS_PER_MONTH = 365.2425 / 12
@@ -71,10 +72,11 @@ def optional_date(value: object, field: str) -> dt.date | None:
     return date_value(value, field)
 
 
+# The pedigree's table without its PED codes 1/2/0 (a number is not a sex in these forms), with
+# the words people write on them.
 _SEX_WORDS = {
-    "male": "male", "m": "male", "boy": "male",
-    "female": "female", "f": "female", "girl": "female",
-    "unknown": "unknown", "u": "unknown", "": "unknown", "?": "unknown",
+    **{k: v for k, v in SEX_ALIASES.items() if not k.isdigit()},
+    "boy": "male", "girl": "female", "": "unknown", "?": "unknown",
 }
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FrequencyError, Problem
-from .markers import display_name, marker_key, validate_allele
+from .markers import allele_sort_key, display_name, marker_key, validate_allele
 
 __all__ = [
     "DEFAULT_NEW_ALLELE_FREQ",
@@ -70,7 +70,7 @@ class MarkerFrequencies:
 
     def with_alleles(self, alleles: Iterable[str], freq: float) -> MarkerFrequencies:
         """A copy with the given unknown alleles added (forrel's ``adjust = "previous"``)."""
-        new = sorted({a for a in alleles if a not in self}, key=_allele_sort_key)
+        new = sorted({a for a in alleles if a not in self}, key=allele_sort_key)
         if not new:
             return self
         labels = list(self.alleles)
@@ -79,13 +79,6 @@ class MarkerFrequencies:
             fr = np.append(fr * (1.0 - freq), freq)
             labels.append(a)
         return MarkerFrequencies(self.name, tuple(labels), fr, self.added + tuple(new))
-
-
-def _allele_sort_key(a: str):
-    try:
-        return (0, float(a), a)
-    except ValueError:
-        return (1, 0.0, a)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ __all__ = [
     "AMELOGENIN",
     "MISSING",
     "Profile",
+    "allele_sort_key",
     "display_name",
     "is_amelogenin",
     "marker_key",
@@ -152,14 +153,17 @@ class Profile:
         return len(self.genotypes)
 
 
-def _sort_pair(a: str, b: str) -> tuple[str, str]:
-    def key(x: str):
-        try:
-            return (0, float(x), x)
-        except ValueError:
-            return (1, 0.0, x)
+def allele_sort_key(label: str) -> tuple[int, float, str]:
+    """The order of allele labels: repeat numbers by value (``9`` < ``9.3`` < ``10``), then any
+    other label (``X`` < ``Y``) as text.  Genotypes, frequency tables and the index use it."""
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
 
-    return (a, b) if key(a) <= key(b) else (b, a)
+
+def _sort_pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if allele_sort_key(a) <= allele_sort_key(b) else (b, a)
 
 
 def parse_profile(

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 
 from ..errors import PedigreeError, Problem
 
-__all__ = ["SEXES", "Pedigree", "Person", "make_pedigree"]
+__all__ = ["SEXES", "SEX_ALIASES", "Pedigree", "Person", "find_cycle", "make_pedigree"]
 
 SEXES = ("male", "female", "unknown")
-_SEX_ALIASES = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female",
-                "2": "female", "u": "unknown", "unknown": "unknown", "0": "unknown"}
+#: The spellings of a sex that pedigrees and the CSV files accept (after trimming and lower-casing):
+#: the words, their first letters and the PED file codes 1/2/0.  The one table: the CSV readers
+#: (``reunite.search.io``, ``reunite.cases``) and the evidence inputs (``reunite.evidence``) use it.
+SEX_ALIASES = {"male": "male", "m": "male", "1": "male",
+               "female": "female", "f": "female", "2": "female",
+               "unknown": "unknown", "u": "unknown", "0": "unknown"}
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pe
             continue
         seen.add(pid)
         sex_raw = r.get("sex", "unknown")
-        sex = _SEX_ALIASES.get(str(sex_raw).strip().lower()) if sex_raw is not None else "unknown"
+        sex = SEX_ALIASES.get(str(sex_raw).strip().lower()) if sex_raw is not None else "unknown"
         if sex is None:
             problems.append(Problem(f"{pid}: sex {sex_raw!r} is not male, female or unknown",
                                     file=source, field="sex"))
@@ -238,7 +242,7 @@ def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pe
             problems.append(Problem(f"{p.id}: father and mother are the same person",
                                     file=source, field="mother"))
     if not problems:
-        cyc = _find_cycle(by_id)
+        cyc = find_cycle({pid: [x for x in (p.father, p.mother) if x is not None] for pid, p in by_id.items()})
         if cyc:
             problems.append(Problem(
                 "the pedigree has a cycle (someone is their own ancestor): "
@@ -262,21 +266,24 @@ def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pe
     return Pedigree(fixed)
 
 
-def _find_cycle(by_id: Mapping[str, Person]) -> list[str] | None:
-    """A list of ids around a cycle (someone their own ancestor), or None."""
+def find_cycle(parents: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """The ids around a cycle (someone their own ancestor), first id repeated at the end, or None.
+
+    ``parents`` maps each member to their parents' ids; ids that are not keys are ignored.  Members
+    and parents are visited in the mapping's order, so the first cycle found is always the same."""
     grey, black = 1, 2
     color: dict[str, int] = {}
+    known = {pid: [x for x in ps if x in parents] for pid, ps in parents.items()}
 
-    def parents(pid: str):
-        p = by_id[pid]
-        return iter([x for x in (p.father, p.mother) if x is not None and x in by_id])
+    def parents_of(pid: str):
+        return iter(known[pid])
 
-    for start in by_id:
+    for start in known:
         if color.get(start):
             continue
         path = [start]
         color[start] = grey
-        iters = [parents(start)]
+        iters = [parents_of(start)]
         while iters:
             nxt = next(iters[-1], None)
             if nxt is None:
@@ -289,5 +296,5 @@ def _find_cycle(by_id: Mapping[str, Person]) -> list[str] | None:
             if c == 0:
                 color[nxt] = grey
                 path.append(nxt)
-                iters.append(parents(nxt))
+                iters.append(parents_of(nxt))
     return None

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import InputError, Problem
 from .frequencies import FrequencyTable, load_frequencies
-from .markers import marker_key
+from .markers import allele_sort_key, marker_key
 from .mutation import MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
 
 __all__ = [
@@ -367,7 +367,7 @@ def simulate_population(
     # rank[m][a]: position of allele a of marker m in label order, to order genotypes as Profile does.
     ranks = []
     for mf in mfs:
-        order = sorted(range(len(mf.alleles)), key=lambda i, mf=mf: _label_key(mf.alleles[i]))
+        order = sorted(range(len(mf.alleles)), key=lambda i, mf=mf: allele_sort_key(mf.alleles[i]))
         r = np.empty(len(mf.alleles), dtype=np.int64)
         r[order] = np.arange(len(mf.alleles))
         ranks.append(r)
@@ -457,12 +457,6 @@ def simulate_population(
         found_width=max(6, len(str(n_found))))
 
 
-def _label_key(label: str):
-    """Label order of alleles within a genotype, as :class:`~reunite.genetics.markers.Profile` uses."""
-    try:
-        return (0, float(label), label)
-    except ValueError:
-        return (1, 0.0, label)
 
 
 def _order_pairs(g: np.ndarray, rank_lut: np.ndarray) -> None:

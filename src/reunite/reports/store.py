@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..cases.audit import append_audit
+from ..cases.families import stored_family, stored_profile
 from ..cases.models import Candidate, DnaSample
 from ..cases.settings import MatchingSettings
 from ..errors import InputError, Problem
-from ..genetics import load_frequencies, make_pedigree, parse_profile
+from ..genetics import load_frequencies
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.mutation import parse_mutation
 from .kinship import KinshipReport, build_report, render_html, render_pdf
@@ -40,28 +41,19 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
     samples = {r.sample for r in rows if r.sample} | {child.sample}
     stored = {s.sample: s for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(samples)))}
 
-    def prof(sample):
-        s = stored.get(sample)
-        if s is None or s.erased or not s.genotypes:
-            return None
-        return parse_profile(s.genotypes, source=f"sample {sample}")
-
-    found = prof(child.sample)
-    gts = {r.member_id: p for r in rows if r.sample and not r.missing and (p := prof(r.sample)) is not None}
-    missing = [r.member_id for r in rows if r.missing]
-    if found is None or not gts or len(missing) != 1:
+    found = stored_profile(stored.get(child.sample))
+    family = stored_family(rep, stored)
+    if found is None or family is None:
         raise InputError(Problem(f"candidate {candidate_id}: the found child or the family has no usable DNA; "
                                  "a kinship report needs both", field="candidate"))
-    ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
-                        source=f"report {rep.report_number}")
     settings = MatchingSettings.from_env()
     if mutation is None:
         mutation = settings.mutation
     table = load_frequencies(frequencies or settings.frequencies)
-    case = KinshipCase(ped, gts, missing[0], found, table, parse_mutation(mutation))
+    case = KinshipCase(family.pedigree, family.genotypes, family.missing, found, table, parse_mutation(mutation))
     result = missing_person_lr(case, skip_unknown_markers=True)
     append_audit(session, user, "genotypes.read", entity="candidate", entity_id=cand.id,
-                 details={"purpose": "kinship report", "samples": len(gts) + 1})
+                 details={"purpose": "kinship report", "samples": len(family.genotypes) + 1})
     session.commit()
     other = [(name, lr, "") for name, lr in (("sex", cand.sex_lr), ("age", cand.age_lr), ("time", cand.time_lr))
              if lr is not None]

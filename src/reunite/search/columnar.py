@@ -36,7 +36,7 @@ import pyarrow.csv as pa_csv
 
 from ..errors import InputError, MarkerError
 from ..genetics.frequencies import FrequencyTable, load_frequencies
-from ..genetics.markers import AMELOGENIN, marker_key
+from ..genetics.markers import AMELOGENIN, allele_sort_key, marker_key
 from ..genetics.mutation import parse_mutation
 from . import io as _io
 from .index import GroupInput, _signature
@@ -177,7 +177,7 @@ def _columns(path: str | os.PathLike, required: tuple[str, ...], runs: tuple[str
     cols = _parse_fast(path, required, runs)
     if cols is None:
         try:
-            exact, _lines = _io._read_table(path, required)
+            exact, _lines = _io.read_table(path, required)
         except InputError:
             raise _Irregular from None
         cols = {c: _Col(col.codes.astype(np.int32, copy=False), pa.array(col.values, type=pa.string()))
@@ -186,7 +186,7 @@ def _columns(path: str | os.PathLike, required: tuple[str, ...], runs: tuple[str
 
 
 def _header(path: str | os.PathLike, required: tuple[str, ...]) -> list[str] | None:
-    """Column names as :func:`reunite.search.io._read_table` reads them; None if the header
+    """Column names as :func:`reunite.search.io.read_table` reads them; None if the header
     (or the file) has a problem."""
     try:
         with open(path, "rb") as fh:
@@ -333,7 +333,7 @@ def _read_profile_columns(path: str | os.PathLike) -> _Profiles:
         for lab in (l1, l2):
             ok = verdict.get((amel, lab))
             if ok is None:
-                ok = verdict[(amel, lab)] = _io._valid(AMELOGENIN if amel else "D1", lab)
+                ok = verdict[(amel, lab)] = _io.allele_is_valid(AMELOGENIN if amel else "D1", lab)
             if not ok:
                 raise _Irregular
         labels[t] = (l1, l2)
@@ -392,10 +392,10 @@ def _read_family_columns(path: str | os.PathLike, prof: _Profiles) -> _Families:
     row_code = np.zeros(len(f_code), dtype=np.int64)
     bound = 1
     for c in shape_cols:
-        row_code, distinct = _io._dense_codes(row_code * len(c.values) + c.codes, bound * max(len(c.values), 1))
+        row_code, distinct = _io.dense_codes(row_code * len(c.values) + c.codes, bound * max(len(c.values), 1))
         row_code = row_code.astype(np.int64)
         bound = len(distinct)
-    row_code, distinct = _io._dense_codes(row_code * 2 + has_sample, bound * 2)
+    row_code, distinct = _io.dense_codes(row_code * 2 + has_sample, bound * 2)
     row_code = row_code.astype(np.int64)
     n_codes = len(distinct)
     # A family's shape: the sequence of its row codes.  Families of one size are compared as
@@ -416,7 +416,7 @@ def _read_family_columns(path: str | os.PathLike, prof: _Profiles) -> _Families:
     shapes = []
     for f in first_of_shape:
         rows = range(int(starts[f]), int(starts[f] + sizes[f]))
-        shape = _io._check_shape(tuple(
+        shape = _io.check_family_shape(tuple(
             (*(vals[c.codes[r]] for vals, c in zip(col_values, shape_cols, strict=True)), bool(has_sample[r]))
             for r in rows))
         if shape.problems:
@@ -478,7 +478,7 @@ def _columnar(families_csv, profiles_csv, table: FrequencyTable, with_mutation: 
         if key in table.markers:
             flag |= 2
             l1, l2 = prof.labels[t]
-            if _io._sort_key(l1) > _io._sort_key(l2):
+            if allele_sort_key(l1) > allele_sort_key(l2):
                 l1, l2 = l2, l1
             index = table.markers[key]._index
             ia, ib = index.get(l1), index.get(l2)
@@ -618,9 +618,9 @@ def _records(which: np.ndarray, fam: _Families, prof: _Profiles) -> dict[str, Fa
     a1 = np.array([vocab.setdefault(a, len(vocab)) for a, _b in lab], dtype=np.int32)
     a2 = np.array([vocab.setdefault(b, len(vocab)) for _a, b in lab], dtype=np.int32)
     order = np.argsort(s_sub * max(len(prof.key_list), 1) + kc, kind="stable")
-    marker = _io._Column(prof.marker.codes[prow], prof.marker.pylist())
+    marker = _io.Column(prof.marker.codes[prow], prof.marker.pylist())
     is_amel = kc == key_at.get(AMELOGENIN, -1)
-    profiles = _io._build_profiles(names, s_sub, kc, prof.key_list, marker, a1, a2, list(vocab), is_amel, order)
+    profiles = _io.build_profiles(names, s_sub, kc, prof.key_list, marker, a1, a2, list(vocab), is_amel, order)
     out: dict[str, FamilyRecord] = {}
     for f in which.tolist():
         shape = fam.shapes[int(fam.shape_of[f])]

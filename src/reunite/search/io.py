@@ -30,6 +30,10 @@ The readers are built for national-scale files (tens of millions of rows): the f
 with pyarrow and validated column-wise with numpy; only files pyarrow cannot split into lines
 one-to-one (ragged rows, quoted line breaks, bad UTF-8) go through Python's ``csv`` module, so
 that problems still name the right line.
+
+The columnar reader (:mod:`reunite.search.columnar`) shares the parsing pieces below that are
+public but not in ``__all__``: :func:`read_table` and :class:`Column`, :func:`allele_is_valid`,
+:func:`build_profiles`, :func:`dense_codes` and :func:`check_family_shape`.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ import pyarrow.csv as pa_csv
 
 from ..errors import InputError, MarkerError, Problem
 from ..genetics.frequencies import FrequencyTable
-from ..genetics.markers import AMELOGENIN, Profile, display_name, marker_key, validate_allele
-from ..genetics.pedigree import Pedigree, make_pedigree
+from ..genetics.markers import AMELOGENIN, Profile, allele_sort_key, display_name, marker_key, validate_allele
+from ..genetics.pedigree import SEX_ALIASES, Pedigree, find_cycle, make_pedigree
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -67,8 +71,7 @@ PROFILE_COLUMNS = ("sample", "marker", "allele1", "allele2")
 #: Columns of ``families.csv``, in the order the writers use.
 FAMILY_COLUMNS = ("family", "id", "father", "mother", "sex", "sample", "missing")
 
-_SEXES = {"": "unknown", "m": "male", "male": "male", "1": "male", "f": "female", "female": "female",
-          "2": "female", "u": "unknown", "unknown": "unknown", "0": "unknown"}
+_SEXES = {"": "unknown", **SEX_ALIASES}  # an empty sex cell means unknown
 _NO_PARENT = ("", "0", "NA")
 _REF = "\x00line\x00"  # stands for a line number in cached pedigree-shape messages
 
@@ -98,7 +101,7 @@ class FamilyRecord:
 # ---------------------------------------------------------------------------------- parsing
 
 
-def _read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dict[str, _Column], np.ndarray]:
+def read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dict[str, Column], np.ndarray]:
     """Read a headed CSV: the ``required`` columns, trimmed and dictionary-encoded, and the line
     number of each row.
 
@@ -145,13 +148,13 @@ def _read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dic
     columns = {c: encoded[c] for c in required}
     if blank.any():
         keep = ~blank
-        columns = {c: _Column(col.codes[keep], col.values).compact() for c, col in columns.items()}
+        columns = {c: Column(col.codes[keep], col.values).compact() for c, col in columns.items()}
         lines = lines[keep]
     return columns, lines
 
 
 @dataclass(frozen=True)
-class _Column:
+class Column:
     """A string column as codes into its distinct (trimmed) values."""
 
     codes: np.ndarray
@@ -167,20 +170,20 @@ class _Column:
         return np.fromiter(flags, dtype=bool, count=len(self.values))[self.codes] if self.values \
             else np.zeros(len(self.codes), dtype=bool)
 
-    def compact(self) -> _Column:
+    def compact(self) -> Column:
         """The same column without the distinct values no row has any more."""
         used = np.bincount(self.codes, minlength=len(self.values)) > 0
         if used.all():
             return self
         remap = np.cumsum(used) - 1
-        return _Column(remap[self.codes].astype(np.int32), [v for v, u in zip(self.values, used, strict=True) if u])
+        return Column(remap[self.codes].astype(np.int32), [v for v, u in zip(self.values, used, strict=True) if u])
 
     def tolist(self, order: np.ndarray | None = None) -> list[str]:
         codes = self.codes if order is None else self.codes[order]
         return np.array(self.values, dtype=object)[codes].tolist() if self.values else []
 
 
-def _column(arr: pa.Array | pa.ChunkedArray) -> _Column:
+def _column(arr: pa.Array | pa.ChunkedArray) -> Column:
     """Dictionary-encode a string column (first-appearance order) and trim its distinct values."""
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
@@ -193,10 +196,10 @@ def _column(arr: pa.Array | pa.ChunkedArray) -> _Column:
         at: dict[str, int] = {}
         remap = np.array([at.setdefault(v, len(at)) for v in trimmed], dtype=np.int32)
         codes, values = remap[codes], list(at)
-    return _Column(codes, values)
+    return Column(codes, values)
 
 
-def _parse_fast(path: str | os.PathLike, names: list[str]) -> dict[str, _Column] | None:
+def _parse_fast(path: str | os.PathLike, names: list[str]) -> dict[str, Column] | None:
     """pyarrow's parse, when each line is exactly one row; None when that cannot be trusted."""
     try:
         table = pa_csv.read_csv(
@@ -218,7 +221,7 @@ def _parse_fast(path: str | os.PathLike, names: list[str]) -> dict[str, _Column]
     return out
 
 
-def _parse_slow(path: str | os.PathLike, names: list[str], source: str) -> tuple[dict[str, _Column], np.ndarray]:
+def _parse_slow(path: str | os.PathLike, names: list[str], source: str) -> tuple[dict[str, Column], np.ndarray]:
     """Python's csv parse, reporting every ragged row and undecodable line."""
     problems: list[Problem] = []
     data = Path(path).read_bytes()
@@ -251,13 +254,6 @@ def _parse_slow(path: str | os.PathLike, names: list[str], source: str) -> tuple
     return out, np.array(lines, dtype=np.int64)
 
 
-def _sort_key(label: str):
-    try:
-        return (0, float(label), label)
-    except ValueError:
-        return (1, 0.0, label)
-
-
 # --------------------------------------------------------------------------------- profiles
 
 
@@ -270,7 +266,7 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     together in one :class:`~reunite.errors.InputError`; nothing is returned then.
     """
     source = str(path)
-    cols, lines = _read_table(path, PROFILE_COLUMNS)
+    cols, lines = read_table(path, PROFILE_COLUMNS)
     problems: list[tuple[int, int, Problem]] = []
 
     def bad(rows: np.ndarray, fld: str, message) -> None:
@@ -313,8 +309,8 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     at = {v: i for i, v in enumerate(vocab)}
     a1 = np.array([at[v] for v in allele1.values], dtype=np.int32)[allele1.codes] if vocab else kc * 0
     a2 = np.array([at[v] for v in allele2.values], dtype=np.int32)[allele2.codes] if vocab else kc * 0
-    str_ok = np.array([_valid("D1", v) for v in vocab], dtype=bool)
-    amel_ok = np.array([_valid(AMELOGENIN, v) for v in vocab], dtype=bool)
+    str_ok = np.array([allele_is_valid("D1", v) for v in vocab], dtype=bool)
+    amel_ok = np.array([allele_is_valid(AMELOGENIN, v) for v in vocab], dtype=bool)
     is_amel = kc == key_at.get(AMELOGENIN, -2)
     a1_empty = allele1.is_empty()
     a2_empty = allele2.is_empty()
@@ -352,10 +348,10 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     if problems:
         problems.sort(key=lambda x: (x[0], x[1]))
         raise InputError([p for _, _, p in problems])
-    return _build_profiles(sample.values, s_code, kc, key_list, marker, a1, a2, vocab, is_amel, order)
+    return build_profiles(sample.values, s_code, kc, key_list, marker, a1, a2, vocab, is_amel, order)
 
 
-def _valid(marker: str, label: str) -> bool:
+def allele_is_valid(marker: str, label: str) -> bool:
     try:
         validate_allele(marker, label)
     except MarkerError:
@@ -371,7 +367,7 @@ def _allele_message(marker: str, label: str) -> str:
     return f"marker {marker}: allele {label!r} is not valid"  # pragma: no cover
 
 
-def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_list: list[str], marker: _Column,
+def build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_list: list[str], marker: Column,
                     a1: np.ndarray, a2: np.ndarray, vocab: list[str], is_amel: np.ndarray,
                     order: np.ndarray | None) -> dict[str, Profile]:
     """Assemble validated rows (grouped by sample through ``order``) into profiles.
@@ -385,10 +381,10 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
         s_code, kc, m_code, a1, a2, is_amel = (x[order] for x in (s_code, kc, m_code, a1, a2, is_amel))
     # Order the two alleles by label; one shared tuple per distinct genotype.
     rank = np.empty(len(vocab), dtype=np.int64)
-    rank[sorted(range(len(vocab)), key=lambda i: _sort_key(vocab[i]))] = np.arange(len(vocab))
+    rank[sorted(range(len(vocab)), key=lambda i: allele_sort_key(vocab[i]))] = np.arange(len(vocab))
     swap = rank[a1] > rank[a2]
     wide = np.int64 if n_v > 40_000 else np.int32
-    gt_code, distinct = _dense_codes(np.where(swap, a2, a1).astype(wide) * n_v + np.where(swap, a1, a2), n_v * n_v)
+    gt_code, distinct = dense_codes(np.where(swap, a2, a1).astype(wide) * n_v + np.where(swap, a1, a2), n_v * n_v)
     del swap, a1, a2
     gt_obj = np.empty(len(distinct), dtype=object)
     for i, u in enumerate(distinct.tolist()):
@@ -410,7 +406,7 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
     # the same (marker, spelling) set share the marker tuple and the names map: one bit per
     # distinct (marker, spelling) gives each sample a signature.
     n_m = max(len(marker.values), 1)
-    sp_code, n_sp = _dense_codes(kc.astype(np.int64) * n_m + m_code, len(key_list) * n_m)
+    sp_code, n_sp = dense_codes(kc.astype(np.int64) * n_m + m_code, len(key_list) * n_m)
     if len(n_sp) <= 63 and len(sp_code):
         bits = np.left_shift(np.uint64(1), sp_code.astype(np.uint64))
         sig = np.zeros(n_s, dtype=np.uint64)
@@ -442,7 +438,7 @@ def _build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_
     return out
 
 
-def _dense_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+def dense_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 for non-negative ``values`` below ``bound``, and the k distinct values (sorted)."""
     if bound <= 1 << 24:
         present = np.flatnonzero(np.bincount(values, minlength=bound)) if len(values) else np.zeros(0, np.int64)
@@ -491,7 +487,7 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
     file, line and field; nothing is returned then.
     """
     source = str(path)
-    cols, lines = _read_table(path, FAMILY_COLUMNS)
+    cols, lines = read_table(path, FAMILY_COLUMNS)
     f_code, fam_ids = cols["family"].codes, cols["family"].values
     order = np.argsort(f_code, kind="stable")
     ends = np.cumsum(np.bincount(f_code, minlength=len(fam_ids))).tolist()
@@ -503,10 +499,10 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
     row_code = np.zeros(len(order), dtype=np.int64)
     bound = 1
     for c in shape_cols:
-        row_code, distinct = _dense_codes(row_code.astype(np.int64) * len(c.values) + c.codes[order],
+        row_code, distinct = dense_codes(row_code.astype(np.int64) * len(c.values) + c.codes[order],
                                           bound * max(len(c.values), 1))
         bound = len(distinct)
-    row_code, distinct = _dense_codes(row_code.astype(np.int64) * 2 + ~cols["sample"].is_empty()[order], bound * 2)
+    row_code, distinct = dense_codes(row_code.astype(np.int64) * 2 + ~cols["sample"].is_empty()[order], bound * 2)
     row_l = row_code.tolist()
     problems: list[tuple[int, int, Problem]] = []
     shapes: dict[tuple, _Shape] = {}
@@ -523,7 +519,7 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
         shape = shapes.get(key)
         if shape is None:
             rows = order[start:end]
-            shape = shapes[key] = _check_shape(tuple(
+            shape = shapes[key] = check_family_shape(tuple(
                 (*(c.values[c.codes[r]] for c in shape_cols), samples[start + i] != "")
                 for i, r in enumerate(rows.tolist())))
         fam_problems = [
@@ -570,7 +566,7 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
     return out
 
 
-def _check_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -> _Shape:
+def check_family_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -> _Shape:
     """Validate one pedigree shape; problems refer to rows by their index in the family."""
     probs: list[tuple[int, str | None, str, int | None]] = []
 
@@ -643,8 +639,9 @@ def _check_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -> _Sha
     typed = tuple((i, r[0]) for i, r in enumerate(rows) if r[5])
     if probs:
         return _Shape(tuple(probs), None, None, typed)
-    cyc = _cycle_member(rows)
-    if cyc is not None:
+    cycle = find_cycle({r[0]: [p for p in (r[1], r[2]) if p not in _NO_PARENT] for r in rows})
+    if cycle is not None:
+        cyc = first[cycle[0]]
         return _Shape(((cyc, "father", f"member {rows[cyc][0]!r} is their own ancestor (the family has a cycle)",
                         None),), None, None, typed)
     records = [{"id": pid, "father": None if f in _NO_PARENT else f, "mother": None if m in _NO_PARENT else m,
@@ -655,30 +652,6 @@ def _check_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -> _Sha
     except InputError as exc:
         return _Shape(tuple((0, p.field, p.message, None) for p in exc.problems), None, None, typed)
     return _Shape((), ped, rows[missing_rows[0]][0], typed)
-
-
-def _cycle_member(rows) -> int | None:
-    """Index of a member who is their own ancestor, or None (parents known to be members)."""
-    index = {r[0]: i for i, r in enumerate(rows)}
-    parents = [[index[p] for p in (r[1], r[2]) if p not in _NO_PARENT] for r in rows]
-    state = [0] * len(rows)  # 0 new, 1 on the path, 2 done
-    for start in range(len(rows)):
-        if state[start]:
-            continue
-        stack = [(start, iter(parents[start]))]
-        state[start] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                stack.pop()
-            elif state[nxt] == 1:
-                return nxt
-            elif state[nxt] == 0:
-                state[nxt] = 1
-                stack.append((nxt, iter(parents[nxt])))
-    return None
 
 
 def write_families(path: str | os.PathLike, families: Mapping[str, FamilyRecord] | Iterable[FamilyRecord]) -> None:
