@@ -53,6 +53,7 @@ __all__ = ["child_query", "family_vs_children", "marker_models", "pair_log10", "
 
 _PAIRS = 20_000          # (family, child) pairs per query chunk
 _CELLS = 6_000_000       # problems * nb**2 per peel_batch call (memory bound)
+_TERMS_KEPT = 100_000    # families whose exact child-independent terms are kept, per group
 
 
 # ------------------------------------------------------------------------------- marker models
@@ -344,6 +345,8 @@ def _terms(index, group, pos: np.ndarray, untyped: bool = True):
 
     def fill(name, compute):
         cache = group.__dict__.setdefault("_exact_" + name, {})
+        if len(cache) > _TERMS_KEPT:       # a long batch: keep memory bounded
+            cache.clear()
         todo = np.array(sorted({int(p) for p in pos} - cache.keys()), dtype=np.int64)
         if len(todo):
             geno = np.asarray(group.geno[todo])
