@@ -15,10 +15,10 @@ from ..errors import InputError, Problem
 from .audit import append_audit
 from .importing import default_user
 from .models import User
-from .records import get_user
+from .records import add_user, get_user
 
-__all__ = ["MIN_PASSWORD", "authenticate", "disable_user", "hash_password", "set_password", "use_hasher",
-           "verify_password"]
+__all__ = ["MIN_PASSWORD", "authenticate", "disable_user", "hash_password", "register_user", "set_password",
+           "use_hasher", "verify_password"]
 
 #: The shortest password accepted.
 MIN_PASSWORD = 10
@@ -63,6 +63,23 @@ def set_password(session: Session, name: str, password: str, *, by: str | None =
     user.password_hash = hash_password(password)
     session.flush()
     append_audit(session, by or default_user(), "user.password", entity="user", entity_id=name)
+    if commit:
+        session.commit()
+    return user
+
+
+def register_user(session: Session, name: str, role: str, *, unit: str | None = None,
+                  password: str | None = None, by: str | None = None, commit: bool = True) -> User:
+    """Register user ``name`` with ``role`` (:func:`reunite.cases.records.add_user`), set their unit
+    (blank: none) and, with ``password``, their web password (hashed, audited).  A password that is
+    refused stops it before anything is written."""
+    pw_hash = hash_password(password) if password is not None else None
+    user = add_user(session, name, role, by=by, commit=False)
+    if unit is not None:
+        user.unit = unit.strip() or None
+    if pw_hash is not None:
+        user.password_hash = pw_hash
+        append_audit(session, by or default_user(), "user.password", entity="user", entity_id=user.name)
     if commit:
         session.commit()
     return user
