@@ -20,7 +20,7 @@ import json
 import sys
 import time
 
-from reunite.search.bench import run_bench
+from reunite.benchmarking.search import run_bench
 
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reunite.genetics.simulate import simulate_population
 from reunite.search.io import read_families, read_profiles
-from reunite.search.simio import write_population
+from reunite.simulation.io import write_population
 
 TABLE = "nist1036_us_asian"
 

@@ -2,7 +2,7 @@
 
 Fills a fresh SQLite store in a temporary folder with N reference families (default 100,000):
 gene-dropped by :func:`reunite.genetics.simulate.simulate_population` and written by
-:func:`reunite.search.simio.write_population`, then imported through :mod:`reunite.cases.importing`
+:func:`reunite.simulation.io.write_population`, then imported through :mod:`reunite.cases.importing`
 (a missing-child report per family, its pedigree, and with ``--profiles`` the typed members' DNA),
 plus N/100 found children of whom some have a published appeal.  Then it starts ``reunite serve``
 on a free 127.0.0.1 port and, one endpoint after the other, runs C client threads (each with its
@@ -141,7 +141,7 @@ def fill_store(url: str, work: Path, n_families: int, n_appeals: int, profiles: 
     from reunite.cases.models import Appeal, FoundChild, utcnow
     from reunite.cases.records import add_user
     from reunite.genetics.simulate import simulate_population
-    from reunite.search.simio import write_population
+    from reunite.simulation.io import write_population
 
     n_found = max(n_appeals, n_families // 100)
     rng = random.Random(1)

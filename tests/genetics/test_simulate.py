@@ -15,7 +15,7 @@ from reunite.genetics import load_frequencies, marker_key
 from reunite.genetics.simulate import MARKER_SETS, STRUCTURES, simulate_population
 from reunite.search.io import read_families, read_profiles
 from reunite.search.simcommands import register
-from reunite.search.simio import write_population
+from reunite.simulation.io import write_population
 
 TABLE = "nist1036_us_asian"
 

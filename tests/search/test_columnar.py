@@ -14,7 +14,7 @@ from reunite.genetics.simulate import simulate_population
 from reunite.search import columnar
 from reunite.search import index as index_mod
 from reunite.search.io import read_families, read_profiles
-from reunite.search.simio import write_population
+from reunite.simulation.io import write_population
 
 TABLE = load_frequencies("nist1036_us_asian")
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}

@@ -17,7 +17,7 @@ from reunite.genetics.simulate import simulate_population
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.kernel import FoundChildren, search_child, search_family
 from reunite.search.mutation import search_bounds
-from reunite.search.simio import family_records
+from reunite.simulation.io import family_records
 
 MODELS = {
     "stepwise": {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1},

@@ -13,7 +13,7 @@ from reunite.genetics.simulate import STRUCTURES, simulate_population
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.io import FamilyRecord
 from reunite.search.kernel import search_child, search_family
-from reunite.search.simio import family_records
+from reunite.simulation.io import family_records
 
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
 EQUAL = {"model": "equal", "rate": 0.005}

@@ -13,7 +13,7 @@ from reunite.genetics.markers import parse_profile
 from reunite.genetics.simulate import simulate_population
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.kernel import search_child, search_family
-from reunite.search.simio import family_records
+from reunite.simulation.io import family_records
 
 
 def _records(pop):
@@ -95,7 +95,7 @@ def test_save_load_and_incremental(population, tmp_path):
 
 def test_cli_build_search_and_batch(tmp_path, population, capsys):
     from reunite.cli import main
-    from reunite.search.simio import write_population
+    from reunite.simulation.io import write_population
 
     _table, pop, fams, kids = population
     files = write_population(pop, tmp_path / "sim")
@@ -143,31 +143,21 @@ def test_found_children_are_incremental(population):
 
 
 def test_compiled_kernels_agree_with_the_numpy_ones(population):
-    import reunite.search.kernel as K
-    from reunite.search.kernel import FoundChildren, approx_log10, child_alleles
+    from reunite.search.kernel import COMPILED, FoundChildren, approx_log10, child_alleles
 
-    if K._compiled is None:
+    if not COMPILED:
         pytest.skip("numba is not installed")
     table, _pop, fams, kids = population
     idx = build_index(fams, table)
     found = FoundChildren.from_profiles(idx, kids)
-    saved = (K._compiled, K._compiled_rev)
     for child in list(kids.values())[:5]:
         x, _ = child_alleles(idx, child)
-        a, _ = approx_log10(idx, x)
-        K._compiled = None
-        try:
-            b, _ = approx_log10(idx, x)
-        finally:
-            K._compiled = saved[0]
+        a, _ = approx_log10(idx, x, kernel="numba")
+        b, _ = approx_log10(idx, x, kernel="numpy")
         assert np.array_equal(np.isfinite(a), np.isfinite(b))
         assert np.allclose(a[np.isfinite(a)], b[np.isfinite(b)], atol=1e-9)
     fam = fams[0].family
-    fast = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0)]
-    K._compiled_rev = None
-    try:
-        slow = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0)]
-    finally:
-        K._compiled_rev = saved[1]
+    fast = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0, kernel="numba")]
+    slow = [(c.sample, c.log10_lr) for c in search_family(idx, fam, found, min_lr=0.0, top=0, kernel="numpy")]
     assert [s for s, _ in fast] == [s for s, _ in slow]
     assert all((x is None and y is None) or abs(x - y) < 1e-9 for (_, x), (_, y) in zip(fast, slow, strict=True))

@@ -26,7 +26,7 @@ from ..genetics.kinship import hw_genotype_prob
 from ..genetics.markers import Profile
 from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
 
-__all__ = ["Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
+__all__ = ["COMPILED", "KERNELS", "Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
@@ -36,6 +36,25 @@ try:  # the compiled kernel; the numpy path below gives the same figures, more s
     from ._nb import family_vs_children as _compiled_rev
 except ImportError:  # pragma: no cover
     _compiled = _compiled_rev = None
+
+#: True when numba's compiled kernels are available (else every search uses the numpy kernels).
+COMPILED = _compiled is not None
+#: What the ``kernel`` parameter takes: ``auto`` (numba when available), ``numba`` or ``numpy``.
+KERNELS = ("auto", "numba", "numpy")
+
+
+def _compiled_kernel(kernel: str, fn):
+    """The compiled function ``fn`` to use under ``kernel``, or None for the numpy path."""
+    if kernel == "auto":
+        return fn
+    if kernel == "numpy":
+        return None
+    if kernel == "numba":
+        if fn is None:
+            raise InputError("kernel 'numba' was asked for but numba is not installed; install numba or use "
+                             "kernel 'numpy'")
+        return fn
+    raise InputError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
 
 
 @dataclass(frozen=True)
@@ -126,22 +145,24 @@ def _marker_lr(S_m, U_m, p, k, packed, x, y, hw):
 
 
 def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None = None, *,
-                 consistent: bool = False):
+                 consistent: bool = False, kernel: str = "auto"):
     """Approximate log10 LR of a child against families (all, or ``rows``) from the float32 tables,
     and the number of inconsistent markers.
 
     By default a family is left at its first inconsistent marker (log10 -inf, count 1).  With
     ``consistent`` the count goes up to MAX_INCONSISTENT + 1 and the log10 is that over the
-    consistent markers (-inf from MAX_INCONSISTENT + 1 inconsistent markers on)."""
+    consistent markers (-inf from MAX_INCONSISTENT + 1 inconsistent markers on).  ``kernel`` (one
+    of :data:`KERNELS`) chooses numba's compiled kernel or the numpy one; both give the same figures."""
+    compiled = _compiled_kernel(kernel, _compiled)
     k = index.k
     packed = _packed_index(k + 1)
     cap = MAX_INCONSISTENT + 1 if consistent else 1
-    if _compiled is not None:
+    if compiled is not None:
         freqs = index.freq_arrays()
         offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
         flat = np.concatenate(freqs)
         r = np.arange(index.S.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
-        return _compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r, cap)
+        return compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r, cap)
     n = index.S.shape[1] if rows is None else len(rows)
     total = np.zeros(n)
     zeros = np.zeros(n, dtype=np.int32)
@@ -202,8 +223,9 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray, *, consi
     return out, zeros
 
 
-def _select(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
-    """Rows whose approximate LR may pass ``min_lr`` and reach the top ``top`` (with margin)."""
+def prefilter_rows(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
+    """Rows whose approximate LR (``log10``, from :func:`approx_log10`) may pass ``min_lr`` and reach
+    the top ``top`` (with the float32 margin): the prefilter of :func:`search_child`."""
     floor = math.log10(min_lr) - _MARGIN if min_lr > 0 else -np.inf
     ok = np.nonzero(log10 >= floor)[0] if min_lr > 0 else np.nonzero(np.isfinite(log10) | (log10 == -np.inf))[0]
     if top and len(ok) > top:
@@ -281,7 +303,7 @@ def _select_tiers(approx: np.ndarray, zeros: np.ndarray, min_lr: float, top: int
         if not len(idx):
             continue
         vals = approx[idx]
-        parts.append(idx[_select(vals, min_lr, top)])
+        parts.append(idx[prefilter_rows(vals, min_lr, top)])
         if _fills(vals, min_lr, top):
             break   # this tier fills the top for sure: the next ones rank after it
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
@@ -390,8 +412,12 @@ class FoundChildren:
 
 
 def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildren, *,
-                  min_lr: float = 1.0, top: int = 20) -> list[Candidate]:
-    """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first."""
+                  min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[Candidate]:
+    """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first.
+
+    ``kernel`` (one of :data:`KERNELS`) chooses the compiled or the numpy kernel of the
+    mutation-free index; both give the same figures."""
+    compiled_rev = _compiled_kernel(kernel, _compiled_rev)
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     row = index.row_of(family)
@@ -420,9 +446,9 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         irregular = found.irregular
         # Exclusions counted up to MAX_INCONSISTENT + 1 (all of them when every child is reported).
         cap = MAX_INCONSISTENT + 1 if min_lr > 0 else S.shape[1] + 1
-        if _compiled_rev is not None:
+        if compiled_rev is not None:
             offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
-            tot, nz, compared = _compiled_rev(S[0], U[0], packed, X, np.concatenate(freqs), offsets, cap)
+            tot, nz, compared = compiled_rev(S[0], U[0], packed, X, np.concatenate(freqs), offsets, cap)
         else:
             tot, nz, compared = _family_vs_children_np(S[0], U[0], packed, X, freqs, k, cap)
         floor = math.log10(min_lr) if min_lr > 0 else -np.inf
