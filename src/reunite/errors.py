@@ -1,15 +1,30 @@
 """Reunite's exceptions.
 
-Every error Reunite raises on purpose derives from :class:`ReuniteError`::
+Every exception class of Reunite derives from :class:`ReuniteError`; those defined beside the
+code that raises them are listed with their module::
 
     ReuniteError
-    ├── InputError            bad input from a user or file (collects every problem found)
-    │   ├── MarkerError       unknown marker name, malformed allele, more than two alleles
-    │   ├── FrequencyError    a frequency table that cannot be used as given
-    │   ├── PedigreeError     unknown parent, cycle, wrong-sex parent, missing member not present
-    │   └── MutationError     a mutation model that cannot be built for a marker
-    └── InconsistencyError    data that no hypothesis can explain (e.g. a family inconsistent
-                              with itself at a marker even allowing for mutation)
+    ├── InputError (also ValueError)   bad input from a user or file (collects every problem found)
+    │   ├── MarkerError                unknown marker name, malformed allele, more than two alleles
+    │   ├── FrequencyError             a frequency table that cannot be used as given
+    │   ├── PedigreeError              unknown parent, cycle, wrong-sex parent, missing member not present
+    │   ├── MutationError              a mutation model that cannot be built for a marker
+    │   └── WorkflowError              a review step the workflow does not allow
+    │                                  (reunite.cases.workflow)
+    ├── InconsistencyError             data that no hypothesis can explain (e.g. a family inconsistent
+    │                                  with itself at a marker even allowing for mutation)
+    ├── SchemaError                    the database schema is missing or older than this version
+    │                                  (reunite.cases.db)
+    ├── MissingFontError (also FileNotFoundError)
+    │                                  no CJK font for a PDF report; says what to install
+    │                                  (reunite.reports.fonts)
+    └── WebError                       an HTTP error answered in the API's one JSON error shape, with
+                                       its status and code (reunite.web.access)
+
+(``reunite.search.columnar`` also has a private ``_Irregular(ReuniteError)`` that never leaves it:
+the columnar reader raises it to hand a file over to the exact readers.)  The second bases are
+kept because callers catch them: ``except ValueError`` around parsing, ``except
+FileNotFoundError`` where a font is optional.
 
 Messages say what is wrong, which value (a marker, a person id, a file, line and field) and how
 to fix it.  They never contain names of children or families, nor genotypes.

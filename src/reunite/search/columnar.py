@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from ..errors import InputError, MarkerError
+from ..errors import InputError, MarkerError, ReuniteError
 from ..genetics.frequencies import FrequencyTable, load_frequencies
 from ..genetics.markers import AMELOGENIN, allele_sort_key, marker_key
 from ..genetics.mutation import parse_mutation
@@ -47,7 +47,7 @@ __all__ = ["group_records", "read_reference_columns"]
 _MAX_MEMBERS = 60  # families up to this size are grouped by bit masks over their rows
 
 
-class _Irregular(Exception):
+class _Irregular(ReuniteError):
     """The columnar pass cannot vouch for the input; the exact readers take over."""
 
 

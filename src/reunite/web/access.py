@@ -30,6 +30,7 @@ from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from ..cases.models import ROLES, Appeal, FoundChild, MissingReport, Photo, User
+from ..errors import ReuniteError
 from .security import csrf_token, fingerprint
 
 __all__ = ["ANONYMOUS", "RULES", "Rule", "WebError", "authorize", "get_db", "rule_for"]
@@ -130,7 +131,7 @@ def rule_for(method: str, path: str) -> Rule | None:
     return RULES.get((method, path))
 
 
-class WebError(Exception):
+class WebError(ReuniteError):
     """An error answered with the one error shape ``{"error": {"code", "message", "problems"}}``."""
 
     def __init__(self, status: int, code: str, message: str, problems: list[dict] | None = None,
