@@ -1,5 +1,8 @@
-"""``make demo``: a small kinship example, end to end.
+"""A small kinship example, end to end: ``python -m reunite.demo``.
 
+``make demo`` and ``reunite demo`` run the larger Kunming case instead (:mod:`reunite.kunming`:
+a whole ring, imported into a store and matched); this module is one family and two found
+children through the kinship engine alone, printed as ``reunite kinship lr`` prints them.
 A family reports a missing son; the father, the mother and the boy's sister give reference DNA.
 Two children found by the police are compared with the family: one is the missing boy, the
 other is unrelated.  Profiles are gene-dropped with a fixed seed from the bundled U.S. Asian

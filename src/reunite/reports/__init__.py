@@ -1,8 +1,12 @@
 """Reports: the kinship report a lab signs, as HTML and as PDF.
 
-Layer: imports :mod:`reunite.genetics` and :mod:`reunite.errors` only (never the store, the web
-or the CLI).  Build a :class:`KinshipReport` with :func:`build_report`, then print it with
-:func:`render_html` or :func:`render_pdf`::
+Layer: right of the case store.  The report itself (:mod:`~reunite.reports.kinship`, :mod:`~reunite.reports.pdf`,
+:mod:`~reunite.reports.pedigree_drawing`, :mod:`~reunite.reports.fonts`) imports only
+:mod:`reunite.genetics` and :mod:`reunite.errors`; :mod:`reunite.reports.store` reads a stored
+candidate from the store (:mod:`reunite.cases`: its family, the profiles, the matching settings,
+an audit entry) and builds its report.  Nothing here imports the web or the CLI.  Build a
+:class:`KinshipReport` with :func:`build_report`, then print it with :func:`render_html` or
+:func:`render_pdf`::
 
     case = load_case("K0131.json")
     report = build_report(case, missing_person_lr(case), case_number="YN-KM-2014-003",

@@ -3,18 +3,23 @@
 For each family and marker the index stores the distribution of the missing child's genotype
 given the typed relatives, over the family's own alleles plus one "rest" state for every other
 allele (exact without mutation: an allele the relatives do not carry came from an untyped
-founder, so within the rest it is distributed as the population frequencies).  With
+founder, so within the rest it is distributed as the population frequencies).  With K the
+index's ``k`` (room for the most distinct alleles a family can have at a marker: twice its typed
+relatives, e.g. 4 when two are typed), P = (K + 1)(K + 2) / 2 and, for marker m and family row f,
 
-* ``S[f, m, :K]`` the family's alleles at the marker (int16 allele indices, -1 padding), and
-* ``U[m, :, f]`` the packed symmetric table of P(missing child has genotype {i, j} | family)
-  over the codes 0..K-1 (family alleles) and K (rest),
+* ``S[m, f, :]`` (array ``S`` of shape (M, F, K), int16, marker-major for the kernel): the
+  family's distinct alleles at the marker, sorted (allele indices, -1 padding); the code of an
+  allele is its position there, K for any other allele (the "rest"), and
+* ``U[m, :, f]`` (array ``U`` of shape (M, P, F), float32, each entry's families contiguous): the
+  packed upper triangle of the symmetric table P(missing child has genotype {i, j} | family) over
+  the codes 0..K,
 
 the LR of a found child with genotype {x, y} is, per marker::
 
-    LR = U[code(x), code(y)] * w(x) * w(y) * (2 if x != y both in the rest) / P_HW(x, y)
+    LR = U[m, packed(code(x), code(y)), f] * w(x) * w(y) * (2 if x != y both in the rest) / P_HW(x, y)
 
-with w(x) = p_x / p_rest for an allele in the rest and 1 otherwise.  ``U`` is kept in float32
-(about 60 bytes per family and marker with K = 4); it ranks and prefilters with a safety margin,
+with w(x) = p_x / p_rest for an allele in the rest and 1 otherwise.  With K = 4 that is 60 bytes
+of ``U`` and 8 of ``S`` per family and marker; ``U`` ranks and prefilters with a safety margin,
 and the LRs reported are recomputed in float64 from the family's genotypes by the same peeling
 code as ``reunite kinship lr``, so they agree with it to 1e-12.
 
