@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cli import render_lr_text
+from .commands.kinship import render_lr_text
 from .genetics import load_case, load_frequencies, missing_person_lr
 
 TABLE = "nist1036_us_asian"

@@ -10,11 +10,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from reunite.commands.simulate import register
 from reunite.errors import InputError
 from reunite.genetics import load_frequencies, marker_key
 from reunite.genetics.simulate import MARKER_SETS, STRUCTURES, simulate_population
 from reunite.search.io import read_families, read_profiles
-from reunite.search.simcommands import register
 from reunite.simulation.io import write_population
 
 TABLE = "nist1036_us_asian"

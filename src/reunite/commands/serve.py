@@ -1,4 +1,4 @@
-"""``reunite serve``: run the web application with uvicorn."""
+"""``reunite serve``: run the web application (:func:`reunite.web.server.serve`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from typing import Annotated
 import typer
 
 __all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reunite serve`` to ``app``."""
+    app.command("serve")(serve)
 
 
 def serve(
@@ -22,14 +27,6 @@ def serve(
 
     The store is $REUNITE_DATABASE_URL (default reunite.db); set $REUNITE_SECRET_KEY so sessions
     survive a restart.  Behind TLS keep the default secure cookies."""
-    import uvicorn
+    from ..web.server import serve as run_server
 
-    from .app import create_app
-
-    app = create_app(media_dir=media, secure_cookies=not insecure_cookies, match_after_import=not no_match)
-    uvicorn.run(app, host=host, port=port, proxy_headers=False)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``reunite serve`` to the app."""
-    app.command("serve")(serve)
+    run_server(host, port, media_dir=media, secure_cookies=not insecure_cookies, match_after_import=not no_match)

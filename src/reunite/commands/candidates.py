@@ -1,0 +1,109 @@
+"""``reunite candidates`` and ``reunite review``: candidate matches and their review workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ..cases.models import CANDIDATE_STATUSES, OUTCOMES
+from ..errors import ReuniteError
+from ._common import fail
+
+__all__ = ["register"]
+
+candidates_app = typer.Typer(help="Candidate matches of found children and reports.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reunite candidates`` and ``reunite review`` to ``app``."""
+    app.add_typer(candidates_app, name="candidates")
+    app.command("review")(review_cmd)
+
+
+def _fmt(x: float | None, spec: str = ".3g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+@candidates_app.command("list")
+def candidates_list_cmd(
+    status: Annotated[str | None, typer.Option("--status", help=f"Only this status: {', '.join(CANDIDATE_STATUSES)}.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+):
+    """List candidates, best posterior (then DNA LR) first."""
+    from ..cases.db import open_session
+    from ..cases.queries import list_candidates
+
+    try:
+        with open_session() as s:
+            rows = list_candidates(s, status)
+    except ReuniteError as exc:
+        fail(exc)
+    if as_json:
+        for c, case, rep in rows:
+            typer.echo(json.dumps({"id": c.id, "case_number": case, "report_number": rep, "status": c.status,
+                                   "dna_log10_lr": c.dna_log10_lr, "posterior": c.posterior, "outcome": c.outcome}))
+        return
+    if not rows:
+        typer.echo("no candidates" + (f" with status {status}" if status else ""))
+        return
+    typer.echo(f"{'id':>6}  {'case':<14}{'report':<14}{'log10 LR':>9}{'posterior':>11}  {'status':<24}outcome")
+    for c, case, rep in rows:
+        typer.echo(f"{c.id:>6}  {case:<14}{rep:<14}{_fmt(c.dna_log10_lr, '.2f'):>9}{_fmt(c.posterior, '.4g'):>11}"
+                   f"  {c.status:<24}{c.outcome or ''}")
+
+
+@candidates_app.command("show")
+def candidates_show_cmd(candidate_id: Annotated[int, typer.Argument(metavar="ID", help="The candidate id.")]):
+    """Show a candidate: the pair, every evidence LR, prior, posterior, and its review history."""
+    from ..cases.db import open_session
+    from ..cases.queries import get_candidate
+    from ..cases.workflow import allowed_transitions
+
+    try:
+        with open_session() as s:
+            c = get_candidate(s, candidate_id)
+            child, rep = c.found_child, c.report
+            reviews = [(r.at, r.from_status, r.to_status, r.outcome, r.user.name, r.reason) for r in c.reviews]
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"Candidate {c.id}: found child {child.case_number} × report {rep.report_number}"
+               + ("  (report of multiple missing children)" if rep.multiple_missing else ""))
+    typer.echo(f"  status             {c.status}" + (f" ({c.outcome})" if c.outcome else ""))
+    typer.echo(f"  DNA LR             {_fmt(c.dna_lr)}   log10 {_fmt(c.dna_log10_lr, '.3f')}")
+    typer.echo(f"  markers compared   {_fmt(c.markers_compared, 'd')}   "
+               f"inconsistent {_fmt(c.inconsistent_markers, 'd')}")
+    typer.echo(f"  sex LR             {_fmt(c.sex_lr)}")
+    typer.echo(f"  age LR             {_fmt(c.age_lr)}")
+    typer.echo(f"  time LR            {_fmt(c.time_lr)}")
+    typer.echo(f"  prior              {_fmt(c.prior)}")
+    typer.echo(f"  posterior          {_fmt(c.posterior, '.6g')}")
+    nxt = allowed_transitions(c.status)
+    typer.echo(f"  may move to        {', '.join(nxt) if nxt else 'nothing'}")
+    if reviews:
+        typer.echo("  reviews:")
+        for at, a, b, outcome, who, reason in reviews:
+            typer.echo(f"    {at:%Y-%m-%d %H:%M}  {a} -> {b}{f' ({outcome})' if outcome else ''}  by {who}: {reason}")
+
+
+def review_cmd(
+    candidate_id: Annotated[int, typer.Argument(metavar="ID", help="The candidate id.")],
+    to: Annotated[str, typer.Option("--to", help=f"New status: {', '.join(CANDIDATE_STATUSES)}.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
+    user: Annotated[str, typer.Option("--user", help="The registered investigator or lab analyst deciding.")],
+    outcome: Annotated[str | None, typer.Option("--outcome", help=f"When confirming: {', '.join(OUTCOMES)}.")]
+    = None,
+):
+    """Move a candidate through the review workflow."""
+    from ..cases.db import open_session
+    from ..cases.workflow import review
+
+    try:
+        with open_session() as s:
+            rv = review(s, candidate_id, to, user=user, reason=reason, outcome=outcome)
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"candidate {candidate_id}: {rv.from_status} -> {rv.to_status}"
+               + (f" ({rv.outcome})" if rv.outcome else ""))

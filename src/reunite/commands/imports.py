@@ -1,0 +1,155 @@
+"""``reunite import``, ``export`` and ``match``: case data into and out of the store, and the matching
+that follows every import.
+
+Every command works on the database of ``$REUNITE_DATABASE_URL`` (default: ``reunite.db`` in the
+working directory), created on first use; the acting user is ``--user``, else ``$REUNITE_USER``,
+else the login name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError, ReuniteError
+from ._common import UserOpt, fail
+
+__all__ = ["register"]
+
+import_app = typer.Typer(help="Import CSV files into the case store (all-or-nothing, idempotent).",
+                         no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reunite import``, ``export`` and ``match`` to ``app``."""
+    app.add_typer(import_app, name="import")
+    app.command("export")(export_cmd)
+    app.command("match")(match_cmd)
+
+
+def _match(s, **kw) -> None:
+    """Run the matching with the settings of the environment (overridden by ``kw``) and say what it did."""
+    from ..cases.matching import run_matching
+    from ..cases.settings import MatchingSettings
+
+    summary = run_matching(s, **{**MatchingSettings.from_env().matching_kwargs(), **kw})
+    c = summary.candidates
+    typer.echo(f"matching: {summary.children_searched} found children searched against "
+               f"{summary.families_indexed} families with DNA; candidates {c['added']} added, "
+               f"{c['updated']} updated, {c['unchanged']} unchanged")
+
+
+def _run_import(fn, path: Path, match: bool = True, **kw) -> None:
+    from ..cases.db import open_session
+
+    try:
+        with open_session() as s:
+            result = fn(s, path, **kw)
+            typer.echo(str(result))
+            if match and (result.added or result.updated):
+                _match(s)
+    except ReuniteError as exc:
+        fail(exc)
+
+
+@import_app.command("profiles")
+def import_profiles_cmd(
+    file: Annotated[Path, typer.Argument(help="profiles.csv: sample,marker,allele1,allele2")],
+    lab: Annotated[str, typer.Option("--lab", help="The lab that typed the samples.")],
+    kit: Annotated[str | None, typer.Option("--kit", help="The typing kit (e.g. GlobalFiler).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date typed, YYYY-MM-DD.")] = None,
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
+    user: UserOpt = None,
+):
+    """Import DNA profiles typed by a lab."""
+    from ..cases.importing import import_profiles
+
+    typed_on = None
+    if date:
+        try:
+            typed_on = dt.date.fromisoformat(date)
+        except ValueError:
+            fail(InputError(f"--date {date!r} is not a date; write it as YYYY-MM-DD"))
+    _run_import(import_profiles, file, not no_match, lab=lab, kit=kit, typed_on=typed_on, user=user)
+
+
+@import_app.command("families")
+def import_families_cmd(
+    file: Annotated[Path, typer.Argument(help="families.csv: family,id,father,mother,sex,sample,missing")],
+    create_reports: Annotated[bool, typer.Option(
+        "--create-reports", help="Create a bare report for a family whose report number is not stored.")] = False,
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
+    user: UserOpt = None,
+):
+    """Import reference families (pedigrees); `family` is the report number."""
+    from ..cases.importing import import_families
+
+    _run_import(import_families, file, not no_match, create_reports=create_reports, user=user)
+
+
+@import_app.command("found")
+def import_found_cmd(
+    file: Annotated[Path, typer.Argument(help="found_children.csv (columns in docs/formats.md)")],
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
+    user: UserOpt = None,
+):
+    """Import found children."""
+    from ..cases.importing import import_found
+
+    _run_import(import_found, file, not no_match, user=user)
+
+
+@import_app.command("reports")
+def import_reports_cmd(
+    file: Annotated[Path, typer.Argument(help="missing_reports.csv (columns in docs/formats.md)")],
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")] = False,
+    user: UserOpt = None,
+):
+    """Import missing-child reports."""
+    from ..cases.importing import import_reports
+
+    _run_import(import_reports, file, not no_match, user=user)
+
+
+def export_cmd(
+    table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+    user: UserOpt = None,
+):
+    """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote)."""
+    from ..cases.db import open_session
+    from ..cases.export import export_table
+
+    try:
+        with open_session() as s:
+            n = export_table(s, table, fmt, out, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    if out is not None:
+        typer.echo(f"{n} rows of {table} written to {out}")
+
+
+def match_cmd(
+    min_lr: Annotated[float | None, typer.Option(
+        "--min-lr", help="Keep DNA candidates with LR at least this (default $REUNITE_MIN_LR or 1).")] = None,
+    prior: Annotated[float | None, typer.Option(
+        "--prior", help="Prior probability for every pair (default 1 / number of open reports).")] = None,
+    user: UserOpt = None,
+):
+    """Search every found child against every open report now (automatic after each import).
+
+    Settings come from $REUNITE_FREQUENCIES (default nist1036_us_asian), $REUNITE_MUTATION (JSON, or
+    "default" = the bundled published per-locus rates, the default, or "none"),
+    $REUNITE_MIN_LR (default 1) and $REUNITE_INDEX_DIR (default ./reunite-index)."""
+    from ..cases.db import open_session
+
+    try:
+        with open_session() as s:
+            extra = {"min_lr": min_lr} if min_lr is not None else {}
+            _match(s, prior=prior, user=user or "matching", **extra)
+    except ReuniteError as exc:
+        fail(exc)
