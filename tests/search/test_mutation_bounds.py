@@ -190,3 +190,22 @@ def test_reported_lrs_equal_reunite_kinship_lr(table, tmp_path, capsys, model_na
             assert c.inconsistent == len(got["inconsistent_markers"])
             checked += 1
     assert checked >= 4
+
+
+def test_families_added_after_a_search_are_searched(table):
+    """An index that has answered a query, then gains families of new shapes, searches them too."""
+    fams, kids = _population(table, 40, 4, 21, "stepwise")
+    shapes = {}
+    for f in fams:
+        shapes.setdefault(tuple(sorted(f.genotypes)), []).append(f)
+    first = next(iter(shapes.values()))
+    rest = [f for f in fams if f not in first]
+    idx = build_index(first, table, mutation=MODELS["stepwise"])
+    sample, child = next(iter(kids.items()))
+    search_child(idx, child, sample=sample, min_lr=1.0, top=5)
+    idx.add_families(rest)
+    full = build_index(fams, table, mutation=MODELS["stepwise"])
+    for sample, child in kids.items():
+        a = search_child(idx, child, sample=sample, min_lr=1e-3, top=10)
+        b = search_child(full, child, sample=sample, min_lr=1e-3, top=10)
+        assert [(c.family, c.log10_lr) for c in a] == [(c.family, c.log10_lr) for c in b]

@@ -300,8 +300,11 @@ class ReferenceIndex:
                              "remove them first")
         off = len(self.family_ids)
         self.family_ids = self.family_ids + new.family_ids
-        self.S = np.concatenate([np.asarray(self.S), new.S], axis=1)
-        self.U = np.concatenate([np.asarray(self.U), new.U], axis=2)
+        if self.mutation is None:
+            self.S = np.concatenate([np.asarray(self.S), new.S], axis=1)
+            self.U = np.concatenate([np.asarray(self.U), new.U], axis=2)
+        else:  # the mutation index has no float32 tables (empty); its k only records the largest
+            self.k = max(self.k, new.k)
         self.alive = np.concatenate([np.asarray(self.alive), new.alive])
         goff = len(self.groups)
         for g in new.groups:
@@ -547,11 +550,13 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
     kmax = 2
     for s in structures:
         kmax = max(kmax, min(2 * len(s.typed), 64))
+    free = mut is None
+    if not free:   # the mutation index's tables are sized per group; k only records the largest
+        k = max(kmax, k or 0)
     k = k or kmax
     if kmax > k:
         raise InputError(f"families carry up to {kmax} alleles per marker, more than the index's {k}")
     p_n = (k + 1) * (k + 2) // 2
-    free = mut is None
     S = np.full((m_n, f_n if free else 0, k), -1, dtype=np.int16)
     U = np.zeros((m_n, p_n, f_n if free else 0), dtype=np.float32)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]

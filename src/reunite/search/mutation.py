@@ -317,6 +317,12 @@ def _shapes(group) -> dict:
 def _query_info(index, group):
     """The kernel's tables of the index (chains of every group) and of ``group`` (cached)."""
     tables = index.__dict__.get("_fast_tables")
+    if tables is not None and not all(pr.chain_f in tables.chain_ids and pr.chain_m in tables.chain_ids
+                                      for sh in _shapes(group).values() for pr in sh.pairs):
+        tables = None      # families added since: chains not seen before
+        index.__dict__.pop("_fast_tables", None)
+        for g in index.groups:
+            g.__dict__.pop("_fast_info", None)
     if tables is None:
         chains = set()
         for g in index.groups:
