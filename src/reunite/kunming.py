@@ -277,13 +277,10 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
 
 
 def _write_reports(session, folder: Path, url: str) -> list[Path]:
-    try:
-        from .reports.store import write_candidate_report
-    except ImportError:
-        return []
     from sqlalchemy import select
 
     from .cases.models import FoundChild
+    from .reports.store import write_candidate_report
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ReuniteError
+from fpdf import FPDF
+
 from .fonts import find_cjk_font
 from .kinship import KinshipReport, split_sup
 from .pedigree_drawing import PedigreeDrawing
@@ -29,22 +30,13 @@ PAD = 1.2          # cell padding, mm
 BOTTOM = 18.0      # space kept for the footer, mm
 
 
-def _fpdf():
-    try:
-        from fpdf import FPDF
-    except ImportError:  # pragma: no cover - fpdf2 is a dependency
-        raise ReuniteError("PDF reports need the fpdf2 package: pip install 'fpdf2>=2.8,<3'") from None
-    return FPDF
-
-
 class _Doc:
     """An fpdf2 document with the report's header, footer, tables and rich text."""
 
     def __init__(self, v: dict, font):
-        fpdf_class = _fpdf()
         v_ = v
 
-        class Page(fpdf_class):
+        class Page(FPDF):
             def header(self):
                 self.set_font("cjk", "", 8)
                 self.set_text_color(*MUTED)

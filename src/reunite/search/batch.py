@@ -161,8 +161,8 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover - dask is a dependency
-        raise ImportError("batch search needs dask[distributed]: pip install 'dask[distributed]'") from exc
+    except ImportError as exc:  # Dask is the optional extra "batch"
+        raise ImportError("the batch search needs Dask (dask, distributed): pip install 'reunite[batch]'") from exc
     from .kernel import search_child
 
     t_start = time.perf_counter()

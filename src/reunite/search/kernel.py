@@ -24,6 +24,8 @@ import numpy as np
 from ..errors import InputError
 from ..genetics.kinship import hw_genotype_prob
 from ..genetics.markers import Profile
+from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
+from ._nb import family_vs_children as _compiled_rev
 from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
 
 __all__ = ["COMPILED", "KERNELS", "Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
@@ -31,29 +33,18 @@ __all__ = ["COMPILED", "KERNELS", "Candidate", "FoundChildren", "child_alleles",
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
 
-try:  # the compiled kernel; the numpy path below gives the same figures, more slowly
-    from ._nb import approx_all as _compiled
-    from ._nb import family_vs_children as _compiled_rev
-except ImportError:  # pragma: no cover
-    _compiled = _compiled_rev = None
-
-#: True when numba's compiled kernels are available (else every search uses the numpy kernels).
-COMPILED = _compiled is not None
-#: What the ``kernel`` parameter takes: ``auto`` (numba when available), ``numba`` or ``numpy``.
+#: The compiled kernels are always available (numba is a dependency of Reunite).
+COMPILED = True
+#: What the ``kernel`` parameter takes: ``auto`` (numba), ``numba`` or ``numpy``.
 KERNELS = ("auto", "numba", "numpy")
 
 
 def _compiled_kernel(kernel: str, fn):
     """The compiled function ``fn`` to use under ``kernel``, or None for the numpy path."""
-    if kernel == "auto":
+    if kernel in ("auto", "numba"):
         return fn
     if kernel == "numpy":
         return None
-    if kernel == "numba":
-        if fn is None:
-            raise InputError("kernel 'numba' was asked for but numba is not installed; install numba or use "
-                             "kernel 'numpy'")
-        return fn
     raise InputError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
 
 
