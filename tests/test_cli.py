@@ -88,3 +88,37 @@ def test_demo_runs(capsys):
     out = capsys.readouterr().out
     assert "found child A" in out and "found child B" in out
     assert "extremely strong support that the found person is the missing member" in out
+
+
+
+# `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
+ROOT = ["demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "frequencies", "index",
+        "search", "bench", "import", "consent", "audit", "candidates", "users", "photos", "db"]
+SUBCOMMANDS = {"kinship": ["lr"], "frequencies": ["list", "show"], "index": ["build", "status", "found"],
+               "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
+               "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
+               "users": ["add", "disable", "list"], "photos": ["add"], "db": ["upgrade", "status"]}
+
+
+def _commands():
+    from typer.main import get_command
+
+    from reunite.cli import app
+
+    root = get_command(app)
+    return {name: root.get_command(None, name) for name in root.list_commands(None)}
+
+
+def test_every_command_is_registered_in_the_order_of_the_help():
+    cmds = _commands()
+    assert list(cmds) == ROOT
+    groups = {name: list(cmd.list_commands(None)) for name, cmd in cmds.items() if hasattr(cmd, "list_commands")}
+    assert groups == SUBCOMMANDS
+
+
+def test_every_command_has_help():
+    cmds = _commands()
+    missing = [name for name, cmd in cmds.items() if not (cmd.help or "").strip()]
+    missing += [f"{name} {sub}" for name, cmd in cmds.items() if hasattr(cmd, "list_commands")
+                for sub in cmd.list_commands(None) if not (cmd.get_command(None, sub).help or "").strip()]
+    assert not missing, missing
