@@ -110,6 +110,7 @@ def test_bounds_against_the_kinship_engine(table, model_name):
             assert a <= lg <= b
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), n=st.integers(6, 40),
        model_name=st.sampled_from(sorted(MODELS)),
@@ -125,6 +126,7 @@ def test_prefilter_never_drops_a_family(table, seed, n, model_name, min_lr, top)
             assert a.log10_lr == b.log10_lr and a.inconsistent == b.inconsistent
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), model_name=st.sampled_from(["stepwise", "sex-specific", "equal"]),
        min_lr=st.sampled_from([0.0, 1.0, 1e4]), top=st.sampled_from([0, 1, 3]))

@@ -29,6 +29,7 @@ def population():
     return table, pop, fams, kids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", [None, {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}])
 def test_every_candidate_equals_the_kinship_engine(population, mutation):
     table, _pop, fams, kids = population
