@@ -5,7 +5,8 @@ collected: at the top, inside functions, under ``if TYPE_CHECKING``, relative or
 ``importlib.import_module("...")`` with a constant name.  Then:
 
 * a layer imports only itself and the layers to its left (genetics < search < evidence < cases
-  < reports < network < web), plus the package root and :mod:`reunite.errors`;
+  < reports < network < web), plus the package root and :mod:`reunite.errors`, which import no
+  layer;
 * a package beside the layers (simulation, benchmarking) imports only what it is listed with, and
   no layer imports it;
 * nothing imports the top (``cli``, ``commands``, ``demo``, ``kunming``, ``__main__``) except
@@ -115,31 +116,51 @@ def test_every_module_is_placed():
                           f"tests/test_layers.py): {', '.join(unplaced)}")
 
 
-def test_layers_import_only_to_their_left():
-    bad = []
-    for module, path in modules():
-        unit = _unit(module)
-        if unit in TOP or module in KNOWN:
+def layer_problems(module: str, names: set[str]) -> list[str]:
+    """What is wrong with ``module`` (dotted) importing ``names`` (dotted), by the layer rules."""
+    unit = _unit(module)
+    if unit in TOP or module in KNOWN:
+        return []
+    bad: list[str] = []
+    reported: set[str] = set()
+    for name in sorted(names):  # a module before the names imported from it
+        parts = name.split(".")
+        if parts[0] != "reunite" or len(parts) < 2 or any(name.startswith(f"{r}.") for r in reported):
             continue
-        reported: set[str] = set()
-        for name in sorted(imports(path)):  # a module before the names imported from it
-            parts = name.split(".")
-            if parts[0] != "reunite" or len(parts) < 2 or any(name.startswith(f"{r}.") for r in reported):
-                continue
-            reported.add(name)
-            other = parts[1]
-            if other in TOP:
-                bad.append(f"{module} imports {name}: no layer imports the commands, the CLI or the demo")
-            elif other == unit or other in BASE or other not in {*LAYERS, *BESIDE}:
-                continue
-            elif unit in BESIDE:
-                if other not in BESIDE[unit]:
-                    bad.append(f"{module} imports {name}: {unit} may import only {', '.join(sorted(BESIDE[unit]))}")
-            elif other in BESIDE:
-                bad.append(f"{module} imports {name}: no layer imports {other}, a package beside the layers")
-            elif unit in LAYERS and LAYERS.index(other) > LAYERS.index(unit):
-                bad.append(f"{module} imports {name}: {unit} may not reach {other}, a layer to its right")
+        reported.add(name)
+        other = parts[1]
+        if other in TOP:
+            bad.append(f"{module} imports {name}: no layer imports the commands, the CLI or the demo")
+        elif other == unit or other in BASE or other not in {*LAYERS, *BESIDE}:
+            continue
+        elif unit in BASE:
+            bad.append(f"{module} imports {name}: the package root and reunite.errors import no layer")
+        elif unit in BESIDE:
+            if other not in BESIDE[unit]:
+                bad.append(f"{module} imports {name}: {unit} may import only {', '.join(sorted(BESIDE[unit]))}")
+        elif other in BESIDE:
+            bad.append(f"{module} imports {name}: no layer imports {other}, a package beside the layers")
+        elif unit in LAYERS and LAYERS.index(other) > LAYERS.index(unit):
+            bad.append(f"{module} imports {name}: {unit} may not reach {other}, a layer to its right")
+    return bad
+
+
+def test_layers_import_only_to_their_left():
+    bad = [p for module, path in modules() for p in layer_problems(module, imports(path))]
     assert not bad, "\n".join(bad)
+
+
+def test_the_layer_rules_catch_what_they_should():
+    assert layer_problems("reunite.genetics.kinship", {"reunite.search.index"})
+    assert layer_problems("reunite.cases.models", {"reunite.web.app", "reunite.web"}) == [
+        "reunite.cases.models imports reunite.web: cases may not reach web, a layer to its right"]
+    assert layer_problems("reunite.cases.db", {"reunite.commands._common"})
+    assert layer_problems("reunite.search.io", {"reunite.simulation.io"})
+    assert layer_problems("reunite.simulation.io", {"reunite.cases.models"})
+    assert layer_problems("reunite.errors", {"reunite.genetics"})
+    assert not layer_problems("reunite.reports.store", {"reunite.cases.db", "reunite.genetics", "reunite.errors"})
+    assert not layer_problems("reunite.simulation.io", {"reunite.search.io", "reunite.genetics.simulate"})
+    assert not layer_problems("reunite.commands.serve", {"reunite.web.server", "reunite.cli"})
 
 
 def test_known_exceptions_still_exist():
