@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,26 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
+# Every script in benchmarks/, at quick sizes (--quick where a script has it); each prints JSON.
+# `make bench-full` runs them at their default (national) sizes: hours and several GB.
+BENCH := $(BIN)/python benchmarks
 bench: $(STAMP)
-	$(BIN)/python benchmarks/kinship.py
+	$(BENCH)/kinship.py --quick
+	$(BENCH)/simulate.py --families 10000
+	$(BENCH)/search.py 10000 --found 200
+	$(BENCH)/search.py --mutation 1000 --children 3 --old-children 1
+	$(BENCH)/mutation_search.py --families 10000 --found 100 --children 10 --reverse 1000
+	$(BENCH)/batch.py --quick
+	$(BENCH)/web_load.py --quick
+
+bench-full: $(STAMP)
+	$(BENCH)/kinship.py
+	$(BENCH)/simulate.py
+	$(BENCH)/search.py
+	$(BENCH)/search.py --mutation
+	$(BENCH)/mutation_search.py
+	$(BENCH)/batch.py
+	$(BENCH)/web_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,4 +1,4 @@
-"""The repository itself: .gitignore never hides a tracked file."""
+"""The repository itself: .gitignore never hides a tracked file; `make bench` runs every benchmark."""
 
 from __future__ import annotations
 
@@ -17,3 +17,14 @@ def test_gitignore_matches_no_tracked_file():
     out = subprocess.run(["git", "ls-files", "--cached", "--ignored", "--exclude-standard"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == [], f".gitignore matches tracked files: {out}"
+
+
+@pytest.mark.parametrize("target", ["bench", "bench-full"])
+def test_make_bench_runs_every_benchmark(target):
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    lines = text.split(f"\n{target}:", 1)[1].splitlines()[1:]
+    recipe = " ".join(ln for ln in lines[:next((i for i, ln in enumerate(lines) if not ln.startswith("\t")),
+                                              len(lines))])
+    scripts = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py"))
+    missing = [s for s in scripts if f"/{s}" not in recipe]
+    assert not missing, f"make {target} does not run {missing}"
