@@ -1,4 +1,5 @@
-"""The repository itself: .gitignore never hides a tracked file; `make bench` runs every benchmark."""
+"""The repository itself: .gitignore never hides a tracked file; `make bench` runs every benchmark; the
+glossary has every concept."""
 
 from __future__ import annotations
 
@@ -28,3 +29,16 @@ def test_make_bench_runs_every_benchmark(target):
     scripts = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py"))
     missing = [s for s in scripts if f"/{s}" not in recipe]
     assert not missing, f"make {target} does not run {missing}"
+
+
+GLOSSARY_TERMS = ["found child", "missing child", "report", "family", "relative", "reference", "donor", "sample",
+                  "profile", "genotype", "marker", "allele", "candidate", "search hit", "evidence", "cohort",
+                  "likelihood ratio", "inconsistency", "pattern", "set-aside family"]
+
+
+def test_the_glossary_has_an_entry_with_its_word_and_its_forbidden_words_for_each_concept():
+    text = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    entries = {e.split("**", 1)[0]: e for e in text.split("\n**")[1:]}
+    for term in GLOSSARY_TERMS:
+        assert term in entries, f"docs/glossary.md has no entry **{term}**"
+        assert "Not:" in entries[term] and ("Word:" in entries[term] or "not a Reunite word" in entries[term]), term
