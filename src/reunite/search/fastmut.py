@@ -46,6 +46,7 @@ import numpy as np
 
 from ..genetics.likelihood import peel_batch, relevant_people
 from ..genetics.pedigree import Pedigree, Person
+from .codes import lump_codes
 
 __all__ = ["Shape", "compile_group", "group_bounds", "pattern_bounds", "shape_of"]
 
@@ -291,15 +292,13 @@ def compile_group(ped1: Pedigree, ped2: Pedigree, missing: str, typed: Sequence[
 
 def _pattern_tables(shape: Shape, typed: tuple[str, ...], pats: np.ndarray, model: MarkerModel, k: int):
     """Alleles (P, k), L2 lo/hi (P, 2) and source tables (P, pairs, 2, k+1, k+1) of patterns."""
-    from .index import _lump_codes
-
     n_p, t_n, _ = pats.shape
     nb = k + 1
     sel = [t for t in range(t_n) if typed[t] in shape.typed]
     g = pats[:, sel].astype(np.int64)
     uniq = np.full((n_p, k), -1, dtype=np.int16)
     if sel:
-        u, codes = _lump_codes(g.reshape(n_p, 2 * len(sel)), k)
+        u, codes = lump_codes(g.reshape(n_p, 2 * len(sel)), k)
         uniq[:, : u.shape[1]] = u
         codes = codes.reshape(n_p, len(sel), 2)
     valid = uniq >= 0

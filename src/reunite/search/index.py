@@ -45,46 +45,20 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, ReuniteError
-from ..genetics.frequencies import FrequencyTable, load_frequencies
+from ..genetics.frequencies import FrequencyTable, MarkerFrequencies, load_frequencies
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.likelihood import peel_batch, relevant_people
-from ..genetics.markers import Profile, marker_key
+from ..genetics.markers import Profile, marker_key, parse_profile
 from ..genetics.mutation import SexSpecificMutation, parse_mutation
 from ..genetics.pedigree import Pedigree, Person
+from .codes import lump_codes
+from .mutation import prepare_group
 
 __all__ = ["INDEX_VERSION", "FamilyGroup", "GroupInput", "ReferenceIndex", "build_index", "compile_index",
            "family_tables", "index_status"]
 
 INDEX_VERSION = 2
 _CHUNK = 50_000
-
-
-def _packed_index(k1: int) -> np.ndarray:
-    """(k1, k1) -> position in the packed upper triangle (symmetric)."""
-    idx = np.zeros((k1, k1), dtype=np.int64)
-    pos = 0
-    for i in range(k1):
-        for j in range(i, k1):
-            idx[i, j] = idx[j, i] = pos
-            pos += 1
-    return idx
-
-
-def _lump_codes(alleles: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the sorted distinct non-negative alleles (padded with -1 to ``k``) and each
-    allele's code (its position among them; -1 stays -1)."""
-    big = np.iinfo(np.int32).max
-    a = alleles.astype(np.int32)
-    s = np.sort(np.where(a < 0, big, a), axis=1)
-    dup = np.zeros_like(s, dtype=bool)
-    dup[:, 1:] = s[:, 1:] == s[:, :-1]
-    s = np.sort(np.where(dup, big, s), axis=1)[:, :k]
-    if s.shape[1] < k:
-        s = np.pad(s, ((0, 0), (0, k - s.shape[1])), constant_values=big)
-    codes = (s[:, None, :] < a[:, :, None]).sum(axis=2)
-    codes = np.where(a < 0, -1, codes)
-    uniq = np.where(s == big, -1, s).astype(np.int16)
-    return uniq, codes
 
 
 def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.ndarray,
@@ -119,7 +93,7 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
         sl = slice(c0, min(z_n, c0 + chunk))
         g = flat[sl]
         n = g.shape[0]
-        uniq, codes = _lump_codes(g.reshape(n, 2 * t_n), k)
+        uniq, codes = lump_codes(g.reshape(n, 2 * t_n), k)
         if (codes >= k).any():
             raise InputError(f"a family carries more than {k} alleles at one marker")
         s_out[sl] = uniq
@@ -407,8 +381,6 @@ class ReferenceIndex:
 
 
 def _table_from_meta(meta) -> FrequencyTable:
-    from ..genetics.frequencies import MarkerFrequencies
-
     mk = {k: MarkerFrequencies(v["name"], tuple(v["alleles"]), np.array(v["freqs"], dtype=float))
           for k, v in meta["frequency_table"].items()}
     return FrequencyTable(meta["frequencies"], mk, source=f"index copy of {meta['frequencies']}")
@@ -429,8 +401,6 @@ def _record_to_json(r) -> dict:
 
 
 def _record_from_json(d) -> _Record:
-    from ..genetics.markers import parse_profile
-
     ped = Pedigree(Person(r["id"], r["father"], r["mother"], r["sex"]) for r in d["pedigree"])
     return _Record(d["family"], ped, d["missing"], {pid: parse_profile(g) for pid, g in d["genotypes"].items()})
 
@@ -567,8 +537,6 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
         ped, missing, typed, rows_a, geno = s.pedigree, s.missing, tuple(s.typed), s.rows, s.geno
         group = FamilyGroup(ped, missing, typed, rows_a, geno)
         if not free:
-            from .mutation import prepare_group
-
             bad = prepare_group(_IndexLike(table, list(markers), mut), group)
             out = bad.any(axis=1)
             if out.any():  # impossible even with the mutation model: set aside, saying why
@@ -608,8 +576,6 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
 
 def _record_from_arrays(table, markers, ped, missing, typed, family, geno) -> _Record:
     """A family record (labels) from its compiled allele indices (M, T, 2)."""
-    from ..genetics.markers import parse_profile
-
     gts = {}
     for ti, pid in enumerate(typed):
         d = {}

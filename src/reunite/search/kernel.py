@@ -18,20 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..genetics.kinship import hw_genotype_prob
-from ..genetics.markers import Profile
+from ..genetics.markers import Profile, parse_profile
 from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
 from ._nb import family_vs_children as _compiled_rev
-from .index import ReferenceIndex, _packed_index, engine_lr, family_tables
+from .codes import packed_index
+from .hits import MAX_INCONSISTENT, Candidate, _passes, _rank
+from .index import ReferenceIndex, _Record, engine_lr, family_tables
+from .mutation import family_vs_children, search_group_rows
 
 __all__ = ["COMPILED", "KERNELS", "Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
-MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
 
 #: The compiled kernels are always available (numba is a dependency of Reunite).
 COMPILED = True
@@ -46,49 +49,6 @@ def _compiled_kernel(kernel: str, fn):
     if kernel == "numpy":
         return None
     raise InputError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One family (or child) found by a search, with its exact LR."""
-
-    family: str
-    sample: str
-    lr: float
-    log10_lr: float | None
-    inconsistent: int
-    markers_compared: int
-    # log10 LR over the consistent markers only (mutation-free search; None when not computed).
-    log10_lr_consistent: float | None = None
-
-    @property
-    def flagged(self) -> bool:
-        """LR 0 without a mutation model, but at most MAX_INCONSISTENT inconsistent markers."""
-        return not (self.lr or 0) > 0 and self.log10_lr_consistent is not None \
-            and 0 < self.inconsistent <= MAX_INCONSISTENT
-
-    def as_dict(self) -> dict:
-        return {"family": self.family, "sample": self.sample, "lr": self.lr if math.isfinite(self.lr) else None,
-                "log10_lr": self.log10_lr, "inconsistent": self.inconsistent,
-                "markers_compared": self.markers_compared, "log10_lr_consistent": self.log10_lr_consistent}
-
-
-def _rank(c: Candidate, other: str) -> tuple:
-    """Sort key: LR > 0 best first, then flagged candidates by their LR over the consistent markers,
-    then the rest (LR 0), each by ``other`` (family or sample) on ties."""
-    if (c.lr or 0) > 0:
-        return (0, -(c.log10_lr if c.log10_lr is not None else -np.inf), getattr(c, other))
-    if c.flagged:
-        return (1, -c.log10_lr_consistent, getattr(c, other))
-    return (2, 0.0, getattr(c, other))
-
-
-def _passes(c: Candidate, min_lr: float) -> bool:
-    """A candidate is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
-    consistent markers does."""
-    if c.lr is not None and c.lr >= min_lr:
-        return True
-    return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
 
 
 def _free_candidate(family: str, sample: str, lg: float, z: int, compared: int) -> Candidate:
@@ -146,7 +106,7 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
     of :data:`KERNELS`) chooses numba's compiled kernel or the numpy one; both give the same figures."""
     compiled = _compiled_kernel(kernel, _compiled)
     k = index.k
-    packed = _packed_index(k + 1)
+    packed = packed_index(k + 1)
     cap = MAX_INCONSISTENT + 1 if consistent else 1
     if compiled is not None:
         freqs = index.freq_arrays()
@@ -185,7 +145,7 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray, *, consi
     if len(rows) == 0:
         return out, zeros
     k = index.k
-    packed = _packed_index(k + 1)
+    packed = packed_index(k + 1)
     freqs = index.freq_arrays()
     typed_m = [mi for mi in range(len(index.markers)) if x[mi, 0] >= 0]
     grp = index.row_group[rows]
@@ -246,8 +206,6 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
         for r in compact:
             results.append(_engine_candidate(index, r, child, sample))
     elif index.mutation is not None:
-        from .mutation import search_group_rows
-
         results.extend(search_group_rows(index, child, compact, sample, min_lr, top))
     elif len(compact):
         approx, zeros = approx_log10(index, x, compact)
@@ -317,9 +275,6 @@ def _engine_candidate(index, row, child, sample) -> Candidate:
 
 
 def _record_from_group(index, group, pos, fam):
-    from ..genetics.markers import parse_profile
-    from .index import _Record
-
     geno = np.asarray(group.geno[pos])
     gts = {}
     for ti, pid in enumerate(group.typed):
@@ -386,8 +341,6 @@ class FoundChildren:
             self.profiles = {k: v for k, v in self.profiles.items() if k != sample}
 
     def save(self, path) -> None:
-        from pathlib import Path
-
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         np.save(path / "found_X.npy", self.X)
@@ -395,8 +348,6 @@ class FoundChildren:
 
     @classmethod
     def load(cls, path) -> FoundChildren:
-        from pathlib import Path
-
         path = Path(path)
         samples = (path / "found_samples.txt").read_text(encoding="utf-8").splitlines()
         return cls(samples, np.load(path / "found_X.npy"), set(), None)
@@ -422,13 +373,11 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
     if index.row_group[row] < 0:
         out = [_engine_candidate(index, row, children[s], s) for s in samples]
     elif index.mutation is not None:
-        from .mutation import family_vs_children
-
         out = family_vs_children(index, row, children, found.X, samples, found.irregular, min_lr=min_lr, top=top)
         out += [_engine_candidate(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
     else:
         k = index.k
-        packed = _packed_index(k + 1)
+        packed = packed_index(k + 1)
         freqs = index.freq_arrays()
         group = index.groups[int(index.row_group[row])]
         geno = np.asarray(group.geno[int(index.row_pos[row])])[None]

@@ -36,6 +36,7 @@ from ..genetics.likelihood import peel_batch, relevant_people
 from ..genetics.markers import Profile
 from ..genetics.mutation import marker_matrices
 from ..genetics.pedigree import Pedigree
+from .codes import lump_codes
 from .fastmut import (
     MarkerModel,
     _eval_children,
@@ -47,6 +48,7 @@ from .fastmut import (
     shape_arrays,
     shape_of,
 )
+from .hits import Candidate
 
 __all__ = ["child_query", "family_vs_children", "marker_models", "pair_log10", "prepare_group", "search_bounds",
            "search_group_rows"]
@@ -202,9 +204,7 @@ def _peel_lumped(ped, people, ts, g, mk, models: _Models, mutation: bool) -> np.
     """Problems with the unobserved alleles lumped: states = observed alleles (padded) + rest."""
     n, t, _ = g.shape
     k = 2 * t
-    from .index import _lump_codes
-
-    uniq, codes = _lump_codes(g.reshape(n, 2 * t), k)
+    uniq, codes = lump_codes(g.reshape(n, 2 * t), k)
     valid = uniq >= 0
     u = np.where(valid, uniq, 0).astype(np.int64)
     nmax = models.freqs.shape[1]
@@ -536,8 +536,6 @@ def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_
 
     Bounds from the compiled patterns select the rows that can qualify; those are computed
     exactly (:func:`pair_log10`)."""
-    from .kernel import Candidate
-
     keys, X = child_query(index, [child])
     rows = np.asarray(rows, dtype=np.int64)
     b_lo, b_hi = _bounds_rows(index, X[0], keys, rows)
@@ -614,8 +612,6 @@ def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, 
 
     With the children's profiles, markers typed in a child but not in the index are used too;
     without them (a compiled set loaded from disk) only the index's markers are."""
-    from .kernel import Candidate
-
     idx = [i for i in range(len(samples)) if i not in skip]
     if not idx:
         return []

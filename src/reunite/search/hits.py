@@ -1,0 +1,56 @@
+"""What a search returns: one hit (a family for a found child, or a found child for a family)
+with its exact LR, and the order hits are reported in."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MAX_INCONSISTENT", "Candidate"]
+
+MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One family (or child) found by a search, with its exact LR."""
+
+    family: str
+    sample: str
+    lr: float
+    log10_lr: float | None
+    inconsistent: int
+    markers_compared: int
+    # log10 LR over the consistent markers only (mutation-free search; None when not computed).
+    log10_lr_consistent: float | None = None
+
+    @property
+    def flagged(self) -> bool:
+        """LR 0 without a mutation model, but at most MAX_INCONSISTENT inconsistent markers."""
+        return not (self.lr or 0) > 0 and self.log10_lr_consistent is not None \
+            and 0 < self.inconsistent <= MAX_INCONSISTENT
+
+    def as_dict(self) -> dict:
+        return {"family": self.family, "sample": self.sample, "lr": self.lr if math.isfinite(self.lr) else None,
+                "log10_lr": self.log10_lr, "inconsistent": self.inconsistent,
+                "markers_compared": self.markers_compared, "log10_lr_consistent": self.log10_lr_consistent}
+
+
+def _rank(c: Candidate, other: str) -> tuple:
+    """Sort key: LR > 0 best first, then flagged candidates by their LR over the consistent markers,
+    then the rest (LR 0), each by ``other`` (family or sample) on ties."""
+    if (c.lr or 0) > 0:
+        return (0, -(c.log10_lr if c.log10_lr is not None else -np.inf), getattr(c, other))
+    if c.flagged:
+        return (1, -c.log10_lr_consistent, getattr(c, other))
+    return (2, 0.0, getattr(c, other))
+
+
+def _passes(c: Candidate, min_lr: float) -> bool:
+    """A candidate is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
+    consistent markers does."""
+    if c.lr is not None and c.lr >= min_lr:
+        return True
+    return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
