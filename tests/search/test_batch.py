@@ -98,6 +98,7 @@ def test_dask_batch_equals_single_process(saved, tmp_path):
     assert (timings["row_ranges"], timings["tasks"]) == (1, 12)
     assert len(timings["workers"]) == 2
     assert all(w["kernel_cache_misses"] == 0 for w in timings["workers"])
+    assert all(w["MALLOC_TRIM_THRESHOLD_"] is None for w in timings["workers"])
     timings = {}
     res = batch_search(d, some, scheduler="local", min_lr=0.0, top=0, partitions=3, chunk=5, workers=2,
                        progress=False, timings=timings)
@@ -161,7 +162,12 @@ def test_dask_batch_against_a_scheduler_and_two_worker_processes(saved, tmp_path
     dask = _dask_command()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The configuration batch.py recommends for workers: no MALLOC_TRIM_THRESHOLD_ from the nanny.
+    (tmp_path / "dask-config").mkdir()
+    (tmp_path / "dask-config" / "reunite.yaml").write_text(
+        "distributed:\n  nanny:\n    pre-spawn-environ:\n      MALLOC_TRIM_THRESHOLD_: null\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    env.update(PYTHONUNBUFFERED="1", DASK_CONFIG=str(tmp_path / "dask-config"))
     logs = []
     procs: list[subprocess.Popen] = []
 
@@ -189,6 +195,7 @@ def test_dask_batch_against_a_scheduler_and_two_worker_processes(saved, tmp_path
         res = batch_search(d, some, scheduler=address, min_lr=1.0, top=5, progress=False, timings=timings)
         pids = {w["pid"] for w in timings["workers"]}
         assert len(pids) == 2 and os.getpid() not in pids
+        assert all(w["MALLOC_TRIM_THRESHOLD_"] is None for w in timings["workers"])
         assert timings["threads"] == 2
         assert res == _single(d, some, 1.0, 5)
     finally:

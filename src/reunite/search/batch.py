@@ -22,7 +22,15 @@ What makes it cost no more per child than the single process:
   while splitting the children repeats nothing.  Rows are split only when there are fewer
   children than threads, or when ``partitions`` asks for it.
 
+* the workers of the local cluster run without ``MALLOC_TRIM_THRESHOLD_`` (see below) and
+  without dask's statistical profiler.
+
 Workers of a remote cluster (``tcp://HOST:PORT``) must see the index directory at the same path.
+Start them without the ``MALLOC_TRIM_THRESHOLD_`` that dask's nanny sets by default: with it every
+child costs about 15% more CPU (``timings["workers"]`` shows the value each worker has).  Either
+``dask worker --no-nanny ...``, or a dask configuration file (in ``$DASK_CONFIG`` or
+``~/.config/dask/``) with ``distributed: {nanny: {pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null}}}``
+(the ``DASK_...`` environment variables cannot express it: they lower-case the name).
 """
 
 from __future__ import annotations
@@ -101,7 +109,8 @@ def _warm(index_dir: str, kids, min_lr: float, top: int) -> dict:
     if samples:
         search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n, 8)))
     t2 = time.perf_counter()
-    return {"pid": os.getpid(), "load_s": round(t1 - t0, 3), "warm_s": round(t2 - t1, 3), **_kernel_stats()}
+    return {"pid": os.getpid(), "load_s": round(t1 - t0, 3), "warm_s": round(t2 - t1, 3), **_kernel_stats(),
+            "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
 
 
 def _search_task(index_dir: str, kids, c_lo: int, c_hi: int, lo: int, hi: int, min_lr: float, top: int):
@@ -156,8 +165,9 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     default 2) or the address of a running scheduler (``tcp://HOST:PORT``).  ``partitions`` is the
     number of contiguous row ranges and ``chunk`` the number of children per task; both are
     chosen from the number of worker threads when not given.  ``timings``, if a dict, receives
-    the time spent starting the cluster, warming the workers and searching, the CPU time of the
-    tasks' threads, the plan, and each worker's index load and kernel cache figures.
+    the time spent starting the cluster, sending the children, searching (the workers' warm-up
+    included) and closing, the CPU time of the tasks' threads, the plan, and each worker's index
+    load, warm-up and kernel cache figures.
     """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -178,8 +188,18 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n_rows, 8)))
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        import dask
+
+        # No MALLOC_TRIM_THRESHOLD_ in the workers (dask sets it by default): it also fixes glibc's
+        # mmap threshold at 128 KiB, so that every array of the search over all rows is mapped and
+        # faulted in afresh, which made each child cost ~15% more CPU than in the client.  No
+        # statistical profiler (2-3% of a worker's CPU; it feeds only the dashboard).  No memory
+        # limit: a worker's resident size counts the pages of the memory-mapped index, which all
+        # workers share, and the nanny would pause or kill workers of a large index for them.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                              "distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, memory_limit=0)
         client = Client(cluster)
     else:
         client = Client(scheduler)
@@ -194,8 +214,10 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
         threads = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
         t_cluster = time.perf_counter()
         kids = client.scatter([(samples, profiles)], broadcast=True, hash=False)[0]
-        warm = client.gather([client.submit(_warm, index_dir, kids, min_lr, top, workers=[addr],
-                                            allow_other_workers=False, pure=False) for addr in info])
+        # One warm-up per worker, submitted first (so run first) but not waited for: the search
+        # tasks queue behind them instead of behind a round trip.
+        warming = [client.submit(_warm, index_dir, kids, min_lr, top, workers=[addr], allow_other_workers=False,
+                                 pure=False) for addr in info]
         t_warm = time.perf_counter()
         row_edges, kid_edges = _plan(len(samples), n_rows, threads, partitions, chunk)
         futures = [client.submit(_search_task, index_dir, kids, int(c_lo), int(c_hi), int(lo), int(hi),
@@ -214,17 +236,19 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
         if progress:
             print(file=sys.stderr)
         t_search = time.perf_counter()
+        warm = client.gather(warming)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    t_end = time.perf_counter()
     if len(row_edges) > 2:
         for s, cands in merged.items():
             cands.sort(key=_sort_key)
             merged[s] = cands[:top] if top else cands
     if timings is not None:
-        timings.update({"start_s": round(t_cluster - t_start, 3), "warm_s": round(t_warm - t_cluster, 3),
-                        "search_s": round(t_search - t_warm, 3),
+        timings.update({"start_s": round(t_cluster - t_start, 3), "scatter_s": round(t_warm - t_cluster, 3),
+                        "search_s": round(t_search - t_warm, 3), "close_s": round(t_end - t_search, 3),
                         "task_cpu_s": round(cpu, 3), "threads": threads,
                         "row_ranges": len(row_edges) - 1, "children_chunks": len(kid_edges) - 1,
                         "tasks": len(futures), "workers": warm})
