@@ -49,8 +49,8 @@ def build_or_load(n_families: int, n_found: int, cache: Path, seed: int = 1):
     except InputError:  # missing, or saved by another index version
         ok = False
     if not ok:
+        from reunite.benchmarking.search import index_from_population
         from reunite.genetics.simulate import simulate_population
-        from reunite.search.bench import index_from_population
 
         table = load_frequencies("nist1036_us_asian")
         t0 = time.perf_counter()

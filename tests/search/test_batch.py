@@ -22,7 +22,7 @@ from reunite.genetics.simulate import simulate_population
 from reunite.search.batch import _plan, batch_search, cached_index, write_results
 from reunite.search.index import ReferenceIndex, build_index
 from reunite.search.kernel import search_child
-from reunite.search.simio import family_records
+from reunite.simulation.io import family_records
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..genetics.markers import Profile
-from .kernel import Candidate
+from . import _nb
+from .hits import Candidate, _rank
+from .index import ReferenceIndex
+from .kernel import search_child
 
 __all__ = ["batch_search", "write_results"]
 
@@ -70,8 +73,6 @@ def cached_index(index_dir: str | Path):
     """The index saved in ``index_dir``, loaded (memory-mapped) once per process.
 
     A new ``meta.json`` (the index was saved again) loads it again and drops the older copy."""
-    from .index import ReferenceIndex
-
     key = _index_key(index_dir)
     index = _INDEXES.get(key)
     if index is None:
@@ -84,10 +85,6 @@ def cached_index(index_dir: str | Path):
 
 def _kernel_stats() -> dict:
     """numba's cache hits and misses of the compiled kernels in this process (misses: compiled here)."""
-    try:
-        from . import _nb
-    except ImportError:  # pragma: no cover - numba is a dependency
-        return {}
     hits = misses = 0
     for fn in (_nb.approx_all, _nb.family_vs_children):
         st = fn.stats
@@ -99,8 +96,6 @@ def _kernel_stats() -> dict:
 def _warm(index_dir: str, kids, min_lr: float, top: int) -> dict:
     """Load the index into this process's cache and run the search once on a few rows, so that
     the compiled kernels are loaded (from numba's on-disk cache) before the first task."""
-    from .kernel import search_child
-
     t0 = time.perf_counter()
     index = cached_index(index_dir)
     t1 = time.perf_counter()
@@ -115,8 +110,6 @@ def _warm(index_dir: str, kids, min_lr: float, top: int) -> dict:
 
 def _search_task(index_dir: str, kids, c_lo: int, c_hi: int, lo: int, hi: int, min_lr: float, top: int):
     """Children ``c_lo..c_hi`` (positions in the broadcast list) against index rows ``lo..hi``."""
-    from .kernel import search_child
-
     t0 = time.thread_time()
     index = cached_index(index_dir)
     samples, profiles = kids
@@ -146,13 +139,8 @@ def _plan(n_children: int, n_rows: int, threads: int, partitions: int | None,
 
 
 def _sort_key(c: Candidate):
-    """The single-process search's order of candidates (the kernel's own key when it has one)."""
-    from . import kernel
-
-    rank = getattr(kernel, "_rank", None)
-    if rank is not None:
-        return rank(c, "family")
-    return -(c.log10_lr if c.log10_lr is not None else -math.inf), c.family
+    """The single-process search's order of candidates."""
+    return _rank(c, "family")
 
 
 def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, scheduler: str = "local",
