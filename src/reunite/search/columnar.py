@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,10 +38,10 @@ from ..genetics.frequencies import FrequencyTable, load_frequencies
 from ..genetics.markers import AMELOGENIN, allele_sort_key, marker_key
 from ..genetics.mutation import parse_mutation
 from . import io as _io
-from .index import GroupInput, _signature
+from .index import GroupInput, _signature, group_families
 from .io import FAMILY_COLUMNS, PROFILE_COLUMNS, FamilyRecord
 
-__all__ = ["group_records", "read_reference_columns"]
+__all__ = ["read_reference_columns"]
 
 _MAX_MEMBERS = 60  # families up to this size are grouped by bit masks over their rows
 
@@ -105,66 +104,7 @@ def read_reference_columns(families_csv: str | os.PathLike, profiles_csv: str | 
     except _Irregular:
         pass
     profiles = _io.read_profiles(profiles_csv)
-    return group_records(_io.read_families(families_csv, profiles).values(), table, mutation=mut)
-
-
-def group_records(families: Iterable, table: str | FrequencyTable, *, mutation: object = None
-                  ) -> tuple[list[str], list[str], list[GroupInput], dict[str, object]]:
-    """Group family records (``family``, ``pedigree``, ``missing``, ``genotypes``) as
-    :func:`~reunite.search.index.build_index` does, over the table's markers typed in at least
-    one family; return ``(markers, family_ids, structures, records)``."""
-    table = load_frequencies(table)
-    mut = parse_mutation(mutation)
-    fams = list(families)
-    ids = [f.family for f in fams]
-    if len(set(ids)) != len(ids):
-        dup = next(i for n, i in enumerate(ids) if i in ids[:n])
-        raise InputError(f"family id {dup!r} appears twice")
-    typed_keys: set[str] = set()
-    for f in fams:
-        for prof in f.genotypes.values():
-            typed_keys.update(prof.genotypes)
-    markers = [m for m in table.markers if m in typed_keys]
-    m_n = len(markers)
-    regular: dict[tuple, list[tuple[int, np.ndarray]]] = {}
-    records: dict[str, object] = {}
-    peds: dict[int, tuple] = {}
-    luts = {mk: {a: i for i, a in enumerate(table.markers[mk].alleles)} for mk in markers}
-    mpos = {mk: i for i, mk in enumerate(markers)}
-    for i, f in enumerate(fams):
-        if mut is None:
-            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
-                          and pid != f.missing)
-        else:
-            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and pid != f.missing
-                          and any(mk in table.markers for mk in f.genotypes[pid].genotypes))
-        ok = mut is None or bool(typed)
-        g = np.full((m_n, len(typed), 2), -1, dtype=np.int16)
-        for ti, pid in enumerate(typed if ok else ()):
-            for mk, (a, b) in f.genotypes[pid].genotypes.items():
-                mi = mpos.get(mk)
-                if mi is None:  # not in the table (every table marker typed anywhere is an index marker)
-                    continue
-                ia, ib = luts[mk].get(a), luts[mk].get(b)
-                if ia is None or ib is None:
-                    ok = False
-                    break
-                g[mi, ti] = ia, ib
-            if not ok:
-                break
-        if not ok:
-            records[f.family] = f
-            continue
-        sig = peds.get(id(f.pedigree))
-        if sig is None:
-            sig = peds[id(f.pedigree)] = _signature(f.pedigree)
-        regular.setdefault((sig, f.missing, typed), []).append((i, g))
-    structures = []
-    for (_sig, missing, typed), members in regular.items():
-        rows = np.array([i for i, _g in members], dtype=np.int64)
-        structures.append(GroupInput(fams[int(rows[0])].pedigree, missing, typed, rows,
-                                     np.stack([g for _i, g in members])))
-    return markers, ids, structures, records
+    return group_families(_io.read_families(families_csv, profiles).values(), table, mutation=mut)
 
 
 # ---------------------------------------------------------------------------------- parsing

@@ -54,8 +54,17 @@ from ..genetics.pedigree import Pedigree, Person
 from .codes import lump_codes
 from .mutation import prepare_group
 
-__all__ = ["INDEX_VERSION", "FamilyGroup", "GroupInput", "ReferenceIndex", "build_index", "compile_index",
-           "family_tables", "index_status"]
+__all__ = [
+    "INDEX_VERSION",
+    "FamilyGroup",
+    "GroupInput",
+    "ReferenceIndex",
+    "build_index",
+    "compile_index",
+    "family_tables",
+    "group_families",
+    "index_status",
+]
 
 INDEX_VERSION = 2
 _CHUNK = 50_000
@@ -414,9 +423,22 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
     """Compile families (objects with ``family``, ``pedigree``, ``missing``, ``genotypes``).
 
     ``markers`` defaults to the table's markers typed in at least one family.  Families that
-    need the kinship engine (a mutation model, an allele absent from the table) are kept as
-    records and searched pair by pair.
+    need the kinship engine (an allele absent from the table; with a mutation model, no member
+    typed at a marker of the table, or a table marker outside ``markers``) are kept as records
+    and searched pair by pair.
     """
+    table = load_frequencies(frequencies)
+    mut = parse_mutation(mutation)
+    markers, ids, structures, records = group_families(families, table, mutation=mut, markers=markers)
+    return compile_index(table, list(markers), ids, structures, records, mutation=mut, k=k)
+
+
+def group_families(families: Iterable, frequencies: str | FrequencyTable, *, mutation: object = None,
+                   markers: Sequence[str] | None = None
+                   ) -> tuple[list[str], list[str], list[GroupInput], dict[str, object]]:
+    """Group family records by (pedigree, missing member, typed members) into the input of
+    :func:`compile_index`: ``(markers, family_ids, structures, records)``.  The one place
+    these decisions are made (the columnar CSV reader makes the same ones on arrays)."""
     table = load_frequencies(frequencies)
     mut = parse_mutation(mutation)
     fams = list(families)
@@ -489,7 +511,7 @@ def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutati
         structures.append(GroupInput(fams[int(rows[0])].pedigree, missing, typed, rows,
                                      np.stack([g for _i, g in members])))
         members.clear()
-    return compile_index(table, list(markers), ids, structures, records, mutation=mut, k=k)
+    return list(markers), ids, structures, records
 
 
 @dataclass
