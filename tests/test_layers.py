@@ -38,13 +38,9 @@ BESIDE = {
 TOP = {"cli", "commands", "demo", "kunming", "__main__"}   # may import any layer; no layer imports them
 BASE = {"__init__", "errors"}                             # the package root and the error tree: anyone
 
-# Known exceptions, each to be removed with the module: one-line re-exports left at the old homes of
-# code that moved beside the layers, until tests/search/test_batch.py and benchmarks/batch.py import
-# the new homes.  test_known_exceptions_still_exist fails once a module is gone, so its entry goes too.
-KNOWN = {
-    "reunite.search.simio": "re-export of reunite.simulation.io",
-    "reunite.search.bench": "re-export of reunite.benchmarking.search",
-}
+# Known exceptions, each to be removed with the module (none now).  test_known_exceptions_still_exist
+# fails once a listed module is gone, so its entry goes too.
+KNOWN: dict[str, str] = {}
 
 CLI = ("typer", "click")
 DASK = ("dask", "distributed")
