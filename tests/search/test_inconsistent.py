@@ -75,7 +75,7 @@ def test_one_or_two_mutations_are_reported_flagged(world, n):
         assert ref.lr > 0 and not ref.inconsistent_markers
         assert c.log10_lr_consistent == pytest.approx(ref.log10_lr, abs=1e-9)
         assert c.as_dict()["log10_lr_consistent"] == c.log10_lr_consistent
-        # Ranked after every candidate with LR > 0, the flagged ones by their consistent LR.
+        # Ranked after every hit with LR > 0, the flagged ones by their consistent LR.
         tiers = [0 if x.lr > 0 else 1 for x in res]
         assert tiers == sorted(tiers) and all(x.flagged for x in res if x.lr == 0)
         flagged = [x.log10_lr_consistent for x in res if x.flagged]
@@ -149,7 +149,7 @@ def test_compiled_and_numpy_prefilters_agree_past_the_first_exclusion(world):
                     assert f.log10_lr_consistent == pytest.approx(w.log10_lr_consistent, abs=1e-9)
 
 
-def test_cli_prints_flagged_candidates(world, tmp_path, capsys):
+def test_cli_prints_flagged_hits(world, tmp_path, capsys):
     from reunite.cli import main
     from reunite.search.io import write_profiles
     from reunite.simulation.io import write_population

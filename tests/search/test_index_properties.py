@@ -1,5 +1,5 @@
 """Properties of the mutation-free reference index against the kinship engine, on random small
-simulated populations (hypothesis): every candidate's LR is the engine's ``missing_person_lr`` to
+simulated populations (hypothesis): every hit's LR is the engine's ``missing_person_lr`` to
 1e-9, and ``search_child`` with ``top`` and ``min_lr`` returns what computing every family with
 the engine and ranking them by the search's documented rules returns."""
 
@@ -86,7 +86,7 @@ SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[Healt
 
 @SETTINGS
 @given(populations)
-def test_every_candidate_lr_is_the_engines(p):
+def test_every_hit_lr_is_the_engines(p):
     fams, kids, idx = _world(p)
     by_id = {f.family: f for f in fams}
     for sample, child in kids.items():

@@ -166,7 +166,7 @@ def test_saved_index_searches_the_same(table, tmp_path):
 @pytest.mark.parametrize("model_name", ["proportional", "onestep", "stepwise", "sex-specific", "per-marker",
                                         "published"])
 def test_reported_lrs_equal_reunite_kinship_lr(table, tmp_path, capsys, model_name):
-    """Every reported candidate equals ``reunite kinship lr`` on a case file of the same pair."""
+    """Every reported hit equals ``reunite kinship lr`` on a case file of the same pair."""
     import json
 
     from reunite.cli import main

@@ -1,5 +1,5 @@
 """With a mutation model the search peels many (family, marker) problems together; every
-candidate must still equal the kinship engine's result on the same pair."""
+hit must still equal the kinship engine's result on the same pair."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _assert_same(c, res):
 
 
 @pytest.mark.parametrize("mutation", [STEPWISE, EQUAL, SEX_SPECIFIC, MIXED], ids=["stepwise", "equal", "sex", "mixed"])
-def test_every_candidate_equals_the_kinship_engine(table, population, mutation):
+def test_every_hit_equals_the_kinship_engine(table, population, mutation):
     _pop, fams, kids = population
     idx = build_index(fams, table, mutation=mutation)
     assert not idx.records and idx.groups            # all families searched by the batched path

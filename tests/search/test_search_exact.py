@@ -1,4 +1,4 @@
-"""The search reports, for every candidate, exactly the kinship engine's LR on the same pair."""
+"""The search reports, for every hit, exactly the kinship engine's LR on the same pair."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def population():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", [None, {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}])
-def test_every_candidate_equals_the_kinship_engine(population, mutation):
+def test_every_hit_equals_the_kinship_engine(population, mutation):
     table, _pop, fams, kids = population
     idx = build_index(fams, table, mutation=mutation)
     by_id = {f.family: f for f in fams}
@@ -57,7 +57,7 @@ def test_true_family_ranked_first_and_threshold(population):
     hits = 0
     for sample, fam in truth.items():
         res = search_child(idx, kids[sample], sample=sample, min_lr=1.0, top=20)
-        # LR 0 candidates are reported only flagged (1-2 inconsistent markers), after all the others.
+        # LR 0 hits are reported only flagged (1-2 inconsistent markers), after all the others.
         assert all(c.lr >= 1.0 or (c.flagged and c.log10_lr_consistent >= 0) for c in res)
         pos = [c.log10_lr for c in res if c.lr > 0]
         assert pos == sorted(pos, reverse=True) and all(c.lr > 0 for c in res[:len(pos)])

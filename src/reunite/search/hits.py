@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAX_INCONSISTENT", "Candidate"]
+__all__ = ["MAX_INCONSISTENT", "SearchHit"]
 
 MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One family (or child) found by a search, with its exact LR."""
+class SearchHit:
+    """One search hit: a family found for a child (or a child for a family), with its exact LR."""
 
     family: str
     sample: str
@@ -38,8 +38,8 @@ class Candidate:
                 "markers_compared": self.markers_compared, "log10_lr_consistent": self.log10_lr_consistent}
 
 
-def _rank(c: Candidate, other: str) -> tuple:
-    """Sort key: LR > 0 best first, then flagged candidates by their LR over the consistent markers,
+def _rank(c: SearchHit, other: str) -> tuple:
+    """Sort key: LR > 0 best first, then flagged hits by their LR over the consistent markers,
     then the rest (LR 0), each by ``other`` (family or sample) on ties."""
     if (c.lr or 0) > 0:
         return (0, -(c.log10_lr if c.log10_lr is not None else -np.inf), getattr(c, other))
@@ -48,9 +48,13 @@ def _rank(c: Candidate, other: str) -> tuple:
     return (2, 0.0, getattr(c, other))
 
 
-def _passes(c: Candidate, min_lr: float) -> bool:
-    """A candidate is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
+def _passes(c: SearchHit, min_lr: float) -> bool:
+    """A hit is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
     consistent markers does."""
     if c.lr is not None and c.lr >= min_lr:
         return True
     return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
+
+
+# batch.py still says Candidate; remove when it says SearchHit
+Candidate = SearchHit

@@ -9,7 +9,7 @@ same peeling code as the kinship engine.
 Without a mutation model a family with one or two inconsistent markers (a parent whose child
 carries a mutation) has LR exactly 0, but it is still reported, flagged: with its count and
 ``log10_lr_consistent``, the log10 LR over the other markers, if that passes ``min_lr``.  Such
-candidates rank after every candidate with LR > 0 (among themselves by ``log10_lr_consistent``);
+hits rank after every hit with LR > 0 (among themselves by ``log10_lr_consistent``);
 three or more inconsistent markers leave a family out.
 """
 
@@ -28,11 +28,11 @@ from ..genetics.markers import Profile, parse_profile
 from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
 from ._nb import family_vs_children as _compiled_rev
 from .codes import packed_index
-from .hits import MAX_INCONSISTENT, Candidate, _passes, _rank
+from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank
 from .index import ReferenceIndex, _Record, engine_lr, family_tables
 from .mutation import family_vs_children, search_group_rows
 
-__all__ = ["COMPILED", "KERNELS", "Candidate", "FoundChildren", "child_alleles", "search_child", "search_family"]
+__all__ = ["COMPILED", "KERNELS", "FoundChildren", "SearchHit", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 
@@ -51,11 +51,11 @@ def _compiled_kernel(kernel: str, fn):
     raise InputError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
 
 
-def _free_candidate(family: str, sample: str, lg: float, z: int, compared: int) -> Candidate:
-    """A mutation-free candidate from its exact log10 LR over the consistent markers and count."""
+def _free_hit(family: str, sample: str, lg: float, z: int, compared: int) -> SearchHit:
+    """A mutation-free hit from its exact log10 LR over the consistent markers and count."""
     if z == 0:
-        return Candidate(family, sample, 10.0 ** lg, lg, 0, compared, lg)
-    return Candidate(family, sample, 0.0, None, z, compared, lg if z <= MAX_INCONSISTENT and lg > -np.inf else None)
+        return SearchHit(family, sample, 10.0 ** lg, lg, 0, compared, lg)
+    return SearchHit(family, sample, 0.0, None, z, compared, lg if z <= MAX_INCONSISTENT and lg > -np.inf else None)
 
 
 def child_alleles(index: ReferenceIndex, profile: Profile) -> tuple[np.ndarray, bool]:
@@ -187,7 +187,7 @@ def prefilter_rows(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
 
 
 def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min_lr: float = 1.0,
-                 top: int = 20, rows: range | None = None) -> list[Candidate]:
+                 top: int = 20, rows: range | None = None) -> list[SearchHit]:
     """Families whose exact LR with ``child`` is at least ``min_lr``, best first, at most ``top``.
 
     ``rows`` restricts the search to a range of index rows (a partition of the batch search).
@@ -198,28 +198,28 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
         raise InputError(f"--top must be 0 (all) or positive, got {top}")
     x, irregular = child_alleles(index, child)
     compared = int((x[:, 0] >= 0).sum())
-    results: list[Candidate] = []
+    results: list[SearchHit] = []
     lo, hi = (rows.start, rows.stop) if rows is not None else (0, len(index.family_ids))
     compact = lo + np.nonzero(np.asarray(index.alive[lo:hi]) & (index.row_group[lo:hi] >= 0))[0]
     if irregular:
         # An allele absent from the table changes the table for every pair: use the engine.
         for r in compact:
-            results.append(_engine_candidate(index, r, child, sample))
+            results.append(_engine_hit(index, r, child, sample))
     elif index.mutation is not None:
         results.extend(search_group_rows(index, child, compact, sample, min_lr, top))
     elif len(compact):
         approx, zeros = approx_log10(index, x, compact)
         if not _tier0_fills(approx, zeros, min_lr, top):
-            # Flagged candidates may enter the top: count exclusions past the first.
+            # Flagged hits may enter the top: count exclusions past the first.
             approx, zeros = approx_log10(index, x, compact, consistent=True)
         sel = compact[_select_tiers(approx, zeros, min_lr, top)]
         ex, nz = exact_log10(index, x, sel, consistent=True)
         for r, lg, z in zip(sel, ex, nz, strict=True):
-            results.append(_free_candidate(index.family_ids[r], sample, float(lg), int(z), compared))
+            results.append(_free_hit(index.family_ids[r], sample, float(lg), int(z), compared))
     for fam in index.records:
         r = index.row_of(fam)
         if lo <= r < hi:
-            results.append(_engine_candidate(index, r, child, sample))
+            results.append(_engine_hit(index, r, child, sample))
     results = [c for c in results if _passes(c, min_lr)]
     results.sort(key=lambda c: _rank(c, "family"))
     return results[:top] if top else results
@@ -258,7 +258,7 @@ def _select_tiers(approx: np.ndarray, zeros: np.ndarray, min_lr: float, top: int
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _engine_candidate(index, row, child, sample) -> Candidate:
+def _engine_hit(index, row, child, sample) -> SearchHit:
     fam = index.family_ids[row]
     rec = index.records.get(fam)
     if rec is None:
@@ -271,7 +271,7 @@ def _engine_candidate(index, row, child, sample) -> Candidate:
         lrs = [m.lr for m in res.markers if not m.inconsistent]
         if all(v > 0 for v in lrs):
             cons = float(sum(math.log10(v) for v in lrs))
-    return Candidate(fam, sample, res.lr, res.log10_lr, n_bad, res.markers_compared, cons)
+    return SearchHit(fam, sample, res.lr, res.log10_lr, n_bad, res.markers_compared, cons)
 
 
 def _record_from_group(index, group, pos, fam):
@@ -354,7 +354,7 @@ class FoundChildren:
 
 
 def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildren, *,
-                  min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[Candidate]:
+                  min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[SearchHit]:
     """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first.
 
     ``kernel`` (one of :data:`KERNELS`) chooses the compiled or the numpy kernel of the
@@ -371,10 +371,10 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         raise InputError("this search needs the children's profiles (an engine-evaluated family or child)")
     children = found.profiles
     if index.row_group[row] < 0:
-        out = [_engine_candidate(index, row, children[s], s) for s in samples]
+        out = [_engine_hit(index, row, children[s], s) for s in samples]
     elif index.mutation is not None:
         out = family_vs_children(index, row, children, found.X, samples, found.irregular, min_lr=min_lr, top=top)
-        out += [_engine_candidate(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
+        out += [_engine_hit(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
     else:
         k = index.k
         packed = packed_index(k + 1)
@@ -403,13 +403,13 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
             for i in idx:
                 if i in irregular:
                     continue
-                out.append(_free_candidate(family, samples[i], float(tot[i]), int(nz[i]), int(compared[i])))
+                out.append(_free_hit(family, samples[i], float(tot[i]), int(nz[i]), int(compared[i])))
                 if top and len(out) >= top + len(irregular):
                     break
             if top and len(out) >= top + len(irregular):
                 break
         for i in irregular:
-            out.append(_engine_candidate(index, row, children[samples[i]], samples[i]))
+            out.append(_engine_hit(index, row, children[samples[i]], samples[i]))
     out = [c for c in out if _passes(c, min_lr)]
     out.sort(key=lambda c: _rank(c, "sample"))
     return out[:top] if top else out
@@ -451,7 +451,7 @@ def _codes(s_m: np.ndarray, alleles: np.ndarray, k: int) -> np.ndarray:
 
 
 def search_children(index: ReferenceIndex, children: Mapping[str, Profile], *, min_lr: float = 1.0,
-                    top: int = 20) -> dict[str, list[Candidate]]:
+                    top: int = 20) -> dict[str, list[SearchHit]]:
     """Each child against all families (single process)."""
     return {s: search_child(index, p, sample=s, min_lr=min_lr, top=top) for s, p in children.items()}
 

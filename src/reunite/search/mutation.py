@@ -48,7 +48,7 @@ from .fastmut import (
     shape_arrays,
     shape_of,
 )
-from .hits import Candidate
+from .hits import SearchHit
 
 __all__ = ["child_query", "family_vs_children", "marker_models", "pair_log10", "prepare_group", "search_bounds",
            "search_group_rows"]
@@ -531,7 +531,7 @@ def _select(lo: np.ndarray, hi: np.ndarray, min_lr: float, top: int) -> np.ndarr
 
 def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_lr: float = 0.0,
                       top: int = 0) -> list:
-    """Candidates (exact) of one child against index rows (all in groups): every row whose LR
+    """Hits (exact) of one child against index rows (all in groups): every row whose LR
     is at least ``min_lr`` and, with ``top``, not below the ``top``-th best LR (ties kept).
 
     Bounds from the compiled patterns select the rows that can qualify; those are computed
@@ -560,7 +560,7 @@ def search_group_rows(index, child: Profile, rows: np.ndarray, sample: str, min_
         _, bad, compared = pair_log10(index, group, pos, np.broadcast_to(X, (len(pos), *X.shape[1:])), keys,
                                       lr=False)
         for r, v, z, n in zip(rows[at], lg[at], bad, compared, strict=True):
-            out.append(_candidate(index.family_ids[r], sample, float(v), int(z), int(n), Candidate))
+            out.append(_hit(index.family_ids[r], sample, float(v), int(z), int(n), SearchHit))
     return out
 
 
@@ -607,7 +607,7 @@ def _empty_tables(group, key: str, shape, model):
 
 def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, X_index: np.ndarray,
                        samples: Sequence[str], skip: set[int], *, min_lr: float = 0.0, top: int = 0) -> list:
-    """Candidates (exact) of one family against children (all but the indices in ``skip``):
+    """Hits (exact) of one family against children (all but the indices in ``skip``):
     every child whose LR is at least ``min_lr`` and, with ``top``, not below the ``top``-th best.
 
     With the children's profiles, markers typed in a child but not in the index are used too;
@@ -628,11 +628,11 @@ def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, 
     pos = np.full(len(idx), pos0, dtype=np.int64)
     lg, bad, compared = pair_log10(index, group, pos, X, keys)
     fam = index.family_ids[row]
-    return [_candidate(fam, samples[i], float(v), int(z), int(n), Candidate)
+    return [_hit(fam, samples[i], float(v), int(z), int(n), SearchHit)
             for i, v, z, n in zip(idx, lg, bad, compared, strict=True)]
 
 
-def _candidate(family, sample, lg, bad, compared, cls):
+def _hit(family, sample, lg, bad, compared, cls):
     if lg == -math.inf:
         return cls(family, sample, 0.0, None, bad, compared)
     return cls(family, sample, 10.0 ** lg if lg < 308 else math.inf, lg, bad, compared)
