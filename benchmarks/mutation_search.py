@@ -26,7 +26,7 @@ from reunite.genetics import load_frequencies, make_pedigree
 from reunite.genetics.markers import marker_key
 from reunite.genetics.simulate import simulate_population
 from reunite.search.index import build_index_arrays
-from reunite.search.kernel import FoundChildren, search_child, search_family
+from reunite.search.kernel import FoundChildIndex, search_child, search_family
 
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
 
@@ -51,7 +51,7 @@ def _structures(pop, table):
 def _profiles(pop):
     from reunite.genetics.markers import parse_profile
 
-    return {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    return {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
 
 
 def _index_bytes(idx) -> int:
@@ -108,7 +108,7 @@ def accuracy(families: int, related: int, model, seed: int = 2) -> dict:
 def _profiles_one(child):
     from reunite.genetics.markers import parse_profile
 
-    return parse_profile({m: list(g) for m, g in child.genotype.items()})
+    return parse_profile({m: list(g) for m, g in child.profile.items()})
 
 
 def main() -> None:
@@ -159,7 +159,7 @@ def main() -> None:
     search_child(idx, children.pop(first), min_lr=1.0, top=20)        # compile / warm up
     out["median_s"], out["p95_s"] = (round(v, 4) for v in _time_children(idx, children, a.children))
     if a.reverse:
-        found = FoundChildren.from_profiles(idx, {s: kids[s] for s in list(kids)[: a.reverse]})
+        found = FoundChildIndex.from_profiles(idx, {s: kids[s] for s in list(kids)[: a.reverse]})
         found.profiles = None          # as loaded from disk: the index's markers only
         fams = idx.family_ids[:6]
         search_family(idx, fams[0], found, min_lr=1.0, top=20)

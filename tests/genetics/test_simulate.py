@@ -138,12 +138,12 @@ def test_related_fraction_and_truth(pop):
         if child.family is None:
             continue
         fam = fam_by_id[child.family]
-        assert child.genotype == fam.missing_genotype
+        assert child.profile == fam.missing_genotype
         sex = next(r["sex"] for r in fam.pedigree if r["id"] == fam.missing)
         assert child.sex == sex and child.amelogenin == (("X", "Y") if sex == "male" else ("X", "X"))
     # Unrelated children are not copies of missing children.
     missing = {tuple(sorted(f.missing_genotype.items())) for f in pop.families}
-    assert all(tuple(sorted(c.genotype.items())) not in missing for c in pop.found if c.family is None)
+    assert all(tuple(sorted(c.profile.items())) not in missing for c in pop.found if c.family is None)
     assert pop.found[0].sample == "C000001" and pop.families[-1].family == "F000600"
 
 
@@ -178,7 +178,7 @@ def test_files_are_read_back_by_the_readers(pop, tmp_path):
             assert prof.sex() == rec.pedigree[pid].sex
     for child in pop.found[::11]:
         prof = found[child.sample]
-        assert prof.genotypes == {marker_key(m): ab for m, ab in child.genotype.items()}
+        assert prof.genotypes == {marker_key(m): ab for m, ab in child.profile.items()}
         assert prof.sex() == child.sex
     lines = Path(paths["truth"]).read_text().splitlines()
     assert lines[0] == "sample,family"

@@ -64,7 +64,7 @@ def test_one_or_two_mutations_are_reported_flagged(world, n):
     checked = 0
     for child, fam_id in related:
         fam = fams[fam_id]
-        geno, changed = _mutate(table, fam, child.genotype, n)
+        geno, changed = _mutate(table, fam, child.profile, n)
         prof = parse_profile({m: list(g) for m, g in geno.items()})
         res = search_child(idx, prof, sample=child.sample, min_lr=1.0, top=0)
         (c,) = [c for c in res if c.family == fam_id]
@@ -92,7 +92,7 @@ def test_three_inconsistent_markers_leave_the_family_out(world):
     table, _pop, fams, idx, related = world
     for child, fam_id in related:
         fam = fams[fam_id]
-        geno, _changed = _mutate(table, fam, child.genotype, MAX_INCONSISTENT + 1)
+        geno, _changed = _mutate(table, fam, child.profile, MAX_INCONSISTENT + 1)
         prof = parse_profile({m: list(g) for m, g in geno.items()})
         assert fam_id not in {c.family for c in search_child(idx, prof, min_lr=1e-300, top=0)}
         assert search_family(idx, fam_id, {"x": prof}, min_lr=1e-300, top=0) == []
@@ -106,7 +106,7 @@ def test_three_inconsistent_markers_leave_the_family_out(world):
 def test_min_lr_applies_to_the_consistent_markers(world):
     table, _pop, fams, idx, related = world
     child, fam_id = related[0]
-    geno, _ = _mutate(table, fams[fam_id], child.genotype, 1)
+    geno, _ = _mutate(table, fams[fam_id], child.profile, 1)
     prof = parse_profile({m: list(g) for m, g in geno.items()})
     (c,) = [c for c in search_child(idx, prof, min_lr=1.0, top=0) if c.family == fam_id]
     above = 10 ** (c.log10_lr_consistent + 0.01)
@@ -123,7 +123,7 @@ def test_compiled_and_numpy_prefilters_agree_past_the_first_exclusion(world):
     table, _pop, fams, idx, related = world
     for n in (1, 2, 3):
         child, fam_id = related[n]
-        geno, _ = _mutate(table, fams[fam_id], child.genotype, n)
+        geno, _ = _mutate(table, fams[fam_id], child.profile, n)
         x, _ = child_alleles(idx, parse_profile({m: list(g) for m, g in geno.items()}))
         a, za = approx_log10(idx, x, consistent=True, kernel="numba")
         b, zb = approx_log10(idx, x, consistent=True, kernel="numpy")
@@ -137,7 +137,7 @@ def test_compiled_and_numpy_prefilters_agree_past_the_first_exclusion(world):
         assert zd[row] == 1 and d[row] == -np.inf
         # The reverse kernels agree too, at min_lr 0 (every exclusion counted) and above.
         kids = {"x": parse_profile({m: list(g) for m, g in geno.items()}),
-                **{c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in _pop.found[:10]}}
+                **{c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in _pop.found[:10]}}
         for min_lr in (0.0, 1.0):
             fast = search_family(idx, fam_id, kids, min_lr=min_lr, top=0, kernel="numba")
             slow = search_family(idx, fam_id, kids, min_lr=min_lr, top=0, kernel="numpy")
@@ -158,7 +158,7 @@ def test_cli_prints_flagged_hits(world, tmp_path, capsys):
     d = tmp_path / "sim"
     write_population(pop, d)
     child, fam_id = related[0]
-    geno, _ = _mutate(table, fams[fam_id], child.genotype, 2)
+    geno, _ = _mutate(table, fams[fam_id], child.profile, 2)
     write_profiles(tmp_path / "kid.csv", {"KID": parse_profile({m: list(g) for m, g in geno.items()})})
     assert main(["index", "build", "--families", str(d / "families.csv"), "--profiles", str(d / "profiles.csv"),
                  "--frequencies", "nist1036_us_asian", "--out", str(tmp_path / "ix"), "--mutation", "none"]) == 0
@@ -181,7 +181,7 @@ def test_top_k_is_the_head_of_the_full_ranking(world, min_lr):
     always the head of the full ranking."""
     table, _pop, fams, idx, related = world
     for n, (child, fam_id) in zip((1, 2, 1, 2), related, strict=True):
-        geno, _ = _mutate(table, fams[fam_id], child.genotype, n)
+        geno, _ = _mutate(table, fams[fam_id], child.profile, n)
         prof = parse_profile({m: list(g) for m, g in geno.items()})
         full = [(c.family, c.lr, c.log10_lr_consistent) for c in search_child(idx, prof, min_lr=min_lr, top=0)]
         assert any(f == fam_id for f, _lr, _c in full) or min_lr > 1

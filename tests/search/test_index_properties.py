@@ -38,7 +38,7 @@ def _world(p):
     pop = simulate_population(TABLE, p["families"], p["found"], related, p["seed"], structures=p["structures"],
                               markers=p["markers"])
     fams = family_records(pop)
-    kids = {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    kids = {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
     return fams, kids, build_index(fams, TABLE)
 
 

@@ -15,7 +15,7 @@ from reunite.genetics.kinship import KinshipCase, missing_person_lr
 from reunite.genetics.markers import parse_profile
 from reunite.genetics.simulate import simulate_population
 from reunite.search.index import ReferenceIndex, build_index
-from reunite.search.kernel import FoundChildren, search_child, search_family
+from reunite.search.kernel import FoundChildIndex, search_child, search_family
 from reunite.search.mutation import search_bounds
 from reunite.simulation.io import family_records
 
@@ -60,7 +60,7 @@ def _population(table, n, found, seed, model_name):
                               mutation={"model": "stepwise", "rate": 0.03, "rate2": 1e-4, "range": 0.3}
                               if model_name != "onestep" else {"model": "onestep", "rate": 0.03})
     fams = family_records(pop)
-    kids = {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    kids = {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
     return fams, kids
 
 
@@ -133,7 +133,7 @@ def test_prefilter_never_drops_a_family(table, seed, n, model_name, min_lr, top)
 def test_family_against_children_prefilter(table, tmp_path_factory, seed, model_name, min_lr, top):
     fams, kids = _population(table, 24, 30, seed, model_name)
     idx = build_index(fams, table, mutation=MODELS[model_name])
-    found = FoundChildren.from_profiles(idx, kids)
+    found = FoundChildIndex.from_profiles(idx, kids)
     for fam in [f.family for f in fams[:4]]:
         every = search_family(idx, fam, found, min_lr=0.0, top=0)
         ref = sorted([c for c in every if c.lr >= min_lr], key=lambda c: (_key(c), c.sample))
@@ -143,7 +143,7 @@ def test_family_against_children_prefilter(table, tmp_path_factory, seed, model_
         # Loaded from disk (no profiles): the same.
         d = tmp_path_factory.mktemp("found")
         found.save(d)
-        got2 = search_family(idx, fam, FoundChildren.load(d), min_lr=min_lr, top=top)
+        got2 = search_family(idx, fam, FoundChildIndex.load(d), min_lr=min_lr, top=top)
         assert [c.sample for c in got2] == [c.sample for c in ref]
 
 

@@ -27,7 +27,7 @@ def _records(pop):
 
 
 def _kids(pop):
-    return {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    return {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
 
 
 @pytest.fixture(scope="module")

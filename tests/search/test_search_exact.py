@@ -25,7 +25,7 @@ def population():
     table = load_frequencies("nist1036_us_asian")
     pop = simulate_population(table, 90, 30, 0.5, 7, markers="cn23")
     fams = _records(pop)
-    kids = {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    kids = {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
     return table, pop, fams, kids
 
 
@@ -125,13 +125,13 @@ def test_cli_build_search_and_batch(tmp_path, population, capsys):
 
 
 def test_found_children_are_incremental(population):
-    from reunite.search.kernel import FoundChildren
+    from reunite.search.kernel import FoundChildIndex
 
     table, _pop, fams, kids = population
     idx = build_index(fams, table)
     items = list(kids.items())
-    full = FoundChildren.from_profiles(idx, dict(items))
-    part = FoundChildren.from_profiles(idx, dict(items[:10]))
+    full = FoundChildIndex.from_profiles(idx, dict(items))
+    part = FoundChildIndex.from_profiles(idx, dict(items[:10]))
     part.add(idx, dict(items[10:]))
     fam = fams[0].family
     a = [(c.sample, c.log10_lr) for c in search_family(idx, fam, full, min_lr=0.0, top=0)]
@@ -144,13 +144,13 @@ def test_found_children_are_incremental(population):
 
 
 def test_compiled_kernels_agree_with_the_numpy_ones(population):
-    from reunite.search.kernel import COMPILED, FoundChildren, approx_log10, child_alleles
+    from reunite.search.kernel import COMPILED, FoundChildIndex, approx_log10, child_alleles
 
     if not COMPILED:
         pytest.skip("numba is not installed")
     table, _pop, fams, kids = population
     idx = build_index(fams, table)
-    found = FoundChildren.from_profiles(idx, kids)
+    found = FoundChildIndex.from_profiles(idx, kids)
     for child in list(kids.values())[:5]:
         x, _ = child_alleles(idx, child)
         a, _ = approx_log10(idx, x, kernel="numba")

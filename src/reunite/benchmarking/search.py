@@ -20,7 +20,7 @@ from ..genetics.mutation import parse_mutation
 from ..genetics.simulate import simulate_population
 from ..search.index import ReferenceIndex, build_index_arrays
 from ..search.kernel import (
-    FoundChildren,
+    FoundChildIndex,
     approx_log10,
     exact_log10,
     prefilter_rows,
@@ -145,7 +145,7 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
     }
     # A new family against all found children.
     X = np.stack([_child_array(pop, table, j) for j in range(n_found)]).astype(np.int16)
-    kids = FoundChildren(ids, X, set(), None if mut is None else {ids[j]: _profile(pop.found[j])
+    kids = FoundChildIndex(ids, X, set(), None if mut is None else {ids[j]: _profile(pop.found[j])
                                                                    for j in range(n_found)})
     ftimes = []
     for fam in index.family_ids[:20]:
@@ -163,7 +163,7 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
 
 
 def _profile(child):
-    return parse_profile({m: list(g) for m, g in child.genotype.items()})
+    return parse_profile({m: list(g) for m, g in child.profile.items()})
 
 
 def _accuracy(pop, table, index, n) -> dict:

@@ -119,11 +119,11 @@ def index_found(
     """Compile found children once, for fast reverse searches (a new family against all children)."""
     from ..search.index import ReferenceIndex
     from ..search.io import read_profiles
-    from ..search.kernel import FoundChildren
+    from ..search.kernel import FoundChildIndex
 
     try:
         idx = ReferenceIndex.load(index)
-        found = FoundChildren.from_profiles(idx, read_profiles(profiles))
+        found = FoundChildIndex.from_profiles(idx, read_profiles(profiles))
         if found.irregular:
             raise InputError(f"{len(found.irregular)} found children carry alleles absent from the frequency "
                              "table; search them with --found-profiles instead")

@@ -62,7 +62,7 @@ def search(
         return
     from ..search.index import ReferenceIndex
     from ..search.io import read_profiles
-    from ..search.kernel import FoundChildren, search_child, search_family
+    from ..search.kernel import FoundChildIndex, search_child, search_family
 
     try:
         if index is None:
@@ -70,7 +70,7 @@ def search(
         idx = ReferenceIndex.load(index)
         if family is not None:
             if found_index is not None:
-                kids = FoundChildren.load(found_index)
+                kids = FoundChildIndex.load(found_index)
             elif found_profiles is not None:
                 kids = read_profiles(found_profiles)
             else:

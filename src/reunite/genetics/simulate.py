@@ -50,8 +50,8 @@ __all__ = [
     "MISSING_ID",
     "STRUCTURES",
     "FamilyLayout",
-    "FoundChild",
     "SimulatedFamily",
+    "SimulatedFoundChild",
     "SimulatedGroup",
     "SimulatedPopulation",
     "resolve_markers",
@@ -165,14 +165,19 @@ class SimulatedFamily:
 
 
 @dataclass(frozen=True)
-class FoundChild:
-    """One simulated found child: sample id, sex and genotype ``{marker: (allele, allele)}``;
+class SimulatedFoundChild:
+    """One simulated found child: sample id, sex and profile ``{marker: (allele, allele)}``;
     ``family`` is the family whose missing child this is, or None for an unrelated child."""
 
     sample: str
     sex: str
-    genotype: dict[str, tuple[str, str]]
+    profile: dict[str, tuple[str, str]]
     family: str | None
+
+    @property
+    def genotype(self) -> dict[str, tuple[str, str]]:
+        # tests/search/test_batch.py and benchmarks/batch.py still say .genotype; remove when they say .profile
+        return self.profile
 
     @property
     def amelogenin(self) -> tuple[str, str]:
@@ -257,7 +262,7 @@ class SimulatedPopulation:
         return _LazyList(self.n_families, self._family)
 
     @property
-    def found(self) -> Sequence[FoundChild]:
+    def found(self) -> Sequence[SimulatedFoundChild]:
         """The found children with labels, built on access."""
         return _LazyList(self.n_found, self._found)
 
@@ -281,10 +286,10 @@ class SimulatedPopulation:
             genotypes={pid: self._labels(grp.alleles[pid][row]) for pid in lay.typed},
             missing_genotype=self._labels(grp.alleles[lay.missing][row]))
 
-    def _found(self, j: int) -> FoundChild:
+    def _found(self, j: int) -> SimulatedFoundChild:
         f = int(self.found_family[j])
-        return FoundChild(self.found_id(j), "male" if self.found_male[j] else "female",
-                          self._labels(self.found_alleles[j]), self.family_id(f) if f >= 0 else None)
+        return SimulatedFoundChild(self.found_id(j), "male" if self.found_male[j] else "female",
+                                   self._labels(self.found_alleles[j]), self.family_id(f) if f >= 0 else None)
 
 
 def resolve_markers(table: FrequencyTable, markers: str | Iterable[str] | None) -> list[str]:

@@ -32,7 +32,7 @@ from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank
 from .index import ReferenceIndex, _Record, engine_lr, family_tables
 from .mutation import family_vs_children, search_group_rows
 
-__all__ = ["COMPILED", "KERNELS", "FoundChildren", "SearchHit", "child_alleles", "search_child", "search_family"]
+__all__ = ["COMPILED", "KERNELS", "FoundChildIndex", "SearchHit", "child_alleles", "search_child", "search_family"]
 
 _MARGIN = 1e-4  # log10 safety margin for the float32 prefilter
 
@@ -289,7 +289,7 @@ def _record_from_group(index, group, pos, fam):
 
 
 @dataclass
-class FoundChildren:
+class FoundChildIndex:
     """Found children compiled against an index's markers: (N, M, 2) allele indices (-1 untyped).
 
     ``irregular`` lists children with an allele absent from the table (evaluated by the engine).
@@ -302,7 +302,7 @@ class FoundChildren:
     profiles: Mapping[str, Profile] | None = None
 
     @classmethod
-    def from_profiles(cls, index: ReferenceIndex, children: Mapping[str, Profile]) -> FoundChildren:
+    def from_profiles(cls, index: ReferenceIndex, children: Mapping[str, Profile]) -> FoundChildIndex:
         samples = list(children)
         X = np.full((len(samples), len(index.markers), 2), -1, dtype=np.int16)
         irregular = set()
@@ -318,7 +318,7 @@ class FoundChildren:
         dup = set(children) & set(self.samples)
         if dup:
             raise InputError(f"{len(dup)} found child(ren) already compiled (e.g. {sorted(dup)[0]!r})")
-        new = FoundChildren.from_profiles(index, children)
+        new = FoundChildIndex.from_profiles(index, children)
         off = len(self.samples)
         self.samples = self.samples + new.samples
         self.X = np.concatenate([self.X, new.X])
@@ -347,13 +347,13 @@ class FoundChildren:
         (path / "found_samples.txt").write_text("\n".join(self.samples) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path) -> FoundChildren:
+    def load(cls, path) -> FoundChildIndex:
         path = Path(path)
         samples = (path / "found_samples.txt").read_text(encoding="utf-8").splitlines()
         return cls(samples, np.load(path / "found_X.npy"), set(), None)
 
 
-def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildren, *,
+def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildIndex, *,
                   min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[SearchHit]:
     """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first.
 
@@ -363,7 +363,7 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     row = index.row_of(family)
-    found = children if isinstance(children, FoundChildren) else FoundChildren.from_profiles(index, children)
+    found = children if isinstance(children, FoundChildIndex) else FoundChildIndex.from_profiles(index, children)
     samples = found.samples
     if not samples:
         return []
