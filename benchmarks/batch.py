@@ -58,7 +58,7 @@ def build_or_load(n_families: int, n_found: int, cache: Path, seed: int = 1):
         index = index_from_population(pop, table)
         d.mkdir(parents=True, exist_ok=True)
         index.save(d / "index")
-        kids = {c.sample: {m: list(g) for m, g in c.genotype.items()} for c in pop.found}
+        kids = {c.sample: {m: list(g) for m, g in c.profile.items()} for c in pop.found}
         found.write_text(json.dumps(kids), encoding="utf-8")
         print(f"built {n_families} families and {n_found} children in {time.perf_counter() - t0:.1f} s -> {d}",
               file=sys.stderr)

@@ -30,7 +30,7 @@ def saved(tmp_path_factory):
     """A mutation-free index of 90 simulated families saved to disk, and 30 found children."""
     table = load_frequencies("nist1036_us_asian")
     pop = simulate_population(table, 90, 30, 0.5, 7, markers="cn23")
-    kids = {c.sample: parse_profile({m: list(g) for m, g in c.genotype.items()}) for c in pop.found}
+    kids = {c.sample: parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found}
     d = tmp_path_factory.mktemp("batch") / "ix"
     build_index(family_records(pop), table).save(d)
     return d, kids
@@ -94,7 +94,7 @@ def test_dask_batch_equals_single_process(saved, tmp_path):
     timings: dict = {}
     res = batch_search(d, some, scheduler="local", min_lr=1.0, top=5, workers=2, progress=False,
                        timings=timings)
-    assert res == single                                    # Candidate by Candidate: same LRs, same order
+    assert res == single                                    # hit by hit: same LRs, same order
     assert (timings["row_ranges"], timings["tasks"]) == (1, 12)
     assert len(timings["workers"]) == 2
     assert all(w["kernel_cache_misses"] == 0 for w in timings["workers"])

@@ -2,9 +2,9 @@
 
 Every task runs the single-process search (:func:`reunite.search.kernel.search_child`) for a
 chunk of found children against a contiguous range of index rows, and returns each child's best
-candidates in that range; the client merges them.  Since every reported LR is exact and each
-range keeps its own top ``top`` by exact LR (ties broken by family id, as in the single
-process), the merged result equals the single-process result.
+hits in that range; the client merges them.  Since every reported LR is exact and each range
+keeps its own top ``top`` in the search's own order (``search.hits``; ties broken by family id),
+the merged result equals the single-process result.
 
 What makes it cost no more per child than the single process:
 
@@ -18,10 +18,9 @@ What makes it cost no more per child than the single process:
   worker compiles them, and no task pays for loading them);
 * the work is split over found children rather than index rows whenever there are at least as
   many children as worker threads: splitting the rows repeats, per range, the per-child work that
-  does not shrink with the range (exact recomputation of the range's best candidates, set-up),
+  does not shrink with the range (exact recomputation of the range's best hits, set-up),
   while splitting the children repeats nothing.  Rows are split only when there are fewer
-  children than threads, or when ``partitions`` asks for it.
-
+  children than threads, or when ``partitions`` asks for it;
 * the workers of the local cluster run without ``MALLOC_TRIM_THRESHOLD_`` (see below) and
   without dask's statistical profiler.
 
@@ -48,7 +47,7 @@ import numpy as np
 from ..errors import InputError
 from ..genetics.markers import Profile
 from . import _nb
-from .hits import Candidate, _rank
+from .hits import SearchHit, _rank
 from .index import ReferenceIndex
 from .kernel import search_child
 
@@ -138,15 +137,15 @@ def _plan(n_children: int, n_rows: int, threads: int, partitions: int | None,
     return rows, kids
 
 
-def _sort_key(c: Candidate):
-    """The single-process search's order of candidates."""
+def _sort_key(c: SearchHit):
+    """The single-process search's order of hits."""
     return _rank(c, "family")
 
 
 def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, scheduler: str = "local",
                  min_lr: float = 1.0, top: int = 20, partitions: int | None = None,
                  workers: int | None = None, progress: bool = True, chunk: int | None = None,
-                 timings: dict | None = None) -> dict[str, list[Candidate]]:
+                 timings: dict | None = None) -> dict[str, list[SearchHit]]:
     """Every child against every family on a Dask cluster; same results as the single process.
 
     ``scheduler`` is ``"local"`` (a local cluster of ``workers`` processes, one thread each,
@@ -212,7 +211,7 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
                                  min_lr, top, pure=False)
                    for c_lo, c_hi in itertools.pairwise(kid_edges)
                    for lo, hi in itertools.pairwise(row_edges)]
-        merged: dict[str, list[Candidate]] = {s: [] for s in samples}
+        merged: dict[str, list[SearchHit]] = {s: [] for s in samples}
         cpu = 0.0
         for done, fut in enumerate(as_completed(futures), start=1):
             found, task_cpu = fut.result()
@@ -243,17 +242,15 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     return merged
 
 
-def write_results(results: Mapping[str, list[Candidate]], out: str | Path) -> Path:
+def write_results(results: Mapping[str, list[SearchHit]], out: str | Path) -> Path:
     """Write search results as Parquet: sample, rank, family, lr, log10_lr, inconsistent, markers_compared
-    (and log10_lr_consistent, the LR over the consistent markers, where candidates carry it)."""
+    and log10_lr_consistent (the log10 LR over the consistent markers of a flagged hit)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = {"sample": [], "rank": [], "family": [], "lr": [], "log10_lr": [], "inconsistent": [],
             "markers_compared": []}
-    consistent = "log10_lr_consistent" in getattr(Candidate, "__dataclass_fields__", {})
-    if consistent:
-        rows["log10_lr_consistent"] = []
+    rows["log10_lr_consistent"] = []
     for s, cands in results.items():
         for i, c in enumerate(cands, start=1):
             rows["sample"].append(s)
@@ -263,8 +260,7 @@ def write_results(results: Mapping[str, list[Candidate]], out: str | Path) -> Pa
             rows["log10_lr"].append(c.log10_lr)
             rows["inconsistent"].append(c.inconsistent)
             rows["markers_compared"].append(c.markers_compared)
-            if consistent:
-                rows["log10_lr_consistent"].append(c.log10_lr_consistent)
+            rows["log10_lr_consistent"].append(c.log10_lr_consistent)
     out = Path(out)
     pq.write_table(pa.table(rows), out)
     return out
