@@ -23,8 +23,8 @@ from .kinship import (
     MarkerRow,
     build_report,
     render_html,
-    render_pdf,
 )
+from .pdf import render_pdf
 from .pedigree_drawing import PedigreeDrawing, draw_pedigree, layout_pedigree
 
 __all__ = [

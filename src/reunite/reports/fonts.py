@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fontTools.ttLib import TTCollection, TTFont, TTLibError
+
 from ..errors import ReuniteError
 
 __all__ = ["CANDIDATES", "ENV_VAR", "INSTALL_HINT", "CJKFont", "MissingFontError", "find_cjk_font"]
@@ -71,8 +73,6 @@ def _split_index(spec: str | Path) -> tuple[Path, int | None]:
 @lru_cache(maxsize=32)
 def _inspect(path: Path, index: int | None) -> tuple[int, str]:
     """The face index to use in ``path`` and its name; raises MissingFontError if unusable."""
-    from fontTools.ttLib import TTCollection, TTFont, TTLibError
-
     try:
         if path.suffix.lower() in (".ttc", ".otc"):
             faces = TTCollection(str(path), lazy=True).fonts

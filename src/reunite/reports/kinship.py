@@ -2,7 +2,7 @@
 
 :func:`build_report` gathers everything a report shows from a :class:`~reunite.genetics.KinshipCase`
 and its :class:`~reunite.genetics.LRResult` into a :class:`KinshipReport`; :func:`render_html` and
-:func:`render_pdf` print it.  Both show the same texts, in this order: the case identifiers and
+:func:`reunite.reports.pdf.render_pdf` print it.  Both show the same texts, in this order: the case identifiers and
 names, the conclusion (combined LR, log10 LR, verbal equivalent, the GB/T 37223 decision), the
 pedigree drawing, the per-marker table (genotypes of the found child and the typed relatives,
 per-marker LR, inconsistencies), the other evidence LRs, prior and posterior, every assumption,
@@ -25,7 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from .. import __version__
 from ..errors import InputError, Problem
@@ -40,7 +42,6 @@ __all__ = [
     "MarkerRow",
     "build_report",
     "render_html",
-    "render_pdf",
 ]
 
 #: Version of the canonical JSON the content hash is taken over; bump it if its shape changes.
@@ -476,9 +477,6 @@ def split_sup(text: str) -> list[tuple[str, bool]]:
 
 # --------------------------------------------------------------------------- rendering
 def _environment():
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-    from markupsafe import Markup, escape
-
     env = Environment(loader=PackageLoader("reunite.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -497,15 +495,3 @@ def _env():
 def render_html(report: KinshipReport) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG; everything escaped)."""
     return _env().get_template("kinship.html.j2").render(v=view(report), drawing=report.drawing())
-
-
-def render_pdf(report: KinshipReport, path: str | Path, *, font: str | Path | None = None) -> Path:
-    """Write the report as a PDF (A4) to ``path`` and return the path.
-
-    Names are set in an embedded CJK font (see :mod:`reunite.reports.fonts`: ``font``, then the
-    ``REUNITE_CJK_FONT`` environment variable, then the Debian fonts-noto-cjk files); without one
-    this raises :class:`~reunite.reports.fonts.MissingFontError` naming the package to install.
-    """
-    from .pdf import write_pdf
-
-    return write_pdf(report, view(report), Path(path), font=font)

@@ -1,7 +1,7 @@
 """The kinship report as an A4 PDF, drawn with fpdf2 (pure Python) in an embedded CJK font.
 
-Called through :func:`reunite.reports.render_pdf`; it prints the texts of
-:func:`reunite.reports.kinship.view`, so the PDF and the HTML page say the same things.
+:func:`render_pdf` prints the texts of :func:`reunite.reports.kinship.view`, so the PDF and the HTML
+page say the same things.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 from fpdf import FPDF
 
 from .fonts import find_cjk_font
-from .kinship import KinshipReport, split_sup
+from .kinship import KinshipReport, split_sup, view
 from .pedigree_drawing import PedigreeDrawing
 
-__all__ = ["write_pdf"]
+__all__ = ["render_pdf", "write_pdf"]
 
 INK = (26, 26, 26)
 MUTED = (90, 90, 90)
@@ -394,3 +394,13 @@ def write_pdf(report: KinshipReport, v: dict, path: Path, *, font=None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     d.pdf.output(str(path))
     return path
+
+
+def render_pdf(report: KinshipReport, path: str | Path, *, font: str | Path | None = None) -> Path:
+    """Write the report as a PDF (A4) to ``path`` and return the path.
+
+    Names are set in an embedded CJK font (see :mod:`reunite.reports.fonts`: ``font``, then the
+    ``REUNITE_CJK_FONT`` environment variable, then the Debian fonts-noto-cjk files); without one
+    this raises :class:`~reunite.reports.fonts.MissingFontError` naming the package to install.
+    """
+    return write_pdf(report, view(report), Path(path), font=font)

@@ -19,7 +19,8 @@ from ..errors import InputError, Problem
 from ..genetics import load_frequencies
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.mutation import parse_mutation
-from .kinship import KinshipReport, build_report, render_html, render_pdf
+from .kinship import KinshipReport, build_report, render_html
+from .pdf import render_pdf
 
 __all__ = ["candidate_report", "write_candidate_report"]
 
