@@ -8,14 +8,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..cases.accounts import authenticate
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
+from ..cases.photos import add_photo
+from ..cases.workflow import allowed_transitions
+from ..cases.workflow import review as do_review
 from . import services
 from .access import WebError, authorize, can_see_child, current_user, get_db, visible_reports
 from .i18n import translator
 from .jobs import KINDS
+from .security import fingerprint
 
 __all__ = ["router"]
 
@@ -65,8 +70,6 @@ def client_ip(request: Request) -> str:
 
 def check_login(request: Request, db: Session, username: str, password: str) -> User:
     """The user if the password is right; 429 after too many failures per user and address."""
-    from ..cases.accounts import authenticate
-
     limiter = request.app.state.login_limiter
     key = f"{(username or '').strip().lower()}|{client_ip(request)}"
     if limiter.blocked(key):
@@ -83,8 +86,6 @@ def check_login(request: Request, db: Session, username: str, password: str) -> 
 @router.post("/token", summary="Get a bearer token")
 def token(body: TokenRequest, request: Request, db: DB) -> dict[str, Any]:
     """Exchange a user name and password for a bearer token (rate-limited)."""
-    from .security import fingerprint
-
     user = check_login(request, db, body.username, body.password)
     tok = request.app.state.tokens.make(user.id, fingerprint(user.password_hash))
     return {"access_token": tok, "token_type": "bearer", "expires_in": request.app.state.tokens.max_age}
@@ -132,8 +133,6 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
 
 def store_child_photo(request: Request, db: Session, user: User, case_number: str, data: bytes):
     """Check and store a photo of a found child the user may see."""
-    from ..cases.photos import add_photo
-
     child = _child(db, user, case_number)
     settings = request.app.state.settings
     return add_photo(db, data, found_child=child.case_number, user=user.name, media=settings.media_dir,
@@ -154,8 +153,6 @@ def reports(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
     """Reports, searched by number, name or place."""
     query = visible_reports(user)
     if q:
-        from sqlalchemy import or_
-
         pat = services.like_pattern(q)
         query = query.where(or_(MissingReport.report_number.ilike(pat, escape="\\"),
                                 MissingReport.child_name.ilike(pat, escape="\\"),
@@ -203,8 +200,6 @@ def get_candidate(db: Session, candidate_id: int) -> Candidate:
 @router.get("/candidates/{candidate_id}", summary="One candidate")
 def candidate(candidate_id: IntId, db: DB) -> dict[str, Any]:
     """A candidate with its evidence LRs and review history."""
-    from ..cases.workflow import allowed_transitions
-
     c = get_candidate(db, candidate_id)
     return {**services.candidate_view(c), "may_move_to": list(allowed_transitions(c.status))}
 
@@ -212,8 +207,6 @@ def candidate(candidate_id: IntId, db: DB) -> dict[str, Any]:
 @router.post("/candidates/{candidate_id}/review", summary="Review a candidate")
 def review(candidate_id: IntId, body: ReviewRequest, user: Me, db: DB) -> dict[str, Any]:
     """Move a candidate through the workflow (a reason is required; audited)."""
-    from ..cases.workflow import review as do_review
-
     get_candidate(db, candidate_id)
     rv = do_review(db, candidate_id, body.to, user=user.name, reason=body.reason, outcome=body.outcome)
     return {"candidate": candidate_id, "from": rv.from_status, "to": rv.to_status, "outcome": rv.outcome}

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,11 +27,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..cases import db as store
+from ..cases.photos import media_dir as default_media
 from ..errors import InputError, ReuniteError
+from . import api, pages
 from .access import WebError
-from .i18n import choose_language, translator
 from .jobs import JobManager
-from .security import RateLimiter, TokenSigner, csrf_token
+from .responses import error_response
+from .security import RateLimiter, TokenSigner
 
 __all__ = ["Settings", "create_app"]
 
@@ -77,8 +78,6 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     then end when the server restarts); ``secure_cookies=False`` only for plain-HTTP localhost and tests.
     Other :class:`Settings` fields can be given as keywords.
     """
-    from ..cases.photos import media_dir as default_media
-
     url = store.database_url(database_url)
     store.check_schema(url)
     key = secret_key or os.environ.get("REUNITE_SECRET_KEY") or secrets.token_urlsafe(48)
@@ -124,8 +123,6 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
         return response
 
     _install_error_handlers(app)
-    from . import api, pages
-
     # The routers' routes are added as they are (each carries the `authorize` dependency), so that
     # app.routes is the flat list of every route that the access test walks.
     app.router.routes.extend(api.router.routes)
@@ -134,25 +131,6 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
 
 
 # --------------------------------------------------------------------------------- errors
-
-
-def wants_json(request: Request) -> bool:
-    """API paths answer JSON errors; pages answer HTML unless the client asks for JSON."""
-    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-        return True
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def error_response(request: Request, err: WebError) -> Response:
-    """The one error shape, as JSON or as an HTML page."""
-    body = {"error": {"code": err.code, "message": err.message, "problems": err.problems}}
-    if wants_json(request):
-        return JSONResponse(body, status_code=err.status, headers=err.headers)
-    if err.status == 401:
-        nxt = request.url.path
-        return RedirectResponse(f"/login?next={nxt}", status_code=303)
-    return render(request, "error.html", {"error": body["error"], "status": err.status}, status=err.status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -190,15 +168,3 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _internal(request: Request, exc: Exception):
         log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return error_response(request, WebError(500, "internal", "an internal error occurred; it has been logged"))
-
-
-# ------------------------------------------------------------------------------- rendering
-
-
-def render(request: Request, name: str, context: dict | None = None, *, status: int = 200) -> HTMLResponse:
-    """Render a page with the user, the language, ``t()`` and the CSRF token."""
-    lang = choose_language(request)
-    ctx = {"user": getattr(request.state, "viewer", None), "lang": lang, "t": translator(lang),
-           "csrf_token": csrf_token(request.session), "path": request.url.path}
-    ctx.update(context or {})
-    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)

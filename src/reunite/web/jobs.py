@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cases import importing
+from ..cases.matching import run_matching
+from ..cases.settings import MatchingSettings
 from ..errors import InputError, ReuniteError
 
 __all__ = ["KINDS", "ImportJob", "JobManager"]
@@ -43,8 +46,6 @@ class ImportJob:
 
 
 def _matching_settings() -> dict[str, Any]:
-    from ..cases.settings import MatchingSettings
-
     return MatchingSettings.from_env().matching_kwargs()
 
 
@@ -84,8 +85,6 @@ class JobManager:
             t.join(timeout)
 
     def _run(self, job: ImportJob, path: Path, options: dict[str, Any]) -> None:
-        from ..cases import importing
-
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families}[job.kind]
         job.status, job.step = "running", "checking and importing"
@@ -95,8 +94,6 @@ class JobManager:
                 job.summary = str(result).replace(str(path), job.filename)
                 if self.match and (result.added or result.updated):
                     job.step = "matching"
-                    from ..cases.matching import run_matching
-
                     summary = run_matching(s, user=job.user, **_matching_settings())
                     c = summary.candidates
                     job.summary += (f"; matching: candidates {c['added']} added, {c['updated']} updated, "

@@ -13,8 +13,16 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cases.models import OUTCOMES, SEXES, Appeal, MissingReport, Photo, Tip, User, utcnow
+from ..cases.accounts import MIN_PASSWORD, disable_user, hash_password, set_password
+from ..cases.audit import append_audit
+from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, AuditEntry, MissingReport, Photo, Tip, User, utcnow
+from ..cases.photos import add_photo, check_image
+from ..cases.records import add_user, get_user, withdraw_consent
+from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError
+from ..reports.kinship import render_html
+from ..reports.store import candidate_report, write_candidate_report
+from ..search.index import index_status
 from . import services
 from .access import WebError, authorize, can_see_photo, current_user, get_db
 from .api import (
@@ -30,9 +38,9 @@ from .api import (
     store_child_photo,
     take_tip,
 )
-from .app import render
 from .i18n import choose_language, translator
-from .jobs import KINDS
+from .jobs import KINDS, _matching_settings
+from .responses import render
 from .security import fingerprint
 
 __all__ = ["router"]
@@ -116,10 +124,6 @@ def register_page(request: Request):
 def register(request: Request, db: DB, username: Annotated[str, Form(max_length=100)] = "",
              password: Annotated[str, Form(max_length=1000)] = "",
              password2: Annotated[str, Form(max_length=1000)] = ""):
-    from ..cases.accounts import MIN_PASSWORD, hash_password
-    from ..cases.audit import append_audit
-    from ..cases.records import get_user
-
     t = translator(choose_language(request))
     limiter = request.app.state.register_limiter
     problems = []
@@ -170,8 +174,6 @@ def child_page(request: Request, case_number: Key, user: Me, db: DB):
     child = _child(db, user, case_number)
     cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
     appeal = db.scalars(select(Appeal).where(Appeal.found_child_id == child.id)).first()
-    from ..cases.models import AuditEntry
-
     timeline = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "found_child",
                                                         AuditEntry.entity_id == child.case_number)
                                .order_by(AuditEntry.id).limit(200)))
@@ -207,9 +209,6 @@ def report_page(request: Request, report_number: Key, user: Me, db: DB):
 def _set_aside(report_number: str) -> list[dict]:
     """Why the matching index set this report's family aside (read from the index's status; none if
     there is no index yet)."""
-    from ..search.index import index_status
-    from .jobs import _matching_settings
-
     try:
         status = index_status(_matching_settings()["index_dir"])
     except InputError:
@@ -219,14 +218,9 @@ def _set_aside(report_number: str) -> list[dict]:
 
 @router.get("/candidates/{candidate_id}")
 def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
-    from ..cases.workflow import allowed_transitions
-
     cand = get_candidate(db, candidate_id)
     report_html, report_error = None, None
     try:
-        from ..reports.kinship import render_html
-        from ..reports.store import candidate_report
-
         report_html = render_html(candidate_report(db, cand.id, user=user.name))
     except InputError as exc:
         report_error = str(exc.problems[0].message)
@@ -240,8 +234,6 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
 @router.post("/candidates/{candidate_id}/review")
 def candidate_review(candidate_id: IntId, user: Me, db: DB, to: Annotated[str, Form(max_length=30)] = "",
                      reason: Text = "", outcome: Annotated[str, Form(max_length=40)] = ""):
-    from ..cases.workflow import review
-
     get_candidate(db, candidate_id)
     review(db, candidate_id, to, user=user.name, reason=reason, outcome=outcome or None)
     return _see_other(f"/candidates/{candidate_id}?msg=decision+recorded")
@@ -267,8 +259,6 @@ def report_file(request: Request, filename: Annotated[str, Path(max_length=40)],
     if cid >= 2**31:
         raise WebError(404, "not_found", "there is no such file")
     get_candidate(db, cid)
-    from ..reports.store import write_candidate_report
-
     folder = request.app.state.settings.reports_dir
     written = write_candidate_report(db, cid, folder, fmt=fmt, user=user.name)
     path = _inside(folder, written.name)
@@ -420,9 +410,6 @@ async def family_create(request: Request, user: Me, db: DB,
                         marks: Annotated[str, Form(max_length=2000)] = "",
                         contact_phone: Annotated[str, Form(max_length=40)] = "",
                         photo: Annotated[UploadFile | None, File()] = None):
-    from ..cases.audit import append_audit
-    from ..cases.photos import add_photo, check_image
-
     t = translator(choose_language(request))
     values = {"child_name": child_name, "sex": sex, "date_of_birth": date_of_birth, "disappeared_on": disappeared_on,
               "disappeared_place": disappeared_place, "circumstances": circumstances, "marks": marks,
@@ -486,8 +473,6 @@ def family_report(request: Request, report_number: Key, user: Me, db: DB):
 def family_withdraw(report_number: Key, member_id: Key, user: Me, db: DB,
                     reason: Annotated[str, Form(max_length=500)] = ""):
     """A relative withdraws consent: the genotype is erased and the candidates it supported are marked."""
-    from ..cases.records import withdraw_consent
-
     rep = own_report(db, user, report_number)
     if member_id not in {d.member_id for d in rep.donors}:
         raise WebError(404, "not_found", "there is no such relative on this report")
@@ -515,8 +500,6 @@ def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[st
 @router.get("/admin/users")
 def admin_users(request: Request, user: Me, db: DB):
     """Accounts: list, create, disable (admins only; they see no cases or genotypes)."""
-    from ..cases.models import ROLES
-
     users = db.scalars(select(User).order_by(User.name)).all()
     return render(request, "admin_users.html", {"users": users, "roles": ROLES,
                                                 "message": request.query_params.get("msg")})
@@ -526,9 +509,6 @@ def admin_users(request: Request, user: Me, db: DB):
 def admin_add_user(user: Me, db: DB, name: Annotated[str, Form(min_length=1, max_length=100)],
                    role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=200)],
                    unit: Annotated[str, Form(max_length=200)] = ""):
-    from ..cases.accounts import set_password
-    from ..cases.records import add_user
-
     try:
         u = add_user(db, name, role, by=user.name, commit=False)
         u.unit = unit.strip() or None
@@ -543,8 +523,6 @@ def admin_add_user(user: Me, db: DB, name: Annotated[str, Form(min_length=1, max
 
 @router.post("/admin/users/{name}/disable")
 def admin_disable_user(name: Key, user: Me, db: DB):
-    from ..cases.accounts import disable_user
-
     if name == user.name:
         raise WebError(400, "invalid", "an administrator cannot disable their own account")
     try:

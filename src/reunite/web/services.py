@@ -147,8 +147,6 @@ def search_children(db: Session, user: User, q: str | None, limit: int = 200) ->
                                 FoundChild.found_place.ilike(pat, escape="\\"),
                                 FoundChild.care_location.ilike(pat, escape="\\"),
                                 FoundChild.ring_reference.ilike(pat, escape="\\")))
-    from sqlalchemy.orm import selectinload
-
     return list(db.scalars(query.options(selectinload(FoundChild.photos))
                            .order_by(FoundChild.case_number).limit(limit)))
 
