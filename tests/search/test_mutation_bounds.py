@@ -211,3 +211,17 @@ def test_families_added_after_a_search_are_searched(table):
         a = search_child(idx, child, sample=sample, min_lr=1e-3, top=10)
         b = search_child(full, child, sample=sample, min_lr=1e-3, top=10)
         assert [(c.family, c.log10_lr) for c in a] == [(c.family, c.log10_lr) for c in b]
+
+
+def test_saving_over_a_loaded_index_keeps_its_readers_working(table, tmp_path):
+    """A process with the index memory-mapped keeps searching while the index is saved again."""
+    fams, kids = _population(table, 30, 3, 17, "stepwise")
+    idx = build_index(fams, table, mutation=MODELS["stepwise"])
+    idx.save(tmp_path / "ix")
+    loaded = ReferenceIndex.load(tmp_path / "ix")
+    sample, child = next(iter(kids.items()))
+    before = [(c.family, c.log10_lr) for c in search_child(loaded, child, sample=sample, min_lr=1e-3, top=5)]
+    build_index(fams[:10], table, mutation=MODELS["stepwise"]).save(tmp_path / "ix")   # smaller, same folder
+    after = [(c.family, c.log10_lr) for c in search_child(loaded, child, sample=sample, min_lr=1e-3, top=5)]
+    assert after == before
+    assert len(ReferenceIndex.load(tmp_path / "ix").family_ids) == 10

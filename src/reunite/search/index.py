@@ -38,6 +38,7 @@ which family, members and marker, and why (labels only, never alleles).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,24 +318,27 @@ class ReferenceIndex:
     # --------------------------------------------------------------------------- save / load
 
     def save(self, out: str | Path) -> Path:
-        """Write the index to a directory (numpy arrays + JSON), loadable with :meth:`load`."""
+        """Write the index to a directory (numpy arrays + JSON), loadable with :meth:`load`.
+
+        Each file is written beside its final name and then renamed over it, so a process that has
+        the old index memory-mapped keeps reading the old files (never a truncated one)."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        np.save(out / "S.npy", np.asarray(self.S))
-        np.save(out / "U.npy", np.asarray(self.U))
-        np.save(out / "alive.npy", np.asarray(self.alive))
-        np.save(out / "row_group.npy", self.row_group)
-        np.save(out / "row_pos.npy", self.row_pos)
-        (out / "family_ids.txt").write_text("\n".join(self.family_ids) + "\n", encoding="utf-8")
+        _save_npy(out / "S.npy", np.asarray(self.S))
+        _save_npy(out / "U.npy", np.asarray(self.U))
+        _save_npy(out / "alive.npy", np.asarray(self.alive))
+        _save_npy(out / "row_group.npy", self.row_group)
+        _save_npy(out / "row_pos.npy", self.row_pos)
+        _save_text(out / "family_ids.txt", "\n".join(self.family_ids) + "\n")
         groups = []
         for i, g in enumerate(self.groups):
-            np.save(out / f"group{i}_geno.npy", g.geno)
-            np.save(out / f"group{i}_rows.npy", g.rows)
+            _save_npy(out / f"group{i}_geno.npy", g.geno)
+            _save_npy(out / f"group{i}_rows.npy", g.rows)
             for name in FamilyGroup._MUT:
                 if getattr(g, name) is not None:
-                    np.save(out / f"group{i}_{name}.npy", getattr(g, name))
+                    _save_npy(out / f"group{i}_{name}.npy", getattr(g, name))
             for name, arr in g.extra.items():
-                np.save(out / f"group{i}_x_{name}.npy", np.asarray(arr))
+                _save_npy(out / f"group{i}_x_{name}.npy", np.asarray(arr))
             groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed),
                            "extra": sorted(g.extra)})
         records = [_record_to_json(r) for r in self.records.values()]
@@ -351,7 +355,7 @@ class ReferenceIndex:
             "records": records,
             "set_aside": self.set_aside,
         }
-        (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        _save_text(out / "meta.json", json.dumps(meta))
         return out
 
     @classmethod
@@ -387,6 +391,19 @@ class ReferenceIndex:
                    np.load(path / "alive.npy"), groups, np.load(path / "row_group.npy"),
                    np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]),
                    set_aside=list(meta.get("set_aside", [])))
+
+
+def _save_npy(path: Path, arr) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, np.asarray(arr))
+    os.replace(tmp, path)
+
+
+def _save_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _table_from_meta(meta) -> FrequencyTable:
