@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,8 +96,6 @@ def dispose_engines() -> None:
 
 
 def _alembic_config(url: str):
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -102,8 +104,6 @@ def _alembic_config(url: str):
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Run the migrations on the database at ``url`` up to ``revision`` (default: the latest)."""
-    from alembic import command
-
     url = database_url(url)
     cfg = _alembic_config(url)
     with make_engine(url).begin() as conn:
@@ -113,8 +113,6 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "-1") -> None:
     """Undo migrations on the database at ``url`` down to ``revision`` (``"base"``: drop everything)."""
-    from alembic import command
-
     url = database_url(url)
     cfg = _alembic_config(url)
     with make_engine(url).begin() as conn:
@@ -131,15 +129,11 @@ def init_db(url: str | None = None) -> Engine:
 @functools.cache
 def head_revision() -> str:
     """The newest migration revision shipped with this version."""
-    from alembic.script import ScriptDirectory
-
     return ScriptDirectory.from_config(_alembic_config(DEFAULT_URL)).get_current_head()
 
 
 def current_revision(url: str | None = None) -> str | None:
     """The revision the database at ``url`` is at, or None if it has no schema yet."""
-    from alembic.runtime.migration import MigrationContext
-
     with make_engine(url).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

@@ -92,7 +92,7 @@ from ..errors import InputError, MarkerError, Problem
 from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
 from ..genetics.markers import AMELOGENIN
 from ..genetics.pedigree import Person
-from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS
+from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
 from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor
@@ -363,8 +363,6 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
     genotype at a stored marker, another lab, or a sample erased on withdrawal of consent is
     refused.  Returns samples added, updated (markers added) and unchanged.
     """
-    from ..search.io import read_profiles
-
     if not lab or not lab.strip():
         raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path)))
     lab = lab.strip()
@@ -479,8 +477,6 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
     not be typed yet.  Returns families added, updated (pedigree replaced) and unchanged, plus
     member, donor and consent counts.
     """
-    from ..search.io import read_families
-
     sheet = read_sheet(path, required=FAMILY_COLUMNS, optional=FAMILY_OPTIONAL, extra_columns=True)
     try:
         fams = read_families(path)

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,8 +76,6 @@ def _refuse(name: str, message: str) -> InputError:
 def check_image(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX_BYTES,
                 max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
     """Check that ``data`` is an acceptable photo; return what it is or raise :class:`InputError`."""
-    from PIL import Image, UnidentifiedImageError
-
     if len(data) > max_bytes:
         raise _refuse(name, f"is {len(data):,} bytes; photos may be at most {max_bytes:,} bytes — "
                             f"resize or recompress it")

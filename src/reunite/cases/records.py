@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import InputError, Problem
 from .audit import append_audit
 from .importing import default_user
-from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, User, utcnow
+from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor, User, utcnow
 
 __all__ = ["EVIDENCE", "add_user", "erase_sample", "get_user", "posterior_probability", "record_candidate",
            "withdraw_consent"]
@@ -80,8 +80,6 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
 
     Returns what was done: the sample erased (or None) and the number of candidates marked.
     """
-    from .models import PedigreeMember, ReferenceDonor
-
     if not reason or not reason.strip():
         raise InputError(Problem("withdrawing consent needs a reason", field="reason"))
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
