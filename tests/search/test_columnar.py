@@ -16,6 +16,8 @@ from reunite.search import index as index_mod
 from reunite.search.io import read_families, read_profiles
 from reunite.simulation.io import write_population
 
+from .test_io import FAMILIES, PROFILES, write  # the readers' small files: both paths on one set
+
 TABLE = load_frequencies("nist1036_us_asian")
 STEPWISE = {"model": "stepwise", "rate": 0.002, "rate2": 1e-06, "range": 0.1}
 
@@ -156,40 +158,6 @@ def test_an_unmodified_population_compiles_to_the_same_index(tmp_path):
     assert np.array_equal(idx.row_group, ref.row_group) and np.array_equal(idx.row_pos, ref.row_pos)
 
 
-PROFILES = """\
-sample,marker,allele1,allele2
-S-F,D3S1358,16,15
-S-F,vWA,17,
-S-F,TH01,9.3,9.3
-S-F,Penta D,12,9
-S-F,Amelogenin,X,Y
-S-M,D3S1358,15,15
-S-M,VWA,14,18
-S-M,TH01,6,9.3
-S-M,AMEL,X,X
-S-K,D3S1358,14,16
-"""
-
-FAMILIES = """\
-family,id,father,mother,sex,sample,missing
-A,F,,,male,S-F,0
-A,M,,,female,S-M,0
-A,C,F,M,female,,1
-B,M,,,f,S-M,
-B,F,0,0,m,,
-B,C,F,M,u,,1
-C,GF,,,male,S-K,0
-C,GM,,,female,,0
-C,F,GF,GM,male,,0
-C,M,,,female,,0
-C,C,F,M,unknown,,1
-"""
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return p
 
 
 @pytest.mark.parametrize("profiles, families", [
