@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
-from .genetics import load_frequencies
+from .cases.db import open_session
+from .cases.importing import import_families, import_found, import_profiles, import_reports
+from .cases.matching import run_matching
+from .cases.models import Candidate, FoundChild
+from .cases.records import add_user
+from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
+from .reports.store import write_candidate_report
 
 __all__ = ["DemoData", "build_demo", "run_demo"]
 
@@ -205,15 +213,6 @@ def write_demo_files(data: DemoData, out: Path) -> dict[str, Path]:
 
 def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, reports: bool = True) -> dict:
     """Build, import, match and print; return the ranking per infant and the truth (for tests)."""
-    from sqlalchemy import select
-
-    from .cases.db import open_session
-    from .cases.importing import import_families, import_found, import_profiles, import_reports
-    from .cases.matching import run_matching
-    from .cases.models import Candidate, FoundChild
-    from .cases.records import add_user
-    from .genetics import format_lr, verbal_equivalent
-
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -222,8 +221,6 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         if p.is_file():
             p.unlink()
     if (out / "index").is_dir():
-        import shutil
-
         shutil.rmtree(out / "index")
     data = build_demo(seed)
     files = write_demo_files(data, out)
@@ -277,11 +274,6 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
 
 
 def _write_reports(session, folder: Path, url: str) -> list[Path]:
-    from sqlalchemy import select
-
-    from .cases.models import FoundChild
-    from .reports.store import write_candidate_report
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
