@@ -217,11 +217,6 @@ def test_importing_the_layers_loads_no_cli_dask_or_web_library():
 LATE_IMPORTS = {
     ("reunite.search.batch", "dask.distributed"): "Dask is the optional extra 'batch' (install hint if missing)",
     ("reunite.search.batch", "dask"): "Dask is the optional extra 'batch'",
-    # Still to hoist, in modules of other passes (no cycle keeps them there):
-    ("reunite.search.batch", "reunite.search.kernel"): "to remove: search_child is imported at the top too",
-    ("reunite.search.batch", "pyarrow"): "to hoist: pyarrow is a dependency (search.io imports it at the top)",
-    ("reunite.search.batch", "pyarrow.parquet"): "to hoist: pyarrow is a dependency",
-    ("reunite.cli", "typer.main"): "to hoist: cli imports typer at the top already",
 }
 
 

@@ -11,6 +11,7 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.main import get_command
 
 from . import __version__
 from .commands import (
@@ -59,8 +60,6 @@ for _group in (kinship, frequencies, demo, index, search, bench, simulate, impor
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    from typer.main import get_command
-
     cmd = get_command(app)
     try:
         rv = cmd.main(args=argv if argv is not None else sys.argv[1:], prog_name="reunite",

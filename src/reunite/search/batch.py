@@ -43,6 +43,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..genetics.markers import Profile
@@ -160,7 +162,6 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # Dask is the optional extra "batch"
         raise ImportError("the batch search needs Dask (dask, distributed): pip install 'reunite[batch]'") from exc
-    from .kernel import search_child
 
     t_start = time.perf_counter()
     index_dir = _index_key(index_dir)[0]
@@ -175,7 +176,7 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n_rows, 8)))
     cluster = None
     if scheduler == "local":
-        import dask
+        import dask  # the optional extra "batch", as above
 
         # No MALLOC_TRIM_THRESHOLD_ in the workers (dask sets it by default): it also fixes glibc's
         # mmap threshold at 128 KiB, so that every array of the search over all rows is mapped and
@@ -245,8 +246,6 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
 def write_results(results: Mapping[str, list[SearchHit]], out: str | Path) -> Path:
     """Write search results as Parquet: sample, rank, family, lr, log10_lr, inconsistent, markers_compared
     and log10_lr_consistent (the log10 LR over the consistent markers of a flagged hit)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     rows = {"sample": [], "rank": [], "family": [], "lr": [], "log10_lr": [], "inconsistent": [],
             "markers_compared": []}
