@@ -55,7 +55,7 @@ def _profiles(pop):
 
 
 def _index_bytes(idx) -> int:
-    n = idx.S.nbytes + idx.U.nbytes
+    n = idx.family_alleles.nbytes + idx.genotype_tables.nbytes
     for g in idx.groups:
         n += g.geno.nbytes + sum(np.asarray(a).nbytes for a in g.extra.values())
     return int(n)

@@ -56,11 +56,11 @@ def _expected(fams, idx, child, min_lr, top):
     documentation says: LR >= min_lr best first; then flagged families (LR 0 with 1 or 2
     inconsistent markers) whose LR over the consistent markers passes, best first; at min_lr 0 also
     the rest; ties by family (``top`` is applied by the caller).  Each entry: (family, tier, value)."""
-    alive = {f for f, a in zip(idx.family_ids, idx.alive, strict=True) if a}
+    searched = {f for f, a in zip(idx.family_ids, idx.searched, strict=True) if a}
     floor = math.log10(min_lr) if min_lr > 0 else -math.inf
     out = []
     for fam in fams:
-        if fam.family not in alive:
+        if fam.family not in searched:
             continue
         lr, lg, bad, cons = _engine(fam, child)
         if lr > 0 and lr >= min_lr:

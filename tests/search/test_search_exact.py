@@ -91,7 +91,7 @@ def test_save_load_and_incremental(population, tmp_path):
     assert a == b
     loaded.remove_family(a[0][0])
     assert a[0][0] not in {c.family for c in search_child(loaded, child, min_lr=1e-9, top=0)}
-    assert np.asarray(loaded.U).dtype == np.float32
+    assert np.asarray(loaded.genotype_tables).dtype == np.float32
 
 
 def test_cli_build_search_and_batch(tmp_path, population, capsys):

@@ -93,7 +93,7 @@ def run_bench(n_families: int, n_found: int, frequencies: str = "nist1036_us_asi
         disk = sum(f.stat().st_size for f in (tmp / "index").iterdir())
         t0 = time.perf_counter()
         loaded = ReferenceIndex.load(tmp / "index")
-        np.asarray(loaded.U).sum()  # touch the pages
+        np.asarray(loaded.genotype_tables).sum()  # touch the pages
         t_load = time.perf_counter() - t0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

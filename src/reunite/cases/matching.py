@@ -87,18 +87,18 @@ def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Pat
             index, manifest = None, {}
         if index is not None:
             known = manifest.get("families", {})
-            alive = {f for f, a in zip(index.family_ids, index.alive, strict=True) if a}
+            searched = {f for f, a in zip(index.family_ids, index.searched, strict=True) if a}
             # Families set aside (inconsistent without mutation) stay so until their DNA changes.
             aside = {e["family"] for e in index.set_aside}
-            for fam in alive | aside:
+            for fam in searched | aside:
                 if fam not in prints or known.get(fam) != prints[fam]:
                     index.remove_family(fam)
-            new = [fams[k] for k in fams if known.get(k) != prints[k] or (k not in alive and k not in aside)]
+            new = [fams[k] for k in fams if known.get(k) != prints[k] or (k not in searched and k not in aside)]
             if new:
                 markers_ok = all(m in index.markers for f in new for p in f.genotypes.values() for m in p.genotypes
                                  if m in table.markers)
                 # (a family with more typed relatives than the index's tables hold: rebuild too)
-                markers_ok = markers_ok and all(min(2 * len(f.genotypes), 64) <= index.k for f in new)
+                markers_ok = markers_ok and all(min(2 * len(f.genotypes), 64) <= index.allele_slots for f in new)
                 if markers_ok:
                     index.add_families(new)
                 else:

@@ -4,15 +4,15 @@ For each family and marker the index stores the distribution of the missing chil
 given the typed relatives, over the family's own alleles plus one "rest" state for every other
 allele (exact without mutation: an allele the relatives do not carry came from an untyped
 founder, so within the rest it is distributed as the population frequencies).  With K the
-index's ``k`` (room for the most distinct alleles a family can have at a marker: twice its typed
-relatives, e.g. 4 when two are typed), P = (K + 1)(K + 2) / 2 and, for marker m and family row f,
+index's ``allele_slots`` (room for the most distinct alleles a family can have at a marker:
+twice its typed relatives, e.g. 4 when two are typed), P = (K + 1)(K + 2) / 2 and, for marker m and family row f,
 
-* ``S[m, f, :]`` (array ``S`` of shape (M, F, K), int16, marker-major for the kernel): the
-  family's distinct alleles at the marker, sorted (allele indices, -1 padding); the code of an
-  allele is its position there, K for any other allele (the "rest"), and
-* ``U[m, :, f]`` (array ``U`` of shape (M, P, F), float32, each entry's families contiguous): the
-  packed upper triangle of the symmetric table P(missing child has genotype {i, j} | family) over
-  the codes 0..K,
+* ``S[m, f, :]`` (``ReferenceIndex.family_alleles``, shape (M, F, K), int16, marker-major for
+  the kernel; ``S.npy``): the family's distinct alleles at the marker, sorted (allele indices, -1
+  padding); the code of an allele is its position there, K for any other allele (the "rest"), and
+* ``U[m, :, f]`` (``ReferenceIndex.genotype_tables``, shape (M, P, F), float32, each entry's
+  families contiguous; ``U.npy``): the packed upper triangle of the symmetric table
+  P(missing child has genotype {i, j} | family) over the codes 0..K,
 
 the LR of a found child with genotype {x, y} is, per marker::
 
@@ -31,7 +31,7 @@ does not depend on the found child.  Families with an allele absent from the fre
 itself, pair by pair.
 
 No family stops the build: without a mutation model, a family whose own relatives are inconsistent
-at a marker is set aside (its row is not alive) and ``ReferenceIndex.set_aside`` says, per marker,
+at a marker is set aside (its row is not ``searched``) and ``ReferenceIndex.set_aside`` says, per marker,
 which family, members and marker, and why (labels only, never alleles).
 """
 
@@ -219,26 +219,26 @@ class ReferenceIndex:
 
     table: FrequencyTable
     markers: list[str]                      # marker keys, table order
-    k: int
+    allele_slots: int                       # K: room for a family's distinct alleles at a marker
     family_ids: list[str]
-    S: np.ndarray                           # (M, F, K) int16, marker-major for the kernel
-    U: np.ndarray                           # (M, P, F) float32 (each entry's families contiguous)
-    alive: np.ndarray                       # (F,) bool
+    family_alleles: np.ndarray              # (M, F, K) int16, marker-major for the kernel (S.npy)
+    genotype_tables: np.ndarray             # (M, P, F) float32, each entry's families contiguous (U.npy)
+    searched: np.ndarray                    # (F,) bool: False once removed or set aside (alive.npy)
     groups: list[FamilyGroup] = field(default_factory=list)
     row_group: np.ndarray | None = None     # (F,) group number, -1 for engine-evaluated
     row_pos: np.ndarray | None = None       # (F,) position within the group
     records: dict[str, object] = field(default_factory=dict)   # engine-evaluated families
     mutation: SexSpecificMutation | None = None
-    # Families not indexed (rows not alive): {family, members, marker, why, kind} per marker at which
+    # Families not indexed (rows not searched): {family, members, marker, why, kind} per marker at which
     # a family's own genotypes are inconsistent without mutation (mutation-free index only).
     set_aside: list[dict] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return int(self.alive.sum())
+        return int(self.searched.sum())
 
     def nbytes(self) -> int:
-        return int(self.S.nbytes + self.U.nbytes + self.alive.nbytes
+        return int(self.family_alleles.nbytes + self.genotype_tables.nbytes + self.searched.nbytes
                    + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
                    + sum(getattr(g, n).nbytes for g in self.groups for n in FamilyGroup._MUT
                          if getattr(g, n) is not None)
@@ -253,7 +253,7 @@ class ReferenceIndex:
             r = self._rows[family]
         except KeyError:
             raise InputError(f"family {family!r} is not in the index") from None
-        if not self.alive[r]:
+        if not self.searched[r]:
             aside = self.set_aside_of(family)
             if aside:
                 raise InputError(f"family {family!r} was set aside when it was indexed: "
@@ -277,19 +277,19 @@ class ReferenceIndex:
 
     def add_families(self, families: Iterable, mutation=None) -> int:
         """Compile and append families (FamilyRecord-like); return how many were added."""
-        new = build_index(families, self.table, mutation=self.mutation, markers=self.markers, k=self.k)
-        dup = set(new.family_ids) & {f for f, a in zip(self.family_ids, self.alive, strict=True) if a}
+        new = build_index(families, self.table, mutation=self.mutation, markers=self.markers, k=self.allele_slots)
+        dup = set(new.family_ids) & {f for f, a in zip(self.family_ids, self.searched, strict=True) if a}
         if dup:
             raise InputError(f"{len(dup)} family id(s) are already in the index (e.g. {sorted(dup)[0]!r}); "
                              "remove them first")
         off = len(self.family_ids)
         self.family_ids = self.family_ids + new.family_ids
         if self.mutation is None:
-            self.S = np.concatenate([np.asarray(self.S), new.S], axis=1)
-            self.U = np.concatenate([np.asarray(self.U), new.U], axis=2)
+            self.family_alleles = np.concatenate([np.asarray(self.family_alleles), new.family_alleles], axis=1)
+            self.genotype_tables = np.concatenate([np.asarray(self.genotype_tables), new.genotype_tables], axis=2)
         else:  # the mutation index has no float32 tables (empty); its k only records the largest
-            self.k = max(self.k, new.k)
-        self.alive = np.concatenate([np.asarray(self.alive), new.alive])
+            self.allele_slots = max(self.allele_slots, new.allele_slots)
+        self.searched = np.concatenate([np.asarray(self.searched), new.searched])
         goff = len(self.groups)
         for g in new.groups:
             self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno,
@@ -307,12 +307,12 @@ class ReferenceIndex:
         if self.set_aside_of(family):
             self.set_aside = [e for e in self.set_aside if e["family"] != family]
             r = self._rows.get(family)
-            if r is None or not self.alive[r]:
+            if r is None or not self.searched[r]:
                 return
         r = self.row_of(family)
-        alive = np.array(self.alive)
-        alive[r] = False
-        self.alive = alive
+        searched = np.array(self.searched)
+        searched[r] = False
+        self.searched = searched
         self.records.pop(family, None)
 
     # --------------------------------------------------------------------------- save / load
@@ -324,9 +324,9 @@ class ReferenceIndex:
         the old index memory-mapped keeps reading the old files (never a truncated one)."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        _save_npy(out / "S.npy", np.asarray(self.S))
-        _save_npy(out / "U.npy", np.asarray(self.U))
-        _save_npy(out / "alive.npy", np.asarray(self.alive))
+        _save_npy(out / "S.npy", np.asarray(self.family_alleles))
+        _save_npy(out / "U.npy", np.asarray(self.genotype_tables))
+        _save_npy(out / "alive.npy", np.asarray(self.searched))
         _save_npy(out / "row_group.npy", self.row_group)
         _save_npy(out / "row_pos.npy", self.row_pos)
         _save_text(out / "family_ids.txt", "\n".join(self.family_ids) + "\n")
@@ -349,7 +349,7 @@ class ReferenceIndex:
                                     "freqs": [float(x) for x in self.table.markers[m].freqs],
                                     "name": self.table.markers[m].name} for m in self.markers},
             "markers": self.markers,
-            "k": self.k,
+            "k": self.allele_slots,
             "mutation": self.mutation.as_dict() if self.mutation else None,
             "groups": groups,
             "records": records,
@@ -570,7 +570,7 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
     U = np.zeros((m_n, p_n, f_n if free else 0), dtype=np.float32)
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     groups: list[FamilyGroup] = []
-    alive = np.ones(f_n, dtype=bool)
+    searched = np.ones(f_n, dtype=bool)
     set_aside: list[dict] = []
     for s in structures:
         ped, missing, typed, rows_a, geno = s.pedigree, s.missing, tuple(s.typed), s.rows, s.geno
@@ -582,7 +582,7 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
                 for j in np.nonzero(out)[0]:
                     set_aside += _set_aside_entries(table, markers, ped, missing, typed, family_ids[rows_a[j]],
                                                     geno[j], bad[j], freqs, with_mutation=True)
-                alive[rows_a[out]] = False
+                searched[rows_a[out]] = False
                 group = group.subset(~out)
                 rows_a = group.rows
                 if not len(rows_a):
@@ -599,7 +599,7 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
                 for j in np.nonzero(out)[0]:
                     set_aside += _set_aside_entries(table, markers, ped, missing, typed, family_ids[rows_a[j]],
                                                     geno[j], bad[j], freqs)
-                alive[rows_a[out]] = False
+                searched[rows_a[out]] = False
                 group = group.subset(~out)
                 rows_a = group.rows
                 if not len(rows_a):
@@ -609,7 +609,7 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
         groups.append(group)
     if free:
         U[:, -1, row_group < 0] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
-    return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, alive, groups,
+    return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, searched, groups,
                           row_group, row_pos, records, mut, set_aside=set_aside)
 
 

@@ -105,16 +105,17 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
     consistent markers (-inf from MAX_INCONSISTENT + 1 inconsistent markers on).  ``kernel`` (one
     of :data:`KERNELS`) chooses numba's compiled kernel or the numpy one; both give the same figures."""
     compiled = _compiled_kernel(kernel, _compiled)
-    k = index.k
+    k = index.allele_slots
     packed = packed_index(k + 1)
     cap = MAX_INCONSISTENT + 1 if consistent else 1
     if compiled is not None:
         freqs = index.freq_arrays()
         offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)
         flat = np.concatenate(freqs)
-        r = np.arange(index.S.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
-        return compiled(index.S, index.U, packed, np.asarray(x, dtype=np.int64), flat, offsets, r, cap)
-    n = index.S.shape[1] if rows is None else len(rows)
+        r = np.arange(index.family_alleles.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
+        return compiled(index.family_alleles, index.genotype_tables, packed, np.asarray(x, dtype=np.int64), flat,
+                        offsets, r, cap)
+    n = index.family_alleles.shape[1] if rows is None else len(rows)
     total = np.zeros(n)
     zeros = np.zeros(n, dtype=np.int32)
     freqs = index.freq_arrays()
@@ -123,8 +124,8 @@ def approx_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray | None =
             a, b = int(x[mi, 0]), int(x[mi, 1])
             if a < 0:
                 continue
-            S_m = index.S[mi] if rows is None else index.S[mi][rows]
-            U_m = index.U[mi] if rows is None else index.U[mi][:, rows]
+            S_m = index.family_alleles[mi] if rows is None else index.family_alleles[mi][rows]
+            U_m = index.genotype_tables[mi] if rows is None else index.genotype_tables[mi][:, rows]
             p = freqs[mi]
             hw = hw_genotype_prob(p, a, b)
             lr = _marker_lr(S_m, U_m, p, k, packed, a, b, hw)
@@ -144,7 +145,7 @@ def exact_log10(index: ReferenceIndex, x: np.ndarray, rows: np.ndarray, *, consi
     zeros = np.zeros(len(rows), dtype=np.int32)
     if len(rows) == 0:
         return out, zeros
-    k = index.k
+    k = index.allele_slots
     packed = packed_index(k + 1)
     freqs = index.freq_arrays()
     typed_m = [mi for mi in range(len(index.markers)) if x[mi, 0] >= 0]
@@ -200,7 +201,7 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
     compared = int((x[:, 0] >= 0).sum())
     results: list[SearchHit] = []
     lo, hi = (rows.start, rows.stop) if rows is not None else (0, len(index.family_ids))
-    compact = lo + np.nonzero(np.asarray(index.alive[lo:hi]) & (index.row_group[lo:hi] >= 0))[0]
+    compact = lo + np.nonzero(np.asarray(index.searched[lo:hi]) & (index.row_group[lo:hi] >= 0))[0]
     if irregular:
         # An allele absent from the table changes the table for every pair: use the engine.
         for r in compact:
@@ -376,7 +377,7 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         out = family_vs_children(index, row, children, found.X, samples, found.irregular, min_lr=min_lr, top=top)
         out += [_engine_hit(index, row, children[samples[i]], samples[i]) for i in sorted(found.irregular)]
     else:
-        k = index.k
+        k = index.allele_slots
         packed = packed_index(k + 1)
         freqs = index.freq_arrays()
         group = index.groups[int(index.row_group[row])]

@@ -512,7 +512,7 @@ def search_bounds(index, child: Profile) -> tuple[list[str], np.ndarray, np.ndar
     mutation-model index compiled in groups: (family ids, lo, hi).  The exact log10 LR of each
     family lies between them (-inf for LR 0; -inf..+inf where the index has no bound)."""
     keys, X = child_query(index, [child])
-    rows = np.nonzero(np.asarray(index.alive) & (index.row_group >= 0))[0]
+    rows = np.nonzero(np.asarray(index.searched) & (index.row_group >= 0))[0]
     lo, hi = _bounds_rows(index, X[0], keys, rows)
     return [index.family_ids[r] for r in rows], lo, hi
 
