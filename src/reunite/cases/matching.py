@@ -169,17 +169,17 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         has_dna = prof is not None and len(prof) > 0 and index is not None
         if has_dna:
             summary.children_searched += 1
-            for cand in search_child(index, prof, sample=child.case_number, min_lr=min_lr, top=0):
-                if not cand.lr > 0:
+            for hit in search_child(index, prof, sample=child.sample, min_lr=min_lr, top=0):
+                if not hit.lr > 0:
                     continue  # an exclusion is not a candidate
-                rep = reports[cand.family]
+                rep = reports[hit.family]
                 ev = _nondna(child, rep, amel)
-                _, what = record_candidate(session, child.case_number, cand.family, user=user, prior=prior,
-                                           dna_log10_lr=cand.log10_lr, dna_lr=float(cand.lr),
-                                           inconsistent_markers=cand.inconsistent,
-                                           markers_compared=cand.markers_compared, **ev)
+                _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
+                                           dna_log10_lr=hit.log10_lr, dna_lr=float(hit.lr),
+                                           inconsistent_markers=hit.inconsistent,
+                                           markers_compared=hit.markers_compared, **ev)
                 summary.candidates[what] += 1
-                touched.add(cand.family)
+                touched.add(hit.family)
         # Reports without DNA: rank by the non-DNA evidence.
         scored = []
         for rep in no_dna:
