@@ -18,7 +18,7 @@ It prints one JSON object: the setup timings, and per endpoint the requests, err
 itself; the server and the folder are removed at the end.
 
 ``import_families`` flushes once per family (about 5 ms a family on SQLite, so some 8 minutes for
-100,000); above 20,000 families the pedigrees and donors are therefore inserted in bulk, the same
+100,000); above 20,000 families the pedigrees and relatives are therefore inserted in bulk, the same
 rows (``--families-via import`` forces the real import and reports its time).
 
 Usage: python benchmarks/web_load.py [--quick] [--families N] [--appeals A] [--clients C] [--seconds S]
@@ -108,26 +108,26 @@ def write_case_files(paths: dict[str, Path], out: Path, n_found: int, rng: rando
 
 def bulk_families(session, path: Path) -> None:
     """The rows :func:`reunite.cases.importing.import_families` writes for new families (pedigree
-    members and reference donors), inserted in bulk (no per-family flush, no audit entry per row)."""
+    members and relatives), inserted in bulk (no per-family flush, no audit entry per row)."""
     from sqlalchemy import insert, select
 
     from reunite.cases.importing import _relation
-    from reunite.cases.models import MissingReport, PedigreeMember, ReferenceDonor
+    from reunite.cases.models import MissingReport, PedigreeMember, Relative
     from reunite.search.io import read_families
 
     fams = read_families(path)
     ids = dict(session.execute(select(MissingReport.report_number, MissingReport.id)).all())
-    members, donors = [], []
+    members, relatives = [], []
     for fam, rec in fams.items():
         rid, persons = ids[fam], rec.pedigree.persons
         missing = persons[rec.missing]
         members += [{"report_id": rid, "member_id": p.id, "father": p.father, "mother": p.mother, "sex": p.sex,
                      "sample": rec.samples.get(p.id), "missing": p.id == rec.missing} for p in persons.values()]
-        donors += [{"report_id": rid, "member_id": pid, "relation": _relation(pid, persons, missing),
+        relatives += [{"report_id": rid, "member_id": pid, "relation": _relation(pid, persons, missing),
                     "consent_given": None, "consent_scope": None, "sample": sample}
                    for pid, sample in rec.samples.items()]
     session.execute(insert(PedigreeMember), members)
-    session.execute(insert(ReferenceDonor), donors)
+    session.execute(insert(Relative), relatives)
     session.commit()
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from reunite.cases.importing import import_families, import_found, import_profiles, import_reports
 from reunite.cases.matching import run_matching
-from reunite.cases.models import AuditEntry, Candidate, DnaSample, ReferenceDonor
+from reunite.cases.models import AuditEntry, Candidate, DnaSample, Relative
 from reunite.cases.records import withdraw_consent
 from reunite.errors import InputError
 from reunite.kunming import build_demo, write_demo_files
@@ -38,11 +38,11 @@ def _best(session):
 def test_withdrawal_erases_marks_and_stays_out_of_matching(session, loaded, tmp_path):
     best = _best(session)
     report = best.report.report_number
-    donors = session.scalars(select(ReferenceDonor).where(ReferenceDonor.report_id == best.report_id)).all()
-    typed = [d for d in donors if d.sample]
+    relatives = session.scalars(select(Relative).where(Relative.report_id == best.report_id)).all()
+    typed = [d for d in relatives if d.sample]
     assert typed
     for d in typed:
-        done = withdraw_consent(session, report, d.member_id, user="officer", reason="the donor withdrew consent")
+        done = withdraw_consent(session, report, d.member_id, user="officer", reason="the relative withdrew consent")
         assert done["sample"] == d.sample
     session.refresh(best)
     assert best.dna_withdrawn and best.dna_lr is None and best.dna_log10_lr is None
@@ -72,15 +72,15 @@ def test_relatives_declared_on_the_web_survive_a_families_import(session, tmp_pa
     paths = write_demo_files(build_demo(3), tmp_path / "in")
     import_reports(session, paths["reports"], user="t")
     rep = session.scalars(select(MissingReport)).first()
-    session.add(ReferenceDonor(report_id=rep.id, member_id="web-1", relation="mother", consent_given=True,
+    session.add(Relative(report_id=rep.id, member_id="web-1", relation="mother", consent_given=True,
                                consent_scope="this_report"))
     session.commit()
     import_families(session, paths["families"], user="t")
     session.refresh(rep)
-    donors = {d.member_id: d for d in rep.donors}
-    assert "web-1" in donors
-    if "M" in donors:  # the mother typed in the file takes the consent she gave on the web
-        assert donors["M"].consent_given is True and donors["M"].consent_scope == "this_report"
+    relatives = {d.member_id: d for d in rep.relatives}
+    assert "web-1" in relatives
+    if "M" in relatives:  # the mother typed in the file takes the consent she gave on the web
+        assert relatives["M"].consent_given is True and relatives["M"].consent_scope == "this_report"
     import_families(session, paths["families"], user="t")   # idempotent
     session.refresh(rep)
-    assert {d.member_id for d in rep.donors} == set(donors)
+    assert {d.member_id for d in rep.relatives} == set(relatives)

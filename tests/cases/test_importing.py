@@ -15,7 +15,7 @@ from reunite.cases import (
     DnaSample,
     FoundChild,
     MissingReport,
-    ReferenceDonor,
+    Relative,
     erase_sample,
     import_families,
     import_found,
@@ -58,7 +58,7 @@ def test_import_everything(session, files):
     assert c1s.genotypes["AMEL"] == ["X", "Y"]
     r1 = session.scalars(select(MissingReport).where(MissingReport.report_number == "R-1")).one()
     assert sorted((m.member_id, m.missing) for m in r1.pedigree) == [("C", True), ("F", False), ("M", False)]
-    assert sorted((d.member_id, d.relation, d.consent_given) for d in r1.donors) == [
+    assert sorted((d.member_id, d.relation, d.consent_given) for d in r1.relatives) == [
         ("F", "father", None), ("M", "mother", None)]
     assert families.notes["samples_awaiting_profiles"] == 1  # S-M2
     assert families.notes["donors_without_recorded_consent"] == 3
@@ -171,7 +171,7 @@ def test_a_stored_profile_may_gain_markers_but_never_change(session, files, tmp_
 
 def test_an_erased_sample_cannot_come_back(session, files):
     import_profiles(session, files["profiles"], lab="Kunming lab")
-    erase_sample(session, "S-F1", user="officer", reason="consent withdrawn by the donor")
+    erase_sample(session, "S-F1", user="officer", reason="consent withdrawn by the relative")
     f1 = session.scalars(select(DnaSample).where(DnaSample.sample == "S-F1")).one()
     assert f1.erased and f1.genotypes == {}
     with pytest.raises(InputError, match="erased"):
@@ -201,7 +201,7 @@ def test_family_problems(session, files, tmp_path):
     assert (10, "id") in got  # duplicate id
     assert (9, "sample") in got  # missing child typed, and a sample used twice
     assert (9, "mother") in got  # only one parent
-    assert session.scalars(select(ReferenceDonor)).all() == []
+    assert session.scalars(select(Relative)).all() == []
 
 
 def test_family_sex_must_agree_with_the_report_and_reports_can_be_created(session, tmp_path):
@@ -212,7 +212,7 @@ def test_family_sex_must_agree_with_the_report_and_reports_can_be_created(sessio
     res = import_families(session, fam, create_reports=True)
     assert res.added == 1
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == "N-1")).one()
-    assert rep.sex == "male" and [d.relation for d in rep.donors] == ["father"]
+    assert rep.sex == "male" and [d.relation for d in rep.relatives] == ["father"]
     wrong = write(tmp_path / "fam2.csv", fam.read_text().replace("C,F,M,male", "C,F,M,female"))
     with pytest.raises(InputError, match="missing member is female"):
         import_families(session, wrong)
@@ -233,7 +233,7 @@ def test_relations_and_consent_columns(session, tmp_path):
         """)
     res = import_families(session, fam)
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == "G-1")).one()
-    got = {d.member_id: (d.relation, d.consent_given, d.consent_scope) for d in rep.donors}
+    got = {d.member_id: (d.relation, d.consent_given, d.consent_scope) for d in rep.relatives}
     assert got == {"GF": ("grandparent", True, "missing-child search only"), "U": ("aunt or uncle", False, None),
                    "SIB": ("full sibling", True, "any")}
     assert res.notes["donors_without_recorded_consent"] == 0
@@ -251,7 +251,7 @@ def test_a_changed_pedigree_replaces_the_stored_one(session, files, tmp_path):
     res = import_families(session, write(tmp_path / "f2.csv", changed))
     assert (res.added, res.updated, res.unchanged) == (0, 1, 1)
     r2 = session.scalars(select(MissingReport).where(MissingReport.report_number == "R-2")).one()
-    assert sorted(d.member_id for d in r2.donors) == ["F2", "M2"]
+    assert sorted(d.member_id for d in r2.relatives) == ["F2", "M2"]
 
 
 def test_imports_are_audited_without_personal_data(session, files):

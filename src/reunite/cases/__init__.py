@@ -23,7 +23,7 @@ from .models import (
     MissingReport,
     PedigreeMember,
     Photo,
-    ReferenceDonor,
+    Relative,
     Review,
     User,
 )
@@ -41,7 +41,7 @@ __all__ = [
     "MissingReport",
     "PedigreeMember",
     "Photo",
-    "ReferenceDonor",
+    "Relative",
     "Review",
     "SchemaError",
     "User",

@@ -68,9 +68,9 @@ row per pedigree member, the format of the search, read by
 :func:`reunite.search.io.read_families` (extra columns are ignored); ``family`` is the report number, ``father`` and
 ``mother`` are ids in the same family (empty or ``0`` for a founder), ``sample`` the code of the
 member's DNA sample (empty when untyped), ``missing`` is 1 for the missing child (exactly one per
-family, untyped).  Two optional columns record the reference donor's consent: ``consent`` (1/0)
+family, untyped).  Two optional columns record the typed relative's consent: ``consent`` (1/0)
 and ``consent_scope`` (text).  Without them, consent is stored as not recorded.  Typed members
-become the report's reference donors, with their relation to the missing child derived from the
+become the report's relatives, with their relation to the missing child derived from the
 pedigree.  Re-importing a family with a different pedigree replaces the stored pedigree.
 """
 
@@ -95,7 +95,7 @@ from ..genetics.pedigree import Person
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
-from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor
+from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -475,7 +475,7 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
     report must be stored already, unless ``create_reports`` is true (then a report with only
     its number and the missing member's sex is created for each unknown family).  A sample need
     not be typed yet.  Returns families added, updated (pedigree replaced) and unchanged, plus
-    member, donor and consent counts.
+    member, relative and consent counts.
     """
     sheet = read_sheet(path, required=FAMILY_COLUMNS, optional=FAMILY_OPTIONAL, extra_columns=True)
     try:
@@ -497,7 +497,7 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
             consent[fam, pid] = (sheet.flag(row, "consent", default=None) if sheet.has("consent") else None,
                                  sheet.text(row, "consent_scope") if sheet.has("consent_scope") else None)
     reports = _existing(session, MissingReport, MissingReport.report_number, first_line,
-                        load=(selectinload(MissingReport.pedigree), selectinload(MissingReport.donors)))
+                        load=(selectinload(MissingReport.pedigree), selectinload(MissingReport.relatives)))
     for fam, line in first_line.items():
         if fam not in reports and not create_reports:
             sheet.problem(f"family {fam!r} is not a stored report number; import the reports first "
@@ -511,7 +511,7 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
     sheet.raise_if_problems()
 
     result = ImportResult("families", sheet.name)
-    members = donors = no_consent = 0
+    members = relatives = no_consent = 0
     samples_seen: set[str] = set()
     for fam, rec in fams.items():
         rep = reports.get(fam)
@@ -523,15 +523,15 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
         want_ped = sorted((p.id, p.father, p.mother, p.sex, rec.samples.get(p.id), p.id == rec.missing)
                           for p in persons.values())
         have_ped = sorted((p.member_id, p.father, p.mother, p.sex, p.sample, p.missing) for p in rep.pedigree)
-        old = {d.member_id: (d.sample, d.consent_given, d.consent_scope) for d in rep.donors}
+        old = {d.member_id: (d.sample, d.consent_given, d.consent_scope) for d in rep.relatives}
         # Relatives declared outside the pedigree file (e.g. by the family in the web portal) are kept;
         # without consent columns, a typed member takes the consent such a relative of the same
         # relation gave.
-        kept = [(d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample) for d in rep.donors
+        kept = [(d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample) for d in rep.relatives
                 if d.member_id not in persons]
         declared = {_relation_kind(relation): (given, scope) for _m, relation, given, scope, _s in kept
                     if given is not None}
-        want_donors = list(kept)
+        want_relatives = list(kept)
         for pid, sample in rec.samples.items():
             given, scope = consent.get((fam, pid), (None, None))
             prev = old.get(pid)
@@ -540,33 +540,33 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
                 given, scope = prev[1], prev[2]
             elif not consent_cols and _relation_kind(relation) in declared:
                 given, scope = declared[_relation_kind(relation)]
-            want_donors.append((pid, relation, given, scope, sample))
+            want_relatives.append((pid, relation, given, scope, sample))
             samples_seen.add(sample)
             no_consent += given is None
-        want_donors.sort(key=lambda t: t[0])
-        have_donors = sorted(((d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample)
-                              for d in rep.donors), key=lambda t: t[0])
+        want_relatives.sort(key=lambda t: t[0])
+        have_relatives = sorted(((d.member_id, d.relation, d.consent_given, d.consent_scope, d.sample)
+                              for d in rep.relatives), key=lambda t: t[0])
         members += len(persons)
-        donors += len(want_donors)
-        if want_ped == have_ped and want_donors == have_donors:
+        relatives += len(want_relatives)
+        if want_ped == have_ped and want_relatives == have_relatives:
             result.unchanged += 1
             continue
-        if rep.pedigree or rep.donors:
+        if rep.pedigree or rep.relatives:
             result.updated += 1
         else:
             result.added += 1
-        if rep.pedigree or rep.donors:
+        if rep.pedigree or rep.relatives:
             rep.pedigree.clear()
-            rep.donors.clear()
+            rep.relatives.clear()
             session.flush()  # delete before inserting rows with the same member ids
         for mid, father, mother, sex, sample, miss in want_ped:
             rep.pedigree.append(PedigreeMember(member_id=mid, father=father, mother=mother, sex=sex,
                                                sample=sample, missing=miss))
-        for mid, relation, given, scope, sample in want_donors:
-            rep.donors.append(ReferenceDonor(member_id=mid, relation=relation, consent_given=given,
-                                             consent_scope=scope, sample=sample))
+        for mid, relation, given, scope, sample in want_relatives:
+            rep.relatives.append(Relative(member_id=mid, relation=relation, consent_given=given,
+                                          consent_scope=scope, sample=sample))
     session.flush()
     typed = set(_existing(session, DnaSample, DnaSample.sample, samples_seen))
-    result.notes.update(members=members, donors=donors, donors_without_recorded_consent=no_consent,
+    result.notes.update(members=members, donors=relatives, donors_without_recorded_consent=no_consent,
                         samples_awaiting_profiles=len(samples_seen - typed))
     return _finish(session, result, user, commit)

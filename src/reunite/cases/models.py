@@ -5,7 +5,7 @@ Natural keys (what people write on forms and in files) are unique columns: a fou
 Imports match on them, which is what makes importing the same file twice change nothing.
 
 Samples are referred to by their code (``FoundChild.sample``, ``PedigreeMember.sample``,
-``ReferenceDonor.sample``), not by a foreign key: a swab is labelled when it is taken, and the
+``Relative.sample``), not by a foreign key: a swab is labelled when it is taken, and the
 lab's profile may arrive before or after the child or the family is registered.
 
 Enumerations are short strings guarded by CHECK constraints (portable across SQLite and
@@ -49,7 +49,7 @@ __all__ = [
     "MissingReport",
     "PedigreeMember",
     "Photo",
-    "ReferenceDonor",
+    "Relative",
     "Review",
     "Tip",
     "User",
@@ -178,8 +178,8 @@ class MissingReport(_Stamped, Base):
 
     pedigree: Mapped[list[PedigreeMember]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="PedigreeMember.id")
-    donors: Mapped[list[ReferenceDonor]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReferenceDonor.id")
+    relatives: Mapped[list[Relative]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="Relative.id")
     photos: Mapped[list[Photo]] = relationship(back_populates="report")
     candidates: Mapped[list[Candidate]] = relationship(back_populates="report")
 
@@ -209,8 +209,9 @@ class PedigreeMember(Base):
     report: Mapped[MissingReport] = relationship(back_populates="pedigree")
 
 
-class ReferenceDonor(Base):
-    """A relative of the missing child who gave a reference sample.
+class Relative(Base):
+    """A relative of the missing child the family named as able to give DNA (typed: with a
+    reference sample).  The table keeps its first name, ``reference_donors``.
 
     ``consent_given`` is None when the import did not record consent (the search format has no
     consent column); ``consent_scope`` says what the sample may be used for.
@@ -227,7 +228,7 @@ class ReferenceDonor(Base):
     consent_scope: Mapped[str | None] = mapped_column(Text)
     sample: Mapped[str | None] = mapped_column(String(64), index=True)
 
-    report: Mapped[MissingReport] = relationship(back_populates="donors")
+    report: Mapped[MissingReport] = relationship(back_populates="relatives")
 
 
 class DnaSample(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import InputError, Problem
 from .audit import append_audit
 from .importing import default_user
-from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, ReferenceDonor, User, utcnow
+from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, User, utcnow
 
 __all__ = ["EVIDENCE", "add_user", "erase_sample", "get_user", "posterior_probability", "record_candidate",
            "withdraw_consent"]
@@ -74,7 +74,7 @@ def erase_sample(session: Session, sample: str, *, user: str, reason: str, commi
 
 def withdraw_consent(session: Session, report_number: str, member_id: str, *, user: str, reason: str,
                      commit: bool = True) -> dict:
-    """A reference donor withdraws consent: record it, erase the genotype (the sample row stays,
+    """A relative withdraws consent: record it, erase the genotype (the sample row stays,
     marked erased, with an audit entry that it existed), and mark the report's candidates whose
     DNA evidence depended on it (their DNA LR is cleared and the posterior recomputed).
 
@@ -85,16 +85,16 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
     if rep is None:
         raise InputError(Problem(f"no report has number {report_number!r}", field="report_number"))
-    donor = session.scalars(select(ReferenceDonor).where(ReferenceDonor.report_id == rep.id,
-                                                         ReferenceDonor.member_id == member_id)).first()
+    relative = session.scalars(select(Relative).where(Relative.report_id == rep.id,
+                                                      Relative.member_id == member_id)).first()
     row = session.scalars(select(PedigreeMember).where(PedigreeMember.report_id == rep.id,
                                                        PedigreeMember.member_id == member_id)).first()
-    if donor is None and row is None:
+    if relative is None and row is None:
         raise InputError(Problem(f"report {report_number} has no relative {member_id!r}", field="member_id"))
-    if donor is not None:
-        donor.consent_given = False
-        donor.consent_scope = "withdrawn"
-    sample = (donor.sample if donor is not None and donor.sample else None) or (row.sample if row else None)
+    if relative is not None:
+        relative.consent_given = False
+        relative.consent_scope = "withdrawn"
+    sample = (relative.sample if relative is not None and relative.sample else None) or (row.sample if row else None)
     erased = None
     if sample and session.scalars(select(DnaSample).where(DnaSample.sample == sample)).first() is not None:
         erase_sample(session, sample, user=user, reason=reason, commit=False)

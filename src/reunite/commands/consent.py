@@ -1,4 +1,4 @@
-"""``reunite consent``: a reference donor withdraws consent."""
+"""``reunite consent``: a relative withdraws consent."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ._common import UserOpt, fail
 
 __all__ = ["register"]
 
-consent_app = typer.Typer(help="Consent of reference donors.", no_args_is_help=True)
+consent_app = typer.Typer(help="Consent of relatives.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -173,7 +173,7 @@ def staff_report(db: Session, user: User, report_number: str) -> MissingReport:
 
 @router.get("/reports/{report_number}", summary="One missing-child report")
 def report(report_number: Key, user: Me, db: DB) -> dict[str, Any]:
-    """A report with its pedigree and donors (sample codes only, no genotypes)."""
+    """A report with its pedigree and relatives (sample codes only, no genotypes)."""
     return services.report_view(staff_report(db, user, report_number))
 
 

@@ -474,7 +474,7 @@ def family_withdraw(report_number: Key, member_id: Key, user: Me, db: DB,
                     reason: Annotated[str, Form(max_length=500)] = ""):
     """A relative withdraws consent: the genotype is erased and the candidates it supported are marked."""
     rep = own_report(db, user, report_number)
-    if member_id not in {d.member_id for d in rep.donors}:
+    if member_id not in {d.member_id for d in rep.relatives}:
         raise WebError(404, "not_found", "there is no such relative on this report")
     try:
         withdraw_consent(db, rep.report_number, member_id, user=user.name,

@@ -23,7 +23,7 @@ from ..cases.models import (
     FoundChild,
     MissingReport,
     Photo,
-    ReferenceDonor,
+    Relative,
     Tip,
     User,
     utcnow,
@@ -74,7 +74,7 @@ def report_view(rep: MissingReport) -> dict[str, Any]:
             "pedigree": [{"id": m.member_id, "father": m.father, "mother": m.mother, "sex": m.sex,
                           "sample": m.sample, "missing": m.missing} for m in rep.pedigree],
             "donors": [{"member_id": d.member_id, "relation": d.relation, "consent_given": d.consent_given,
-                        "consent_scope": d.consent_scope, "sample": d.sample} for d in rep.donors],
+                        "consent_scope": d.consent_scope, "sample": d.sample} for d in rep.relatives],
             "photos": [{"id": p.id, "url": f"/media/{p.path}"} for p in rep.photos]}
 
 
@@ -105,7 +105,7 @@ def family_status(rep: MissingReport) -> str:
 
 def family_view(db: Session, rep: MissingReport, t) -> dict[str, Any]:
     """A report as its family sees it: their own facts, the status in plain words, their relatives."""
-    samples = [d.sample for d in rep.donors if d.sample]
+    samples = [d.sample for d in rep.relatives if d.sample]
     received = db.scalar(select(func.count()).select_from(DnaSample).where(
         DnaSample.sample.in_(samples), DnaSample.erased.is_(False))) if samples else 0
     return {"report_number": rep.report_number, "child_name": rep.child_name, "sex": rep.sex,
@@ -113,7 +113,7 @@ def family_view(db: Session, rep: MissingReport, t) -> dict[str, Any]:
             "disappeared_place": rep.disappeared_place, "marks": rep.marks, "circumstances": rep.circumstances,
             "status": t(family_status(rep)), "dna_received": t("status.dna_received", n=received),
             "relatives": [{"member_id": d.member_id, "relation": d.relation, "consent_given": bool(d.consent_given),
-                           "consent_scope": d.consent_scope} for d in rep.donors],
+                           "consent_scope": d.consent_scope} for d in rep.relatives],
             "photos": [{"id": p.id, "url": f"/media/{p.path}"} for p in rep.photos]}
 
 
@@ -293,16 +293,16 @@ def add_relative(db: Session, user: User, rep: MissingReport, relation: str, con
     if scope not in SCOPES:
         problems.append({"file": None, "line": None, "field": "scope",
                          "message": f"scope must be one of {', '.join(SCOPES)}"})
-    if len(rep.donors) >= 50:
+    if len(rep.relatives) >= 50:
         problems.append({"file": None, "line": None, "field": "relation", "message": "at most 50 relatives"})
     if problems:
         raise WebError(400, "invalid", problems[0]["message"], problems)
-    n = len(rep.donors) + 1
-    taken = {d.member_id for d in rep.donors}
+    n = len(rep.relatives) + 1
+    taken = {d.member_id for d in rep.relatives}
     while f"web-{n}" in taken:
         n += 1
-    db.add(ReferenceDonor(report_id=rep.id, member_id=f"web-{n}", relation=relation, consent_given=consent,
-                          consent_scope=scope if consent else None))
+    db.add(Relative(report_id=rep.id, member_id=f"web-{n}", relation=relation, consent_given=consent,
+                    consent_scope=scope if consent else None))
     db.flush()
     append_audit(db, user.name, "donor.add", entity="missing_report", entity_id=rep.report_number,
                  details={"member_id": f"web-{n}", "relation": relation, "consent": consent, "scope": scope})
