@@ -6,7 +6,7 @@ children through the kinship engine alone, printed as ``reunite kinship lr`` pri
 A family reports a missing son; the father, the mother and the boy's sister give reference DNA.
 Two children found by the police are compared with the family: one is the missing boy, the
 other is unrelated.  Profiles are gene-dropped with a fixed seed from the bundled U.S. Asian
-NIST 1036 table over the 23 loci of the Chinese kits (CODIS 20 + Penta D, Penta E, D6S1043).
+NIST 1036 table over the 23 markers of the Chinese kits (CODIS 20 + Penta D, Penta E, D6S1043).
 """
 
 from __future__ import annotations

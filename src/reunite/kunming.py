@@ -6,7 +6,7 @@ Fujian and Henan.  21 children were sold; 11 infants of about eight months were 
 in a nursery (one has congenital glaucoma); many of the parents may have sold them.
 
 The demo builds that case with simulated people (invented names; DNA gene-dropped from the
-bundled NIST 1036 U.S. Asian table over the 23 loci of the Chinese kits): the ring and its sales,
+bundled NIST 1036 U.S. Asian table over the 23 markers of the Chinese kits): the ring and its sales,
 the 21 source families (some with both parents typed, some with one parent or a sibling; some
 suspected of the sale; some never reported), unrelated missing-child reports from across China,
 and the 11 rescued infants.  It writes the CSV files, imports them into a fresh SQLite database

@@ -63,7 +63,7 @@ def test_candidates_rank_the_true_family_first_and_equal_the_engine(session, fil
                           "sex": r["sex"]} for r in rows])
     gts = {r["id"]: parse_profile(prof[r["sample"]]) for r in rows if r["sample"]}
     child = parse_profile(prof[c.found_child.sample])
-    # The matching runs with the bundled published per-locus rates by default; so does the engine here.
+    # The matching runs with the bundled published per-marker rates by default; so does the engine here.
     res = missing_person_lr(KinshipCase(ped, gts, "C", child, load_frequencies("nist1036_us_asian"),
                                         parse_mutation("default")), skip_unknown_markers=True)
     assert c.dna_log10_lr == pytest.approx(res.log10_lr, abs=1e-9)

@@ -181,14 +181,14 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 summary.candidates[what] += 1
                 touched.add(hit.family)
         # Reports without DNA: rank by the non-DNA evidence.
-        scored = []
+        by_evidence = []
         for rep in no_dna:
             ev = _nondna(child, rep, amel)
-            prod = ev["sex_lr"] * ev["age_lr"] * ev["time_lr"]
-            if prod > 1.0:
-                scored.append((prod, rep.report_number, ev))
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        for _prod, number, ev in scored[:nondna_top]:
+            nondna_lr = ev["sex_lr"] * ev["age_lr"] * ev["time_lr"]
+            if nondna_lr > 1.0:
+                by_evidence.append((nondna_lr, rep.report_number, ev))
+        by_evidence.sort(key=lambda x: (-x[0], x[1]))
+        for _lr, number, ev in by_evidence[:nondna_top]:
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
             summary.candidates[what] += 1
             summary.nondna_candidates += 1

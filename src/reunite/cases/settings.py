@@ -2,7 +2,7 @@
 
 ``REUNITE_FREQUENCIES`` (a bundled table name or a CSV path; default ``nist1036_us_asian``),
 ``REUNITE_MUTATION`` (a mutation model as JSON, a per-marker spec, or a word: ``default`` for the
-bundled published per-locus rates — the default — or ``none`` for the mutation-free search),
+bundled published per-marker rates — the default — or ``none`` for the mutation-free search),
 ``REUNITE_MIN_LR`` (default 1) and ``REUNITE_INDEX_DIR`` (default ``./reunite-index``).  The
 matching, the kinship reports and the web's background imports all use these, so a report
 always says what the matching computed.

@@ -27,7 +27,7 @@ def fail(exc: Exception) -> NoReturn:
 
 def parse_mutation_option(text: str | None):
     """``--mutation``: a mutation model as JSON, or a word ``parse_mutation`` knows (``none`` for the
-    mutation-free search, ``default`` for the bundled published per-locus rates); absent: the
+    mutation-free search, ``default`` for the bundled published per-marker rates); absent: the
     bundled rates.  Validated here."""
     from ..genetics.mutation import DEFAULT_MUTATION, parse_mutation
 

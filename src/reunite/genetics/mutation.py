@@ -28,7 +28,7 @@ A case's ``mutation`` (:func:`parse_mutation`) is one of:
   (a :class:`MutationSpec`): a model per marker, names folded with
   :func:`~reunite.genetics.markers.marker_key`; markers not listed take ``default`` (none if
   absent or null);
-- ``"default"`` or :data:`DEFAULT_MUTATION`: the bundled table of published locus-specific rates
+- ``"default"`` or :data:`DEFAULT_MUTATION`: the bundled table of published marker-specific rates
   (:func:`default_mutation`, ``reunite/data/mutation/README.md``).
 
 Both :class:`SexSpecificMutation` and :class:`MutationSpec` answer
@@ -62,12 +62,12 @@ __all__ = [
     "parse_mutation",
 ]
 
-#: Name of the bundled per-locus mutation model (``parse_mutation("published_rates")``; the
+#: Name of the bundled per-marker mutation model (``parse_mutation("published_rates")``; the
 #: string ``"default"`` means the same).
 DEFAULT_MUTATION = "published_rates"
 
-#: The stepwise parameters the bundled per-locus rates are used with (pedmut's ``stepwise``;
-#: ``rate`` is the locus rate).
+#: The stepwise parameters the bundled per-marker rates are used with (pedmut's ``stepwise``;
+#: ``rate`` is the marker's rate).
 DEFAULT_RATE2 = 1e-6
 DEFAULT_RANGE = 0.1
 
@@ -288,7 +288,7 @@ def parse_mutation(spec: object) -> SexSpecificMutation | MutationSpec | None:
 
 @lru_cache(maxsize=1)
 def default_mutation() -> MutationSpec:
-    """The bundled published locus-specific rates as a :class:`MutationSpec` (stepwise, rate2
+    """The bundled published marker-specific rates as a :class:`MutationSpec` (stepwise, rate2
     1e-6, range 0.1, sex-specific where the table gives paternal and maternal rates); markers
     not in the table get stepwise at the table's mean rate.  See ``reunite/data/mutation``."""
     text = resources.files("reunite").joinpath("data/mutation/published_rates.csv").read_text(

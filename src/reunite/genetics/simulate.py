@@ -77,7 +77,7 @@ _CODIS20 = (
     "D22S1045",
 )
 
-#: Named marker sets: ``codis20`` (the 20 CODIS core loci) and ``cn23`` (those plus Penta D,
+#: Named marker sets: ``codis20`` (the 20 CODIS core markers) and ``cn23`` (those plus Penta D,
 #: Penta E and D6S1043, the 23 autosomal STRs of the kits used in China's databases).
 MARKER_SETS: dict[str, tuple[str, ...]] = {
     "codis20": _CODIS20,

@@ -31,7 +31,7 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
 
     ``mutation`` (default: the matching's, :class:`~reunite.cases.settings.MatchingSettings`) takes what
     :func:`~reunite.genetics.mutation.parse_mutation` takes: a JSON model, a per-marker spec,
-    ``none`` or ``default`` (the bundled published per-locus rates)."""
+    ``none`` or ``default`` (the bundled published per-marker rates)."""
     cand = session.get(Candidate, int(candidate_id))
     if cand is None:
         raise InputError(Problem(f"no candidate has id {candidate_id}", field="candidate"))

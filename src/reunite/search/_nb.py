@@ -12,10 +12,10 @@ import numpy as np
 def approx_all(S, U, packed, x, freqs, offsets, rows, cap):  # pragma: no cover - compiled
     """S (M, F, K) int16, U (M, P, F) float32, x (M, 2) child alleles (-1 untyped), freqs flat
     with offsets per marker, rows (R,) family rows.  Returns (log10 LR over the consistent markers
-    (R,), the number of excluding markers (R,), counted up to ``cap``).
+    (R,), the number of inconsistent markers (R,), counted up to ``cap``).
 
-    A family is left at its ``cap``-th excluding marker (LR 0 stays 0 in float32); its log10 is then
-    -inf.  Below ``cap`` the sum runs on past the excluding markers."""
+    A family is left at its ``cap``-th inconsistent marker (LR 0 stays 0 in float32); its log10 is then
+    -inf.  Below ``cap`` the sum runs on past the inconsistent markers."""
     m_n = S.shape[0]
     k = S.shape[2]
     r_n = rows.shape[0]
@@ -35,7 +35,7 @@ def approx_all(S, U, packed, x, freqs, offsets, rows, cap):  # pragma: no cover 
         pa = freqs[offsets[mi] + a]
         pb = freqs[offsets[mi] + b]
         hw[mi] = pa * pa if a == b else 2.0 * pa * pb
-    # Markers with the child's rarest alleles first: a family that is excluded is left sooner.
+    # Markers with the child's rarest alleles first: a family with inconsistent markers is left sooner.
     share = np.empty(nt)
     for t in range(nt):
         mi = typed[t]
@@ -93,8 +93,8 @@ def approx_all(S, U, packed, x, freqs, offsets, rows, cap):  # pragma: no cover 
 def family_vs_children(S, U, packed, X, freqs, offsets, cap):  # pragma: no cover - compiled
     """One family's tables S (M, K) int16, U (M, P) float64 against children X (N, M, 2).
 
-    Returns (log10 LR over the consistent markers (N,), excluding markers counted up to ``cap``
-    (N,), markers compared (N,)); the log10 is -inf for a child with ``cap`` excluding markers."""
+    Returns (log10 LR over the consistent markers (N,), inconsistent markers counted up to ``cap``
+    (N,), markers compared (N,)); the log10 is -inf for a child with ``cap`` inconsistent markers."""
     m_n = S.shape[0]
     k = S.shape[1]
     n = X.shape[0]

@@ -211,7 +211,7 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
     elif len(compact):
         approx, zeros = approx_log10(index, x, compact)
         if not _tier0_fills(approx, zeros, min_lr, top):
-            # Flagged hits may enter the top: count exclusions past the first.
+            # Flagged hits may enter the top: count inconsistent markers past the first.
             approx, zeros = approx_log10(index, x, compact, consistent=True)
         sel = compact[_select_tiers(approx, zeros, min_lr, top)]
         ex, nz = exact_log10(index, x, sel, consistent=True)
@@ -242,8 +242,8 @@ def _select_tiers(approx: np.ndarray, zeros: np.ndarray, min_lr: float, top: int
     then (if those cannot fill the top for sure) the flagged ones (1..MAX_INCONSISTENT inconsistent
     markers) whose LR over the consistent markers may, then (``min_lr`` 0 only) the rest.
 
-    ``approx``, ``zeros`` are :func:`approx_log10`'s with ``consistent``; without it (exclusions
-    counted to 1) only when :func:`_tier0_fills`, as the later tiers are then not looked at."""
+    ``approx``, ``zeros`` are :func:`approx_log10`'s with ``consistent``; without it (inconsistent
+    markers counted to 1) only when :func:`_tier0_fills`, as the later tiers are then not looked at."""
     tiers = [zeros == 0, (zeros > 0) & (zeros <= MAX_INCONSISTENT)]
     if min_lr <= 0:
         tiers.append(zeros > MAX_INCONSISTENT)
@@ -385,7 +385,7 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
         S, U = family_tables(group.pedigree, group.missing, group.typed, geno, freqs, k)
         X = np.ascontiguousarray(found.X, dtype=np.int64)
         irregular = found.irregular
-        # Exclusions counted up to MAX_INCONSISTENT + 1 (all of them when every child is reported).
+        # Inconsistent markers counted up to MAX_INCONSISTENT + 1 (all of them when every child is reported).
         cap = MAX_INCONSISTENT + 1 if min_lr > 0 else S.shape[1] + 1
         if compiled_rev is not None:
             offsets = np.cumsum([0] + [len(f) for f in freqs[:-1]]).astype(np.int64)

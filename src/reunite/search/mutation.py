@@ -20,9 +20,9 @@ LR with the child, and only the families whose upper bound reaches both ``min_lr
 
 The exact terms that do not depend on the child (log10 L2, L1/L2 with the child untyped, and
 the inconsistency of the family's own genotypes) are computed on first use per family and kept.
-Every (family, marker) problem with the child typed is peeled at once per pattern of typed
-relatives (and per marker for unlumped markers), twice: with mutation (the LR) and without
-(the inconsistent-marker count the engine reports).  Identical problems are computed once.
+Every (family, marker) problem with the child typed is peeled at once per typed set (the
+relatives typed at the marker; and per marker for unlumped markers), twice: with mutation (the
+LR) and without (the inconsistent-marker count the engine reports).  Identical problems are computed once.
 """
 
 from __future__ import annotations
