@@ -1,6 +1,6 @@
 """Kinship engine speed (not a test): prints one JSON object of figures.
 
-- trio: a found child against father + mother over the 23 Chinese-kit loci (NIST 1036 U.S.
+- trio: a found child against father + mother over the 23 Chinese-kit markers (NIST 1036 U.S.
   Asian), in a batch of N cases (default 10,000; --quick: 500), without mutation and with a
   stepwise model; milliseconds per case.
 - family8: a family of 8 with 5 untyped members (grandparents untyped, an aunt and a sister

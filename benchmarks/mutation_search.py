@@ -4,7 +4,7 @@ Usage: python benchmarks/mutation_search.py [--families N] [--found M] [--childr
                                             [--model stepwise|published|JSON] [--no-baseline] [--reverse N]
        python benchmarks/mutation_search.py --accuracy RELATED [--families N] [--model ...]
 
-Simulates N families of the six structures over the 23 Chinese-kit loci (NIST 1036 U.S. Asian
+Simulates N families of the six structures over the 23 Chinese-kit markers (NIST 1036 U.S. Asian
 frequencies, every transmission through the stepwise model so that true pairs carry mutations),
 builds the mutation-model index straight from the simulated arrays, and times: the build, the
 index's bytes per family and marker, one found child against all families (median and p95

@@ -1,7 +1,7 @@
 """Simulator and CSV reader speed (not a test): prints one JSON object of figures.
 
 Gene-drops N reference families of all structures (default 100,000) and N/10 found children,
-half of them related, over the 23 Chinese-kit loci of NIST 1036 U.S. Asian; writes the four
+half of them related, over the 23 Chinese-kit markers of NIST 1036 U.S. Asian; writes the four
 CSV files; reads them back with the search readers.  Seconds per step, file sizes, peak RSS.
 
 Usage: python benchmarks/simulate.py [--families N] [--found M] [--out DIR] [--no-read]
