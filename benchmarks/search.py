@@ -39,7 +39,7 @@ def mutation_bench(n: int, children: int = 5, old_children: int = 1) -> dict:
     pop = simulate_population(table, n, children + 1, 0.5, 1, markers="cn23")
     fams = []
     for f in pop.families:
-        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.genotypes.items()}
+        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.profiles.items()}
         fams.append(FamilyRecord(family=f.family, pedigree=make_pedigree(f.pedigree), missing=f.missing,
                                  genotypes=gts))
     kids = [parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found]

@@ -49,7 +49,7 @@ def test_marker_sets_and_defaults():
     assert everything.markers == tuple(table.markers)
     picked = simulate_population(TABLE, 6, 0, 0.0, seed=1, markers=["vwa", "Penta D", "TH01"])
     assert picked.markers == ("VWA", "PENTAD", "TH01") and picked.marker_names == ("vWA", "Penta D", "TH01")
-    assert set(picked.families[0].missing_genotype) == {"vWA", "Penta D", "TH01"}
+    assert set(picked.families[0].missing_profile) == {"vWA", "Penta D", "TH01"}
 
 
 def _possible_from(child: np.ndarray, father: np.ndarray, mother: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ def test_mutation_breaks_consistency_sometimes_and_stays_in_the_table():
 
 def test_genotypes_are_ordered_like_profiles(pop):
     fam = pop.families[5]
-    for gt in [*fam.genotypes.values(), fam.missing_genotype]:
+    for gt in [*fam.profiles.values(), fam.missing_profile]:
         for a, b in gt.values():
             assert float(a) <= float(b)
 
@@ -125,7 +125,7 @@ def test_structures_are_spread_evenly_with_the_right_typed_members(pop):
     recs = {r["id"]: r for r in fam.pedigree}
     linked = "F" if recs["F"]["father"] == "GF" else "M"
     assert recs[linked]["mother"] == "GM" and recs["C"]["father"] == "F" and recs["C"]["mother"] == "M"
-    assert set(fam.genotypes) == {"GF", "GM"}
+    assert set(fam.profiles) == {"GF", "GM"}
 
 
 def test_related_fraction_and_truth(pop):
@@ -138,11 +138,11 @@ def test_related_fraction_and_truth(pop):
         if child.family is None:
             continue
         fam = fam_by_id[child.family]
-        assert child.profile == fam.missing_genotype
+        assert child.profile == fam.missing_profile
         sex = next(r["sex"] for r in fam.pedigree if r["id"] == fam.missing)
         assert child.sex == sex and child.amelogenin == (("X", "Y") if sex == "male" else ("X", "X"))
     # Unrelated children are not copies of missing children.
-    missing = {tuple(sorted(f.missing_genotype.items())) for f in pop.families}
+    missing = {tuple(sorted(f.missing_profile.items())) for f in pop.families}
     assert all(tuple(sorted(c.profile.items())) not in missing for c in pop.found if c.family is None)
     assert pop.found[0].sample == "C000001" and pop.families[-1].family == "F000600"
 
@@ -171,8 +171,8 @@ def test_files_are_read_back_by_the_readers(pop, tmp_path):
         rec = families[sim.family]
         assert rec.missing == sim.missing
         assert rec.pedigree.as_records() == sim.pedigree
-        assert rec.samples == {pid: sim.sample(pid) for pid in sim.genotypes}
-        for pid, gt in sim.genotypes.items():
+        assert rec.samples == {pid: sim.sample(pid) for pid in sim.profiles}
+        for pid, gt in sim.profiles.items():
             prof = rec.genotypes[pid]
             assert prof.genotypes == {marker_key(m): ab for m, ab in gt.items()}
             assert prof.sex() == rec.pedigree[pid].sex

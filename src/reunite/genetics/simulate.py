@@ -149,15 +149,15 @@ class SimulatedGroup:
 
 @dataclass(frozen=True)
 class SimulatedFamily:
-    """One simulated reference family, with labels: typed members' genotypes
-    (``{member: {marker: (allele, allele)}}``) and the missing child's true genotype."""
+    """One simulated reference family, with labels: typed members' profiles
+    (``{member: {marker: (allele, allele)}}``) and the missing child's true profile."""
 
     family: str
     structure: str
     pedigree: list[dict]
     missing: str
-    genotypes: dict[str, dict[str, tuple[str, str]]]
-    missing_genotype: dict[str, tuple[str, str]]
+    profiles: dict[str, dict[str, tuple[str, str]]]
+    missing_profile: dict[str, tuple[str, str]]
 
     def sample(self, member: str) -> str:
         """The sample id of a typed member, as written to ``profiles.csv``."""
@@ -283,8 +283,8 @@ class SimulatedPopulation:
         sexes = {pid: ("male" if grp.male[pid][row] else "female") for pid, *_ in lay.members}
         return SimulatedFamily(
             family=self.family_id(i), structure=lay.structure, pedigree=lay.records(sexes), missing=lay.missing,
-            genotypes={pid: self._labels(grp.alleles[pid][row]) for pid in lay.typed},
-            missing_genotype=self._labels(grp.alleles[lay.missing][row]))
+            profiles={pid: self._labels(grp.alleles[pid][row]) for pid in lay.typed},
+            missing_profile=self._labels(grp.alleles[lay.missing][row]))
 
     def _found(self, j: int) -> SimulatedFoundChild:
         f = int(self.found_family[j])

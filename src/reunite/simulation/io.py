@@ -163,7 +163,7 @@ def family_records(pop: SimulatedPopulation) -> list[FamilyRecord]:
     profiles included), as ``read_families`` would give them from the written files."""
     out = []
     for f in pop.families:
-        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.genotypes.items()}
+        gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.profiles.items()}
         out.append(FamilyRecord(family=f.family, pedigree=make_pedigree(f.pedigree), missing=f.missing,
                                 genotypes=gts))
     return out
