@@ -41,7 +41,7 @@ def mutation_bench(n: int, children: int = 5, old_children: int = 1) -> dict:
     for f in pop.families:
         gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.profiles.items()}
         fams.append(FamilyRecord(family=f.family, pedigree=make_pedigree(f.pedigree), missing=f.missing,
-                                 genotypes=gts))
+                                 profiles=gts))
     kids = [parse_profile({m: list(g) for m, g in c.profile.items()}) for c in pop.found]
     t0 = time.perf_counter()
     idx = build_index(fams, table, mutation=STEPWISE)

@@ -173,7 +173,7 @@ def test_files_are_read_back_by_the_readers(pop, tmp_path):
         assert rec.pedigree.as_records() == sim.pedigree
         assert rec.samples == {pid: sim.sample(pid) for pid in sim.profiles}
         for pid, gt in sim.profiles.items():
-            prof = rec.genotypes[pid]
+            prof = rec.profiles[pid]
             assert prof.genotypes == {marker_key(m): ab for m, ab in gt.items()}
             assert prof.sex() == rec.pedigree[pid].sex
     for child in pop.found[::11]:

@@ -48,8 +48,8 @@ def canon(result):
         assert s.geno.shape == (len(s.rows), len(markers), len(s.typed), 2)
         groups.append((index_mod._signature(s.pedigree), s.pedigree.as_records(), s.missing, tuple(s.typed),
                        s.rows.tolist(), s.geno.tolist()))
-    recs = [(k, r.family, r.pedigree.as_records(), r.missing, r.genotypes, r.samples,
-             {pid: (p.names, p.amelogenin) for pid, p in r.genotypes.items()}) for k, r in records.items()]
+    recs = [(k, r.family, r.pedigree.as_records(), r.missing, r.profiles, r.samples,
+             {pid: (p.names, p.amelogenin) for pid, p in r.profiles.items()}) for k, r in records.items()]
     return list(markers), list(ids), groups, recs
 
 
@@ -145,7 +145,7 @@ def test_groups_and_records_are_build_index_s(population, mutation):
     assert len(ids) == 62 and "EXTRA" in ids and len(structures) > 6
     assert "PENTAE" in markers and "VWA" in markers and "AMEL" not in markers
     assert (mutation is None) == ("NOBODY" not in records)
-    assert any(any(a == "99" for g in r.genotypes.values() for a in sum(g.genotypes.values(), ()))
+    assert any(any(a == "99" for g in r.profiles.values() for a in sum(g.genotypes.values(), ()))
                for r in records.values())
 
 

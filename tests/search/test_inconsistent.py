@@ -20,7 +20,7 @@ from reunite.simulation.io import family_records
 
 def _engine(table, fam, genotype: dict, mutation=None):
     child = parse_profile({m: list(g) for m, g in genotype.items()})
-    return missing_person_lr(KinshipCase(fam.pedigree, fam.genotypes, fam.missing, child, table, mutation),
+    return missing_person_lr(KinshipCase(fam.pedigree, fam.profiles, fam.missing, child, table, mutation),
                              skip_unknown_markers=True)
 
 

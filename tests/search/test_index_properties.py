@@ -45,7 +45,7 @@ def _world(p):
 def _engine(fam, child):
     """The engine's result for every family: (lr, log10 lr, inconsistent markers, log10 over the
     consistent markers)."""
-    res = missing_person_lr(KinshipCase(fam.pedigree, fam.genotypes, fam.missing, child, TABLE, None),
+    res = missing_person_lr(KinshipCase(fam.pedigree, fam.profiles, fam.missing, child, TABLE, None),
                             skip_unknown_markers=True)
     consistent = sum(math.log10(m.lr) for m in res.markers if m.lr > 0)
     return res.lr, res.log10_lr, len(res.inconsistent_markers), consistent

@@ -99,7 +99,7 @@ def test_families_are_read_with_profiles(tmp_path):
     a = fams["A"]
     assert isinstance(a, FamilyRecord) and a.family == "A" and a.missing == "C"
     assert a.samples == {"F": "S-F", "M": "S-M"} and a.typed == ["F", "M"]
-    assert a.genotypes == {"F": profs["S-F"], "M": profs["S-M"]}
+    assert a.profiles == {"F": profs["S-F"], "M": profs["S-M"]}
     assert a.pedigree.as_records() == [
         {"id": "F", "father": None, "mother": None, "sex": "male"},
         {"id": "M", "father": None, "mother": None, "sex": "female"},
@@ -107,12 +107,12 @@ def test_families_are_read_with_profiles(tmp_path):
     b = fams["B"]
     assert b.samples == {"M": "S-M"} and b.pedigree["C"].sex == "unknown" and b.pedigree["F"].sex == "male"
     c = fams["C"]
-    assert c.pedigree["F"].father == "GF" and c.genotypes == {"GF": profs["S-K"]}
+    assert c.pedigree["F"].father == "GF" and c.profiles == {"GF": profs["S-K"]}
 
 
 def test_families_without_profiles_keep_sample_ids(tmp_path):
     fams = read_families(write(tmp_path, "f.csv", FAMILIES))
-    assert fams["A"].samples == {"F": "S-F", "M": "S-M"} and fams["A"].genotypes == {}
+    assert fams["A"].samples == {"F": "S-F", "M": "S-M"} and fams["A"].profiles == {}
 
 
 def test_families_of_one_shape_share_their_pedigree(tmp_path):
@@ -145,7 +145,7 @@ def test_round_trip(tmp_path):
     assert list(fams2) == list(fams)
     for k, f in fams.items():
         g = fams2[k]
-        assert (g.family, g.missing, g.samples, g.genotypes) == (f.family, f.missing, f.samples, f.genotypes)
+        assert (g.family, g.missing, g.samples, g.profiles) == (f.family, f.missing, f.samples, f.profiles)
         assert g.pedigree.as_records() == f.pedigree.as_records()
     # Writing what was read back again gives the same bytes.
     write_profiles(tmp_path / "p3.csv", profs2)
@@ -163,7 +163,7 @@ def test_writer_quotes_awkward_ids(tmp_path):
     write_families(tmp_path / "f.csv", [fam])
     back = read_families(tmp_path / "f.csv", read_profiles(tmp_path / "p.csv"))
     assert back["fam,1"].samples == {"dad, senior": 'lab "7"'}
-    assert back["fam,1"].genotypes["dad, senior"] == prof
+    assert back["fam,1"].profiles["dad, senior"] == prof
 
 
 # ------------------------------------------------------------------------------------ errors

@@ -104,7 +104,7 @@ def test_bounds_against_the_kinship_engine(table, model_name):
         ids, lo, hi = search_bounds(idx, child)
         for f, a, b in zip(ids, lo, hi, strict=True):
             fam = by_id[f]
-            res = missing_person_lr(KinshipCase(fam.pedigree, fam.genotypes, fam.missing, child, table,
+            res = missing_person_lr(KinshipCase(fam.pedigree, fam.profiles, fam.missing, child, table,
                                                 idx.mutation), skip_unknown_markers=True)
             lg = res.log10_lr if res.lr > 0 else -math.inf
             assert a <= lg <= b
@@ -181,7 +181,7 @@ def test_reported_lrs_equal_reunite_kinship_lr(table, tmp_path, capsys, model_na
             case = {"frequencies": "nist1036_us_asian", "mutation": MODELS[model_name],
                     "pedigree": fam.pedigree.as_records(), "missing": fam.missing,
                     "genotypes": {pid: {prof.names[k]: list(v) for k, v in prof.genotypes.items()}
-                                  for pid, prof in fam.genotypes.items()},
+                                  for pid, prof in fam.profiles.items()},
                     "found": {child.names[k]: list(v) for k, v in child.genotypes.items()}}
             path = tmp_path / f"{c.family}-{sample}.json"
             path.write_text(json.dumps(case), encoding="utf-8")
@@ -199,7 +199,7 @@ def test_families_added_after_a_search_are_searched(table):
     fams, kids = _population(table, 40, 4, 21, "stepwise")
     shapes = {}
     for f in fams:
-        shapes.setdefault(tuple(sorted(f.genotypes)), []).append(f)
+        shapes.setdefault(tuple(sorted(f.profiles)), []).append(f)
     first = next(iter(shapes.values()))
     rest = [f for f in fams if f not in first]
     idx = build_index(first, table, mutation=MODELS["stepwise"])

@@ -44,7 +44,7 @@ def population(table):
 
 
 def _engine(table, fam, child, mutation):
-    return missing_person_lr(KinshipCase(fam.pedigree, fam.genotypes, fam.missing, child, table, mutation),
+    return missing_person_lr(KinshipCase(fam.pedigree, fam.profiles, fam.missing, child, table, mutation),
                              skip_unknown_markers=True)
 
 
@@ -98,8 +98,8 @@ def test_relatives_only_markers_and_markers_outside_the_index(table, population)
     trimmed = []
     for f in fams:
         gts = {pid: parse_profile({p.names[k]: list(v) for k, v in p.genotypes.items() if k != drop})
-               for pid, p in f.genotypes.items()}
-        trimmed.append(FamilyRecord(family=f.family, pedigree=f.pedigree, missing=f.missing, genotypes=gts))
+               for pid, p in f.profiles.items()}
+        trimmed.append(FamilyRecord(family=f.family, pedigree=f.pedigree, missing=f.missing, profiles=gts))
     idx = build_index(trimmed, table, mutation=STEPWISE)
     assert drop not in idx.markers and not idx.records
     by_id = {f.family: f for f in trimmed}
@@ -113,12 +113,12 @@ def test_relatives_only_markers_and_markers_outside_the_index(table, population)
 def test_unknown_allele_family_stays_an_engine_record(table, population):
     _pop, fams, kids = population
     f0 = fams[0]
-    pid = next(iter(f0.genotypes))
-    prof = f0.genotypes[pid]
+    pid = next(iter(f0.profiles))
+    prof = f0.profiles[pid]
     d = {prof.names[k]: list(v) for k, v in prof.genotypes.items()}
     d["FGA"] = ["99", "99"]
     odd = FamilyRecord(family="ODD", pedigree=f0.pedigree, missing=f0.missing,
-                       genotypes={**f0.genotypes, pid: parse_profile(d)})
+                       profiles={**f0.profiles, pid: parse_profile(d)})
     idx = build_index([*fams[1:], odd], table, mutation=STEPWISE)
     assert list(idx.records) == ["ODD"]
     sample, child = next(iter(kids.items()))

@@ -40,7 +40,7 @@ def test_every_hit_equals_the_kinship_engine(population, mutation):
     for sample, child in children:
         for c in search_child(idx, child, sample=sample, min_lr=0.0, top=0):
             f = by_id[c.family]
-            res = missing_person_lr(KinshipCase(f.pedigree, f.genotypes, f.missing, child, table,
+            res = missing_person_lr(KinshipCase(f.pedigree, f.profiles, f.missing, child, table,
                                                 idx.mutation), skip_unknown_markers=True)
             if res.lr == 0:
                 assert c.lr == 0

@@ -132,7 +132,7 @@ def test_set_aside_survives_save_load_and_updates(inputs, tmp_path):
     assert [e["family"] for e in idx.set_aside] == ["B"]
     # B's sibling retyped: added again, it is indexed and no longer set aside.
     b = fams["B"]
-    fixed = dict(b.genotypes)
+    fixed = dict(b.profiles)
     fixed["S"] = parse_profile({"D3S1358": ["15", "15"], "vWA": ["17", "20"], "TH01": ["9.3", "7"]})
     assert idx.add_families([type(b)(b.family, b.pedigree, b.missing, fixed)]) == 1
     assert idx.set_aside == [] and idx.size == 2

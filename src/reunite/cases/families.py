@@ -20,13 +20,13 @@ __all__ = ["StoredFamily", "stored_family", "stored_profile"]
 
 @dataclass(frozen=True)
 class StoredFamily:
-    """A report's family with DNA: ``family`` is the report number, ``genotypes`` maps each typed
+    """A report's family with DNA: ``family`` is the report number, ``profiles`` maps each typed
     relative (pedigree member id) to their profile."""
 
     family: str
     pedigree: Pedigree
     missing: str
-    genotypes: dict[str, Profile]
+    profiles: dict[str, Profile]
 
 
 def stored_profile(sample: DnaSample | None) -> Profile | None:
@@ -41,14 +41,14 @@ def stored_family(report: MissingReport, samples: Mapping[str, DnaSample]) -> St
     (sample id -> stored sample); None when it has no usable DNA: no relative with a profile of at
     least one marker, or not exactly one missing member."""
     rows = report.pedigree
-    genotypes = {}
+    profiles = {}
     for r in rows:
         prof = stored_profile(samples.get(r.sample)) if r.sample and not r.missing else None
         if prof is not None and len(prof):
-            genotypes[r.member_id] = prof
+            profiles[r.member_id] = prof
     missing = [r.member_id for r in rows if r.missing]
-    if not rows or not genotypes or len(missing) != 1:
+    if not rows or not profiles or len(missing) != 1:
         return None
     ped = make_pedigree([{"id": r.member_id, "father": r.father, "mother": r.mother, "sex": r.sex} for r in rows],
                         source=f"report {report.report_number}")
-    return StoredFamily(report.report_number, ped, missing[0], genotypes)
+    return StoredFamily(report.report_number, ped, missing[0], profiles)

@@ -68,7 +68,7 @@ def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str
 
 def _fingerprint(f: StoredFamily) -> str:
     data = {"pedigree": f.pedigree.as_records(), "missing": f.missing,
-            "genotypes": {p: sorted(map(list, g.genotypes.items())) for p, g in sorted(f.genotypes.items())}}
+            "genotypes": {p: sorted(map(list, g.genotypes.items())) for p, g in sorted(f.profiles.items())}}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -95,10 +95,10 @@ def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Pat
                     index.remove_family(fam)
             new = [fams[k] for k in fams if known.get(k) != prints[k] or (k not in searched and k not in aside)]
             if new:
-                markers_ok = all(m in index.markers for f in new for p in f.genotypes.values() for m in p.genotypes
+                markers_ok = all(m in index.markers for f in new for p in f.profiles.values() for m in p.genotypes
                                  if m in table.markers)
                 # (a family with more typed relatives than the index's tables hold: rebuild too)
-                markers_ok = markers_ok and all(min(2 * len(f.genotypes), 64) <= index.allele_slots for f in new)
+                markers_ok = markers_ok and all(min(2 * len(f.profiles), 64) <= index.allele_slots for f in new)
                 if markers_ok:
                     index.add_families(new)
                 else:

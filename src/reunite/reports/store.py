@@ -51,10 +51,10 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
     if mutation is None:
         mutation = settings.mutation
     table = load_frequencies(frequencies or settings.frequencies)
-    case = KinshipCase(family.pedigree, family.genotypes, family.missing, found, table, parse_mutation(mutation))
+    case = KinshipCase(family.pedigree, family.profiles, family.missing, found, table, parse_mutation(mutation))
     result = missing_person_lr(case, skip_unknown_markers=True)
     append_audit(session, user, "genotypes.read", entity="candidate", entity_id=cand.id,
-                 details={"purpose": "kinship report", "samples": len(family.genotypes) + 1})
+                 details={"purpose": "kinship report", "samples": len(family.profiles) + 1})
     session.commit()
     other = [(name, lr, "") for name, lr in (("sex", cand.sex_lr), ("age", cand.age_lr), ("time", cand.time_lr))
              if lr is not None]

@@ -417,13 +417,13 @@ class _Record:
     family: str
     pedigree: Pedigree
     missing: str
-    genotypes: dict[str, Profile]
+    profiles: dict[str, Profile]
 
 
 def _record_to_json(r) -> dict:
     return {"family": r.family, "pedigree": r.pedigree.as_records(), "missing": r.missing,
             "genotypes": {pid: {p.names[k]: list(v) for k, v in p.genotypes.items()}
-                          for pid, p in r.genotypes.items()}}
+                          for pid, p in r.profiles.items()}}
 
 
 def _record_from_json(d) -> _Record:
@@ -437,7 +437,7 @@ def _signature(ped: Pedigree) -> tuple:
 
 def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutation: object = None,
                 markers: Sequence[str] | None = None, k: int | None = None) -> ReferenceIndex:
-    """Compile families (objects with ``family``, ``pedigree``, ``missing``, ``genotypes``).
+    """Compile families (objects with ``family``, ``pedigree``, ``missing``, ``profiles``).
 
     ``markers`` defaults to the table's markers typed in at least one family.  Families that
     need the kinship engine (an allele absent from the table; with a mutation model, no member
@@ -471,7 +471,7 @@ def group_families(families: Iterable, frequencies: str | FrequencyTable, *, mut
     if markers is None:
         typed_keys = set()
         for f in fams:
-            for prof in f.genotypes.values():
+            for prof in f.profiles.values():
                 typed_keys.update(prof.genotypes)
         markers = [m for m in table.markers if m in typed_keys]
     else:
@@ -488,16 +488,16 @@ def group_families(families: Iterable, frequencies: str | FrequencyTable, *, mut
     mpos = {mk: i for i, mk in enumerate(markers)}
     for i, f in enumerate(fams):
         if mut is None:
-            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and len(f.genotypes[pid])
+            typed = tuple(pid for pid in f.pedigree.order if pid in f.profiles and len(f.profiles[pid])
                           and pid != f.missing)
         else:  # the kinship engine's relatives: typed at a marker of the table
-            typed = tuple(pid for pid in f.pedigree.order if pid in f.genotypes and pid != f.missing
-                          and any(mk in table.markers for mk in f.genotypes[pid].genotypes))
+            typed = tuple(pid for pid in f.pedigree.order if pid in f.profiles and pid != f.missing
+                          and any(mk in table.markers for mk in f.profiles[pid].genotypes))
         ok = mut is None or bool(typed)
         g = np.full((m_n, len(typed), 2), -1, dtype=np.int16)
         if ok:
             for ti, pid in enumerate(typed):
-                for mk, (a, b) in f.genotypes[pid].genotypes.items():
+                for mk, (a, b) in f.profiles[pid].genotypes.items():
                     mi = mpos.get(mk)
                     if mi is None:
                         if mk in table.markers and (mut is not None  # used by the engine, not the index
@@ -684,5 +684,5 @@ def index_status(path: str | Path) -> dict:
 
 def engine_lr(index: ReferenceIndex, record, child: Profile, *, skip_unknown_markers: bool = True):
     """The kinship engine's result for one engine-evaluated family and one child."""
-    case = KinshipCase(record.pedigree, record.genotypes, record.missing, child, index.table, index.mutation)
+    case = KinshipCase(record.pedigree, record.profiles, record.missing, child, index.table, index.mutation)
     return missing_person_lr(case, skip_unknown_markers=skip_unknown_markers)

@@ -80,7 +80,7 @@ _REF = "\x00line\x00"  # stands for a line number in cached pedigree-shape messa
 class FamilyRecord:
     """One reference family as read from ``families.csv``.
 
-    ``genotypes`` maps each typed member to its profile (empty when the families were read
+    ``profiles`` maps each typed member to its profile (empty when the families were read
     without profiles); ``samples`` maps each typed member to its sample id.  Families with the
     same pedigree (same member ids, parents and sexes) share one :class:`Pedigree` object,
     which is never modified.
@@ -89,7 +89,7 @@ class FamilyRecord:
     family: str
     pedigree: Pedigree
     missing: str
-    genotypes: dict[str, Profile] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -529,11 +529,11 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
             for i, fld, msg, ref in shape.problems
         ]
         linked = {pid: samples[start + i] for i, pid in shape.typed}
-        genotypes: dict[str, Profile] = {}
+        member_profiles: dict[str, Profile] = {}
         clean = len(set(linked.values())) == len(linked)
         if clean and profiles is not None:
             try:
-                genotypes = {pid: profiles[smp] for pid, smp in linked.items()}
+                member_profiles = {pid: profiles[smp] for pid, smp in linked.items()}
             except KeyError:
                 clean = False
         if not clean:
@@ -554,11 +554,11 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
                             f"family {fam}: sample {smp} is not in the profiles; check the id or add its profile",
                             file=source, line=line_l[r], field="sample")))
                         continue
-                    genotypes[pid] = prof
+                    member_profiles[pid] = prof
         if fam_problems:
             problems.extend(fam_problems)
         elif not problems:
-            out[fam] = FamilyRecord(fam, shape.pedigree, shape.missing, genotypes, linked)
+            out[fam] = FamilyRecord(fam, shape.pedigree, shape.missing, member_profiles, linked)
         start = end
     if problems:
         problems.sort(key=lambda x: (x[0], x[1]))

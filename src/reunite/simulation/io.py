@@ -165,5 +165,5 @@ def family_records(pop: SimulatedPopulation) -> list[FamilyRecord]:
     for f in pop.families:
         gts = {pid: parse_profile({m: list(g) for m, g in gt.items()}) for pid, gt in f.profiles.items()}
         out.append(FamilyRecord(family=f.family, pedigree=make_pedigree(f.pedigree), missing=f.missing,
-                                genotypes=gts))
+                                profiles=gts))
     return out
