@@ -184,7 +184,7 @@ class KinshipCase:
     """A validated kinship case: a family, its typed members, the missing member, a found person."""
 
     pedigree: Pedigree
-    genotypes: Mapping[str, Profile]
+    profiles: Mapping[str, Profile]   # typed member -> profile (the case file's "genotypes")
     missing: str
     found: Profile
     frequencies: FrequencyTable
@@ -234,7 +234,7 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
     table = collect(load_frequencies, spec["frequencies"])
     mutation = collect(parse_mutation, spec.get("mutation"))
     found = collect(parse_profile, spec["found"], source=f"{source} (found)")
-    genotypes: dict[str, Profile] = {}
+    profiles: dict[str, Profile] = {}
     raw = spec.get("genotypes") or {}
     if not isinstance(raw, Mapping):
         problems.append(Problem("'genotypes' must be an object of person: profile",
@@ -243,7 +243,7 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
     for pid, prof in raw.items():
         p = collect(parse_profile, prof, source=f"{source} (genotypes of {pid})")
         if p is not None:
-            genotypes[str(pid)] = p
+            profiles[str(pid)] = p
     theta = spec.get("theta", 0.0) or 0.0
     if isinstance(theta, bool) or not isinstance(theta, int | float) or not 0 <= theta < 1:
         problems.append(Problem(f"theta must be a number in [0, 1), got {theta!r}",
@@ -254,11 +254,11 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
         if missing not in ped:
             problems.append(Problem(f"the missing member {missing!r} is not in the pedigree",
                                     file=source, field="missing"))
-        for pid in genotypes:
+        for pid in profiles:
             if pid not in ped:
                 problems.append(Problem(f"genotypes are given for {pid!r}, who is not in the "
                                         f"pedigree", file=source, field="genotypes"))
-        if missing in genotypes and len(genotypes[missing]):
+        if missing in profiles and len(profiles[missing]):
             problems.append(Problem(
                 f"the missing member {missing!r} is typed in 'genotypes'; the missing member's "
                 f"profile is the found person's ('found')", file=source, field="genotypes"))
@@ -268,7 +268,7 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
             problems.extend(Problem(p.message, file=source) for p in exc.problems)
     if problems:
         raise InputError(problems)
-    return KinshipCase(ped, genotypes, str(missing), found, table, mutation, float(theta),
+    return KinshipCase(ped, profiles, str(missing), found, table, mutation, float(theta),
                        str(spec.get("id") or default_id) if (spec.get("id") or default_id)
                        else None)
 
@@ -327,7 +327,7 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     # The markers used: typed in the found person or in a relative, and in the table (in the
     # table's order, so that results do not depend on the order of the input).
     # A relative counts as typed only through markers the table has (others are never used).
-    relatives = {pid: prof for pid, prof in case.genotypes.items()
+    relatives = {pid: prof for pid, prof in case.profiles.items()
                  if pid != case.missing and any(k in table.markers for k in prof.genotypes)}
     typed_keys = set(found.genotypes)
     for prof in relatives.values():

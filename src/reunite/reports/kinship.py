@@ -152,7 +152,7 @@ class KinshipReport:
                       "members": dict(sorted(self.member_labels.items())), "laboratory": self.laboratory},
             "pedigree": case.pedigree.as_records(),
             "missing": case.missing,
-            "genotypes": {pid: _profile_data(prof) for pid, prof in sorted(case.genotypes.items())},
+            "genotypes": {pid: _profile_data(prof) for pid, prof in sorted(case.profiles.items())},
             "found": _profile_data(case.found),
             "found_amelogenin": list(case.found.amelogenin) if case.found.amelogenin else None,
             "typed_relatives": list(self.typed_relatives),
@@ -311,11 +311,11 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
     table = case.frequencies
     used = [marker_key(m.marker) for m in result.markers]
     relatives = tuple(pid for pid in case.pedigree.order
-                      if pid != case.missing and pid in case.genotypes
-                      and any(k in case.genotypes[pid].genotypes for k in used))
+                      if pid != case.missing and pid in case.profiles
+                      and any(k in case.profiles[pid].genotypes for k in used))
     rows = tuple(
         MarkerRow(display_name(m.marker), "/".join(m.found) if m.found else UNTYPED,
-                  tuple(_genotype(case.genotypes.get(pid), key) for pid in relatives),
+                  tuple(_genotype(case.profiles.get(pid), key) for pid in relatives),
                   m.lr, m.log10_lr, m.inconsistent, tuple(m.added_alleles))
         for m, key in zip(result.markers, used, strict=True))
     notes = []
