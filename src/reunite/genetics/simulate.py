@@ -175,11 +175,6 @@ class SimulatedFoundChild:
     family: str | None
 
     @property
-    def genotype(self) -> dict[str, tuple[str, str]]:
-        # tests/search/test_batch.py and benchmarks/batch.py still say .genotype; remove when they say .profile
-        return self.profile
-
-    @property
     def amelogenin(self) -> tuple[str, str]:
         return ("X", "Y") if self.sex == "male" else ("X", "X")
 

@@ -56,5 +56,3 @@ def _passes(c: SearchHit, min_lr: float) -> bool:
     return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
 
 
-# batch.py still says Candidate; remove when it says SearchHit
-Candidate = SearchHit
