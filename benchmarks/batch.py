@@ -2,9 +2,10 @@
 
 Usage: python benchmarks/batch.py [--quick] [--families N] [--found M] [--cache DIR] [--repeat R]
                                   [--min-lr X] [--top K] [--compare-rows] [--no-single]
+                                  [--mutation none|default|JSON]
 
 Builds (or reuses from DIR, default $REUNITE_BENCH_CACHE or /tmp/reunite-bench-batch) a
-simulated mutation-free index of N families (default 200,000; --quick 20,000) of the six
+simulated index of N families (mutation-free, or with ``--mutation``) (default 200,000; --quick 20,000) of the six
 structures over the 23 Chinese-kit loci, and M found children (default 1,000; --quick 100),
 half of them the missing children of some family.  Then, in this order and in this process:
 
@@ -23,6 +24,7 @@ of them): on a shared machine the best round is the one least disturbed by other
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -34,14 +36,16 @@ def _opt(argv: list[str], name: str, default):
     return type(default)(argv[argv.index(name) + 1]) if name in argv else default
 
 
-def build_or_load(n_families: int, n_found: int, cache: Path, seed: int = 1):
-    """(index directory, {sample: Profile}) of a simulated population, built once per size."""
+def build_or_load(n_families: int, n_found: int, cache: Path, seed: int = 1, mutation: str = "none"):
+    """(index directory, {sample: Profile}) of a simulated population, built once per size and
+    mutation model (``none``, ``default`` or JSON, as ``--mutation`` of ``reunite index build``)."""
     from reunite.errors import InputError
     from reunite.genetics import load_frequencies
     from reunite.genetics.markers import parse_profile
     from reunite.search.index import ReferenceIndex
 
-    d = cache / f"batch-{n_families}-{n_found}-s{seed}"
+    tag = "" if mutation == "none" else "-mut" + hashlib.sha1(mutation.encode()).hexdigest()[:8]
+    d = cache / f"batch-{n_families}-{n_found}-s{seed}{tag}"
     found = d / "found.json"
     try:
         ReferenceIndex.load(d / "index")
@@ -55,7 +59,8 @@ def build_or_load(n_families: int, n_found: int, cache: Path, seed: int = 1):
         table = load_frequencies("nist1036_us_asian")
         t0 = time.perf_counter()
         pop = simulate_population(table, n_families, n_found, 0.5, seed, markers="cn23")
-        index = index_from_population(pop, table)
+        spec = mutation if mutation in ("none", "default") else json.loads(mutation)
+        index = index_from_population(pop, table, mutation=None if spec == "none" else spec)
         d.mkdir(parents=True, exist_ok=True)
         index.save(d / "index")
         kids = {c.sample: {m: list(g) for m, g in c.profile.items()} for c in pop.found}
@@ -78,7 +83,7 @@ def main(argv: list[str]) -> dict:
     top = _opt(argv, "--top", 20)
     rounds = _opt(argv, "--repeat", 1)
     cache = Path(_opt(argv, "--cache", os.environ.get("REUNITE_BENCH_CACHE", "/tmp/reunite-bench-batch")))
-    index_dir, kids = build_or_load(n, m, cache)
+    index_dir, kids = build_or_load(n, m, cache, mutation=_opt(argv, "--mutation", "none"))
     out: dict = {"families": n, "found": m, "min_lr": min_lr, "top": top, "rounds": rounds,
                  "cores": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
