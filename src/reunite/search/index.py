@@ -67,7 +67,7 @@ __all__ = [
     "index_status",
 ]
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: the mutation index keeps pattern tables (group<i>_x_*.npy), no per-family l2/rel/bad0
 _CHUNK = 50_000
 
 
@@ -196,20 +196,13 @@ class FamilyGroup:
     typed: tuple[str, ...]
     rows: np.ndarray            # rows of these families in the index arrays
     geno: np.ndarray            # (F, M, T, 2) int16 allele indices
-    # With a mutation model (see reunite.search.mutation), per family and marker:
-    l2: np.ndarray | None = None     # (F, M) log10 L2 (0 where no relative is typed)
-    rel: np.ndarray | None = None    # (F, M) log10 L1/L2 with the child untyped (-inf: LR 0)
-    bad0: np.ndarray | None = None   # (F, M) inconsistent without mutation with the child untyped
     # Compiled search tables of the mutation-model index (reunite.search.mutation): named arrays,
     # saved as group<i>_x_<name>.npy and memory-mapped on load.
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
-    _MUT = ("l2", "rel", "bad0")
-
     def subset(self, keep: np.ndarray) -> FamilyGroup:
         """The families of this group where ``keep`` (F,) is true."""
         return FamilyGroup(self.pedigree, self.missing, self.typed, self.rows[keep], self.geno[keep],
-                           *(None if getattr(self, n) is None else getattr(self, n)[keep] for n in self._MUT),
                            extra={n: (a[keep] if n == "pid" else a) for n, a in self.extra.items()})
 
 
@@ -240,8 +233,6 @@ class ReferenceIndex:
     def nbytes(self) -> int:
         return int(self.family_alleles.nbytes + self.genotype_tables.nbytes + self.searched.nbytes
                    + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
-                   + sum(getattr(g, n).nbytes for g in self.groups for n in FamilyGroup._MUT
-                         if getattr(g, n) is not None)
                    + sum(np.asarray(a).nbytes for g in self.groups for a in g.extra.values())
                    + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0))
 
@@ -292,8 +283,7 @@ class ReferenceIndex:
         self.searched = np.concatenate([np.asarray(self.searched), new.searched])
         goff = len(self.groups)
         for g in new.groups:
-            self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno,
-                                           g.l2, g.rel, g.bad0, extra=g.extra))
+            self.groups.append(FamilyGroup(g.pedigree, g.missing, g.typed, g.rows + off, g.geno, extra=g.extra))
         self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
         self.row_pos = np.concatenate([self.row_pos, new.row_pos])
         self.records.update(new.records)
@@ -334,9 +324,6 @@ class ReferenceIndex:
         for i, g in enumerate(self.groups):
             _save_npy(out / f"group{i}_geno.npy", g.geno)
             _save_npy(out / f"group{i}_rows.npy", g.rows)
-            for name in FamilyGroup._MUT:
-                if getattr(g, name) is not None:
-                    _save_npy(out / f"group{i}_{name}.npy", getattr(g, name))
             for name, arr in g.extra.items():
                 _save_npy(out / f"group{i}_x_{name}.npy", np.asarray(arr))
             groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed),
@@ -374,11 +361,9 @@ class ReferenceIndex:
         groups = []
         for i, g in enumerate(meta["groups"]):
             ped = Pedigree(Person(r["id"], r["father"], r["mother"], r["sex"]) for r in g["pedigree"])
-            extra = [np.load(path / f"group{i}_{name}.npy", mmap_mode=mode)
-                     if (path / f"group{i}_{name}.npy").exists() else None for name in FamilyGroup._MUT]
             groups.append(FamilyGroup(ped, g["missing"], tuple(g["typed"]),
                                       np.load(path / f"group{i}_rows.npy"),
-                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode), *extra,
+                                      np.load(path / f"group{i}_geno.npy", mmap_mode=mode),
                                       extra={name: np.load(path / f"group{i}_x_{name}.npy", mmap_mode=mode)
                                              for name in g.get("extra", [])}))
         ids = (path / "family_ids.txt").read_text(encoding="utf-8").splitlines()
