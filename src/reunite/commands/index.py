@@ -71,7 +71,8 @@ def index_build(
     aside = {e["family"] for e in idx.set_aside}
     if aside:
         typer.echo(f"set aside {len(aside)} famil{'y' if len(aside) == 1 else 'ies'} (not indexed, not searched): "
-                   "their own relatives are inconsistent without mutation")
+                   + ("their own relatives are inconsistent without mutation" if idx.mutation is None else
+                      "their own relatives are impossible even with the mutation model"))
         for line in set_aside_lines(idx.set_aside, _SHOWN_SET_ASIDE):
             typer.echo(line)
     else:
