@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
 from ..errors import InputError, MarkerError, ReuniteError
 from ..genetics.frequencies import FrequencyTable, load_frequencies
@@ -151,14 +150,8 @@ def _parse_fast(path: str | os.PathLike, required: tuple[str, ...], runs: tuple[
     # sends the file to the exact reader, as it would the readers.
     types = {c: pa.string() if c in runs or c not in required else pa.dictionary(pa.int32(), pa.string())
              for c in names}
-    try:
-        tab = pa_csv.read_csv(
-            str(path),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    tab = _io.arrow_read(path, names, types)
+    if tab is None:
         return None
     for c in names:
         if c not in required and pc.any(pc.match_substring_regex(tab.column(c), "[\r\n]")).as_py():

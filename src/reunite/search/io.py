@@ -199,17 +199,24 @@ def _column(arr: pa.Array | pa.ChunkedArray) -> Column:
     return Column(codes, values)
 
 
-def _parse_fast(path: str | os.PathLike, names: list[str]) -> dict[str, Column] | None:
-    """pyarrow's parse, when each line is exactly one row; None when that cannot be trusted."""
+def arrow_read(path: str | os.PathLike, names: list[str], types: dict) -> pa.Table | None:
+    """pyarrow's parse of a CSV file with header ``names`` (skipped) and column ``types``, empty
+    strings kept as strings; None when pyarrow cannot parse it (the exact reader then reports)."""
     try:
-        table = pa_csv.read_csv(
+        return pa_csv.read_csv(
             str(path),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _parse_fast(path: str | os.PathLike, names: list[str]) -> dict[str, Column] | None:
+    """pyarrow's parse, when each line is exactly one row; None when that cannot be trusted."""
+    table = arrow_read(path, names, {c: pa.string() for c in names})
+    if table is None:
         return None
     out = {}
     for c in names:
