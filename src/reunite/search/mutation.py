@@ -464,6 +464,14 @@ def pair_log10(index, group, pos: np.ndarray, X: np.ndarray, keys: Sequence[str]
     return tot, nbad, compared
 
 
+def _untyped_shape(group):
+    """The group's structure at a marker none of its members is typed at (cached)."""
+    got = group.__dict__.get("_untyped_shape")
+    if got is None:
+        got = group.__dict__["_untyped_shape"] = shape_of(*_peds(group), group.missing, [])
+    return got
+
+
 def _extra_marker_bounds(index, group, keys: Sequence[str], x: np.ndarray) -> tuple[float, float]:
     """Bounds of the markers typed in the child but not in the index (the family untyped there)."""
     m_n = len(index.markers)
@@ -471,10 +479,7 @@ def _extra_marker_bounds(index, group, keys: Sequence[str], x: np.ndarray) -> tu
     typed = [qi for qi in range(m_n, len(keys)) if x[qi, 0] >= 0]
     if not typed:
         return 0.0, 0.0
-    shape = _shapes(group).get(0)
-    if shape is None:
-        ped1, ped2 = _peds(group)
-        shape = _shapes(group)[0] = shape_of(ped1, ped2, group.missing, [])
+    shape = _untyped_shape(group)
     if not shape.fast:
         return -np.inf, np.inf
     for qi in typed:
@@ -582,7 +587,7 @@ def _family_bounds(index, group, pos: int, X: np.ndarray, keys: Sequence[str]):
         x, y = X[:, qi, 0], X[:, qi, 1]
         if not (x >= 0).any():
             continue
-        shape = _shapes(group).get(0) or shape_of(*_peds(group), group.missing, [])
+        shape = _untyped_shape(group)
         if not shape.fast:
             return np.full(n, -np.inf), np.full(n, np.inf)
         model = marker_models(index, [keys[qi]])[0]
