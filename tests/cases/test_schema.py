@@ -12,6 +12,7 @@ from reunite.cases import db as store
 from reunite.cases.models import Base
 
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
+            "laboratories", "frequency_tables",
             "photos", "candidates", "reviews", "audit_log", "appeals", "tips"}
 
 

@@ -3,9 +3,16 @@
 For each open report whose family has DNA, the family is compiled into the reference index
 (kept on disk and updated incrementally: only new or changed families are recompiled, removed
 ones are taken out); every found child with a profile is searched against it, and each family
-with a DNA LR of at least ``min_lr`` becomes (or updates) a candidate.  Sex, age and time LRs
-(:mod:`reunite.evidence`) are computed for each candidate and combined with an explicit prior
-(default 1 / number of open reports) into the posterior.  Reports without DNA yet are ranked for
+with a DNA LR of at least ``min_lr`` becomes (or updates) a candidate, unless the decision rules
+(:mod:`reunite.genetics.rules`, ``rules``: ``gbt`` or ``isfg``) exclude the pair for the family's
+relationship class (parentage trio or duo, full siblings, second degree, distant: from its pedigree
+and typed members): an excluded pair never becomes a new candidate, and an existing candidate the
+rules now exclude keeps its row, with posterior 0 and the exclusion's reason (it is shown, not
+hidden).  Every candidate with DNA evidence stores what produced it: the frequency table (name and
+the SHA-256 of its content, the content stored once), the mutation model, theta, the rules and the
+software version (:mod:`reunite.cases.provenance`).  Sex, age and time LRs (:mod:`reunite.evidence`)
+are computed for each candidate and combined with an explicit prior (default 1 / number of open
+reports) into the posterior, once, when the candidate is recorded.  Reports without DNA yet are ranked for
 each found child by the non-DNA evidence alone (``nondna_top`` per child, LR above 1), so that
 investigators know whose DNA to ask for first.  Running it again changes nothing.
 """
@@ -23,15 +30,16 @@ from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
 from ..evidence import age_lr, sex_lr, time_lr
-from ..genetics import load_frequencies
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
+from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
 from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
 from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
 from .models import DnaSample, FoundChild, MissingReport
-from .records import record_candidate
+from .provenance import Provenance, mutation_record, read_table, store_table
+from .records import NO_DNA, record_candidate
 
 __all__ = ["MatchSummary", "run_matching"]
 
@@ -46,11 +54,18 @@ class MatchSummary:
     candidates: dict[str, int] = field(default_factory=lambda: {"added": 0, "updated": 0, "unchanged": 0})
     nondna_candidates: int = 0
     prior: float | None = None
+    #: Pairs the rules exclude that were not made candidates.
+    excluded_pairs: int = 0
+    #: Existing candidates the rules exclude now (kept, with posterior 0 and the reason).
+    candidates_excluded: int = 0
+    rules: str = DEFAULT_RULES
 
     def as_dict(self) -> dict:
         return {"children_searched": self.children_searched, "families_indexed": self.families_indexed,
                 "families_recompiled": self.families_recompiled, "candidates": self.candidates,
-                "nondna_candidates": self.nondna_candidates, "prior": self.prior}
+                "nondna_candidates": self.nondna_candidates, "prior": self.prior,
+                "excluded_pairs": self.excluded_pairs, "candidates_excluded": self.candidates_excluded,
+                "rules": self.rules}
 
 
 def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str, StoredFamily], list[MissingReport]]:
@@ -142,14 +157,55 @@ def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
     return found
 
 
+class _Dna:
+    """What the DNA evidence of this run is computed with, stored lazily (the table's content once)."""
+
+    def __init__(self, session: Session, table, text: str, mutation: object, rules: str):
+        self.session, self.table, self.text, self.rules = session, table, text, rules
+        self.mutation = mutation
+        self.with_mutation = mutation_record(mutation) is not None
+        self._prov: dict | None = None
+        self.classes: dict[str, str] = {}
+
+    def provenance(self) -> dict:
+        if self._prov is None:
+            sha = store_table(self.session, self.table.name, self.text)
+            self._prov = Provenance(self.table.name, sha, mutation_record(self.mutation), 0.0, self.rules).columns()
+        return self._prov
+
+    def relationship(self, fam: StoredFamily) -> str:
+        cls = self.classes.get(fam.family)
+        if cls is None:
+            cls = self.classes[fam.family] = relationship_class(fam.pedigree, fam.missing, fam.profiles.keys())
+        return cls
+
+    def conclusion(self, fam: StoredFamily, lr: float | None, log10_lr: float | None, inconsistent: int,
+                   markers_compared: int) -> dict:
+        """The rules' conclusion for one pair, as stored (``Conclusion.as_dict()``)."""
+        return conclude(log10_lr=None if lr == 0 else log10_lr, inconsistent=inconsistent,
+                        relationship=self.relationship(fam), rules=self.rules, markers_compared=markers_compared,
+                        mutation=self.with_mutation).as_dict()
+
+
+def _dna_evidence(lr: float | None, log10_lr: float | None) -> dict:
+    """The DNA LR columns: the log10 (a float LR is derived where representable); LR 0 as 0."""
+    if lr == 0 and log10_lr is None:
+        return {"dna_lr": 0.0, "dna_log10_lr": None}
+    return {"dna_log10_lr": log10_lr}
+
+
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
-                 nondna_top: int = 5, user: str = "matching") -> MatchSummary:
-    """Search every found child with DNA against every open family; record candidates (idempotent)."""
+                 nondna_top: int = 5, user: str = "matching", rules: str = DEFAULT_RULES) -> MatchSummary:
+    """Search every found child with DNA against every open family; record candidates (idempotent).
+
+    ``rules`` (``gbt`` or ``isfg``, :mod:`reunite.genetics.rules`) decides which pairs are excluded."""
     if not (min_lr >= 0 and math.isfinite(min_lr)):
         raise InputError(Problem(f"min_lr must be a non-negative number, got {min_lr}", field="min_lr"))
-    table = load_frequencies(frequencies)
-    summary = MatchSummary()
+    if rules not in RULESETS:
+        raise InputError(Problem(f"rules must be one of {', '.join(RULESETS)}, got {rules!r}", field="rules"))
+    table, text = read_table(frequencies)
+    summary = MatchSummary(rules=rules)
     samples = {s.sample: s for s in session.scalars(select(DnaSample))}
     fams, no_dna = _families(session, samples)
     open_reports = len(fams) + len(no_dna)
@@ -161,24 +217,33 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         raise InputError(Problem(f"the prior must be strictly between 0 and 1, got {prior}", field="prior"))
     summary.prior = prior
     index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary)
+    dna = _Dna(session, table, text, mutation, rules)
     reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
         prof = stored_profile(samples.get(child.sample)) if child.sample else None
         amel = prof.amelogenin if prof is not None else None
         touched: set[str] = set()
         has_dna = prof is not None and len(prof) > 0 and index is not None
+        existing = {c.report.report_number for c in child.candidates}
         if has_dna:
             summary.children_searched += 1
             for hit in search_child(index, prof, sample=child.sample, min_lr=min_lr, top=0):
-                if not hit.lr > 0:
-                    continue  # an exclusion is not a candidate
+                if hit.lr == 0:
+                    continue  # an exclusion is not a candidate (an existing one is updated below)
+                conclusion = dna.conclusion(fams[hit.family], hit.lr, hit.log10_lr, hit.inconsistent,
+                                            hit.markers_compared)
+                if conclusion["excluded"] and hit.family not in existing:
+                    summary.excluded_pairs += 1     # the rules exclude it: never a new candidate
+                    continue
                 rep = reports[hit.family]
                 ev = _nondna(child, rep, amel)
                 _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
-                                           dna_log10_lr=hit.log10_lr, dna_lr=float(hit.lr),
                                            inconsistent_markers=hit.inconsistent,
-                                           markers_compared=hit.markers_compared, **ev)
+                                           markers_compared=hit.markers_compared,
+                                           provenance=dna.provenance(), conclusion=conclusion,
+                                           **_dna_evidence(hit.lr, hit.log10_lr), **ev)
                 summary.candidates[what] += 1
+                summary.candidates_excluded += bool(conclusion["excluded"] and what != "unchanged")
                 touched.add(hit.family)
         # Reports without DNA: rank by the non-DNA evidence.
         by_evidence = []
@@ -200,19 +265,27 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             if number in touched:
                 continue
             ev = _nondna(child, old.report, amel)
+            extra: dict = {}
             if number not in fams and (old.dna_lr is not None or old.dna_log10_lr is not None):
                 # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
                 ev.update(dna_lr=None, dna_log10_lr=None, inconsistent_markers=None, markers_compared=None)
                 old.dna_withdrawn = True
+                for k, v in NO_DNA.items():
+                    setattr(old, k, v)
             elif has_dna and number in fams and not index.set_aside_of(number):
                 # (a family set aside from the index keeps its earlier DNA evidence; its report page says why)
-                dna = _pair_dna(index, prof, number)
-                ev.update(dna_lr=dna.lr, dna_log10_lr=dna.log10_lr, inconsistent_markers=dna.inconsistent,
-                          markers_compared=dna.markers_compared)
-                if not dna.lr > 0:
+                pair = _pair_dna(index, prof, number)
+                ev.update(inconsistent_markers=pair.inconsistent, markers_compared=pair.markers_compared,
+                          **_dna_evidence(pair.lr, pair.log10_lr))
+                extra = {"provenance": dna.provenance(),
+                         "conclusion": dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
+                                                      pair.markers_compared)}
+                if pair.lr == 0:
                     ev["posterior"] = 0.0   # the DNA excludes the child
-            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
+            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev, **extra)
             summary.candidates[what] += 1
+            if extra and extra["conclusion"]["excluded"] and what != "unchanged":
+                summary.candidates_excluded += 1
     if summary.candidates["added"] or summary.candidates["updated"]:
         append_audit(session, user, "matching.run", entity="matching", entity_id=None,
                      details={k: v for k, v in summary.as_dict().items()})

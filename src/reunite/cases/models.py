@@ -36,9 +36,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "CANDIDATE_STATUSES",
+    "DNA_DECISIONS",
     "OUTCOMES",
     "REPORT_STATUSES",
     "ROLES",
+    "SAMPLE_KINDS",
     "SEXES",
     "Appeal",
     "AuditEntry",
@@ -46,6 +48,8 @@ __all__ = [
     "Candidate",
     "DnaSample",
     "FoundChild",
+    "FrequencyTableContent",
+    "Laboratory",
     "MissingReport",
     "PedigreeMember",
     "Photo",
@@ -61,6 +65,10 @@ ROLES = ("investigator", "lab_analyst", "caseworker", "family", "public", "admin
 CANDIDATE_STATUSES = ("new", "under_review", "confirmation_requested", "confirmed", "excluded")
 OUTCOMES = ("reunited", "referred_for_investigation", "placed_in_care")
 REPORT_STATUSES = ("open", "closed")
+#: What a DNA sample is (the import's ``sample_kind``); printed in the lab report's chain of custody.
+SAMPLE_KINDS = ("blood_card", "buccal_swab", "blood", "hair", "tissue", "bone", "tooth", "other")
+#: The decisions of :mod:`reunite.genetics.rules` a candidate's DNA conclusion may hold.
+DNA_DECISIONS = ("support", "exclusion", "inconclusive", "no_decision")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -240,6 +248,9 @@ class DnaSample(Base):
     """
 
     __tablename__ = "dna_samples"
+    __table_args__ = (
+        CheckConstraint(f"sample_kind IS NULL OR {_in('sample_kind', SAMPLE_KINDS)}", name="sample_kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sample: Mapped[str] = mapped_column(String(64), unique=True)
@@ -252,6 +263,47 @@ class DnaSample(Base):
     marker_count: Mapped[int] = mapped_column(Integer, default=0)
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Chain of custody, printed in the lab report (all optional; see the import's columns).
+    #: One of :data:`SAMPLE_KINDS` (``blood_card``, ``buccal_swab`` ...).
+    sample_kind: Mapped[str | None] = mapped_column(String(40))
+    collected_on: Mapped[dt.date | None] = mapped_column(Date)
+    collected_by: Mapped[str | None] = mapped_column(String(100))
+    sealed_by: Mapped[str | None] = mapped_column(String(100))
+    received_by: Mapped[str | None] = mapped_column(String(100))
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Laboratory(_Stamped, Base):
+    """A laboratory that types samples: ``DnaSample.lab`` is its ``name``.
+
+    ``accreditation`` is its accreditation number (e.g. ``CNAS L1234``), printed on every lab report
+    with ``name_zh`` (the name a Chinese report prints) and ``address``.
+    """
+
+    __tablename__ = "laboratories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(Text)
+    accreditation: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(Text)
+
+
+class FrequencyTableContent(Base):
+    """The content of a frequency table a candidate was computed with, stored once per content.
+
+    ``content`` is the table's CSV text exactly as it was read; ``sha256`` the hex SHA-256 of its
+    UTF-8 bytes (what a candidate's ``frequencies_sha256`` refers to), so a report printed later
+    uses exactly the table the matching used, whatever the bundled files or the environment say.
+    """
+
+    __tablename__ = "frequency_tables"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Photo(Base):
@@ -295,6 +347,7 @@ class Candidate(_Stamped, Base):
         UniqueConstraint("found_child_id", "report_id"),
         CheckConstraint(_in("status", CANDIDATE_STATUSES), name="status"),
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+        CheckConstraint(f"dna_decision IS NULL OR {_in('dna_decision', DNA_DECISIONS)}", name="dna_decision"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -312,6 +365,22 @@ class Candidate(_Stamped, Base):
     status: Mapped[str] = mapped_column(String(30), default="new", index=True)
     outcome: Mapped[str | None] = mapped_column(String(40))
     dna_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # What produced the DNA evidence (None for a candidate without DNA evidence): the frequency
+    # table (its name, and the SHA-256 of its content in ``frequency_tables``), the mutation model
+    # (``{"spec": what was asked, "model": the parsed model as JSON, "description": ...}``, or
+    # None: no mutation), theta, the decision rules and the software version.
+    frequencies: Mapped[str | None] = mapped_column(String(200))
+    frequencies_sha256: Mapped[str | None] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    theta: Mapped[float | None] = mapped_column(Float)
+    rules: Mapped[str | None] = mapped_column(String(10))
+    software_version: Mapped[str | None] = mapped_column(String(40))
+    # The DNA conclusion under ``rules`` (:func:`reunite.genetics.rules.conclude`): its decision and
+    # exclusion flag as columns, the whole of it (rule id, relationship class, source, reason in
+    # English and Chinese, verbal scale) in ``dna_conclusion``.  An excluded candidate's posterior is 0.
+    dna_decision: Mapped[str | None] = mapped_column(String(20))
+    dna_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    dna_conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
     report: Mapped[MissingReport] = relationship(back_populates="candidates")

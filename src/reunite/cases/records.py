@@ -7,6 +7,7 @@ nothing when the evidence is unchanged (so re-running a search changes nothing).
 
 from __future__ import annotations
 
+import json
 import math
 
 from sqlalchemy import select
@@ -17,12 +18,19 @@ from .audit import append_audit
 from .importing import default_user
 from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, User, utcnow
 
-__all__ = ["EVIDENCE", "add_user", "erase_sample", "get_user", "posterior_probability", "record_candidate",
-           "withdraw_consent"]
+__all__ = ["CONCLUSION", "EVIDENCE", "NO_DNA", "PROVENANCE", "add_user", "erase_sample", "get_user",
+           "posterior_probability", "record_candidate", "withdraw_consent"]
 
 #: The evidence columns of a candidate that :func:`record_candidate` sets.
 EVIDENCE = ("dna_lr", "dna_log10_lr", "inconsistent_markers", "markers_compared", "sex_lr", "age_lr", "time_lr",
             "prior", "posterior")
+#: The columns of a candidate saying what produced its DNA evidence (:class:`~reunite.cases.provenance.Provenance`).
+PROVENANCE = ("frequencies", "frequencies_sha256", "mutation_model", "theta", "rules", "software_version")
+#: The columns of a candidate holding the DNA conclusion under the rules.
+CONCLUSION = ("dna_decision", "dna_excluded", "dna_conclusion")
+#: What a candidate whose DNA evidence is gone holds in those columns.
+NO_DNA = {"frequencies": None, "frequencies_sha256": None, "mutation_model": None, "theta": None, "rules": None,
+          "software_version": None, "dna_decision": None, "dna_excluded": False, "dna_conclusion": None}
 
 
 def get_user(session: Session, name: str) -> User | None:
@@ -107,6 +115,8 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
             cand.inconsistent_markers = None
             cand.markers_compared = None
             cand.dna_withdrawn = True
+            for k, v in NO_DNA.items():
+                setattr(cand, k, v)
             if cand.prior is not None:
                 logs = [_log10(x) for x in (cand.sex_lr, cand.age_lr, cand.time_lr)]
                 cand.posterior = posterior_probability(cand.prior, [x for x in logs if x is not None])
@@ -139,13 +149,36 @@ def _log10(x: float | None) -> float | None:
     return -math.inf if x == 0 else math.log10(x)
 
 
+def _plain(data):
+    """JSON data as it reads back from the store (lists, not tuples), so that comparing it with the
+    stored value says whether it changed."""
+    return None if data is None else json.loads(json.dumps(_finite(data), allow_nan=False))
+
+
+def _finite(data):
+    """``data`` with non-finite floats as None (JSON has no infinity; LR 0 is said by ``lr`` 0)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {str(k): _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
+
+
 def record_candidate(session: Session, case_number: str, report_number: str, *, user: str = "matching",
-                     commit: bool = False, **evidence: float | int | None) -> tuple[Candidate, str]:
+                     commit: bool = False, provenance: dict | None = None, conclusion: dict | None = None,
+                     **evidence: float | int | None) -> tuple[Candidate, str]:
     """Create or update the candidate (found child ``case_number``, report ``report_number``).
 
     ``evidence`` takes the columns in :data:`EVIDENCE`; those not given keep their stored values.
-    ``dna_lr`` and ``dna_log10_lr`` complete each other; unless ``posterior`` is given it is
-    recomputed from the prior and the LRs (taken as independent) whenever a prior is known.
+    ``dna_lr`` and ``dna_log10_lr`` complete each other (``dna_lr`` is stored only when it is a
+    finite, representable number: None beyond 10^±300, where ``dna_log10_lr`` alone says it).
+    ``provenance`` sets the columns of :data:`PROVENANCE` (what computed the DNA evidence),
+    ``conclusion`` the DNA conclusion under the rules (``Conclusion.as_dict()`` of
+    :mod:`reunite.genetics.rules`; the columns of :data:`CONCLUSION`).  Unless ``posterior`` is given
+    it is computed here, once, from the stored prior and the LRs (taken as independent) whenever a
+    prior is known; it is 0 when the conclusion excludes the pair.
     Returns the candidate and ``"added"``, ``"updated"`` or ``"unchanged"``.
     """
     unknown = set(evidence) - set(EVIDENCE)
@@ -166,12 +199,30 @@ def record_candidate(session: Session, case_number: str, report_number: str, *, 
     ev.update(evidence)
     if "dna_log10_lr" in evidence and "dna_lr" not in evidence:
         x = ev["dna_log10_lr"]
-        ev["dna_lr"] = 10.0 ** x if x is not None and x < 300 else None
+        ev["dna_lr"] = 10.0 ** x if x is not None and -300 <= x <= 300 else None
     elif "dna_lr" in evidence and "dna_log10_lr" not in evidence:
         ev["dna_log10_lr"] = _log10(ev["dna_lr"])
+    lr = ev["dna_lr"]
+    if lr is not None and not (math.isfinite(lr) and (lr > 0 or ev["dna_log10_lr"] is None)):
+        ev["dna_lr"] = None   # overflowed or underflowed: the log10 says it
+    if ev["dna_log10_lr"] is not None and not math.isfinite(ev["dna_log10_lr"]):
+        ev["dna_log10_lr"] = None   # LR 0 is dna_lr 0 with no log10
+    if provenance is not None:
+        ev.update({k: provenance[k] for k in PROVENANCE})
+        ev["mutation_model"] = _plain(ev["mutation_model"])
+    if conclusion is not None:
+        conclusion = _plain(conclusion)
+        ev.update(dna_decision=conclusion["decision"], dna_excluded=bool(conclusion["excluded"]),
+                  dna_conclusion=conclusion)
+    elif cand is None:
+        ev.update(dna_excluded=False)
     if "posterior" not in evidence and ev["prior"] is not None:
-        logs = [ev["dna_log10_lr"]] + [_log10(ev[k]) for k in ("sex_lr", "age_lr", "time_lr")]
-        ev["posterior"] = posterior_probability(ev["prior"], [x for x in logs if x is not None])
+        excluded = ev.get("dna_excluded", cand.dna_excluded if cand is not None else False)
+        if excluded or ev["dna_lr"] == 0:
+            ev["posterior"] = 0.0
+        else:
+            logs = [ev["dna_log10_lr"]] + [_log10(ev[k]) for k in ("sex_lr", "age_lr", "time_lr")]
+            ev["posterior"] = posterior_probability(ev["prior"], [x for x in logs if x is not None])
     if cand is None:
         cand = Candidate(found_child_id=child.id, report_id=report.id, status="new", **ev)
         session.add(cand)
@@ -186,7 +237,8 @@ def record_candidate(session: Session, case_number: str, report_number: str, *, 
     if what != "unchanged":
         append_audit(session, user, f"candidate.{'create' if what == 'added' else 'update'}", entity="candidate",
                      entity_id=cand.id, details={"case_number": case_number, "report_number": report_number,
-                                                 "dna_log10_lr": cand.dna_log10_lr, "posterior": cand.posterior})
+                                                 "dna_log10_lr": cand.dna_log10_lr, "posterior": cand.posterior,
+                                                 "dna_decision": cand.dna_decision, "rules": cand.rules})
     if commit:
         session.commit()
     return cand, what

@@ -3,9 +3,11 @@
 ``REUNITE_FREQUENCIES`` (a bundled table name or a CSV path; default ``nist1036_us_asian``),
 ``REUNITE_MUTATION`` (a mutation model as JSON, a per-marker spec, or a word: ``default`` for the
 bundled published per-marker rates — the default — or ``none`` for the mutation-free search),
-``REUNITE_MIN_LR`` (default 1) and ``REUNITE_INDEX_DIR`` (default ``./reunite-index``).  The
-matching, the kinship reports and the web's background imports all use these, so a report
-always says what the matching computed.
+``REUNITE_MIN_LR`` (default 1), ``REUNITE_INDEX_DIR`` (default ``./reunite-index``) and
+``REUNITE_RULES`` (the decision rules of :mod:`reunite.genetics.rules`: ``gbt``, China's standards,
+the default, or ``isfg``, the verbal scale without categorical decisions).  The matching and the
+web's background imports use these; every candidate stores the settings it was computed with, and
+its kinship report is printed from those, not from the environment.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..genetics.mutation import DEFAULT_MUTATION, parse_mutation
+from ..genetics.rules import DEFAULT_RULES, RULESETS
 
 __all__ = ["MatchingSettings"]
 
@@ -31,6 +34,7 @@ class MatchingSettings:
     mutation: object = DEFAULT_MUTATION       # what parse_mutation takes; None: mutation-free
     min_lr: float = 1.0
     index_dir: Path = Path("reunite-index")
+    rules: str = DEFAULT_RULES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MatchingSettings:
@@ -58,10 +62,14 @@ class MatchingSettings:
         if not math.isfinite(min_lr) or min_lr < 0:
             raise InputError(Problem(f"REUNITE_MIN_LR must be a non-negative number, got {min_lr}",
                                      field="REUNITE_MIN_LR"))
+        rules = (env.get("REUNITE_RULES") or DEFAULT_RULES).strip().lower()
+        if rules not in RULESETS:
+            raise InputError(Problem(f"REUNITE_RULES must be one of {', '.join(RULESETS)}, got {rules!r}",
+                                     field="REUNITE_RULES"))
         return cls(env.get("REUNITE_FREQUENCIES", "nist1036_us_asian"), mutation, min_lr,
-                   Path(env.get("REUNITE_INDEX_DIR", "reunite-index")))
+                   Path(env.get("REUNITE_INDEX_DIR", "reunite-index")), rules)
 
     def matching_kwargs(self) -> dict:
         """Keyword arguments of :func:`reunite.cases.matching.run_matching`."""
         return {"frequencies": self.frequencies, "mutation": self.mutation, "min_lr": self.min_lr,
-                "index_dir": self.index_dir}
+                "index_dir": self.index_dir, "rules": self.rules}
