@@ -52,7 +52,7 @@ from .. import __version__
 from ..errors import InconsistencyError, InputError, MarkerError, Problem
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
 from .likelihood import MarkerData, marker_likelihoods
-from .markers import MISSING, Profile, allele_sort_key, parse_profile
+from .markers import AMELOGENIN, MISSING, Profile, allele_sort_key, marker_key, parse_profile
 from .mutation import MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
 from .pedigree import SEX_ALIASES, Pedigree, Person, make_pedigree
 from .simulate import resolve_markers
@@ -333,21 +333,29 @@ def load_cohort(spec: Mapping | str | Path, *, source: str | None = None) -> Coh
         sex = _sex(c.get("sex"), problems, source, f"{fld}.sex", f"found child {cid}")
         year = _year(c.get("birth_year"), problems, source, f"{fld}.birth_year",
                      f"found child {cid}")
-        prof = collect(parse_profile, c.get("genotypes") or {}, source=source,
-                       where=f"found child {cid}", fld=f"{fld}.genotypes")
+        raw_g = c.get("genotypes") or {}
+        prof = collect(parse_profile, raw_g, source=source, where=f"found child {cid}",
+                       fld=f"{fld}.genotypes")
+        if table is not None and isinstance(raw_g, Mapping):
+            unknown = []
+            for name in raw_g:
+                try:
+                    key = marker_key(name)
+                except InputError:
+                    continue
+                if key not in table.markers and key != AMELOGENIN:
+                    unknown.append(str(name))
+            if unknown:
+                problems.append(Problem(
+                    f"found child {cid}: marker(s) {', '.join(unknown)} not in the frequency "
+                    f"table {table.name!r}; use another table or leave them out", file=source,
+                    field=f"{fld}.genotypes"))
         if prof is None:
             continue
         amel = prof.sex()
         if amel is not None and sex is not None and amel != sex:
             problems.append(Problem(f"found child {cid}: sex is given as {sex} but Amelogenin "
                                     f"shows {amel}", file=source, field=f"{fld}.sex"))
-        if table is not None:
-            unknown = [prof.names[k] for k in prof.genotypes if k not in table.markers]
-            if unknown:
-                problems.append(Problem(
-                    f"found child {cid}: marker(s) {', '.join(unknown)} not in the frequency "
-                    f"table {table.name!r}; use another table or leave them out", file=source,
-                    field=f"{fld}.genotypes"))
         found.append(FoundChild(cid, sex or amel, prof, year))
     if problems:
         raise InputError(problems)
@@ -785,10 +793,11 @@ def _found_relatives(cohort: Cohort, prep: _Prepared) -> list[dict]:
     return out
 
 
-def _lr(log10: float) -> float:
+def _lr(log10: float) -> float | None:
+    """An LR from its log10: 0 for -inf, None when it overflows a float (log10_lr is kept)."""
     if log10 == -math.inf:
         return 0.0
-    return 10.0 ** log10 if log10 < 308 else math.inf
+    return 10.0 ** log10 if log10 < 308 else None
 
 
 # ---------------------------------------------------------------------------------------------
