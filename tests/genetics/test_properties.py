@@ -418,7 +418,11 @@ def test_inconsistent_marker(mutation):
     if mutation is None:
         assert by["D1"].lr == 0 and res.lr == 0 and res.log10_lr is None
         assert by["D2"].lr == pytest.approx(1 / (4 * 0.2), rel=1e-12)
-        assert "exclude" in res.sentence() and "exclusion" in res.verbal
+        # One inconsistency and no mutation model: GB/T 37223 asks for the LR with mutation, so
+        # neither the decision nor the verbal phrase says exclusion (issue 10).
+        c = res.conclusion(load_case(spec))
+        assert c.relationship == "parentage_duo" and c.decision == "inconclusive" and not c.excluded
+        assert "exclusion" not in res.verbal and "mutation model" in res.sentence()
     else:
         assert 0 < by["D1"].lr < 0.05
         assert res.lr > 0 and res.log10_lr is not None

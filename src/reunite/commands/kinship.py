@@ -42,14 +42,31 @@ def kinship_lr(
         help="Leave out markers of the found person that the frequency table lacks.")] = False,
     new_allele_freq: Annotated[float, typer.Option(
         "--new-allele-freq", help="Frequency given to an allele absent from the table.")] = 0.001,
+    rules: Annotated[str, typer.Option(
+        "--rules", help="Decision rules: gbt (China's GB/T 37223, GB/T 43641 / SF/T 0117 standards) "
+                        "or isfg (the ENFSI/ISFG verbal scale, no categorical decision); see "
+                        "docs/rules.md.")] = "gbt",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the text: en or zh.")] = "en",
 ):
-    """Compute the missing-person LR of kinship cases.
+    """Compute the missing-person LR of kinship cases and their conclusion under a rule set.
 
-    H1: the found person is the pedigree's missing member; H2: unrelated.  With several cases
-    (or a directory) one JSON line is printed per case, carrying its id; a case that fails
-    prints a line with "error" and the command exits with 1 at the end.
+    H1: the found person is the pedigree's missing member; H2: unrelated.  The conclusion follows
+    the rule of the relationship class (parentage trio or duo, full siblings, second degree,
+    distant) and says its decision, reason, verbal equivalent and source; a found person excluded
+    as a parent is also compared with the typed parents as sibling, second degree and cousin.
+    LRs beyond 10^±300 are given from their log10 (JSON: "lr" null, "log10_lr" set).  With
+    several cases (or a directory) one JSON line is printed per case, carrying its id; a case that
+    fails prints a line with "error" and the command exits with 1 at the end.
     """
-    from ..genetics import load_case, missing_person_lr
+    from ..genetics import load_case, load_rules, missing_person_lr
+
+    if lang not in ("en", "zh"):
+        typer.echo(f"error: --lang must be en or zh, not {lang!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        rules = load_rules(rules).name
+    except ReuniteError as exc:
+        fail(exc)
 
     files = _case_files(cases)
     if not files:
@@ -62,6 +79,7 @@ def kinship_lr(
             case = load_case(f)
             res = missing_person_lr(case, skip_unknown_markers=skip_unknown_markers,
                                     new_allele_freq=new_allele_freq)
+            res.conclusion(case, rules)
         except ReuniteError as exc:
             if not many:
                 fail(exc)
@@ -71,36 +89,62 @@ def kinship_lr(
         if many or as_json:
             typer.echo(json.dumps(res.as_dict()))
         else:
-            typer.echo(render_lr_text(res))
+            typer.echo(render_lr_text(res, lang))
     if failed:
         raise typer.Exit(1)
 
 
-def render_lr_text(res) -> str:
-    """A kinship result as a person would want to read it."""
+_LABELS = {
+    "en": {"lr": "Likelihood ratio", "verbal": "Verbal equivalent", "rules": "Rules", "rel": "Relationship",
+           "decision": "Decision", "reason": "Reason", "more": "Type more markers", "alts": "Other relationships",
+           "compared": "Markers compared", "inc": "Inconsistent", "none": "none", "yes": "yes", "no": "no",
+           "marker": "marker", "found": "found person", "untyped": "untyped",
+           "inc_note": "inconsistent without mutation", "added": "allele(s) added to table: "},
+    "zh": {"lr": "似然比", "verbal": "文字等级", "rules": "判定规则", "rel": "关系类别", "decision": "结论",
+           "reason": "理由", "more": "增加检测标记", "alts": "其他关系", "compared": "比较的基因座",
+           "inc": "不符合遗传规律", "none": "无", "yes": "是", "no": "否", "marker": "基因座",
+           "found": "被寻人员", "untyped": "未检测", "inc_note": "不考虑突变时不符合遗传规律",
+           "added": "补入频率表的等位基因："},
+}
+_DECISIONS = {"en": {"support": "support", "exclusion": "exclusion", "inconclusive": "inconclusive",
+                     "no_decision": "no categorical decision"},
+              "zh": {"support": "支持", "exclusion": "排除", "inconclusive": "无法判定",
+                     "no_decision": "不作分类判定"}}
+
+
+def render_lr_text(res, lang: str = "en") -> str:
+    """A kinship result and its conclusion as a person would want to read it (``lang`` en or zh)."""
     from ..genetics import format_lr
 
+    t = _LABELS[lang]
+    c = res.conclusion()
     lines = []
     if res.id:
-        lines.append(f"Case {res.id}")
-    lines.append(res.sentence())
+        lines.append(f"Case {res.id}" if lang == "en" else f"案例 {res.id}")
+    lines.append(res.sentence(lang))
     lines.append("")
-    lines.append(f"  Likelihood ratio   {format_lr(res.lr, res.log10_lr)}"
+    lines.append(f"  {t['lr']:<18} {format_lr(res.lr, res.log10_lr)}"
                  + (f"   (log10 {res.log10_lr:.3f})" if res.log10_lr is not None else ""))
-    lines.append(f"  Verbal equivalent  {res.verbal}")
-    lines.append(f"  GB/T 37223         {res.decision}")
-    lines.append(f"  Markers compared   {res.markers_compared}")
-    inc = ", ".join(res.inconsistent_markers) if res.inconsistent_markers else "none"
-    lines.append(f"  Inconsistent       {inc}")
+    lines.append(f"  {t['verbal']:<18} {c.verbal if lang == 'en' else c.verbal_zh}")
+    lines.append(f"  {t['rules']:<18} {c.rules}: {c.source} [{c.rule_id}]")
+    lines.append(f"  {t['rel']:<18} {c.relationship}")
+    lines.append(f"  {t['decision']:<18} {_DECISIONS[lang][c.decision]}")
+    lines.append(f"  {t['reason']:<18} {c.reason if lang == 'en' else c.reason_zh}")
+    lines.append(f"  {t['more']:<18} {t['yes'] if c.type_more_markers else t['no']}")
+    for a in c.alternatives:
+        lines.append(f"  {t['alts']:<18} {a.relationship} / {a.relative}: LR {format_lr(a.lr, a.log10_lr)}")
+    lines.append(f"  {t['compared']:<18} {res.markers_compared}")
+    inc = ", ".join(res.inconsistent_markers) if res.inconsistent_markers else t["none"]
+    lines.append(f"  {t['inc']:<18} {inc}")
     lines.append("")
-    lines.append(f"  {'marker':<12}{'found person':>16}{'LR':>14}  note")
+    lines.append(f"  {t['marker']:<12}{t['found']:>16}{'LR':>14}  note")
     for m in res.markers:
-        gt = "/".join(m.found) if m.found else "untyped"
+        gt = "/".join(m.found) if m.found else t["untyped"]
         note = []
         if m.inconsistent:
-            note.append("inconsistent without mutation")
+            note.append(t["inc_note"])
         if m.added_alleles:
-            note.append("allele(s) added to table: " + ", ".join(m.added_alleles))
+            note.append(t["added"] + ", ".join(m.added_alleles))
         lines.append(f"  {m.marker:<12}{gt:>16}{format_lr(m.lr, m.log10_lr):>14}  {'; '.join(note)}")
     lines.append("")
     lines.append(f"  Frequencies: {res.frequencies}.  Mutation model: {res.mutation}.  "

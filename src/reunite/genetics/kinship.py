@@ -25,6 +25,18 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InconsistencyError, InputError, MarkerError, Problem
+from .decisions import (
+    PARENTAGE,
+    Alternative,
+    Conclusion,
+    RuleSet,
+    conclude,
+    format_lr,
+    load_rules,
+    parents_of,
+    relationship_class,
+    verbal_scale,
+)
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
 from .likelihood import MarkerData, marker_likelihoods
 from .markers import MISSING, Profile, parse_profile
@@ -36,39 +48,29 @@ __all__ = [
     "KinshipCase",
     "LRResult",
     "MarkerLR",
+    "alternative_relationships",
+    "conclude_case",
+    "format_lr",
     "load_case",
     "missing_person_lr",
     "verbal_equivalent",
 ]
 
-# ENFSI (2015) verbal equivalents, lower bounds of each band of support for H1.
-_VERBAL = (
-    (1e6, "extremely strong support"),
-    (1e4, "very strong support"),
-    (1e3, "strong support"),
-    (1e2, "moderately strong support"),
-    (1e1, "moderate support"),
-    (1.0, "weak support"),
-)
-
-
 def verbal_equivalent(lr: float | None, log10_lr: float | None = None) -> str:
-    """The ENFSI/ISFG verbal equivalent of an LR, for H1 or (LR < 1) for H2."""
-    if lr is not None and lr == 0:
-        return "exclusion: the found person cannot be the missing member (LR 0)"
+    """The ENFSI (2015) verbal equivalent of an LR, for H1 or (LR < 1) for H2.
+
+    Give the log10 when the LR is beyond floating point (``lr`` None, ``log10_lr`` set).  Only an
+    LR of exactly 0 (``log10_lr`` None and ``lr == 0``) is an exclusion; a tiny LR is very strong
+    support for H2, never "LR 0".  The conclusion under a rule set (:mod:`.rules`) may replace
+    this phrase when the rule does not use the LR (see :attr:`LRResult.verbal`).
+    """
     if log10_lr is None:
+        if lr is None:
+            raise ValueError("verbal_equivalent needs an LR or its log10")
+        if lr == 0:
+            return "exclusion: the found person cannot be the missing member (LR 0)"
         log10_lr = math.log10(lr)
-    if abs(log10_lr) < 1e-12:
-        return "no support for either hypothesis (LR 1)"
-    mag = abs(log10_lr)
-    label = "weak support"
-    for bound, text in _VERBAL:
-        if mag >= math.log10(bound) and mag > 0:
-            label = text
-            break
-    side = "that the found person is the missing member" if log10_lr > 0 else \
-        "that the found person is unrelated to the family"
-    return f"{label} {side}"
+    return verbal_scale(log10_lr)
 
 
 @dataclass(frozen=True)
@@ -101,43 +103,86 @@ class LRResult:
     skipped_markers: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     id: str | None = None
+    #: The relationship class the conclusion is judged under (:func:`.rules.relationship_class`);
+    #: set by :meth:`conclusion` when given the case.  None: not known (no categorical decision).
+    relationship: str | None = None
+    #: The rule set of :attr:`verbal`, :attr:`decision`, :meth:`sentence` and :meth:`as_dict`: the
+    #: one last given to :meth:`conclusion` with the case (``gbt`` until then).
+    rules: str = "gbt"
+    _conclusions: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def conclusion(self, case: KinshipCase | None = None, rules: str | None = None) -> Conclusion:
+        """The one conclusion of this result under a rule set (``gbt`` or ``isfg``; default
+        :attr:`rules`).
+
+        Given the case, the relationship class comes from its pedigree and is kept on the result
+        with the rule set, and an exclusion as parent carries the LRs of other relationships;
+        without it, the class last set is used (None: judged as ``distant``, no categorical
+        decision).
+        """
+        name = load_rules(rules if rules is not None else self.rules).name
+        if case is not None:
+            c = conclude_case(self, case, name)
+            self.relationship, self.rules = c.relationship, name
+            self._conclusions.clear()
+            self._conclusions[name] = c
+            return c
+        if name not in self._conclusions:
+            self._conclusions[name] = conclude(
+                log10_lr=self.log10_lr, inconsistent=len(self.inconsistent_markers),
+                relationship=self.relationship or "distant", rules=name,
+                markers_compared=self.markers_compared, mutation=self.mutation != "none")
+        return self._conclusions[name]
 
     @property
     def verbal(self) -> str:
-        return verbal_equivalent(self.lr, self.log10_lr)
+        """The verbal phrase of the conclusion under the default rules (never contradicting it)."""
+        return self.conclusion().verbal
 
     @property
     def decision(self) -> str:
-        """The parentage decision practice of China's GB/T 37223 applied to this result."""
-        n = len(self.inconsistent_markers)
-        if n >= 3:
-            return "exclusion (3 or more inconsistent markers)"
-        if self.log10_lr is not None and self.log10_lr >= 4:
-            return "inclusion supported (LR >= 10,000 with at most 2 inconsistent markers)"
-        return "inconclusive: type more markers or more relatives"
+        """The decision under the default rules (gbt): support, exclusion, inconclusive or no_decision."""
+        return self.conclusion().decision
 
     @property
     def markers_compared(self) -> int:
         """Markers typed in the found person and used in the LR."""
         return sum(1 for m in self.markers if m.found is not None)
 
-    def sentence(self) -> str:
-        """One sentence a person can read."""
-        if self.lr == 0:
-            return ("The DNA excludes the found person as the missing member: "
-                    f"{len(self.inconsistent_markers)} marker(s) cannot be explained without "
-                    "mutation.")
-        return (f"The DNA results are {format_lr(self.lr, self.log10_lr)} times more probable if "
-                "the found person is the family's missing member than if unrelated "
-                f"({self.verbal}).")
+    def sentence(self, lang: str = "en", rules: str | None = None) -> str:
+        """One paragraph a person can read: the LR and the conclusion, in English or Chinese."""
+        c = self.conclusion(rules=rules)
+        n = len(self.inconsistent_markers)
+        if self.log10_lr is None and self.lr == 0:
+            if lang == "zh":
+                head = (f"似然比为 0：{n} 个基因座在不考虑突变时无法解释。" if not c.excluded else
+                        f"DNA 结果排除被寻人员是失踪者：{n} 个基因座无法解释。")
+            else:
+                head = ("The DNA excludes the found person as the missing member: "
+                        f"{n} marker(s) cannot be explained without mutation." if c.excluded else
+                        f"The LR is 0 without a mutation model: {n} marker(s) cannot be explained "
+                        "without mutation.")
+            return head + " " + c.sentence(lang)
+        if c.excluded and self.log10_lr is not None and self.log10_lr > 0:
+            return c.sentence(lang)
+        x = format_lr(self.lr, self.log10_lr)
+        if lang == "zh":
+            head = f"DNA 结果在“被寻人员是失踪者”假设下出现的概率是“与该家庭无关”假设下的 {x} 倍（{c.verbal_zh}）。"
+        else:
+            head = (f"The DNA results are {x} times more probable if the found person is the family's "
+                    f"missing member than if unrelated ({c.verbal}).")
+        return head if c.decision == "no_decision" and not c.alternatives else head + " " + c.sentence(lang)
 
     def as_dict(self) -> dict:
         return {
             "id": self.id,
             "lr": self.lr if self.lr is not None and math.isfinite(self.lr) else None,
             "log10_lr": self.log10_lr,
+            "lr_text": format_lr(self.lr, self.log10_lr),
             "verbal": self.verbal,
             "decision": self.decision,
+            "relationship": self.relationship,
+            "conclusion": self.conclusion().as_dict(),
             "markers": {m.marker: m.lr for m in self.markers},
             "marker_details": [
                 {"marker": m.marker, "lr": m.lr, "log10_lr": m.log10_lr,
@@ -164,19 +209,60 @@ class LRResult:
         }
 
 
-def format_lr(lr: float | None, log10_lr: float | None) -> str:
-    """An LR in forensic notation: plain below 10,000, scientific above."""
-    if lr == 0:
-        return "0"
-    if log10_lr is None:
-        return "undefined"
-    if -2 <= log10_lr < 4:
-        return f"{10 ** log10_lr:,.4g}"
-    exp = math.floor(log10_lr)
-    mant = 10 ** (log10_lr - exp)
-    if mant >= 9.995:
-        mant, exp = 1.0, exp + 1
-    return f"{mant:.2f} × 10^{exp}"
+_ALT_PEDIGREES: dict[str, list[dict]] = {
+    # R is the typed relative, X the found person placed as the missing member.
+    "full_siblings": [
+        {"id": "F", "sex": "male"}, {"id": "M", "sex": "female"},
+        {"id": "R", "father": "F", "mother": "M"}, {"id": "X", "father": "F", "mother": "M"}],
+    "second_degree": [  # half siblings through the father
+        {"id": "F", "sex": "male"}, {"id": "M1", "sex": "female"}, {"id": "M2", "sex": "female"},
+        {"id": "R", "father": "F", "mother": "M1"}, {"id": "X", "father": "F", "mother": "M2"}],
+    "first_cousins": [
+        {"id": "GF", "sex": "male"}, {"id": "GM", "sex": "female"},
+        {"id": "A", "father": "GF", "mother": "GM", "sex": "male"},
+        {"id": "B", "father": "GF", "mother": "GM", "sex": "male"},
+        {"id": "SA", "sex": "female"}, {"id": "SB", "sex": "female"},
+        {"id": "R", "father": "A", "mother": "SA"}, {"id": "X", "father": "B", "mother": "SB"}],
+}
+
+
+def alternative_relationships(found: Profile, relatives: Mapping[str, Profile], table: FrequencyTable,
+                              mutation: SexSpecificMutation | MutationSpec | None = None,
+                              theta: float = 0.0) -> tuple[Alternative, ...]:
+    """The LR of the found person against each typed relative as another relationship.
+
+    Pairwise, each against unrelated: full sibling, second degree (half sibling; a grandparent or
+    uncle/aunt has the same LR without mutation) and first cousin, computed by the kinship engine
+    on small standard pedigrees.
+    """
+    out = []
+    for rid, prof in relatives.items():
+        for rel, recs in _ALT_PEDIGREES.items():
+            case = KinshipCase(make_pedigree(recs, source=f"{rel} pedigree"), {"R": prof}, "X", found,
+                               table, mutation, theta, None)
+            res = missing_person_lr(case, skip_unknown_markers=True)
+            out.append(Alternative(rel, rid, res.lr, res.log10_lr))
+    return tuple(out)
+
+
+def conclude_case(result: LRResult, case: KinshipCase, rules: str | RuleSet = "gbt") -> Conclusion:
+    """The conclusion of a computed result: its relationship class from the case's pedigree and, when
+    the found person is excluded as a parent (or child), the LR of the other relationships."""
+    typed = [pid for pid, prof in case.profiles.items() if len(prof)]
+    rel = relationship_class(case.pedigree, case.missing, typed)
+    base = conclude(log10_lr=result.log10_lr, inconsistent=len(result.inconsistent_markers),
+                    relationship=rel, rules=rules, markers_compared=result.markers_compared,
+                    mutation=case.mutation is not None)
+    if base.excluded and rel in PARENTAGE:
+        ped = case.pedigree
+        near = set(parents_of(ped, case.missing)) | set(ped.children(case.missing))
+        relatives = {pid: case.profiles[pid] for pid in typed if pid in near}
+        alts = alternative_relationships(case.found, relatives, case.frequencies, case.mutation,
+                                         case.theta)
+        base = conclude(log10_lr=result.log10_lr, inconsistent=len(result.inconsistent_markers),
+                        relationship=rel, rules=rules, markers_compared=result.markers_compared,
+                        mutation=case.mutation is not None, alternatives=alts)
+    return base
 
 
 @dataclass(frozen=True)
@@ -394,7 +480,7 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
         lr_total, log10 = 0.0, None
     else:
         log10 = log_sum
-        lr_total = 10.0 ** log10 if log10 < 308 else math.inf
+        lr_total = 10.0 ** log10 if abs(log10) <= 300 else None  # beyond: shown from log10
     added = {table.markers[k].name: list(v) for k, v in table.added.items() if k in observed}
     mut = case.mutation.describe() if case.mutation is not None else "none"
     return LRResult(lr_total, log10, results,
