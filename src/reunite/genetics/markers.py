@@ -8,6 +8,19 @@ Alleles are strings: a repeat number with at most one decimal for microvariants 
 ``31.2``), or ``X``/``Y`` for Amelogenin, which is used for a sex check and never in an LR.
 Labels are compared as strings after trimming, so ``9.3`` and ``9.30`` are different alleles;
 ``9.30`` is rejected as malformed with a message that says so.
+
+X-chromosomal markers (:func:`is_x_marker`): every ``DXS…`` locus (the D-number nomenclature names
+the chromosome: D + X + S + number) and the X-STRs named otherwise in :data:`X_MARKERS`.  The list
+holds the loci of the kits labs use: Investigator Argus X-12 (Qiagen: DXS10074, DXS10079, DXS10101,
+DXS10103, DXS10134, DXS10135, DXS10146, DXS10148, DXS7132, DXS7423, DXS8378, HPRTB; Diegoli et
+al., FSI Genetics Suppl. Ser. 3 (2011) e481), the AGCU X19 system (DXS7423, DXS10148, DXS10159,
+DXS6809, DXS7424, DXS8378, DXS10164, DXS10162, DXS7132, DXS10079, DXS6789, DXS101, DXS10103,
+DXS10101, HPRTB, DXS10075, DXS10074, DXS10135, DXS10134; Electrophoresis 37 (2016) 2260, PMID
+27184937, and Hao et al. on the AGCU X19 STR System in Northern Han), the GHEP-ISFG X-Decaplex
+(DXS8378, DXS9902, DXS7132, DXS9898, DXS6809, DXS6789, DXS7133, GATA172D05, GATA31E08, DXS7423)
+and the NIST mini-X multiplexes (Diegoli et al., FSI Genetics 5 (2011) 415: also DXS7130,
+GATA165B12, DXS6795, DXS10147, DXS6803).  A frequency table's ``chromosome`` column overrides the
+list.
 """
 
 from __future__ import annotations
@@ -22,10 +35,12 @@ from ..errors import MarkerError, Problem
 __all__ = [
     "AMELOGENIN",
     "MISSING",
+    "X_MARKERS",
     "Profile",
     "allele_sort_key",
     "display_name",
     "is_amelogenin",
+    "is_x_marker",
     "marker_key",
     "parse_profile",
     "validate_allele",
@@ -37,6 +52,17 @@ MISSING = -1
 
 #: Key of the Amelogenin sex marker.
 AMELOGENIN = "AMEL"
+
+#: X-chromosomal STR loci whose names do not start with DXS (keys as :func:`marker_key` folds them),
+#: and the DXS loci of the kits named in the module docstring (every ``DXS…`` key is X anyway).
+X_MARKERS = frozenset({
+    "HPRTB", "GATA165B12", "GATA172D05", "GATA31E08",
+    "DXS10074", "DXS10075", "DXS10079", "DXS10101", "DXS10103", "DXS10134", "DXS10135",
+    "DXS10146", "DXS10147", "DXS10148", "DXS10159", "DXS10162", "DXS10164", "DXS101",
+    "DXS6789", "DXS6795", "DXS6803", "DXS6809", "DXS7130", "DXS7132", "DXS7133", "DXS7423",
+    "DXS7424", "DXS8378", "DXS9898", "DXS9902",
+})
+_X_RE = re.compile(r"^DXS\d+$")
 
 # Keys that are spelled differently in common kits and tables, folded to one key.
 _ALIASES = {
@@ -94,6 +120,12 @@ def is_amelogenin(name: str) -> bool:
     return marker_key(name) == AMELOGENIN
 
 
+def is_x_marker(name: str) -> bool:
+    """True for a known X-chromosomal STR (any ``DXS…`` locus or one of :data:`X_MARKERS`)."""
+    key = marker_key(name)
+    return key in X_MARKERS or bool(_X_RE.match(key))
+
+
 def validate_allele(marker: str, allele: object) -> str:
     """Return the trimmed allele label, or raise :class:`MarkerError` naming what is wrong."""
     if type(allele) is str and _STR_ALLELE_RE.match(allele) and not is_amelogenin(marker):
@@ -133,7 +165,9 @@ class Profile:
     """A person's STR profile: marker key -> (allele, allele) labels, sorted within a genotype.
 
     ``names`` keeps the spelling each marker was given in.  Amelogenin, when typed, is kept
-    apart in ``amelogenin`` and never enters an LR.
+    apart in ``amelogenin`` and never enters an LR.  A male's hemizygous genotype at an
+    X-chromosomal marker is given as ``["12"]`` or ``["12", "12"]`` and held as ``("12", "12")``
+    (the kinship engine reads it as the one allele; a heterozygous male there is an error).
     """
 
     genotypes: Mapping[str, tuple[str, str]]
