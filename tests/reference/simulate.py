@@ -124,3 +124,26 @@ def gene_drop(rng: np.random.Generator, recs: list[dict], freqs: np.ndarray,
             alleles.append(int(a))
         out[pid] = (alleles[0], alleles[1])
     return out
+
+
+def gene_drop_x(rng: np.random.Generator, recs: list[dict], freqs: np.ndarray,
+                fem: np.ndarray | None = None, male: np.ndarray | None = None) -> dict[str, tuple[int, int]]:
+    """Simulate an X-chromosomal marker: a male's genotype is (a, a), his one allele from his
+    mother; a female's paternal allele is her father's one allele (through ``male``)."""
+    parents = parent_map(recs)
+    sex = {r["id"]: r["sex"] for r in recs}
+    out: dict[str, tuple[int, int]] = {}
+    n = len(freqs)
+
+    def drop(a: int, mat) -> int:
+        return int(a) if mat is None else int(rng.choice(n, p=mat[a] / mat[a].sum()))
+
+    for pid in _parents_first(parents):
+        fa, mo = parents[pid]
+        if fa is None:
+            a = int(rng.choice(n, p=freqs))
+            out[pid] = (a, a) if sex[pid] == "male" else (a, int(rng.choice(n, p=freqs)))
+            continue
+        m = drop(out[mo][rng.integers(2)], fem)
+        out[pid] = (m, m) if sex[pid] == "male" else (drop(out[fa][1], male), m)
+    return out

@@ -42,7 +42,7 @@ from .likelihood import MarkerData, marker_likelihoods
 from .markers import MISSING, Profile, parse_profile
 from .mutation import MutationModel, MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
 from .mutation import _matrix_cached as _mutation_matrix_cached
-from .pedigree import Pedigree, make_pedigree
+from .pedigree import Pedigree, Person, make_pedigree
 
 __all__ = [
     "KinshipCase",
@@ -354,9 +354,16 @@ def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> Kinsh
             problems.extend(Problem(p.message, file=source) for p in exc.problems)
     if problems:
         raise InputError(problems)
-    return KinshipCase(ped, profiles, str(missing), found, table, mutation, float(theta),
+    case = KinshipCase(ped, profiles, str(missing), found, table, mutation, float(theta),
                        str(spec.get("id") or default_id) if (spec.get("id") or default_id)
                        else None)
+    if table.x_markers():
+        try:
+            _x_pedigree(case, table.x_markers())
+        except InputError as exc:
+            raise InputError([Problem(p.message, file=source, field=p.field)
+                              for p in exc.problems]) from None
+    return case
 
 
 def _matrix_cached(model: MutationModel, alleles: tuple[str, ...], freqs: bytes,
@@ -368,14 +375,20 @@ def _matrix_cached(model: MutationModel, alleles: tuple[str, ...], freqs: bytes,
 def _marker_data(mf, mutation: SexSpecificMutation | MutationSpec | None) -> MarkerData:
     """A marker ready for the engine, with the mutation model of that marker (if any)."""
     mats = marker_matrices(mutation, mf.name, mf.alleles, mf.freqs)
+    chrom = getattr(mf, "chromosome", "A")
     if mats is None:
-        return MarkerData(mf.name, mf.alleles, mf.freqs)
-    return MarkerData(mf.name, mf.alleles, mf.freqs, mats[0], mats[1])
+        return MarkerData(mf.name, mf.alleles, mf.freqs, chromosome=chrom)
+    return MarkerData(mf.name, mf.alleles, mf.freqs, mats[0], mats[1], chrom)
 
 
-def hw_genotype_prob(freqs: np.ndarray, a: int, b: int, theta: float = 0.0) -> float:
-    """P(genotype {a, b}) of an unrelated person (Hardy–Weinberg; NRC II 4.10 with theta)."""
+def hw_genotype_prob(freqs: np.ndarray, a: int, b: int, theta: float = 0.0, *,
+                     hemizygous: bool = False) -> float:
+    """P(genotype {a, b}) of an unrelated person: Hardy–Weinberg, and with theta the
+    Balding–Nichols joint of a singleton's two alleles, p_a(θ + (1 − θ)p_a) and 2 p_a p_b (1 − θ).
+    ``hemizygous`` (a male at an X-chromosomal marker, genotype (a, a)): p_a."""
     pa, pb = float(freqs[a]), float(freqs[b])
+    if hemizygous:
+        return pa
     if a == b:
         return pa * (theta + (1.0 - theta) * pa)
     return 2.0 * (1.0 - theta) * pa * pb
@@ -390,6 +403,55 @@ def _allele_indices(profile: Profile, markers: list[str], table: FrequencyTable)
             mf = table.markers[k]
             arr[z] = (mf.index(gt[0]), mf.index(gt[1]))
     return arr
+
+
+def _x_pedigree(case: KinshipCase, x_keys: list[str]) -> tuple[Pedigree, str | None]:
+    """The case's pedigree with the sex of everyone typed at an X-chromosomal marker resolved, and
+    the found person's sex (None if untyped at those markers).
+
+    A sex the pedigree leaves unknown is taken from the person's Amelogenin, else "female" if the
+    person is heterozygous at an X marker (only a female can be); otherwise it is an error asking
+    for the sex.  A male heterozygous at an X marker is an error naming the person and the marker.
+    Every problem is collected into one :class:`InputError`."""
+    ped = case.pedigree
+    people = {pid: prof for pid, prof in case.profiles.items() if pid != case.missing}
+    people[case.missing] = case.found
+    problems: list[Problem] = []
+    sexes: dict[str, str] = {}
+    found_sex = None
+    for pid, prof in people.items():
+        if pid not in ped:
+            continue
+        keys = [k for k in x_keys if k in prof.genotypes]
+        if not keys:
+            continue
+        who = f"the found person (as {pid!r})" if pid == case.missing else repr(pid)
+        het = [prof.names.get(k, k) for k in keys if prof.genotypes[k][0] != prof.genotypes[k][1]]
+        sex = ped[pid].sex
+        if sex == "unknown":
+            sex = prof.sex() or ("female" if het else "unknown")
+        if sex == "unknown":
+            problems.append(Problem(
+                f"{who} is typed at X-chromosomal marker(s) {', '.join(prof.names.get(k, k) for k in keys)} "
+                f"with one allele (or a homozygote) but has unknown sex; give the sex in the "
+                f"pedigree (or type Amelogenin): a male carries one X allele, a female two",
+                field="sex"))
+            continue
+        if sex == "male" and het:
+            problems.append(Problem(
+                f"{who} is male but heterozygous at the X-chromosomal marker(s) {', '.join(het)}; "
+                f"a male carries one X allele (give it once, or repeated); check the sex and the "
+                f"sample", field=het[0]))
+            continue
+        sexes[pid] = sex
+        if pid == case.missing:
+            found_sex = sex
+    if problems:
+        raise InputError(problems)
+    if any(ped[pid].sex != sx for pid, sx in sexes.items()):
+        ped = Pedigree(Person(p.id, p.father, p.mother, sexes.get(p.id, p.sex))
+                       for p in (ped[i] for i in ped.order))
+    return ped, found_sex
 
 
 def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_FREQ,
@@ -419,6 +481,9 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     for prof in relatives.values():
         typed_keys.update(prof.genotypes)
     used = [k for k in table.markers if k in typed_keys]
+    # X-chromosomal markers need the sex of everyone typed there (males are hemizygous).
+    x_used = [k for k in used if table.markers[k].chromosome == "X"]
+    pedigree, found_sex = _x_pedigree(case, x_used) if x_used else (case.pedigree, None)
 
     # Add unseen alleles of the used markers to the table.
     observed: dict[str, set[str]] = {k: set(found.genotypes.get(k, ())) for k in used}
@@ -437,8 +502,8 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     h1_geno[case.missing] = farr
     # H1: the pedigree as given.  H2: the part of it that relates the typed relatives to each
     # other (forrel's convention: a lone relative is a Hardy–Weinberg individual).
-    ped1 = case.pedigree.trimmed(set(h1_geno))
-    ped2 = case.pedigree.trimmed(set(geno))
+    ped1 = pedigree.trimmed(set(h1_geno))
+    ped2 = pedigree.trimmed(set(geno))
     l1 = marker_likelihoods(ped1, mds, h1_geno, theta=case.theta)
     l2 = marker_likelihoods(ped2, mds, geno, theta=case.theta) if geno else np.ones(nm)
     if all(md.mut_female is None and md.mut_male is None for md in mds):
@@ -467,7 +532,8 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     for z, k in enumerate(used):
         mf = table.markers[k]
         typed = farr[z, 0] != MISSING
-        pg = hw_genotype_prob(mf.freqs, int(farr[z, 0]), int(farr[z, 1]), case.theta) \
+        pg = hw_genotype_prob(mf.freqs, int(farr[z, 0]), int(farr[z, 1]), case.theta,
+                              hemizygous=mf.chromosome == "X" and found_sex == "male") \
             if typed else 1.0
         lr = float(l1[z] / (l2[z] * pg))
         if lr > 0:

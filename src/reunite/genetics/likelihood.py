@@ -1,14 +1,33 @@
 """Exact pedigree likelihoods per marker, by peeling (variable elimination) over alleles.
 
 Model.  Each person ``i`` carries a paternal allele ``P_i`` and a maternal allele ``M_i``.
-Founders draw them from the population (Hardy–Weinberg; with ``theta`` > 0 the NRC II 4.10
-genotype probabilities p_a(theta + (1 - theta) p_a) and 2 (1 - theta) p_a p_b, independently
-per founder).  A child's paternal allele is one of its father's two alleles, each with
-probability 1/2, passed through the male mutation matrix; its maternal allele likewise through
-the female matrix.  A typed person's ordered pair must match the typed genotype.  The
-likelihood of a marker is the sum over all allele assignments of the product of these factors;
-it is computed by eliminating the allele variables one at a time (Elston–Stewart peeling
-generalised to any pedigree without loops), never by enumeration.
+Founders draw them from the population: with ``theta`` = 0 independently (Hardy–Weinberg); with
+``theta`` > 0 as pedprobr does (:data:`THETA_CONVENTION`): the alleles of all founders of one
+pedigree (one connected component) are sampled jointly by the Balding–Nichols sampling formula,
+the j-th founder allele, of type a, with probability (b θ + (1 − θ) p_a) / (1 + (j − 2) θ), b the
+number of earlier founder alleles of type a.  That joint is exchangeable and depends only on the
+allele counts; it is one factor over all founder allele variables of the component.  A child's
+paternal allele is one of its father's two alleles, each with probability 1/2, passed through
+the male mutation matrix; its maternal allele likewise through the female matrix.  A typed
+person's ordered pair must match the typed genotype.  The likelihood of a marker is the sum over
+all allele assignments of the product of these factors; it is computed by eliminating the allele
+variables one at a time (Elston–Stewart peeling generalised to any pedigree without loops),
+never by enumeration.
+
+X-chromosomal markers (``MarkerData.chromosome == "X"``): a male carries one allele (his maternal
+one): a male founder draws one allele (p_a; one allele in the Balding–Nichols joint), a son
+receives one of his mother's two alleles and nothing from his father, a daughter receives her
+father's single allele (through the male matrix) and one of her mother's.  A typed male's
+genotype is (a, a).
+
+Theta.  The joint of the founder alleles is one factor whose size is the product of the founder
+allele variables' domains (2 for a typed founder's allele, the marker's allele count after
+lumping for an untyped founder's).  Untyped founders with a single child enter with one allele
+(the one they pass on: exact, as the joint is exchangeable and consistent under marginalisation).
+A pedigree whose factor would exceed :data:`THETA_MAX_CELLS` is refused with an
+:class:`~reunite.errors.InputError` naming its founders; theta = 0 has no such limit.  Lumping
+unobserved alleles into one stays exact under Balding–Nichols (the aggregation property of the
+Dirichlet distribution behind it).
 
 Speed.  Alleles not seen in any typed person of a marker are lumped into one allele when the
 mutation model allows it exactly (strong lumpability, checked numerically on the matrices;
@@ -28,10 +47,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError, Problem
 from .markers import MISSING
 from .pedigree import Pedigree
 
-__all__ = ["MarkerData", "marker_likelihoods", "peel_batch", "person_genotype_table", "relevant_people"]
+__all__ = ["THETA_CONVENTION", "THETA_CONVENTION_ZH", "THETA_MAX_CELLS", "MarkerData", "balding_nichols",
+           "marker_likelihoods", "peel_batch", "person_genotype_table", "relevant_people"]
+
+#: How theta (F_ST) enters the likelihoods, for results and reports.
+THETA_CONVENTION = ("Balding–Nichols joint sampling of all founder alleles of each pedigree "
+                    "(pedprobr's likelihood(theta =))")
+#: The same in Chinese, for reports.
+THETA_CONVENTION_ZH = ("按 Balding–Nichols 抽样公式对每个系谱全部奠基者的等位基因联合抽样"
+                       "（与 pedprobr 的 likelihood(theta =) 一致）")
+#: Largest joint factor of founder alleles (cells per marker) computed with theta > 0.
+THETA_MAX_CELLS = 1 << 22
+_THETA_BATCH_CELLS = 1 << 23   # cells of the joint factor over a batch of markers, per peel
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY"  # 'z' is the batch axis
 _BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)
@@ -49,13 +80,27 @@ class MarkerData:
     freqs: np.ndarray
     mut_female: np.ndarray | None = None
     mut_male: np.ndarray | None = None
+    chromosome: str = "A"
 
     @property
     def n(self) -> int:
         return len(self.freqs)
 
     def without_mutation(self) -> MarkerData:
-        return MarkerData(self.name, self.alleles, self.freqs)
+        return MarkerData(self.name, self.alleles, self.freqs, chromosome=self.chromosome)
+
+
+def balding_nichols(alleles: Sequence[int], freqs: Sequence[float], theta: float) -> float:
+    """The joint probability of a sequence of founder alleles under the Balding–Nichols sampling
+    formula: the j-th allele, of type a, has probability (b θ + (1 − θ) p_a) / (1 + (j − 2) θ),
+    b the number of earlier alleles of type a (the order does not matter)."""
+    out = 1.0
+    seen: dict[int, int] = {}
+    for j, a in enumerate(alleles, start=1):
+        b = seen.get(a, 0)
+        out *= (b * theta + (1.0 - theta) * float(freqs[a])) / (1.0 + (j - 2) * theta)
+        seen[a] = b + 1
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,7 +151,7 @@ def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.
     mats = [x for x in (md.mut_female, md.mut_male) if x is not None]
     if not mats:
         freqs, remap = _lumped_freqs(md, obs)
-        return MarkerData(md.name, md.alleles, freqs), remap
+        return MarkerData(md.name, md.alleles, freqs, chromosome=md.chromosome), remap
     mask = np.ones(n, dtype=bool)
     mask[obs] = False
     rest = np.nonzero(mask)[0]
@@ -118,7 +163,7 @@ def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.
         if rest_sum > 0:
             freqs = md.freqs.copy()
             freqs[rest] *= (1.0 - math.fsum(md.freqs[obs])) / rest_sum
-            md = MarkerData(md.name, md.alleles, freqs, md.mut_female, md.mut_male)
+            md = MarkerData(md.name, md.alleles, freqs, md.mut_female, md.mut_male, md.chromosome)
         return md, np.arange(n)
     freqs, remap = _lumped_freqs(md, obs)
     mf = None if md.mut_female is None else _lump_matrix(md.mut_female, obs, rest)
@@ -128,7 +173,7 @@ def _reduce_marker(md: MarkerData, observed: list[int]) -> tuple[MarkerData, np.
         mm = mf
     else:
         mm = _lump_matrix(md.mut_male, obs, rest)
-    return MarkerData(md.name, md.alleles, freqs, mf, mm), remap
+    return MarkerData(md.name, md.alleles, freqs, mf, mm, md.chromosome), remap
 
 
 def _bucket(n: int) -> int:
@@ -208,12 +253,28 @@ def _eliminate(factors: list[_Factor], order: list[int], keep: tuple[int, ...]) 
 # Building the factors of one batch
 
 
-def relevant_people(ped: Pedigree, typed: set[str], keep: set[str]) -> list[str]:
+def relevant_people(ped: Pedigree, typed: set[str], keep: set[str], *, xlinked: bool = False) -> list[str]:
     """People who can matter: the typed and kept people and their ancestors.
 
-    Untyped people without a typed (or kept) descendant sum out to 1 and are dropped.
+    Untyped people without a typed (or kept) descendant sum out to 1 and are dropped.  With
+    ``xlinked`` ancestry follows the X: a son's father passes him nothing and is not an ancestor
+    through him.
     """
-    wanted = ped.ancestors_of(typed | keep)
+    if not xlinked:
+        wanted = ped.ancestors_of(typed | keep)
+    else:
+        wanted = set()
+        stack = list(typed | keep)
+        while stack:
+            pid = stack.pop()
+            if pid in wanted:
+                continue
+            wanted.add(pid)
+            p = ped[pid]
+            if p.father is not None:
+                stack.append(p.mother)
+                if p.sex != "male":
+                    stack.append(p.father)
     return [pid for pid in ped.order if pid in wanted]
 
 
@@ -234,29 +295,119 @@ def _batch_likelihood(ped: Pedigree, people: list[str], typed: list[str],
             mats[sex] = arr
     for z, m in enumerate(markers):
         freqs[z, : m.n] = m.freqs
-    return peel_batch(ped, people, typed, geno, freqs, mats if any_mut else None, theta, keep)
+    return peel_batch(ped, people, typed, geno, freqs, mats if any_mut else None, theta, keep,
+                      xlinked=markers[0].chromosome == "X")
+
+
+def _components(ped: Pedigree) -> dict[str, int]:
+    """Connected component of each member (people joined by parent-child links)."""
+    comp: dict[str, int] = {}
+    c = -1
+    for start in ped.order:
+        if start in comp:
+            continue
+        c += 1
+        stack = [start]
+        while stack:
+            pid = stack.pop()
+            if pid in comp:
+                continue
+            comp[pid] = c
+            p = ped[pid]
+            if p.father is not None:
+                stack += [p.father, p.mother]
+            stack += ped.children(pid)
+    return comp
+
+
+def _bn_factor(fvars: list[int], amap: dict[int, np.ndarray], freqs_t: np.ndarray, z: np.ndarray,
+               theta: float) -> _Factor:
+    """The Balding–Nichols joint of the founder allele variables ``fvars`` (batch axis last)."""
+    k = len(fvars)
+    g = z.shape[1]
+    shape = [amap[v].shape[0] for v in fvars]
+    alle, probs = [], []
+    for i, v in enumerate(fvars):
+        sh = [1] * k + [g]
+        sh[i] = shape[i]
+        alle.append(amap[v].reshape(sh))
+        probs.append(((1.0 - theta) * freqs_t[amap[v], z]).reshape(sh))
+    out = np.ones([*shape, g])
+    for i in range(k):
+        b = np.zeros([1] * (k + 1))
+        for j in range(i):
+            b = b + (alle[j] == alle[i])
+        out = out * ((b * theta + probs[i]) / (1.0 + (i - 1) * theta))
+    return _Factor(tuple(fvars), out)
 
 
 def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                geno: Mapping[str, np.ndarray], freqs: np.ndarray, mats: Mapping[str, np.ndarray] | None,
                theta: float = 0.0, keep: str | None = None, identity: frozenset[str] | set[str] = frozenset(),
-               ) -> np.ndarray:
+               *, xlinked: bool = False) -> np.ndarray:
     """The array-level core: G independent problems on one pedigree, peeled together.
 
     ``freqs`` is (G, nb) (padding alleles have frequency 0); ``geno[pid]`` is (G, 2) allele
-    indices for each typed person (typed in every problem); ``mats`` maps "female"/"male" to
-    (G, nb, nb) mutation matrices, or is None for no mutation.  ``people`` must contain every
-    ancestor of the typed and kept people.  Returns (G,) likelihoods, or with ``keep`` the (G,
-    nb, nb) joint probability of the data and the kept person's ordered genotype.  People in
+    indices for each typed person (typed in every problem; a male at an X marker as (a, a));
+    ``mats`` maps "female"/"male" to (G, nb, nb) mutation matrices, or is None for no mutation.
+    ``people`` must contain every ancestor of the typed and kept people.  Returns (G,)
+    likelihoods, or with ``keep`` the (G, nb, nb) joint probability of the data and the kept
+    person's ordered genotype (for a male at an X marker, his allele on the diagonal).  People in
     ``identity`` receive their alleles without mutation (a probe of a parent's alleles).
+    ``xlinked``: an X-chromosomal marker (every person in ``people`` must be male or female).
+    With ``theta`` > 0 the founders' alleles are sampled jointly (Balding–Nichols), per connected
+    component of ``ped``.
     """
     g, nb = freqs.shape
+    people = list(people)
+    typed_set = set(typed)
+    hemi: set[str] = set()
+    if xlinked:
+        unknown = [pid for pid in people if ped[pid].sex not in ("male", "female")]
+        if unknown:
+            raise InputError(Problem(
+                f"{unknown[0]!r} has unknown sex; at an X-chromosomal marker every typed person and "
+                f"every ancestor through whom the X passes needs a sex", field="sex"))
+        hemi = {pid for pid in people if ped[pid].sex == "male"}
+    # With theta, an untyped founder with a single child enters with the one allele it passes on.
+    single: set[str] = set()
+    if theta > 0:
+        pset = set(people)
+        for pid in people:
+            p = ped[pid]
+            if (p.father is None and pid not in typed_set and pid != keep and pid not in hemi
+                    and sum(1 for c in ped.children(pid) if c in pset) == 1):
+                single.add(pid)
+        per_problem = 1
+        for pid in people:
+            if ped[pid].father is None:
+                one = pid in hemi or pid in single
+                d = (1 if pid in hemi else 2) if pid in typed_set else nb
+                per_problem *= d if one else d * d
+        if per_problem > THETA_MAX_CELLS:
+            founders = [pid for pid in people if ped[pid].father is None]
+            raise InputError(Problem(
+                f"theta > 0 samples the alleles of all founders jointly; this pedigree has "
+                f"{len(founders)} founders ({sum(1 for f in founders if f not in typed_set)} "
+                f"untyped) and a marker with {nb} alleles after lumping, a joint of "
+                f"{per_problem:,} genotype combinations, more than the limit "
+                f"{THETA_MAX_CELLS:,}; use theta 0, or type or remove untyped founders",
+                field="theta"))
+        if g > 1 and per_problem * g > _THETA_BATCH_CELLS:
+            step = max(1, _THETA_BATCH_CELLS // per_problem)
+            parts = []
+            for lo in range(0, g, step):
+                sl = slice(lo, lo + step)
+                parts.append(peel_batch(
+                    ped, people, typed, {pid: np.asarray(a)[sl] for pid, a in geno.items()},
+                    freqs[sl], None if mats is None else {k: v[sl] for k, v in mats.items()},
+                    theta, keep, identity, xlinked=xlinked))
+            return np.concatenate(parts, axis=0)
     any_mut = mats is not None
     # Everything is built with the batch axis last: (domain..., G).
     z = np.arange(g)[None, :]
     freqs_t = np.ascontiguousarray(freqs.T)                     # (nb, G)
     mats_t = {sex: np.ascontiguousarray(np.moveaxis(m, 0, -1)) for sex, m in mats.items()} if any_mut else {}
-    typed_set = set(typed)
     var_of: dict[str, tuple[int, int]] = {}
     amap: dict[int, np.ndarray] = {}                             # (domain, G) allele indices
     dom: dict[int, int] = {}
@@ -266,30 +417,46 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
         var_of[pid] = (pv, mv)
         if pid in typed_set:
             gt = np.ascontiguousarray(np.asarray(geno[pid]).T)      # (2, G)
-            amap[pv] = amap[mv] = gt
-            dom[pv] = dom[mv] = 2
+            if pid in hemi:
+                amap[mv], dom[mv] = gt[:1], 1
+            else:
+                amap[pv] = amap[mv] = gt
+                dom[pv] = dom[mv] = 2
+        elif pid in hemi or pid in single:
+            amap[mv], dom[mv] = full, nb
         else:
             amap[pv] = amap[mv] = full
             dom[pv] = dom[mv] = nb
     factors: list[_Factor] = []
+    founder_vars: dict[int, list[int]] = {}
+    comp = _components(ped) if theta > 0 else {}
     for pid in people:
         p = ped[pid]
         pv, mv = var_of[pid]
+        own = (mv,) if (pid in hemi or pid in single) else (pv, mv)
         if p.father is None:
-            fp = freqs_t[amap[pv], z]
-            fm = freqs_t[amap[mv], z]
             if theta > 0:
-                same = amap[pv][:, None, :] == amap[mv][None, :, :]
-                w = (1.0 - theta) * fp[:, None, :] * fm[None, :, :] + theta * fp[:, None, :] * same
-                factors.append(_Factor((pv, mv), w))
+                founder_vars.setdefault(comp[pid], []).extend(own)
             else:
-                factors.append(_Factor((pv,), fp))
-                factors.append(_Factor((mv,), fm))
+                for v in own:
+                    factors.append(_Factor((v,), freqs_t[amap[v], z]))
         else:
             for par, var, sex in ((p.father, pv, "male"), (p.mother, mv, "female")):
+                if var not in dom:
+                    continue                  # a son's X: nothing from his father
                 ppv, pmv = var_of[par]
-                a_p, a_m, a_c = amap[ppv], amap[pmv], amap[var]
-                if any_mut and pid not in identity:
+                a_c = amap[var]
+                mutate = any_mut and pid not in identity
+                if par in hemi or par in single:
+                    a_p = amap[pmv]
+                    if mutate:
+                        t = mats_t[sex][a_p[:, None, :], a_c[None, :, :], z]
+                    else:
+                        t = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
+                    factors.append(_Factor((pmv, var), t))
+                    continue
+                a_p, a_m = amap[ppv], amap[pmv]
+                if mutate:
                     mat = mats_t[sex]
                     t1 = mat[a_p[:, None, :], a_c[None, :, :], z]
                     t2 = mat[a_m[:, None, :], a_c[None, :, :], z]
@@ -298,7 +465,7 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                     t2 = (a_m[:, None, :] == a_c[None, :, :]).astype(float)
                 t = 0.5 * (t1[:, None, :, :] + t2[None, :, :, :])
                 factors.append(_Factor((ppv, pmv, var), t))
-        if pid in typed_set:
+        if pid in typed_set and pid not in hemi:
             gt = amap[pv]
             het = gt[0] != gt[1]
             e = np.zeros((2, 2, g))
@@ -306,9 +473,21 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
             e[1, 0, het] = 1.0
             e[0, 0, ~het] = 1.0
             factors.append(_Factor((pv, mv), e))
-    keep_vars: tuple[int, ...] = var_of[keep] if keep is not None else ()
+    for fv in founder_vars.values():
+        factors.append(_bn_factor(fv, amap, freqs_t, z, theta))
+    keep_vars: tuple[int, ...] = ()
+    if keep is not None:
+        keep_vars = (var_of[keep][1],) if keep in hemi else var_of[keep]
     order = _elimination_order([f.vars for f in factors], dom, set(keep_vars))
-    return np.moveaxis(_eliminate(factors, order, keep_vars).arr, -1, 0)
+    res = np.moveaxis(_eliminate(factors, order, keep_vars).arr, -1, 0)
+    if keep is not None and keep in hemi:
+        if keep in typed_set:
+            raise ValueError("the kept person must be untyped")
+        diag = np.zeros((g, nb, nb))
+        idx = np.arange(nb)
+        diag[:, idx, idx] = res
+        res = diag
+    return res
 
 
 def marker_likelihoods(ped: Pedigree, markers: Sequence[MarkerData],
@@ -351,6 +530,13 @@ def _run(ped, markers, genotypes, *, theta, lump, keep):
     rgeno: list[dict[str, np.ndarray]] = []
     for z, md in enumerate(markers):
         typed_here = {pid: g[z] for pid, g in geno.items() if g[z, 0] != MISSING}
+        if md.chromosome == "X":
+            for pid, gt in typed_here.items():
+                if ped[pid].sex == "male" and gt[0] != gt[1]:
+                    raise InputError(Problem(
+                        f"{pid!r} is male and heterozygous at the X-chromosomal marker {md.name}; "
+                        f"a male carries one X allele (give it once, or twice repeated)",
+                        field=md.name))
         if lump and keep is None and typed_here:
             obs = [int(a) for g in typed_here.values() for a in g]
             rmd, remap = _reduce_marker(md, obs)
@@ -359,15 +545,17 @@ def _run(ped, markers, genotypes, *, theta, lump, keep):
             rmd = md
         reduced.append(rmd)
         rgeno.append(typed_here)
-        key = (tuple(sorted(typed_here)), _bucket(rmd.n))
+        # With theta the joint factor grows with the allele count: no padding.
+        nb = rmd.n if theta > 0 else _bucket(rmd.n)
+        key = (tuple(sorted(typed_here)), nb, rmd.chromosome)
         groups.setdefault(key, []).append(z)
     out = np.ones(nm)
     tables: list[np.ndarray | None] = [None] * nm
-    for (typed, nb), zs in groups.items():
+    for (typed, nb, chrom), zs in groups.items():
         if not typed and keep is None:
             continue
         keep_set = {keep} if keep is not None else set()
-        people = relevant_people(ped, set(typed), keep_set)
+        people = relevant_people(ped, set(typed), keep_set, xlinked=chrom == "X")
         gsub = {pid: np.stack([rgeno[z][pid] for z in zs]) for pid in typed}
         res = _batch_likelihood(ped, people, list(typed), gsub, [reduced[z] for z in zs],
                                 nb, theta, keep)
