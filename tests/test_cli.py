@@ -93,11 +93,12 @@ def test_demo_runs(capsys):
 
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
 ROOT = ["demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "frequencies", "index",
-        "search", "bench", "import", "consent", "audit", "candidates", "users", "photos", "db"]
+        "search", "bench", "import", "consent", "audit", "candidates", "users", "labs", "photos", "db"]
 SUBCOMMANDS = {"kinship": ["lr"], "frequencies": ["list", "show"], "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
-               "users": ["add", "disable", "list"], "photos": ["add"], "db": ["upgrade", "status"]}
+               "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add"],
+               "db": ["upgrade", "status"]}
 
 
 def _commands():

@@ -25,6 +25,7 @@ from .commands import (
     imports,
     index,
     kinship,
+    labs,
     photos,
     report,
     search,
@@ -54,7 +55,7 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
 for _group in (kinship, frequencies, demo, index, search, bench, simulate, imports, consent, audit, candidates,
-               users, photos, db, report, serve):
+               users, labs, photos, db, report, serve):
     _group.register(app)
 
 

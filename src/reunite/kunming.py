@@ -11,7 +11,9 @@ the 21 source families (some with both parents typed, some with one parent or a 
 suspected of the sale; some never reported), unrelated missing-child reports from across China,
 and the 11 rescued infants.  It writes the CSV files, imports them into a fresh SQLite database
 through the normal imports, runs the matching, prints the table an investigator reads, and
-writes the kinship reports.
+writes the kinship reports.  Every sample carries its chain of custody (kind, who collected,
+sealed and received it, and when), and the typing laboratory is registered with its accreditation
+number (a fictitious one: ``CNAS L9999``), so the lab reports show what a signed report shows.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import numpy as np
 from sqlalchemy import select
 
 from .cases.db import open_session
-from .cases.importing import import_families, import_found, import_profiles, import_reports
+from .cases.importing import SAMPLE_COLUMNS, import_families, import_found, import_profiles, import_reports
+from .cases.labs import add_lab
 from .cases.matching import run_matching
 from .cases.models import Candidate, FoundChild
 from .cases.records import add_user
@@ -39,6 +42,11 @@ __all__ = ["DemoData", "build_demo", "run_demo"]
 
 TABLE = "nist1036_us_asian"
 RING = "KM-2014-RING"
+#: The typing laboratory of the demo (invented; the accreditation number is fictitious).
+LAB = {"name": "Kunming PSB forensic DNA laboratory", "name_zh": "昆明市公安局物证鉴定所DNA实验室",
+       "accreditation": "CNAS L9999（示例）", "address": "云南省昆明市（示例地址）"}
+KIT = "Goldeneye 22NC"
+TYPED_ON = dt.date(2014, 2, 1)
 VILLAGES = ["昭通市镇雄县", "昭通市彝良县", "昭通市威信县", "曲靖市会泽县", "曲靖市宣威市", "文山州广南县",
             "红河州屏边县"]
 PROVINCES = ["山东省", "福建省", "河南省"]
@@ -57,6 +65,7 @@ class DemoData:
     reports: list[dict] = field(default_factory=list)
     families: list[dict] = field(default_factory=list)     # families.csv rows
     profiles: list[tuple] = field(default_factory=list)    # (sample, marker, a1, a2)
+    custody: dict[str, dict] = field(default_factory=dict)  # sample -> SAMPLE_COLUMNS values
     ring: list[dict] = field(default_factory=list)
     transfers: list[dict] = field(default_factory=list)
     truth: dict[str, str | None] = field(default_factory=dict)   # infant case number -> report number
@@ -81,7 +90,11 @@ def build_demo(seed: int = 2014) -> DemoData:
     def child_of(fa, mo):
         return [(f[rng.integers(2)], m[rng.integers(2)]) for f, m in zip(fa, mo, strict=True)]
 
-    def add_profile(sample, g, sex):
+    def add_profile(sample, g, sex, collected, kind):
+        data.custody[sample] = {
+            "kit": KIT, "typed_on": TYPED_ON.isoformat(), "sample_kind": kind, "collected_on": collected.isoformat(),
+            "collected_by": "赵民警" if kind == "blood_card" else "孙民警", "sealed_by": "钱民警",
+            "received_by": "周技术员", "received_on": (collected + dt.timedelta(days=2)).isoformat()}
         for mf, (a, b) in zip(mfs, g, strict=True):
             data.profiles.append((sample, mf.name, mf.alleles[a], mf.alleles[b]))
         data.profiles.append((sample, "Amelogenin", "X", "Y" if sex == "male" else "X"))
@@ -98,7 +111,7 @@ def build_demo(seed: int = 2014) -> DemoData:
             data.families.append({"family": report, "id": mid, "father": f_, "mother": m_, "sex": sx,
                                   "sample": sample, "missing": "1" if mid == "C" else "0"})
             if sample:
-                add_profile(sample, gts[mid], sx)
+                add_profile(sample, gts[mid], sx, dt.date(2014, 1, 20), "buccal_swab")
         if with_dna:
             data.with_dna.add(report)
 
@@ -164,7 +177,7 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "found_place": "云南省昆明市", "care_location": "昆明市儿童福利院",
                 "health_conditions": "先天性青光眼 (congenital glaucoma)" if len(data.found) == 6 else "",
                 "marks": "", "ring_reference": RING, "sample": f"{case}-DNA"})
-            add_profile(f"{case}-DNA", kid, sex)
+            add_profile(f"{case}-DNA", kid, sex, dt.date(2014, 1, 16), "blood_card")
             data.truth[case] = report if i not in never_reported else None
 
     # Unrelated missing-child reports from across the country.
@@ -203,7 +216,9 @@ def write_demo_files(data: DemoData, out: Path) -> dict[str, Path]:
     return {
         "found": _write_csv(out / "found_children.csv", data.found, list(data.found[0])),
         "reports": _write_csv(out / "missing_reports.csv", data.reports, list(data.reports[0])),
-        "profiles": _write_csv(out / "profiles.csv", data.profiles, ["sample", "marker", "allele1", "allele2"]),
+        "profiles": _write_csv(out / "profiles.csv",
+                               [(*p, *(data.custody[p[0]][c] for c in SAMPLE_COLUMNS)) for p in data.profiles],
+                               ["sample", "marker", "allele1", "allele2", *SAMPLE_COLUMNS]),
         "families": _write_csv(out / "families.csv", data.families,
                                ["family", "id", "father", "mother", "sex", "sample", "missing"]),
         "ring": _write_csv(out / "ring.csv", data.ring, ["suspect", "name", "role", "related_to"]),
@@ -229,10 +244,11 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
     with open_session(url) as s:
         add_user(s, "张警官", "investigator")
         add_user(s, "李分析师", "lab_analyst")
+        add_lab(s, LAB["name"], name_zh=LAB["name_zh"], accreditation=LAB["accreditation"], address=LAB["address"],
+                user="李分析师")
         import_reports(s, files["reports"], user="张警官")
         import_found(s, files["found"], user="张警官")
-        import_profiles(s, files["profiles"], lab="昆明市公安局DNA实验室", kit="Goldeneye 22NC",
-                        typed_on=dt.date(2014, 2, 1), user="李分析师")
+        import_profiles(s, files["profiles"], lab=LAB["name"], kit=KIT, typed_on=TYPED_ON, user="李分析师")
         import_families(s, files["families"], user="李分析师")
         summary = run_matching(s, frequencies=TABLE, index_dir=out / "index")
         echo("Reunite demo — the Kunming case (2014): a ring of 32 suspects; 21 infants bought in Yunnan villages;")

@@ -63,6 +63,26 @@ tables, or Amelogenin (alleles ``X``/``Y``).  A marker given twice for one sampl
 (more than two alleles suggests a mixture).  A stored sample may gain markers (an extended
 marker set) but never change a stored genotype: a new typing needs a new sample code.
 
+Optional columns describe each sample and its chain of custody, printed in the lab report; a
+sample's rows must agree on them (empty cells on some of its rows are fine; all of them empty
+clears the stored value):
+
+===================  ===============================================================
+column               meaning
+===================  ===============================================================
+kit                  the typing kit (default: ``--kit``)
+typed_on             the date it was typed (default: ``--typed-on``)
+sample_kind          ``blood_card``, ``buccal_swab``, ``blood``, ``hair``, ``tissue``, ``bone``,
+                     ``tooth`` or ``other`` (``blood card`` and ``buccal-swab`` are read too)
+collected_on         the date the sample was taken
+collected_by         who took it
+sealed_by            who sealed it
+received_by          who received it at the laboratory
+received_on          the date the laboratory received it
+===================  ===============================================================
+
+Dates must be in order: collected, then received, then typed.
+
 ``families.csv`` (:func:`import_families`): ``family,id,father,mother,sex,sample,missing``, one
 row per pedigree member, the format of the search, read by
 :func:`reunite.search.io.read_families` (extra columns are ignored); ``family`` is the report number, ``father`` and
@@ -79,6 +99,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,13 +116,14 @@ from ..genetics.pedigree import Person
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
-from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
+from .models import SAMPLE_KINDS, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
 
 __all__ = [
     "FAMILY_COLUMNS",
     "FOUND_COLUMNS",
     "PROFILE_COLUMNS",
     "REPORT_COLUMNS",
+    "SAMPLE_COLUMNS",
     "ImportResult",
     "default_user",
     "import_families",
@@ -118,6 +140,11 @@ REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disapp
                   "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
                   "contact_address", "multiple_missing", "suspected_of_sale"]
 FAMILY_OPTIONAL = ["consent", "consent_scope"]
+#: The optional columns of ``profiles.csv`` describing each sample (one value per sample).
+SAMPLE_COLUMNS = ["kit", "typed_on", "sample_kind", "collected_on", "collected_by", "sealed_by", "received_by",
+                  "received_on"]
+_SAMPLE_DATES = ("typed_on", "collected_on", "received_on")
+_SAMPLE_PEOPLE = ("collected_by", "sealed_by", "received_by")
 
 _CHUNK = 500
 
@@ -366,7 +393,8 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
     if not lab or not lab.strip():
         raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path)))
     lab = lab.strip()
-    sheet = read_sheet(path, required=PROFILE_COLUMNS, extra_columns=True)
+    sheet = read_sheet(path, required=PROFILE_COLUMNS, optional=SAMPLE_COLUMNS, extra_columns=True)
+    meta = _sample_metadata(sheet)
     try:
         parsed = read_profiles(path)
     except InputError as exc:
@@ -412,23 +440,85 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
     sheet.raise_if_problems()
     result = ImportResult("profiles", sheet.name)
     imported_by = user or default_user()
+    described = 0
     for sample, gts in profiles.items():
         obj = stored.get(sample)
+        info = meta.get(sample, {})
         if obj is None:
-            session.add(DnaSample(sample=sample, lab=lab, kit=kit, typed_on=typed_on, imported_by=imported_by,
-                                  genotypes=gts, marker_count=len(gts)))
+            session.add(DnaSample(sample=sample, lab=lab, imported_by=imported_by, genotypes=gts,
+                                  marker_count=len(gts), **{"kit": kit, "typed_on": typed_on, **info}))
             result.added += 1
-        elif set(gts) - set(obj.genotypes):
+            described += bool(info)
+            continue
+        changed = {k: v for k, v in info.items() if getattr(obj, k) != v}
+        for k, v in changed.items():
+            setattr(obj, k, v)
+        described += bool(changed)
+        if set(gts) - set(obj.genotypes):
             merged = dict(sorted({**obj.genotypes, **gts}.items()))
             obj.genotypes = merged
             obj.marker_count = len(merged)
+            result.updated += 1
+        elif changed:
             result.updated += 1
         else:
             result.unchanged += 1
     session.flush()
     result.notes["rows"] = len(sheet.rows)
     result.notes["lab"] = lab
+    if any(sheet.has(c) for c in SAMPLE_COLUMNS):
+        result.notes["samples_described"] = described
     return _finish(session, result, user, commit)
+
+
+def _sample_kind(sheet: Sheet, row: Row) -> str | None:
+    v = sheet.text(row, "sample_kind")
+    if v is None:
+        return None
+    kind = v.strip().lower().replace(" ", "_").replace("-", "_")
+    if kind not in SAMPLE_KINDS:
+        sheet.problem(f"{v!r} is not a sample kind; use one of {', '.join(SAMPLE_KINDS)}", row.line, "sample_kind")
+        return None
+    return kind
+
+
+def _sample_metadata(sheet: Sheet) -> dict[str, dict[str, Any]]:
+    """Each sample's values of the optional :data:`SAMPLE_COLUMNS` present in the file; rows of one
+    sample that disagree are a problem (the values of people are not repeated in the message)."""
+    cols = [c for c in SAMPLE_COLUMNS if sheet.has(c)]
+    if not cols:
+        return {}
+    today = dt.date.today()
+    out: dict[str, dict[str, Any]] = {}
+    first: dict[tuple[str, str], int] = {}
+    for row in sheet.rows:
+        sample = row.get("sample")
+        if sample is None:
+            continue
+        rec = out.setdefault(sample, dict.fromkeys(cols))
+        for col in cols:
+            if col in _SAMPLE_DATES:
+                value: Any = sheet.date(row, col, not_after=today)
+            elif col == "sample_kind":
+                value = _sample_kind(sheet, row)
+            else:
+                value = sheet.text(row, col, max_len=100)
+            if value is None:
+                continue
+            if rec[col] is None:
+                rec[col] = value
+                first[sample, col] = row.line
+            elif rec[col] != value:
+                shown = "" if col in _SAMPLE_PEOPLE else f" ({rec[col]} there, {value} here)"
+                sheet.problem(f"sample {sample!r}: {col} differs from line {first[sample, col]}{shown}; "
+                              f"a sample has one", row.line, col)
+    for sample, rec in out.items():
+        dates = [(c, rec.get(c)) for c in ("collected_on", "received_on", "typed_on") if rec.get(c) is not None]
+        for (c1, d1), (c2, d2) in itertools.pairwise(dates):
+            if d2 < d1:
+                sheet.problem(f"sample {sample!r}: {c2} ({d2}) is before {c1} ({d1}); a sample is collected, "
+                              f"then received, then typed", first.get((sample, c2)), c2)
+    return out
 
 
 # ------------------------------------------------------------------------------------ families

@@ -22,6 +22,7 @@ consent        ``consent withdraw``
 audit          ``audit verify``
 candidates     ``candidates list|show``, ``review``
 users          ``users add|disable|list``
+labs           ``labs add|list``
 photos         ``photos add``
 db             ``db upgrade|status``
 report         ``report``
