@@ -29,6 +29,7 @@ from .. import __version__
 from ..cases import db as store
 from ..cases.photos import media_dir as default_media
 from ..errors import InputError, ReuniteError
+from ..genetics.kinship import format_lr
 from . import api, pages
 from .access import WebError
 from .jobs import JobManager
@@ -67,6 +68,11 @@ _STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "no
                  413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
 
 
+def _lr_text(candidate) -> str:
+    """A candidate's DNA LR in forensic notation, from its log10 beyond 10^±300 (``lr`` filter)."""
+    return format_lr(candidate.dna_lr, candidate.dna_log10_lr)
+
+
 def create_app(database_url: str | None = None, media_dir: str | Path | None = None, *,
                reports_dir: str | Path | None = None, secret_key: str | None = None, secure_cookies: bool = True,
                match_after_import: bool = True, **overrides) -> FastAPI:
@@ -99,6 +105,8 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.state.jobs = JobManager(app.state.sessionmaker, match=settings.match_after_import)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
+    templates.env.filters["lr"] = _lr_text
+    templates.env.globals["format_lr"] = format_lr
     app.state.templates = templates
 
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="reunite_session",

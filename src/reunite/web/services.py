@@ -85,6 +85,10 @@ def candidate_view(c: Candidate) -> dict[str, Any]:
             "inconsistent_markers": c.inconsistent_markers, "markers_compared": c.markers_compared,
             "sex_lr": c.sex_lr, "age_lr": c.age_lr, "time_lr": c.time_lr, "prior": c.prior,
             "posterior": c.posterior, "suspected_of_sale": c.report.suspected_of_sale,
+            "dna_decision": c.dna_decision, "dna_excluded": c.dna_excluded, "dna_conclusion": c.dna_conclusion,
+            "provenance": {"frequencies": c.frequencies, "frequencies_sha256": c.frequencies_sha256,
+                           "mutation_model": c.mutation_model, "theta": c.theta, "rules": c.rules,
+                           "software_version": c.software_version} if c.rules else None,
             "reviews": [{"at": _date(r.at), "from": r.from_status, "to": r.to_status, "outcome": r.outcome,
                          "by": r.user.name, "reason": r.reason} for r in c.reviews]}
 
