@@ -96,7 +96,7 @@ def read_reference_columns(families_csv: str | os.PathLike, profiles_csv: str | 
     Invalid files raise the :class:`~reunite.errors.InputError` the readers raise (every
     problem, each with its file, line and field); nothing is returned then.
     """
-    table = load_frequencies(table)
+    table = load_frequencies(table).autosomal()   # the index is autosomal: X markers are left out
     mut = parse_mutation(mutation)
     try:
         return _columnar(families_csv, profiles_csv, table, mut is not None)

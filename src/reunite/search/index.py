@@ -30,6 +30,11 @@ does not depend on the found child.  Families with an allele absent from the fre
 (which changes the table for that pair) are kept as records and evaluated by the kinship engine
 itself, pair by pair.
 
+The index is autosomal: X-chromosomal markers of the frequency table (``MarkerFrequencies.chromosome
+== "X"``) are left out of it, said in ``ReferenceIndex.x_markers_skipped``, its ``notes`` and
+``reunite index status``; they are never treated as autosomal (``reunite kinship lr`` computes them).
+Asking for an X marker explicitly (``markers=``) is an error that says so.
+
 No family stops the build: without a mutation model, a family whose own relatives are inconsistent
 at a marker is set aside (its row is not ``searched``) and ``ReferenceIndex.set_aside`` says, per marker,
 which family, members and marker, and why (labels only, never alleles).
@@ -225,6 +230,13 @@ class ReferenceIndex:
     # Families not indexed (rows not searched): {family, members, marker, why, kind} per marker at which
     # a family's own genotypes are inconsistent without mutation (mutation-free index only).
     set_aside: list[dict] = field(default_factory=list)
+    # X-chromosomal markers of the frequency table left out (the index is autosomal), display names.
+    x_markers_skipped: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """Sentences about what the index leaves out (for build summaries and status)."""
+        return _x_notes(self.x_markers_skipped)
 
     @property
     def size(self) -> int:
@@ -341,6 +353,7 @@ class ReferenceIndex:
             "groups": groups,
             "records": records,
             "set_aside": self.set_aside,
+            "x_markers_skipped": self.x_markers_skipped,
         }
         _save_text(out / "meta.json", json.dumps(meta))
         return out
@@ -375,7 +388,26 @@ class ReferenceIndex:
                    np.load(path / "S.npy", mmap_mode=mode), np.load(path / "U.npy", mmap_mode=mode),
                    np.load(path / "alive.npy"), groups, np.load(path / "row_group.npy"),
                    np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]),
-                   set_aside=list(meta.get("set_aside", [])))
+                   set_aside=list(meta.get("set_aside", [])),
+                   x_markers_skipped=list(meta.get("x_markers_skipped", [])))
+
+
+def _x_notes(skipped: Sequence[str]) -> list[str]:
+    if not skipped:
+        return []
+    return [f"X-chromosomal marker(s) {', '.join(skipped)} of the frequency table are not used by the "
+            f"index (it is autosomal: males carry one X allele); compute them with `reunite kinship lr`"]
+
+
+def _x_checked(table: FrequencyTable, markers: Sequence[str] | None) -> FrequencyTable:
+    """The autosomal part of ``table``; an error if ``markers`` asks for an X marker."""
+    if markers is not None:
+        asked = [marker_key(m) for m in markers]
+        x = [table.markers[m].name for m in asked if m in table.markers and table.markers[m].chromosome == "X"]
+        if x:
+            raise InputError(f"marker(s) {', '.join(x)} are X-chromosomal; the search index is autosomal "
+                             "(leave them out of the index markers; `reunite kinship lr` computes them)")
+    return table.autosomal()
 
 
 def _save_npy(path: Path, arr) -> None:
@@ -441,7 +473,7 @@ def group_families(families: Iterable, frequencies: str | FrequencyTable, *, mut
     """Group family records by (pedigree, missing member, typed members) into the input of
     :func:`compile_index`: ``(markers, family_ids, structures, records)``.  The one place
     these decisions are made (the columnar CSV reader makes the same ones on arrays)."""
-    table = load_frequencies(frequencies)
+    table = _x_checked(load_frequencies(frequencies), markers)
     mut = parse_mutation(mutation)
     fams = list(families)
     ids = [f.family for f in fams]
@@ -535,6 +567,8 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
     """Compile grouped families (and engine-evaluated ``records``, whose rows are those of their
     ids in ``family_ids``) into an index.  The one place an index is compiled."""
     mut = parse_mutation(mutation)
+    x_skipped = [table.markers[m].name for m in table.x_markers()]
+    table = _x_checked(table, markers)
     records = dict(records)
     f_n = len(family_ids)
     m_n = len(markers)
@@ -595,7 +629,7 @@ def compile_index(table: FrequencyTable, markers: list[str], family_ids: list[st
     if free:
         U[:, -1, row_group < 0] = 1.0   # engine-evaluated rows: neutral placeholder (never used)
     return ReferenceIndex(table, list(markers), k, list(family_ids), S, U, searched, groups,
-                          row_group, row_pos, records, mut, set_aside=set_aside)
+                          row_group, row_pos, records, mut, set_aside=set_aside, x_markers_skipped=x_skipped)
 
 
 def _record_from_arrays(table, markers, ped, missing, typed, family, geno) -> _Record:
@@ -664,7 +698,9 @@ def index_status(path: str | Path) -> dict:
             "bytes": sum(f.stat().st_size for f in path.iterdir() if f.is_file()),
             "frequencies": meta.get("frequencies"),
             "markers": [tables.get(m, {}).get("name", m) for m in meta.get("markers", [])],
-            "mutation": meta.get("mutation"), "mutation_text": mutation_text, "set_aside": aside}
+            "mutation": meta.get("mutation"), "mutation_text": mutation_text, "set_aside": aside,
+            "x_markers_skipped": list(meta.get("x_markers_skipped", [])),
+            "notes": _x_notes(meta.get("x_markers_skipped", []))}
 
 
 def engine_lr(index: ReferenceIndex, record, child: Profile, *, skip_unknown_markers: bool = True):
