@@ -92,9 +92,11 @@ def test_demo_runs(capsys):
 
 
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
-ROOT = ["demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "frequencies", "index",
-        "search", "bench", "import", "consent", "audit", "candidates", "users", "labs", "photos", "db"]
-SUBCOMMANDS = {"kinship": ["lr"], "frequencies": ["list", "show"], "index": ["build", "status", "found"],
+ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
+        "frequencies", "index", "search", "bench", "import", "consent", "audit", "candidates", "users", "labs",
+        "photos", "db"]
+SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve"], "frequencies": ["list", "show"],
+               "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
                "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add"],

@@ -18,10 +18,12 @@ from .commands import (
     audit,
     bench,
     candidates,
+    cohort,
     consent,
     db,
     demo,
     frequencies,
+    guidance,
     imports,
     index,
     kinship,
@@ -54,8 +56,8 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
-for _group in (kinship, frequencies, demo, index, search, bench, simulate, imports, consent, audit, candidates,
-               users, labs, photos, db, report, serve):
+for _group in (kinship, cohort, guidance, frequencies, demo, index, search, bench, simulate, imports, consent, audit,
+               candidates, users, labs, photos, db, report, serve):
     _group.register(app)
 
 

@@ -11,6 +11,8 @@ runs, so that ``reunite --help`` does not load them.
 module         commands
 =============  ==========================================================
 kinship        ``kinship lr``
+cohort         ``cohort solve``
+guidance       ``guidance``
 frequencies    ``frequencies list|show``
 demo           ``demo``
 index          ``index build|status|found``
