@@ -483,6 +483,7 @@ class _Prepared:
     log10_hw: np.ndarray                     # (n_found, nm) log10 P_HW (0 where untyped)
     hw: np.ndarray                           # (n_found, nm) P_HW (1 where untyped)
     added: dict[str, list[str]]
+    x_skipped: list[str] = field(default_factory=list)
 
 
 def _prepare(cohort: Cohort, new_allele_freq: float) -> _Prepared:
@@ -494,7 +495,11 @@ def _prepare(cohort: Cohort, new_allele_freq: float) -> _Prepared:
                     for p in [cohort.profiles[pid]]}
     for p in rel_profiles.values():
         typed_keys.update(k for k in p.genotypes if k in table.markers)
-    used = [k for k in table.markers if k in typed_keys]
+    # X-chromosomal markers are left out here (the joint solve is autosomal for now) and listed.
+    x_skipped = [table.markers[k].name for k in table.markers
+                 if k in typed_keys and getattr(table.markers[k], "chromosome", "A") == "X"]
+    used = [k for k in table.markers if k in typed_keys
+            and getattr(table.markers[k], "chromosome", "A") != "X"]
     observed: dict[str, set[str]] = {k: set() for k in used}
     for p in [c.profile for c in cohort.found] + list(rel_profiles.values()):
         for k in used:
@@ -517,7 +522,7 @@ def _prepare(cohort: Cohort, new_allele_freq: float) -> _Prepared:
     with np.errstate(divide="ignore"):
         log10_hw = np.log10(hw)
     added = {table.markers[k].name: list(v) for k, v in table.added.items() if k in observed}
-    return _Prepared(used, table, mds, mds0, rel, found, log10_hw, hw, added)
+    return _Prepared(used, table, mds, mds0, rel, found, log10_hw, hw, added, x_skipped)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -845,6 +850,7 @@ class CohortResult:
     added_alleles: dict[str, list[str]]
     markers: list[str]
     id: str | None = None
+    x_markers_skipped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -860,6 +866,7 @@ class CohortResult:
                 "prior": "flat over all admissible assignments, the empty one included",
                 "rules": self.rules.as_dict(), "markers": self.markers,
                 "added_alleles": self.added_alleles,
+                "x_markers_skipped": self.x_markers_skipped,
                 "independence": "markers are treated as independent (product rule)",
             },
             "software": f"reunite {__version__}",
@@ -931,7 +938,8 @@ def solve_cohort(cohort: Cohort, *, top: int = 10,
     return CohortResult(pairwise, assignments, conclusions, relatives, n_adm, log10_z, method,
                         table.name if table.name != "inline" else "inline table", mut,
                         cohort.theta, cohort.rules, prep.added,
-                        [prep.table.markers[k].name for k in prep.markers], cohort.id)
+                        [prep.table.markers[k].name for k in prep.markers], cohort.id,
+                        prep.x_skipped)
 
 
 def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:

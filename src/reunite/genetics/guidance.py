@@ -450,7 +450,10 @@ def sampling_guidance(case: GuidanceCase, *,
                       new_allele_freq: float = DEFAULT_NEW_ALLELE_FREQ) -> dict:
     """Exclusion power, inclusion power and the relatives to swab, for a :class:`GuidanceCase`."""
     table = case.frequencies
-    keys = list(case.markers)
+    # X-chromosomal markers are left out (the guidance is autosomal for now) and listed.
+    x_skipped = [table.markers[k].name for k in case.markers
+                 if getattr(table.markers[k], "chromosome", "A") == "X"]
+    keys = [k for k in case.markers if getattr(table.markers[k], "chromosome", "A") != "X"]
     observed = {k: {a for p in case.profiles.values() for a in p.genotypes.get(k, ())}
                 for k in keys}
     table = table.with_alleles(observed, new_allele_freq)
@@ -538,6 +541,7 @@ def sampling_guidance(case: GuidanceCase, *,
         "frequencies": table.name if table.name != "inline" else "inline table",
         "mutation": case.mutation.describe() if case.mutation is not None else "none",
         "theta": case.theta, "markers": [m.name for m in mds], "seed": case.seed,
+        "x_markers_skipped": x_skipped,
         "exclusion": "Mendelian incompatibility without mutation (forrel's missingPersonEP)",
         "inclusion": "Monte Carlo; the missing child (and the available relatives) drawn from the "
                      "exact conditional distribution given the typed relatives",
