@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BENCH)/mutation_search.py --families 10000 --found 100 --children 10 --reverse 1000
 	$(BENCH)/batch.py --quick
 	$(BENCH)/web_load.py --quick
+	$(BENCH)/cohort.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -41,6 +42,7 @@ bench-full: $(STAMP)
 	$(BENCH)/mutation_search.py
 	$(BENCH)/batch.py
 	$(BENCH)/web_load.py
+	$(BENCH)/cohort.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -334,3 +334,18 @@ def test_reference_pedigree_helpers_are_consistent():
     ped = Pedigree([Person("M", None, None, "female")])
     md = MarkerData("m", ("1", "2"), np.array([0.4, 0.6]))
     assert marker_likelihoods(ped, [md], {"M": np.array([[0, 1]])})[0] == pytest.approx(0.48)
+
+
+def test_benchmark_script_smoke():
+    # benchmarks/cohort.py at its smallest (not timed): one accuracy cohort, the dvir-like pipeline.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "cohort.py"
+    spec = importlib.util.spec_from_file_location("bench_cohort", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    c = mod.accuracy(1)
+    assert c["found"] == 12 and c["siblings"] == 2 and c["unrelated"] == 1
+    assert c["downgrade_wrong"] <= c["note_wrong"]
+    assert c["downgrade_siblings_identified"] == 0
