@@ -255,7 +255,7 @@ def write_results(results: Mapping[str, list[SearchHit]], out: str | Path) -> Pa
             rows["sample"].append(s)
             rows["rank"].append(i)
             rows["family"].append(c.family)
-            rows["lr"].append(float(c.lr))
+            rows["lr"].append(None if c.lr is None else float(c.lr))
             rows["log10_lr"].append(c.log10_lr)
             rows["inconsistent"].append(c.inconsistent)
             rows["markers_compared"].append(c.markers_compared)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-__all__ = ["MAX_INCONSISTENT", "SearchHit"]
+__all__ = ["MAX_INCONSISTENT", "SearchHit", "lr_from_log10"]
 
 MAX_INCONSISTENT = 2  # mutation-free search: families with up to this many inconsistent markers are reported
 
@@ -19,7 +17,7 @@ class SearchHit:
 
     family: str
     sample: str
-    lr: float
+    lr: float | None      # None beyond 10^±300 (log10_lr says it); 0 exactly when log10_lr is None
     log10_lr: float | None
     inconsistent: int
     markers_compared: int
@@ -29,20 +27,28 @@ class SearchHit:
     @property
     def flagged(self) -> bool:
         """LR 0 without a mutation model, but at most MAX_INCONSISTENT inconsistent markers."""
-        return not (self.lr or 0) > 0 and self.log10_lr_consistent is not None \
+        return self.log10_lr is None and self.log10_lr_consistent is not None \
             and 0 < self.inconsistent <= MAX_INCONSISTENT
 
     def as_dict(self) -> dict:
-        return {"family": self.family, "sample": self.sample, "lr": self.lr if math.isfinite(self.lr) else None,
+        return {"family": self.family, "sample": self.sample,
+                "lr": self.lr if self.lr is not None and math.isfinite(self.lr) else None,
                 "log10_lr": self.log10_lr, "inconsistent": self.inconsistent,
                 "markers_compared": self.markers_compared, "log10_lr_consistent": self.log10_lr_consistent}
+
+
+def lr_from_log10(log10_lr: float | None) -> float | None:
+    """The LR of a log10 LR: 0 for None (an exclusion), None beyond 10^±300 (the log10 says it)."""
+    if log10_lr is None:
+        return 0.0
+    return 10.0 ** log10_lr if -300 <= log10_lr <= 300 else None
 
 
 def _rank(c: SearchHit, other: str) -> tuple:
     """Sort key: LR > 0 best first, then flagged hits by their LR over the consistent markers,
     then the rest (LR 0), each by ``other`` (family or sample) on ties."""
-    if (c.lr or 0) > 0:
-        return (0, -(c.log10_lr if c.log10_lr is not None else -np.inf), getattr(c, other))
+    if c.log10_lr is not None:
+        return (0, -c.log10_lr, getattr(c, other))
     if c.flagged:
         return (1, -c.log10_lr_consistent, getattr(c, other))
     return (2, 0.0, getattr(c, other))
@@ -51,8 +57,10 @@ def _rank(c: SearchHit, other: str) -> tuple:
 def _passes(c: SearchHit, min_lr: float) -> bool:
     """A hit is reported if its LR passes ``min_lr``, or it is flagged and its LR over the
     consistent markers does."""
-    if c.lr is not None and c.lr >= min_lr:
+    if min_lr <= 0:
         return True
-    return c.flagged and (min_lr <= 0 or c.log10_lr_consistent >= math.log10(min_lr))
+    if c.log10_lr is not None and c.log10_lr >= math.log10(min_lr):
+        return True
+    return c.flagged and c.log10_lr_consistent >= math.log10(min_lr)
 
 

@@ -28,7 +28,7 @@ from ..genetics.markers import Profile, parse_profile
 from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
 from ._nb import family_vs_children as _compiled_rev
 from .codes import packed_index
-from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank
+from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank, lr_from_log10
 from .index import ReferenceIndex, _Record, engine_lr, family_tables
 from .mutation import family_vs_children, search_group_rows
 
@@ -54,7 +54,7 @@ def _compiled_kernel(kernel: str, fn):
 def _free_hit(family: str, sample: str, lg: float, z: int, compared: int) -> SearchHit:
     """A mutation-free hit from its exact log10 LR over the consistent markers and count."""
     if z == 0:
-        return SearchHit(family, sample, 10.0 ** lg, lg, 0, compared, lg)
+        return SearchHit(family, sample, lr_from_log10(lg), lg, 0, compared, lg)
     return SearchHit(family, sample, 0.0, None, z, compared, lg if z <= MAX_INCONSISTENT and lg > -np.inf else None)
 
 

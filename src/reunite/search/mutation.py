@@ -48,7 +48,7 @@ from .fastmut import (
     shape_arrays,
     shape_of,
 )
-from .hits import SearchHit
+from .hits import SearchHit, lr_from_log10
 
 __all__ = ["child_query", "family_vs_children", "marker_models", "pair_log10", "prepare_group", "search_bounds",
            "search_group_rows"]
@@ -640,4 +640,4 @@ def family_vs_children(index, row: int, children: Mapping[str, Profile] | None, 
 def _hit(family, sample, lg, bad, compared, cls):
     if lg == -math.inf:
         return cls(family, sample, 0.0, None, bad, compared)
-    return cls(family, sample, 10.0 ** lg if lg < 308 else math.inf, lg, bad, compared)
+    return cls(family, sample, lr_from_log10(lg), lg, bad, compared)
