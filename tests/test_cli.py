@@ -65,6 +65,45 @@ def test_unknown_marker_is_an_error_unless_skipped(tmp_path, capsys):
     assert abs(out["log10_lr"] - case["expected"]["log10_lr"]) < 1e-9
 
 
+def test_kinship_lr_conclusion_under_the_rules_and_language(capsys):
+    path = CASES / "K0001.json"   # a typed parent: GB/T 37223, CPI 4.85 × 10^7
+    assert main(["kinship", "lr", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["relationship"] == "parentage_duo" and out["decision"] == "support"
+    assert out["conclusion"]["rules"] == "gbt" and "GB/T 37223-2018" in out["conclusion"]["source"]
+    assert main(["kinship", "lr", str(path), "--json", "--rules", "isfg"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["rules"] == "isfg" and out["decision"] == "no_decision"
+    assert main(["kinship", "lr", str(path), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "结论" in out and "支持" in out and "GB/T 37223-2018" in out and "倍" in out
+    assert main(["kinship", "lr", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Decision           support" in out and "Rules              gbt: GB/T 37223-2018" in out
+    assert main(["kinship", "lr", str(path), "--rules", "nfsi"]) == 2
+    assert "'nfsi'" in capsys.readouterr().err
+    assert main(["kinship", "lr", str(path), "--lang", "fr"]) == 2
+
+
+def test_kinship_lr_beyond_1e_minus_300_is_shown_from_log10(tmp_path, capsys):
+    """60 markers, each needing two mutations: log10 LR -318.4; JSON "lr" null, text 10^-319."""
+    freqs = {f"D{i}": {str(a): 0.1 for a in range(10, 20)} for i in range(1, 61)}
+    case = {"frequencies": freqs, "mutation": {"model": "equal", "rate": 0.002},
+            "pedigree": [{"id": "FA", "sex": "male"}, {"id": "MO", "sex": "female"},
+                         {"id": "C", "father": "FA", "mother": "MO"}],
+            "genotypes": {"FA": {k: ["10", "10"] for k in freqs}, "MO": {k: ["11", "11"] for k in freqs}},
+            "missing": "C", "found": {k: ["18", "19"] for k in freqs}}
+    p = tmp_path / "far.json"
+    p.write_text(json.dumps(case))
+    assert main(["kinship", "lr", str(p), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lr"] is None and out["log10_lr"] < -300 and out["lr_text"] == "4.12 × 10^-319"
+    assert out["conclusion"]["decision"] == "exclusion" and "LR 0" not in out["verbal"]
+    assert main(["kinship", "lr", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "4.12 × 10^-319" in out and "(LR 0)" not in out
+
+
 def test_frequencies_list_and_show(capsys):
     assert main(["frequencies", "list"]) == 0
     out = capsys.readouterr().out

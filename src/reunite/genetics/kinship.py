@@ -154,24 +154,20 @@ class LRResult:
         c = self.conclusion(rules=rules)
         n = len(self.inconsistent_markers)
         if self.log10_lr is None and self.lr == 0:
-            if lang == "zh":
-                head = (f"似然比为 0：{n} 个基因座在不考虑突变时无法解释。" if not c.excluded else
-                        f"DNA 结果排除被寻人员是失踪者：{n} 个基因座无法解释。")
-            else:
-                head = ("The DNA excludes the found person as the missing member: "
-                        f"{n} marker(s) cannot be explained without mutation." if c.excluded else
-                        f"The LR is 0 without a mutation model: {n} marker(s) cannot be explained "
-                        "without mutation.")
+            head = (f"似然比为 0：{n} 个基因座在不考虑突变时无法解释。" if lang == "zh" else
+                    f"The LR is 0: {n} marker(s) cannot be explained without mutation.")
             return head + " " + c.sentence(lang)
         if c.excluded and self.log10_lr is not None and self.log10_lr > 0:
-            return c.sentence(lang)
+            return c.sentence(lang)   # the LR is not used: saying how probable would contradict it
         x = format_lr(self.lr, self.log10_lr)
         if lang == "zh":
             head = f"DNA 结果在“被寻人员是失踪者”假设下出现的概率是“与该家庭无关”假设下的 {x} 倍（{c.verbal_zh}）。"
         else:
             head = (f"The DNA results are {x} times more probable if the found person is the family's "
                     f"missing member than if unrelated ({c.verbal}).")
-        return head if c.decision == "no_decision" and not c.alternatives else head + " " + c.sentence(lang)
+        if c.decision == "no_decision" and not c.alternatives:
+            return head
+        return head + " " + c.sentence(lang, verbal=False)
 
     def as_dict(self) -> dict:
         return {
@@ -237,7 +233,9 @@ def alternative_relationships(found: Profile, relatives: Mapping[str, Profile], 
     """
     out = []
     for rid, prof in relatives.items():
+        sexes = {"R": prof.sex() or "unknown", "X": found.sex() or "unknown"}  # from Amelogenin if typed
         for rel, recs in _ALT_PEDIGREES.items():
+            recs = [dict(r, sex=sexes[r["id"]]) if r["id"] in sexes else r for r in recs]
             case = KinshipCase(make_pedigree(recs, source=f"{rel} pedigree"), {"R": prof}, "X", found,
                                table, mutation, theta, None)
             res = missing_person_lr(case, skip_unknown_markers=True)
