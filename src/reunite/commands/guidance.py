@@ -55,14 +55,14 @@ def render_guidance_text(res: dict) -> str:
     if res.get("id"):
         lines.append(f"Case {res['id']}")
     lines.append(f"Typed relatives: {', '.join(typed['relatives']) or 'none'}")
-    lines.append(f"  Exclusion power (an unrelated child is excluded): {100 * ep['total']:.4g}%  "
+    lines.append(f"  Exclusion power (an unrelated child is excluded): {100 * ep['total']:.8g}%  "
                  f"(log10 P(not excluded) {ep['log10_p_not_excluded']:.2f})")
     lines.append(f"  Inclusion power ({typed['inclusion_power']['nsim']} simulated true children): "
                  + _pcts(typed["inclusion_power"]))
     bt = res["before_typing"]
     if bt["available"]:
         lines.append(f"If {', '.join(bt['available'])} are typed too:")
-        lines.append(f"  Exclusion power: mean {100 * bt['exclusion_power']['mean']:.4g}% "
+        lines.append(f"  Exclusion power: mean {100 * bt['exclusion_power']['mean']:.8g}% "
                      f"(± {100 * bt['exclusion_power']['se']:.2g})")
         lines.append("  Inclusion power: " + _pcts(bt["inclusion_power"]))
         lines.append("Swab options, P(LR >= 10,000):")

@@ -418,11 +418,15 @@ def _advice(ped, missing, base: float, options: list[dict]) -> dict:
     two = max((o for o in options if len(o["swab"]) == 2), key=lambda o: o["p"], default=None)
 
     def pct(x):
-        return f"{100 * x:.0f}%"
+        return f"{100 * x:.1f}%".replace(".0%", "%")
 
     en = [f"With the relatives typed now, a true missing child would reach LR >= 10,000 in "
           f"{pct(base)} of cases."]
     zh = [f"按目前已采集的亲属，真正的孩子能达到 LR ≥ 10000 的概率约为 {pct(base)}。"]
+    if base >= 0.99:
+        en.append("The typed relatives already suffice; no more swabs are needed for this.")
+        zh.append("已采集的亲属已经足够，不需要为此再采集。")
+        return {"en": " ".join(en), "zh": "".join(zh)}
     if one is not None:
         en.append(f"Swabbing the {_names(ped, one['swab'], missing, 'en')} raises it to "
                   f"{pct(one['p'])}, the most of any one relative.")
@@ -433,10 +437,7 @@ def _advice(ped, missing, base: float, options: list[dict]) -> dict:
                   f"{pct(two['p'])}, the most of any two.")
         zh.append(f"如果能采集{_names(ped, two['swab'], missing, 'zh')}两位，可提高到 {pct(two['p'])}，"
                   f"是任意两位中最高的。")
-    if base >= 0.99:
-        en.append("The typed relatives already suffice for most true children.")
-        zh.append("已采集的亲属对大多数情况已经足够。")
-    elif (two or one)["p"] <= base + 1e-9:
+    if (two or one)["p"] <= base + 1e-9:
         en.append("No listed relative would help much: type more markers instead.")
         zh.append("列出的亲属帮助不大，建议检测更多的基因座。")
     return {"en": " ".join(en), "zh": "".join(zh)}
