@@ -28,6 +28,7 @@ from reference.brute import (
 from reference.simulate import exact_freqs, gene_drop, labels_for, matrices, parent_map, random_pedigree
 from reunite.errors import InputError
 from reunite.genetics import MISSING, MarkerData, load_case, make_pedigree, marker_likelihoods, missing_person_lr
+from reunite.genetics import likelihood as engine
 from reunite.genetics import person_genotype_table as engine_table
 from reunite.genetics.kinship import hw_genotype_prob
 from reunite.genetics.likelihood import THETA_CONVENTION, THETA_CONVENTION_ZH, balding_nichols
@@ -258,3 +259,60 @@ def test_missing_person_lr_matches_brute_force(seed, mutation, theta):
     got = res.markers[0].lr
     assert _close(got, want, 1e-10), (got, want)
     assert math.isfinite(want)
+
+
+class _forced:
+    """Force the engine's way of computing the joint: "joint" (one factor) or "copies"."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def __enter__(self):
+        self.saved = (engine._THETA_JOINT_PREFERRED, engine._THETA_MAX_FREE)
+        engine._THETA_JOINT_PREFERRED, engine._THETA_MAX_FREE = (
+            (10**18, 0) if self.method == "joint" else (0, 10))
+
+    def __exit__(self, *exc):
+        engine._THETA_JOINT_PREFERRED, engine._THETA_MAX_FREE = self.saved
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), mutation=st.sampled_from(MUTS), theta=st.floats(0.001, 0.4),
+       typed_p=st.floats(0.1, 0.9), method=st.sampled_from(["joint", "copies"]))
+def test_both_ways_of_computing_the_joint_match_brute_force(seed, mutation, theta, typed_p, method):
+    recs, md, typed = _random_problem(seed, mutation, typed_p)
+    with _forced(method):
+        got = float(marker_likelihoods(make_pedigree(recs), [md], _geno(recs, typed), theta=theta)[0])
+        untyped = [r["id"] for r in recs if r["id"] not in typed]
+        tab = None
+        if untyped and typed:
+            (tab,) = engine_table(make_pedigree(recs), [md], _geno(recs, typed), untyped[0], theta=theta)
+    want = brute_likelihood(parent_map(recs), md.freqs, typed, mut_female=md.mut_female,
+                            mut_male=md.mut_male, theta=theta)
+    assert _close(got, want), (got, want)
+    if tab is not None:
+        wt = brute_genotype_table(parent_map(recs), md.freqs, typed, untyped[0], theta=theta,
+                                  mut_female=md.mut_female, mut_male=md.mut_male)
+        assert np.all(np.abs(tab - wt) <= 1e-11 * max(float(wt.max()), 1e-300))
+
+
+def test_many_alleles_kept_by_the_mutation_model_use_the_copies():
+    """Stepwise mutation keeps every allele (55 here): the joint factor of two untyped parents
+    would have 55^4 cells; the copies mixture (15 configurations) computes it exactly."""
+    labels = tuple(str(x) for x in range(5, 60))
+    p = np.full(len(labels), 1 / len(labels))
+    from reunite.genetics.mutation import MutationModel, mutation_matrix
+    m = mutation_matrix(MutationModel("stepwise", rate=0.005, rate2=1e-6, range=0.1), labels, p, "M")
+    md = MarkerData("M", labels, p, m, m)
+    recs = [{"id": "F", "sex": "male"}, {"id": "M", "sex": "female"},
+            {"id": "A", "father": "F", "mother": "M", "sex": "male"},
+            {"id": "B", "father": "F", "mother": "M", "sex": "female"}]
+    geno = {"A": np.array([[3, 10]]), "B": np.array([[3, 11]])}
+    got = marker_likelihoods(make_pedigree(recs), [md], geno, theta=0.02)[0]
+    # (both ways agree with the brute force on small markers, test above); here: it runs, the
+    # joint alone is refused, and theta -> 0 gives Hardy–Weinberg
+    assert got > 0
+    with _forced("joint"), pytest.raises(InputError, match="founders"):
+        marker_likelihoods(make_pedigree(recs), [md], geno, theta=0.02)
+    low = marker_likelihoods(make_pedigree(recs), [md], geno, theta=1e-12)[0]
+    assert low == pytest.approx(marker_likelihoods(make_pedigree(recs), [md], geno)[0], rel=1e-9)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from genetics.test_theta import _forced
 from reference.brute import brute_genotype_table, brute_likelihood, brute_missing_person_lr
 from reference.simulate import MUTATIONS, exact_freqs, gene_drop_x, labels_for, matrices, parent_map, random_pedigree
 from reunite.errors import FrequencyError, InputError
@@ -302,3 +303,15 @@ def test_x_missing_person_lr_matches_brute_force(seed, mutation, theta):
     want = brute_missing_person_lr(parent_map(recs), freqs, rel, missing, found, mut_female=fem,
                                    mut_male=male, theta=theta, sexes=sexes)
     assert _close(res.markers[0].lr, want, 1e-10), (res.markers[0].lr, want)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), mutation=st.sampled_from(MUTS), theta=st.floats(0.001, 0.4),
+       typed_p=st.floats(0.1, 0.9), method=st.sampled_from(["joint", "copies"]))
+def test_x_both_ways_of_computing_the_joint_match_brute_force(seed, mutation, theta, typed_p, method):
+    recs, md, typed, sexes = _problem(seed, mutation, typed_p)
+    with _forced(method):
+        got = float(marker_likelihoods(make_pedigree(recs), [md], _geno(typed), theta=theta)[0])
+    want = brute_likelihood(parent_map(recs), md.freqs, typed, mut_female=md.mut_female,
+                            mut_male=md.mut_male, theta=theta, sexes=sexes)
+    assert _close(got, want), (got, want)

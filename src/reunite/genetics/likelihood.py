@@ -20,14 +20,20 @@ receives one of his mother's two alleles and nothing from his father, a daughter
 father's single allele (through the male matrix) and one of her mother's.  A typed male's
 genotype is (a, a).
 
-Theta.  The joint of the founder alleles is one factor whose size is the product of the founder
-allele variables' domains (2 for a typed founder's allele, the marker's allele count after
-lumping for an untyped founder's).  Untyped founders with a single child enter with one allele
-(the one they pass on: exact, as the joint is exchangeable and consistent under marginalisation).
-A pedigree whose factor would exceed :data:`THETA_MAX_CELLS` is refused with an
-:class:`~reunite.errors.InputError` naming its founders; theta = 0 has no such limit.  Lumping
-unobserved alleles into one stays exact under Balding–Nichols (the aggregation property of the
-Dirichlet distribution behind it).
+Theta.  Untyped founders with a single child enter with one allele (the one they pass on:
+exact, as the joint is exchangeable and consistent under marginalisation).  The joint of the
+founder alleles is then computed one of two exact ways, the cheaper for the pedigree and marker:
+one factor over all founder alleles, whose size is the product of their domains (2 for a typed
+founder's allele, the allele count after lumping for an untyped founder's); or, read term by
+term, every untyped founder allele is a fresh draw (probability (1 − θ) / (1 + (j − 2) θ), then
+p_a) or a copy of one earlier founder allele (θ / (1 + (j − 2) θ) each), a weighted sum over the
+ways the untyped founder alleles can be copies of each other or of the typed founders' alleles,
+each an ordinary peel (cost independent of the allele count: markers whose mutation model keeps
+every allele, e.g. stepwise).  A pedigree too large for both (a factor over
+:data:`THETA_MAX_CELLS` cells and more than 5,000 copy configurations, i.e. many untyped founders)
+is refused with an :class:`~reunite.errors.InputError` naming its founders; theta = 0 has no
+such limit.  Lumping unobserved alleles into one stays exact under Balding–Nichols (the
+aggregation property of the Dirichlet distribution behind it).
 
 Speed.  Alleles not seen in any typed person of a marker are lumped into one allele when the
 mutation model allows it exactly (strong lumpability, checked numerically on the matrices;
@@ -63,6 +69,9 @@ THETA_CONVENTION_ZH = ("按 Balding–Nichols 抽样公式对每个系谱全部�
 #: Largest joint factor of founder alleles (cells per marker) computed with theta > 0.
 THETA_MAX_CELLS = 1 << 22
 _THETA_BATCH_CELLS = 1 << 23   # cells of the joint factor over a batch of markers, per peel
+_THETA_JOINT_PREFERRED = 1 << 12   # below this many cells per marker the joint factor is used
+_THETA_MAX_FREE = 8             # beyond this many untyped founder alleles the copies mixture is not used
+_THETA_MAX_CONFIGS = 5_000      # configurations of the copies mixture (one peel each)
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY"  # 'z' is the batch axis
 _BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)
@@ -341,10 +350,52 @@ def _bn_factor(fvars: list[int], amap: dict[int, np.ndarray], freqs_t: np.ndarra
     return _Factor(tuple(fvars), out)
 
 
+def _copy_configurations(fixed: list[int], free: list[int], theta: float,
+                         limit: int | None = None) -> dict[tuple[int, ...], float] | None:
+    """The Balding–Nichols joint of ``free`` founder alleles after the ``fixed`` ones, as a mixture.
+
+    Drawn in order, the j-th allele is a fresh draw from the population with probability
+    (1 − θ) / (1 + (j − 2) θ), or a copy of one given earlier allele with probability
+    θ / (1 + (j − 2) θ) each (the sampling formula, term by term).  Following the copies back,
+    each free allele equals a fixed allele or the first free allele of its chain (a fresh draw).
+    Returns {roots: weight}, ``roots[i]`` the variable ``free[i]`` equals (itself if fresh): the
+    joint is sum over configurations of weight × Π over fresh free alleles of p × the joint of the
+    fixed alleles.  None if there would be more than ``limit`` configurations.
+    """
+    m = len(fixed)
+    states: dict[tuple[int, ...], float] = {(): 1.0}
+    for i, v in enumerate(free):
+        denom = 1.0 + (m + i - 1) * theta           # j = m + i + 1: 1 + (j - 2) θ
+        nxt: dict[tuple[int, ...], float] = {}
+        for roots, w in states.items():
+            key = (*roots, v)
+            nxt[key] = nxt.get(key, 0.0) + w * (1.0 - theta) / denom
+            mult: dict[int, int] = dict.fromkeys(fixed, 1)
+            for r in roots:
+                mult[r] = mult.get(r, 0) + 1
+            for r, c in mult.items():
+                key = (*roots, r)
+                nxt[key] = nxt.get(key, 0.0) + w * theta * c / denom
+        states = nxt
+        if limit is not None and len(states) > limit:
+            return None
+    return states
+
+
+def _factor(vars_: tuple[int, ...], arr: np.ndarray) -> _Factor:
+    """A factor, with repeated variables (identified alleles) reduced to their diagonal."""
+    if len(set(vars_)) == len(vars_):
+        return _Factor(vars_, arr)
+    letters = {v: _LETTERS[i] for i, v in enumerate(dict.fromkeys(vars_))}
+    out = tuple(dict.fromkeys(vars_))
+    spec = "".join(letters[v] for v in vars_) + "z->" + "".join(letters[v] for v in out) + "z"
+    return _Factor(out, np.einsum(spec, arr))
+
+
 def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                geno: Mapping[str, np.ndarray], freqs: np.ndarray, mats: Mapping[str, np.ndarray] | None,
                theta: float = 0.0, keep: str | None = None, identity: frozenset[str] | set[str] = frozenset(),
-               *, xlinked: bool = False) -> np.ndarray:
+               *, xlinked: bool = False, theta_method: str = "auto") -> np.ndarray:
     """The array-level core: G independent problems on one pedigree, peeled together.
 
     ``freqs`` is (G, nb) (padding alleles have frequency 0); ``geno[pid]`` is (G, 2) allele
@@ -355,8 +406,13 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
     person's ordered genotype (for a male at an X marker, his allele on the diagonal).  People in
     ``identity`` receive their alleles without mutation (a probe of a parent's alleles).
     ``xlinked``: an X-chromosomal marker (every person in ``people`` must be male or female).
+
     With ``theta`` > 0 the founders' alleles are sampled jointly (Balding–Nichols), per connected
-    component of ``ped``.
+    component of ``ped``, computed one of two exact ways (``theta_method``; "auto" takes the
+    cheaper): "joint", one factor over all founder alleles; "copies", the typed founders' alleles
+    in one factor and every untyped founder allele a fresh draw or a copy of an earlier one, a
+    weighted sum of peels (:func:`_copy_configurations`), which does not grow with the allele
+    count (markers whose mutation model keeps every allele).
     """
     g, nb = freqs.shape
     people = list(people)
@@ -371,6 +427,17 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
         hemi = {pid for pid in people if ped[pid].sex == "male"}
     # With theta, an untyped founder with a single child enters with the one allele it passes on.
     single: set[str] = set()
+    var_of = {pid: (2 * k, 2 * k + 1) for k, pid in enumerate(people)}
+
+    def own(pid: str) -> tuple[int, ...]:
+        """A founder's allele variables: only the maternal one for a hemizygous male or an untyped
+        founder with one child (theta > 0)."""
+        pv, mv = var_of[pid]
+        return (mv,) if (pid in hemi or pid in single) else (pv, mv)
+
+    method = "hw"
+    per_problem = 1
+    configs: list[tuple[dict[int, int], float]] = [({}, 1.0)]
     if theta > 0:
         pset = set(people)
         for pid in people:
@@ -378,22 +445,54 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
             if (p.father is None and pid not in typed_set and pid != keep and pid not in hemi
                     and sum(1 for c in ped.children(pid) if c in pset) == 1):
                 single.add(pid)
-        per_problem = 1
+        n_free = 0
         for pid in people:
             if ped[pid].father is None:
                 one = pid in hemi or pid in single
                 d = (1 if pid in hemi else 2) if pid in typed_set else nb
                 per_problem *= d if one else d * d
-        if per_problem > THETA_MAX_CELLS:
+                if pid not in typed_set and pid != keep:
+                    n_free += 1 if one else 2
+        method = theta_method
+        comp = _components(ped)
+        fixed_ids: dict[int, list[str]] = {}
+        free_ids: dict[int, list[str]] = {}
+        for pid in people:
+            if ped[pid].father is None:
+                fixed_ids.setdefault(comp[pid], [])
+                free_ids.setdefault(comp[pid], [])
+                (fixed_ids if pid in typed_set or pid == keep else free_ids)[comp[pid]].append(pid)
+        mixes = None
+        if method == "copies" or (method == "auto" and per_problem > _THETA_JOINT_PREFERRED
+                                  and n_free <= _THETA_MAX_FREE):
+            mixes = {}
+            n_conf = 1
+            for c in fixed_ids:
+                fv = [v for pid in fixed_ids[c] for v in own(pid)]
+                uv = [v for pid in free_ids[c] for v in own(pid)]
+                mix = _copy_configurations(fv, uv, theta, _THETA_MAX_CONFIGS)
+                n_conf *= len(mix) if mix is not None else _THETA_MAX_CONFIGS + 1
+                mixes[c] = (fv, uv, mix)
+            if n_conf > _THETA_MAX_CONFIGS:
+                if method == "copies":
+                    raise InputError(Problem(
+                        f"theta > 0 samples the alleles of all founders jointly; this pedigree has "
+                        f"{n_free} untyped founder alleles, more than {_THETA_MAX_CONFIGS:,} ways "
+                        f"they can share alleles (the limit); use theta 0, or type or remove "
+                        f"untyped founders", field="theta"))
+                mixes = None
+        if method == "auto":
+            method = "copies" if mixes is not None else "joint"
+        if method == "joint" and per_problem > THETA_MAX_CELLS:
             founders = [pid for pid in people if ped[pid].father is None]
             raise InputError(Problem(
                 f"theta > 0 samples the alleles of all founders jointly; this pedigree has "
                 f"{len(founders)} founders ({sum(1 for f in founders if f not in typed_set)} "
-                f"untyped) and a marker with {nb} alleles after lumping, a joint of "
-                f"{per_problem:,} genotype combinations, more than the limit "
+                f"untyped, {n_free} founder alleles to sum over) and a marker with {nb} alleles after "
+                f"lumping, a joint of {per_problem:,} genotype combinations, more than the limit "
                 f"{THETA_MAX_CELLS:,}; use theta 0, or type or remove untyped founders",
                 field="theta"))
-        if g > 1 and per_problem * g > _THETA_BATCH_CELLS:
+        if method == "joint" and g > 1 and per_problem * g > _THETA_BATCH_CELLS:
             step = max(1, _THETA_BATCH_CELLS // per_problem)
             parts = []
             for lo in range(0, g, step):
@@ -401,20 +500,18 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
                 parts.append(peel_batch(
                     ped, people, typed, {pid: np.asarray(a)[sl] for pid, a in geno.items()},
                     freqs[sl], None if mats is None else {k: v[sl] for k, v in mats.items()},
-                    theta, keep, identity, xlinked=xlinked))
+                    theta, keep, identity, xlinked=xlinked, theta_method="joint"))
             return np.concatenate(parts, axis=0)
     any_mut = mats is not None
     # Everything is built with the batch axis last: (domain..., G).
     z = np.arange(g)[None, :]
     freqs_t = np.ascontiguousarray(freqs.T)                     # (nb, G)
     mats_t = {sex: np.ascontiguousarray(np.moveaxis(m, 0, -1)) for sex, m in mats.items()} if any_mut else {}
-    var_of: dict[str, tuple[int, int]] = {}
     amap: dict[int, np.ndarray] = {}                             # (domain, G) allele indices
     dom: dict[int, int] = {}
     full = np.broadcast_to(np.arange(nb)[:, None], (nb, g))
-    for k, pid in enumerate(people):
-        pv, mv = 2 * k, 2 * k + 1
-        var_of[pid] = (pv, mv)
+    for pid in people:
+        pv, mv = var_of[pid]
         if pid in typed_set:
             gt = np.ascontiguousarray(np.asarray(geno[pid]).T)      # (2, G)
             if pid in hemi:
@@ -427,59 +524,87 @@ def peel_batch(ped: Pedigree, people: Sequence[str], typed: Sequence[str],
         else:
             amap[pv] = amap[mv] = full
             dom[pv] = dom[mv] = nb
-    factors: list[_Factor] = []
-    founder_vars: dict[int, list[int]] = {}
-    comp = _components(ped) if theta > 0 else {}
-    for pid in people:
-        p = ped[pid]
-        pv, mv = var_of[pid]
-        own = (mv,) if (pid in hemi or pid in single) else (pv, mv)
-        if p.father is None:
-            if theta > 0:
-                founder_vars.setdefault(comp[pid], []).extend(own)
-            else:
-                for v in own:
-                    factors.append(_Factor((v,), freqs_t[amap[v], z]))
+
+    # Founder alleles per component: "fixed" (in one joint factor: all of them for "joint", the
+    # typed and kept founders' for "copies") and the rest as fresh draws and copies.
+    fixed: dict[int, list[int]] = {}
+    if theta > 0:
+        if method == "copies":
+            configs = [({}, 1.0)]
+            for c, (fv, uv, mix) in mixes.items():
+                fixed[c] = fv
+                configs = [({**rep, **dict(zip(uv, roots, strict=True))}, w * wc)
+                           for rep, w in configs for roots, wc in mix.items()]
         else:
-            for par, var, sex in ((p.father, pv, "male"), (p.mother, mv, "female")):
-                if var not in dom:
-                    continue                  # a son's X: nothing from his father
-                ppv, pmv = var_of[par]
-                a_c = amap[var]
-                mutate = any_mut and pid not in identity
-                if par in hemi or par in single:
-                    a_p = amap[pmv]
-                    if mutate:
-                        t = mats_t[sex][a_p[:, None, :], a_c[None, :, :], z]
-                    else:
-                        t = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
-                    factors.append(_Factor((pmv, var), t))
-                    continue
-                a_p, a_m = amap[ppv], amap[pmv]
-                if mutate:
-                    mat = mats_t[sex]
-                    t1 = mat[a_p[:, None, :], a_c[None, :, :], z]
-                    t2 = mat[a_m[:, None, :], a_c[None, :, :], z]
+            for c in fixed_ids:
+                fixed[c] = [v for pid in people if ped[pid].father is None and comp[pid] == c
+                            for v in own(pid)]
+
+    def factors_for(rep: Mapping[int, int]) -> list[_Factor]:
+        """The factors with founder alleles identified as ``rep`` says (each maps to its root)."""
+        def r(v: int) -> int:
+            return rep.get(v, v)
+
+        facs: list[_Factor] = []
+        for pid in people:
+            p = ped[pid]
+            pv, mv = var_of[pid]
+            if p.father is None:
+                if theta == 0:
+                    for v in own(pid):
+                        facs.append(_Factor((v,), freqs_t[amap[v], z]))
                 else:
-                    t1 = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
-                    t2 = (a_m[:, None, :] == a_c[None, :, :]).astype(float)
-                t = 0.5 * (t1[:, None, :, :] + t2[None, :, :, :])
-                factors.append(_Factor((ppv, pmv, var), t))
-        if pid in typed_set and pid not in hemi:
-            gt = amap[pv]
-            het = gt[0] != gt[1]
-            e = np.zeros((2, 2, g))
-            e[0, 1, het] = 1.0
-            e[1, 0, het] = 1.0
-            e[0, 0, ~het] = 1.0
-            factors.append(_Factor((pv, mv), e))
-    for fv in founder_vars.values():
-        factors.append(_bn_factor(fv, amap, freqs_t, z, theta))
+                    for v in own(pid):       # a fresh draw of the copies mixture
+                        if v in rep and rep[v] == v:
+                            facs.append(_Factor((v,), freqs_t[amap[v], z]))
+            else:
+                for par, var, sex in ((p.father, pv, "male"), (p.mother, mv, "female")):
+                    if var not in dom:
+                        continue                  # a son's X: nothing from his father
+                    ppv, pmv = var_of[par]
+                    a_c = amap[var]
+                    mutate = any_mut and pid not in identity
+                    if par in hemi or par in single:
+                        a_p = amap[r(pmv)]
+                        if mutate:
+                            t = mats_t[sex][a_p[:, None, :], a_c[None, :, :], z]
+                        else:
+                            t = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
+                        facs.append(_factor((r(pmv), var), t))
+                        continue
+                    a_p, a_m = amap[r(ppv)], amap[r(pmv)]
+                    if mutate:
+                        mat = mats_t[sex]
+                        t1 = mat[a_p[:, None, :], a_c[None, :, :], z]
+                        t2 = mat[a_m[:, None, :], a_c[None, :, :], z]
+                    else:
+                        t1 = (a_p[:, None, :] == a_c[None, :, :]).astype(float)
+                        t2 = (a_m[:, None, :] == a_c[None, :, :]).astype(float)
+                    t = 0.5 * (t1[:, None, :, :] + t2[None, :, :, :])
+                    facs.append(_factor((r(ppv), r(pmv), var), t))
+            if pid in typed_set and pid not in hemi:
+                gt = amap[pv]
+                het = gt[0] != gt[1]
+                e = np.zeros((2, 2, g))
+                e[0, 1, het] = 1.0
+                e[1, 0, het] = 1.0
+                e[0, 0, ~het] = 1.0
+                facs.append(_Factor((pv, mv), e))
+        for fv in fixed.values():
+            if fv:
+                facs.append(_bn_factor(fv, amap, freqs_t, z, theta))
+        return facs
+
     keep_vars: tuple[int, ...] = ()
     if keep is not None:
         keep_vars = (var_of[keep][1],) if keep in hemi else var_of[keep]
-    order = _elimination_order([f.vars for f in factors], dom, set(keep_vars))
-    res = np.moveaxis(_eliminate(factors, order, keep_vars).arr, -1, 0)
+    res = None
+    for rep, w in configs:
+        facs = factors_for(rep)
+        live = {v: d for v, d in dom.items() if rep.get(v, v) == v}
+        order = _elimination_order([f.vars for f in facs], live, set(keep_vars))
+        part = np.moveaxis(_eliminate(facs, order, keep_vars).arr, -1, 0)
+        res = w * part if res is None else res + w * part
     if keep is not None and keep in hemi:
         if keep in typed_set:
             raise ValueError("the kept person must be untyped")
