@@ -349,3 +349,30 @@ def test_benchmark_script_smoke():
     assert c["found"] == 12 and c["siblings"] == 2 and c["unrelated"] == 1
     assert c["downgrade_wrong"] <= c["note_wrong"]
     assert c["downgrade_siblings_identified"] == 0
+
+
+def test_dvir_readme_example_1_posteriors():
+    # dvir's README, example 1 (github.com/magnusdv/dvir, the version with `global()`): seven victims
+    # (V1-V6 male, V7 female) against a couple R1, R2 (both 1/1) with three missing sons, one marker with
+    # alleles 1-3 equifrequent.  dvir lists six tied assignments with LR 729 and posterior 0.12326682,
+    # then LR 81 with posterior 0.01369631 (over its 229 assignments, most with LR 0).
+    freqs = {"D3S1358": {"1": 1 / 3, "2": 1 / 3, "3": 1 / 3}}
+    gts = {"V1": "1", "V2": "2", "V3": "1", "V4": "1", "V5": "2", "V6": "2", "V7": "2"}
+    spec = {"frequencies": freqs, "families": [{
+        "id": "AM", "pedigree": [{"id": "R1", "sex": "male"}, {"id": "R2", "sex": "female"}]
+        + [{"id": f"MP{i}", "father": "R1", "mother": "R2", "sex": "male"} for i in (1, 2, 3)],
+        "missing": ["MP1", "MP2", "MP3"]}],
+        "genotypes": {"R1": {"D3S1358": ["1", "1"]}, "R2": {"D3S1358": ["1", "1"]}},
+        "found": [{"id": v, "sex": "female" if v == "V7" else "male", "genotypes": {"D3S1358": [a, a]}}
+                  for v, a in gts.items()]}
+    res = solve_cohort(load_cohort(spec), top=8)
+    assert res.n_admissible == 34           # the 229 less those with a pairwise LR of 0
+    lrs = [round(10 ** a["log10_lr"], 6) for a in res.assignments]
+    assert lrs == [729.0] * 6 + [81.0] * 2
+    assert res.assignments[0]["posterior"] == pytest.approx(0.12326682, abs=5e-9)
+    assert res.assignments[6]["posterior"] == pytest.approx(0.01369631, abs=5e-9)
+    assert {frozenset(v for v, m in a["assignment"].items() if m) for a in res.assignments[:6]} == \
+        {frozenset({"V1", "V3", "V4"})}
+    concl = {c["found"]: c["conclusion"] for c in res.conclusions}
+    assert concl["V2"] == "no_match" and concl["V7"] == "no_match"   # 1 inconsistent marker: not excluded
+    assert all(concl[v] != "identified" for v in ("V1", "V3", "V4"))   # LR 9 each: inconclusive

@@ -981,6 +981,12 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
                 out.append({**base, "conclusion": "inconclusive", "missing": None,
                             "note": f"best pairwise LR {_fmt(bl)} ({bm}, family {bf}) is below "
                                     f"threshold2 {rules.threshold2:g}"})
+            elif bl == -math.inf:
+                out.append({**base, "conclusion": "no_match",
+                            "note": f"every pairwise LR is 0 (inconsistent without mutation), but "
+                                    f"with at most {rules.max_inconsistent} inconsistent markers "
+                                    f"with {bm} (family {bf}), which is not an exclusion by the "
+                                    f"rule (dvir's maxIncomp)"})
             else:
                 out.append({**base, "conclusion": "no_match",
                             "note": f"every pairwise LR is below 1 (best {_fmt(bl)}, {bm}): the "
