@@ -52,7 +52,7 @@ def report_from(spec: dict, **kw):
     case = load_case(copy.deepcopy(spec))
     args = {"case_number": "YN-KM-2014-003", "report_number": "R-530102-0417", "candidate_id": "17",
             "missing_child_name": CHILD_NAME, "found_child_name": FOUND_NAME, "member_labels": LABELS,
-            "laboratory": LAB, "prior": 1 / 2000, "generated_at": WHEN,
+            "laboratory": LAB, "prior": 1 / 2000, "generated_at": WHEN, "lang": "en",
             "other_evidence": [EvidenceLR("Sex", 1.9, "The recorded sexes agree."),
                                ("Age", 2.4, "The estimated age at finding fits the missing child's age then.")]}
     args.update(kw)

@@ -1,7 +1,10 @@
 """The kinship report as an A4 PDF, drawn with fpdf2 (pure Python) in an embedded CJK font.
 
 :func:`render_pdf` prints the texts of :func:`reunite.reports.kinship.view`, so the PDF and the HTML
-page say the same things.
+page say the same things: the DNA opinion from page 1, then the investigative evidence on a last page
+of its own.  Every page carries the report's header (laboratory, the pair) and a footer with the
+software version, the content hash and the page number.  Chinese text wraps at any character,
+English at spaces.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 
 from .fonts import find_cjk_font
 from .kinship import KinshipReport, split_sup, view
@@ -41,11 +45,9 @@ class _Doc:
                 self.set_font("cjk", "", 8)
                 self.set_text_color(*MUTED)
                 self.set_xy(MARGIN, 8)
-                self.cell(90, 4, "Reunite · kinship report")
-                self.set_xy(self.w - MARGIN - 120, 8)
-                ids = dict(v_["identifiers"])
-                self.cell(120, 4, f"Found child {ids['Found child case number']} × report "
-                          f"{ids['Missing-child report number']}", align="R")
+                self.cell(80, 4, v_["t"]["header"])
+                self.set_xy(self.w - MARGIN - 100, 8)
+                self.cell(100, 4, v_["header_pair"], align="R")
                 self.set_draw_color(*RULE)
                 self.set_line_width(0.2)
                 self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
@@ -55,13 +57,16 @@ class _Doc:
                 self.set_draw_color(*RULE)
                 self.set_line_width(0.2)
                 self.line(MARGIN, self.h - 13, self.w - MARGIN, self.h - 13)
-                self.set_xy(MARGIN, self.h - 12)
-                self.set_font("Courier", "", 7)
+                self.set_font("cjk", "", 7)
                 self.set_text_color(*MUTED)
-                self.cell(130, 4, f"sha256:{v_['hash']}")
+                self.set_xy(MARGIN, self.h - 12)
+                self.cell(24, 4, v_["software"])
+                self.set_font("Courier", "", 6.8)
+                self.set_xy(MARGIN + 24, self.h - 12)
+                self.cell(112, 4, f"sha256:{v_['hash']}")
                 self.set_font("cjk", "", 7.5)
                 self.set_xy(self.w - MARGIN - 40, self.h - 12)
-                self.cell(40, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+                self.cell(40, 4, v_["t"]["page"].format(n=self.page_no(), total="{nb}"), align="R")
 
         pdf = Page(orientation="P", unit="mm", format="A4")
         pdf.set_title(v["title"])
@@ -78,6 +83,7 @@ class _Doc:
         self.pdf = pdf
         self.width = pdf.w - 2 * MARGIN
         self.v = v
+        self.wrap = WrapMode.CHAR if v["lang"] == "zh" else WrapMode.WORD
 
     # --------------------------------------------------------------------- primitives
     def font(self, size: float, bold: bool = False, color=INK):
@@ -97,7 +103,7 @@ class _Doc:
 
     def lines_needed(self, text: str, width: float) -> int:
         plain = "".join(t for t, _ in split_sup(text)) or " "
-        lines = self.pdf.multi_cell(width, 4, plain, dry_run=True, output="LINES")
+        lines = self.pdf.multi_cell(width, 4, plain, dry_run=True, output="LINES", wrapmode=self.wrap)
         return max(1, len(lines))
 
     def rich(self, x: float, y: float, w: float, lh: float, text: str, align: str = "L"):
@@ -117,7 +123,7 @@ class _Doc:
             pdf.set_xy(lx, y)
             for t, sup in split_sup(line):
                 pdf.char_vpos = "SUP" if sup else "LINE"
-                pdf.write(lh, t)
+                pdf.write(lh, t, wrapmode=self.wrap)
             pdf.char_vpos = "LINE"
             y = pdf.get_y() + lh
         pdf.set_left_margin(old[0])
@@ -182,18 +188,20 @@ def _title(d: _Doc):
     d.font(16, True, ACCENT)
     pdf.set_x(MARGIN)
     pdf.cell(d.width, 8, v["title"])
-    pdf.ln(9)
+    pdf.ln(8.5)
+    d.font(10, False, INK)
+    pdf.set_x(MARGIN)
+    pdf.cell(d.width, 5, v["subtitle"])
+    pdf.ln(5.5)
     d.font(8.5, False, MUTED)
     pdf.set_x(MARGIN)
-    pdf.cell(d.width, 4, f"Generated {v['generated']} by {v['software']}")
+    pdf.cell(d.width, 4, f"{v['t']['generated']}: {v['generated']} · {v['software']}")
     pdf.ln(4)
 
 
-def _identifiers(d: _Doc):
-    d.heading("Case")
-    items = d.v["identifiers"]
+def _grid(d: _Doc, items, kw: float = 42.0):
+    """Key-value pairs two to a row."""
     half = d.width / 2
-    kw = 47.0
     for i in range(0, len(items), 2):
         cells, fills = [], []
         for key, value in items[i:i + 2]:
@@ -204,26 +212,66 @@ def _identifiers(d: _Doc):
         d.row(cells, size=9, fills=fills)
 
 
+def _lab(d: _Doc):
+    d.heading(d.v["t"]["lab"])
+    d.kv(d.v["lab"], key_w=42.0)
+
+
+def _identifiers(d: _Doc):
+    d.heading(d.v["t"]["case"])
+    _grid(d, d.v["identifiers"])
+
+
+def _samples(d: _Doc):
+    v = d.v
+    d.heading(v["t"]["samples"], keep=20)
+    if not v["samples"]:
+        d.paragraph(v["t"]["no_samples"])
+        return
+    widths = [28.0, 22.0, 16.0, 27.0, 24.0, 15.0, 24.0, 0.0]
+    widths[-1] = d.width - sum(widths)
+
+    def header():
+        d.row([(w, h, True, "C", INK) for w, h in zip(widths, v["t"]["sample_cols"], strict=True)],
+              size=7.5, lh=3.6, fills=[BAND] * len(widths))
+
+    header()
+    for cells in v["samples"]:
+        d.row([(w, text, i == 0, "L" if i < 2 else "C", INK) for i, (w, text) in enumerate(zip(widths, cells,
+                                                                                              strict=True))],
+              size=7.5, lh=3.6, header=header)
+
+
+def _hypotheses(d: _Doc):
+    d.heading(d.v["t"]["hypotheses"])
+    d.kv(d.v["hypotheses"], key_w=14.0)
+
+
 def _conclusion(d: _Doc):
     pdf, v = d.pdf, d.v
-    d.heading("Conclusion")
     colour = ALERT if v["exclusion"] else ACCENT
-    d.font(11, True, colour)
+    key_w, lh = 44.0, 5.0
+    d.font(10.5, True, colour)
     n = d.lines_needed(v["sentence"], d.width - 8)
-    d.ensure(n * 5.2 + 6 + 6 * 8)
+    heights = []
+    for _key, value in v["conclusion"]:
+        d.font(9.2)
+        heights.append(max(1, d.lines_needed(value, d.width - key_w - 10)) * lh)
+    total = n * 5.4 + 6 + sum(heights) + 3
+    d.heading(v["t"]["conclusion"], keep=total)
     top = pdf.get_y()
-    d.rich(MARGIN + 4, top + 3, d.width - 8, 5.2, v["sentence"])
-    pdf.set_y(top + 3 + n * 5.2 + 2)
-    old = MARGIN
-    for key, value in v["conclusion"]:
-        d.font(9.5, True)
-        pdf.set_x(old + 4)
-        y = pdf.get_y()
-        pdf.cell(62, 5.2, key)
-        d.font(9.5, key.startswith("Combined") or key.startswith("Verbal"))
-        d.rich(old + 66, y, d.width - 70, 5.2, value)
-        pdf.set_y(max(pdf.get_y() + 5.2, y + 5.2))
-    bottom = pdf.get_y() + 2
+    d.font(10.5, True, colour)
+    d.rich(MARGIN + 4, top + 3, d.width - 8, 5.4, v["sentence"])
+    y = top + 3 + n * 5.4 + 2
+    for (key, value), h in zip(v["conclusion"], heights, strict=True):
+        d.font(9.2, True)
+        pdf.set_xy(MARGIN + 4, y)
+        pdf.cell(key_w, lh, key)
+        strong = key in (v["t"]["decision"], v["t"]["lr"])
+        d.font(9.2, strong, colour if key == v["t"]["decision"] else INK)
+        d.rich(MARGIN + 4 + key_w, y, d.width - key_w - 10, lh, value)
+        y += h
+    bottom = y + 2
     pdf.set_draw_color(*colour)
     pdf.set_line_width(0.7)
     pdf.rect(MARGIN, top, d.width, bottom - top)
@@ -242,8 +290,8 @@ def _symbol(pdf, sex: str, cx: float, cy: float, size: float, style: str):
 
 def _pedigree(d: _Doc, drawing: PedigreeDrawing):
     pdf, v = d.pdf, d.v
-    s = min(11.0, d.width / drawing.width, 90.0 / drawing.height)
-    d.heading("Pedigree", keep=drawing.height * s + 12)
+    s = min(10.0, d.width / drawing.width, 75.0 / drawing.height)
+    d.heading(v["t"]["pedigree"], keep=drawing.height * s + 12)
     x0 = MARGIN + (d.width - drawing.width * s) / 2
     y0 = pdf.get_y()
     pdf.set_draw_color(*INK)
@@ -275,10 +323,9 @@ def _pedigree(d: _Doc, drawing: PedigreeDrawing):
     x, y = MARGIN, pdf.get_y()
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.3)
-    items = [("male", WHITE, INK, "male"), ("female", WHITE, INK, "female"), ("unknown", WHITE, INK, "sex unknown"),
-             ("male", INK, INK, "typed relative"), ("male", WHITE, INK, "untyped (summed over)"),
-             ("female", ALERT, ALERT, f"missing member {v['missing']} (the found child under H1)")]
-    for sex, fill, draw, text in items:
+    shapes = [("male", WHITE, INK), ("female", WHITE, INK), ("unknown", WHITE, INK), ("male", INK, INK),
+              ("male", WHITE, INK), ("female", ALERT, ALERT)]
+    for (sex, fill, draw), text in zip(shapes, v["legend"], strict=True):
         step = 4.2 + pdf.get_string_width(text) + 5
         if x > MARGIN and x + step - 5 > MARGIN + d.width:
             x, y = MARGIN, y + 5
@@ -292,18 +339,19 @@ def _pedigree(d: _Doc, drawing: PedigreeDrawing):
 
 def _markers(d: _Doc):
     pdf, v = d.pdf, d.v
-    d.heading("Genotypes and per-marker likelihood ratios", keep=40)
+    t = v["t"]
+    d.heading(t["markers"], keep=40)
     rels = v["relatives"]
     size = 8.5 if len(rels) <= 4 else (7.5 if len(rels) <= 7 else 6.5)
     fixed = {"marker": 22.0, "lr": 26.0, "log10": 16.0, "note": 23.0}
     gw = min(24.0, (d.width - sum(fixed.values())) / (len(rels) + 1))
     fixed["marker"] += d.width - sum(fixed.values()) - gw * (len(rels) + 1)
-    heads = [(fixed["marker"], "Marker"), (gw, v["found_head"])]
+    heads = [(fixed["marker"], t["m_marker"]), (gw, v["found_head"])]
     heads += [(gw, pid + (f"\n{label}" if label else "")) for pid, label in rels]
-    heads += [(fixed["lr"], "LR"), (fixed["log10"], "log10 LR"), (fixed["note"], "Note")]
+    heads += [(fixed["lr"], t["m_lr"]), (fixed["log10"], t["m_log10"]), (fixed["note"], t["m_note"])]
 
     def header():
-        d.row([(w, t, True, "C", INK) for w, t in heads], size=size, lh=3.8, fills=[BAND] * len(heads))
+        d.row([(w, text, True, "C", INK) for w, text in heads], size=size, lh=3.8, fills=[BAND] * len(heads))
 
     header()
     for r in v["rows"]:
@@ -316,41 +364,20 @@ def _markers(d: _Doc):
         fills = [ALERT_BAND if r["inconsistent"] else None] * len(cells)
         d.row(cells, size=size, lh=3.8, fills=fills, header=header)
     pdf.ln(1.5)
-    d.paragraph("Genotypes are allele repeat numbers; “–” is not typed. “inconsistent”: the marker cannot be "
-                "explained without mutation; its LR is computed under the mutation model in the assumptions.")
+    d.paragraph(t["m_legend"])
 
 
-def _evidence(d: _Doc):
-    v = d.v
-    d.heading("Evidence and probabilities")
-    widths = (42.0, 27.0, 17.0, d.width - 86.0)
-
-    def header():
-        d.row([(w, t, True, "L", INK) for w, t in zip(widths, ("Evidence", "LR", "log10 LR", "What it says"),
-                                                      strict=True)], fills=[BAND] * 4)
-
-    header()
-    for e in v["evidence"]:
-        d.row([(widths[0], e["name"], True, "L", INK), (widths[1], e["lr"], False, "L", INK),
-               (widths[2], e["log10"], False, "L", INK), (widths[3], e["sentence"], False, "L", INK)],
-              header=header)
-    d.pdf.ln(2)
-    if v["odds"]:
-        d.kv(v["odds"])
-    else:
-        d.paragraph("No prior was given, so no posterior probability is stated.")
-
-
-def _assumptions(d: _Doc):
-    d.heading("Assumptions")
-    d.kv(d.v["assumptions"], key_w=40.0, size=8.5)
+def _method(d: _Doc):
+    d.heading(d.v["t"]["method"])
+    d.kv(d.v["method"], key_w=40.0, size=8.5)
 
 
 def _provenance(d: _Doc):
     pdf, v = d.pdf, d.v
-    d.heading("Provenance")
-    d.kv([("Software", v["software"]), ("Generated", v["generated"])], key_w=40.0)
-    d.ensure(30)
+    t = v["t"]
+    d.heading(t["provenance"])
+    d.kv([(t["software"], v["software"]), (t["generated"], v["generated"])], key_w=40.0)
+    d.ensure(10)
     y = pdf.get_y()
     pdf.set_draw_color(*RULE)
     pdf.set_fill_color(*BAND)
@@ -358,23 +385,89 @@ def _provenance(d: _Doc):
     pdf.rect(MARGIN + 40, y, d.width - 40, 7)
     d.font(9, True)
     pdf.set_xy(MARGIN + PAD, y + 1.4)
-    pdf.cell(38, 4.2, "Content hash (SHA-256)")
+    pdf.cell(38, 4.2, t["hash"])
     pdf.set_font("Courier", "", 8.6)
     pdf.set_text_color(*INK)
     pdf.set_xy(MARGIN + 40 + PAD, y + 1.4)
     pdf.cell(d.width - 40 - 2 * PAD, 4.2, v["hash"])
     pdf.set_y(y + 7)
-    # Signatures.
-    y = pdf.get_y() + 20
+
+
+def _signatures(d: _Doc):
+    """Analyst, reviewer, authorised signatory and date of issue, and the box for the seal."""
+    pdf, v = d.pdf, d.v
+    t = v["t"]
+    size = 44.0
+    d.heading(t["signatures"], keep=size + 4)
+    top = pdf.get_y() + 2
+    left = d.width - size - 8
+    half = (left - 8) / 2
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.3)
-    half = (d.width - 12) / 2
-    for i, who in enumerate(("Analyst (name, signature, date)", "Reviewer (name, signature, date)")):
-        x = MARGIN + i * (half + 12)
+    for i, who in enumerate(t["sign"]):
+        x = MARGIN + (i % 2) * (half + 8)
+        y = top + 14 + (i // 2) * 22
         pdf.line(x, y, x + half, y)
         d.font(8, False, MUTED)
         pdf.text(x, y + 4, who)
-    pdf.set_y(y + 6)
+    # The seal: a box the stamp goes in.
+    sx = MARGIN + d.width - size
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.4)
+    pdf.set_dash_pattern(dash=1.5, gap=1.2)
+    pdf.rect(sx, top, size, size)
+    pdf.set_dash_pattern()
+    d.font(8.5, False, MUTED)
+    width = min(pdf.get_string_width(t["seal"]), size - 4)
+    pdf.text(sx + (size - width) / 2, top + size - 4, t["seal"])
+    pdf.set_y(top + size + 2)
+
+
+def _investigative(d: _Doc):
+    """The last page: the investigative evidence, saying in both languages that it is not the DNA opinion."""
+    pdf, v = d.pdf, d.v
+    t = v["t"]
+    pdf.add_page()
+    d.font(14, True, ALERT)
+    pdf.set_x(MARGIN)
+    pdf.cell(d.width, 8, t["inv_title"])
+    pdf.ln(10)
+    # The notice, boxed, Chinese then English whatever the report's language.
+    lines = 0
+    for text in v["notice"]:
+        d.font(9.5, True)
+        lines += d.lines_needed(text, d.width - 8)
+    top = pdf.get_y()
+    y = top + 3
+    for i, text in enumerate(v["notice"]):
+        d.font(9.5, True, ALERT)
+        old = d.wrap
+        d.wrap = WrapMode.CHAR if i == 0 else WrapMode.WORD
+        n = d.lines_needed(text, d.width - 8)
+        d.rich(MARGIN + 4, y, d.width - 8, 4.6, text)
+        d.wrap = old
+        y += n * 4.6 + 1.5
+    pdf.set_draw_color(*ALERT)
+    pdf.set_line_width(0.6)
+    pdf.rect(MARGIN, top, d.width, y - top + 1.5)
+    pdf.set_y(y + 4)
+    widths = (38.0, 27.0, 17.0, d.width - 82.0)
+
+    def header():
+        d.row([(w, text, True, "L", INK) for w, text in zip(widths, (t["evidence"], t["m_lr"], t["m_log10"],
+                                                                       t["says"]), strict=True)],
+              fills=[BAND] * 4)
+
+    header()
+    for e in v["evidence"]:
+        d.row([(widths[0], e["name"], True, "L", INK), (widths[1], e["lr"], False, "L", INK),
+               (widths[2], e["log10"], False, "L", INK), (widths[3], e["sentence"], False, "L", INK)],
+              header=header)
+    pdf.ln(2)
+    if v["odds"]:
+        d.kv(v["odds"])
+    else:
+        d.paragraph(t["no_prior"])
 
 
 def write_pdf(report: KinshipReport, v: dict, path: Path, *, font=None) -> Path:
@@ -384,13 +477,17 @@ def write_pdf(report: KinshipReport, v: dict, path: Path, *, font=None) -> Path:
     d.pdf.set_creation_date(report.generated_at)
     d.pdf.add_page()
     _title(d)
+    _lab(d)
     _identifiers(d)
+    _samples(d)
+    _hypotheses(d)
     _conclusion(d)
     _pedigree(d, report.drawing())
     _markers(d)
-    _evidence(d)
-    _assumptions(d)
+    _method(d)
     _provenance(d)
+    _signatures(d)
+    _investigative(d)
     path.parent.mkdir(parents=True, exist_ok=True)
     d.pdf.output(str(path))
     return path

@@ -1,43 +1,80 @@
 """Kinship reports of stored candidates: from the case store to HTML or PDF.
 
-Reading the genotypes of a candidate's found child and relatives is audited (who, which
-candidate); the report itself is recomputed by the kinship engine from the stored profiles, with
-the matching settings ($REUNITE_FREQUENCIES, $REUNITE_MUTATION).
+The report is recomputed by the kinship engine from the stored profiles with exactly what the
+matching recorded with the candidate (:mod:`reunite.cases.provenance`): the frequency table's
+stored content, the mutation model as parsed then, theta and the decision rules; nothing is read
+from the environment.  The prior and the posterior printed are the candidate's, as stored.  The
+laboratory (``reunite labs add``) and every sample's kit, dates and chain of custody come from the
+store.  Reading the genotypes of a candidate's found child and relatives is audited (who, which
+candidate).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ..cases.audit import append_audit
 from ..cases.families import stored_family, stored_profile
+from ..cases.labs import lab_of
 from ..cases.models import Candidate, DnaSample
-from ..cases.settings import MatchingSettings
+from ..cases.provenance import stored_mutation, stored_table
 from ..errors import InputError, Problem
-from ..genetics import load_frequencies
 from ..genetics.kinship import KinshipCase, missing_person_lr
-from ..genetics.mutation import parse_mutation
-from .kinship import KinshipReport, build_report, render_html
+from ..genetics.rules import RULESETS
+from .kinship import (
+    _RELATIONS_ZH,
+    LANGUAGES,
+    KinshipReport,
+    LabInfo,
+    SampleRecord,
+    build_report,
+    default_language,
+    render_html,
+)
 from .pdf import render_pdf
 
 __all__ = ["candidate_report", "write_candidate_report"]
 
+_SEX = {"sex_lr": "sex", "age_lr": "age", "time_lr": "time"}
 
-def candidate_report(session, candidate_id: int, *, user: str = "reports",
-                     frequencies: str | None = None, mutation: dict | str | None = None) -> KinshipReport:
-    """The kinship report of a stored candidate (its family must have DNA).
 
-    ``mutation`` (default: the matching's, :class:`~reunite.cases.settings.MatchingSettings`) takes what
-    :func:`~reunite.genetics.mutation.parse_mutation` takes: a JSON model, a per-marker spec,
-    ``none`` or ``default`` (the bundled published per-marker rates)."""
+def _sample_record(sample: DnaSample, person: str, relation: str) -> SampleRecord:
+    return SampleRecord(sample.sample, person, relation, sample.sample_kind, sample.kit, sample.typed_on,
+                        sample.collected_on, sample.collected_by, sample.sealed_by, sample.received_by,
+                        sample.received_on)
+
+
+def _log_odds(cand: Candidate) -> float | None:
+    """The log10 posterior odds of the stored posterior, from the same stored prior and LRs (None when the
+    posterior is 0 or not known): printed to write a posterior near 1 as 1 − ε, never a different value."""
+    if not cand.posterior or cand.prior is None or cand.dna_log10_lr is None or cand.dna_excluded:
+        return None
+    others = [getattr(cand, k) for k in _SEX if getattr(cand, k) is not None]
+    if any(x <= 0 for x in others):
+        return None
+    return (math.log10(cand.prior) - math.log10(1 - cand.prior) + cand.dna_log10_lr
+            + math.fsum(math.log10(x) for x in others))
+
+
+def candidate_report(session, candidate_id: int, *, user: str = "reports", lang: str | None = None) -> KinshipReport:
+    """The kinship report of a stored candidate (its family must have DNA, and the candidate the
+    provenance the matching records: run ``reunite match`` for one stored before it).
+
+    ``lang`` is ``zh`` or ``en`` (default: Chinese under the ``gbt`` rules, English under ``isfg``)."""
     cand = session.get(Candidate, int(candidate_id))
     if cand is None:
         raise InputError(Problem(f"no candidate has id {candidate_id}", field="candidate"))
+    if lang is not None and lang not in LANGUAGES:
+        raise InputError(Problem(f"the report's language must be zh or en, not {lang!r}", field="lang"))
     rep, child = cand.report, cand.found_child
     if not child.sample:
         raise InputError(Problem(f"found child {child.case_number} has no DNA sample", field="candidate"))
+    if cand.frequencies_sha256 is None or cand.rules not in RULESETS:
+        raise InputError(Problem(f"candidate {candidate_id} has no stored DNA provenance (frequency table, mutation "
+                                 "model, rules); run `reunite match` to record it", field="candidate"))
     rows = rep.pedigree
     samples = {r.sample for r in rows if r.sample} | {child.sample}
     stored = {s.sample: s for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(samples)))}
@@ -47,29 +84,44 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports",
     if found is None or family is None:
         raise InputError(Problem(f"candidate {candidate_id}: the found child or the family has no usable DNA; "
                                  "a kinship report needs both", field="candidate"))
-    settings = MatchingSettings.from_env()
-    if mutation is None:
-        mutation = settings.mutation
-    table = load_frequencies(frequencies or settings.frequencies)
-    case = KinshipCase(family.pedigree, family.profiles, family.missing, found, table, parse_mutation(mutation))
+    table = stored_table(session, cand.frequencies_sha256)
+    mutation = stored_mutation(cand.mutation_model)
+    case = KinshipCase(family.pedigree, family.profiles, family.missing, found, table, mutation,
+                       float(cand.theta or 0.0))
     result = missing_person_lr(case, skip_unknown_markers=True)
     append_audit(session, user, "genotypes.read", entity="candidate", entity_id=cand.id,
                  details={"purpose": "kinship report", "samples": len(family.profiles) + 1})
     session.commit()
-    other = [(name, lr, "") for name, lr in (("sex", cand.sex_lr), ("age", cand.age_lr), ("time", cand.time_lr))
-             if lr is not None]
+    other = [(name, getattr(cand, col), "") for col, name in _SEX.items() if getattr(cand, col) is not None]
+    relations = {d.member_id: d.relation for d in rep.relatives}
+    records = [_sample_record(stored[child.sample], "found", "")]
+    records += [_sample_record(stored[r.sample], r.member_id, relations.get(r.member_id, ""))
+                for r in rows if r.sample in stored and r.member_id in family.profiles]
+    lab_name = stored[child.sample].lab
+    lab = lab_of(session, lab_name)
     labs = {stored[child.sample].lab} | {stored[r.sample].lab for r in rows if r.sample in stored}
+    mut = cand.mutation_model or {}
+    rules = cand.rules
+    lang = lang or default_language(rules)
+    labels = {mid: (_RELATIONS_ZH.get(rel, rel) if lang == "zh" else rel) for mid, rel in relations.items()
+              if mid in family.profiles}
     return build_report(case, result, case_number=child.case_number, report_number=rep.report_number,
                         candidate_id=str(cand.id), missing_child_name=rep.child_name or "",
-                        laboratory=", ".join(sorted(labs)), other_evidence=other, prior=cand.prior)
+                        laboratory=", ".join(sorted(labs)), other_evidence=other, prior=cand.prior,
+                        posterior=cand.posterior, posterior_log10_odds=_log_odds(cand), rules=rules, lang=lang,
+                        member_labels=labels,
+                        lab=None if lab is None else LabInfo(lab.name, lab.name_zh or "", lab.accreditation or "",
+                                                             lab.address or ""),
+                        samples=records, mutation_description=mut.get("description"),
+                        mutation_spec=mut.get("spec"), frequencies_sha256=cand.frequencies_sha256)
 
 
 def write_candidate_report(session, candidate_id: int, folder: str | Path, *, fmt: str = "html",
-                           user: str = "reports") -> Path:
+                           user: str = "reports", lang: str | None = None) -> Path:
     """Write the report of a candidate as ``candidate-ID.html`` or ``.pdf`` in ``folder``."""
     if fmt not in ("html", "pdf"):
         raise InputError(Problem(f"format must be html or pdf, not {fmt!r}", field="format"))
-    report = candidate_report(session, candidate_id, user=user)
+    report = candidate_report(session, candidate_id, user=user, lang=lang)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"candidate-{int(candidate_id)}.{fmt}"
