@@ -376,3 +376,15 @@ def test_dvir_readme_example_1_posteriors():
     concl = {c["found"]: c["conclusion"] for c in res.conclusions}
     assert concl["V2"] == "no_match" and concl["V7"] == "no_match"   # 1 inconsistent marker: not excluded
     assert all(concl[v] != "identified" for v in ("V1", "V3", "V4"))   # LR 9 each: inconclusive
+
+
+def test_a_sibling_of_a_placed_child_is_flagged_even_when_excluded_from_every_missing_member():
+    # Seed 21: the unreported sibling V05 of family F01 has the other sex than F01's missing sons or
+    # daughters, so no pairing is admissible and it is excluded from everyone; found_relatives ties it
+    # to V04, placed in F01, and the note says so (beyond dvir).
+    spec, truth = simulate_cohort(TABLE, 5, 6, 21, unreported=1, unrelated=1)
+    res = solve_cohort(load_cohort(spec))
+    sib = next(v for v, t in truth.items() if t and t.startswith("sibling:"))
+    c = next(c for c in res.conclusions if c["found"] == sib)
+    assert c["conclusion"] != "identified"
+    assert "not reported missing" in c["note"] and "F01" in c["note"]

@@ -930,6 +930,7 @@ def solve_cohort(cohort: Cohort, *, top: int = 10,
 
     conclusions = _conclude(cohort, tables, joint, assignments, post, fam_of)
     relatives = _found_relatives(cohort, prep)
+    _relatives_notes(conclusions, relatives, cohort.rules)
     method = (f"exact: dynamic programme over {nf} families with {len(joint.bit)} shared found "
               f"children as state ({joint.n_states} states); top assignments by best-first "
               f"search bounded by the exact max-product completion")
@@ -1013,6 +1014,7 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
             concl, rule = "identified", (f"undisputed in the joint solution (LR and generalised "
                                          f"LR >= {rules.threshold:g}, dvir)")
         elif l10 >= t1 and glr_fam >= t1:
+            why = f"pairwise LR {_fmt(l10)}, {inc} inconsistent marker(s)"
             others = [mm for mm in tables[fi].family.missing if mm != m]
             concl, rule = "identified", (
                 f"undisputed as a child of family {f_id} (generalised LR of the family "
@@ -1042,6 +1044,29 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         out.append({**row, "conclusion": concl, "note": note})
     del nf
     return out
+
+
+def _relatives_notes(conclusions: list[dict], relatives: list[dict], rules: Rules) -> None:
+    """Beyond dvir: a found child not placed in a family, but a sibling (or the same person) of a
+    found child who is, may be a child of that family the report does not list as missing."""
+    by_id = {c["found"]: c for c in conclusions}
+    t2 = math.log10(rules.threshold2)
+    for r in relatives:
+        if r["relationship"] == "unrelated":
+            continue
+        best = max((v for v in r["log10_lrs"].values() if v is not None), default=None)
+        if best is None or best < t2:
+            continue
+        for me, other in ((r["a"], r["b"]), (r["b"], r["a"])):
+            mine, theirs = by_id[me], by_id[other]
+            if theirs["family"] is None or theirs["conclusion"] not in ("identified", "probable"):
+                continue
+            if mine["family"] == theirs["family"] and mine["conclusion"] in ("identified", "probable"):
+                continue
+            mine["note"] += (f"; the found children {me} and {other} are most likely "
+                             f"{r['relationship'].replace('_', ' ')} (LR {_fmt(best)} against "
+                             f"unrelated) and {other} is placed in family {theirs['family']}: {me} "
+                             f"may be a child of that family not reported missing")
 
 
 def _sibling_hint(fam: CohortFamily, child: FoundChild) -> str:
