@@ -398,8 +398,8 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
     cite = rule.cite
 
     def make(decision, reason, reason_zh, verbal, verbal_zh, *, more=False, alts=()):
-        return Conclusion(rs.name, rule.id, relationship, f"{rule.standard}: {rule.source}"
-                          + (f" ({rule.clause})" if rule.clause else ""), decision,
+        return Conclusion(rs.name, rule.id, relationship, rule.source + (f"; {rule.clause}" if rule.clause else ""),
+                          decision,
                           decision == "exclusion", reason, reason_zh, verbal, verbal_zh, more, tuple(alts))
 
     # 1. LR exactly 0 that no rule excludes on: not evaluated.
@@ -496,10 +496,11 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
                      f"the {k} that exclude")
         parts_zh.append(f"似然比 {lr_txt} 不大于 {_fmt(E)}，但不符合遗传规律的基因座（{n} 个）少于排除所需的 {k} 个")
     elif S is not None and L < S:
+        lr_excludes = E is not None and rule.exclusion_by in ("lr", "inconsistent_or_lr")
         parts.append(f"the LR {lr_txt} is below the support threshold {_fmt(S)}"
-                     + (f" and above the exclusion threshold {_fmt(E)}" if E is not None else ""))
+                     + (f" and above the exclusion threshold {_fmt(E)}" if lr_excludes else ""))
         parts_zh.append(f"似然比 {lr_txt} 低于支持阈值 {_fmt(S)}"
-                        + (f"、高于排除阈值 {_fmt(E)}" if E is not None else ""))
+                        + (f"、高于排除阈值 {_fmt(E)}" if lr_excludes else ""))
     more = rule.type_more_markers
     reason = "; ".join(parts) + f" ({cite})" + ("; type more markers" if more else "")
     reason_zh = "；".join(parts_zh) + f"（{cite}）" + ("；应增加检测的遗传标记" if more else "")

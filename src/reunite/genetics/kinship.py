@@ -125,14 +125,15 @@ class LRResult:
             c = conclude_case(self, case, name)
             self.relationship, self.rules = c.relationship, name
             self._conclusions.clear()
-            self._conclusions[name] = c
+            self._conclusions[(name, c.relationship)] = c
             return c
-        if name not in self._conclusions:
-            self._conclusions[name] = conclude(
+        key = (name, self.relationship)
+        if key not in self._conclusions:
+            self._conclusions[key] = conclude(
                 log10_lr=self.log10_lr, inconsistent=len(self.inconsistent_markers),
                 relationship=self.relationship or "distant", rules=name,
                 markers_compared=self.markers_compared, mutation=self.mutation != "none")
-        return self._conclusions[name]
+        return self._conclusions[key]
 
     @property
     def verbal(self) -> str:
