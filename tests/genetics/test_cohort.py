@@ -117,6 +117,13 @@ def test_joint_search_equals_brute_force(seed, mutation):
     for row in res.pairwise:
         mass = sum(10 ** (v - log10_z) for a, v in brute if v > -math.inf and a[row["found"]] == row["missing"])
         assert row["posterior"] == pytest.approx(mass, abs=1e-12)
+    # Generalised LRs: best with the pair against best without it, over every assignment.
+    for c in res.conclusions:
+        if c.get("log10_glr") is None:
+            continue
+        with_ = max(v for a, v in brute if a[c["found"]] == c["missing"])
+        without = max(v for a, v in brute if a[c["found"]] != c["missing"])
+        assert c["log10_glr"] == pytest.approx(with_ - without, abs=1e-9)
     # Pairwise LRs: the brute force's edges.
     ids = [c["id"] for c in spec["found"]]
     for row in res.pairwise:

@@ -703,6 +703,28 @@ class _Joint:
         top = float(self.forward("max", w)[-1].max())
         return math.log10(top) + sum(self.off) if top > 0 else -math.inf
 
+    def max_through(self) -> list[np.ndarray]:
+        """Per family f and configuration c: log10 LR of the best complete assignment that uses c.
+
+        Every complete assignment uses exactly one configuration of each family, so the best
+        assignment without a pair (or without a child in a family) is the maximum of this over
+        that family's configurations without it: one forward and one backward max pass serve
+        every generalised LR."""
+        nf = len(self.tables)
+        w = [self._scaled(f) for f in range(nf)]
+        fwd, bwd = self.forward("max", w), self.backward("max", w)
+        s = self.states
+        out = []
+        for f in range(nf):
+            h: dict[int, float] = {}
+            for m in set(self.masks[f].tolist()):
+                ok = (s & m) == 0
+                h[m] = float((fwd[f][ok] * bwd[f + 1][s[ok] | m]).max()) if ok.any() else 0.0
+            vals = w[f] * np.array([h[m] for m in self.masks[f].tolist()])
+            with np.errstate(divide="ignore"):
+                out.append(np.log10(vals) + sum(self.off))
+        return out
+
     def top(self, k: int) -> list[tuple[float, list[int]]]:
         """The k best assignments: (log10 LR, chosen config index per family), best first."""
         nf = len(self.tables)
@@ -950,6 +972,7 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
     best_l10 = assignments[0]["log10_lr"]
     nf = len(tables)
     fam_by_id = {t.family.id: t.family for t in tables}
+    through = joint.max_through() if tables else []
     out = []
     for j, child in enumerate(cohort.found):
         pairs = {(m, t.family.id): t.pair_lr[(j, m)] for t in tables for m in t.family.missing
@@ -996,13 +1019,16 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         f_id = fam_of[m]
         fi = next(i for i, t in enumerate(tables) if t.family.id == f_id)
         l10, inc = tables[fi].pair_lr[(j, m)]
-        # Generalised LR: best assignment with V = M against the best without it.
-        drop = [np.array([(j, m) in c.pairs for c in t.configs]) for t in tables]
-        without = joint.best_log10(drop)
+        # Generalised LR: best assignment with V = M against the best without it (and the same
+        # for V anywhere in M's family).
+        cfgs = tables[fi].configs
+        thr = through[fi]
+        without = max((float(thr[c]) for c, cfg in enumerate(cfgs) if (j, m) not in cfg.pairs),
+                      default=-math.inf)
         glr = best_l10 - without
-        drop_fam = [np.array([f == fi and any(jj == j for jj, _ in c.pairs) for c in t.configs])
-                    for f, t in enumerate(tables)]
-        glr_fam = best_l10 - joint.best_log10(drop_fam)
+        without_fam = max((float(thr[c]) for c, cfg in enumerate(cfgs)
+                           if all(jj != j for jj, _ in cfg.pairs)), default=-math.inf)
+        glr_fam = best_l10 - without_fam
         p = post.get((j, m), 0.0)
         p_fam = sum(post.get((j, mm), 0.0) for mm in tables[fi].family.missing)
         row = {**base, "missing": m, "family": f_id, "lr": _lr(l10), "log10_lr": l10,
