@@ -395,3 +395,30 @@ def test_a_sibling_of_a_placed_child_is_flagged_even_when_excluded_from_every_mi
     c = next(c for c in res.conclusions if c["found"] == sib)
     assert c["conclusion"] != "identified"
     assert "not reported missing" in c["note"] and "F01" in c["note"]
+
+
+def test_a_found_child_of_unknown_sex_fits_both_and_amelogenin_gives_the_sex():
+    spec, _ = _spec(6, 2, 2)
+    spec["found"][0]["sex"] = None
+    spec["found"][1]["sex"] = None
+    spec["found"][1]["genotypes"]["AMEL"] = ["X", "Y"]
+    res = solve_cohort(load_cohort(spec))
+    n_missing = sum(len(f["missing"]) for f in spec["families"])
+    first = [r for r in res.pairwise if r["found"] == spec["found"][0]["id"]]
+    assert len(first) == n_missing
+    males = [m for f in spec["families"] for p in f["pedigree"] for m in f["missing"]
+             if p["id"] == m and p["sex"] == "male"]
+    second = {r["missing"] for r in res.pairwise if r["found"] == spec["found"][1]["id"]}
+    assert second == set(males)
+    spec["found"][1]["sex"] = "female"
+    with pytest.raises(InputError, match="Amelogenin shows male"):
+        load_cohort(spec)
+
+
+def test_too_many_placements_in_one_family_is_an_error_naming_it(monkeypatch):
+    import reunite.genetics.cohort as cohort_mod
+
+    monkeypatch.setattr(cohort_mod, "MAX_CONFIGS", 3)
+    spec, _ = _spec(4, 2, 3, mutation="default", two_missing=1.0)
+    with pytest.raises(InputError, match="family F01: 2 missing members"):
+        solve_cohort(load_cohort(spec))

@@ -59,6 +59,7 @@ from .simulate import resolve_markers
 
 __all__ = [
     "CONCLUSIONS",
+    "MAX_CONFIGS",
     "MAX_SHARED",
     "RELATIONSHIPS",
     "Cohort",
@@ -78,6 +79,8 @@ CONCLUSIONS = ("identified", "probable", "disputed", "inconclusive", "no_match",
 RELATIONSHIPS = ("full_siblings", "half_siblings_paternal", "half_siblings_maternal", "same_person")
 #: At most this many found children may be shared between families' candidate lists (2^b states).
 MAX_SHARED = 22
+#: At most this many local configurations (placements of found children) per family.
+MAX_CONFIGS = 250_000
 #: Birth years within this many years count as compatible (an estimated age of a found infant).
 BIRTH_YEAR_TOLERANCE = 1
 
@@ -543,6 +546,16 @@ class _FamilyTable:
     pair_lr: dict[tuple[int, str], tuple[float, int]]   # (found, missing) -> (log10 LR, inconsistent)
 
 
+def _count_configs(sizes: list[int]) -> int:
+    """An upper bound of a family's configurations: sum over subsets of missing members of the
+    product of their candidate counts (exact when the members' candidates are disjoint)."""
+    total = 0
+    for k in range(len(sizes) + 1):
+        for sub in itertools.combinations(sizes, k):
+            total += math.prod(sub)
+    return total
+
+
 def _compatible(child_sex: str | None, member_sex: str) -> bool:
     return child_sex is None or member_sex == "unknown" or child_sex == member_sex
 
@@ -586,6 +599,14 @@ def _family_table(fam: CohortFamily, cohort: Cohort, prep: _Prepared) -> _Family
                 cand[m].append(j)
 
     # Configurations: injective maps from a subset of the missing members to candidate children.
+    n_cfg = _count_configs([len(cand[m]) for m in fam.missing])
+    if n_cfg > MAX_CONFIGS:
+        raise InputError(Problem(
+            f"family {fam.id}: {len(fam.missing)} missing members with "
+            f"{len({j for m in fam.missing for j in cand[m]})} candidate found children give "
+            f"{n_cfg:,} ways to place them (more than {MAX_CONFIGS:,}); give a mutation model "
+            f"only where needed, or split the family's missing members across cohorts",
+            field="families"))
     configs = [_Config((), 0.0)]
     groups: dict[tuple[str, ...], list[tuple[tuple[int, str], ...]]] = {}
     for k in range(1, len(fam.missing) + 1):
