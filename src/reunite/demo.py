@@ -21,7 +21,7 @@ from .cases.db import open_session
 from .cases.importing import SAMPLE_COLUMNS, import_families, import_found, import_profiles, import_reports
 from .cases.labs import add_lab
 from .cases.matching import run_matching
-from .cases.models import Candidate
+from .cases.models import Candidate, FoundChild
 from .cases.records import add_user
 from .commands.kinship import render_lr_text
 from .genetics import load_case, load_frequencies, missing_person_lr
@@ -95,14 +95,16 @@ def _consistent(child, father, mother) -> bool:
     return (a in father and b in mother) or (b in father and a in mother)
 
 
-def build_report_example(kind: str, folder, *, seed: int = 37223) -> dict:
-    """A store at ``folder/example.db`` holding one report example, matched: ``trio-mutation`` (father
+def build_report_example(kind: str, folder, *, seed: int = 37223, url: str | None = None,
+                         unrelated: int = 0) -> dict:
+    """A store (``url``, default ``folder/example.db``) holding one report example, matched: ``trio-mutation`` (father
     and mother typed, the found child their child with one paternal mutation) or ``full-siblings``
     (two full siblings typed, no parent).  Returns the database URL and the candidate's id.
 
     Invented people and samples, DNA gene-dropped from the bundled NIST 1036 U.S. Asian table over the
     23 markers of the Chinese kits; every sample has its chain of custody and the laboratory is
     registered.  The matching runs with the bundled published mutation rates and the ``gbt`` rules.
+    ``unrelated`` adds found children unrelated to the family (case numbers ``KM-2014-1xx``).
     """
     if kind not in EXAMPLE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(EXAMPLE_KINDS)}")
@@ -142,6 +144,10 @@ def build_report_example(kind: str, folder, *, seed: int = 37223) -> dict:
         return [(*r, *(meta[c] for c in SAMPLE_COLUMNS)) for r in rows]
 
     profiles = sample_rows(f"{case}-DNA", found, "male", "blood_card", "2014-01-16")
+    strangers = [f"KM-2014-{101 + i}" for i in range(unrelated)]
+    for other in strangers:
+        gts = {m: [_draw(rng, table, m), _draw(rng, table, m)] for m in markers}
+        profiles += sample_rows(f"{other}-DNA", gts, "male", "blood_card", "2014-01-16")
     for mid, _f, _m, sex in members:
         if mid in typed:
             profiles += sample_rows(f"{report}-{mid}", typed[mid], sex, "buccal_swab", "2014-01-20")
@@ -164,12 +170,14 @@ def build_report_example(kind: str, folder, *, seed: int = 37223) -> dict:
                            "2013-07-20", "云南省昭通市镇雄县")]),
         "found": write("found_children.csv", ["case_number", "sex", "age_months", "age_sd_months", "found_on",
                                               "found_place", "sample"],
-                       [(case, "male", "8.5", "1.5", "2014-01-15", "云南省昆明市", f"{case}-DNA")]),
+                       [(c, "male", "8.5", "1.5", "2014-01-15", "云南省昆明市", f"{c}-DNA")
+                        for c in (case, *strangers)]),
     }
-    db = folder / "example.db"
-    if db.exists():
-        db.unlink()
-    url = f"sqlite:///{db}"
+    if url is None:
+        db = folder / "example.db"
+        if db.exists():
+            db.unlink()
+        url = f"sqlite:///{db}"
     with open_session(url) as s:
         add_user(s, "李分析师", "lab_analyst")
         add_lab(s, EXAMPLE_LAB["name"], name_zh=EXAMPLE_LAB["name_zh"], accreditation=EXAMPLE_LAB["accreditation"],
@@ -180,7 +188,7 @@ def build_report_example(kind: str, folder, *, seed: int = 37223) -> dict:
         import_families(s, files["families"], user="李分析师")
         # An explicit prior, as if the child were searched against a thousand open reports.
         run_matching(s, frequencies=TABLE, rules="gbt", prior=0.001)
-        cand = s.scalars(select(Candidate)).first()
+        cand = s.scalars(select(Candidate).join(Candidate.found_child).where(FoundChild.case_number == case)).first()
         if cand is None:
             raise RuntimeError(f"the {kind} example made no candidate (seed {seed})")
         return {"url": url, "candidate": cand.id, "kind": kind, "report": report, "case": case}

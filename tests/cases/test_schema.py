@@ -61,3 +61,38 @@ def test_database_url_default_and_environment(monkeypatch):
 def test_public_api_is_listed():
     for name in reunite.cases.__all__:
         assert getattr(reunite.cases, name).__doc__, name
+
+
+def test_migration_0006_keeps_the_data_both_ways(db_url):
+    """Up from 0005 with a candidate and a sample stored: the new columns are empty (provenance NULL,
+    not excluded); down again: the rows are kept, the new tables gone."""
+    from sqlalchemy import text
+
+    store.upgrade(db_url, "0005")
+    eng = store.make_engine(db_url)
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO found_children (id, case_number, sex, created_at, updated_at) "
+                          "VALUES (1, 'KM-1', 'male', '2014-01-15', '2014-01-15')"))
+        conn.execute(text("INSERT INTO missing_reports (id, report_number, sex, multiple_missing, suspected_of_sale, "
+                          "status, created_at, updated_at) VALUES (1, 'R-1', 'male', false, false, 'open', "
+                          "'2014-01-15', '2014-01-15')"))
+        conn.execute(text("INSERT INTO candidates (id, found_child_id, report_id, dna_log10_lr, prior, posterior, "
+                          "status, dna_withdrawn, created_at, updated_at) VALUES (1, 1, 1, 5.0, 0.01, 0.999, 'new', "
+                          "false, '2014-01-15', '2014-01-15')"))
+        conn.execute(text("INSERT INTO dna_samples (id, sample, lab, imported_by, imported_at, genotypes, "
+                          "marker_count, erased) VALUES (1, 'S-1', 'lab', 'x', '2014-01-15', '{}', 0, false)"))
+    store.upgrade(db_url)
+    assert store.current_revision(db_url) == "0006"
+    with eng.connect() as conn:
+        row = conn.execute(text("SELECT dna_log10_lr, frequencies_sha256, rules, dna_excluded, dna_conclusion "
+                                "FROM candidates")).one()
+        assert row[0] == 5.0 and row[1] is None and row[2] is None and not row[3] and row[4] is None
+        assert conn.execute(text("SELECT sample_kind, collected_by FROM dna_samples")).one() == (None, None)
+    assert {"laboratories", "frequency_tables"} <= set(inspect(eng).get_table_names())
+    store.downgrade(db_url, "0005")
+    store.dispose_engines()
+    eng = store.make_engine(db_url)
+    assert not {"laboratories", "frequency_tables"} & set(inspect(eng).get_table_names())
+    assert "rules" not in {c["name"] for c in inspect(eng).get_columns("candidates")}
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT dna_log10_lr FROM candidates")).scalar_one() == 5.0

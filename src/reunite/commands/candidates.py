@@ -44,15 +44,18 @@ def candidates_list_cmd(
     if as_json:
         for c, case, rep in rows:
             typer.echo(json.dumps({"id": c.id, "case_number": case, "report_number": rep, "status": c.status,
-                                   "dna_log10_lr": c.dna_log10_lr, "posterior": c.posterior, "outcome": c.outcome}))
+                                   "dna_lr": c.dna_lr, "dna_log10_lr": c.dna_log10_lr, "dna_decision": c.dna_decision,
+                                   "dna_excluded": c.dna_excluded, "rules": c.rules, "prior": c.prior,
+                                   "posterior": c.posterior, "outcome": c.outcome}))
         return
     if not rows:
         typer.echo("no candidates" + (f" with status {status}" if status else ""))
         return
-    typer.echo(f"{'id':>6}  {'case':<14}{'report':<14}{'log10 LR':>9}{'posterior':>11}  {'status':<24}outcome")
+    typer.echo(f"{'id':>6}  {'case':<14}{'report':<14}{'log10 LR':>9}{'DNA':>14}{'posterior':>11}  "
+               f"{'status':<24}outcome")
     for c, case, rep in rows:
-        typer.echo(f"{c.id:>6}  {case:<14}{rep:<14}{_fmt(c.dna_log10_lr, '.2f'):>9}{_fmt(c.posterior, '.4g'):>11}"
-                   f"  {c.status:<24}{c.outcome or ''}")
+        typer.echo(f"{c.id:>6}  {case:<14}{rep:<14}{_fmt(c.dna_log10_lr, '.2f'):>9}{c.dna_decision or '-':>14}"
+                   f"{_fmt(c.posterior, '.4g'):>11}  {c.status:<24}{c.outcome or ''}")
 
 
 @candidates_app.command("show")
@@ -61,6 +64,7 @@ def candidates_show_cmd(candidate_id: Annotated[int, typer.Argument(metavar="ID"
     from ..cases.db import open_session
     from ..cases.queries import get_candidate
     from ..cases.workflow import allowed_transitions
+    from ..genetics import format_lr
 
     try:
         with open_session() as s:
@@ -72,7 +76,18 @@ def candidates_show_cmd(candidate_id: Annotated[int, typer.Argument(metavar="ID"
     typer.echo(f"Candidate {c.id}: found child {child.case_number} × report {rep.report_number}"
                + ("  (report of multiple missing children)" if rep.multiple_missing else ""))
     typer.echo(f"  status             {c.status}" + (f" ({c.outcome})" if c.outcome else ""))
-    typer.echo(f"  DNA LR             {_fmt(c.dna_lr)}   log10 {_fmt(c.dna_log10_lr, '.3f')}")
+    has_lr = c.dna_log10_lr is not None or c.dna_lr == 0
+    typer.echo(f"  DNA LR             {format_lr(c.dna_lr, c.dna_log10_lr) if has_lr else '-'}"
+               f"   log10 {_fmt(c.dna_log10_lr, '.3f')}")
+    if c.dna_conclusion:
+        k = c.dna_conclusion
+        typer.echo(f"  DNA conclusion     {k.get('decision')} ({c.rules}: {k.get('rule_id')}, {k.get('relationship')})"
+                   + ("  EXCLUDED" if c.dna_excluded else ""))
+        typer.echo(f"  reason             {k.get('reason')}")
+    if c.frequencies_sha256:
+        typer.echo(f"  computed with      {c.frequencies} (sha256 {c.frequencies_sha256[:12]}), mutation "
+                   f"{(c.mutation_model or {}).get('description', 'none')}, theta {c.theta:g}, "
+                   f"reunite {c.software_version}")
     typer.echo(f"  markers compared   {_fmt(c.markers_compared, 'd')}   "
                f"inconsistent {_fmt(c.inconsistent_markers, 'd')}")
     typer.echo(f"  sex LR             {_fmt(c.sex_lr)}")
