@@ -181,6 +181,7 @@ def test_only_the_unreported_sibling_found_is_not_identified_unless_the_report_e
     assert c["log10_lr"] > 4
     assert c["conclusion"] == "probable"
     assert "unreported brother or sister" in c["note"]
+    assert {"unreported_sibling_possible", "downgraded"} <= set(c["flags"])
     # The family lists its other children, none compatible: identified.
     spec["families"][0]["other_children"] = [{"sex": None, "birth_year": 2005}]
     (c,) = solve_cohort(load_cohort(spec)).conclusions
@@ -329,6 +330,11 @@ def test_cli_text_and_errors(tmp_path, capsys):
     assert main(["cohort", "solve", str(p)]) == 0
     out = capsys.readouterr().out
     assert "Conclusions" in out and "Best joint assignments" in out
+    assert main(["cohort", "solve", str(p), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "结论" in out and "最佳联合分配" in out
+    assert main(["cohort", "solve", str(p), "--lang", "fr"]) == 2
+    capsys.readouterr()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"frequencies": TABLE, "families": "no", "found": []}))
     assert main(["cohort", "solve", str(bad)]) == 2
@@ -395,6 +401,7 @@ def test_a_sibling_of_a_placed_child_is_flagged_even_when_excluded_from_every_mi
     c = next(c for c in res.conclusions if c["found"] == sib)
     assert c["conclusion"] != "identified"
     assert "not reported missing" in c["note"] and "F01" in c["note"]
+    assert any(f.startswith("sibling_of_placed_child:") for f in c["flags"])
 
 
 def test_a_found_child_of_unknown_sex_fits_both_and_amelogenin_gives_the_sex():

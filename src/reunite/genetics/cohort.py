@@ -999,7 +999,7 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         pairs = {(m, t.family.id): t.pair_lr[(j, m)] for t in tables for m in t.family.missing
                  if (j, m) in t.pair_lr}
         base = {"found": child.id, "missing": None, "family": None, "lr": None,
-                "log10_lr": None, "posterior": None}
+                "log10_lr": None, "posterior": None, "flags": []}
         if not pairs:
             out.append({**base, "conclusion": "no_match",
                         "note": "no missing person of compatible sex in the cohort's families"})
@@ -1016,8 +1016,11 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         m = best[child.id]
         if m is None:
             if bl >= t2:
+                sib_excluded, _ = _sibling_check(fam_by_id[bf], child)
                 out.append({**base, "conclusion": "disputed", "missing": bm, "family": bf,
                             "lr": _lr(bl), "log10_lr": bl, "posterior": post.get((j, bm), 0.0),
+                            "flags": ["another_child_fits_better"]
+                            + ([] if sib_excluded else ["unreported_sibling_possible"]),
                             "note": (f"LR {_fmt(bl)} with {bm} (family {bf}) but the best joint "
                                      f"assignment leaves {child.id} unassigned: another found "
                                      f"child explains {bm} better; "
@@ -1055,6 +1058,7 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         row = {**base, "missing": m, "family": f_id, "lr": _lr(l10), "log10_lr": l10,
                "posterior": p, "family_posterior": p_fam,
                "log10_glr": glr if math.isfinite(glr) else None}
+        flags: list[str] = []
         why = (f"pairwise LR {_fmt(l10)}, {inc} inconsistent marker(s); the best joint assignment "
                f"is {_fmt(glr)} times as likely as the best one without {child.id} = {m}")
         if l10 >= t1 and glr >= t1:
@@ -1062,6 +1066,7 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
                                          f"LR >= {rules.threshold:g}, dvir)")
         elif l10 >= t1 and glr_fam >= t1:
             why = f"pairwise LR {_fmt(l10)}, {inc} inconsistent marker(s)"
+            flags.append("symmetric")
             others = [mm for mm in tables[fi].family.missing if mm != m]
             concl, rule = "identified", (
                 f"undisputed as a child of family {f_id} (generalised LR of the family "
@@ -1082,13 +1087,16 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         note = f"{rule}; {why}"
         if concl in ("identified", "probable", "disputed"):
             excluded, sentence = _sibling_check(tables[fi].family, child)
+            if not excluded:
+                flags.append("unreported_sibling_possible")
             if not excluded and concl == "identified" and rules.unreported_siblings == "downgrade":
                 concl = "probable"
+                flags.append("downgraded")
                 note = (f"meets the identification rule ({rule}) but {sentence}; probable until "
                         f"the report excludes it; {why}")
             else:
                 note = f"{note}; {sentence}"
-        out.append({**row, "conclusion": concl, "note": note})
+        out.append({**row, "conclusion": concl, "note": note, "flags": flags})
     del nf
     return out
 
@@ -1110,6 +1118,7 @@ def _relatives_notes(conclusions: list[dict], relatives: list[dict], rules: Rule
                 continue
             if mine["family"] == theirs["family"] and mine["conclusion"] in ("identified", "probable"):
                 continue
+            mine["flags"].append(f"sibling_of_placed_child:{other}")
             mine["note"] += (f"; the found children {me} and {other} are most likely "
                              f"{r['relationship'].replace('_', ' ')} (LR {_fmt(best)} against "
                              f"unrelated) and {other} is placed in family {theirs['family']}: {me} "
