@@ -429,3 +429,37 @@ def test_too_many_placements_in_one_family_is_an_error_naming_it(monkeypatch):
     spec, _ = _spec(4, 2, 3, mutation="default", two_missing=1.0)
     with pytest.raises(InputError, match="family F01: 2 missing members"):
         solve_cohort(load_cohort(spec))
+
+
+def test_a_placement_beyond_max_inconsistent_markers_is_not_a_conclusion():
+    # Both parents typed; the found child is their child but 3 markers are changed (a mutation model
+    # with a high rate keeps the LR high): the joint model may place it, the rule excludes the pairing.
+    spec, _ = simulate_cohort(TABLE, 1, 1, 5, markers="cn23", two_missing=0.0, unreported=0,
+                              mutation={"model": "equal", "rate": 0.05})
+    assert {"F01_F", "F01_M"} <= set(spec["genotypes"])
+    child = spec["found"][0]
+    mother = spec["genotypes"]["F01_M"]
+    father = spec["genotypes"]["F01_F"]
+    table = load_cohort(spec).frequencies
+    changed = 0
+    for marker in list(child["genotypes"]):
+        if changed == 3:
+            break
+        alleles = table[marker].alleles
+        new = next(x for x in alleles if x not in mother[marker] + father[marker])
+        child["genotypes"][marker] = [new, new]
+        changed += 1
+    res = solve_cohort(load_cohort(spec))
+    (row,) = [r for r in res.pairwise if r["found"] == child["id"]]
+    assert row["inconsistent"] == 3 and row["log10_lr"] is not None
+    assert res.assignments[0]["assignment"][child["id"]] == "F01_MP1"   # the joint model places it
+    (c,) = res.conclusions
+    assert c["conclusion"] == "excluded"                               # the rule excludes it
+    # With a second family it could fit (nobody typed there: LR 1), the placement is named and flagged.
+    spec["families"].append({"id": "G01", "pedigree": [{"id": "G_F", "sex": "male"},
+                                                       {"id": "G_M", "sex": "female"},
+                                                       {"id": "G_C", "father": "G_F", "mother": "G_M"}],
+                             "missing": ["G_C"]})
+    (c,) = solve_cohort(load_cohort(spec)).conclusions
+    assert c["conclusion"] != "identified"
+    assert "placed_beyond_max_inconsistent" in c["flags"] and "the rule excludes" in c["note"]

@@ -1014,6 +1014,13 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
         top_pair = max(allowed.items(), key=lambda kv: kv[1][0])
         (bm, bf), (bl, _) = top_pair
         m = best[child.id]
+        if m is not None and (m, fam_of[m]) not in allowed:
+            # The joint model may place a child where a mutation model forgives more than
+            # max_inconsistent markers; the rule excludes that pairing (dvir's findExcluded).
+            base["note_prefix"] = (f"the best joint assignment places {child.id} as {m}, but with "
+                                   f"more than {rules.max_inconsistent} inconsistent markers, "
+                                   f"which the rule excludes; ")
+            m = None
         if m is None:
             if bl >= t2:
                 sib_excluded, _ = _sibling_check(fam_by_id[bf], child)
@@ -1098,6 +1105,11 @@ def _conclude(cohort, tables, joint, assignments, post, fam_of) -> list[dict]:
                 note = f"{note}; {sentence}"
         out.append({**row, "conclusion": concl, "note": note, "flags": flags})
     del nf
+    for c in out:
+        prefix = c.pop("note_prefix", None)
+        if prefix:
+            c["note"] = prefix + c["note"]
+            c["flags"].append("placed_beyond_max_inconsistent")
     return out
 
 
