@@ -8,6 +8,8 @@ import json
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.reference.brute import brute_likelihood, forrel_reduce, hw_prob
 
 from reunite.cli import main
@@ -156,3 +158,17 @@ def test_cli_json_shape_and_text(tmp_path, capsys):
     bad.write_text(json.dumps({"frequencies": FREQS, "pedigree": TRIO, "missing": "Q"}))
     assert main(["guidance", str(bad)]) == 2
     assert "'Q' is not in the pedigree" in capsys.readouterr().err
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 1000), a=st.sampled_from(["14", "15", "16", "17"]),
+       b=st.sampled_from(["14", "15", "16", "17"]))
+def test_powers_are_probabilities_and_fall_with_the_threshold(seed, a, b):
+    spec = _case({"MO": {"D3S1358": [a, b], "TH01": ["6", "7"]}}, available=["FA"], nsim=60, seed=seed,
+                 thresholds=[1, 3, 10, 100])
+    g = sampling_guidance(load_guidance_case(spec))
+    ep = g["typed"]["exclusion_power"]
+    assert 0 <= ep["total"] <= 1 and all(0 <= v <= 1 for v in ep["per_marker"].values())
+    for ip in (g["typed"]["inclusion_power"], g["before_typing"]["inclusion_power"]):
+        assert all(0 <= p <= 1 for p in ip["p"])
+        assert ip["p"] == sorted(ip["p"], reverse=True)
