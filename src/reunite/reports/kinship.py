@@ -513,7 +513,7 @@ TEXT = {
         "software": "Software", "generated": "Generated", "hash": "Content hash (SHA-256)",
         "sign": ("Analyst (name, signature, date)", "Reviewer (name, signature, date)",
                  "Authorised signatory (name, signature, date)", "Date of issue"),
-        "seal": "Seal of the laboratory (鉴定机构盖章)",
+        "seal": "Seal of the laboratory\n鉴定机构盖章",
         "inv_title": "Investigative evidence — not part of the DNA opinion",
         "evidence": "Evidence", "says": "What it says", "dna": "DNA (autosomal STRs)",
         "prior": "Prior probability of H1", "posterior": "Posterior probability of H1",

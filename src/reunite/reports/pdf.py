@@ -97,13 +97,20 @@ class _Doc:
             return True
         return False
 
+    def wrap_for(self, text: str) -> WrapMode:
+        """Chinese text wraps at any character; text that is mostly Latin (a citation, a model) at spaces."""
+        if self.wrap == WrapMode.WORD:
+            return WrapMode.WORD
+        latin = sum(ch.isascii() for ch in text)
+        return WrapMode.WORD if latin > 0.6 * max(len(text), 1) else WrapMode.CHAR
+
     def runs_width(self, text: str) -> float:
         return sum(self.pdf.get_string_width(t) * (self.pdf.sup_scale if sup else 1.0)
                    for t, sup in split_sup(text))
 
     def lines_needed(self, text: str, width: float) -> int:
         plain = "".join(t for t, _ in split_sup(text)) or " "
-        lines = self.pdf.multi_cell(width, 4, plain, dry_run=True, output="LINES", wrapmode=self.wrap)
+        lines = self.pdf.multi_cell(width, 4, plain, dry_run=True, output="LINES", wrapmode=self.wrap_for(plain))
         return max(1, len(lines))
 
     def rich(self, x: float, y: float, w: float, lh: float, text: str, align: str = "L"):
@@ -113,6 +120,7 @@ class _Doc:
         """
         pdf = self.pdf
         old = pdf.l_margin, pdf.r_margin
+        wrap = self.wrap_for(text)
         for line in text.split("\n"):
             width = self.runs_width(line)
             fits = width <= w
@@ -123,7 +131,7 @@ class _Doc:
             pdf.set_xy(lx, y)
             for t, sup in split_sup(line):
                 pdf.char_vpos = "SUP" if sup else "LINE"
-                pdf.write(lh, t, wrapmode=self.wrap)
+                pdf.write(lh, t, wrapmode=wrap)
             pdf.char_vpos = "LINE"
             y = pdf.get_y() + lh
         pdf.set_left_margin(old[0])
@@ -248,22 +256,36 @@ def _hypotheses(d: _Doc):
 
 
 def _conclusion(d: _Doc):
+    """The conclusion in a box: the sentence, then its rows; a box too long for the page goes on over
+    the next one (closed at the foot of the page, opened again at the top)."""
     pdf, v = d.pdf, d.v
     colour = ALERT if v["exclusion"] else ACCENT
-    key_w, lh = 44.0, 5.0
+    lh, slh = 5.0, 5.4
+    d.font(9.2, True)
+    key_w = min(70.0, max(44.0, *(pdf.get_string_width(k) + 4 for k, _ in v["conclusion"])))
     d.font(10.5, True, colour)
     n = d.lines_needed(v["sentence"], d.width - 8)
     heights = []
     for _key, value in v["conclusion"]:
         d.font(9.2)
         heights.append(max(1, d.lines_needed(value, d.width - key_w - 10)) * lh)
-    total = n * 5.4 + 6 + sum(heights) + 3
-    d.heading(v["t"]["conclusion"], keep=total)
+    d.heading(v["t"]["conclusion"], keep=n * slh + 8 + sum(heights[:4]))
+
+    def close(top: float, bottom: float) -> None:
+        pdf.set_draw_color(*colour)
+        pdf.set_line_width(0.7)
+        pdf.rect(MARGIN, top, d.width, bottom - top)
+
     top = pdf.get_y()
     d.font(10.5, True, colour)
-    d.rich(MARGIN + 4, top + 3, d.width - 8, 5.4, v["sentence"])
-    y = top + 3 + n * 5.4 + 2
+    d.rich(MARGIN + 4, top + 3, d.width - 8, slh, v["sentence"])
+    y = top + 3 + n * slh + 2
     for (key, value), h in zip(v["conclusion"], heights, strict=True):
+        if y + h + 2 > pdf.h - BOTTOM:
+            close(top, y + 2)
+            pdf.add_page()
+            top = pdf.get_y()
+            y = top + 3
         d.font(9.2, True)
         pdf.set_xy(MARGIN + 4, y)
         pdf.cell(key_w, lh, key)
@@ -271,11 +293,8 @@ def _conclusion(d: _Doc):
         d.font(9.2, strong, colour if key == v["t"]["decision"] else INK)
         d.rich(MARGIN + 4 + key_w, y, d.width - key_w - 10, lh, value)
         y += h
-    bottom = y + 2
-    pdf.set_draw_color(*colour)
-    pdf.set_line_width(0.7)
-    pdf.rect(MARGIN, top, d.width, bottom - top)
-    pdf.set_y(bottom)
+    close(top, y + 2)
+    pdf.set_y(y + 2)
 
 
 def _symbol(pdf, sex: str, cx: float, cy: float, size: float, style: str):
@@ -418,8 +437,10 @@ def _signatures(d: _Doc):
     pdf.rect(sx, top, size, size)
     pdf.set_dash_pattern()
     d.font(8.5, False, MUTED)
-    width = min(pdf.get_string_width(t["seal"]), size - 4)
-    pdf.text(sx + (size - width) / 2, top + size - 4, t["seal"])
+    lines = t["seal"].split("\n")
+    for i, line in enumerate(lines):
+        width = min(pdf.get_string_width(line), size - 4)
+        pdf.text(sx + (size - width) / 2, top + size - 4 - 4 * (len(lines) - 1 - i), line)
     pdf.set_y(top + size + 2)
 
 
