@@ -10,8 +10,8 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.reference.brute import brute_likelihood, forrel_reduce, hw_prob
 
+from reference.brute import brute_likelihood, forrel_reduce, hw_prob
 from reunite.cli import main
 from reunite.errors import InputError
 from reunite.genetics.guidance import load_guidance_case, sampling_guidance
