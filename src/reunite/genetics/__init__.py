@@ -3,7 +3,9 @@
 Imports nothing from the store, the web, the CLI or Dask.
 """
 
+from .cohort import Cohort, CohortResult, load_cohort, simulate_cohort, solve_cohort
 from .frequencies import FrequencyTable, bundled_tables, load_frequencies
+from .guidance import GuidanceCase, load_guidance_case, sampling_guidance
 from .kinship import (
     KinshipCase,
     LRResult,
@@ -46,8 +48,11 @@ __all__ = [
     "MISSING",
     "RULESETS",
     "Alternative",
+    "Cohort",
+    "CohortResult",
     "Conclusion",
     "FrequencyTable",
+    "GuidanceCase",
     "KinshipCase",
     "LRResult",
     "MarkerData",
@@ -68,7 +73,9 @@ __all__ = [
     "display_name",
     "format_lr",
     "load_case",
+    "load_cohort",
     "load_frequencies",
+    "load_guidance_case",
     "load_rules",
     "make_pedigree",
     "marker_key",
@@ -80,5 +87,8 @@ __all__ = [
     "parse_profile",
     "person_genotype_table",
     "relationship_class",
+    "sampling_guidance",
+    "simulate_cohort",
+    "solve_cohort",
     "verbal_equivalent",
 ]
