@@ -131,3 +131,18 @@ def test_an_lr_beyond_1e300_is_stored_as_its_log10(session, files, log10):
     cand = session.get(Candidate, cand.id)
     assert cand.dna_lr is None and cand.dna_log10_lr == log10
     assert cand.posterior == (0.0 if log10 < 0 else 1.0)
+
+
+def test_the_report_of_an_excluded_candidate_says_so_with_posterior_0(trio):
+    from reunite.reports.kinship import view
+
+    _ex, s = trio
+    record_candidate(s, "KM-2014-101", "YN-2013-017", dna_log10_lr=2.0, prior=0.001, commit=True)
+    run_matching(s, frequencies="nist1036_us_asian", prior=0.001)
+    cand = _cand(s, "KM-2014-101")
+    rep = candidate_report(s, cand.id, user="李分析师")
+    assert rep.conclusion.excluded and rep.conclusion.decision == "exclusion"
+    assert rep.posterior == 0.0 == cand.posterior
+    v = view(rep)
+    assert v["exclusion"] and dict(v["conclusion"])["判定"] == "排除"
+    assert dict(v["odds"])["H1 的后验概率"] == "0（DNA 鉴定意见排除）"

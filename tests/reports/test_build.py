@@ -105,3 +105,20 @@ def test_evidence_without_a_sentence_is_explained_in_words(golden_spec):
     assert said["sex"] == "This evidence is 4 times more probable if H1 is true than if H2 is."
     assert said["age"] == "This evidence is 4 times more probable if H2 is true than if H1 is."
     assert said["time"] == "This evidence supports neither hypothesis."
+
+
+def test_an_lr_beyond_1e300_is_printed_from_its_log10(golden_spec):
+    """An LR of 10^-340 (lr None, log10 set) is printed as 1.00 × 10^-340, never as 0."""
+    import dataclasses
+
+    from reunite.genetics.rules import conclude
+
+    case = load_case(copy.deepcopy(golden_spec))
+    res = dataclasses.replace(missing_person_lr(case), lr=None, log10_lr=-340.0)
+    c = conclude(log10_lr=-340.0, inconsistent=len(res.inconsistent_markers), relationship="parentage_trio")
+    rep = build_report(case, res, case_number="C-1", report_number="R-1", conclusion=c, lang="en", prior=0.5)
+    shown = dict(view(rep)["conclusion"])
+    assert shown["Combined likelihood ratio (DNA)"] == "1.00 × 10^-340"
+    assert shown["log10 LR"] == "−340.00"
+    assert "LR 0" not in view(rep)["sentence"] and "10^-340" in view(rep)["sentence"]
+    assert rep.posterior == 0.0

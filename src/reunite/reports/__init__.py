@@ -4,7 +4,9 @@ Layer: right of the case store.  The report itself (:mod:`~reunite.reports.kinsh
 :mod:`~reunite.reports.pedigree_drawing`, :mod:`~reunite.reports.fonts`) imports only
 :mod:`reunite.genetics` and :mod:`reunite.errors`; :mod:`reunite.reports.store` reads a stored
 candidate from the store (:mod:`reunite.cases`: its family, the profiles, the matching settings,
-an audit entry) and builds its report.  Nothing here imports the web or the CLI.  Build a
+an audit entry) and builds its report from the settings stored with the candidate (never the
+environment).  The report is in Chinese or English (``lang``), the DNA opinion first and the
+investigative evidence on a last page of its own.  Nothing here imports the web or the CLI.  Build a
 :class:`KinshipReport` with :func:`build_report`, then print it with :func:`render_html` or
 :func:`render_pdf`::
 
@@ -20,7 +22,9 @@ from .kinship import (
     Assumptions,
     EvidenceLR,
     KinshipReport,
+    LabInfo,
     MarkerRow,
+    SampleRecord,
     build_report,
     render_html,
 )
@@ -32,9 +36,11 @@ __all__ = [
     "CJKFont",
     "EvidenceLR",
     "KinshipReport",
+    "LabInfo",
     "MarkerRow",
     "MissingFontError",
     "PedigreeDrawing",
+    "SampleRecord",
     "build_report",
     "draw_pedigree",
     "find_cjk_font",
