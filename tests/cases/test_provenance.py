@@ -146,3 +146,52 @@ def test_the_report_of_an_excluded_candidate_says_so_with_posterior_0(trio):
     v = view(rep)
     assert v["exclusion"] and dict(v["conclusion"])["判定"] == "排除"
     assert dict(v["odds"])["H1 的后验概率"] == "0（DNA 鉴定意见排除）"
+
+
+def test_rules_come_from_the_environment_validated():
+    from reunite.cases.settings import MatchingSettings
+
+    assert MatchingSettings.from_env({}).rules == "gbt"
+    settings = MatchingSettings.from_env({"REUNITE_RULES": " ISFG "})
+    assert settings.rules == "isfg" and settings.matching_kwargs()["rules"] == "isfg"
+    with pytest.raises(InputError, match="REUNITE_RULES must be one of gbt, isfg"):
+        MatchingSettings.from_env({"REUNITE_RULES": "nrc"})
+    with pytest.raises(InputError, match="rules must be one of"):
+        run_matching(None, rules="nrc")
+
+
+def test_a_table_edited_under_the_same_name_rebuilds_the_index_and_is_stored_again(url, tmp_path):
+    from reunite.cases.provenance import read_table
+
+    _t, text = read_table("nist1036_us_asian")
+    path = tmp_path / "lab_table.csv"
+    path.write_text(text, encoding="utf-8")
+    ex = build_report_example("trio-mutation", tmp_path / "ex", url=url)
+    with sessionmaker(store.make_engine(url), expire_on_commit=False)() as s:
+        run_matching(s, frequencies=str(path), prior=0.001, index_dir=tmp_path / "index")
+        first = s.get(Candidate, ex["candidate"]).frequencies_sha256
+        # The lab corrects one frequency pair (the sums stay 1): same name, new content.
+        lines = text.splitlines()
+        marker = lines[1].split(",")[0]
+        rows = [i for i, line in enumerate(lines) if line.startswith(marker + ",")]
+        a, b = (lines[i].split(",") for i in rows[:2])
+        a[2], b[2] = f"{float(a[2]) + 0.001:.6g}", f"{float(b[2]) - 0.001:.6g}"
+        lines[rows[0]], lines[rows[1]] = ",".join(a), ",".join(b)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        summary = run_matching(s, frequencies=str(path), prior=0.001, index_dir=tmp_path / "index")
+        assert summary.families_recompiled == 1
+        s.expire_all()
+        second = s.get(Candidate, ex["candidate"]).frequencies_sha256
+        assert second != first and s.get(Candidate, ex["candidate"]).frequencies == "lab_table"
+        assert {r.sha256 for r in s.scalars(select(FrequencyTableContent))} == {first, second}
+
+
+def test_candidates_show_says_what_computed_it(trio, monkeypatch, capsys):
+    from reunite.cli import main
+
+    ex, s = trio
+    monkeypatch.setenv("REUNITE_DATABASE_URL", str(s.get_bind().url.render_as_string(hide_password=False)))
+    assert main(["candidates", "show", str(ex["candidate"])]) == 0
+    out = capsys.readouterr().out
+    assert "DNA conclusion     support (gbt: gbt37223-trio, parentage_trio)" in out
+    assert "computed with      nist1036_us_asian (sha256 " in out and "published per-locus rates" in out

@@ -87,8 +87,8 @@ def _fingerprint(f: StoredFamily) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Path | None, summary: MatchSummary
-                  ) -> ReferenceIndex | None:
+def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Path | None, summary: MatchSummary,
+                  digest: str = "") -> ReferenceIndex | None:
     if not fams:
         return None
     prints = {k: _fingerprint(f) for k, f in fams.items()}
@@ -96,7 +96,9 @@ def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Pat
         try:
             index = ReferenceIndex.load(index_dir, mmap=False)
             manifest = json.loads((index_dir / "manifest.json").read_text())
-            if manifest.get("frequencies") != table.name or manifest.get("mutation") != mutation:
+            # (a table edited under the same name changes its digest: the index is rebuilt)
+            if manifest.get("frequencies") != table.name or manifest.get("mutation") != mutation \
+                    or manifest.get("frequencies_sha256", digest) != digest:
                 raise ValueError("settings changed")
         except (InputError, ValueError, OSError):
             index, manifest = None, {}
@@ -120,21 +122,21 @@ def _update_index(fams: dict[str, StoredFamily], table, mutation, index_dir: Pat
                     index = None
             summary.families_recompiled = len(new)
         if index is not None:
-            _save(index, index_dir, table, mutation, prints)
+            _save(index, index_dir, table, mutation, prints, digest)
             summary.families_indexed = index.size
             return index
     index = build_index(fams.values(), table, mutation=mutation)
     summary.families_recompiled = len(fams)
     summary.families_indexed = index.size
     if index_dir is not None:
-        _save(index, index_dir, table, mutation, prints)
+        _save(index, index_dir, table, mutation, prints, digest)
     return index
 
 
-def _save(index, index_dir: Path, table, mutation, prints) -> None:
+def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> None:
     index.save(index_dir)
     (index_dir / "manifest.json").write_text(json.dumps({"frequencies": table.name, "mutation": mutation,
-                                                         "families": prints}))
+                                                         "frequencies_sha256": digest, "families": prints}))
 
 
 def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
@@ -216,7 +218,8 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     if not 0 < prior < 1:
         raise InputError(Problem(f"the prior must be strictly between 0 and 1, got {prior}", field="prior"))
     summary.prior = prior
-    index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary)
+    index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary,
+                          hashlib.sha256(text.encode("utf-8")).hexdigest())
     dna = _Dna(session, table, text, mutation, rules)
     reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
