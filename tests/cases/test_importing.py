@@ -319,9 +319,15 @@ def test_profiles_and_families_accept_extra_columns_as_the_search_does(session, 
 def test_the_documented_columns_are_the_imported_ones():
     from pathlib import Path
 
-    from reunite.cases.importing import FAMILY_COLUMNS, FOUND_COLUMNS, PROFILE_COLUMNS, REPORT_COLUMNS
+    from reunite.cases.importing import (
+        FAMILY_COLUMNS,
+        FOUND_COLUMNS,
+        PROFILE_COLUMNS,
+        REPORT_COLUMNS,
+        SAMPLE_COLUMNS,
+    )
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
-    for col in FOUND_COLUMNS + REPORT_COLUMNS + ["consent", "consent_scope"]:
+    for col in FOUND_COLUMNS + REPORT_COLUMNS + SAMPLE_COLUMNS + ["consent", "consent_scope"]:
         assert f"`{col}`" in docs, col
     assert "`" + ",".join(PROFILE_COLUMNS) + "`" in docs and "`" + ",".join(FAMILY_COLUMNS) + "`" in docs
