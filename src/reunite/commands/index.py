@@ -77,6 +77,8 @@ def index_build(
             typer.echo(line)
     else:
         typer.echo("set aside: none")
+    for note in idx.notes:
+        typer.echo(f"note: {note}")
 
 
 @index_app.command("status")
@@ -109,6 +111,8 @@ def index_status_cmd(
             typer.echo(line)
     else:
         typer.echo("set-aside families: none")
+    for note in st.get("notes", ()):
+        typer.echo(f"note: {note}")
 
 
 @index_app.command("found")

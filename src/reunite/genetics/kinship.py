@@ -551,4 +551,5 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     return LRResult(lr_total, log10, results,
                     [m.marker for m in results if m.inconsistent],
                     table.name if table.name != "inline" else "inline table",
-                    mut, case.theta, added, skipped, warnings, case.id)
+                    mut, case.theta, added, skipped, warnings, case.id,
+                    relationship=relationship_class(case.pedigree, case.missing, relatives))
