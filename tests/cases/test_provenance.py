@@ -195,3 +195,18 @@ def test_candidates_show_says_what_computed_it(trio, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "DNA conclusion     support (gbt: gbt37223-trio, parentage_trio)" in out
     assert "computed with      nist1036_us_asian (sha256 " in out and "published per-locus rates" in out
+
+
+def test_a_report_whose_conclusion_differs_from_the_stored_one_says_so(trio):
+    ex, s = trio
+    c = s.get(Candidate, ex["candidate"])
+    c.dna_conclusion = {**c.dna_conclusion, "decision": "inconclusive"}
+    c.dna_decision = "inconclusive"
+    s.commit()
+    rep = candidate_report(s, c.id, user="李分析师")
+    assert rep.conclusion.decision == "support"
+    assert any("stored at matching" in n and "'inconclusive'" in n for n in rep.assumptions.notes)
+    from reunite.reports.kinship import view
+
+    shown = [value for key, value in view(rep)["method"] if key == "说明"]
+    assert any("比对时" in n and "inconclusive" in n for n in shown)

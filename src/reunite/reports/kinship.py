@@ -389,7 +389,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
                  conclusion: Conclusion | None = None, lab: LabInfo | None = None,
                  samples: Iterable[SampleRecord] = (), mutation_description: str | None = None,
                  mutation_spec: object = None, frequencies_sha256: str = "",
-                 posterior_log10_odds: float | None = None) -> KinshipReport:
+                 posterior_log10_odds: float | None = None, notes: Iterable[str] = ()) -> KinshipReport:
     """Fill a :class:`KinshipReport` from a case and the result of ``missing_person_lr(case)``.
 
     ``other_evidence`` holds :class:`EvidenceLR` or ``(name, lr, sentence)`` tuples.  Given a
@@ -400,7 +400,8 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
     ``rules`` for this case (:meth:`LRResult.conclusion`); ``lang`` (``zh`` or ``en``) to
     :func:`default_language` of the rules.  ``lab`` and ``samples`` are the laboratory and the
     samples (with their chain of custody) the report prints.  ``posterior_log10_odds`` (with a given
-    posterior) is printed to write a posterior near 1 as ``1 − ε``.
+    posterior) is printed to write a posterior near 1 as ``1 − ε``.  ``notes`` are added to the
+    assumptions' notes.
     """
     problems = []
     for name, value in (("case_number", case_number), ("report_number", report_number)):
@@ -416,6 +417,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
         problems.append(Problem(f"the report's language must be zh or en, not {lang!r}", field="lang"))
     if problems:
         raise InputError(problems)
+    notes_extra = [str(n) for n in notes]
     if conclusion is None:
         conclusion = result.conclusion(case, rules)
     evidence = _evidence(other_evidence)
@@ -441,6 +443,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
         notes.append("Not typed in the found child (LR 1): " + ", ".join(untyped) + ".")
     notes.extend(result.warnings)
     notes.append("Untyped members of the pedigree are summed over (exact peeling).")
+    notes.extend(notes_extra)
     mutation = mutation_description or result.mutation
     assumptions = Assumptions(
         frequency_table=result.frequencies,
@@ -649,6 +652,9 @@ _NOTES_ZH = (
     (re.compile(r"^Not typed in the found child \(LR 1\): (.*)\.$"), "被寻儿童未检测的基因座（似然比计为 1）：{0}。"),
     (re.compile(r"^Untyped members of the pedigree are summed over \(exact peeling\)\.$"),
      "家系中未检测的成员按其全部可能基因型求和（精确剥离算法）。"),
+    (re.compile(r"^The conclusion stored at matching \(Reunite (.*)\) was '(.*)'; recomputed now it is '(.*)'\. "
+                r"Run `reunite match` to bring the candidate up to date\.$"),
+     "比对时（Reunite {0}）存储的判定为“{1}”，现重新计算为“{2}”；请运行 `reunite match` 更新该比中记录。"),
 )
 
 

@@ -105,6 +105,14 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
     lang = lang or default_language(rules)
     labels = {mid: (_RELATIONS_ZH.get(rel, rel) if lang == "zh" else rel) for mid, rel in relations.items()
               if mid in family.profiles}
+    notes = []
+    conclusion = result.conclusion(case, rules)
+    stored_decision = (cand.dna_conclusion or {}).get("decision")
+    if stored_decision is not None and (stored_decision, bool(cand.dna_excluded)) != (conclusion.decision,
+                                                                                      conclusion.excluded):
+        notes.append(f"The conclusion stored at matching (Reunite {cand.software_version}) was "
+                     f"'{stored_decision}'; recomputed now it is '{conclusion.decision}'. Run `reunite match` "
+                     "to bring the candidate up to date.")
     return build_report(case, result, case_number=child.case_number, report_number=rep.report_number,
                         candidate_id=str(cand.id), missing_child_name=rep.child_name or "",
                         laboratory=", ".join(sorted(labs)), other_evidence=other, prior=cand.prior,
@@ -113,7 +121,8 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
                         lab=None if lab is None else LabInfo(lab.name, lab.name_zh or "", lab.accreditation or "",
                                                              lab.address or ""),
                         samples=records, mutation_description=mut.get("description"),
-                        mutation_spec=mut.get("spec"), frequencies_sha256=cand.frequencies_sha256)
+                        mutation_spec=mut.get("spec"), frequencies_sha256=cand.frequencies_sha256,
+                        conclusion=conclusion, notes=notes)
 
 
 def write_candidate_report(session, candidate_id: int, folder: str | Path, *, fmt: str = "html",
