@@ -257,8 +257,8 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
              f"{len(data.found)} rescued infants, {len(data.profiles)} genotype rows; "
              f"prior 1/{round(1 / summary.prior)}.")
         echo("")
-        echo(f"{'infant':<13}{'best family':<14}{'LR':>16}  {'verbal (ENFSI)':<26}{'posterior':>10}"
-             f"{'incons.':>8}  {'status':<8} flag")
+        echo(f"{'infant':<13}{'best family':<14}{'LR':>16}  {'verbal (ENFSI)':<26}{'DNA (' + summary.rules + ')':<13}"
+             f"{'posterior':>10}{'incons.':>8}  {'status':<8} flag")
         for child in s.scalars(select(FoundChild).order_by(FoundChild.case_number)):
             cands = sorted(child.candidates, key=lambda c: (c.dna_log10_lr is None,
                                                             -(c.dna_log10_lr or 0.0), -(c.posterior or 0)))
@@ -266,13 +266,15 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
             dna = [c for c in cands if c.dna_log10_lr is not None]
             if dna:
                 c = dna[0]
-                verbal = verbal_equivalent(c.dna_lr, c.dna_log10_lr).split(" that")[0]
+                verbal = (c.dna_conclusion or {}).get("verbal") or verbal_equivalent(c.dna_lr, c.dna_log10_lr)
+                verbal = verbal.split(" that")[0]
                 flag = "SUSPECTED SALE: refer to investigators" if c.report.suspected_of_sale else ""
                 echo(f"{child.case_number:<13}{c.report.report_number:<14}{format_lr(c.dna_lr, c.dna_log10_lr):>16}  "
-                     f"{verbal:<26}{c.posterior:>10.4f}{c.inconsistent_markers or 0:>8}  {c.status:<8} {flag}")
+                     f"{verbal:<26}{c.dna_decision or '-':<13}{c.posterior:>10.4f}{c.inconsistent_markers or 0:>8}  "
+                     f"{c.status:<8} {flag}")
             else:
-                ask = [c.report.report_number for c in cands if c.dna_lr is None][:3]
-                echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':>10}{'':>8}  "
+                ask = [c.report.report_number for c in cands if c.dna_lr is None and c.dna_log10_lr is None][:3]
+                echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':<13}{'':>10}{'':>8}  "
                      f"{'':<8} ask for DNA first: {', '.join(ask) if ask else 'no report fits'}")
         n_flag = sum(1 for c in s.scalars(select(Candidate)) if c.report.suspected_of_sale and c.dna_log10_lr
                      and c.dna_log10_lr >= 4)
