@@ -83,7 +83,9 @@ def seeded(tmp_path_factory):
 
     from reunite.cases import add_photo, import_families, import_found, import_profiles, import_reports
     from reunite.cases.models import Appeal, FoundChild, MissingReport, User, utcnow
+    from reunite.cases.provenance import Provenance, read_table, store_table
     from reunite.cases.records import add_user, record_candidate
+    from reunite.genetics.rules import conclude
 
     root = tmp_path_factory.mktemp("seed")
     url = f"sqlite:///{root / 'reunite.db'}"
@@ -102,8 +104,14 @@ def seeded(tmp_path_factory):
         for number, owner in (("R-1", "fam"), ("R-2", "fam2")):
             rep = s.scalars(select(MissingReport).where(MissingReport.report_number == number)).one()
             rep.family_user_id = s.scalars(select(User.id).where(User.name == owner)).one()
+        # Candidates as the matching records them: with what computed them (the bundled table, no
+        # mutation model, the gbt rules), so that their lab reports can be printed.
+        table, text = read_table("nist1036_us_asian")
+        prov = Provenance(table.name, store_table(s, table.name, text), None, 0.0, "gbt").columns()
         cand, _ = record_candidate(s, "KM-001", "R-1", dna_log10_lr=4.2, sex_lr=1.9, prior=0.5,
-                                   inconsistent_markers=0, markers_compared=3)
+                                   inconsistent_markers=0, markers_compared=3, provenance=prov,
+                                   conclusion=conclude(log10_lr=4.2, inconsistent=0,
+                                                       relationship="parentage_trio").as_dict())
         cand2, _ = record_candidate(s, "KM-002", "R-2", dna_log10_lr=-1.0, prior=0.5)
         s.commit()
         ids["candidate"], ids["candidate2"] = cand.id, cand2.id
