@@ -92,6 +92,8 @@ class Rule:
     text_zh: str
     verified: str = ""
     notes: str = ""
+    source_zh: str = ""                   # the source as a Chinese report prints it
+    clause_zh: str | None = None
 
     @property
     def categorical(self) -> bool:
@@ -102,6 +104,12 @@ class Rule:
     def cite(self) -> str:
         """Standard and clause, for a sentence."""
         return self.standard + (f", {self.clause}" if self.clause else "")
+
+    @property
+    def cite_zh(self) -> str:
+        """Standard and clause, for a Chinese sentence."""
+        clause = self.clause_zh or self.clause
+        return self.standard + (f"，{clause}" if clause else "")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -144,7 +152,8 @@ def _load(name: str) -> RuleSet:
             inconsistent_exclusion=r.get("inconsistent_exclusion"), exclusion_by=r.get("exclusion_by"),
             min_markers=r.get("min_markers"), type_more_markers=bool(r.get("type_more_markers", False)),
             text_en=r["text"]["en"], text_zh=r["text"]["zh"], verified=r.get("verified", ""),
-            notes=r.get("notes", ""))
+            notes=r.get("notes", ""), source_zh=r.get("source_zh") or r["source"],
+            clause_zh=r.get("clause_zh"))
         if rule.relationship not in RELATIONSHIPS or rule.exclusion_by not in _EXCLUSION_BY:
             raise InputError(Problem(f"rule {rule.id}: relationship {rule.relationship!r} or exclusion_by "
                                      f"{rule.exclusion_by!r} is not known", file=f"data/rules/{name}.json"))
@@ -260,10 +269,11 @@ class Conclusion:
     verbal_zh: str
     type_more_markers: bool
     alternatives: tuple[Alternative, ...] = field(default=())
+    source_zh: str = ""   # the source in Chinese (the rule's source_zh)
 
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in (
-            "rules", "rule_id", "relationship", "source", "decision", "excluded", "reason",
+            "rules", "rule_id", "relationship", "source", "source_zh", "decision", "excluded", "reason",
             "reason_zh", "verbal", "verbal_zh", "type_more_markers")}
         d["alternatives"] = [a.as_dict() for a in self.alternatives]
         return d
@@ -395,12 +405,13 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
     n, L, k = inconsistent, log10_lr, rule.inconsistent_exclusion
     lr_txt = _fmt(L)
     rel_en, rel_zh = _REL_EN[relationship], _REL_ZH[relationship]
-    cite = rule.cite
+    cite, cite_zh = rule.cite, rule.cite_zh
 
     def make(decision, reason, reason_zh, verbal, verbal_zh, *, more=False, alts=()):
         return Conclusion(rs.name, rule.id, relationship, rule.source + (f"; {rule.clause}" if rule.clause else ""),
                           decision,
-                          decision == "exclusion", reason, reason_zh, verbal, verbal_zh, more, tuple(alts))
+                          decision == "exclusion", reason, reason_zh, verbal, verbal_zh, more, tuple(alts),
+                          rule.source_zh + (f"；{rule.clause_zh or rule.clause}" if rule.clause else ""))
 
     # 1. LR exactly 0 that no rule excludes on: not evaluated.
     if L is None and (k is None or n < k):
@@ -429,7 +440,7 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
     if by_n:
         reason = (f"{n} markers are inconsistent with {rel_en} when mutation is not considered ({cite}: "
                   f"{k} or more exclude)")
-        reason_zh = f"{n} 个基因座不符合遗传规律（{cite}：≥{k} 个即排除）"
+        reason_zh = f"{n} 个基因座不符合遗传规律（{cite_zh}：≥{k} 个即排除）"
         if L is None:
             verbal = "exclusion: the found person cannot be the missing member (LR 0)"
             verbal_zh = "排除：被寻人员不可能是失踪者（似然比为 0）"
@@ -448,7 +459,7 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
     if by_lr:
         assert L is not None
         reason = f"the LR {lr_txt} is at or below the exclusion threshold {_fmt(rule.exclusion_log10)} ({cite})"
-        reason_zh = f"似然比 {lr_txt} 不大于排除阈值 {_fmt(rule.exclusion_log10)}（{cite}）"
+        reason_zh = f"似然比 {lr_txt} 不大于排除阈值 {_fmt(rule.exclusion_log10)}（{cite_zh}）"
         return make("exclusion", reason, reason_zh, verbal_scale(L), verbal_scale(L, "zh"))
 
     assert L is not None
@@ -475,7 +486,7 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
     S = rule.support_log10
     if S is not None and L >= S and m_ok and not few:
         reason = f"the LR {lr_txt} reaches the support threshold {_fmt(S)} ({cite})"
-        reason_zh = f"似然比 {lr_txt} 达到支持阈值 {_fmt(S)}（{cite}）"
+        reason_zh = f"似然比 {lr_txt} 达到支持阈值 {_fmt(S)}（{cite_zh}）"
         if n:
             reason += (f", with {n} inconsistent marker(s) weighed by the mutation model (at most "
                        f"{rule.max_inconsistent_support} allowed)")
@@ -503,7 +514,7 @@ def conclude(*, log10_lr: float | None, inconsistent: int, relationship: str,
                         + (f"、高于排除阈值 {_fmt(E)}" if lr_excludes else ""))
     more = rule.type_more_markers
     reason = "; ".join(parts) + f" ({cite})" + ("; type more markers" if more else "")
-    reason_zh = "；".join(parts_zh) + f"（{cite}）" + ("；应增加检测的遗传标记" if more else "")
+    reason_zh = "；".join(parts_zh) + f"（{cite_zh}）" + ("；应增加检测的遗传标记" if more else "")
     return make("inconclusive", reason, reason_zh, verbal, verbal_zh, more=more)
 
 

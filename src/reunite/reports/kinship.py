@@ -743,7 +743,7 @@ def view(report: KinshipReport) -> dict:
     conclusion = [
         (t["decision"], _DECISIONS[lang].get(c.decision, c.decision)),
         (t["rule"], f"{c.rule_id} ({report.rules})"),
-        (t["source"], c.source),
+        (t["source"], (c.source_zh or c.source) if lang == "zh" else c.source),
         (t["relationship"], _CLASSES[lang].get(c.relationship, c.relationship)),
         (t["lr"], format_lr(res.lr, res.log10_lr)),
         (t["log10"], _log10(res.log10_lr, res.lr)),
