@@ -99,13 +99,25 @@ _LABELS = {
            "decision": "Decision", "reason": "Reason", "more": "Type more markers", "alts": "Other relationships",
            "compared": "Markers compared", "inc": "Inconsistent", "none": "none", "yes": "yes", "no": "no",
            "marker": "marker", "found": "found person", "untyped": "untyped",
-           "inc_note": "inconsistent without mutation", "added": "allele(s) added to table: "},
+           "inc_note": "inconsistent without mutation", "added": "allele(s) added to table: ",
+           "note": "note", "freq": "Frequencies", "mut": "Mutation model", "theta": "Theta",
+           "warning": "Warning", "skipped": "Not in the frequency table (left out): ",
+           "indep": "Markers are assumed independent; H2 = unrelated to the family."},
     "zh": {"lr": "似然比", "verbal": "文字等级", "rules": "判定规则", "rel": "关系类别", "decision": "结论",
            "reason": "理由", "more": "增加检测标记", "alts": "其他关系", "compared": "比较的基因座",
            "inc": "不符合遗传规律", "none": "无", "yes": "是", "no": "否", "marker": "基因座",
            "found": "被寻人员", "untyped": "未检测", "inc_note": "不考虑突变时不符合遗传规律",
-           "added": "补入频率表的等位基因："},
+           "added": "补入频率表的等位基因：", "note": "备注", "freq": "等位基因频率表", "mut": "突变模型",
+           "theta": "θ（F_ST）", "warning": "注意", "skipped": "不在频率表中（未使用）：",
+           "indep": "各基因座视为相互独立（乘积规则）；H2 = 被寻人员与该家庭无血缘关系。"},
 }
+_RELATIONSHIPS = {
+    "en": {"parentage_trio": "parentage (trio)", "parentage_duo": "parentage (duo)", "full_siblings": "full siblings",
+           "second_degree": "second degree (half sibling, grandparent, uncle or aunt)", "distant": "more distant",
+           "first_cousins": "first cousins"},
+    "zh": {"parentage_trio": "亲子关系（三联体）", "parentage_duo": "亲子关系（二联体）", "full_siblings": "全同胞关系",
+           "second_degree": "二级亲缘关系（半同胞、祖孙、叔伯姑舅姨）", "distant": "更远的亲缘关系",
+           "first_cousins": "堂（表）兄弟姐妹关系"}}
 _DECISIONS = {"en": {"support": "support", "exclusion": "exclusion", "inconclusive": "inconclusive",
                      "no_decision": "no categorical decision"},
               "zh": {"support": "支持", "exclusion": "排除", "inconclusive": "无法判定",
@@ -115,6 +127,7 @@ _DECISIONS = {"en": {"support": "support", "exclusion": "exclusion", "inconclusi
 def render_lr_text(res, lang: str = "en") -> str:
     """A kinship result and its conclusion as a person would want to read it (``lang`` en or zh)."""
     from ..genetics import format_lr
+    from ..genetics.likelihood import THETA_CONVENTION, THETA_CONVENTION_ZH
 
     t = _LABELS[lang]
     c = res.conclusion()
@@ -126,18 +139,20 @@ def render_lr_text(res, lang: str = "en") -> str:
     lines.append(f"  {t['lr']:<18} {format_lr(res.lr, res.log10_lr)}"
                  + (f"   (log10 {res.log10_lr:.3f})" if res.log10_lr is not None else ""))
     lines.append(f"  {t['verbal']:<18} {c.verbal if lang == 'en' else c.verbal_zh}")
-    lines.append(f"  {t['rules']:<18} {c.rules}: {c.source} [{c.rule_id}]")
-    lines.append(f"  {t['rel']:<18} {c.relationship}")
+    source = c.source_zh or c.source if lang == "zh" else c.source
+    lines.append(f"  {t['rules']:<18} {c.rules}: {source} [{c.rule_id}]")
+    lines.append(f"  {t['rel']:<18} {_RELATIONSHIPS[lang].get(c.relationship, c.relationship)}")
     lines.append(f"  {t['decision']:<18} {_DECISIONS[lang][c.decision]}")
     lines.append(f"  {t['reason']:<18} {c.reason if lang == 'en' else c.reason_zh}")
     lines.append(f"  {t['more']:<18} {t['yes'] if c.type_more_markers else t['no']}")
     for a in c.alternatives:
-        lines.append(f"  {t['alts']:<18} {a.relationship} / {a.relative}: LR {format_lr(a.lr, a.log10_lr)}")
+        rel = _RELATIONSHIPS[lang].get(a.relationship, a.relationship)
+        lines.append(f"  {t['alts']:<18} {rel} / {a.relative}: LR {format_lr(a.lr, a.log10_lr)}")
     lines.append(f"  {t['compared']:<18} {res.markers_compared}")
     inc = ", ".join(res.inconsistent_markers) if res.inconsistent_markers else t["none"]
     lines.append(f"  {t['inc']:<18} {inc}")
     lines.append("")
-    lines.append(f"  {t['marker']:<12}{t['found']:>16}{'LR':>14}  note")
+    lines.append(f"  {t['marker']:<12}{t['found']:>16}{'LR':>14}  {t['note']}")
     for m in res.markers:
         gt = "/".join(m.found) if m.found else t["untyped"]
         note = []
@@ -147,11 +162,12 @@ def render_lr_text(res, lang: str = "en") -> str:
             note.append(t["added"] + ", ".join(m.added_alleles))
         lines.append(f"  {m.marker:<12}{gt:>16}{format_lr(m.lr, m.log10_lr):>14}  {'; '.join(note)}")
     lines.append("")
-    lines.append(f"  Frequencies: {res.frequencies}.  Mutation model: {res.mutation}.  "
-                 f"Theta: {res.theta:g}.")
+    convention = THETA_CONVENTION_ZH if lang == "zh" else THETA_CONVENTION
+    lines.append(f"  {t['freq']}: {res.frequencies}.  {t['mut']}: {res.mutation}.  {t['theta']}: {res.theta:g}"
+                 + (f" ({convention})." if res.theta > 0 else "."))
     for w in res.warnings:
-        lines.append(f"  Warning: {w}")
+        lines.append(f"  {t['warning']}: {w}")
     if res.skipped_markers:
-        lines.append("  Not in the frequency table (left out): " + ", ".join(res.skipped_markers))
-    lines.append("  Markers are assumed independent; H2 = unrelated to the family.")
+        lines.append("  " + t["skipped"] + ", ".join(res.skipped_markers))
+    lines.append("  " + t["indep"])
     return "\n".join(lines)

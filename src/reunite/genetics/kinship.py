@@ -38,7 +38,7 @@ from .decisions import (
     verbal_scale,
 )
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
-from .likelihood import MarkerData, marker_likelihoods
+from .likelihood import THETA_CONVENTION, MarkerData, marker_likelihoods
 from .markers import MISSING, Profile, parse_profile
 from .mutation import MutationModel, MutationSpec, SexSpecificMutation, marker_matrices, parse_mutation
 from .mutation import _matrix_cached as _mutation_matrix_cached
@@ -196,6 +196,7 @@ class LRResult:
                 "frequencies": self.frequencies,
                 "mutation": self.mutation,
                 "theta": self.theta,
+                "theta_convention": THETA_CONVENTION,
                 "hypotheses": {
                     "H1": "the found person is the pedigree's missing member",
                     "H2": "the found person is unrelated to the family",
