@@ -342,8 +342,10 @@ def test_story(server, browser, demo, tmp_path):
     row.locator("a[id^=candidate-link-]").click()
     inv.wait_for_url(re.compile(r"/candidates/\d+$"))
     expect(inv.locator("#candidate-status")).to_have_text("new")
-    lr = inv.locator("#candidate-evidence tr").filter(has_text="DNA log10 LR").locator("td").inner_text()
-    assert float(lr.split()[0]) > 3, f"the true family should have strong DNA evidence: {lr}"
+    lr = inv.locator("#candidate-dna-lr").inner_text()
+    log10 = re.search(r"log10 (-?[0-9.]+)", lr)
+    assert log10 and float(log10.group(1)) > 3, f"the true family should have strong DNA evidence: {lr}"
+    expect(inv.locator("#dna-decision")).not_to_be_empty()
     report = inv.frame_locator("#kinship-report")
     expect(report.locator("h1")).to_contain_text("Kinship report")
     expect(report.locator("table.markers")).to_be_visible()

@@ -38,7 +38,7 @@ from .api import (
     store_child_photo,
     take_tip,
 )
-from .i18n import choose_language, translator
+from .i18n import LANGUAGES, choose_language, translator
 from .jobs import KINDS, _matching_settings
 from .responses import render
 from .security import fingerprint
@@ -221,7 +221,7 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     cand = get_candidate(db, candidate_id)
     report_html, report_error = None, None
     try:
-        report_html = render_html(candidate_report(db, cand.id, user=user.name))
+        report_html = render_html(candidate_report(db, cand.id, user=user.name, lang=choose_language(request)))
     except InputError as exc:
         report_error = str(exc.problems[0].message)
     cand = get_candidate(db, candidate_id)
@@ -260,7 +260,10 @@ def report_file(request: Request, filename: Annotated[str, Path(max_length=40)],
         raise WebError(404, "not_found", "there is no such file")
     get_candidate(db, cid)
     folder = request.app.state.settings.reports_dir
-    written = write_candidate_report(db, cid, folder, fmt=fmt, user=user.name)
+    lang = request.query_params.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise WebError(422, "invalid", "lang must be zh or en")
+    written = write_candidate_report(db, cid, folder, fmt=fmt, user=user.name, lang=lang)
     path = _inside(folder, written.name)
     media = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
     return FileResponse(path, media_type=media, filename=path.name,
