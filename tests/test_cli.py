@@ -134,7 +134,7 @@ def test_demo_runs(capsys):
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
         "frequencies", "index", "search", "bench", "import", "consent", "audit", "candidates", "users", "labs",
         "photos", "db"]
-SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve"], "frequencies": ["list", "show"],
+SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve", "add", "list", "show", "solve-stored"], "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],

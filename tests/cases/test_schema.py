@@ -12,7 +12,7 @@ from reunite.cases import db as store
 from reunite.cases.models import Base
 
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
-            "laboratories", "frequency_tables",
+            "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "reviews", "audit_log", "appeals", "tips"}
 
 
@@ -81,7 +81,7 @@ def test_migration_0006_keeps_the_data_both_ways(db_url):
                           "false, '2014-01-15', '2014-01-15')"))
         conn.execute(text("INSERT INTO dna_samples (id, sample, lab, imported_by, imported_at, genotypes, "
                           "marker_count, erased) VALUES (1, 'S-1', 'lab', 'x', '2014-01-15', '{}', 0, false)"))
-    store.upgrade(db_url)
+    store.upgrade(db_url, "0006")
     assert store.current_revision(db_url) == "0006"
     with eng.connect() as conn:
         row = conn.execute(text("SELECT dna_log10_lr, frequencies_sha256, rules, dna_excluded, dna_conclusion "

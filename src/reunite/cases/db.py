@@ -102,11 +102,39 @@ def _alembic_config(url: str):
     return cfg
 
 
+@contextmanager
+def _migrating(url: str) -> Iterator:
+    """A connection in a transaction for migrations.
+
+    On SQLite, foreign keys are off while the migrations run (SQLite's own procedure for schema
+    changes): Alembic's batch mode copies a table and drops the old copy, and with foreign keys on,
+    that drop would cascade to every row referring to it (a found child's photos and candidates, a
+    report's pedigree).  They are checked (``PRAGMA foreign_key_check``) before the commit and
+    switched on again afterwards.
+    """
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        raw = conn.connection.dbapi_connection if eng.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")   # outside a transaction, or it is ignored
+        try:
+            with conn.begin():
+                yield conn
+                if raw is not None:
+                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise SchemaError(f"the migration would leave {len(bad)} rows referring to missing "
+                                          f"rows (first in table {bad[0][0]}); nothing was changed")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Run the migrations on the database at ``url`` up to ``revision`` (default: the latest)."""
     url = database_url(url)
     cfg = _alembic_config(url)
-    with make_engine(url).begin() as conn:
+    with _migrating(url) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -115,7 +143,7 @@ def downgrade(url: str | None = None, revision: str = "-1") -> None:
     """Undo migrations on the database at ``url`` down to ``revision`` (``"base"``: drop everything)."""
     url = database_url(url)
     cfg = _alembic_config(url)
-    with make_engine(url).begin() as conn:
+    with _migrating(url) as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
 

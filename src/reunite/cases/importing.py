@@ -28,6 +28,10 @@ health_conditions               health conditions (e.g. congenital glaucoma)
 marks                           distinguishing marks
 ring_reference                  the case or trafficking ring the child was rescued from
 sample                          code of the child's DNA sample (its profile may come later)
+cohort                          code of the rescue the child is one of (letters, digits, ``.``,
+                                ``-``, ``_``; a new code creates the cohort, dated by the rows'
+                                ``found_on`` and placed at their ``found_place`` when they agree);
+                                the cohort is solved jointly (``reunite cohort solve-stored``)
 ===================  =========  ===============================================================
 
 ``missing_reports.csv`` (:func:`import_reports`), one row per missing-child report:
@@ -52,6 +56,10 @@ multiple_missing                1 if twins or several children went missing toge
                                 then may the report be confirmed against several children)
 suspected_of_sale               1 if investigators suspect the family sold the child (a match
                                 is then flagged for referral rather than reunion)
+other_children                  the family's other children, not missing: ``none``, or each
+                                child's sex and birth year, ``female 2008; male 2015`` (empty: the
+                                report does not list them; a found child who fits may then be an
+                                unreported brother or sister, see docs/cohort.md)
 ===================  =========  ===============================================================
 
 ``profiles.csv`` (:func:`import_profiles`): ``sample,marker,allele1,allele2``, one row per sample
@@ -116,7 +124,8 @@ from ..genetics.pedigree import Person
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
-from .models import SAMPLE_KINDS, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
+from .cohorts import cohort_code_problem, parse_other_children, set_other_children
+from .models import SAMPLE_KINDS, Cohort, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -135,10 +144,10 @@ __all__ = [
 
 FOUND_COLUMNS = ["case_number", "sex", "age_months", "age_sd_months", "age_assessed_on", "found_on",
                  "found_place", "found_lat", "found_lon", "care_location", "health_conditions", "marks",
-                 "ring_reference", "sample"]
+                 "ring_reference", "sample", "cohort"]
 REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disappeared_on", "disappeared_place",
                   "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
-                  "contact_address", "multiple_missing", "suspected_of_sale"]
+                  "contact_address", "multiple_missing", "suspected_of_sale", "other_children"]
 FAMILY_OPTIONAL = ["consent", "consent_scope"]
 #: The optional columns of ``profiles.csv`` describing each sample (one value per sample).
 SAMPLE_COLUMNS = ["kit", "typed_on", "sample_kind", "collected_on", "collected_by", "sealed_by", "received_by",
@@ -324,10 +333,52 @@ def import_found(session: Session, path: str | Path, *, user: str | None = None,
         if a is not None and f is not None and a < f:
             sheet.problem(f"the age was assessed ({a}) before the child was found ({f})", row.line, "age_assessed_on")
         records[case] = rec
+    cohorts = _cohort_cells(sheet, records) if sheet.has("cohort") else {}
     sheet.raise_if_problems()
     result = ImportResult("found_children", sheet.name)
+    if sheet.has("cohort"):
+        ids, added = _ensure_cohorts(session, cohorts, records, user or default_user())
+        for case, code in cohorts.items():
+            records[case]["cohort_id"] = ids[code] if code is not None else None
+        result.notes["cohorts_added"] = added
     _upsert(session, FoundChild, "case_number", records, result)
     return _finish(session, result, user, commit)
+
+
+def _cohort_cells(sheet: Sheet, records: dict[str, dict[str, Any]]) -> dict[str, str | None]:
+    """Each row's cohort code (None: not in a cohort), checked."""
+    rows = {row.get("case_number"): row for row in sheet.rows}
+    out: dict[str, str | None] = {}
+    for case in records:
+        row = rows[case]
+        code = sheet.text(row, "cohort", max_len=64)
+        if code is not None:
+            msg = cohort_code_problem(code)
+            if msg:
+                sheet.problem(msg, row.line, "cohort")
+        out[case] = code
+    return out
+
+
+def _ensure_cohorts(session: Session, cohorts: dict[str, str | None], records: dict[str, dict[str, Any]],
+                    user: str) -> tuple[dict[str, int], int]:
+    """The ids of the cohorts named, creating the new ones (dated and placed by their rows when
+    those agree)."""
+    codes = sorted({c for c in cohorts.values() if c is not None})
+    have = _existing(session, Cohort, Cohort.code, codes)
+    added = 0
+    for code in codes:
+        if code in have:
+            continue
+        rows = [records[case] for case, c in cohorts.items() if c == code]
+        dates = {r.get("found_on") for r in rows}
+        places = {r.get("found_place") for r in rows}
+        have[code] = Cohort(code=code, created_by=user, rescued_on=dates.pop() if len(dates) == 1 else None,
+                            place=places.pop() if len(places) == 1 else None)
+        session.add(have[code])
+        added += 1
+    session.flush()
+    return {code: have[code].id for code in codes}, added
 
 
 _REPORT_SPEC: list[tuple[str, str, dict]] = [
@@ -369,9 +420,32 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
         if b is not None and d is not None and d < b:
             sheet.problem(f"the child went missing ({d}) before being born ({b})", row.line, "disappeared_on")
         records[number] = rec
+    others: dict[str, tuple[bool, list]] = {}
+    if sheet.has("other_children"):
+        lines = {row.get("report_number"): row for row in sheet.rows}
+        for number in records:
+            try:
+                others[number] = parse_other_children(lines[number].get("other_children"))
+            except ValueError as exc:
+                sheet.problem(str(exc), lines[number].line, "other_children")
     sheet.raise_if_problems()
     result = ImportResult("missing_reports", sheet.name)
+    if others:
+        stored = _existing(session, MissingReport, MissingReport.report_number, others,
+                           load=(selectinload(MissingReport.other_children),))
+        moved = [n for n, rec in records.items() if n in stored
+                 and all(getattr(stored[n], c) == v for c, v in rec.items())]
     _upsert(session, MissingReport, "report_number", records, result)
+    if others:
+        reports = _existing(session, MissingReport, MissingReport.report_number, others,
+                            load=(selectinload(MissingReport.other_children),))
+        changed = {n for n, (listed, items) in others.items()
+                   if set_other_children(session, reports[n], listed, items)}
+        # A report whose only change is its list of other children is updated, not unchanged.
+        shift = len(changed & set(moved))
+        result.unchanged -= shift
+        result.updated += shift
+        result.notes["other_children_listed"] = sum(1 for listed, _ in others.values() if listed)
     return _finish(session, result, user, commit)
 
 

@@ -46,6 +46,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Candidate",
+    "Cohort",
+    "CohortSolution",
     "DnaSample",
     "FoundChild",
     "FrequencyTableContent",
@@ -54,6 +56,7 @@ __all__ = [
     "PedigreeMember",
     "Photo",
     "Relative",
+    "ReportOtherChild",
     "Review",
     "Tip",
     "User",
@@ -146,9 +149,12 @@ class FoundChild(_Stamped, Base):
     marks: Mapped[str | None] = mapped_column(Text)
     ring_reference: Mapped[str | None] = mapped_column(String(100), index=True)
     sample: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The rescue the child is one of (a :class:`Cohort`, solved jointly); None: not in one.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
 
     photos: Mapped[list[Photo]] = relationship(back_populates="found_child")
     candidates: Mapped[list[Candidate]] = relationship(back_populates="found_child")
+    cohort: Mapped[Cohort | None] = relationship(back_populates="children")
 
 
 class MissingReport(_Stamped, Base):
@@ -183,6 +189,9 @@ class MissingReport(_Stamped, Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     #: The family account that filed the report on the web (it alone may see and edit it).
     family_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Whether the report lists the family's other children (``other_children``, possibly none):
+    #: only then can a found child who fits be told from an unreported brother or sister.
+    other_children_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     pedigree: Mapped[list[PedigreeMember]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="PedigreeMember.id")
@@ -190,6 +199,74 @@ class MissingReport(_Stamped, Base):
         back_populates="report", cascade="all, delete-orphan", order_by="Relative.id")
     photos: Mapped[list[Photo]] = relationship(back_populates="report")
     candidates: Mapped[list[Candidate]] = relationship(back_populates="report")
+    other_children: Mapped[list[ReportOtherChild]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportOtherChild.id")
+
+
+class ReportOtherChild(Base):
+    """A child of the reporting family besides the missing one: sex and birth year (each may be
+    unknown).  Meaningful with ``MissingReport.other_children_listed``: a report that lists none
+    says the family has no other children."""
+
+    __tablename__ = "report_other_children"
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+        CheckConstraint("birth_year IS NULL OR (birth_year >= 1900 AND birth_year <= 2200)", name="birth_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+
+    report: Mapped[MissingReport] = relationship(back_populates="other_children")
+
+
+class Cohort(_Stamped, Base):
+    """The found children of one rescue (``FoundChild.cohort``), solved together against the
+    families with DNA (:mod:`reunite.cases.cohorts`).  ``code`` is the natural key (the ``cohort``
+    column of ``found_children.csv``)."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    rescued_on: Mapped[dt.date | None] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    children: Mapped[list[FoundChild]] = relationship(back_populates="cohort", order_by="FoundChild.case_number")
+    solutions: Mapped[list[CohortSolution]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="CohortSolution.id")
+
+
+class CohortSolution(Base):
+    """One joint solution of a cohort (:func:`reunite.cases.cohorts.solve_stored_cohort`), kept with
+    what produced it: the frequency table (name, SHA-256 of its content in ``frequency_tables``), the
+    mutation model (as a candidate keeps it), theta, the decision rules, the software version, and
+    ``input_sha256``, a digest of everything solved (children, families, genotypes), so that a page
+    can say when the data have changed since.  ``result`` is the solution as
+    :meth:`reunite.genetics.cohort.CohortResult.as_dict` gives it, plus ``store`` (children left out
+    for lack of DNA, the families compared).  The newest row is the cohort's current solution."""
+
+    __tablename__ = "cohort_solutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    solved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    solved_by: Mapped[str] = mapped_column(String(100))
+    frequencies: Mapped[str] = mapped_column(String(200))
+    frequencies_sha256: Mapped[str] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    theta: Mapped[float] = mapped_column(Float, default=0.0)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    software_version: Mapped[str] = mapped_column(String(40))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    seconds: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="solutions")
 
 
 class PedigreeMember(Base):

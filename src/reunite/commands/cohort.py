@@ -1,16 +1,22 @@
-"""``reunite cohort solve``: a rescued cohort of found children solved jointly against many families."""
+"""``reunite cohort``: a rescued cohort of found children solved jointly against many families.
+
+``solve`` reads a cohort file; ``add``, ``list``, ``show`` and ``solve-stored`` work on the cohorts
+of the store (the found children of one rescue, :mod:`reunite.cases.cohorts`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 import typer
 
-from ..errors import ReuniteError
-from ._common import fail
+from ..errors import InputError, ReuniteError
+from ._common import UserOpt, fail
 
 __all__ = ["register", "render_cohort_text", "render_cohort_text_zh"]
 
@@ -161,3 +167,175 @@ def render_cohort_text_zh(res) -> str:
     lines.append("")
     lines.append(f"  等位基因频率：{res.frequencies}。突变模型：{res.mutation}。theta：{res.theta:g}。")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ stored cohorts
+
+
+def stored_result_view(result: dict) -> SimpleNamespace:
+    """A stored solution (``CohortSolution.result``) with the attributes the renderers read."""
+    a = result.get("assumptions", {})
+    return SimpleNamespace(id=result.get("id"), n_admissible=result["search"]["admissible_assignments"],
+                           conclusions=result["conclusions"], assignments=result["assignments"],
+                           found_relatives=result["found_relatives"], pairwise=result["pairwise"],
+                           frequencies=a.get("frequencies"), mutation=a.get("mutation"), theta=a.get("theta", 0.0),
+                           method=result["search"]["method"])
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "zh"):
+        typer.echo(f"error: --lang must be en or zh, not {lang!r}", err=True)
+        raise typer.Exit(2)
+
+
+@cohort_app.command("add")
+def cohort_add(
+    code: Annotated[str, typer.Argument(help="The cohort's code (letters, digits, . - _).")],
+    title: Annotated[str | None, typer.Option("--title", help="What the rescue was.")] = None,
+    rescued_on: Annotated[str | None, typer.Option("--rescued-on", help="The date of the rescue, YYYY-MM-DD.")]
+    = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where the children were rescued.")] = None,
+    child: Annotated[list[str] | None, typer.Option("--child", help="A found child's case number to put in "
+                                                                    "the cohort (repeat the option).")] = None,
+    user: UserOpt = None,
+):
+    """Create a cohort of the store (the found children of one rescue), or update its title, date
+    and place; ``--child`` puts found children in it.  The ``cohort`` column of found_children.csv
+    does the same at import."""
+    from ..cases.cohorts import add_cohort
+    from ..cases.db import open_session
+    from ..cases.importing import default_user
+
+    try:
+        day = dt.date.fromisoformat(rescued_on) if rescued_on else None
+    except ValueError:
+        fail(InputError(f"--rescued-on {rescued_on!r} is not a date; write it as YYYY-MM-DD"))
+    try:
+        with open_session() as s:
+            c = add_cohort(s, code, user=user or default_user(), title=title, rescued_on=day, place=place,
+                           children=child or None)
+            n = len(c.children)
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"cohort {code}: {n} found children")
+
+
+@cohort_app.command("list")
+def cohort_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False):
+    """List the cohorts of the store: children, typed children, and the latest solution."""
+    from ..cases.cohorts import current_solution, list_cohorts
+    from ..cases.db import open_session
+
+    rows = []
+    try:
+        with open_session() as s:
+            for c in list_cohorts(s):
+                sol = current_solution(c)
+                rows.append({"code": c.code, "title": c.title, "rescued_on": c.rescued_on.isoformat()
+                             if c.rescued_on else None, "place": c.place, "children": len(c.children),
+                             "solved_at": sol.solved_at.isoformat(timespec="seconds") if sol else None,
+                             "conclusions": _counts(sol.result) if sol else None})
+    except ReuniteError as exc:
+        fail(exc)
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no cohorts")
+        return
+    typer.echo(f"{'code':<20}{'rescued':<12}{'children':>9}  {'solved':<20}conclusions")
+    for r in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in (r["conclusions"] or {}).items()) or "-"
+        typer.echo(f"{r['code']:<20}{r['rescued_on'] or '-':<12}{r['children']:>9}  {r['solved_at'] or 'not yet':<20}"
+                   f"{counts}")
+
+
+def _counts(result: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in result["conclusions"]:
+        out[c["conclusion"]] = out.get(c["conclusion"], 0) + 1
+    return out
+
+
+def _print_solution(sol, as_json: bool, lang: str, current: bool | None) -> None:
+    if as_json:
+        typer.echo(json.dumps({**sol.result, "solution": {
+            "id": sol.id, "solved_at": sol.solved_at.isoformat(timespec="seconds"), "solved_by": sol.solved_by,
+            "frequencies": sol.frequencies, "frequencies_sha256": sol.frequencies_sha256,
+            "mutation_model": sol.mutation_model, "theta": sol.theta, "rules": sol.rules,
+            "software_version": sol.software_version, "input_sha256": sol.input_sha256, "seconds": sol.seconds,
+            "current": current}}, ensure_ascii=False))
+        return
+    view = stored_result_view(sol.result)
+    typer.echo(render_cohort_text(view) if lang == "en" else render_cohort_text_zh(view))
+    store = sol.result.get("store", {})
+    if store.get("untyped_children"):
+        typer.echo(("  Not solved (no DNA profile yet): " if lang == "en" else "  未参与计算（尚无DNA分型）：")
+                   + ", ".join(store["untyped_children"]))
+    when = sol.solved_at.isoformat(sep=" ", timespec="seconds")
+    if lang == "en":
+        typer.echo(f"  Solved {when} UTC by {sol.solved_by} (reunite {sol.software_version}, table sha256 "
+                   f"{sol.frequencies_sha256[:12]}…, {sol.seconds:.1f} s).")
+        if current is False:
+            typer.echo("  The stored data have changed since: solve again (reunite cohort solve-stored).")
+    else:
+        typer.echo(f"  计算于 {when} UTC，操作人 {sol.solved_by}（reunite {sol.software_version}，频率表 sha256 "
+                   f"{sol.frequencies_sha256[:12]}…，用时 {sol.seconds:.1f} 秒）。")
+        if current is False:
+            typer.echo("  此后数据已有变化：请重新计算（reunite cohort solve-stored）。")
+
+
+@cohort_app.command("show")
+def cohort_show(
+    code: Annotated[str, typer.Argument(help="The cohort's code.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the text output: en or zh.")] = "en",
+):
+    """Show a stored cohort's latest joint solution, what computed it and when, and whether the
+    stored data have changed since."""
+    from ..cases.cohorts import current_solution, get_cohort, solution_is_current
+    from ..cases.db import open_session
+    from ..cases.settings import MatchingSettings
+
+    _check_lang(lang)
+    try:
+        with open_session() as s:
+            c = get_cohort(s, code)
+            if c is None:
+                raise InputError(f"there is no cohort {code!r} (reunite cohort list)")
+            sol = current_solution(c)
+            if sol is None:
+                typer.echo(f"cohort {code}: {len(c.children)} found children; not solved yet "
+                           f"(reunite cohort solve-stored {code})")
+                return
+            current = solution_is_current(s, sol, settings=MatchingSettings.from_env())
+            _print_solution(sol, as_json, lang, current)
+    except ReuniteError as exc:
+        fail(exc)
+
+
+@cohort_app.command("solve-stored")
+def cohort_solve_stored(
+    code: Annotated[str, typer.Argument(help="The cohort's code.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    top: Annotated[int, typer.Option("--top", min=5, help="How many joint assignments to keep.")] = 10,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the text output: en or zh.")] = "en",
+    user: UserOpt = None,
+):
+    """Solve a stored cohort jointly: its found children with DNA against every open report whose
+    family has DNA, with the matching's frequency table and mutation model ($REUNITE_FREQUENCIES,
+    $REUNITE_MUTATION).  The solution is stored with what computed it, and audited."""
+    from ..cases.cohorts import solve_stored_cohort
+    from ..cases.db import open_session
+    from ..cases.importing import default_user
+    from ..cases.settings import MatchingSettings
+
+    _check_lang(lang)
+    try:
+        with open_session() as s:
+            sol = solve_stored_cohort(s, code, settings=MatchingSettings.from_env(), user=user or default_user(),
+                                      top=top)
+            _print_solution(sol, as_json, lang, True)
+    except ReuniteError as exc:
+        fail(exc)
