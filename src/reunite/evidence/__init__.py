@@ -3,6 +3,8 @@
 H1 = the found child is the missing child of a report; H2 = the found child is another child.
 :func:`sex_lr`, :func:`age_lr` and :func:`time_lr` compute the non-DNA LRs from stated models
 (each module's docstring gives the model and the reasoning for every default);
+:func:`place_lr` (places resolved offline by :func:`resolve_place`) and :func:`marks_lr`
+(marks and congenital conditions read by :func:`parse_marks`) explain themselves in Chinese too;
 :func:`dna_evidence` wraps a kinship result and :func:`from_lr` any other LR; :func:`fuse`
 combines them with an explicit prior into a :class:`Posterior` that explains itself.
 
@@ -11,6 +13,8 @@ A pure layer: imports numpy, :mod:`reunite.errors` and :mod:`reunite.genetics` o
 
 from .age import AgeReference, age_lr, months_between
 from .fusion import H1, H2, INDEPENDENCE, EvidenceItem, Posterior, dna_evidence, from_lr, fuse, prior_from_open_reports
+from .marks import Mark, marks_lr, parse_marks
+from .place import PlaceReference, ResolvedPlace, TravelModel, distance_km, place_lr, resolve_place
 from .sex import amelogenin_sex, sex_lr
 from .time import time_lr
 
@@ -20,14 +24,23 @@ __all__ = [
     "INDEPENDENCE",
     "AgeReference",
     "EvidenceItem",
+    "Mark",
+    "PlaceReference",
     "Posterior",
+    "ResolvedPlace",
+    "TravelModel",
     "age_lr",
     "amelogenin_sex",
+    "distance_km",
     "dna_evidence",
     "from_lr",
     "fuse",
+    "marks_lr",
     "months_between",
+    "parse_marks",
+    "place_lr",
     "prior_from_open_reports",
+    "resolve_place",
     "sex_lr",
     "time_lr",
 ]
