@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BENCH)/batch.py --quick
 	$(BENCH)/web_load.py --quick
 	$(BENCH)/cohort.py --quick
+	$(BENCH)/faces.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -43,6 +44,7 @@ bench-full: $(STAMP)
 	$(BENCH)/batch.py
 	$(BENCH)/web_load.py
 	$(BENCH)/cohort.py
+	$(BENCH)/faces.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

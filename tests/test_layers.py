@@ -217,6 +217,7 @@ def test_importing_the_layers_loads_no_cli_dask_or_web_library():
 LATE_IMPORTS = {
     ("reunite.search.batch", "dask.distributed"): "Dask is the optional extra 'batch' (install hint if missing)",
     ("reunite.search.batch", "dask"): "Dask is the optional extra 'batch'",
+    ("reunite.evidence.face", "dlib"): "dlib is the optional extra 'faces' (install hint if missing)",
 }
 
 

@@ -2,16 +2,20 @@
 
 H1 = the found child is the missing child of a report; H2 = the found child is another child.
 :func:`sex_lr`, :func:`age_lr` and :func:`time_lr` compute the non-DNA LRs from stated models
-(each module's docstring gives the model and the reasoning for every default);
+(each module's docstring gives the model and the reasoning for every default); :func:`face_lr`
+turns the distance of two photographs' face embeddings (:func:`face_embedding`, the ``faces``
+extra) into a calibrated, capped LR shrunk toward 1 for children and age gaps;
 :func:`place_lr` (places resolved offline by :func:`resolve_place`) and :func:`marks_lr`
 (marks and congenital conditions read by :func:`parse_marks`) explain themselves in Chinese too;
 :func:`dna_evidence` wraps a kinship result and :func:`from_lr` any other LR; :func:`fuse`
 combines them with an explicit prior into a :class:`Posterior` that explains itself.
 
-A pure layer: imports numpy, :mod:`reunite.errors` and :mod:`reunite.genetics` only.
+A pure layer: imports numpy, :mod:`reunite.errors` and :mod:`reunite.genetics` only (and, in
+:mod:`.face`, Pillow and dlib when a photograph is read).
 """
 
 from .age import AgeReference, age_lr, months_between
+from .face import Embedding, FaceCalibration, FaceFinding, face_embedding, face_lr, face_score, find_face
 from .fusion import H1, H2, INDEPENDENCE, EvidenceItem, Posterior, dna_evidence, from_lr, fuse, prior_from_open_reports
 from .marks import Mark, marks_lr, parse_marks
 from .place import PlaceReference, ResolvedPlace, TravelModel, distance_km, place_lr, resolve_place
@@ -23,7 +27,10 @@ __all__ = [
     "H2",
     "INDEPENDENCE",
     "AgeReference",
+    "Embedding",
     "EvidenceItem",
+    "FaceCalibration",
+    "FaceFinding",
     "Mark",
     "PlaceReference",
     "Posterior",
@@ -33,6 +40,10 @@ __all__ = [
     "amelogenin_sex",
     "distance_km",
     "dna_evidence",
+    "face_embedding",
+    "face_lr",
+    "face_score",
+    "find_face",
     "from_lr",
     "fuse",
     "marks_lr",

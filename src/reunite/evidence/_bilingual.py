@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from ..genetics import format_lr
 from .fusion import EvidenceItem
 
-_LABELS_ZH = {"place": "地点", "marks": "体征与疾病", "dna": "DNA", "sex": "性别", "age": "年龄", "time": "时间"}
+_LABELS_ZH = {"place": "地点", "marks": "体征与疾病", "face": "照片", "dna": "DNA", "sex": "性别", "age": "年龄",
+              "time": "时间"}
 H1_ZH = "被寻儿童是该报告的失踪儿童"
 H2_ZH = "被寻儿童是另一个儿童"
 
