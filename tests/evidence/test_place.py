@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from reunite.evidence.place import (
     PlaceReference,
     ResolvedPlace,
     TravelModel,
+    _log_rice,
     distance_km,
     fit,
     place_lr,
@@ -101,6 +103,7 @@ def _at(lat: float, lon: float = 110.0, level: str = "county", sd: float = COUNT
 
 
 FLAT = PlaceReference.uniform()
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy 1.26 has only trapz
 
 
 def test_the_lr_by_hand_on_a_flat_reference():
@@ -211,3 +214,21 @@ def test_fit_learns_from_confirmed_matches():
     assert "fitted on 200" in near.source
     with pytest.raises(InputError):
         fit([(z, "昆明")])
+
+
+def test_a_county_without_coordinates_takes_its_prefectures():
+    place = resolve_place("江苏省淮安市清江浦区")
+    assert place.adcode == "320812" and place.level == "prefecture"
+    assert place.sd_km == resolve_place("淮安市").sd_km and "parent" in place.note
+
+
+@pytest.mark.parametrize(("d", "nu", "s"), [(0.0, 0.0, 20.0), (30.0, 0.0, 20.0), (100.0, 120.0, 25.0),
+                                           (900.0, 1000.0, 30.0), (5.0, 2000.0, 400.0), (1500.0, 40.0, 300.0)])
+def test_the_rice_density_against_integration_over_the_circle(d, nu, s):
+    # the density of the distance d from a point to N2(nu-away centre, s²), divided by d, is the
+    # 2-D Gaussian density integrated around the circle of radius d: checked by brute force
+    theta = np.linspace(0.0, 2 * np.pi, 200_001)
+    r2 = (d * np.cos(theta) - nu) ** 2 + (d * np.sin(theta)) ** 2
+    brute = _trapezoid(np.exp(-r2 / (2 * s * s)) / (2 * np.pi * s * s), theta)
+    got = float(np.exp(_log_rice(d, np.array([nu]), np.array([s]))[0]))
+    assert got == pytest.approx(brute, rel=1e-6)
