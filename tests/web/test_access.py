@@ -30,15 +30,25 @@ def _fill(path: str, ids: dict) -> str:
     values = {"{case_number}": "KM-001", "{report_number}": "R-1", "{candidate_id}": str(ids["candidate"]),
               "{sample}": "S-C1", "{job_id}": "0" * 32, "{appeal_id}": str(ids["appeal"]),
               "{filename}": f"candidate-{ids['candidate']}.html", "{path:path}": ids["appeal_photo"],
-              "{member_id}": "M", "{name}": "cw2"}
+              "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE"}
     for k, v in values.items():
         path = path.replace(k, v)
     assert "{" not in path, path
     return path
 
 
+@pytest.fixture
+def with_cohort(world):
+    """The seeded store with a cohort of two found children (so the cohort routes have one to show)."""
+    from reunite.cases import db as store
+    from reunite.cases.cohorts import add_cohort
+
+    with store.open_session(world[0]) as s:
+        add_cohort(s, "KM-RESCUE", user="inv", children=["KM-001", "KM-002"])
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_each_route_answers_each_role_as_the_table_says(app, as_user, ids, role):
+def test_each_route_answers_each_role_as_the_table_says(app, as_user, ids, role, with_cohort):
     client = as_user(ROLE_USER.get(role))
     failures = []
     for method, path in _routes(app):

@@ -97,6 +97,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/candidates/{candidate_id}"): Rule(GENETIC, "genotype read (kinship report): audited"),
     ("POST", "/candidates/{candidate_id}/review"): Rule(GENETIC, "CSRF; reason required; audited"),
     ("GET", "/files/reports/{filename}"): Rule(GENETIC, "name checked (no paths); genotype read: audited"),
+    ("GET", "/cohorts"): Rule(GENETIC),
+    ("GET", "/cohorts/{code}"): Rule(GENETIC, "no genotypes shown: LRs, conclusions, relationships"),
+    ("POST", "/cohorts/{code}/solve"): Rule(GENETIC, "CSRF; audited (counts only)"),
     ("GET", "/media/{path:path}"): Rule(EVERYONE, "the photo's owner must be visible to the user, or the "
                                                   "photo chosen by a published appeal"),
     ("GET", "/imports"): Rule(IMPORTERS),
@@ -112,6 +115,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/family/reports"): Rule(FAMILY, "CSRF; photo checked before anything is stored"),
     ("GET", "/family/reports/{report_number}"): Rule(FAMILY, "own reports only"),
     ("POST", "/family/reports/{report_number}/relatives"): Rule(FAMILY, "CSRF; own reports only"),
+    ("POST", "/family/reports/{report_number}/other-children"): Rule(FAMILY, "CSRF; own reports only; audited"),
     ("POST", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
         FAMILY, "CSRF; own reports only; erases the genotype, marks candidates; audited"),
     ("GET", "/admin/users"): Rule(ADMIN, "accounts only: no cases, no genotypes"),

@@ -32,6 +32,7 @@ from ..errors import InputError, ReuniteError
 from ..genetics.kinship import format_lr
 from . import api, pages
 from .access import WebError
+from .cohort_view import LruCache
 from .jobs import JobManager
 from .responses import error_response
 from .security import RateLimiter, TokenSigner
@@ -103,6 +104,7 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.state.tip_limiter = RateLimiter(settings.tip_limit, settings.tip_window)
     app.state.register_limiter = RateLimiter(settings.register_limit, settings.register_window)
     app.state.jobs = JobManager(app.state.sessionmaker, match=settings.match_after_import)
+    app.state.guidance_cache = LruCache(256)   # sampling guidance of the report pages, by its input
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
     templates.env.filters["lr"] = _lr_text

@@ -15,11 +15,22 @@ from sqlalchemy.orm import Session
 
 from ..cases.accounts import MIN_PASSWORD, disable_user, hash_password, set_password
 from ..cases.audit import append_audit
+from ..cases.cohorts import (
+    current_solution,
+    get_cohort,
+    list_cohorts,
+    parse_other_children,
+    set_other_children,
+    solution_is_current,
+    solve_stored_cohort,
+)
+from ..cases.guidance import report_guidance
 from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, AuditEntry, MissingReport, Photo, Tip, User, utcnow
 from ..cases.photos import add_photo, check_image
 from ..cases.records import add_user, get_user, withdraw_consent
+from ..cases.settings import MatchingSettings
 from ..cases.workflow import allowed_transitions, review
-from ..errors import InputError
+from ..errors import InputError, ReuniteError
 from ..reports.kinship import render_html
 from ..reports.store import candidate_report, write_candidate_report
 from ..search.index import index_status
@@ -38,6 +49,7 @@ from .api import (
     store_child_photo,
     take_tip,
 )
+from .cohort_view import cohort_page_data, family_guidance_lines, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .jobs import KINDS, _matching_settings
 from .responses import render
@@ -160,7 +172,9 @@ def dashboard(request: Request, user: Me, db: DB):
     if user.role == "investigator":
         appeals = list(db.scalars(select(Appeal).where(Appeal.published.is_(True)).order_by(Appeal.id)))
     children = services.search_children(db, user, None, limit=50) if user.role == "caseworker" else []
-    return render(request, "dashboard.html", {"data": data, "appeals": appeals, "children": children})
+    cohorts = list_cohorts(db)[:20] if user.role in ("investigator", "lab_analyst") else []
+    return render(request, "dashboard.html", {"data": data, "appeals": appeals, "children": children,
+                                              "cohorts": cohorts})
 
 
 @router.get("/children")
@@ -173,11 +187,12 @@ def children(request: Request, user: Me, db: DB, q: Annotated[str | None, Query(
 def child_page(request: Request, case_number: Key, user: Me, db: DB):
     child = _child(db, user, case_number)
     cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
+    cohort = child.cohort if user.role in ("investigator", "lab_analyst") else None
     appeal = db.scalars(select(Appeal).where(Appeal.found_child_id == child.id)).first()
     timeline = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "found_child",
                                                         AuditEntry.entity_id == child.case_number)
                                .order_by(AuditEntry.id).limit(200)))
-    return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal,
+    return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal, "cohort": cohort,
                                           "timeline": timeline, "message": request.query_params.get("msg")})
 
 
@@ -202,8 +217,21 @@ def report_page(request: Request, report_number: Key, user: Me, db: DB):
     rep = staff_report(db, user, report_number)
     timeline = sorted(((r.at, c.found_child.case_number, r) for c in rep.candidates for r in c.reviews),
                       key=lambda x: x[0])
+    t = translator(choose_language(request))
+    guidance, guidance_error = None, None
+    try:
+        g = _guidance(request, db, rep)
+        guidance = guidance_box(g, t, choose_language(request)) if g is not None else None
+    except ReuniteError as exc:
+        guidance_error = str(exc.problems[0].message) if isinstance(exc, InputError) else str(exc)
     return render(request, "report.html", {"rep": rep, "timeline": timeline,
-                                           "set_aside": _set_aside(rep.report_number)})
+                                           "set_aside": _set_aside(rep.report_number), "guidance": guidance,
+                                           "guidance_error": guidance_error})
+
+
+def _guidance(request: Request, db: Session, rep: MissingReport) -> dict | None:
+    """A report's sampling guidance (300 seeded draws), kept in the app's cache by its input."""
+    return report_guidance(db, rep, settings=MatchingSettings.from_env(), cache=request.app.state.guidance_cache)
 
 
 def _set_aside(report_number: str) -> list[dict]:
@@ -237,6 +265,37 @@ def candidate_review(candidate_id: IntId, user: Me, db: DB, to: Annotated[str, F
     get_candidate(db, candidate_id)
     review(db, candidate_id, to, user=user.name, reason=reason, outcome=outcome or None)
     return _see_other(f"/candidates/{candidate_id}?msg=decision+recorded")
+
+
+@router.get("/cohorts")
+def cohorts_page(request: Request, db: DB):
+    rows = [{"c": c, "solution": current_solution(c)} for c in list_cohorts(db)]
+    return render(request, "cohorts.html", {"rows": rows})
+
+
+def _cohort(db: Session, code: str):
+    c = get_cohort(db, code)
+    if c is None:
+        raise WebError(404, "not_found", "there is no cohort with this code")
+    return c
+
+
+@router.get("/cohorts/{code}")
+def cohort_page(request: Request, code: Key, db: DB):
+    c = _cohort(db, code)
+    sol = current_solution(c)
+    t = translator(choose_language(request))
+    data = cohort_page_data(sol.result, t) if sol is not None else None
+    current = solution_is_current(db, sol, settings=MatchingSettings.from_env()) if sol is not None else None
+    msg = t("cohort.solved") if request.query_params.get("solved") else None
+    return render(request, "cohort.html", {"c": c, "sol": sol, "d": data, "current": current, "message": msg})
+
+
+@router.post("/cohorts/{code}/solve")
+def cohort_solve(code: Key, user: Me, db: DB):
+    _cohort(db, code)
+    solve_stored_cohort(db, code, settings=MatchingSettings.from_env(), user=user.name)
+    return _see_other(f"/cohorts/{code}?solved=1")
 
 
 REPORT_FILE = re.compile(r"^candidate-([1-9][0-9]{0,9})\.(html|pdf)$")
@@ -412,12 +471,18 @@ async def family_create(request: Request, user: Me, db: DB,
                         circumstances: Annotated[str, Form(max_length=4000)] = "",
                         marks: Annotated[str, Form(max_length=2000)] = "",
                         contact_phone: Annotated[str, Form(max_length=40)] = "",
+                        other_children: Annotated[str, Form(max_length=500)] = "",
                         photo: Annotated[UploadFile | None, File()] = None):
     t = translator(choose_language(request))
     values = {"child_name": child_name, "sex": sex, "date_of_birth": date_of_birth, "disappeared_on": disappeared_on,
               "disappeared_place": disappeared_place, "circumstances": circumstances, "marks": marks,
-              "contact_phone": contact_phone}
+              "contact_phone": contact_phone, "other_children": other_children}
     problems: dict[str, str] = {}
+    try:
+        others = parse_other_children(other_children)
+    except ValueError:
+        problems["other_children"] = t("report.bad_other_children")
+        others = (False, [])
     for f in ("child_name", "disappeared_on", "disappeared_place", "contact_phone"):
         if not values[f].strip():
             problems[f] = t("report.required")
@@ -448,8 +513,10 @@ async def family_create(request: Request, user: Me, db: DB,
                         marks=marks.strip() or None, contact_phone=contact_phone.strip(), family_user_id=user.id)
     db.add(rep)
     db.flush()
+    set_other_children(db, rep, *others)
     append_audit(db, user.name, "report.create", entity="missing_report", entity_id=rep.report_number,
-                 details={"source": "family portal"})
+                 details={"source": "family portal", "other_children_listed": others[0],
+                          "other_children": len(others[1])})
     db.commit()
     if data:
         add_photo(db, data, report=rep.report_number, user=user.name, media=request.app.state.settings.media_dir,
@@ -468,8 +535,36 @@ def family_report(request: Request, report_number: Key, user: Me, db: DB):
         msg = t("relatives.added")
     elif request.query_params.get("withdrawn"):
         msg = t("relatives.withdrawn")
+    elif request.query_params.get("others"):
+        msg = t("others.saved")
+    try:
+        g = _guidance(request, db, rep)
+        guidance = family_guidance_lines(g, t) if g is not None else []
+    except ReuniteError:
+        guidance = []   # (the investigators' page says why)
     return render(request, "family_report.html", {"r": services.family_view(db, rep, t), "message": msg,
-                                                  "relations": services.RELATIONS, "scopes": services.SCOPES})
+                                                  "relations": services.RELATIONS, "scopes": services.SCOPES,
+                                                  "guidance": guidance, "problems": {}})
+
+
+@router.post("/family/reports/{report_number}/other-children")
+def family_other_children(request: Request, report_number: Key, user: Me, db: DB,
+                          other_children: Annotated[str, Form(max_length=500)] = ""):
+    """The family lists its other children (sex, birth year), or says it has none."""
+    t = translator(choose_language(request))
+    rep = own_report(db, user, report_number)
+    try:
+        listed, items = parse_other_children(other_children)
+    except ValueError:
+        return render(request, "family_report.html", {
+            "r": services.family_view(db, rep, t), "message": None, "relations": services.RELATIONS,
+            "scopes": services.SCOPES, "guidance": [], "problems": {"other_children": t("report.bad_other_children")},
+            "other_children_value": other_children}, status=400)
+    if set_other_children(db, rep, listed, items):
+        append_audit(db, user.name, "report.other_children", entity="missing_report", entity_id=rep.report_number,
+                     details={"listed": listed, "other_children": len(items), "source": "family portal"})
+        db.commit()
+    return _see_other(f"/family/reports/{report_number}?others=1")
 
 
 @router.post("/family/reports/{report_number}/relatives/{member_id}/withdraw")

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..cases.audit import append_audit
+from ..cases.cohorts import format_other_children
 from ..cases.models import (
     Appeal,
     Candidate,
@@ -118,6 +119,9 @@ def family_view(db: Session, rep: MissingReport, t) -> dict[str, Any]:
             "status": t(family_status(rep)), "dna_received": t("status.dna_received", n=received),
             "relatives": [{"member_id": d.member_id, "relation": d.relation, "consent_given": bool(d.consent_given),
                            "consent_scope": d.consent_scope} for d in rep.relatives],
+            "other_children_listed": bool(rep.other_children_listed),
+            "other_children": [{"sex": c.sex, "birth_year": c.birth_year} for c in rep.other_children],
+            "other_children_text": format_other_children(rep),
             "photos": [{"id": p.id, "url": f"/media/{p.path}"} for p in rep.photos]}
 
 
