@@ -36,6 +36,32 @@ def test_every_infant_with_a_typed_family_is_ranked_first(demo):
     assert checked >= 7
 
 
+def test_the_cohort_identifies_the_infants_whose_families_gave_dna_and_none_wrongly(demo):
+    _out, result, text = demo
+    truth, with_dna = result["truth"], result["with_dna"]
+    conclusions = {c["found"]: c for c in result["cohort"]["conclusions"]}
+    assert set(conclusions) == set(truth)
+    identified = 0
+    for case, report in truth.items():
+        c = conclusions[case]
+        if c["conclusion"] in ("identified", "probable", "disputed"):
+            assert c["family"] == report, (case, c["family"], report)      # never a wrong family
+        if report is not None and report in with_dna:
+            assert c["conclusion"] == "identified", (case, c["conclusion"], c["note"])
+            identified += 1
+        else:
+            assert c["conclusion"] in ("excluded", "no_match", "inconclusive"), (case, c["conclusion"])
+    assert identified >= 7
+    assert "as one cohort (KM-2014-RESCUE)" in text and "identified" in text
+
+
+def test_the_families_of_the_unidentified_infants_are_told_whom_to_swab(demo):
+    _out, result, text = demo
+    asked = result["cohort"]["guidance_for"]
+    assert asked and all(r not in result["with_dna"] for r in asked)
+    assert "Which relatives to swab" in text and "Swabbing the father" in text and "再采集" in text
+
+
 def test_infants_without_dna_get_families_to_ask_first(demo):
     _out, _result, text = demo
     assert "ask for DNA first" in text

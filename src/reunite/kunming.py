@@ -28,12 +28,15 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from .cases.cohorts import add_cohort, solve_stored_cohort
 from .cases.db import open_session
+from .cases.guidance import report_guidance
 from .cases.importing import SAMPLE_COLUMNS, import_families, import_found, import_profiles, import_reports
 from .cases.labs import add_lab
 from .cases.matching import run_matching
-from .cases.models import Candidate, FoundChild
+from .cases.models import Candidate, FoundChild, MissingReport
 from .cases.records import add_user
+from .cases.settings import MatchingSettings
 from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
 from .reports.store import write_candidate_report
@@ -42,6 +45,8 @@ __all__ = ["DemoData", "build_demo", "run_demo"]
 
 TABLE = "nist1036_us_asian"
 RING = "KM-2014-RING"
+#: The rescue of the 11 infants, solved jointly (:mod:`reunite.cases.cohorts`).
+COHORT = "KM-2014-RESCUE"
 #: The typing laboratory of the demo (invented; the accreditation number is fictitious).
 LAB = {"name": "Kunming PSB forensic DNA laboratory", "name_zh": "昆明市公安局物证鉴定所DNA实验室",
        "accreditation": "CNAS L9999（示例）", "address": "云南省昆明市（示例地址）"}
@@ -79,6 +84,8 @@ def _draw(rng, freqs) -> int:
 def build_demo(seed: int = 2014) -> DemoData:
     """Build the Kunming case (deterministic for a seed)."""
     rng = np.random.default_rng(seed)
+    # The families' other children come from their own stream, so the rest of the case is as before.
+    rng_others = np.random.default_rng(seed + 1)
     table = load_frequencies(TABLE)
     markers = list(MARKER_SETS["cn23"])
     mfs = [table[m] for m in markers]
@@ -164,6 +171,12 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "contact_name": name(), "contact_phone": f"1380871{i:04d}", "multiple_missing": "0",
                 "suspected_of_sale": "1" if i in suspected else "0"})
             sib_sex = ("male" if rng.random() < 0.5 else "female") if "S" in typed else None
+            # The report lists the family's other children (older than the infant): the sibling of
+            # the pedigree, or none, or one who gave no DNA.
+            older = [(sib_sex, int(rng_others.integers(2006, 2012)))] if sib_sex else (
+                [] if rng_others.random() < 0.5 else
+                [("male" if rng_others.random() < 0.5 else "female", int(rng_others.integers(2004, 2012)))])
+            data.reports[-1]["other_children"] = "; ".join(f"{sx} {yr}" for sx, yr in older) or "none"
             add_family(report, sex, sib_sex, typed, gts, i not in no_dna_yet)
         infants[i] = (st, report, sex, born, kid)
     for i in rescued:
@@ -176,7 +189,7 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "age_sd_months": "1.5", "age_assessed_on": raid.isoformat(), "found_on": raid.isoformat(),
                 "found_place": "云南省昆明市", "care_location": "昆明市儿童福利院",
                 "health_conditions": "先天性青光眼 (congenital glaucoma)" if len(data.found) == 6 else "",
-                "marks": "", "ring_reference": RING, "sample": f"{case}-DNA"})
+                "marks": "", "ring_reference": RING, "sample": f"{case}-DNA", "cohort": COHORT})
             add_profile(f"{case}-DNA", kid, sex, dt.date(2014, 1, 16), "blood_card")
             data.truth[case] = report if i not in never_reported else None
 
@@ -190,7 +203,7 @@ def build_demo(seed: int = 2014) -> DemoData:
             "report_number": report, "child_name": name(), "sex": sex, "date_of_birth": born.isoformat(),
             "disappeared_on": gone.isoformat(), "disappeared_place": ELSEWHERE[j % len(ELSEWHERE)],
             "circumstances": "走失", "contact_name": name(), "contact_phone": f"1390000{j:04d}",
-            "multiple_missing": "0", "suspected_of_sale": "0"})
+            "multiple_missing": "0", "suspected_of_sale": "0", "other_children": "none" if j % 2 == 0 else ""})
         with_dna = j % 4 != 3
         fa, mo = genotype(), genotype()
         sib = child_of(fa, mo)
@@ -281,6 +294,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         echo("")
         echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
              "(outcome to record on confirmation: referred_for_investigation).")
+        cohort = _solve_cohort(s, echo, ranking)
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -288,7 +302,51 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 echo(f"Kinship reports (HTML) for the best match of each infant: {out / 'reports'}")
     echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
     return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
-            "reports": written}
+            "reports": written, "cohort": cohort}
+
+
+def _solve_cohort(session, echo, ranking) -> dict:
+    """The 11 infants solved as one cohort against every family with DNA; the conclusions, and which
+    relatives the families of the infants left unidentified should be asked to swab."""
+    add_cohort(session, COHORT, user="张警官", title="昆明 2014 解救的11名婴儿 (the 11 infants rescued in Kunming)")
+    settings = MatchingSettings(frequencies=TABLE)
+    sol = solve_stored_cohort(session, COHORT, settings=settings, user="李分析师")
+    res = sol.result
+    echo("")
+    echo(f"The rescued infants as one cohort ({COHORT}), solved jointly against the {len(res['store']['families'])} "
+         f"families with DNA ({res['search']['admissible_assignments']:,.0f} admissible assignments, "
+         f"{sol.seconds:.1f} s; dvir's model, exact):")
+    for c in res["conclusions"]:
+        fam = f"{c['family']:<14}" if c["family"] else f"{'-':<14}"
+        lr = format_lr(c["lr"], c["log10_lr"]) if c["log10_lr"] is not None else "-"
+        post = f"{c['posterior']:.4f}" if c.get("posterior") is not None else "-"
+        echo(f"  {c['found']:<13}{c['conclusion']:<14}{fam}{lr:>16}  posterior {post}")
+    related = [r for r in res["found_relatives"] if r["relationship"] != "unrelated"]
+    echo("  Found infants related to each other (the best supported relationship, LR against unrelated): " + (
+        ", ".join(f"{r['a']} and {r['b']} ({r['relationship'].replace('_', ' ')}, LR "
+                  f"{format_lr(None, max(v for v in r['log10_lrs'].values() if v is not None))})"
+                  for r in related) or "none supported"))
+    placed = {c["found"] for c in res["conclusions"] if c["conclusion"] in ("identified", "probable")}
+    echo("")
+    echo("Which relatives to swab, for the families to ask about the infants not identified:")
+    cache: dict = {}
+    asked: list[str] = []
+    for c in res["conclusions"]:
+        if c["found"] in placed:
+            continue
+        ask = [r for r, lg, _p in ranking.get(c["found"], []) if lg is None][:2]
+        for number in ask:
+            if number in asked:
+                continue
+            asked.append(number)
+            rep = session.scalars(select(MissingReport).where(MissingReport.report_number == number)).one()
+            g = report_guidance(session, rep, settings=settings, cache=cache)
+            if g is None:
+                continue
+            echo(f"  {number} (for {c['found']}): {g['swab']['advice']['en']}")
+            echo(f"  {'':<{len(number)}} {g['swab']['advice']['zh']}")
+    return {"code": COHORT, "conclusions": res["conclusions"], "found_relatives": res["found_relatives"],
+            "guidance_for": asked}
 
 
 def _write_reports(session, folder: Path, url: str) -> list[Path]:
