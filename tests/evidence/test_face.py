@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from reunite.errors import InputError
@@ -184,6 +186,16 @@ def test_the_lr_falls_as_the_distance_grows_and_is_capped():
     assert typical_genuine.lr == pytest.approx(10.0) and typical_impostor.lr == pytest.approx(10 ** -0.5)
     assert "capped" in typical_genuine.sentence and "上限" in typical_genuine.sentence_zh
     assert "only weakens" in typical_impostor.sentence
+
+
+@given(st.floats(0, 2), st.floats(0, 2), st.sampled_from(["infant", "child", "adolescent", "adult", None]),
+       st.floats(0, 60))
+def test_the_lr_is_monotone_and_bounded_in_every_band(a, b, band, gap):
+    lo, hi = sorted((a, b))
+    near, far = face_lr(lo, age_band=band, age_gap_years=gap), face_lr(hi, age_band=band, age_gap_years=gap)
+    assert far.log10_lr <= near.log10_lr
+    assert -0.5 - 1e-12 <= far.log10_lr <= near.log10_lr <= 1.0 + 1e-12
+    assert math.isclose(near.lr, 10 ** near.log10_lr)
 
 
 def test_the_lr_shrinks_toward_one_for_infants_and_age_gaps():

@@ -56,6 +56,7 @@ import io
 import json
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -97,6 +98,8 @@ MAX_IMAGE_PIXELS = 40_000_000
 _MAX_SIDE = 1600
 #: Images whose longer side is below this are enlarged to it when no face is found at first.
 _SMALL_SIDE = 640
+# dlib's detector and networks are not documented as thread-safe: one photograph at a time.
+_DLIB_LOCK = threading.Lock()
 
 AGE_BANDS = ("infant", "child", "adolescent", "adult")
 #: log10-LR weight of each age band (of the younger face): a stated, conservative rule, not a fit.
@@ -215,6 +218,11 @@ def find_face(image: object) -> FaceFinding:
     """
     img = _open_image(image)
     detector, shaper, embedder = _dlib_models()
+    with _DLIB_LOCK:
+        return _find(img, detector, shaper, embedder)
+
+
+def _find(img: Image.Image, detector, shaper, embedder) -> FaceFinding:
     size = img.size
     scale = 1.0
     if max(size) > _MAX_SIDE:
@@ -232,9 +240,9 @@ def find_face(image: object) -> FaceFinding:
         found = _detect(detector, pixels)
     scale = scale or 1.0
     if not found:
-        return FaceFinding(None, 0, "no face was found in the photograph (a frontal face about 40 pixels wide "
-                                    "or more is needed)",
-                           "照片中未检测到人脸（需要约40像素以上的正面人脸）")
+        return FaceFinding(None, 0, "no face was found in the photograph (a face seen from the front is needed, "
+                                    "not too small, blurred or turned away)",
+                           "照片中未检测到人脸（需要正面人脸，且不过小、不模糊、未侧转）")
     rect, score = max(found, key=lambda rs: rs[0].width() * rs[0].height())
     shape = shaper(pixels, rect)
     vector = np.asarray(embedder.compute_face_descriptor(pixels, shape), dtype=np.float64)
