@@ -79,7 +79,7 @@ def test_the_unreported_sibling_is_named_among_the_found_relatives(as_user, coho
     pair = next(row for row in table.split("<tr>") if sib in row and brother in row)
     assert "full siblings" in pair
     # Nobody is identified or made probable wrongly: such a child is the missing child the truth says.
-    rows = re.findall(r'id="conclusion-(V\d+)"><td>.*?</td><td class="concl-(\w+)">.*?</td><td>'
+    rows = re.findall(r'id="conclusion-(V\d+)"><td[^>]*>.*?</td><td class="concl-(\w+)[^"]*">.*?</td><td[^>]*>'
                       r'(?:<a href="/reports/([^"]+)">)?', page)
     assert len(rows) == 6
     for v, concl, f in rows:

@@ -187,8 +187,12 @@ def family_guidance_lines(g: dict, t) -> list[str]:
     if not ones:
         return [t("guidance.family.no_more")]
     one = ones[0]
-    lines = [t("guidance.family.one", who=_who(one["relation"], t)),
-             t("guidance.family.chance", now=now, who=_who(one["relation"], t), then=round(100 * one["p"]))]
+    who = _who(one["relation"], t)
+    lines = [t("guidance.family.one", who=who)]
+    if not g["typed"]["relatives"]:
+        lines.append(t("guidance.family.nothing_yet", who=who, then=round(100 * one["p"])))
+    else:
+        lines.append(t("guidance.family.chance", now=now, who=who, then=round(100 * one["p"])))
     if twos and twos[0]["p"] > one["p"] + 0.02:
         lines.append(t("guidance.family.two", who=_who(twos[0]["relation"], t), then=round(100 * twos[0]["p"])))
     return lines

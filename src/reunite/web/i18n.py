@@ -290,6 +290,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "guidance.family.chance": "With the samples we have now, a DNA test of your child would give a clear "
                                   "answer in about {now} of 100 cases; with the {who} too, in about {then} of 100.",
         "guidance.family.two": "If two more relatives can give DNA, the {who} help most (about {then} of 100).",
+        "guidance.family.nothing_yet": "Your family's DNA has not been typed yet. With a sample from the "
+                                       "child's {who}, a DNA test of your child would give a clear answer in "
+                                       "about {then} of 100 cases.",
         "guidance.family.no_more": "No other relative in your family tree can be asked; the police may ask for "
                                    "more markers to be typed.",
         "report.other_children": "Your other children (not missing): sex and year of birth, e.g. \"girl 2008; boy "
@@ -501,7 +504,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cohort.say.disputed": "{found} 与家庭 {family} 的 {member} 相符，但另有几乎同样好的解释，有争议。",
         "cohort.say.inconclusive": "DNA 证据不足，不能确定 {found} 属于哪个家庭（所有似然比都低于 1000）。",
         "cohort.say.no_match": "{found} 与所比对家庭的走失儿童都不匹配。",
-        "cohort.say.excluded": "{found} 与所有性别相符的走失儿童都有 {k} 个以上不一致的基因座，排除。",
+        "cohort.say.excluded": "{found} 与所有性别相符的走失儿童都有超过 {k} 个不一致的基因座，排除。",
         "cohort.say.downgraded": "已达到认定标准，但在家庭报案排除未报失的兄弟姐妹之前，暂定为“很可能”。",
         "cohort.say.another_fits": "另一名被解救儿童更符合 {member}。",
         "cohort.say.unreported_sibling": "家庭 {family} 的报案没有排除其他子女：{found} 也可能是未报失的亲兄弟姐妹"
@@ -561,6 +564,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "guidance.family.chance": "按目前已有的样本，检测您的孩子时大约每100次中有{now}次能得到明确结果；如果{who}"
                                   "也提供样本，约为{then}次。",
         "guidance.family.two": "如果还能再有两位亲属提供DNA，{who}帮助最大（约每100次中{then}次）。",
+        "guidance.family.nothing_yet": "您家的DNA还没有检测。如果孩子的{who}提供样本，"
+                                       "检测您的孩子时大约每100次中有{then}次能得到明确结果。",
         "guidance.family.no_more": "家系中没有其他可以采样的亲属；警方可能会要求检测更多的基因座。",
         "report.other_children": "家中其他孩子（未失踪）：性别和出生年份，例如“女 2008；男 2015”，没有请填“无”",
         "report.other_children_hint": "这有助于把走失的孩子与其兄弟姐妹区分开。",
