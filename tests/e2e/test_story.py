@@ -11,8 +11,9 @@ The story: a family registers, reports its missing child (with a photo) and name
 investigator imports the found children and the other reports and a lab analyst imports profiles
 and families through the imports page (background jobs; matching runs after each); the candidate
 appears on the dashboard; the investigator reviews it to ``confirmed`` (reunited) with typed
-reasons; the family sees the news in plain words (no genotype); a caseworker adds a photo of
-another rescued child and the investigator publishes its appeal; the public finds it by place and
+reasons, and solves the rescued infants as one cohort on its review page; the family sees the news
+in plain words (no genotype); a caseworker adds a photo of another rescued child and the
+investigator publishes its appeal; the public finds it by place and
 age and sends a tip; the investigator reads the tip.  Every page visited is saved as
 ``NN-name.png`` in a temporary folder, or, with ``REUNITE_UPDATE_SCREENSHOTS=1``, over the tracked
 ``docs/screenshots/NN-name.png`` that the README shows (the only way they are rewritten); either
@@ -364,6 +365,18 @@ def test_story(server, browser, demo, tmp_path):
     expect(inv.locator("#candidate-history li")).to_have_count(3)
     expect(inv.frame_locator("#kinship-report").locator("h1")).to_contain_text("Kinship report")
     shot(inv, "candidate-confirmed")
+
+    # ---- 4b. The rescued infants are one cohort (the found file's cohort column): solved jointly.
+    inv.goto("/dashboard")
+    inv.locator("#dashboard-cohorts a").first.click()
+    inv.wait_for_url(re.compile(r"/cohorts/KM-2014-RESCUE$"))
+    expect(inv.locator("#cohort-not-solved")).to_be_visible()
+    inv.click("#cohort-solve")
+    inv.wait_for_url(re.compile(r"/cohorts/KM-2014-RESCUE\?solved=1$"), timeout=60_000)
+    expect(inv.locator("#message")).to_have_text("The cohort has been solved.")
+    expect(inv.locator(f"#conclusion-{case}")).to_contain_text(number)
+    expect(inv.locator("#cohort-matrix")).to_be_visible()
+    assert inv.locator("#cohort-conclusions tr[id^=conclusion-]").count() >= 8
 
     # ---- 5. The family logs in again and reads the news in plain words, with no genotype.
     fam_ctx.close()
