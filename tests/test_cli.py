@@ -133,13 +133,14 @@ def test_demo_runs(capsys):
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
         "frequencies", "index", "search", "bench", "import", "consent", "audit", "candidates", "users", "labs",
-        "photos", "db"]
-SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve", "add", "list", "show", "solve-stored"], "frequencies": ["list", "show"],
+        "photos", "db", "evidence"]
+SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
+               "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
                "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add"],
-               "db": ["upgrade", "status"]}
+               "db": ["upgrade", "status"], "evidence": ["calibrate"]}
 
 
 def _commands():

@@ -22,6 +22,7 @@ from .commands import (
     consent,
     db,
     demo,
+    evidence,
     frequencies,
     guidance,
     imports,
@@ -57,7 +58,7 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
 for _group in (kinship, cohort, guidance, frequencies, demo, index, search, bench, simulate, imports, consent, audit,
-               candidates, users, labs, photos, db, report, serve):
+               candidates, users, labs, photos, db, report, serve, evidence):
     _group.register(app)
 
 

@@ -29,5 +29,6 @@ photos         ``photos add``
 db             ``db upgrade|status``
 report         ``report``
 serve          ``serve``
+evidence       ``evidence calibrate``
 =============  ==========================================================
 """

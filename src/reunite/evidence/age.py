@@ -35,6 +35,16 @@ accepted, so no estimate falls in a tail where the reference density, and with i
 denominator, would be vanishingly small).  With it, an 8-month estimate (sd 2 months) that
 agrees with the report gives LR ≈ 12, and the LR falls below 1 once the difference exceeds
 about 2.2 standard deviations.
+
+Population reference
+--------------------
+:meth:`AgeReference.from_population` builds the H2 reference from the store's own found children
+(their estimated ages; pass it as ``reference=``): an equal-count histogram, 10 children a bin
+(narrow bins where children are many, as infants are in a trafficking case), mixed with 5 % of
+the default so that an age the store has not seen keeps a density.  With fewer than
+``MIN_REFERENCE_CHILDREN`` (30) estimates it returns the default.  Where the found children are
+mostly infants the default's density at infant ages is too low, so an agreeing age was worth 12
+when it is worth about 4 (docs/calibration.md).
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ __all__ = [
     "DEFAULT_BIRTH_DATE_SD_MONTHS",
     "DEFAULT_E_GROSS_AGE",
     "MAX_AGE_MONTHS",
+    "MIN_REFERENCE_CHILDREN",
     "AgeReference",
     "age_lr",
     "months_between",
@@ -78,6 +89,13 @@ DEFAULT_AGE_AT_DISAPPEARANCE_SD_MONTHS = 3.5
 DEFAULT_E_GROSS_AGE = 0.001
 #: Largest age accepted (100 years), in months.
 MAX_AGE_MONTHS = 1200.0
+#: Fewest found children with an age estimate for :meth:`AgeReference.from_population` to use the
+#: store's own ages; below it the default reference is used.
+MIN_REFERENCE_CHILDREN = 30
+#: Weight of the default reference mixed into a population reference (ages the store has not seen).
+POPULATION_DEFAULT_WEIGHT = 0.05
+#: Found children per bin of a population reference (equal-count bins).
+POPULATION_BIN_COUNT = 10
 
 MODEL = ("H1: estimate ~ N(expected age from the report, sd² + sd_report²); H2: estimate ~ reference "
          "distribution of found children's ages convolved with N(0, sd²); with probability e_gross the "
@@ -173,6 +191,7 @@ class AgeReference:
         total = math.fsum(w for w, _ in components)
         self.components = tuple((w / total, c) for w, c in components if w > 0)
         self.name = name
+        self._cache: dict[tuple[float, float], float] = {}
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -221,6 +240,52 @@ class AgeReference:
                           f"{edges[0]:g}–{edges[-1]:g} months")
 
     @classmethod
+    def from_population(cls, ages_months: Sequence[float | None], *,
+                        min_children: int = MIN_REFERENCE_CHILDREN,
+                        default_weight: float = POPULATION_DEFAULT_WEIGHT,
+                        per_bin: int = POPULATION_BIN_COUNT) -> AgeReference:
+        """The reference taken from the store's own found children: their estimated ages (months).
+
+        An equal-count histogram (``per_bin`` children a bin, so bins are narrow where children
+        are many: infants) mixed with ``default_weight`` of :meth:`default` (so an age the store
+        has not seen still has a density).  With fewer than ``min_children`` estimates (None
+        entries are skipped) it is :meth:`default` itself: a histogram of a handful of children
+        says more about chance than about the population.  The estimates carry their own error,
+        which the LR adds again (a slight over-smoothing of the reference, on the safe side).
+        """
+        if isinstance(ages_months, str | bytes) or not isinstance(ages_months, Sequence | np.ndarray):
+            raise fail("ages_months", "must be a list of ages in months")
+        ages = np.sort(np.array([number(a, "ages_months", lo=0.0, hi=MAX_AGE_MONTHS)
+                                 for a in ages_months if a is not None], dtype=float))
+        w = probability(default_weight, "default_weight", hi=1.0, lo_open=True)
+        k = int(number(per_bin, "per_bin", lo=1.0))
+        if len(ages) < int(number(min_children, "min_children", lo=1.0)):
+            return cls.default()
+        # Equal-count bins: edges at every k-th order statistic, half-way between neighbours.
+        cuts = [0.5 * (ages[i - 1] + ages[i]) for i in range(k, len(ages) - k + 1, k)]
+        edges = [0.0, *cuts, MAX_AGE_MONTHS]
+        # (bins at least half a month wide: estimates recorded to the day would make spikes)
+        merged = [edges[0]]
+        for e in edges[1:-1]:
+            if e - merged[-1] >= 0.5:
+                merged.append(e)
+        if MAX_AGE_MONTHS - merged[-1] < 0.5:
+            merged.pop()
+        merged.append(MAX_AGE_MONTHS)
+        idx = np.searchsorted(np.array(merged[1:-1]), ages, side="right")
+        counts = np.bincount(idx, minlength=len(merged) - 1).astype(float)
+        # The last bin runs to 100 years: cut it at the oldest child (plus a year) so its count is
+        # not spread over a century.
+        top = min(MAX_AGE_MONTHS, float(ages[-1]) + 12.0)
+        if top > merged[-2]:
+            merged[-1] = top
+        hist = cls.histogram(merged, counts.tolist())
+        ref = cls.mixture([(1.0 - w, hist), (w, cls.default())])
+        name = (f"population: equal-count histogram of {len(ages)} found children's estimated ages "
+                f"({len(counts)} bins, {k} a bin) mixed with {w:g} of the default")
+        return cls(list(ref.components), name)
+
+    @classmethod
     def mixture(cls, parts: Sequence[tuple[float, AgeReference]]) -> AgeReference:
         """A weighted mixture of references (weights need not sum to 1)."""
         comps: list[tuple[float, object]] = []
@@ -243,7 +308,13 @@ class AgeReference:
 
     def log_estimate_density(self, estimate_months: float, sd_months: float) -> float:
         """log density of an estimate with N(0, sd²) error: the reference convolved with the error."""
-        return self._logsum([c.log_conv(estimate_months, sd_months) for _, c in self.components])  # type: ignore[attr-defined]
+        key = (float(estimate_months), float(sd_months))
+        out = self._cache.get(key)
+        if out is None:
+            out = self._logsum([c.log_conv(estimate_months, sd_months) for _, c in self.components])  # type: ignore[attr-defined]
+            if len(self._cache) < 100_000:  # (one entry per found child in a matching run)
+                self._cache[key] = out
+        return out
 
     def _logsum(self, logs: list[float]) -> float:
         out = -math.inf
