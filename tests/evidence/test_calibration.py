@@ -243,3 +243,30 @@ def test_evidence_calibrate_command_smoke(tmp_path, capsys):
     assert "Models: default" in text and "Models: population" in text and "Cllr" in text
 
     assert main(["evidence", "calibrate", "--simulate", "5", "5", "9"]) == 2
+
+
+def test_evidence_calibrate_on_the_store(tmp_path, capsys):
+    """--db: the store's reports and found children, its confirmed candidates as the true pairs."""
+    from reunite.cases.db import open_session
+    from reunite.cases.models import Candidate, FoundChild, MissingReport
+    from reunite.cli import main
+
+    pop = simulate_nondna_population(40, 35, 12, seed=5)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with open_session(url) as s:
+        reps = {r.report_number: MissingReport(report_number=r.report_number, sex=r.sex, date_of_birth=r.date_of_birth,
+                                               disappeared_on=r.disappeared_on, disappeared_place=r.disappeared_place)
+                for r in pop.reports}
+        kids = {c.case_number: FoundChild(case_number=c.case_number, sex=c.sex, age_months=c.age_months,
+                                          age_sd_months=c.age_sd_months, age_assessed_on=c.age_assessed_on,
+                                          found_on=c.found_on, found_place=c.found_place)
+                for c in pop.children}
+        s.add_all([*reps.values(), *kids.values()])
+        s.flush()
+        for case, rep in pop.true_pairs.items():
+            s.add(Candidate(found_child=kids[case], report=reps[rep], status="confirmed"))
+        s.commit()
+    assert main(["evidence", "calibrate", "--db", url, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["population"] == {"simulated": False, "reports": 40, "found_children": 35, "true_pairs": 12}
+    assert data["variants"]["population"]["kinds"]["fusion"]["n_true"] == 12

@@ -10,6 +10,11 @@ extra) into a calibrated, capped LR shrunk toward 1 for children and age gaps;
 :func:`dna_evidence` wraps a kinship result and :func:`from_lr` any other LR; :func:`fuse`
 combines them with an explicit prior into a :class:`Posterior` that explains itself.
 
+How good each kind is, measured on true and false pairs (Cllr, Tippett plots), is in
+:mod:`.calibration` (``reunite evidence calibrate``), not imported here because it loads matplotlib;
+:meth:`AgeReference.from_population` and :meth:`TimeReference.from_population` take the age and
+time models' reference distributions from the store's own population.
+
 A pure layer: imports numpy, :mod:`reunite.errors` and :mod:`reunite.genetics` only (and, in
 :mod:`.face`, Pillow and dlib when a photograph is read).
 """
@@ -20,7 +25,7 @@ from .fusion import H1, H2, INDEPENDENCE, EvidenceItem, Posterior, dna_evidence,
 from .marks import Mark, marks_lr, parse_marks
 from .place import PlaceReference, ResolvedPlace, TravelModel, distance_km, place_lr, resolve_place
 from .sex import amelogenin_sex, sex_lr
-from .time import time_lr
+from .time import TimeReference, time_lr
 
 __all__ = [
     "H1",
@@ -35,6 +40,7 @@ __all__ = [
     "PlaceReference",
     "Posterior",
     "ResolvedPlace",
+    "TimeReference",
     "TravelModel",
     "age_lr",
     "amelogenin_sex",
