@@ -309,7 +309,7 @@ def test_migration_0007_keeps_the_data_both_ways(db_url, tmp_path):
         with eng.connect() as conn:
             return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
-    store.upgrade(db_url)
+    store.upgrade(db_url, "0007")
     assert store.current_revision(db_url) == "0007"
     assert [n(t) for t in counts] == [1] * 5
     with eng.begin() as conn:

@@ -62,7 +62,8 @@ def test_json_export(session, files):
     samples = json.loads(export_string(session, "dna_samples", "json"))
     assert samples[0]["genotypes"]["VWA"] == ["17", "18"] and samples[0]["erased"] is False
     assert json.loads(export_string(session, "candidates", "json")) == []
-    assert export_string(session, "candidates", "csv").startswith("id,found_child_id,report_id,dna_lr,")
+    assert export_string(session, "candidates", "csv").startswith("id,found_child_id,report_id,prior,posterior,")
+    assert export_string(session, "candidate_evidence", "csv").startswith("id,candidate_id,kind,log10_lr,lr,")
 
 
 def test_every_table_exports_and_unknown_ones_are_refused(session):
@@ -81,5 +82,5 @@ def test_negative_numbers_stay_numbers(session, files):
     import_found(session, files["found"])
     import_reports(session, files["reports"])
     record_candidate(session, "KM-001", "R-2", dna_log10_lr=-4.5, commit=True)
-    rows = list(csv.DictReader(io.StringIO(export_string(session, "candidates", "csv"))))
-    assert rows[0]["dna_log10_lr"] == "-4.5"
+    rows = list(csv.DictReader(io.StringIO(export_string(session, "candidate_evidence", "csv"))))
+    assert (rows[0]["kind"], rows[0]["log10_lr"]) == ("dna", "-4.5")

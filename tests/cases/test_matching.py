@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 from sqlalchemy import select
@@ -84,9 +85,11 @@ def test_reports_without_dna_are_ranked_by_other_evidence(session, files, tmp_pa
     _load(session, paths)
     run_matching(session, index_dir=tmp_path / "ix")
     no_dna = {r["report_number"] for r in data.reports} - data.with_dna
-    nondna = [c for c in session.scalars(select(Candidate)) if c.dna_log10_lr is None]
+    nondna = [c for c in session.scalars(select(Candidate)) if not c.has_dna]
     assert nondna and {c.report.report_number for c in nondna} <= no_dna
-    assert all(c.sex_lr * c.age_lr * c.time_lr > 1 for c in nondna)
+    # ranked by every registered non-DNA item together (sex, age, time, place, marks ...)
+    assert all(math.fsum(e.log10_lr for e in c.evidence) > 0 for c in nondna)
+    assert all({"sex", "time"} <= {e.kind for e in c.evidence} for c in nondna)
 
 
 def test_cli_imports_run_the_matching_and_match_takes_a_prior(url, files, tmp_path, monkeypatch, capsys):

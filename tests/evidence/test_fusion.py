@@ -22,6 +22,7 @@ from reunite.evidence import (
     sex_lr,
     time_lr,
 )
+from reunite.evidence.fusion import DNA_SUPPORT_LOG10, NON_DNA_MAX_LOG10
 from reunite.genetics import load_case, missing_person_lr
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -59,9 +60,11 @@ def test_zero_lr_gives_zero_posterior_whatever_else():
 
 
 def test_huge_lrs_are_stable_in_log_space():
-    items = [from_lr(k, 1e300) for k in ("dna", "face", "place", "marks")] + [from_lr("y_str", log10_lr=2000)]
+    # (the non-DNA items count for at most LR 1000 together: 3197 + 3)
+    items = [from_lr("dna", log10_lr=3197)] + [from_lr(k, 1e300) for k in ("face", "place", "marks")]
     post = fuse(items, prior=1e-6)
-    assert post.log10_lr == pytest.approx(3200, abs=1e-9)
+    assert post.log10_lr == pytest.approx(3200, abs=1e-9) and post.non_dna_capped
+    assert post.log10_non_dna_lr == pytest.approx(900)
     assert post.log10_posterior_odds == pytest.approx(3200 - 6 - math.log10(1 - 1e-6), abs=1e-9)
     assert post.probability == 1.0 and post.probability_not == 0.0
     assert post.log10_probability_not == pytest.approx(-post.log10_posterior_odds, abs=1e-9)
@@ -82,22 +85,23 @@ def test_tiny_lrs_are_stable_in_log_space():
 def test_posterior_increases_with_each_lr_above_one(log10s, prior, extra):
     items = [from_lr(f"f{i}", log10_lr=v) for i, v in enumerate(log10s)]
     before = fuse(items, prior=prior)
-    after = fuse([*items, from_lr("extra", log10_lr=extra)], prior=prior)
+    after = fuse([*items, from_lr("dna", log10_lr=extra)], prior=prior)   # (DNA is never capped)
     assert after.log10_posterior_odds > before.log10_posterior_odds
     assert after.probability >= before.probability
     assert after.probability_not <= before.probability_not
     assert after.log10_probability_not < before.log10_probability_not
-    lower = fuse([*items, from_lr("extra", log10_lr=-extra)], prior=prior)
+    lower = fuse([*items, from_lr("dna", log10_lr=-extra)], prior=prior)
     assert lower.log10_posterior_odds < before.log10_posterior_odds
 
 
 @SETTINGS
 @given(st.lists(st.floats(-400, 400), max_size=8), st.floats(1e-9, 1 - 1e-9))
 def test_probabilities_are_consistent(log10s, prior):
-    post = fuse([from_lr(f"f{i}", log10_lr=v) for i, v in enumerate(log10s)], prior=prior)
+    post = fuse([from_lr("dna" if i == 0 else f"f{i}", log10_lr=v) for i, v in enumerate(log10s)], prior=prior)
     assert 0 <= post.probability <= 1 and 0 <= post.probability_not <= 1
     assert post.probability + post.probability_not == pytest.approx(1, abs=1e-12)
-    assert post.log10_lr == pytest.approx(math.fsum(log10s), abs=1e-9)
+    expected = (log10s[0] + min(math.fsum(log10s[1:]), NON_DNA_MAX_LOG10)) if log10s else 0.0
+    assert post.log10_lr == pytest.approx(expected, abs=1e-9)
     q = post.log10_probability_not
     if q > -300:
         assert post.probability_not == pytest.approx(10 ** q, rel=1e-9)
@@ -199,3 +203,27 @@ def test_items_copy_their_inputs_and_pickle():
         item.lr = 3.0  # type: ignore[misc]
     post = fuse([item, sex_lr("male", "male"), age_lr(8, 2, "2014-03-01", birth_date="2013-07-01")], prior=0.01)
     assert pickle.loads(pickle.dumps(post)) == post
+
+
+@SETTINGS
+@given(st.lists(st.floats(-50, 400), max_size=8), st.floats(1e-9, 1 - 1e-9))
+def test_non_dna_evidence_alone_never_reaches_the_dna_support_threshold(log10s, prior):
+    post = fuse([from_lr(f"f{i}", log10_lr=v) for i, v in enumerate(log10s)], prior=prior)
+    assert post.log10_lr <= NON_DNA_MAX_LOG10 < DNA_SUPPORT_LOG10
+    assert not post.has_dna
+    assert post.non_dna_capped == (math.fsum(log10s) > NON_DNA_MAX_LOG10)
+    # the posterior odds never exceed the prior odds times the cap
+    assert post.log10_posterior_odds <= post.log10_prior_odds + NON_DNA_MAX_LOG10 + 1e-9
+
+
+def test_dna_support_threshold_is_the_lowest_of_the_bundled_rules():
+    from reunite.genetics.rules import RULESETS, load_rules
+
+    lowest = min(r.support_log10 for name in RULESETS for r in load_rules(name).rules
+                 if r.support_log10 is not None)
+    assert DNA_SUPPORT_LOG10 == lowest
+
+
+def test_an_excluded_pair_has_posterior_zero_whatever_its_lr():
+    post = fuse([from_lr("dna", log10_lr=6.0), from_lr("age", 10.0)], prior=0.5, excluded=True)
+    assert post.probability == 0.0 and post.log10_posterior_odds is None and post.excluded

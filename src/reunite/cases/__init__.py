@@ -18,6 +18,7 @@ from .models import (
     AuditEntry,
     Base,
     Candidate,
+    CandidateEvidence,
     DnaSample,
     FoundChild,
     MissingReport,
@@ -28,13 +29,14 @@ from .models import (
     User,
 )
 from .photos import add_photo, check_image
-from .records import add_user, erase_sample, posterior_probability, record_candidate
+from .records import add_user, candidate_items, candidate_posterior, erase_sample, record_candidate
 from .workflow import WorkflowError, review
 
 __all__ = [
     "AuditEntry",
     "Base",
     "Candidate",
+    "CandidateEvidence",
     "DnaSample",
     "FoundChild",
     "ImportResult",
@@ -49,6 +51,8 @@ __all__ = [
     "add_photo",
     "add_user",
     "append_audit",
+    "candidate_items",
+    "candidate_posterior",
     "check_image",
     "check_schema",
     "csv_cell",
@@ -62,7 +66,6 @@ __all__ = [
     "init_db",
     "make_engine",
     "open_session",
-    "posterior_probability",
     "record_candidate",
     "review",
     "table_names",

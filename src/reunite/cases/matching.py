@@ -10,11 +10,15 @@ and typed members): an excluded pair never becomes a new candidate, and an exist
 rules now exclude keeps its row, with posterior 0 and the exclusion's reason (it is shown, not
 hidden).  Every candidate with DNA evidence stores what produced it: the frequency table (name and
 the SHA-256 of its content, the content stored once), the mutation model, theta, the rules and the
-software version (:mod:`reunite.cases.provenance`).  Sex, age and time LRs (:mod:`reunite.evidence`)
-are computed for each candidate and combined with an explicit prior (default 1 / number of open
-reports) into the posterior, once, when the candidate is recorded.  Reports without DNA yet are ranked for
-each found child by the non-DNA evidence alone (``nondna_top`` per child, LR above 1), so that
-investigators know whose DNA to ask for first.  Running it again changes nothing.
+software version (:mod:`reunite.cases.provenance`).  Every registered non-DNA kind of evidence
+(:func:`reunite.evidence.registry.compute_items`: sex, age, time ...) is computed for each candidate
+and stored as an item beside the DNA item; :func:`reunite.evidence.fuse` combines them with an
+explicit prior (default 1 / number of open reports) into the posterior when the candidate is
+recorded.  Reports without DNA yet are ranked for each found child by the non-DNA evidence alone
+(``nondna_top`` per child, combined LR above 1), so that investigators know whose DNA to ask for
+first; they are listed apart from the DNA candidates, and the non-DNA evidence never counts for
+more than an LR of 1,000 (:data:`reunite.evidence.fusion.NON_DNA_MAX_LOG10`).  Running it again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
-from ..evidence import age_lr, sex_lr, time_lr
+from ..evidence.fusion import EvidenceItem, from_lr
+from ..evidence.registry import compute_items, kinds
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
@@ -39,7 +44,7 @@ from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
 from .models import DnaSample, FoundChild, MissingReport
 from .provenance import Provenance, mutation_record, read_table, store_table
-from .records import NO_DNA, record_candidate
+from .records import DNA_MODEL, drop_dna, record_candidate
 
 __all__ = ["MatchSummary", "run_matching"]
 
@@ -139,16 +144,21 @@ def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> 
                                                          "frequencies_sha256": digest, "families": prints}))
 
 
-def _nondna(child: FoundChild, rep: MissingReport, amel) -> dict[str, float]:
-    s = sex_lr(child.sex, rep.sex, amel)
-    # An estimate recorded without its uncertainty is taken as +- 20% (at least one month).
-    sd = child.age_sd_months if child.age_sd_months is not None else \
-        (max(1.0, 0.2 * child.age_months) if child.age_months is not None else None)
-    a = age_lr(child.age_months, sd, child.age_assessed_on or child.found_on,
-               birth_date=rep.date_of_birth, disappeared_on=rep.disappeared_on) \
-        if child.age_months is not None and (child.age_assessed_on or child.found_on) else None
-    t = time_lr(rep.disappeared_on, child.found_on)
-    return {"sex_lr": s.lr, "age_lr": a.lr if a is not None else 1.0, "time_lr": t.lr}
+def _nondna(child: FoundChild, rep: MissingReport, amel) -> list[EvidenceItem]:
+    """Every registered non-DNA item of the pair (:func:`reunite.evidence.registry.compute_items`)."""
+    return compute_items(child, rep, amelogenin=amel)
+
+
+def _computed_kinds() -> tuple[str, ...]:
+    """The registered kinds the matching computes (an item of one that no longer applies is dropped)."""
+    return tuple(k.name for k in kinds() if k.compute is not None)
+
+
+def _log10_product(items: list[EvidenceItem]) -> float:
+    """The non-DNA items' combined log10 LR (-inf for an LR of 0), for ranking reports without DNA."""
+    if any(i.log10_lr is None for i in items):
+        return -math.inf
+    return math.fsum(i.log10_lr for i in items)  # type: ignore[misc]
 
 
 def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
@@ -189,11 +199,15 @@ class _Dna:
                         mutation=self.with_mutation).as_dict()
 
 
-def _dna_evidence(lr: float | None, log10_lr: float | None) -> dict:
-    """The DNA LR columns: the log10 (a float LR is derived where representable); LR 0 as 0."""
+def _dna_item(lr: float | None, log10_lr: float | None, inconsistent: int, markers_compared: int,
+              provenance: dict) -> EvidenceItem:
+    """The DNA item of a pair: its log10 LR (LR 0 as 0), the model, what computed it, the marker counts."""
+    params = {k: provenance.get(k) for k in ("frequencies", "frequencies_sha256", "theta", "rules")}
+    params["mutation"] = (provenance.get("mutation_model") or {}).get("description")
+    data = {"inconsistent_markers": inconsistent, "markers_compared": markers_compared}
     if lr == 0 and log10_lr is None:
-        return {"dna_lr": 0.0, "dna_log10_lr": None}
-    return {"dna_log10_lr": log10_lr}
+        return EvidenceItem("dna", 0.0, None, DNA_MODEL, params, data)
+    return from_lr("dna", log10_lr=log10_lr, model=DNA_MODEL, parameters=params, observed=data)
 
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
@@ -239,25 +253,25 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                     summary.excluded_pairs += 1     # the rules exclude it: never a new candidate
                     continue
                 rep = reports[hit.family]
-                ev = _nondna(child, rep, amel)
+                items = [_dna_item(hit.lr, hit.log10_lr, hit.inconsistent, hit.markers_compared, dna.provenance()),
+                         *_nondna(child, rep, amel)]
                 _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
-                                           inconsistent_markers=hit.inconsistent,
-                                           markers_compared=hit.markers_compared,
-                                           provenance=dna.provenance(), conclusion=conclusion,
-                                           **_dna_evidence(hit.lr, hit.log10_lr), **ev)
+                                           provenance=dna.provenance(), conclusion=conclusion, items=items,
+                                           drop=_computed_kinds())
                 summary.candidates[what] += 1
                 summary.candidates_excluded += bool(conclusion["excluded"] and what != "unchanged")
                 touched.add(hit.family)
         # Reports without DNA: rank by the non-DNA evidence.
         by_evidence = []
         for rep in no_dna:
-            ev = _nondna(child, rep, amel)
-            nondna_lr = ev["sex_lr"] * ev["age_lr"] * ev["time_lr"]
-            if nondna_lr > 1.0:
-                by_evidence.append((nondna_lr, rep.report_number, ev))
+            items = _nondna(child, rep, amel)
+            log10 = _log10_product(items)
+            if log10 > 0.0:
+                by_evidence.append((log10, rep.report_number, items))
         by_evidence.sort(key=lambda x: (-x[0], x[1]))
-        for _lr, number, ev in by_evidence[:nondna_top]:
-            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev)
+        for _lr, number, items in by_evidence[:nondna_top]:
+            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
+                                       drop=_computed_kinds())
             summary.candidates[what] += 1
             summary.nondna_candidates += 1
             touched.add(number)
@@ -267,25 +281,21 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             number = old.report.report_number
             if number in touched:
                 continue
-            ev = _nondna(child, old.report, amel)
+            items = _nondna(child, old.report, amel)
             extra: dict = {}
-            if number not in fams and (old.dna_lr is not None or old.dna_log10_lr is not None):
+            if number not in fams and old.has_dna:
                 # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
-                ev.update(dna_lr=None, dna_log10_lr=None, inconsistent_markers=None, markers_compared=None)
-                old.dna_withdrawn = True
-                for k, v in NO_DNA.items():
-                    setattr(old, k, v)
+                drop_dna(old)
             elif has_dna and number in fams and not index.set_aside_of(number):
                 # (a family set aside from the index keeps its earlier DNA evidence; its report page says why)
                 pair = _pair_dna(index, prof, number)
-                ev.update(inconsistent_markers=pair.inconsistent, markers_compared=pair.markers_compared,
-                          **_dna_evidence(pair.lr, pair.log10_lr))
+                items.append(_dna_item(pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared,
+                                       dna.provenance()))
                 extra = {"provenance": dna.provenance(),
                          "conclusion": dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
                                                       pair.markers_compared)}
-                if pair.lr == 0:
-                    ev["posterior"] = 0.0   # the DNA excludes the child
-            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, **ev, **extra)
+            _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
+                                       drop=_computed_kinds(), **extra)
             summary.candidates[what] += 1
             if extra and extra["conclusion"]["excluded"] and what != "unchanged":
                 summary.candidates_excluded += 1

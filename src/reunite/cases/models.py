@@ -32,6 +32,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Candidate",
+    "CandidateEvidence",
     "Cohort",
     "CohortSolution",
     "DnaSample",
@@ -414,9 +417,12 @@ class Photo(Base):
 class Candidate(_Stamped, Base):
     """A possible match of a found child with a missing-child report, with its evidence.
 
-    Likelihood ratios are for H1 "the child is the report's missing child" against H2 "the
-    child is unrelated to the family"; ``dna_log10_lr`` is authoritative (``dna_lr`` overflows
-    for very strong evidence).  A factor is None when its evidence is absent.
+    The evidence is a list of items, one per kind (:class:`CandidateEvidence`, ``evidence``): DNA,
+    sex, age, time, place ... (:mod:`reunite.evidence.registry`).  Likelihood ratios are for H1 "the
+    child is the report's missing child" against H2 "the child is unrelated to the family".
+    ``prior`` is explicit and ``posterior`` is what :func:`reunite.evidence.fuse` made of the prior
+    and the items when they were recorded.  ``dna_lr``, ``dna_log10_lr``, ``sex_lr`` ... read the
+    items (None when the kind is absent); ``dna_log10_lr`` also works in queries.
     """
 
     __tablename__ = "candidates"
@@ -430,13 +436,6 @@ class Candidate(_Stamped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     found_child_id: Mapped[int] = mapped_column(ForeignKey("found_children.id", ondelete="CASCADE"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
-    dna_lr: Mapped[float | None] = mapped_column(Float)
-    dna_log10_lr: Mapped[float | None] = mapped_column(Float)
-    inconsistent_markers: Mapped[int | None] = mapped_column(Integer)
-    markers_compared: Mapped[int | None] = mapped_column(Integer)
-    sex_lr: Mapped[float | None] = mapped_column(Float)
-    age_lr: Mapped[float | None] = mapped_column(Float)
-    time_lr: Mapped[float | None] = mapped_column(Float)
     prior: Mapped[float | None] = mapped_column(Float)
     posterior: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(30), default="new", index=True)
@@ -462,6 +461,97 @@ class Candidate(_Stamped, Base):
     found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
     report: Mapped[MissingReport] = relationship(back_populates="candidates")
     reviews: Mapped[list[Review]] = relationship(back_populates="candidate", order_by="Review.id")
+    evidence: Mapped[list[CandidateEvidence]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="CandidateEvidence.id")
+
+    def item(self, kind: str) -> CandidateEvidence | None:
+        """The evidence item of ``kind`` (``dna``, ``sex`` ...), or None."""
+        for ev in self.evidence:
+            if ev.kind == kind:
+                return ev
+        return None
+
+    @property
+    def has_dna(self) -> bool:
+        """Whether the candidate has DNA evidence (a pair without it is listed apart)."""
+        return self.item("dna") is not None
+
+    def _lr(self, kind: str) -> float | None:
+        ev = self.item(kind)
+        return None if ev is None else ev.lr
+
+    @hybrid_property
+    def dna_log10_lr(self) -> float | None:
+        """The DNA item's log10 LR (None: no DNA, or LR 0); in a query, a correlated subquery."""
+        ev = self.item("dna")
+        return None if ev is None else ev.log10_lr
+
+    @dna_log10_lr.inplace.expression
+    @classmethod
+    def _dna_log10_lr_expression(cls):
+        return (sa_select(CandidateEvidence.log10_lr)
+                .where(CandidateEvidence.candidate_id == cls.id, CandidateEvidence.kind == "dna")
+                .correlate_except(CandidateEvidence).scalar_subquery())
+
+    @property
+    def dna_lr(self) -> float | None:
+        """The DNA item's LR (None beyond the range of floats, where ``dna_log10_lr`` says it; 0: LR 0)."""
+        return self._lr("dna")
+
+    @property
+    def inconsistent_markers(self) -> int | None:
+        ev = self.item("dna")
+        return None if ev is None else (ev.data or {}).get("inconsistent_markers")
+
+    @property
+    def markers_compared(self) -> int | None:
+        ev = self.item("dna")
+        return None if ev is None else (ev.data or {}).get("markers_compared")
+
+    @property
+    def sex_lr(self) -> float | None:
+        return self._lr("sex")
+
+    @property
+    def age_lr(self) -> float | None:
+        return self._lr("age")
+
+    @property
+    def time_lr(self) -> float | None:
+        return self._lr("time")
+
+
+class CandidateEvidence(Base):
+    """One item of a candidate's evidence: a likelihood ratio of one kind, explained.
+
+    ``kind`` names a registered kind (:mod:`reunite.evidence.registry`), once per candidate;
+    ``log10_lr`` is authoritative (None: the LR is 0), ``lr`` is ``10**log10_lr`` when a float holds
+    it (None beyond 10^±300).  ``model`` and ``parameters`` say how it was computed, ``data`` what it
+    compared (non-identifying: quantities and codes, never a name or a genotype), ``sentence`` and
+    ``sentence_zh`` what it says in English and Chinese.
+    """
+
+    __tablename__ = "candidate_evidence"
+    __table_args__ = (UniqueConstraint("candidate_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    log10_lr: Mapped[float | None] = mapped_column(Float)
+    lr: Mapped[float | None] = mapped_column(Float)
+    model: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sentence: Mapped[str | None] = mapped_column(Text)
+    sentence_zh: Mapped[str | None] = mapped_column(Text)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="evidence")
+
+    def sentence_in(self, lang: str) -> str:
+        """The stored sentence in ``lang`` (``zh`` or ``en``)."""
+        return (self.sentence_zh if lang == "zh" else self.sentence) or ""
+
+
 
 
 class Review(Base):

@@ -1,8 +1,12 @@
 """Small write operations on the store that other layers build on: users, candidates, erasure.
 
 :func:`record_candidate` is how matching stores what it found: it creates the candidate of a
-found child and a report or updates its evidence, never touching its review status, and does
-nothing when the evidence is unchanged (so re-running a search changes nothing).
+found child and a report or updates its evidence items (one per kind, ``candidate_evidence``),
+never touching its review status, and does nothing when the evidence is unchanged (so re-running a
+search changes nothing).  The posterior is never computed here: :func:`candidate_posterior` hands
+the stored prior and items to :func:`reunite.evidence.fuse`, the one place a posterior is
+computed, and the candidate keeps what it gave.  :func:`candidate_items` gives a candidate's items
+back as :class:`~reunite.evidence.EvidenceItem` objects (for reports, pages and calibration).
 """
 
 from __future__ import annotations
@@ -14,16 +18,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
+from ..evidence.fusion import EvidenceItem, Posterior, from_lr, fuse
+from ..evidence.registry import order_of, sentence
 from .audit import append_audit
 from .importing import default_user
-from .models import ROLES, Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, User, utcnow
+from .models import (
+    ROLES,
+    Candidate,
+    CandidateEvidence,
+    DnaSample,
+    FoundChild,
+    MissingReport,
+    PedigreeMember,
+    Relative,
+    User,
+    utcnow,
+)
 
-__all__ = ["CONCLUSION", "EVIDENCE", "NO_DNA", "PROVENANCE", "add_user", "erase_sample", "get_user",
-           "posterior_probability", "record_candidate", "withdraw_consent"]
+__all__ = ["CONCLUSION", "EVIDENCE", "NO_DNA", "PROVENANCE", "add_user", "candidate_items", "candidate_posterior",
+           "erase_sample", "get_user", "record_candidate", "withdraw_consent"]
 
-#: The evidence columns of a candidate that :func:`record_candidate` sets.
+#: The shorthand keywords :func:`record_candidate` takes besides ``items`` (each LR becomes an item of
+#: its kind; ``inconsistent_markers`` and ``markers_compared`` go into the DNA item's data).
 EVIDENCE = ("dna_lr", "dna_log10_lr", "inconsistent_markers", "markers_compared", "sex_lr", "age_lr", "time_lr",
-            "prior", "posterior")
+            "prior")
+#: The text of the DNA model (as :func:`reunite.evidence.dna_evidence` states it).
+DNA_MODEL = ("exact pedigree likelihood ratio: L(family with the found child as the missing member) / "
+             "(L(family) × P(found child's genotypes)); markers independent")
 #: The columns of a candidate saying what produced its DNA evidence (:class:`~reunite.cases.provenance.Provenance`).
 PROVENANCE = ("frequencies", "frequencies_sha256", "mutation_model", "theta", "rules", "software_version")
 #: The columns of a candidate holding the DNA conclusion under the rules.
@@ -109,17 +130,8 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
         erased = sample
     marked = 0
     for cand in rep.candidates:
-        if cand.dna_lr is not None or cand.dna_log10_lr is not None:
-            cand.dna_lr = None
-            cand.dna_log10_lr = None
-            cand.inconsistent_markers = None
-            cand.markers_compared = None
-            cand.dna_withdrawn = True
-            for k, v in NO_DNA.items():
-                setattr(cand, k, v)
-            if cand.prior is not None:
-                logs = [_log10(x) for x in (cand.sex_lr, cand.age_lr, cand.time_lr)]
-                cand.posterior = posterior_probability(cand.prior, [x for x in logs if x is not None])
+        if cand.has_dna:
+            drop_dna(cand)
             marked += 1
     session.flush()
     append_audit(session, user, "consent.withdraw", entity="report", entity_id=report_number,
@@ -130,23 +142,88 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
     return {"sample": erased, "candidates_marked": marked}
 
 
-def posterior_probability(prior: float, log10_lrs: list[float]) -> float:
-    """Posterior probability of H1 from a prior probability and independent log10 LRs."""
-    if not 0 < prior < 1:
-        raise InputError(Problem(f"the prior {prior} must be strictly between 0 and 1", field="prior"))
-    log_odds = math.log10(prior) - math.log10(1 - prior) + sum(log10_lrs)
-    if log_odds > 300:
-        return 1.0
-    if log_odds < -300:
-        return 0.0
-    odds = 10.0 ** log_odds
-    return odds / (1.0 + odds)
+def candidate_items(cand: Candidate) -> list[EvidenceItem]:
+    """A stored candidate's evidence as :class:`~reunite.evidence.EvidenceItem` objects, DNA first
+    (what :func:`reunite.evidence.fuse`, the reports, the pages and a calibration read)."""
+    out = []
+    for ev in sorted(cand.evidence, key=lambda e: order_of(e.kind)):
+        if ev.log10_lr is None:
+            lr = 0.0
+        else:
+            lr = ev.lr if ev.lr is not None else (10.0 ** ev.log10_lr if ev.log10_lr < 308 else math.inf)
+        out.append(EvidenceItem(ev.kind, lr, ev.log10_lr, ev.model or "", ev.parameters or {}, ev.data or {}))
+    return out
+
+
+def candidate_posterior(cand: Candidate) -> Posterior | None:
+    """The posterior of a stored candidate from its prior and items, by :func:`reunite.evidence.fuse`
+    (None without a prior); 0 when the DNA conclusion excludes the pair."""
+    if cand.prior is None:
+        return None
+    return fuse(candidate_items(cand), prior=cand.prior, excluded=bool(cand.dna_excluded))
+
+
+def drop_dna(cand: Candidate) -> None:
+    """The DNA evidence of a candidate is gone (consent withdrawn, sample erased): its DNA item, its
+    provenance and conclusion are removed, it is marked ``dna_withdrawn`` and its posterior recomputed."""
+    dna = cand.item("dna")
+    if dna is not None:
+        cand.evidence.remove(dna)
+    cand.dna_withdrawn = True
+    for k, v in NO_DNA.items():
+        setattr(cand, k, v)
+    post = candidate_posterior(cand)
+    cand.posterior = None if post is None else post.probability
 
 
 def _log10(x: float | None) -> float | None:
     if x is None:
         return None
     return -math.inf if x == 0 else math.log10(x)
+
+
+def _row(item: EvidenceItem) -> dict:
+    """What the store keeps of an item (``lr`` only where a float holds it; sentences in both languages)."""
+    log10 = item.log10_lr if item.log10_lr is None or math.isfinite(item.log10_lr) else None
+    lr = 0.0 if log10 is None else (10.0 ** log10 if -300 <= log10 <= 300 else None)
+    return {"log10_lr": log10, "lr": lr, "model": item.model or None, "parameters": _plain(dict(item.parameters)),
+            "data": _plain(dict(item.observed)), "sentence": sentence(item, "en"), "sentence_zh": sentence(item, "zh")}
+
+
+def _legacy_items(cand: Candidate | None, ev: dict) -> tuple[list[EvidenceItem], set[str]]:
+    """Items (and kinds to drop) from the shorthand keywords of :data:`EVIDENCE`."""
+    items: list[EvidenceItem] = []
+    drop: set[str] = set()
+    old = cand.item("dna") if cand is not None else None
+    if {"dna_lr", "dna_log10_lr", "inconsistent_markers", "markers_compared"} & set(ev):
+        data = dict(old.data or {}) if old is not None else {}
+        data.update({k: ev[k] for k in ("inconsistent_markers", "markers_compared") if k in ev})
+        if "dna_lr" in ev or "dna_log10_lr" in ev:
+            lr, log10 = ev.get("dna_lr"), ev.get("dna_log10_lr")
+            if log10 is None and lr is not None:
+                log10 = _log10(lr)
+            if lr is None and log10 is None:
+                drop.add("dna")
+                log10 = "drop"
+        else:  # the marker counts alone: the stored LR stays
+            log10 = None if old is None else (old.log10_lr if old.log10_lr is not None else -math.inf)
+            if old is None:
+                log10 = "drop"
+        if log10 != "drop":
+            if log10 == -math.inf:
+                item = EvidenceItem("dna", 0.0, None, DNA_MODEL, old.parameters if old else {}, data)
+            else:
+                item = from_lr("dna", log10_lr=log10, model=DNA_MODEL,
+                               parameters=(old.parameters or {}) if old else {}, observed=data)
+            items.append(item)
+    for key in ("sex_lr", "age_lr", "time_lr"):
+        if key in ev:
+            kind = key[:-3]
+            if ev[key] is None:
+                drop.add(kind)
+            else:
+                items.append(from_lr(kind, ev[key]))
+    return items, drop
 
 
 def _plain(data):
@@ -168,22 +245,25 @@ def _finite(data):
 
 def record_candidate(session: Session, case_number: str, report_number: str, *, user: str = "matching",
                      commit: bool = False, provenance: dict | None = None, conclusion: dict | None = None,
+                     items: list[EvidenceItem] | tuple[EvidenceItem, ...] = (), drop: tuple[str, ...] = (),
                      **evidence: float | int | None) -> tuple[Candidate, str]:
     """Create or update the candidate (found child ``case_number``, report ``report_number``).
 
-    ``evidence`` takes the columns in :data:`EVIDENCE`; those not given keep their stored values.
-    ``dna_lr`` and ``dna_log10_lr`` complete each other (``dna_lr`` is stored only when it is a
-    finite, representable number: None beyond 10^±300, where ``dna_log10_lr`` alone says it).
+    ``items`` are :class:`~reunite.evidence.EvidenceItem` objects, one per kind: each replaces the
+    stored item of its kind; kinds not given keep their stored items, kinds in ``drop`` are removed.
+    ``evidence`` takes ``prior`` and the shorthands of :data:`EVIDENCE` (``dna_log10_lr=6.3``,
+    ``sex_lr=1.9``, ``inconsistent_markers=0`` ...: each becomes an item; None removes the kind).
+    A DNA LR is kept by its log10 (its ``lr`` only where a float holds it: None beyond 10^±300).
     ``provenance`` sets the columns of :data:`PROVENANCE` (what computed the DNA evidence),
     ``conclusion`` the DNA conclusion under the rules (``Conclusion.as_dict()`` of
-    :mod:`reunite.genetics.rules`; the columns of :data:`CONCLUSION`).  Unless ``posterior`` is given
-    it is computed here, once, from the stored prior and the LRs (taken as independent) whenever a
-    prior is known; it is 0 when the conclusion excludes the pair.
+    :mod:`reunite.genetics.rules`; the columns of :data:`CONCLUSION`).  The posterior is what
+    :func:`reunite.evidence.fuse` gives for the stored prior and items (:func:`candidate_posterior`):
+    0 when the conclusion excludes the pair, None without a prior.
     Returns the candidate and ``"added"``, ``"updated"`` or ``"unchanged"``.
     """
     unknown = set(evidence) - set(EVIDENCE)
     if unknown:
-        raise TypeError(f"unknown evidence {sorted(unknown)}; use {', '.join(EVIDENCE)}")
+        raise TypeError(f"unknown evidence {sorted(unknown)}; use items=[...] or {', '.join(EVIDENCE)}")
     child = session.scalars(select(FoundChild).where(FoundChild.case_number == case_number)).first()
     report = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
     problems = []
@@ -195,48 +275,63 @@ def record_candidate(session: Session, case_number: str, report_number: str, *, 
         raise InputError(problems)
     cand = session.scalars(select(Candidate).where(Candidate.found_child_id == child.id,
                                                    Candidate.report_id == report.id)).first()
-    ev = {k: (getattr(cand, k) if cand is not None else None) for k in EVIDENCE}
-    ev.update(evidence)
-    if "dna_log10_lr" in evidence and "dna_lr" not in evidence:
-        x = ev["dna_log10_lr"]
-        ev["dna_lr"] = 10.0 ** x if x is not None and -300 <= x <= 300 else None
-    elif "dna_lr" in evidence and "dna_log10_lr" not in evidence:
-        ev["dna_log10_lr"] = _log10(ev["dna_lr"])
-    lr = ev["dna_lr"]
-    if lr is not None and not (math.isfinite(lr) and (lr > 0 or ev["dna_log10_lr"] is None)):
-        ev["dna_lr"] = None   # overflowed or underflowed: the log10 says it
-    if ev["dna_log10_lr"] is not None and not math.isfinite(ev["dna_log10_lr"]):
-        ev["dna_log10_lr"] = None   # LR 0 is dna_lr 0 with no log10
+    shorthand, dropped = _legacy_items(cand, evidence)
+    new_items = {i.kind: i for i in shorthand}
+    for i in items:
+        if not isinstance(i, EvidenceItem):
+            raise TypeError("items must be reunite.evidence.EvidenceItem objects")
+        new_items[i.kind] = i
+    dropped = (dropped | set(drop)) - set(new_items)
+    cols: dict = {}
+    if "prior" in evidence:
+        cols["prior"] = evidence["prior"]
     if provenance is not None:
-        ev.update({k: provenance[k] for k in PROVENANCE})
-        ev["mutation_model"] = _plain(ev["mutation_model"])
+        cols.update({k: provenance[k] for k in PROVENANCE})
+        cols["mutation_model"] = _plain(cols["mutation_model"])
     if conclusion is not None:
         conclusion = _plain(conclusion)
-        ev.update(dna_decision=conclusion["decision"], dna_excluded=bool(conclusion["excluded"]),
-                  dna_conclusion=conclusion)
-    elif cand is None:
-        ev.update(dna_excluded=False)
-    if "posterior" not in evidence and ev["prior"] is not None:
-        excluded = ev.get("dna_excluded", cand.dna_excluded if cand is not None else False)
-        if excluded or ev["dna_lr"] == 0:
-            ev["posterior"] = 0.0
-        else:
-            logs = [ev["dna_log10_lr"]] + [_log10(ev[k]) for k in ("sex_lr", "age_lr", "time_lr")]
-            ev["posterior"] = posterior_probability(ev["prior"], [x for x in logs if x is not None])
+        cols.update(dna_decision=conclusion["decision"], dna_excluded=bool(conclusion["excluded"]),
+                    dna_conclusion=conclusion)
     if cand is None:
-        cand = Candidate(found_child_id=child.id, report_id=report.id, status="new", **ev)
+        cand = Candidate(found_child_id=child.id, report_id=report.id, status="new", **{"dna_excluded": False, **cols})
         session.add(cand)
-        session.flush()
         what = "added"
+        changed = True
     else:
-        changed = {k: v for k, v in ev.items() if getattr(cand, k) != v}
-        for k, v in changed.items():
-            setattr(cand, k, v)
-        what = "updated" if changed else "unchanged"
-        session.flush()
+        what = "updated"
+        changed = False
+        for k, v in cols.items():
+            if getattr(cand, k) != v:
+                setattr(cand, k, v)
+                changed = True
+    for kind in dropped:
+        old = cand.item(kind)
+        if old is not None:
+            cand.evidence.remove(old)
+            changed = True
+    for kind, item in new_items.items():
+        row = _row(item)
+        old = cand.item(kind)
+        if old is None:
+            cand.evidence.append(CandidateEvidence(kind=kind, **row))
+            changed = True
+        else:
+            for k, v in row.items():
+                if getattr(old, k) != v:
+                    setattr(old, k, v)
+                    changed = True
+    post = candidate_posterior(cand)
+    posterior = None if post is None else post.probability
+    if cand.posterior != posterior:
+        cand.posterior = posterior
+        changed = True
+    session.flush()
+    if not changed:
+        what = "unchanged"
     if what != "unchanged":
         append_audit(session, user, f"candidate.{'create' if what == 'added' else 'update'}", entity="candidate",
                      entity_id=cand.id, details={"case_number": case_number, "report_number": report_number,
+                                                 "evidence": sorted(e.kind for e in cand.evidence),
                                                  "dna_log10_lr": cand.dna_log10_lr, "posterior": cand.posterior,
                                                  "dna_decision": cand.dna_decision, "rules": cand.rules})
     if commit:

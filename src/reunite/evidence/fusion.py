@@ -10,6 +10,14 @@ hypothesis, so their LRs multiply.  The non-DNA models are built to make this ho
 can: the age LR is computed given the recorded dates, which are what the time LR is about, and
 Amelogenin enters the sex LR only (the DNA LR uses autosomal markers).
 
+**Non-DNA evidence never decides.** The non-DNA items together count for at most
+:data:`NON_DNA_MAX_LOG10` (a combined LR of 1,000, ten times below :data:`DNA_SUPPORT_LOG10`,
+the lowest LR any bundled rule set calls DNA support): their product is capped there before it
+meets the prior, whether or not there is DNA.  The cap is also the model's answer to what the
+independence assumption cannot promise among weak, loosely related items (age, time, place,
+photographs, marks): however many of them agree, they rank whom to ask for DNA first and never
+stand in for it.  Items below 1 are not capped: evidence against a match keeps its full weight.
+
 The prior is explicit: by default ``1 / number of open reports`` (each open report equally likely
 to be the child's, before any evidence), or a value the user gives (raised, for example, by
 investigative leads such as a trafficking ring's source villages).  Everything is summed in
@@ -30,14 +38,20 @@ from ..genetics import format_lr, verbal_equivalent
 from ._common import fail, lr_from_log, number
 
 __all__ = [
+    "DNA_SUPPORT_LOG10",
     "H1",
+    "H1_ZH",
     "H2",
+    "H2_ZH",
     "INDEPENDENCE",
+    "NON_DNA_MAX_LOG10",
     "EvidenceItem",
     "Posterior",
     "dna_evidence",
     "from_lr",
     "fuse",
+    "item_sentence",
+    "kind_label",
     "prior_from_open_reports",
 ]
 
@@ -47,7 +61,83 @@ H2 = "the found child is some other child (unrelated to this report's family)"
 INDEPENDENCE = ("the pieces of evidence are independent given each hypothesis, "
                 "so their likelihood ratios multiply")
 
-_LABELS = {"dna": "DNA", "sex": "sex", "age": "age", "time": "time"}
+#: The lowest log10 LR at which a bundled rule set calls DNA evidence support (GB/T 37223: 10^4).
+DNA_SUPPORT_LOG10 = 4.0
+#: The most the non-DNA items together may count for, in log10 (LR 1000): see the module.
+NON_DNA_MAX_LOG10 = 3.0
+NON_DNA_RULE = ("the non-DNA evidence together counts for at most a likelihood ratio of 1,000, ten times "
+                "below the lowest DNA support threshold (10^4), so it never decides a match without DNA")
+
+
+#: The hypotheses in Chinese (the candidate page and the Chinese report).
+H1_ZH = "被寻儿童是该报告的失踪儿童"
+H2_ZH = "被寻儿童是另一个儿童"
+
+# Filled by :func:`reunite.evidence.registry.register`, the one registration point: each kind's
+# labels (English, Chinese) and the kinds that are DNA evidence.
+_LABELS: dict[str, tuple[str, str]] = {}
+_DNA_KINDS: set[str] = {"dna"}
+
+
+def _is_dna(kind: str) -> bool:
+    return kind in _DNA_KINDS
+
+
+def kind_label(kind: str, lang: str = "en") -> str:
+    """A kind's label in ``lang`` (``en`` or ``zh``); an unregistered kind is labelled by its name."""
+    labels = _LABELS.get(kind)
+    if labels is None:
+        return kind.replace("_", " ")
+    return labels[1] if lang == "zh" else labels[0]
+
+
+#: Chinese for the notes the sex, age and time models write (other kinds carry their own ``note_zh``).
+_NOTES_ZH = {
+    "(A sex is not recorded on one side, so sex says nothing here.)": "（一方未记录性别，性别不提供信息。）",
+    "(The found child's recorded sex and Amelogenin disagree; check the records.)":
+        "（被寻儿童记录的性别与 Amelogenin 分型不一致，请核对记录。）",
+    "(The date of disappearance is not recorded, so time says nothing here.)": "（未记录失踪日期，时间不提供信息。）",
+    "(The date found is not recorded, so time says nothing here.)": "（未记录发现日期，时间不提供信息。）",
+    "(The child is recorded as found before it went missing.)": "（记录显示儿童在失踪之前即被发现。）",
+    "(The found child has no age estimate, so age says nothing here.)": "（被寻儿童没有年龄估计，年龄不提供信息。）",
+    "(The report gives neither a date of birth nor an age, so age says nothing here.)":
+        "（报告既无出生日期也无年龄，年龄不提供信息。）",
+}
+
+
+def _times(log10: float) -> str:
+    return format_lr(10.0 ** log10 if log10 < 308 else math.inf, log10)
+
+
+def item_sentence(item: EvidenceItem, lang: str = "en") -> str:
+    """An item's sentence in ``lang`` (``en`` or ``zh``): what its LR says, with its note.
+
+    An item that writes its own Chinese sentence (``sentence_zh``) is taken at its word."""
+    if lang != "zh":
+        what = f"The {kind_label(item.kind)} evidence"
+        if item.log10_lr is None:
+            text = f"{what} is impossible if {H1} (LR 0): it excludes the match."
+        elif abs(item.log10_lr) < 1e-9:
+            text = f"{what} is equally probable whether or not {H1} (LR 1): it neither supports nor weakens the match."
+        elif item.log10_lr > 0:
+            text = f"{what} is {_times(item.log10_lr)} times more probable if {H1} than if {H2}."
+        else:
+            text = f"{what} is {_times(-item.log10_lr)} times more probable if {H2} than if {H1}."
+        return f"{text} {item.note}".strip()
+    own = getattr(item, "sentence_zh", None)
+    if isinstance(own, str) and own:
+        return own
+    what = f"{kind_label(item.kind, 'zh')}证据"
+    if item.log10_lr is None:
+        text = f"若“{H1_ZH}”，{what}不可能出现（似然比为 0）：排除匹配。"
+    elif abs(item.log10_lr) < 1e-9:
+        text = f"{what}在两种假设下出现的概率相同（似然比为 1）：既不支持也不削弱匹配。"
+    elif item.log10_lr > 0:
+        text = f"{what}在“{H1_ZH}”的假设下出现的概率，是在“{H2_ZH}”的假设下的 {_times(item.log10_lr)} 倍。"
+    else:
+        text = f"{what}在“{H2_ZH}”的假设下出现的概率，是在“{H1_ZH}”的假设下的 {_times(-item.log10_lr)} 倍。"
+    note = getattr(item, "note_zh", "") or _NOTES_ZH.get(item.note, "")
+    return f"{text}{note}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +164,7 @@ class EvidenceItem:
 
     @property
     def label(self) -> str:
-        return _LABELS.get(self.kind, self.kind.replace("_", " "))
+        return kind_label(self.kind)
 
     @property
     def verbal(self) -> str:
@@ -84,19 +174,11 @@ class EvidenceItem:
     @property
     def sentence(self) -> str:
         """One sentence a person can read, e.g. "The age evidence is 3.1 times more probable if …"."""
-        what = f"The {self.label} evidence"
-        if self.log10_lr is None:
-            text = f"{what} is impossible if {H1} (LR 0): it excludes the match."
-        elif abs(self.log10_lr) < 1e-9:
-            text = f"{what} is equally probable whether or not {H1} (LR 1): it neither supports nor weakens the match."
-        elif self.log10_lr > 0:
-            text = (f"{what} is {format_lr(self.lr, self.log10_lr)} times more probable if {H1} "
-                    f"than if {H2}.")
-        else:
-            inv = -self.log10_lr
-            text = (f"{what} is {format_lr(10.0 ** inv if inv < 308 else math.inf, inv)} times more probable "
-                    f"if {H2} than if {H1}.")
-        return f"{text} {self.note}".strip()
+        return item_sentence(self, "en")
+
+    def sentence_in(self, lang: str) -> str:
+        """The sentence in ``lang`` (``en`` or ``zh``; see :func:`item_sentence`)."""
+        return item_sentence(self, lang)
 
     def as_dict(self) -> dict:
         return {
@@ -201,6 +283,17 @@ class Posterior:
     probability_not: float
     log10_probability_not: float
     assumptions: tuple[str, ...]
+    #: The non-DNA items' combined log10 LR before the cap (None: one of them is LR 0).
+    log10_non_dna_lr: float | None = 0.0
+    #: Whether the non-DNA product was capped at :data:`NON_DNA_MAX_LOG10`.
+    non_dna_capped: bool = False
+    #: Whether the DNA conclusion under the rules excludes the pair (the posterior is then 0).
+    excluded: bool = False
+
+    @property
+    def has_dna(self) -> bool:
+        """Whether a DNA item is among the evidence (a pair without one is listed apart)."""
+        return any(_is_dna(i.kind) for i in self.items)
 
     @property
     def lr(self) -> float:
@@ -259,16 +352,24 @@ class Posterior:
             "sentence": self.sentence,
             "assumptions": list(self.assumptions),
             "hypotheses": {"H1": H1, "H2": H2},
+            "dna": self.has_dna,
+            "log10_non_dna_lr": self.log10_non_dna_lr,
+            "non_dna_capped": self.non_dna_capped,
+            "excluded": self.excluded,
         }
 
 
 def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
-         open_reports: int | None = None) -> Posterior:
-    """Combine a prior with any set of evidence LRs into the posterior.
+         open_reports: int | None = None, excluded: bool = False) -> Posterior:
+    """Combine a prior with any set of evidence LRs into the posterior: the one place where a
+    posterior is computed (the store, the CLI, the reports and the web read what it gives).
 
     The prior is ``prior`` when given (0 < prior < 1), else ``1 / open_reports``; one of the two is
     required.  Each kind of evidence may appear once (a second DNA factor would count the same
-    evidence twice).  An LR of 0 makes the posterior 0 whatever the other factors are.
+    evidence twice).  An LR of 0 makes the posterior 0 whatever the other factors are, and so does
+    ``excluded`` (the DNA conclusion under the decision rules excludes the pair, e.g. for too many
+    inconsistent markers, even where a mutation model gives an LR above 0).  The non-DNA items
+    together count for at most :data:`NON_DNA_MAX_LOG10` (see the module).
     """
     if prior is not None:
         p = number(prior, "prior", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
@@ -291,16 +392,22 @@ def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
             raise fail(f"evidence[{i}]", f"{item.kind} evidence given twice; each kind may be counted once")
         seen.add(item.kind)
     log10_prior_odds = math.log10(p) - math.log1p(-p) / math.log(10.0)
-    excluded = any(item.log10_lr is None for item in items)
+    zero = any(item.log10_lr is None for item in items)
     kinds = ", ".join(item.kind for item in items) or "none"
     assumptions = (
         f"H1: {H1}; H2: {H2}",
         f"{INDEPENDENCE} (evidence used: {kinds})",
+        NON_DNA_RULE,
         f"the prior probability is {p:.6g} ({source})",
     )
-    if excluded:
-        return Posterior(p, source, items, log10_prior_odds, None, None, 0.0, 1.0, 0.0, assumptions)
-    log10_lr = math.fsum(item.log10_lr for item in items)  # type: ignore[misc]
+    other = [item for item in items if not _is_dna(item.kind)]
+    log10_other = None if any(i.log10_lr is None for i in other) else math.fsum(i.log10_lr for i in other)
+    if zero or excluded:
+        return Posterior(p, source, items, log10_prior_odds, None, None, 0.0, 1.0, 0.0, assumptions,
+                         log10_other, False, bool(excluded))
+    capped = log10_other > NON_DNA_MAX_LOG10  # type: ignore[operator]
+    log10_lr = math.fsum([*(i.log10_lr for i in items if _is_dna(i.kind)),  # type: ignore[misc]
+                          min(log10_other, NON_DNA_MAX_LOG10)])  # type: ignore[type-var]
     lpo = log10_prior_odds + log10_lr
     # P = 1 / (1 + 10^-lpo) and 1 - P = 1 / (1 + 10^lpo), each computed on its stable side
     t = 10.0 ** -abs(lpo)  # underflows to 0 harmlessly for |lpo| > 323
@@ -309,4 +416,5 @@ def fuse(evidence: Iterable[EvidenceItem], *, prior: float | None = None,
     else:
         prob, prob_not = t / (1.0 + t), 1.0 / (1.0 + t)
     log10_not = -(max(lpo, 0.0) + math.log1p(t) / math.log(10.0))
-    return Posterior(p, source, items, log10_prior_odds, log10_lr, lpo, prob, prob_not, log10_not, assumptions)
+    return Posterior(p, source, items, log10_prior_odds, log10_lr, lpo, prob, prob_not, log10_not, assumptions,
+                     log10_other, capped, False)
