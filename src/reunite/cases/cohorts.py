@@ -263,7 +263,18 @@ def cohort_input(session: Session, code: str, *, settings: MatchingSettings | No
         raise InputError(Problem(f"there is no cohort {code!r}", field="code"))
     table, text = read_table(settings.frequencies)
     mutation = mutation_record(settings.mutation)
-    samples = {s.sample: s for s in session.scalars(select(DnaSample))}
+    reports = list(session.scalars(select(MissingReport).where(MissingReport.status == "open")
+                                   .options(selectinload(MissingReport.pedigree),
+                                            selectinload(MissingReport.other_children))
+                                   .order_by(MissingReport.report_number)))
+    # Only the samples of the cohort's children and of the open reports' pedigrees are read.
+    codes = {c.sample for c in cohort.children if c.sample} | {m.sample for r in reports for m in r.pedigree
+                                                               if m.sample}
+    samples: dict[str, DnaSample] = {}
+    codes_list = sorted(codes)
+    for i in range(0, len(codes_list), 500):
+        part = codes_list[i:i + 500]
+        samples.update((s.sample, s) for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(part))))
     found, untyped = [], []
     for child in sorted(cohort.children, key=lambda c: c.case_number):
         g = _genotypes(samples.get(child.sample), table, amel=True) if child.sample else {}
@@ -273,10 +284,6 @@ def cohort_input(session: Session, code: str, *, settings: MatchingSettings | No
         found.append({"id": child.case_number, "sex": None if child.sex == "unknown" else child.sex,
                       "birth_year": _birth_year(child), "genotypes": g})
     families, genotypes, numbers = [], {}, []
-    reports = session.scalars(select(MissingReport).where(MissingReport.status == "open")
-                              .options(selectinload(MissingReport.pedigree),
-                                       selectinload(MissingReport.other_children))
-                              .order_by(MissingReport.report_number))
     for rep in reports:
         fam = stored_family(rep, samples)
         if fam is None:
