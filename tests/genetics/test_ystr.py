@@ -249,7 +249,7 @@ def test_lr_falls_with_distance_for_identical_haplotypes():
     db = bundled_y_database()
     h = db.haplotypes[0]
     lrs = [y_lineage_lr(h, h, m, db).log10_lr for m in range(1, 7)]
-    assert all(x > y for x, y in zip(lrs, lrs[1:], strict=False))
+    assert all(x > y for x, y in itertools.pairwise(lrs))
     # the unseen/seen bound caps the LR: at most 1 / (CP bound) for N = 500
     assert 10 ** lrs[0] <= 1 / clopper_pearson_upper(0, 500) + 1e-9
 

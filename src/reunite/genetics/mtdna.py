@@ -117,10 +117,10 @@ class MtSequence:
         return {"range": " ".join(f"{a}-{b}" for a, b in self.range), "variants": self.notation()}
 
 
-def parse_mt_sequence(variants: str | Iterable[str], range: str | None = None, *,  # noqa: A002
+def parse_mt_sequence(variants: str | Iterable[str], region: str | None = None, *,
                       source: str = "sequence") -> MtSequence:
     """Validate EMPOP-style variants (a string or a list of tokens) and a range into an :class:`MtSequence`."""
-    rng = parse_range(range, source=source)
+    rng = parse_range(region, source=source)
     tokens = variants.split() if isinstance(variants, str) else [str(t).strip() for t in variants]
     problems: list[Problem] = []
     out: dict[tuple[int, int], str] = {}
