@@ -80,6 +80,8 @@ def _render(variants: dict, population: dict, out: Path | None) -> str:
             lines.append(f"  true pairs kept as candidates ({rk['keep_rule']}): {rk['kept_as_candidates']} of "
                          f"{rk['true_pairs']}; in the child's top 10: {rk['in_top_10']} ({rk['top_10_share']:.0%}); "
                          f"ranked first: {rk['ranked_first']}; median rank {rk['median_rank']:g}")
+            lines.append(f"  true pairs with LR > 0.01: {rk['true_pairs_lr_above_0.01']} of {rk['true_pairs']}, "
+                         f"with {rk['reports_per_child_lr_above_0.01']:.1f} reports a child above 0.01")
     lines += ["", "Cllr: 0 perfect, 1 no evidence, above 1 misleading (Brümmer & du Preez 2006); min: after the best "
               "monotone recalibration (PAV). T<1: true pairs with LR < 1; F>x: false pairs with LR > x."]
     if out is not None:

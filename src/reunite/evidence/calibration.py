@@ -22,9 +22,10 @@ measures those LRs:
 :func:`score_pairs` computes the sex, age and time LRs (the real models of this layer) of every
 found child against every report, with the defaults or with references taken from the same
 population (:func:`population_references`: :meth:`AgeReference.from_population`,
-:meth:`TimeReference.from_population`), and :func:`evaluate` reports each kind and their fusion
-(sum of log10 LRs: the independence assumption of :mod:`.fusion`), with how the true reports
-rank among each found child's candidates.  Reports and found children are read by attribute
+:meth:`TimeReference.from_population`, and ``p_male`` of :func:`sex_lr` from the found
+children), and :func:`evaluate` reports each kind and their fusion (sum of log10 LRs: the
+independence assumption of :mod:`.fusion`), with how the true reports rank among each found
+child's candidates.  Reports and found children are read by attribute
 (``report_number``, ``sex``, ``date_of_birth``, ``disappeared_on``; ``case_number``, ``sex``,
 ``age_months``, ``age_sd_months``, ``age_assessed_on``, ``found_on``): the store's rows and the
 simulator's records (:mod:`reunite.simulation.nondna`) alike.
@@ -72,6 +73,8 @@ FUSION = "fusion"
 #: (``run_matching``'s ``nondna_top``), and the size of the "top 10" measured.
 KEEP_TOP = 5
 TOP = 10
+#: Fewest found children of known sex for :func:`population_references` to take P(male) from them.
+MIN_SEX_REFERENCE = 30
 
 
 def _log10s(values: Iterable[float | None], field: str) -> np.ndarray:
@@ -247,9 +250,13 @@ class PopulationReferences:
 
     age: AgeReference
     time: TimeReference
+    #: P(male) for :func:`sex_lr`: the share of boys among the found children of known sex (0.5, the
+    #: default, with fewer than ``MIN_SEX_REFERENCE`` of them).
+    p_male: float = 0.5
+    sex_note: str = "default p_male 0.5"
 
     def describe(self) -> dict[str, str]:
-        return {"age": self.age.describe(), "time": self.time.describe()}
+        return {"sex": self.sex_note, "age": self.age.describe(), "time": self.time.describe()}
 
 
 def population_references(reports: Iterable[object], children: Iterable[object], *,
@@ -262,7 +269,14 @@ def population_references(reports: Iterable[object], children: Iterable[object],
     age = AgeReference.from_population([c.age_months for c in children])
     time = TimeReference.from_population([r.disappeared_on for r in reports], [c.found_on for c in children],
                                          confirmed_delays_days=confirmed_delays_days)
-    return PopulationReferences(age, time)
+    sexes = [c.sex for c in children if c.sex in ("male", "female")]
+    if len(sexes) >= MIN_SEX_REFERENCE:
+        # (a share of exactly 0 or 1 would make the other sex impossible: kept within 1 %–99 %)
+        p_male = min(0.99, max(0.01, sexes.count("male") / len(sexes)))
+        note = f"population: p_male {p_male:.3f}, the share of boys among {len(sexes)} found children"
+    else:
+        p_male, note = 0.5, f"default p_male 0.5 (fewer than {MIN_SEX_REFERENCE} found children of known sex)"
+    return PopulationReferences(age, time, p_male, note)
 
 
 def _age_sd(child: object) -> float | None:
@@ -306,17 +320,18 @@ def score_pairs(reports: Iterable[object], children: Iterable[object], *,
     out = {k: np.zeros(shape) for k in KINDS}
     age_ref = references.age if references is not None else None
     time_ref = references.time if references is not None else None
+    p_male = references.p_male if references is not None else 0.5
     for i, c in enumerate(children):
         sd = _age_sd(c)
         on = c.age_assessed_on or c.found_on
         for j, r in enumerate(reports):
-            items = [sex_lr(c.sex, r.sex), time_lr(r.disappeared_on, c.found_on, reference=time_ref)]
+            items = [sex_lr(c.sex, r.sex, p_male=p_male), time_lr(r.disappeared_on, c.found_on, reference=time_ref)]
             if c.age_months is not None and on is not None:
                 items.append(age_lr(c.age_months, sd, on, birth_date=r.date_of_birth, reference=age_ref))
             for it in items:
                 out[it.kind][i, j] = -math.inf if it.log10_lr is None else it.log10_lr
-    refs = references.describe() if references is not None else {"age": AgeReference.default().describe(),
-                                                                  "time": "default window and exponential"}
+    refs = references.describe() if references is not None else {
+        "sex": "default p_male 0.5", "age": AgeReference.default().describe(), "time": "default window and exponential"}
     return PairScores(tuple(c.case_number for c in children), tuple(r.report_number for r in reports), out, refs)
 
 
@@ -371,7 +386,11 @@ def evaluate(scores: PairScores, true_pairs: Mapping[str, str], *, keep_top: int
                                          f"in_top_{top}": int((tr <= top).sum()),
                                          f"top_{top}_share": float(np.mean(tr <= top)),
                                          "ranked_first": int((tr == 1).sum()),
-                                         "median_rank": float(np.median(tr))})
+                                         "median_rank": float(np.median(tr)),
+                                         # a rule that keeps every pair its evidence does not (nearly) exclude
+                                         "true_pairs_lr_above_0.01": int((series[FUSION][truth] > -2).sum()),
+                                         "reports_per_child_lr_above_0.01":
+                                             float((series[FUSION] > -2).sum(axis=1).mean())})
     pop = dict(population or {})
     pop.setdefault("reports", len(scores.report_numbers))
     pop.setdefault("found_children", len(scores.case_numbers))
