@@ -132,9 +132,9 @@ def test_demo_runs(capsys):
 
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
-        "frequencies", "index", "search", "bench", "import", "consent", "audit", "candidates", "users", "labs",
+        "lineage", "frequencies", "index", "search", "bench", "import", "consent", "audit", "candidates", "users", "labs",
         "photos", "db", "evidence"]
-SUBCOMMANDS = {"kinship": ["lr"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
+SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
                "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],

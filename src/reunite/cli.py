@@ -29,6 +29,7 @@ from .commands import (
     index,
     kinship,
     labs,
+    lineage,
     photos,
     report,
     search,
@@ -57,7 +58,7 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
-for _group in (kinship, cohort, guidance, frequencies, demo, index, search, bench, simulate, imports, consent, audit,
+for _group in (kinship, cohort, lineage, guidance, frequencies, demo, index, search, bench, simulate, imports, consent, audit,
                candidates, users, labs, photos, db, report, serve, evidence):
     _group.register(app)
 

@@ -141,6 +141,14 @@ def test_population_age_reference_follows_the_found_children():
     assert math.isfinite(ref.log_estimate_density(600.0, 12.0))
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1200, allow_nan=False), min_size=30, max_size=120),
+       st.floats(0, 1200, allow_nan=False), st.floats(0.5, 60))
+def test_population_age_reference_gives_every_estimate_a_density(ages, estimate, sd):
+    ref = AgeReference.from_population(ages)
+    assert math.isfinite(ref.log_estimate_density(estimate, sd))
+
+
 def test_population_time_reference_uses_the_sign_against_the_share_found_since():
     gone = [dt.date(2013, 1, 1) + dt.timedelta(days=10 * i) for i in range(40)]
     found = [dt.date(2013, 6, 1) + dt.timedelta(days=5 * i) for i in range(40)]  # 2013-06-01 .. 2013-12-16
@@ -153,6 +161,9 @@ def test_population_time_reference_uses_the_sign_against_the_share_found_since()
     lr = time_lr("2013-10-01", "2013-11-01", reference=ref).lr
     assert lr == pytest.approx((1 - DEFAULT_E_GROSS_TIME) / q + DEFAULT_E_GROSS_TIME, rel=1e-9)
     assert lr > 2
+    item = time_lr("2013-10-01", "2013-11-01", reference=ref)
+    assert item.observed["share_found_since"] == pytest.approx(q, abs=1e-4)
+    assert "how long after is not used" in item.sentence and "store reference" in item.model
     # found months before it went missing: the gross-error floor
     assert time_lr("2013-10-01", "2013-07-01", reference=ref).lr == pytest.approx(DEFAULT_E_GROSS_TIME)
 

@@ -12,6 +12,7 @@ module         commands
 =============  ==========================================================
 kinship        ``kinship lr``
 cohort         ``cohort solve``
+lineage        ``lineage y|mt``
 guidance       ``guidance``
 frequencies    ``frequencies list|show``
 demo           ``demo``

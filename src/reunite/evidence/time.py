@@ -94,6 +94,12 @@ POPULATION_DEFAULT_WEIGHT = 0.02
 MODEL = ("H1: delay found − disappeared ~ exponential(mean_delay_years) + N(0, 2 × record_sd_days²); "
          "H2: disappearance date uniform over window_years, independent of the found date; "
          "with probability e_gross a date is wrong and uninformative")
+MODEL_SIGN = ("store reference: H1 the child was found after it went missing (within the dates' recording error); "
+              "H2 the share of the store's found children found since the disappearance; only the delay's sign "
+              "is used; with probability e_gross a date is wrong and uninformative")
+MODEL_CONFIRMED = ("store reference: H1 delay ~ the delays of the store's confirmed pairs, H2 delay ~ the delays of "
+                   "random report × found-child pairs of the store (each mixed with the defaults); with "
+                   "probability e_gross a date is wrong and uninformative")
 
 
 class _DelayHistogram:
@@ -221,9 +227,12 @@ def time_lr(disappeared_on: object, found_on: object, *, record_sd_days: float =
     d = float((found - gone).days)
     mean_days = mean * DAYS_PER_YEAR
     log_h1 = log_exp_gauss(d, mean_days, math.sqrt(2.0) * sd)
+    model = MODEL
+    observed: dict[str, object] = {"delay_days": int(d)}
     if reference is None or not reference.usable:
         log_model = log_h1 + math.log(window * DAYS_PER_YEAR)
     elif reference.h1 is None:
+        model = MODEL_SIGN
         # Only the sign: under H1 the child was found after it went missing (within the dates'
         # recording error, 3 × the sd of a delay); under H2 that happens for the share of the
         # store's found children found since, read from the store.
@@ -231,10 +240,12 @@ def time_lr(disappeared_on: object, found_on: object, *, record_sd_days: float =
         if d >= -tol:
             q = reference.share_found_since(float((gone - _EPOCH).days) - tol)
             q = max(q, 1.0 / max(len(reference.found_days), 1))
+            observed["share_found_since"] = round(q, 4)
             log_model = -math.log(q)
         else:
             log_model = -math.inf
     else:
+        model = MODEL_CONFIRMED
         w = reference.default_weight
         p_h1 = (1 - w) * reference.h1.pdf(d) + w * math.exp(log_h1)
         p_h2 = (1 - w) * reference.h2.pdf(d) + w / (window * DAYS_PER_YEAR)
@@ -245,4 +256,7 @@ def time_lr(disappeared_on: object, found_on: object, *, record_sd_days: float =
     note = ""
     if d < 0:
         note = "(The child is recorded as found before it went missing.)"
-    return EvidenceItem("time", lr, log10, MODEL, params, {"delay_days": int(d)}, note)
+    elif "share_found_since" in observed:
+        note = (f"(Of the store's found children, {observed['share_found_since']:.0%} were found after this "
+                f"disappearance; how long after is not used.)")
+    return EvidenceItem("time", lr, log10, model, params, observed, note)

@@ -60,7 +60,11 @@ def _db_path(case: dict) -> Path | None:
     if db in (None, "simulated"):
         return None
     p = Path(db)
-    return p if p.is_absolute() else Path(case.get("_dir", ".")) / p
+    p = p if p.is_absolute() else Path(case.get("_dir", ".")) / p
+    if not p.is_file():
+        raise InputError(Problem(f"the database {db!r} is not a file (give a CSV path relative to the case, "
+                                 "or 'simulated')", file=case.get("_source"), field="database"))
+    return p
 
 
 def evaluate_y_case(case: dict) -> dict:
@@ -68,12 +72,19 @@ def evaluate_y_case(case: dict) -> dict:
     _need(case, ("pedigree", "missing", "haplotypes", "found"))
     src = case.get("_source", "case")
     ped = make_pedigree(case["pedigree"], source=src)
-    haps = {pid: parse_y_haplotype(h, source=f"{src}: {pid}") for pid, h in case["haplotypes"].items()}
-    unknown = [pid for pid in haps if pid not in ped]
-    if unknown:
-        raise InputError([Problem(f"haplotype of {pid!r}, who is not in the pedigree", file=src, field="haplotypes")
-                          for pid in unknown])
-    found = parse_y_haplotype(case["found"], source=f"{src}: found")
+    problems: list[Problem] = []
+    haps = {}
+    for pid, h in [*case["haplotypes"].items(), (None, case["found"])]:
+        if pid is not None and pid not in ped:
+            problems.append(Problem(f"haplotype of {pid!r}, who is not in the pedigree", file=src, field="haplotypes"))
+            continue
+        try:
+            haps[pid] = parse_y_haplotype(h if isinstance(h, dict) else {}, source=f"{src}: {pid or 'found'}")
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    found = haps.pop(None)
     path = _db_path(case)
     db = bundled_y_database() if path is None else load_y_database(path)
     rel = paternal_relatives(ped, case["missing"], haps)
@@ -103,11 +114,17 @@ def evaluate_mt_case(case: dict) -> dict:
             problems.append(Problem(f"sequence of {pid!r}, who is not in the pedigree", file=src, field="sequences"))
             continue
         s = s if isinstance(s, dict) else {"variants": s}
-        seqs[pid] = parse_mt_sequence(s.get("variants", ""), s.get("range"), source=f"{src}: {pid}")
+        try:
+            seqs[pid] = parse_mt_sequence(s.get("variants", ""), s.get("range"), source=f"{src}: {pid}")
+        except InputError as exc:
+            problems += exc.problems
+    f = case["found"] if isinstance(case["found"], dict) else {"variants": case["found"]}
+    try:
+        found = parse_mt_sequence(f.get("variants", ""), f.get("range"), source=f"{src}: found")
+    except InputError as exc:
+        problems += exc.problems
     if problems:
         raise InputError(problems)
-    f = case["found"] if isinstance(case["found"], dict) else {"variants": case["found"]}
-    found = parse_mt_sequence(f.get("variants", ""), f.get("range"), source=f"{src}: found")
     path = _db_path(case)
     db = bundled_mt_database() if path is None else load_mt_database(path)
     rel = maternal_relatives(ped, case["missing"], seqs)
