@@ -7,7 +7,8 @@ collected: at the top, inside functions, under ``if TYPE_CHECKING``, relative or
 * a layer imports only itself and the layers to its left (genetics < search < evidence < cases
   < reports < network < web), plus the package root and :mod:`reunite.errors`, which import no
   layer;
-* a package beside the layers (simulation, benchmarking) imports only what it is listed with, and
+* a package beside the layers (simulation, benchmarking, labfiles) imports only what it is listed with,
+  and
   no layer imports it;
 * nothing imports the top (``cli``, ``commands``, ``demo``, ``kunming``, ``__main__``) except
   the top itself, which may import anything;
@@ -34,6 +35,7 @@ LAYERS = ["genetics", "search", "evidence", "cases", "reports", "network", "web"
 BESIDE = {
     "simulation": {"genetics", "search"},                    # simulated populations as the search's CSV files
     "benchmarking": {"genetics", "search", "simulation"},    # figures for `reunite bench` and benchmarks/
+    "labfiles": {"genetics"},                                # the files labs exchange (GeneMapper, Familias, CMF)
 }
 TOP = {"cli", "commands", "demo", "kunming", "__main__"}   # may import any layer; no layer imports them
 BASE = {"__init__", "errors"}                             # the package root and the error tree: anyone

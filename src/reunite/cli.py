@@ -28,6 +28,7 @@ from .commands import (
     imports,
     index,
     kinship,
+    labfiles,
     labs,
     lineage,
     photos,
@@ -58,8 +59,8 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
-for _group in (kinship, cohort, lineage, guidance, frequencies, demo, index, search, bench, simulate, imports, consent, audit,
-               candidates, users, labs, photos, db, report, serve, evidence):
+for _group in (kinship, cohort, lineage, guidance, frequencies, demo, index, search, bench, simulate, imports,
+               labfiles, consent, audit, candidates, users, labs, photos, db, report, serve, evidence):
     _group.register(app)
 
 

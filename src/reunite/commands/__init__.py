@@ -21,6 +21,7 @@ search         ``search``, ``search batch``
 bench          ``bench search``
 simulate       ``simulate``
 imports        ``import profiles|families|found|reports``, ``export``, ``match``
+labfiles       ``convert genemapper|cmf|familias|to-familias|to-pedtools|to-cmf``
 consent        ``consent withdraw``
 audit          ``audit verify``
 candidates     ``candidates list|show``, ``review``

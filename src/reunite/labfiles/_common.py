@@ -1,0 +1,172 @@
+"""What the lab-file readers and writers share: a sample's profile, the profiles CSV, atomic writes,
+the text of a file and the markers Reunite knows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError, MarkerError, Problem
+from ..genetics import Profile, bundled_tables, load_frequencies, parse_profile
+from ..genetics.markers import AMELOGENIN, display_name, is_x_marker, marker_key
+
+__all__ = [
+    "ConversionResult",
+    "SampleProfile",
+    "is_y_marker",
+    "known_marker",
+    "read_profiles_csv",
+    "read_text",
+    "write_atomic",
+    "write_profiles_csv",
+]
+
+
+@dataclass(frozen=True)
+class SampleProfile:
+    """One sample's profile as a lab file gives it: the sample code and its validated profile."""
+
+    sample: str
+    profile: Profile
+
+
+@dataclass
+class ConversionResult:
+    """What a reader returns: the samples (or the case) and notes on what was left out or flagged."""
+
+    samples: list[SampleProfile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _bundled_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for name in bundled_tables():
+        keys.update(load_frequencies(name).markers)
+    return frozenset(keys)
+
+
+def known_marker(key: str) -> bool:
+    """True for Amelogenin, a marker of a bundled frequency table, or a known X-STR."""
+    return key == AMELOGENIN or key in _bundled_keys() or is_x_marker(key)
+
+
+def is_y_marker(key: str) -> bool:
+    """True for a Y-chromosomal marker of the autosomal kits (``DYS…``, the Y indel)."""
+    return key.startswith("DYS") or key in ("YINDEL", "YGATAH4", "Y_INDEL")
+
+
+def read_text(path: str | os.PathLike, source: str) -> str:
+    """A lab file's text: UTF-8 (with or without a byte-order mark), else GB18030 (Chinese Windows)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read the file: {exc.strerror}", file=source)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError(Problem("the file is neither UTF-8 nor GB18030 text", file=source)) from None
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a temporary file in the same folder, renamed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def profiles_csv_text(samples: Iterable[SampleProfile]) -> str:
+    """The profiles CSV of docs/formats.md: ``sample,marker,allele1,allele2``, one row per marker,
+    a homozygote's allele repeated, Amelogenin last."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["sample", "marker", "allele1", "allele2"])
+    for s in samples:
+        for key, (a, b) in s.profile.genotypes.items():
+            w.writerow([s.sample, display_name(key), a, b])
+        if s.profile.amelogenin is not None:
+            a, b = s.profile.amelogenin
+            w.writerow([s.sample, display_name(AMELOGENIN), a, b])
+    return buf.getvalue()
+
+
+def write_profiles_csv(samples: Iterable[SampleProfile], path: str | os.PathLike) -> int:
+    """Write the samples as Reunite's profiles CSV (atomically); return the number of rows."""
+    text = profiles_csv_text(samples)
+    write_atomic(path, text)
+    return text.count("\n") - 1
+
+
+_PROFILE_COLUMNS = ("sample", "marker", "allele1", "allele2")
+
+
+def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
+    """Read Reunite's profiles CSV (docs/formats.md) into samples, in order of first appearance.
+
+    Extra columns are ignored (as the store's reader does).  Every problem is reported at once."""
+    source = str(path)
+    rows = list(csv.reader(io.StringIO(read_text(path, source))))
+    if not rows:
+        raise InputError(Problem("the file is empty; expected the header sample,marker,allele1,allele2",
+                                 file=source))
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in _PROFILE_COLUMNS if c not in header]
+    if missing:
+        raise InputError(Problem(f"the header lacks column(s) {', '.join(missing)}", file=source, line=1))
+    col = {c: header.index(c) for c in _PROFILE_COLUMNS}
+    problems: list[Problem] = []
+    data: dict[str, dict[str, list[str]]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        cell = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
+        if not cell["sample"]:
+            problems.append(Problem("the sample id is empty", file=source, line=n, field="sample"))
+            continue
+        try:
+            key = marker_key(cell["marker"])
+        except MarkerError:
+            problems.append(Problem("the marker name is empty", file=source, line=n, field="marker"))
+            continue
+        if (cell["sample"], key) in seen:
+            problems.append(Problem(f"sample {cell['sample']!r}: marker {cell['marker']} is also on line "
+                                    f"{seen[cell['sample'], key]}; more than two alleles suggests a mixture",
+                                    file=source, line=n, field="marker"))
+            continue
+        seen[cell["sample"], key] = n
+        if not cell["allele1"]:
+            problems.append(Problem("allele1 is empty", file=source, line=n, field="allele1"))
+            continue
+        alleles = [cell["allele1"], cell["allele2"] or cell["allele1"]]
+        try:
+            parse_profile({cell["marker"]: alleles})
+        except MarkerError as exc:
+            problems.extend(Problem(f"sample {cell['sample']!r}: {p.message}", file=source, line=n,
+                                    field="allele1") for p in exc.problems)
+            continue
+        data.setdefault(cell["sample"], {})[cell["marker"]] = alleles
+    if problems:
+        raise InputError(problems)
+    return [SampleProfile(s, parse_profile(g, source=source)) for s, g in data.items()]
+
+
+def profile_from_alleles(data: Mapping[str, Sequence[str]], source: str) -> Profile:
+    """A validated profile from ``{marker name: alleles}`` already checked by the caller."""
+    return parse_profile(data, source=source)
