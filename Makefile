@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BENCH)/web_load.py --quick
 	$(BENCH)/cohort.py --quick
 	$(BENCH)/faces.py --quick
+	$(BENCH)/lineage.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -45,6 +46,7 @@ bench-full: $(STAMP)
 	$(BENCH)/web_load.py
 	$(BENCH)/cohort.py
 	$(BENCH)/faces.py
+	$(BENCH)/lineage.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
