@@ -300,3 +300,22 @@ def test_combination_multiplies():
     assert "multiply" in r["sentence"]["en"] and "相乘" in r["sentence"]["zh"]
     z = combine_with_autosomal(4.0, -math.inf, marker="mtDNA")
     assert z["lr"] == 0.0 and z["log10_lr"] is None and "线粒体" in z["sentence"]["zh"]
+
+
+def test_two_meioses_equal_the_sum_over_the_untyped_fathers_haplotype():
+    """Grandfather to grandson: summing over every haplotype the untyped father could carry."""
+    gf = parse_y_haplotype({"DYS19": "15", "DYS385": "13,19"})
+    c = parse_y_haplotype({"DYS19": "16", "DYS385": "12,19"})
+    want = 1.0
+    for locus in ("DYS19", "DYS385"):
+        total = 0.0
+        alleles = [int(a) for a in gf.alleles[locus]]
+        grids = [range(a - 3, a + 4) for a in alleles]
+        rate, _ = load_y_rates().rate(locus)
+        per_copy = rate / load_y_rates().copies.get(locus, 1)
+        for f in itertools.product(*grids):       # the father's copies, each labelled by its origin
+            p1 = math.prod(step_distribution(1, per_copy).get(x - a, 0.0) for x, a in zip(f, alleles, strict=True))
+            fh = parse_y_haplotype({locus: ",".join(str(x) for x in f)})
+            total += p1 * compare_y(fh, parse_y_haplotype({locus: c.alleles[locus]}), 1).probability
+        want *= total
+    assert compare_y(gf, c, 2).probability == pytest.approx(want, rel=1e-9)
