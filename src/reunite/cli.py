@@ -31,6 +31,7 @@ from .commands import (
     labfiles,
     labs,
     lineage,
+    network,
     photos,
     report,
     search,
@@ -60,7 +61,7 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
 for _group in (kinship, cohort, lineage, guidance, frequencies, demo, index, search, bench, simulate, imports,
-               labfiles, consent, audit, candidates, users, labs, photos, db, report, serve, evidence):
+               labfiles, consent, audit, candidates, users, labs, photos, db, network, report, serve, evidence):
     _group.register(app)
 
 

@@ -39,6 +39,9 @@ from .cases.records import add_user
 from .cases.settings import MatchingSettings
 from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
+from .network import Network, import_network, province_leads, suspected_families
+from .network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
+from .network.text import render_chain, render_gap_summary, render_unfound
 from .reports.store import write_candidate_report
 
 __all__ = ["DemoData", "build_demo", "run_demo"]
@@ -126,8 +129,8 @@ def build_demo(seed: int = 2014) -> DemoData:
         return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
 
     # The ring: 32 suspects, many related to each other.
-    roles = ["organiser"] * 2 + ["buyer in the villages"] * 8 + ["transporter"] * 10 + ["seller"] * 8 + \
-        ["forger of papers"] * 4
+    # (the roles of reunite.network: brokers bought in the villages, couriers carried the infants)
+    roles = ["organiser"] * 2 + ["broker"] * 8 + ["courier"] * 10 + ["seller"] * 8 + ["forger"] * 4
     for i, role in enumerate(roles):
         data.ring.append({"suspect": f"S{i + 1:02d}", "name": name(), "role": role,
                           "related_to": f"S{rng.integers(1, i + 1):02d}" if i and rng.random() < 0.6 else ""})
@@ -145,6 +148,8 @@ def build_demo(seed: int = 2014) -> DemoData:
     rescued = sorted(rescued_set, key=order.index)
     raid = dt.date(2014, 1, 15)
     infants: dict[int, tuple] = {}
+    sales: list[dict] = []
+    case_of: dict[int, str] = {}
     for i in range(21):
         st = structures[i]
         report = f"YN-2013-{i + 1:03d}"
@@ -160,9 +165,9 @@ def build_demo(seed: int = 2014) -> DemoData:
         gts = {"F": fa, "M": mo, "S": sib}
         price_in = int(rng.integers(3, 11)) * 1000
         price_out = int(rng.integers(30, 141)) * 1000
-        data.transfers.append({"child": f"child {i + 1}", "from_village": village, "bought_for_yuan": price_in,
-                               "sold_to": "Kunming (rescued)" if i in rescued else PROVINCES[i % 3],
-                               "sold_for_yuan": price_out, "family_sold": i in sold_by_family})
+        sales.append({"i": i, "village": village, "gone": gone, "price_in": price_in, "price_out": price_out,
+                      "rescued": i in rescued_set, "family_sold": i in sold_by_family,
+                      "report": report if i not in never_reported else None})
         if i not in never_reported:
             data.reports.append({
                 "report_number": report, "child_name": name(), "sex": sex, "date_of_birth": born.isoformat(),
@@ -192,6 +197,7 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "marks": "", "ring_reference": RING, "sample": f"{case}-DNA", "cohort": COHORT})
             add_profile(f"{case}-DNA", kid, sex, dt.date(2014, 1, 16), "blood_card")
             data.truth[case] = report if i not in never_reported else None
+            case_of[i] = case
 
     # Unrelated missing-child reports from across the country.
     for j in range(40):
@@ -211,7 +217,81 @@ def build_demo(seed: int = 2014) -> DemoData:
         typed = {"both_parents": ("F", "M"), "mother_only": ("M",), "father_only": ("F",),
                  "mother_and_sibling": ("M", "S")}[st]
         add_family(report, sex, "female" if "S" in typed else None, typed, {"F": fa, "M": mo, "S": sib}, with_dna)
+    _build_network(data, sales, case_of, np.random.default_rng(seed + 2), raid)
     return data
+
+
+BUYER_PLACES = {"山东省": ["山东省临沂市", "山东省菏泽市", "山东省聊城市"], "福建省": ["福建省莆田市", "福建省泉州市"],
+                "河南省": ["河南省周口市", "河南省商丘市"]}
+
+
+def _build_network(data: DemoData, sales: list[dict], case_of: dict[int, str], rng, raid: dt.date) -> None:
+    """The ring's people (with home places, arrests, relations), the parents who sold and the buyers,
+    and every handover of the 21 children (the formats of ``reunite network import``).  Drawn from
+    its own random stream, so the rest of the case does not depend on it."""
+    def name():
+        return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
+
+    ring = data.ring
+    home = {"organiser": "云南省昆明市", "seller": "云南省昆明市", "forger": "云南省昆明市"}
+    for k, p in enumerate(ring):
+        p["person"] = p["suspect"]
+        p["home_place"] = home.get(p["role"]) or f"云南省{VILLAGES[int(rng.integers(3)) if k % 2 else k % 7]}"
+        p["arrest_status"], p["arrested_on"] = "arrested", raid.isoformat()
+        p["source"] = "专案组抓捕记录（示例）"
+        rels = [f"{p['related_to']}:kin"] if p["related_to"] else []
+        if p["role"] == "broker":
+            rels.append(f"S{1 + k % 2:02d}:paid")
+        if p["role"] == "seller":
+            rels.append(f"S{1 + k % 2:02d}:phoned")
+        same = next((q["suspect"] for q in ring[:k] if q.get("home_place") == p["home_place"]
+                     and q["role"] in ("broker", "courier")), None)
+        if same and p["role"] in ("broker", "courier") and same != p["related_to"]:
+            rels.append(f"{same}:same_town")
+        p["relations"] = "; ".join(rels)
+    for code in ("S20", "S28", "S32"):                  # three are still at large
+        p = next(q for q in ring if q["suspect"] == code)
+        p["arrest_status"], p["arrested_on"] = "at_large", ""
+    transfers = []
+    label = 0
+    for sale in sales:
+        i, gone = sale["i"], sale["gone"]
+        if i in case_of:
+            child = {"found_child": case_of[i]}
+        elif sale["report"]:
+            child = {"report": sale["report"]}
+        else:
+            label += 1
+            child = {"child_label": f"供述 S{3 + i % 8:02d} 第{label}名婴儿 (confession)"}
+        broker, courier, seller = f"S{3 + i % 8:02d}", f"S{11 + i % 10:02d}", f"S{21 + i % 8:02d}"
+        parent = ""
+        if sale["family_sold"]:
+            parent = f"P{i + 1:02d}"
+            ring.append({"person": parent, "name": name(), "role": "parent", "home_place": f"云南省{sale['village']}",
+                         "arrest_status": "unknown", "parent_of": sale["report"] or "",
+                         "source": f"讯问笔录 {broker}（示例）"})
+        d1 = gone + dt.timedelta(days=int(rng.integers(2, 7)))
+        d2 = d1 + dt.timedelta(days=int(rng.integers(1, 4)))
+        steps = [(parent, broker, gone, f"云南省{sale['village']}", sale["price_in"], f"讯问笔录 {broker}（示例）"),
+                 (broker, courier, d1, "云南省昆明市", sale["price_in"] + int(rng.integers(2, 9)) * 1000,
+                  f"讯问笔录 {courier}（示例）"),
+                 (courier, seller, d2, "云南省昆明市", None, f"通话记录 {courier}-{seller}（示例）")]
+        if not sale["rescued"]:
+            province = PROVINCES[i % 3]
+            buyer, place = f"B{i + 1:02d}", BUYER_PLACES[province][int(rng.integers(len(BUYER_PLACES[province])))]
+            ring.append({"person": buyer, "name": name(), "role": "buyer", "home_place": place,
+                         "arrest_status": "at_large", "source": f"讯问笔录 {seller}（示例）"})
+            steps.append((seller, buyer, d2 + dt.timedelta(days=int(rng.integers(5, 26))), place, sale["price_out"],
+                          f"银行转账记录 {seller}（示例）"))
+        for k, (a, b, on, place, price, source) in enumerate(steps, start=1):
+            transfers.append({"transfer": f"T{i + 1:02d}-{k}", **child, "from": a, "to": b, "date": on.isoformat(),
+                              "place": place, "price_yuan": "" if price is None else price, "source": source})
+    # A courier's recorded arrest before one of his handovers: the gap the analysis must find.
+    last = max((t for t in transfers if t["from"].startswith("S1") or t["from"] == "S20"), key=lambda t: t["date"])
+    courier = next(q for q in ring if q["person"] == last["from"])
+    courier["arrest_status"] = "arrested"
+    courier["arrested_on"] = (dt.date.fromisoformat(last["date"]) - dt.timedelta(days=3)).isoformat()
+    data.transfers = transfers
 
 
 def _write_csv(path: Path, rows: list[dict] | list[tuple], header: list[str]) -> Path:
@@ -234,8 +314,8 @@ def write_demo_files(data: DemoData, out: Path) -> dict[str, Path]:
                                ["sample", "marker", "allele1", "allele2", *SAMPLE_COLUMNS]),
         "families": _write_csv(out / "families.csv", data.families,
                                ["family", "id", "father", "mother", "sex", "sample", "missing"]),
-        "ring": _write_csv(out / "ring.csv", data.ring, ["suspect", "name", "role", "related_to"]),
-        "transfers": _write_csv(out / "transfers.csv", data.transfers, list(data.transfers[0])),
+        "ring": _write_csv(out / "ring.csv", data.ring, PEOPLE_COLUMNS),
+        "transfers": _write_csv(out / "transfers.csv", data.transfers, TRANSFER_COLUMNS),
     }
 
 
@@ -295,6 +375,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
              "(outcome to record on confirmation: referred_for_investigation).")
         cohort = _solve_cohort(s, echo, ranking)
+        network = _network(s, files, echo)
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -302,7 +383,35 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 echo(f"Kinship reports (HTML) for the best match of each infant: {out / 'reports'}")
     echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
     return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
-            "reports": written, "cohort": cohort}
+            "reports": written, "cohort": cohort, "network": network}
+
+
+def _network(session, files, echo) -> dict:
+    """The ring and its transfers into the network; each rescued infant's chain of custody, where
+    and to whom the unfound children were sold, the gaps, and the families the sellers' testimony
+    names (:mod:`reunite.network`)."""
+    res = import_network(session, files["ring"], files["transfers"], investigation=RING, user="张警官")
+    net = Network.from_store(session, RING)
+    chains = net.chains()
+    echo("")
+    echo(f"The network ({RING}): {len(net.people)} people, {len(net.transfers)} transfers of {len(chains)} children "
+         f"({res.counts['relations']['added']} relations).  Chain of custody of each rescued infant:")
+    for c in chains:
+        if c.child_kind == "found":
+            echo(render_chain(c, sources=False, gaps=False))
+    unfound = net.unfound()
+    echo("")
+    echo("Sold and not found: where, when and to whom (leads for appeals in those provinces):")
+    echo(render_unfound(unfound))
+    provinces = province_leads(net)
+    echo("Provinces to appeal in: " + "; ".join(f"{p['province']} ({len(p['children'])})" for p in provinces))
+    gaps = net.gaps()
+    echo(render_gap_summary(gaps))
+    suspected = suspected_families(session, RING)
+    echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports to mark as suspected "
+         f"of the sale ({', '.join(x['report'] for x in suspected)}).")
+    return {"chains": [c.as_dict() for c in chains], "unfound": unfound, "gaps": [g.kind for g in gaps],
+            "provinces": provinces, "suspected": suspected}
 
 
 def _solve_cohort(session, echo, ranking) -> dict:

@@ -13,7 +13,8 @@ from reunite.cases.models import Base
 
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
-            "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips"}
+            "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
+            "network_people", "network_relations", "network_transfers"}
 
 
 def test_upgrade_creates_every_table(db_url):

@@ -29,6 +29,7 @@ users          ``users add|disable|list``
 labs           ``labs add|list``
 photos         ``photos add``
 db             ``db upgrade|status``
+network        ``network import|chain|unfound|gaps|brokers|export``
 report         ``report``
 serve          ``serve``
 evidence       ``evidence calibrate``

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 
 from reunite.cases.db import database_url
 from reunite.cases.models import Base
+from reunite.network import models as _network_models  # noqa: F401  (its tables are on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata
