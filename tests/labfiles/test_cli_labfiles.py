@@ -73,3 +73,26 @@ def test_convert_help_is_the_documentation(capsys):
     out = capsys.readouterr().out
     for sub in ("genemapper", "cmf", "familias", "to-familias", "to-pedtools", "to-cmf"):
         assert sub in out
+
+
+def test_convert_errors_write_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.fam"
+    bad.write_text((HERE / "duo.fam").read_text().replace('"Known relations"', '"Unknown"'))
+    out = tmp_path / "out"
+    assert main(["convert", "familias", str(bad), "--out", str(out / "c.json")]) == 2
+    assert f"error: {bad}, line 36: expected the line \"Known relations\"" in capsys.readouterr().err
+    case = json.loads((SHARED / "kinship-cases" / "K0001.json").read_text())
+    case["mutation"] = {"model": "onestep", "rate": 0.001}
+    cj = tmp_path / "onestep.json"
+    cj.write_text(json.dumps(case))
+    assert main(["convert", "to-familias", str(cj), "--out", str(out / "c.fam")]) == 2
+    assert "no Familias equivalent" in capsys.readouterr().err
+    xml = tmp_path / "mix.xml"
+    xml.write_text("<CODISImportFile><SPECIMEN><SPECIMENID>A</SPECIMENID><LOCUS><LOCUSNAME>FGA</LOCUSNAME>"
+                   + "".join(f"<ALLELE><ALLELEVALUE>{a}</ALLELEVALUE></ALLELE>" for a in (20, 21, 22))
+                   + "</LOCUS></SPECIMEN></CODISImportFile>")
+    assert main(["convert", "cmf", str(xml), "--out", str(out / "p.csv")]) == 2
+    assert "possible mixture" in capsys.readouterr().err
+    assert main(["convert", "to-cmf", str(bad), "--out", str(out / "x.xml"), "--source-lab", "A",
+                 "--destination-ori", "B"]) == 2
+    assert not out.exists()

@@ -154,14 +154,15 @@ def convert_to_cmf(
     category: Annotated[str, typer.Option("--category", help="SPECIMENCATEGORY of every specimen.")] =
         "Unidentified Person",
     kit: Annotated[str, typer.Option("--kit", help="The typing kit (LOCUS KIT).")] = "",
-    user: Annotated[str, typer.Option("--user", help="SUBMITBYUSERID and READINGBY.")] = "",
+    submitter: Annotated[str, typer.Option("--submitter", help="SUBMITBYUSERID and READINGBY: the analyst's "
+                                                               "CODIS user id.")] = "",
 ):
     """Profiles CSV -> CODIS CMF 3.2 XML."""
     from ..labfiles import read_profiles_csv, write_cmf
 
     try:
         n = write_cmf(read_profiles_csv(profiles), out, source_lab=source_lab, destination_ori=destination_ori,
-                      category=category, kit=kit, user=user)
+                      category=category, kit=kit, user=submitter)
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"{n} specimens written to {out}")
