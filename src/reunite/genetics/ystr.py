@@ -455,13 +455,13 @@ class YDatabase:
 
     @property
     def loci(self) -> list[str]:
-        """Loci typed in every haplotype of the database."""
-        if not self.haplotypes:
-            return []
-        common = set(self.haplotypes[0].alleles)
-        for h in self.haplotypes[1:]:
-            common &= set(h.alleles)
-        return [locus for locus in self.haplotypes[0].alleles if locus in common]
+        """Loci typed in every haplotype of the database (computed once)."""
+        if "loci" not in self._counts:
+            common = set(self.haplotypes[0].alleles) if self.haplotypes else set()
+            for h in self.haplotypes[1:]:
+                common &= set(h.alleles)
+            self._counts["loci"] = [x for x in self.haplotypes[0].alleles if x in common] if common else []
+        return list(self._counts["loci"])
 
     def count(self, haplotype: YHaplotype, loci: Sequence[str]) -> tuple[int, int]:
         """(matches, haplotypes typed at all ``loci``): exact matches of ``haplotype`` on ``loci``."""
