@@ -330,3 +330,35 @@ def test_pedtools_export_mutation_lines():
     assert ('female = mutationMatrix("stepwise", alleles = afreq(h1, "TH01") |> names(), afreq = afreq(h1, "TH01"), '
             'rate = 0.001, rate2 = 1e-06, range = 0.1)') in r
     assert 'mutmod(h1, "D3S1358") = mutationModel(list(\n  female = mutationMatrix("trivial"' in r
+
+
+def test_familias_round_trip_of_a_missing_father_with_theta(tmp_path):
+    """The missing member has parents and a child: H2 puts an untyped extra man in his place (with his
+    parents and his child), so the file's H2 is Reunite's and the LR survives, theta included."""
+    golden = json.loads((SHARED / "kinship-cases" / "K0001.json").read_text())
+    found = golden["found"]
+    spec = {
+        "frequencies": golden["frequencies"], "theta": 0.02,
+        "mutation": {"female": {"model": "stepwise", "rate": 0.001, "rate2": 1e-6, "range": 0.5},
+                     "male": {"model": "equal", "rate": 0.003}},
+        "pedigree": [{"id": "GF", "sex": "male"}, {"id": "GM", "sex": "female"},
+                     {"id": "X", "father": "GF", "mother": "GM", "sex": "male"}, {"id": "W", "sex": "female"},
+                     {"id": "C", "father": "X", "mother": "W", "sex": "female"}],
+        "genotypes": {"GM": {m: [a[0], a[0]] for m, a in found.items()},
+                      "C": {m: [a[1], a[1]] for m, a in found.items()}},
+        "missing": "X", "found": found,
+    }
+    case = load_case(spec)
+    p = tmp_path / "father.fam"
+    write_fam(case, p)
+    lines = p.read_text().splitlines()
+    h2 = lines.index('"H2"')
+    assert lines[h2 + 1: h2 + 4] == ["0", "1", "4"]      # one extra man; X and C have two parents each
+    # the extra man (index 5) is GF's and GM's son and C's father; X (index 2) is unrelated
+    assert lines[h2 + 4: h2 + 12] == ["0", "5", "1", "5", "5", "4", "3", "4"]
+    fc = read_fam(p)
+    assert fc.case["missing"] == "X" and fc.case["theta"] == 0.02
+    assert [n for n in fc.notes if "H2" in n] == []
+    back = load_case(fc.case)
+    a, b = missing_person_lr(case), missing_person_lr(back)
+    assert b.log10_lr == pytest.approx(a.log10_lr, abs=1e-12) and a.theta == b.theta == 0.02
