@@ -15,9 +15,9 @@ process (the bundled rates, two-step share 1/26.23):
 * father (1 meiosis) and the paternal cousin (4 meioses) for comparison;
 * unrelated: two held-out men, evaluated as brothers (2 meioses) — false positives.
 
-Printed (JSON): per database size and relationship, the share of pairs with LR >= 10^2, 10^3, 10^4 and
-the median log10 LR (null when it is LR 0), the share with LR 0; the LR's cap, 1 / (one-sided 95% Clopper–Pearson bound of an unseen haplotype),
-which no pair can pass.
+Printed (JSON): per database size and relationship, the share of pairs with LR >= 10^2, 10^3,
+10^4, the share with LR 0, and the median log10 LR (null when it is LR 0); and the LR's cap,
+1 / (one-sided 95% Clopper–Pearson bound of an unseen haplotype), which no pair can pass.
 """
 
 from __future__ import annotations
