@@ -269,7 +269,10 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             if log10 > 0.0:
                 by_evidence.append((log10, rep.report_number, items))
         by_evidence.sort(key=lambda x: (-x[0], x[1]))
+        stale = {c.report.report_number: c for c in child.candidates if c.has_dna}
         for _lr, number, items in by_evidence[:nondna_top]:
+            if number in stale:   # the report has no DNA now: its earlier DNA evidence is gone
+                drop_dna(stale[number])
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
                                        drop=_computed_kinds())
             summary.candidates[what] += 1

@@ -36,6 +36,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..evidence.registry import label as evidence_label
+from ..evidence.registry import order_of
+
 __all__ = [
     "CANDIDATE_STATUSES",
     "DNA_DECISIONS",
@@ -464,6 +467,11 @@ class Candidate(_Stamped, Base):
     evidence: Mapped[list[CandidateEvidence]] = relationship(
         back_populates="candidate", cascade="all, delete-orphan", order_by="CandidateEvidence.id")
 
+    @property
+    def items(self) -> list[CandidateEvidence]:
+        """The evidence items in the registry's order (DNA first), as pages and reports list them."""
+        return sorted(self.evidence, key=lambda e: order_of(e.kind))
+
     def item(self, kind: str) -> CandidateEvidence | None:
         """The evidence item of ``kind`` (``dna``, ``sex`` ...), or None."""
         for ev in self.evidence:
@@ -471,10 +479,17 @@ class Candidate(_Stamped, Base):
                 return ev
         return None
 
-    @property
+    @hybrid_property
     def has_dna(self) -> bool:
-        """Whether the candidate has DNA evidence (a pair without it is listed apart)."""
+        """Whether the candidate has DNA evidence (a pair without it is listed apart); in a query, EXISTS."""
         return self.item("dna") is not None
+
+    @has_dna.inplace.expression
+    @classmethod
+    def _has_dna_expression(cls):
+        return (sa_select(CandidateEvidence.id)
+                .where(CandidateEvidence.candidate_id == cls.id, CandidateEvidence.kind == "dna")
+                .correlate_except(CandidateEvidence).exists())
 
     def _lr(self, kind: str) -> float | None:
         ev = self.item(kind)
@@ -550,6 +565,10 @@ class CandidateEvidence(Base):
     def sentence_in(self, lang: str) -> str:
         """The stored sentence in ``lang`` (``zh`` or ``en``)."""
         return (self.sentence_zh if lang == "zh" else self.sentence) or ""
+
+    def label(self, lang: str = "en") -> str:
+        """The kind's registered label in ``lang`` (``zh`` or ``en``)."""
+        return evidence_label(self.kind, lang)
 
 
 

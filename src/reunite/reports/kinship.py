@@ -12,7 +12,9 @@ collected, sealed and received each), the hypotheses, the conclusion under the d
 equivalent), the pedigree drawing, the per-marker table, the method (frequency table and its source,
 theta and its convention, the mutation model and its source, independence), the provenance and the
 signature and seal fields.  Then, on a page of its own that says it is not part of the DNA opinion,
-the investigative evidence: the sex, age and time LRs, the prior and the posterior.  The software
+the investigative evidence: one line per evidence item (DNA, sex, age, time, place, marks ...: every
+kind registered in :mod:`reunite.evidence.registry`, with its LR and its sentence in the report's
+language), the prior and the posterior (computed by :func:`reunite.evidence.fuse`).  The software
 version and the content hash are printed on every page.
 
 The content hash is the SHA-256 of :meth:`KinshipReport.canonical_json`: the report's content
@@ -39,6 +41,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..errors import InputError, Problem
+from ..evidence.fusion import EvidenceItem, dna_evidence, from_lr, fuse, kind_label
 from ..genetics import KinshipCase, LRResult, display_name, format_lr, marker_key
 from ..genetics.frequencies import FrequencyTable, bundled_tables, source_readme
 from ..genetics.mutation import DEFAULT_MUTATION, MutationSpec
@@ -99,11 +102,23 @@ class MarkerRow:
 
 @dataclass(frozen=True)
 class EvidenceLR:
-    """A non-DNA evidence LR shown on the investigative page: its name, value and a sentence."""
+    """A non-DNA evidence LR shown on the investigative page: its name, value and a sentence.
+
+    A stored item gives its ``kind`` (its label is then the registered one, in the report's
+    language) and its ``log10_lr`` (authoritative when set: an LR beyond the range of floats)."""
 
     name: str
     lr: float
     sentence: str = ""
+    kind: str = ""
+    log10_lr: float | None = None
+
+    def item(self) -> EvidenceItem:
+        """The evidence item :func:`reunite.evidence.fuse` combines."""
+        kind = self.kind or self.name
+        if self.log10_lr is not None:
+            return from_lr(kind, log10_lr=self.log10_lr)
+        return from_lr(kind, self.lr)
 
 
 @dataclass(frozen=True)
@@ -240,7 +255,8 @@ class KinshipReport:
                        "warnings": list(self.result.warnings)},
             "conclusion": _plain(self.conclusion.as_dict()),
             "rules": self.rules,
-            "other_evidence": [{"name": e.name, "lr": _num(e.lr), "sentence": e.sentence}
+            "other_evidence": [{"name": e.name, "lr": _num(e.lr), "sentence": e.sentence,
+                                **({"kind": e.kind, "log10_lr": _num(e.log10_lr)} if e.kind else {})}
                                for e in self.other_evidence],
             "prior": _num(self.prior),
             "posterior": _num(self.posterior),
@@ -361,7 +377,8 @@ def _evidence(items: Iterable[EvidenceLR | Sequence]) -> tuple[EvidenceLR, ...]:
             problems.append(Problem(f"other evidence {i} ({ev.name}): the LR must be a finite number >= 0, "
                                     f"got {ev.lr!r}", field="other_evidence"))
             continue
-        out.append(EvidenceLR(str(ev.name), float(ev.lr), str(ev.sentence or "")))
+        out.append(EvidenceLR(str(ev.name), float(ev.lr), str(ev.sentence or ""), str(ev.kind or ""),
+                              None if ev.log10_lr is None else float(ev.log10_lr)))
     if problems:
         raise InputError(problems)
     return tuple(out)
@@ -369,15 +386,12 @@ def _evidence(items: Iterable[EvidenceLR | Sequence]) -> tuple[EvidenceLR, ...]:
 
 def _posterior(result: LRResult, evidence: Sequence[EvidenceLR], prior: float,
                excluded: bool) -> tuple[float | None, float | None]:
-    """Posterior probability of H1 and its log10 odds, from the prior and every LR (0 if excluded)."""
-    if excluded or result.lr == 0 or any(e.lr == 0 for e in evidence):
-        return 0.0, None
-    if result.log10_lr is None:
+    """Posterior probability of H1 and its log10 odds, by :func:`reunite.evidence.fuse` from the prior,
+    the DNA result and every other LR (0 if excluded)."""
+    if result.log10_lr is None and result.lr != 0:
         return None, None
-    log_odds = (math.log10(prior) - math.log10(1.0 - prior) + result.log10_lr
-                + math.fsum(math.log10(e.lr) for e in evidence))
-    posterior = 1.0 / (1.0 + 10.0 ** -log_odds) if log_odds > -300 else 0.0
-    return posterior, log_odds
+    post = fuse([dna_evidence(result), *(e.item() for e in evidence)], prior=prior, excluded=excluded)
+    return post.probability, post.log10_posterior_odds
 
 
 def build_report(case: KinshipCase, result: LRResult, *, case_number: str, report_number: str,
@@ -575,10 +589,10 @@ TEXT = {
 }
 #: The notice of the investigative page, always in both languages.
 INVESTIGATIVE_NOTICE = (
-    "本页所列性别、年龄、时间等非 DNA 证据以及先验概率、后验概率仅供侦查参考，不属于前述 DNA 鉴定意见，"
+    "本页所列性别、年龄、时间、地点、体征等非 DNA 证据以及先验概率、后验概率仅供侦查参考，不属于前述 DNA 鉴定意见，"
     "鉴定机构不对其作出鉴定。",
-    "The non-DNA evidence on this page (sex, age, time), the prior and the posterior are for the investigators "
-    "only: they are not part of the DNA opinion above, and the laboratory does not certify them.",
+    "The non-DNA evidence on this page (sex, age, time, place, marks ...), the prior and the posterior are for the "
+    "investigators only: they are not part of the DNA opinion above, and the laboratory does not certify them.",
 )
 _HYPOTHESES = {"en": (H1, H2), "zh": ("被寻儿童是该家系中的失踪成员", "被寻儿童与该家系无血缘关系")}
 _INDEPENDENCE_ZH = "各基因座相互独立（乘积规则）；DNA 与其他各项证据在每一假设下相互独立，其似然比相乘。"
@@ -777,8 +791,11 @@ def view(report: KinshipReport) -> dict:
     evidence = [{"name": dna_name, "lr": format_lr(res.lr, res.log10_lr), "log10": _log10(res.log10_lr, res.lr),
                  "sentence": _lr_head(report, lang)}]
     for e in report.other_evidence:
-        lg = math.log10(e.lr) if e.lr > 0 else None
-        name = _EVIDENCE_ZH.get(e.name.lower(), e.name) if lang == "zh" else e.name
+        lg = e.log10_lr if e.log10_lr is not None else (math.log10(e.lr) if e.lr > 0 else None)
+        if e.kind:
+            name = kind_label(e.kind, lang)
+        else:
+            name = _EVIDENCE_ZH.get(e.name.lower(), e.name) if lang == "zh" else e.name
         evidence.append({"name": name, "lr": format_lr(e.lr, lg), "log10": _log10(lg, e.lr),
                          "sentence": e.sentence or _evidence_sentence(e.lr, lang)})
     odds = []

@@ -3,7 +3,9 @@
 The report is recomputed by the kinship engine from the stored profiles with exactly what the
 matching recorded with the candidate (:mod:`reunite.cases.provenance`): the frequency table's
 stored content, the mutation model as parsed then, theta and the decision rules; nothing is read
-from the environment.  The prior and the posterior printed are the candidate's, as stored.  The
+from the environment.  The investigative page prints the candidate's evidence items (every kind, one
+line each, with the sentence stored in the report's language), and the prior and the posterior as
+stored (what :func:`reunite.evidence.fuse` gave; its log10 odds come from the same function).  The
 laboratory (``reunite labs add``) and every sample's kit, dates and chain of custody come from the
 store.  Reading the genotypes of a candidate's found child and relatives is audited (who, which
 candidate).
@@ -11,7 +13,6 @@ candidate).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,12 +22,15 @@ from ..cases.families import stored_family, stored_profile
 from ..cases.labs import lab_of
 from ..cases.models import Candidate, DnaSample
 from ..cases.provenance import stored_mutation, stored_table
+from ..cases.records import candidate_posterior
 from ..errors import InputError, Problem
+from ..evidence.registry import get_kind, order_of
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.rules import RULESETS
 from .kinship import (
     _RELATIONS_ZH,
     LANGUAGES,
+    EvidenceLR,
     KinshipReport,
     LabInfo,
     SampleRecord,
@@ -36,9 +40,7 @@ from .kinship import (
 )
 from .pdf import render_pdf
 
-__all__ = ["candidate_report", "write_candidate_report"]
-
-_SEX = {"sex_lr": "sex", "age_lr": "age", "time_lr": "time"}
+__all__ = ["candidate_report", "other_evidence", "write_candidate_report"]
 
 
 def _sample_record(sample: DnaSample, person: str, relation: str) -> SampleRecord:
@@ -48,15 +50,26 @@ def _sample_record(sample: DnaSample, person: str, relation: str) -> SampleRecor
 
 
 def _log_odds(cand: Candidate) -> float | None:
-    """The log10 posterior odds of the stored posterior, from the same stored prior and LRs (None when the
-    posterior is 0 or not known): printed to write a posterior near 1 as 1 − ε, never a different value."""
-    if not cand.posterior or cand.prior is None or cand.dna_log10_lr is None or cand.dna_excluded:
+    """The log10 posterior odds of the stored posterior (None when it is 0 or not known), by
+    :func:`reunite.evidence.fuse` from the stored prior and items: printed to write a posterior near 1
+    as 1 − ε, never a different value."""
+    if not cand.posterior:
         return None
-    others = [getattr(cand, k) for k in _SEX if getattr(cand, k) is not None]
-    if any(x <= 0 for x in others):
-        return None
-    return (math.log10(cand.prior) - math.log10(1 - cand.prior) + cand.dna_log10_lr
-            + math.fsum(math.log10(x) for x in others))
+    post = candidate_posterior(cand)
+    return None if post is None else post.log10_posterior_odds
+
+
+def other_evidence(cand: Candidate, lang: str) -> list[EvidenceLR]:
+    """The candidate's non-DNA items for the investigative page, in the registry's order, each with its
+    stored sentence in ``lang``."""
+    out = []
+    for ev in sorted(cand.evidence, key=lambda e: order_of(e.kind)):
+        kind = get_kind(ev.kind)
+        if ev.kind == "dna" or (kind is not None and kind.dna):
+            continue
+        lr = 0.0 if ev.log10_lr is None else (ev.lr if ev.lr is not None else 10.0 ** min(ev.log10_lr, 300))
+        out.append(EvidenceLR(ev.kind, lr, ev.sentence_in(lang), ev.kind, ev.log10_lr))
+    return out
 
 
 def candidate_report(session, candidate_id: int, *, user: str = "reports", lang: str | None = None) -> KinshipReport:
@@ -92,7 +105,6 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
     append_audit(session, user, "genotypes.read", entity="candidate", entity_id=cand.id,
                  details={"purpose": "kinship report", "samples": len(family.profiles) + 1})
     session.commit()
-    other = [(name, getattr(cand, col), "") for col, name in _SEX.items() if getattr(cand, col) is not None]
     relations = {d.member_id: d.relation for d in rep.relatives}
     records = [_sample_record(stored[child.sample], "found", "")]
     records += [_sample_record(stored[r.sample], r.member_id, relations.get(r.member_id, ""))
@@ -103,6 +115,7 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
     mut = cand.mutation_model or {}
     rules = cand.rules
     lang = lang or default_language(rules)
+    other = other_evidence(cand, lang)
     labels = {mid: (_RELATIONS_ZH.get(rel, rel) if lang == "zh" else rel) for mid, rel in relations.items()
               if mid in family.profiles}
     notes = []

@@ -179,13 +179,18 @@ def report(report_number: Key, user: Me, db: DB) -> dict[str, Any]:
 
 @router.get("/candidates", summary="List candidates")
 def candidates(db: DB, status: Annotated[Literal[CANDIDATE_STATUSES] | None, Query()] = None,  # type: ignore
+               dna: Annotated[bool | None, Query(description="true: only candidates with DNA evidence; false: only "
+                                                             "pairs without DNA (ask for DNA first)")] = None,
                ) -> dict[str, Any]:
-    """Candidates, best posterior first."""
+    """Candidates: those with DNA evidence first (best posterior first), then the pairs without DNA
+    (each item's ``dna`` says which; non-DNA evidence never ranks a pair above a DNA candidate)."""
     q = select(Candidate)
     if status:
         q = q.where(Candidate.status == status)
-    q = q.order_by(Candidate.posterior.desc().nulls_last(), Candidate.dna_log10_lr.desc().nulls_last(),
-                   Candidate.id).limit(500)
+    if dna is not None:
+        q = q.where(Candidate.has_dna if dna else ~Candidate.has_dna)
+    q = q.order_by(Candidate.has_dna.desc(), Candidate.posterior.desc().nulls_last(),
+                   Candidate.dna_log10_lr.desc().nulls_last(), Candidate.id).limit(500)
     return {"items": [services.candidate_view(c) for c in db.scalars(q)]}
 
 

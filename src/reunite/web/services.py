@@ -29,6 +29,7 @@ from ..cases.models import (
     User,
     utcnow,
 )
+from ..evidence.registry import label, order_of
 from .access import WebError, visible_children
 
 __all__ = ["appeal_public", "approx_age_months", "child_view", "dashboard", "family_status", "like_pattern"]
@@ -79,10 +80,21 @@ def report_view(rep: MissingReport) -> dict[str, Any]:
             "photos": [{"id": p.id, "url": f"/media/{p.path}"} for p in rep.photos]}
 
 
+def evidence_view(c: Candidate) -> list[dict[str, Any]]:
+    """A candidate's evidence items, in the registry's order (DNA first): kind, labels, LR, model,
+    parameters, data used and the sentence in both languages."""
+    return [{"kind": e.kind, "label": label(e.kind), "label_zh": label(e.kind, "zh"), "lr": e.lr,
+             "log10_lr": e.log10_lr, "model": e.model, "parameters": e.parameters, "data": e.data,
+             "sentence": e.sentence, "sentence_zh": e.sentence_zh}
+            for e in sorted(c.evidence, key=lambda e: order_of(e.kind))]
+
+
 def candidate_view(c: Candidate) -> dict[str, Any]:
-    """A candidate with its evidence (for investigators and lab analysts)."""
+    """A candidate with its evidence (for investigators and lab analysts).  ``dna`` says whether it
+    has DNA evidence: a pair without is listed apart (ask for DNA first); ``evidence`` lists the items."""
     return {"id": c.id, "case_number": c.found_child.case_number, "report_number": c.report.report_number,
-            "status": c.status, "outcome": c.outcome, "dna_lr": c.dna_lr, "dna_log10_lr": c.dna_log10_lr,
+            "status": c.status, "outcome": c.outcome, "dna": c.has_dna, "evidence": evidence_view(c),
+            "dna_lr": c.dna_lr, "dna_log10_lr": c.dna_log10_lr,
             "inconsistent_markers": c.inconsistent_markers, "markers_compared": c.markers_compared,
             "sex_lr": c.sex_lr, "age_lr": c.age_lr, "time_lr": c.time_lr, "prior": c.prior,
             "posterior": c.posterior, "suspected_of_sale": c.report.suspected_of_sale,
@@ -133,13 +145,16 @@ def dashboard(db: Session, user: User) -> dict[str, Any]:
     if user.role in ("investigator", "lab_analyst"):
         out["open_reports"] = db.scalar(select(func.count()).select_from(MissingReport)
                                         .where(MissingReport.status == "open"))
-        def cands(*statuses):
-            q = (select(Candidate).where(Candidate.status.in_(statuses))
+        def cands(*statuses, dna: bool = True):
+            q = (select(Candidate).where(Candidate.status.in_(statuses),
+                                         Candidate.has_dna if dna else ~Candidate.has_dna)
                  .order_by(Candidate.posterior.desc().nulls_last(), Candidate.dna_log10_lr.desc().nulls_last(),
                            Candidate.id).limit(50))
             return [candidate_view(c) for c in db.scalars(q)]
         out["new_candidates"] = cands("new")
         out["outstanding_confirmations"] = cands("under_review", "confirmation_requested")
+        # Pairs without DNA, apart: whose DNA to ask for first (never ranked among the DNA candidates).
+        out["without_dna"] = cands("new", "under_review", "confirmation_requested", dna=False)
         out["published_appeals"] = db.scalar(select(func.count()).select_from(Appeal)
                                              .where(Appeal.published.is_(True)))
         out["tips"] = db.scalar(select(func.count()).select_from(Tip))
