@@ -15,7 +15,10 @@ process (the bundled rates, two-step share 1/26.23):
 * father (1 meiosis) and the paternal cousin (4 meioses) for comparison;
 * unrelated: two held-out men, evaluated as brothers (2 meioses) — false positives.
 
-Printed (JSON): per database size and relationship, the share of pairs with LR >= 10^2, 10^3,
+Each database is evaluated by counting (one-sided 95% Clopper–Pearson bound) and, up to 5,000
+haplotypes, by the discrete Laplace mixture fitted to it (reunite.genetics.disclap).
+
+Printed (JSON): per database size, method and relationship, the share of pairs with LR >= 10^2, 10^3,
 10^4, the share with LR 0, and the median log10 LR (null when it is LR 0); and the LR's cap,
 1 / (one-sided 95% Clopper–Pearson bound of an unseen haplotype), which no pair can pass.
 """
@@ -38,6 +41,7 @@ SEED = 15
 RELATIONS = {"father": (0, 1, 1), "brother": (1, 1, 2), "grandfather": (0, 2, 2), "uncle": (1, 2, 3),
              "cousin": (2, 2, 4)}
 THRESHOLDS = (1e2, 1e3, 1e4)
+DL_MAX = 5000   # the discrete Laplace method is also run on databases up to this size
 
 
 def pairs(held_out, n, rng):
@@ -58,8 +62,8 @@ def pairs(held_out, n, rng):
     return out
 
 
-def summarise(db, rows):
-    logs = [y_lineage_lr(r, f, m, db).log10_lr for r, f, m in rows]
+def summarise(db, rows, method="clopper_pearson"):
+    logs = [y_lineage_lr(r, f, m, db, method=method).log10_lr for r, f, m in rows]
     return {"n": len(rows),
             **{f"share_lr_ge_1e{int(np.log10(t))}": sum(x >= np.log10(t) for x in logs) / len(logs)
                for t in THRESHOLDS},
@@ -87,8 +91,18 @@ def main() -> None:
         t = time.perf_counter()
         rows = {rel: summarise(db, cases[rel]) for rel in cases}
         dt = time.perf_counter() - t
-        results.append({"database": size, "lr_cap": 1 / clopper_pearson_upper(0, size),
+        results.append({"database": size, "method": "clopper_pearson", "lr_cap": 1 / clopper_pearson_upper(0, size),
                         "relations": rows, "seconds_per_lr": dt / sum(len(v) for v in cases.values())})
+        if size <= DL_MAX:
+            t = time.perf_counter()
+            db.discrete_laplace(db.loci)
+            fit_s = time.perf_counter() - t
+            t = time.perf_counter()
+            rows = {rel: summarise(db, cases[rel], "discrete_laplace") for rel in cases}
+            dt = time.perf_counter() - t
+            results.append({"database": size, "method": "discrete_laplace", "lr_cap": None,
+                            "clusters": db.discrete_laplace(db.loci).clusters, "fit_seconds": round(fit_s, 2),
+                            "relations": rows, "seconds_per_lr": dt / sum(len(v) for v in cases.values())})
     print(json.dumps({"benchmark": "lineage", "pairs_per_relation": n, "seed": SEED,
                       "simulate_seconds": round(t_sim, 2), "results": results,
                       "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),

@@ -319,3 +319,47 @@ def test_two_meioses_equal_the_sum_over_the_untyped_fathers_haplotype():
             total += p1 * compare_y(fh, parse_y_haplotype({locus: c.alleles[locus]}), 1).probability
         want *= total
     assert compare_y(gf, c, 2).probability == pytest.approx(want, rel=1e-9)
+
+
+# ---------------------------------------------------------------- discrete Laplace
+
+def test_discrete_laplace_pmf_and_mle():
+    from reunite.genetics.disclap import _p_from_mad, discrete_laplace_pmf
+
+    d = np.arange(-400, 401)
+    for p in (0.05, 0.5, 0.9):
+        assert discrete_laplace_pmf(d, p).sum() == pytest.approx(1.0, abs=1e-12)
+    # the closed-form MLE maximises n log((1-p)/(1+p)) + log(p) Σ|d| for mean |d| = m
+    for m in (0.1, 0.7, 2.0):
+        grid = np.linspace(1e-4, 0.95, 200001)
+        ll = np.log((1 - grid) / (1 + grid)) + m * np.log(grid)
+        assert float(_p_from_mad(np.array([m]))[0]) == pytest.approx(grid[np.argmax(ll)], abs=1e-4)
+
+
+def test_discrete_laplace_recovers_a_known_cluster_and_sums_to_one():
+    from reunite.genetics.disclap import fit_discrete_laplace
+
+    rng = np.random.default_rng(5)
+    centre, ps = {"DYS19": 15, "DYS390": 23}, {"DYS19": 0.2, "DYS390": 0.5}
+
+    def draw(p):   # a discrete Laplace variable is the difference of two geometric variables
+        return int(rng.geometric(1 - p) - rng.geometric(1 - p))
+
+    haps = [parse_y_haplotype({k: str(centre[k] + draw(ps[k])) for k in centre}) for _ in range(4000)]
+    fit = fit_discrete_laplace(haps, ["DYS19", "DYS390"], {}, max_clusters=1)
+    assert list(fit.centres[0]) == [15, 23]
+    assert fit.dispersion[0] == pytest.approx([0.2, 0.5], abs=0.03)
+    total = sum(fit.probability(parse_y_haplotype({"DYS19": str(a), "DYS390": str(b)}))
+                for a in range(1, 60) for b in range(1, 100))
+    assert total == pytest.approx(1.0, abs=1e-6)     # the mass below 1 repeat is left out
+    with pytest.raises(HaplotypeError):
+        fit.probability(parse_y_haplotype({"DYS19": "null", "DYS390": "23"}))
+
+
+def test_lineage_lr_with_the_discrete_laplace_method():
+    db = bundled_y_database()
+    h = db.haplotypes[3]
+    r = y_lineage_lr(h, h, 2, db, method="discrete_laplace")
+    assert r.population.method == "discrete_laplace" and 0 < r.population.probability < 1
+    assert "discrete Laplace" in r.population.sentence
+    assert r.log10_lr > y_lineage_lr(h, h, 2, db).log10_lr      # not capped by the database size

@@ -30,7 +30,15 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from .mtdna import bundled_mt_database, load_mt_database, maternal_relatives, mt_lineage_lr, parse_mt_sequence
 from .pedigree import make_pedigree
-from .ystr import bundled_y_database, load_y_database, parse_y_haplotype, paternal_relatives, y_lineage_lr
+from .ystr import (
+    METHODS,
+    Y_METHODS,
+    bundled_y_database,
+    load_y_database,
+    parse_y_haplotype,
+    paternal_relatives,
+    y_lineage_lr,
+)
 
 __all__ = ["combine_with_autosomal", "evaluate_mt_case", "evaluate_y_case", "load_lineage_case"]
 
@@ -85,6 +93,9 @@ def evaluate_y_case(case: dict) -> dict:
     if problems:
         raise InputError(problems)
     found = haps.pop(None)
+    if case.get("method", "clopper_pearson") not in Y_METHODS:
+        raise InputError(Problem(f"method {case['method']!r} is not one of {', '.join(Y_METHODS)}", file=src,
+                                 field="method"))
     path = _db_path(case)
     db = bundled_y_database() if path is None else load_y_database(path)
     rel = paternal_relatives(ped, case["missing"], haps)
@@ -125,6 +136,9 @@ def evaluate_mt_case(case: dict) -> dict:
         problems += exc.problems
     if problems:
         raise InputError(problems)
+    if case.get("method", "clopper_pearson") not in METHODS:
+        raise InputError(Problem(f"method {case['method']!r} is not one of {', '.join(METHODS)} for mtDNA",
+                                 file=src, field="method"))
     path = _db_path(case)
     db = bundled_mt_database() if path is None else load_mt_database(path)
     rel = maternal_relatives(ped, case["missing"], seqs)

@@ -32,7 +32,7 @@ along the paternal line::
 * **Population probability** (:func:`haplotype_probability`): counting in a reference database
   with a one-sided Clopper–Pearson upper bound (for an unseen haplotype ``1 − α^(1/N)``), as the
   SWGDAM Y-STR interpretation guidelines (2014) recommend; the plain count and ``(x+1)/(N+1)`` are
-  offered too.  The discrete Laplace method (Andersen et al. 2013) is not implemented.
+  offered too; and the discrete Laplace method (Andersen et al. 2013, :mod:`reunite.genetics.disclap`).
 
 Errors: :class:`HaplotypeError` (a :class:`~reunite.errors.MarkerError`) for a bad locus name or
 allele, with every problem collected; :class:`~reunite.errors.PedigreeError` for a missing person
@@ -60,6 +60,7 @@ __all__ = [
     "DEFAULT_RATE",
     "KITS",
     "TWO_STEP_SHARE",
+    "Y_METHODS",
     "HaplotypeError",
     "LocusComparison",
     "PopulationEstimate",
@@ -395,6 +396,9 @@ def clopper_pearson_upper(count: int, n: int, alpha: float = 0.05) -> float:
 
 
 METHODS = ("clopper_pearson", "count", "augmented")
+#: Methods of :func:`y_lineage_lr`: the counting methods and the discrete Laplace mixture
+#: (:mod:`reunite.genetics.disclap`), fitted to the database.
+Y_METHODS = (*METHODS, "discrete_laplace")
 
 
 @dataclass(frozen=True)
@@ -418,6 +422,9 @@ class PopulationEstimate:
         if self.method == "clopper_pearson":
             return (f"The haplotype was {seen}; its population probability is taken as the one-sided "
                     f"{100 * (1 - self.alpha):g}% Clopper–Pearson upper bound, {self.probability:.3g}.")
+        if self.method == "discrete_laplace":
+            return (f"The haplotype was {seen}; its population probability under a discrete Laplace mixture "
+                    f"fitted to the database (Andersen et al. 2013) is {self.probability:.3g}.")
         if self.method == "augmented":
             return f"The haplotype was {seen}; its probability is (count + 1)/(N + 1) = {self.probability:.3g}."
         return f"The haplotype was {seen}; its probability is the count over N, {self.probability:.3g}."
@@ -462,6 +469,16 @@ class YDatabase:
                 common &= set(h.alleles)
             self._counts["loci"] = [x for x in self.haplotypes[0].alleles if x in common] if common else []
         return list(self._counts["loci"])
+
+    def discrete_laplace(self, loci: Sequence[str], *, rates: YRates | None = None, seed: int = 1):
+        """The discrete Laplace mixture fitted to the database on ``loci`` (fitted once per loci, seeded)."""
+        from .disclap import fit_discrete_laplace
+
+        key = ("disclap", tuple(loci), seed)
+        if key not in self._counts:
+            copies = dict((rates or load_y_rates()).copies)
+            self._counts[key] = fit_discrete_laplace(self.haplotypes, loci, copies, seed=seed)
+        return self._counts[key]
 
     def count(self, haplotype: YHaplotype, loci: Sequence[str]) -> tuple[int, int]:
         """(matches, haplotypes typed at all ``loci``): exact matches of ``haplotype`` on ``loci``."""
@@ -614,7 +631,8 @@ def y_lineage_lr(relative: YHaplotype, found: YHaplotype, meioses: int, database
 
     Compared on the loci typed in both men and in every database haplotype; the found haplotype is
     counted in the database on those loci (loci not compared by the mutation model are dropped from
-    both numerator and count).
+    both numerator and count).  ``method``: one of :data:`Y_METHODS` (``discrete_laplace`` fits the
+    mixture of :mod:`reunite.genetics.disclap` to the database, once per set of loci).
     """
     db_loci = set(database.loci)
     cmp_all = compare_y(relative, found, meioses, rates=rates, two_step=two_step,
@@ -623,5 +641,9 @@ def y_lineage_lr(relative: YHaplotype, found: YHaplotype, meioses: int, database
     if not loci:
         raise HaplotypeError("no Y-STR locus is typed in the relative, the found person and the database alike")
     x, n = database.count(found, loci)
-    pop = haplotype_probability(x, n, method=method, alpha=alpha, database=database.source)
+    if method == "discrete_laplace":
+        p = database.discrete_laplace(loci, rates=rates).probability(found)
+        pop = PopulationEstimate(p, x, n, method, alpha, database.source)
+    else:
+        pop = haplotype_probability(x, n, method=method, alpha=alpha, database=database.source)
     return YLineageLR(relative_id, cmp_all, pop, loci)
