@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BENCH)/cohort.py --quick
 	$(BENCH)/faces.py --quick
 	$(BENCH)/lineage.py --quick
+	$(BENCH)/network.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -47,6 +48,7 @@ bench-full: $(STAMP)
 	$(BENCH)/cohort.py
 	$(BENCH)/faces.py
 	$(BENCH)/lineage.py
+	$(BENCH)/network.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

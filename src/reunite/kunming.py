@@ -39,7 +39,7 @@ from .cases.records import add_user
 from .cases.settings import MatchingSettings
 from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
-from .network import Network, import_network, province_leads, suspected_families
+from .network import Network, import_network, province_leads, suspected_families, village_leads
 from .network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
 from .network.text import render_chain, render_gap_summary, render_unfound
 from .reports.store import write_candidate_report
@@ -375,7 +375,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
              "(outcome to record on confirmation: referred_for_investigation).")
         cohort = _solve_cohort(s, echo, ranking)
-        network = _network(s, files, echo)
+        network = _network(s, files, echo, ranking)
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -386,7 +386,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
             "reports": written, "cohort": cohort, "network": network}
 
 
-def _network(session, files, echo) -> dict:
+def _network(session, files, echo, ranking) -> dict:
     """The ring and its transfers into the network; each rescued infant's chain of custody, where
     and to whom the unfound children were sold, the gaps, and the families the sellers' testimony
     names (:mod:`reunite.network`)."""
@@ -407,11 +407,23 @@ def _network(session, files, echo) -> dict:
     echo("Provinces to appeal in: " + "; ".join(f"{p['province']} ({len(p['children'])})" for p in provinces))
     gaps = net.gaps()
     echo(render_gap_summary(gaps))
+    # The villages to search for the families of the infants the DNA has not placed.
+    unplaced = sorted(case for case, r in ranking.items() if not r or r[0][1] is None or r[0][1] < 4)
+    villages = {}
+    if unplaced:
+        echo(f"Infants the DNA has not placed ({len(unplaced)}): the reports lost near where their chain starts "
+             "(network LR, docs/network.md):")
+    for case in unplaced:
+        leads = [x for x in village_leads(session, case, top=3) if x["lr"] > 1]
+        villages[case] = leads
+        chain = next(c for c in chains if c.child == case)
+        found = ", ".join(f"{x['report']} at {x['lost_place']} (LR {x['lr']:.3g})" for x in leads)
+        echo(f"  {case} (from {chain.source_place}): {found or 'no open report lost near there'}")
     suspected = suspected_families(session, RING)
     echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports to mark as suspected "
          f"of the sale ({', '.join(x['report'] for x in suspected)}).")
     return {"chains": [c.as_dict() for c in chains], "unfound": unfound, "gaps": [g.kind for g in gaps],
-            "provinces": provinces, "suspected": suspected}
+            "provinces": provinces, "suspected": suspected, "villages": villages}
 
 
 def _solve_cohort(session, echo, ranking) -> dict:

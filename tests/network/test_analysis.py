@@ -113,3 +113,19 @@ def test_the_csv_export_imports_back_unchanged(loaded, tmp_path):
                    for c in res.counts.values()), res.counts
     rows = (tmp_path / "out" / "chains.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("child_kind,child,step,transfer") and len(rows) == 1 + 7
+
+
+def test_the_formats_are_documented_and_formula_cells_are_escaped_in_the_export(tmp_path):
+    from pathlib import Path
+
+    from reunite.network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    for col in PEOPLE_COLUMNS + TRANSFER_COLUMNS:
+        assert f"| `{col}` |" in docs, col
+    net = Network([Person("A", "broker", name="=HYPERLINK(1)"), Person("B", "buyer", home_place="+86 x")],
+                  [Transfer("T", "unknown", "@x", "A", "B", None, None, 100.5)])
+    files = net.write_csv(tmp_path)
+    ring = files["ring"].read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in ring and "'+86 x" in ring
+    assert "'@x" in files["transfers"].read_text(encoding="utf-8") and ",100.5," in files["transfers"].read_text()

@@ -52,3 +52,15 @@ def test_the_gaps_and_the_parents_who_sold(demo):
         flagged = set(s.scalars(select(MissingReport.report_number).where(MissingReport.suspected_of_sale)))
     assert {x["report"] for x in result["network"]["suspected"]} == flagged
     assert "reports to mark as suspected of the sale" in text
+
+
+def test_the_villages_of_the_infants_the_dna_has_not_placed_hold_their_families(demo):
+    _out, result, text = demo
+    villages = result["network"]["villages"]
+    assert villages and "Infants the DNA has not placed" in text
+    for case, leads in villages.items():
+        truth = result["truth"][case]
+        assert result["ranking"][case] == [] or truth is None or truth not in result["with_dna"], case
+        if truth is not None:
+            assert truth in [x["report"] for x in leads], (case, truth, leads)
+            assert all(x["item"]["kind"] == "network" and x["lr"] > 1 for x in leads)

@@ -36,15 +36,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ..cases.audit import append_audit
+from ..cases.export import csv_cell
 from ..errors import InputError
 from .importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
 from .models import NetworkPerson, NetworkRelation, NetworkTransfer
 
-__all__ = ["BETWEENNESS_EXACT_UP_TO", "Chain", "Gap", "Network", "Person", "Step", "Transfer", "audit_read",
-           "chain_of", "investigations", "resolve_investigation"]
+__all__ = ["BETWEENNESS_EXACT_UP_TO", "BETWEENNESS_SAMPLES", "Chain", "Gap", "Network", "Person", "Relation", "Step",
+           "Transfer", "audit_read", "build_chain", "chain_of", "investigations", "resolve_investigation"]
 
-#: Betweenness is exact up to this many people; above, it is estimated from this many seeded sources.
+#: Betweenness is exact up to this many people; above, it is estimated from seeded samples.
 BETWEENNESS_EXACT_UP_TO = 2000
+#: How many seeded source people estimate betweenness above :data:`BETWEENNESS_EXACT_UP_TO` (Brandes and
+#: Pich's sampling, as networkx's ``k``).
+BETWEENNESS_SAMPLES = 256
 
 
 @dataclass(frozen=True)
@@ -330,10 +334,10 @@ class Network:
 
     def brokers(self, top: int = 10, seed: int = 0) -> list[dict]:
         """The people most often on the shortest paths between others (betweenness centrality of the
-        undirected people graph; estimated from seeded samples above
-        :data:`BETWEENNESS_EXACT_UP_TO` people)."""
+        undirected people graph; estimated from :data:`BETWEENNESS_SAMPLES` seeded source people
+        above :data:`BETWEENNESS_EXACT_UP_TO` people)."""
         g = self._undirected()
-        k = None if g.number_of_nodes() <= BETWEENNESS_EXACT_UP_TO else BETWEENNESS_EXACT_UP_TO
+        k = None if g.number_of_nodes() <= BETWEENNESS_EXACT_UP_TO else BETWEENNESS_SAMPLES
         bc = nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
         ranked = sorted(bc.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return [{"person": c, "role": self.people[c].role, "betweenness": round(v, 6), "degree": g.degree(c),
@@ -392,9 +396,9 @@ class Network:
             w = csv.writer(fh)
             w.writerow(PEOPLE_COLUMNS)
             for p in sorted(self.people.values(), key=lambda p: p.code):
-                w.writerow([p.code, p.role, p.name or "", p.home_place or "", p.arrest_status,
+                w.writerow(_safe([p.code, p.role, p.name or "", p.home_place or "", p.arrest_status,
                             p.arrested_on.isoformat() if p.arrested_on else "", p.parent_of or "",
-                            "; ".join(sorted(rels[p.code])), p.source or ""])
+                            "; ".join(sorted(rels[p.code])), p.source or ""]))
         out["ring"] = folder / "ring.csv"
         column = {"found": 1, "report": 2, "unknown": 3}
         with open(folder / "transfers.csv", "w", newline="", encoding="utf-8") as fh:
@@ -403,24 +407,29 @@ class Network:
             for t in sorted(self.transfers, key=lambda t: t.code):
                 child = ["", "", ""]
                 child[column[t.child_kind] - 1] = t.child
-                w.writerow([t.code, *child, t.sender or "", t.receiver or "", t.on.isoformat() if t.on else "",
-                            t.place or "", _num(t.price_yuan), t.source or ""])
+                w.writerow(_safe([t.code, *child, t.sender or "", t.receiver or "", t.on.isoformat() if t.on else "",
+                            t.place or "", _num(t.price_yuan), t.source or ""]))
         out["transfers"] = folder / "transfers.csv"
         with open(folder / "chains.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(["child_kind", "child", "step", "transfer", "date", "place", "from", "from_role", "to",
-                        "to_role", "price_yuan", "markup_yuan", "gaps"])
+            w.writerow(_safe(["child_kind", "child", "step", "transfer", "date", "place", "from", "from_role", "to",
+                        "to_role", "price_yuan", "markup_yuan", "gaps"]))
             for c in self.chains():
                 for k, s in enumerate(c.steps, start=1):
                     gaps = "; ".join(g.kind for g in c.gaps if g.transfer == s.transfer)
-                    w.writerow([c.child_kind, c.child, k, s.transfer, s.on.isoformat() if s.on else "",
+                    w.writerow(_safe([c.child_kind, c.child, k, s.transfer, s.on.isoformat() if s.on else "",
                                 s.place or "", s.sender or "", s.sender_role or "", s.receiver or "",
-                                s.receiver_role or "", _num(s.price_yuan), _num(s.markup_yuan), gaps])
+                                s.receiver_role or "", _num(s.price_yuan), _num(s.markup_yuan), gaps]))
         out["chains"] = folder / "chains.csv"
         return out
 
 
-def _num(x: float | None) -> str:
+def _safe(cells: list) -> list:
+    """Text cells a spreadsheet would run as a formula get a leading quote (as ``reunite export``)."""
+    return [csv_cell(c) if isinstance(c, str) and c else c for c in cells]
+
+
+def _num(x: float | None) -> int | float | str:
     if x is None:
         return ""
-    return str(int(x)) if float(x).is_integer() else repr(x)
+    return int(x) if float(x).is_integer() else x

@@ -7,7 +7,8 @@ every problem (file, line, field) before anything is written.  The writes then h
 transaction with one audit entry (who, which files, counts; never a name).  People and transfers
 are matched on their codes within the investigation, so importing the same files again changes
 nothing; a changed row updates its record (and its ``entered_by``).  An optional column the file
-leaves out is left as stored; an empty cell clears the value.  Nothing is ever deleted.
+leaves out is left as stored; an empty cell clears the value.  Nothing is deleted, except the
+relations a person's row no longer lists (the row's ``relations`` replace the stored ones).
 
 ``ring.csv``, one row per person:
 
@@ -284,16 +285,25 @@ def import_network(session: Session, people: str | Path | None = None, transfers
     result = NetworkImportResult(investigation, [s.name for s in (psheet, tsheet) if s is not None])
     if psheet is not None:
         _write_people(session, investigation, precs, stored, user, result)
-        stored = _stored_people(session, investigation)
-        _write_relations(session, rels, stored, psheet, user, result)
+    ids = {code: pid for code, pid in session.execute(select(NetworkPerson.code, NetworkPerson.id)
+                                                      .where(NetworkPerson.investigation == investigation))}
+    if psheet is not None and psheet.has("relations"):
+        _write_relations(session, rels, ids, {c: r.get("source") for c, r in precs.items()}, user, result)
     if tsheet is not None:
-        ids = {code: p.id for code, p in stored.items()}
         _write_transfers(session, investigation, trecs, ids, user, result)
     append_audit(session, user, "network.import", entity="network", entity_id=investigation,
                  details=result.as_dict())
     if commit:
         session.commit()
     return result
+
+
+def _insert(session: Session, model, rows: list[dict]) -> None:
+    """Insert ``rows`` as plain executemany batches (timestamps set here, not per row by the ORM)."""
+    now = utcnow()
+    conn = session.connection()
+    for part in _chunks(rows, 10000):
+        conn.execute(insert(model.__table__), [{**r, "created_at": now, "updated_at": now} for r in part])
 
 
 def _write_people(session: Session, investigation: str, precs: dict[str, dict], stored: dict[str, NetworkPerson],
@@ -312,8 +322,7 @@ def _write_people(session: Session, investigation: str, precs: dict[str, dict], 
             changed.append({"id": obj.id, "entered_by": user, "updated_at": utcnow(), **diff})
         else:
             count["unchanged"] += 1
-    for part in _chunks(new, 5000):
-        session.execute(insert(NetworkPerson), part)
+    _insert(session, NetworkPerson, new)
     for row in changed:
         session.execute(update(NetworkPerson).where(NetworkPerson.id == row["id"]).values(
             **{k: v for k, v in row.items() if k != "id"}))
@@ -322,12 +331,10 @@ def _write_people(session: Session, investigation: str, precs: dict[str, dict], 
     session.expire_all()
 
 
-def _write_relations(session: Session, rels: dict[str, list[tuple[str, str, int]]], stored: dict[str, NetworkPerson],
-                     psheet: Sheet, user: str, result: NetworkImportResult) -> None:
-    if not psheet.has("relations"):
-        return
+def _write_relations(session: Session, rels: dict[str, list[tuple[str, str, int]]], stored: dict[str, int],
+                     sources: dict[str, str | None], user: str, result: NetworkImportResult) -> None:
     count = result.counts["relations"]
-    ids = [stored[c].id for c in rels]
+    ids = [stored[c] for c in rels]
     have: dict[int, set[tuple[int, str]]] = {i: set() for i in ids}
     for part in _chunks(ids):
         for pid, oid, kind in session.execute(select(NetworkRelation.person_id, NetworkRelation.other_id,
@@ -336,15 +343,14 @@ def _write_relations(session: Session, rels: dict[str, list[tuple[str, str, int]
     new = []
     gone: list[tuple[int, int, str]] = []
     for code, items in rels.items():
-        pid = stored[code].id
-        want = {(stored[o].id, k) for o, k, _line in items}
+        pid = stored[code]
+        want = {(stored[o], k) for o, k, _line in items}
         for oid, kind in sorted(want - have[pid]):
-            new.append({"person_id": pid, "other_id": oid, "kind": kind, "entered_by": user, "source":
-                        stored[code].source})
+            new.append({"person_id": pid, "other_id": oid, "kind": kind, "entered_by": user,
+                        "source": sources.get(code)})
         gone.extend((pid, oid, kind) for oid, kind in have[pid] - want)
         count["unchanged"] += len(want & have[pid])
-    for part in _chunks(new, 5000):
-        session.execute(insert(NetworkRelation), part)
+    _insert(session, NetworkRelation, new)
     for pid, oid, kind in gone:
         session.query(NetworkRelation).filter_by(person_id=pid, other_id=oid, kind=kind).delete()
     count["added"] += len(new)
@@ -378,8 +384,7 @@ def _write_transfers(session: Session, investigation: str, trecs: dict[str, dict
             changed.append((old[0], diff))
         else:
             count["unchanged"] += 1
-    for part in _chunks(new, 5000):
-        session.execute(insert(NetworkTransfer), part)
+    _insert(session, NetworkTransfer, new)
     now = utcnow()
     for tid, diff in changed:
         session.execute(update(NetworkTransfer).where(NetworkTransfer.id == tid).values(

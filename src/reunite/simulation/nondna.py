@@ -34,7 +34,9 @@ Assumptions (each a stated choice, not a measured fact):
   (off by a factor drawn from 0.5–2), with the same stated sd.
 * Found children's sex is recorded wrongly 1 % of the time.
 
-The simulation is seeded (numpy's PCG64): the same arguments give the same population.
+``age_bands`` replaces the mix of ages at disappearance (for a store of older children, say);
+the rest stays as stated.  The simulation is seeded (numpy's PCG64): the same arguments give the
+same population.
 """
 
 from __future__ import annotations
@@ -97,11 +99,16 @@ class NonDnaPopulation:
                 "simulator": "reunite.simulation.nondna (its docstring states the assumptions)"}
 
 
-def _ages_months(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Ages at disappearance: 80 % 0–12 months, 15 % 1–3 years, 5 % 3–14 years."""
-    band = rng.choice(3, size=n, p=[0.80, 0.15, 0.05])
-    lo = np.array([0.0, 12.0, 36.0])[band]
-    hi = np.array([12.0, 36.0, 168.0])[band]
+#: Ages at disappearance (share, from, to months): 80 % 0–12 months, 15 % 1–3 years, 5 % 3–14 years.
+KUNMING_AGES = ((0.80, 0.0, 12.0), (0.15, 12.0, 36.0), (0.05, 36.0, 168.0))
+
+
+def _ages_months(rng: np.random.Generator, n: int, bands: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+    """Ages at disappearance drawn from ``bands`` (share, from, to months; uniform within a band)."""
+    share = np.array([b[0] for b in bands], dtype=float)
+    band = rng.choice(len(bands), size=n, p=share / share.sum())
+    lo = np.array([b[1] for b in bands])[band]
+    hi = np.array([b[2] for b in bands])[band]
     return rng.uniform(lo, hi)
 
 
@@ -111,8 +118,13 @@ def _date(origin: dt.date, days: float) -> dt.date:
 
 def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_true: int = 80, *, seed: int = 0,
                                start: dt.date = dt.date(2012, 7, 1),
-                               end: dt.date = dt.date(2014, 6, 30)) -> NonDnaPopulation:
-    """Simulate reports, found children and true pairs (see the module for every assumption)."""
+                               end: dt.date = dt.date(2014, 6, 30),
+                               age_bands: tuple[tuple[float, float, float], ...] = KUNMING_AGES) -> NonDnaPopulation:
+    """Simulate reports, found children and true pairs (see the module for every assumption).
+
+    ``age_bands`` (share, from, to months) replaces the Kunming-like mix of ages at disappearance,
+    for the reports and the unreported found children alike; the true pairs are still drawn among
+    the reports of children under 12 months when there are enough of them, else among all."""
     for name, v in (("n_reports", n_reports), ("n_children", n_children), ("n_true", n_true)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise ValueError(f"{name} must be a whole number >= 0")
@@ -125,7 +137,7 @@ def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_tr
 
     # Reports: true disappearance dates and ages, then what was recorded.
     gone = rng.uniform(0, span, n_reports)
-    age_gone = _ages_months(rng, n_reports)
+    age_gone = _ages_months(rng, n_reports, age_bands)
     male = rng.random(n_reports) < 0.65
     county = rng.integers(0, len(COUNTIES), n_reports)
     infants = np.flatnonzero(age_gone < 12.0)
@@ -162,7 +174,7 @@ def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_tr
     else:
         lo_f, hi_f = 0.0, latest
     n_other = n_children - n_true
-    other_ages = _ages_months(rng, n_other)
+    other_ages = _ages_months(rng, n_other, age_bands)
     for k in range(n_other):
         found_days.append(rng.uniform(lo_f, hi_f))
         true_age.append(float(other_ages[k]))
