@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ystr import HaplotypeError, YHaplotype
+from .haplotype import HaplotypeError, YHaplotype
 
 __all__ = ["DiscreteLaplaceFit", "discrete_laplace_pmf", "fit_discrete_laplace", "haplotype_matrix"]
 

@@ -53,7 +53,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MarkerError, PedigreeError, Problem
+from ..errors import PedigreeError, Problem
+from .disclap import DiscreteLaplaceFit, fit_discrete_laplace
+from .haplotype import HaplotypeError, YHaplotype
 from .pedigree import Pedigree
 
 __all__ = [
@@ -114,10 +116,6 @@ _NULL = {"null", "0", "nul", "n"}
 _UNTYPED = {"", "na", "nan", "none", "-", "?"}
 
 
-class HaplotypeError(MarkerError):
-    """A Y-STR or mtDNA haplotype that cannot be read: a locus name, an allele, a variant, a range."""
-
-
 def y_locus_key(name: str) -> str:
     """The canonical Y locus name: upper case, no separators, copy letters dropped.
 
@@ -133,26 +131,6 @@ def y_locus_key(name: str) -> str:
     if not _NAME_RE.match(s):
         raise HaplotypeError(f"{name!r} is not a Y-STR locus name (expected DYS…, DYF…S…, Y-GATA-…)")
     return s
-
-
-@dataclass(frozen=True)
-class YHaplotype:
-    """A Y-STR haplotype: locus → sorted tuple of allele labels (empty tuple = a null allele)."""
-
-    alleles: Mapping[str, tuple[str, ...]]
-
-    @property
-    def loci(self) -> list[str]:
-        return list(self.alleles)
-
-    def key(self, loci: Sequence[str]) -> tuple | None:
-        """The haplotype restricted to ``loci`` as a hashable key; None if a locus is untyped."""
-        if any(locus not in self.alleles for locus in loci):
-            return None
-        return tuple(self.alleles[locus] for locus in loci)
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: (",".join(v) if v else "null") for k, v in self.alleles.items()}
 
 
 def _sort_alleles(labels: Iterable[str]) -> tuple[str, ...]:
@@ -470,10 +448,9 @@ class YDatabase:
             self._counts["loci"] = [x for x in self.haplotypes[0].alleles if x in common] if common else []
         return list(self._counts["loci"])
 
-    def discrete_laplace(self, loci: Sequence[str], *, rates: YRates | None = None, seed: int = 1):
+    def discrete_laplace(self, loci: Sequence[str], *, rates: YRates | None = None,
+                         seed: int = 1) -> DiscreteLaplaceFit:
         """The discrete Laplace mixture fitted to the database on ``loci`` (fitted once per loci, seeded)."""
-        from .disclap import fit_discrete_laplace
-
         key = ("disclap", tuple(loci), seed)
         if key not in self._counts:
             copies = dict((rates or load_y_rates()).copies)
