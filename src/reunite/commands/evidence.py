@@ -106,10 +106,12 @@ def calibrate_cmd(
     misleading rates, median LRs, and the true pairs kept as candidates and in each child's top 10.
 
     The models are run three ways: with their defaults; with references taken from the population
-    (the found children's ages, the reports' and children's dates); and, where there are confirmed
-    pairs (in a simulation: the true pairs of an independent population, seed + 1000; in the store:
-    its confirmed candidates, which are also the pairs measured), with the delay under H1 taken
-    from them.  The simulation's assumptions are in reunite.simulation.nondna.
+    (the found children's ages and sexes, the reports' and children's dates); and, where there are
+    confirmed pairs (in a simulation: the true pairs of an independent population, seed + 1000; in
+    the store: its confirmed candidates, which are also the pairs measured), with the delay under
+    H1 taken from them.
+
+    The simulation's assumptions are in reunite.simulation.nondna; the figures in docs/calibration.md.
     """
     from ..evidence.calibration import evaluate, population_references, score_pairs, tippett_plot
     from ..simulation.nondna import simulate_nondna_population
