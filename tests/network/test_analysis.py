@@ -129,3 +129,28 @@ def test_the_formats_are_documented_and_formula_cells_are_escaped_in_the_export(
     ring = files["ring"].read_text(encoding="utf-8")
     assert "'=HYPERLINK(1)" in ring and "'+86 x" in ring
     assert "'@x" in files["transfers"].read_text(encoding="utf-8") and ",100.5," in files["transfers"].read_text()
+
+
+def test_the_public_api_is_listed_and_documented():
+    import reunite.network
+
+    for name in reunite.network.__all__:
+        assert getattr(reunite.network, name).__doc__, name
+
+
+def test_a_chain_does_not_depend_on_the_order_its_transfers_are_given_in():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ring = _ring()
+    transfers = [t for t in ring.transfers if t.child == "R-1"]
+    want = [s.transfer for s in build_chain(transfers, ring.people).steps]
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.permutations(transfers))
+    def check(perm):
+        chain = build_chain(perm, ring.people)
+        assert [s.transfer for s in chain.steps] == want
+        assert chain.markup == 18.0 and chain.gaps == []
+
+    check()
