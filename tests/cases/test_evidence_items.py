@@ -197,3 +197,45 @@ def test_fuse_is_the_only_place_a_posterior_is_computed():
         if hits:
             found[str(path.relative_to(src))] = hits
     assert set(found) == {"evidence/fusion.py"}, found
+
+
+def test_the_matching_takes_the_models_references_from_the_stores_population(session, files, monkeypatch):
+    from reunite.cases import import_families, import_found, import_profiles, import_reports
+    from reunite.cases import matching
+
+    import_reports(session, files["reports"])
+    import_found(session, files["found"])
+    import_profiles(session, files["profiles"], lab="lab")
+    import_families(session, files["families"])
+    small = matching.population_context(session)      # a small store: the documented defaults
+    assert small["place_reference"] is None
+    assert "default" in small["time_reference"].describe()
+    monkeypatch.setattr(matching, "MIN_REFERENCE_PLACES", 2)
+    ref = matching.population_context(session)["place_reference"]
+    assert ref is not None and "resolved lost places of reports" in ref.describe()
+    run_matching(session, prior=0.01)
+    places = session.scalars(select(CandidateEvidence).where(CandidateEvidence.kind == "place")).all()
+    assert places and all("resolved lost places of reports" in p.parameters["reference"] for p in places)
+
+
+def test_photographs_add_a_face_item_when_the_matching_is_asked_to(session, files, media):
+    """Two photographs of one (adult, licensed) person on a found child and a report without DNA."""
+    pytest.importorskip("dlib")
+    from shared_paths import SHARED
+
+    from reunite.cases import add_photo, import_found, import_reports
+
+    faces = SHARED / "data" / "faces" / "london"
+    if not faces.exists():
+        pytest.skip(f"{faces} is not there")
+    import_reports(session, files["reports"])
+    import_found(session, files["found"])
+    add_photo(session, (faces / "neutral" / "010_03.jpg").read_bytes(), found_child="KM-003", user="t", media=media)
+    add_photo(session, (faces / "smiling" / "010_08.jpg").read_bytes(), report="R-3", user="t", media=media)
+    session.commit()
+    run_matching(session, prior=0.01)
+    assert not session.scalars(select(CandidateEvidence).where(CandidateEvidence.kind == "face")).all()
+    run_matching(session, prior=0.01, faces=True, media=media)
+    face = session.scalars(select(CandidateEvidence).where(CandidateEvidence.kind == "face")).all()
+    assert face and all(f.data["distance"] < 0.6 and f.log10_lr > 0 for f in face)
+    assert "照片" in face[0].sentence_zh

@@ -33,8 +33,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
+from ..evidence.age import AgeReference
+from ..evidence.face import face_embedding
 from ..evidence.fusion import EvidenceItem, from_lr
+from ..evidence.kinds import resolved
+from ..evidence.place import PlaceReference
 from ..evidence.registry import compute_items, kinds
+from ..evidence.time import TimeReference
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
@@ -42,7 +47,8 @@ from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
 from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
-from .models import DnaSample, FoundChild, MissingReport
+from .models import Candidate, DnaSample, FoundChild, MissingReport
+from .photos import photo_path
 from .provenance import Provenance, mutation_record, read_table, store_table
 from .records import DNA_MODEL, drop_dna, record_candidate
 
@@ -144,9 +150,49 @@ def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> 
                                                          "frequencies_sha256": digest, "families": prints}))
 
 
-def _nondna(child: FoundChild, rep: MissingReport, amel) -> list[EvidenceItem]:
+#: Fewer resolved lost places than this and the place LR's H2 is every county (the default).
+MIN_REFERENCE_PLACES = 30
+
+
+def population_context(session: Session) -> dict[str, object]:
+    """The references of the non-DNA models from the store's own population (each falls back to its
+    documented default while the store is small): the found children's ages (age), the reports' and the
+    found children's dates and the confirmed pairs' delays (time), the reports' resolved lost places
+    (place)."""
+    children = list(session.scalars(select(FoundChild)))
+    reports = list(session.scalars(select(MissingReport)))
+    confirmed = [c for c in session.scalars(select(Candidate).where(Candidate.status == "confirmed"))
+                 if c.report.disappeared_on is not None and c.found_child.found_on is not None]
+    places = [p for p in (resolved(r.disappeared_place) for r in reports if r.disappeared_place) if p is not None]
+    return {
+        "age_reference": AgeReference.from_population([c.age_months for c in children]),
+        "time_reference": TimeReference.from_population(
+            [r.disappeared_on for r in reports], [c.found_on for c in children],
+            confirmed_delays_days=[(c.found_child.found_on - c.report.disappeared_on).days for c in confirmed]),
+        "place_reference": PlaceReference.from_places(places) if len(places) >= MIN_REFERENCE_PLACES else None,
+    }
+
+
+def face_embeddings(media: str | Path | None = None):
+    """A function giving the face embeddings of a found child's or a report's photographs (read from the
+    media directory with the ``faces`` extra; each photograph once, by its SHA-256; no face: left out)."""
+    cache: dict[str, object] = {}
+
+    def of(owner) -> list:
+        out = []
+        for photo in getattr(owner, "photos", None) or ():
+            if photo.sha256 not in cache:
+                cache[photo.sha256] = face_embedding(photo_path(photo, media))
+            if cache[photo.sha256] is not None:
+                out.append(cache[photo.sha256])
+        return out
+
+    return of
+
+
+def _nondna(child: FoundChild, rep: MissingReport, amel, context: dict) -> list[EvidenceItem]:
     """Every registered non-DNA item of the pair (:func:`reunite.evidence.registry.compute_items`)."""
-    return compute_items(child, rep, amelogenin=amel)
+    return compute_items(child, rep, amelogenin=amel, **context)
 
 
 def _computed_kinds() -> tuple[str, ...]:
@@ -212,10 +258,13 @@ def _dna_item(lr: float | None, log10_lr: float | None, inconsistent: int, marke
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
-                 nondna_top: int = 5, user: str = "matching", rules: str = DEFAULT_RULES) -> MatchSummary:
+                 nondna_top: int = 5, user: str = "matching", rules: str = DEFAULT_RULES, faces: bool = False,
+                 media: str | Path | None = None) -> MatchSummary:
     """Search every found child with DNA against every open family; record candidates (idempotent).
 
-    ``rules`` (``gbt`` or ``isfg``, :mod:`reunite.genetics.rules`) decides which pairs are excluded."""
+    ``rules`` (``gbt`` or ``isfg``, :mod:`reunite.genetics.rules`) decides which pairs are excluded.
+    ``faces`` adds the face evidence of the photographs (in ``media``, default ``$REUNITE_MEDIA_DIR``;
+    the ``faces`` extra)."""
     if not (min_lr >= 0 and math.isfinite(min_lr)):
         raise InputError(Problem(f"min_lr must be a non-negative number, got {min_lr}", field="min_lr"))
     if rules not in RULESETS:
@@ -236,6 +285,9 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                           hashlib.sha256(text.encode("utf-8")).hexdigest())
     dna = _Dna(session, table, text, mutation, rules)
     reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
+    population = population_context(session)
+    if faces:
+        population["face_embeddings"] = face_embeddings(media)
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
         prof = stored_profile(samples.get(child.sample)) if child.sample else None
         amel = prof.amelogenin if prof is not None else None
@@ -254,7 +306,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                     continue
                 rep = reports[hit.family]
                 items = [_dna_item(hit.lr, hit.log10_lr, hit.inconsistent, hit.markers_compared, dna.provenance()),
-                         *_nondna(child, rep, amel)]
+                         *_nondna(child, rep, amel, population)]
                 _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
                                            provenance=dna.provenance(), conclusion=conclusion, items=items,
                                            drop=_computed_kinds())
@@ -264,7 +316,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         # Reports without DNA: rank by the non-DNA evidence.
         by_evidence = []
         for rep in no_dna:
-            items = _nondna(child, rep, amel)
+            items = _nondna(child, rep, amel, population)
             log10 = _log10_product(items)
             if log10 > 0.0:
                 by_evidence.append((log10, rep.report_number, items))
@@ -284,7 +336,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             number = old.report.report_number
             if number in touched:
                 continue
-            items = _nondna(child, old.report, amel)
+            items = _nondna(child, old.report, amel, population)
             extra: dict = {}
             if number not in fams and old.has_dna:
                 # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.

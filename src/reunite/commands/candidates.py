@@ -121,7 +121,7 @@ def candidates_show_cmd(candidate_id: Annotated[int, typer.Argument(metavar="ID"
     typer.echo("  evidence:")
     for kind, lr, log10, sentence in items:
         shown = format_lr(lr, log10) if log10 is not None else "0"
-        typer.echo(f"    {label(kind):<16}LR {shown:<14}{sentence}")
+        typer.echo(f"    {label(kind):<22}LR {shown:<16}{sentence}")
     typer.echo(f"  prior              {_fmt(c.prior)}")
     typer.echo(f"  posterior          {_fmt(c.posterior, '.6g')}   (reunite.evidence.fuse, as stored)")
     nxt = allowed_transitions(c.status)

@@ -36,7 +36,8 @@ def sex_of_pair(found: object, report: object, context: Mapping[str, object]) ->
 
 
 def age_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem | None:
-    """The age LR: the found child's estimated age against the age the missing child would have.
+    """The age LR: the found child's estimated age against the age the missing child would have
+    (``context["age_reference"]``: the store's found children, ``AgeReference.from_population``).
 
     An estimate recorded without its uncertainty is taken as ± 20 % (at least one month); a found
     child without an estimate (or without the date it was made) has no age item."""
@@ -48,12 +49,15 @@ def age_of_pair(found: object, report: object, context: Mapping[str, object]) ->
     if sd is None:
         sd = max(1.0, 0.2 * float(months))  # type: ignore[arg-type]
     return age_lr(months, sd, on, birth_date=_get(report, "date_of_birth"),  # type: ignore[arg-type]
-                  disappeared_on=_get(report, "disappeared_on"))
+                  disappeared_on=_get(report, "disappeared_on"),
+                  reference=context.get("age_reference"))  # type: ignore[arg-type]
 
 
 def time_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem:
-    """The time LR: the date found against the date of disappearance."""
-    return time_lr(_get(report, "disappeared_on"), _get(found, "found_on"))
+    """The time LR: the date found against the date of disappearance (``context["time_reference"]``:
+    the store's population, :meth:`~reunite.evidence.time.TimeReference.from_population`)."""
+    return time_lr(_get(report, "disappeared_on"), _get(found, "found_on"),
+                   reference=context.get("time_reference"))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)
