@@ -6,6 +6,8 @@ code that raises them are listed with their module::
     ReuniteError
     ├── InputError (also ValueError)   bad input from a user or file (collects every problem found)
     │   ├── MarkerError                unknown marker name, malformed allele, more than two alleles
+    │   │   └── HaplotypeError         a Y-STR or mtDNA haplotype that cannot be read (locus, allele,
+    │   │                              variant, range) (reunite.genetics.haplotype)
     │   ├── FrequencyError             a frequency table that cannot be used as given
     │   ├── PedigreeError              unknown parent, cycle, wrong-sex parent, missing member not present
     │   ├── MutationError              a mutation model that cannot be built for a marker
