@@ -47,8 +47,10 @@ def network_import(
     db: DbOpt = None,
     user: UserOpt = None,
 ):
-    """Import an investigation's ring.csv and transfers.csv (formats in docs/formats.md): both files
-    checked before anything is written, all or nothing, idempotent, audited."""
+    """Import an investigation's ring.csv and transfers.csv.
+
+    Formats in docs/formats.md.  Both files are checked before anything is written; all or
+    nothing; importing again changes nothing; audited (never a name)."""
     from ..cases.db import open_session
     from ..network import import_network
 
@@ -68,8 +70,10 @@ def network_chain(
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ):
-    """A child's chain of custody: each transfer in order with date, place, people, price and markup,
-    and the chain's gaps."""
+    """A child's chain of custody, with prices, markups and gaps.
+
+    Each transfer in order: date, place, who handed the child over and who received it, the price
+    and the markup over the last price paid, the source document; then the chain's gaps."""
     from ..cases.db import open_session
     from ..network import audit_read, chain_of
     from ..network.text import render_chain
@@ -101,8 +105,9 @@ def _network(db, investigation, user, view):
 
 @network_app.command("unfound")
 def network_unfound(investigation: InvOpt = None, db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False):
-    """The children transferred and not found: where, when and to whom they went last, and the
-    provinces to appeal in."""
+    """The children transferred and not found: where, when and to whom they went.
+
+    Also the provinces to appeal in (the provinces of their last transfers)."""
     from ..network import province_leads
     from ..network.text import render_unfound
 
@@ -122,7 +127,7 @@ def network_unfound(investigation: InvOpt = None, db: DbOpt = None, user: UserOp
 
 @network_app.command("gaps")
 def network_gaps(investigation: InvOpt = None, db: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False):
-    """Gaps: children entering the ring with no source, breaks in a chain, transfers after an arrest."""
+    """Gaps: no source, breaks in a chain, transfers after an arrest."""
     from dataclasses import asdict
 
     from ..network.text import render_gaps
@@ -142,7 +147,7 @@ def network_brokers(
     top: Annotated[int, typer.Option("--top", min=1, help="How many people to list.")] = 10,
     as_json: JsonOpt = False,
 ):
-    """The brokers: people by betweenness centrality, with the ring's components and communities."""
+    """The brokers by betweenness, and the ring's components and communities."""
     from ..network.text import render_brokers
 
     try:
@@ -167,8 +172,10 @@ def network_export(
     db: DbOpt = None,
     user: UserOpt = None,
 ):
-    """Export the network for analysts' tools: GraphML, and CSV in the import's formats (they import
-    back unchanged) with every chain step by step."""
+    """Export the network as GraphML and CSV for analysts' tools.
+
+    The CSV files are in the import's formats (they import back unchanged), with chains.csv
+    listing every chain step by step."""
     if graphml is None and csv_dir is None:
         typer.echo("error: give --graphml FILE, --csv DIR or both", err=True)
         raise typer.Exit(2)
