@@ -287,6 +287,12 @@ def test_paternal_line_from_the_pedigree():
     assert paternal_meioses(PED, "UC", "B") == 4
 
 
+def test_a_father_of_unknown_sex_is_a_man_of_the_line():
+    ped = make_pedigree([{"id": "F"}, {"id": "M"}, {"id": "X"}, {"id": "C", "father": "F", "mother": "M"},
+                         {"id": "B", "father": "F", "mother": "M"}])
+    assert paternal_relatives(ped, "C", ["F", "M", "B", "X"]) == [("F", 1)]
+
+
 def test_y_needs_a_male_missing_person():
     with pytest.raises(PedigreeError):
         paternal_relatives(PED, "S", ["F"])

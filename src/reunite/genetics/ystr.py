@@ -532,16 +532,18 @@ def paternal_meioses(ped: Pedigree, a: str, b: str) -> int | None:
 def paternal_relatives(ped: Pedigree, missing: str, typed: Iterable[str]) -> list[tuple[str, int]]:
     """The typed men who share ``missing``'s Y chromosome, with their meioses to him, closest first.
 
-    A typed person of female sex never carries it; a man of unknown sex is not counted.
+    A typed person of female sex never carries it; a person of unknown sex counts as a man only if
+    he is someone's father in the pedigree.
     Raises :class:`PedigreeError` if ``missing`` is not in the pedigree or is female.
     """
     if missing not in ped:
         raise PedigreeError(f"the missing person {missing!r} is not in the pedigree")
     if ped[missing].sex == "female":
         raise PedigreeError(f"the missing person {missing!r} is female: Y-STRs follow the paternal line of a male")
+    fathers = {p.father for p in ped.persons.values() if p.father is not None}
     out = []
     for pid in typed:
-        if pid == missing or pid not in ped or ped[pid].sex != "male":
+        if pid == missing or pid not in ped or (ped[pid].sex != "male" and pid not in fathers):
             continue
         m = paternal_meioses(ped, missing, pid)
         if m is not None:
