@@ -166,6 +166,12 @@ def test_non_dna_evidence_alone_never_passes_the_dna_threshold(session, files):
     with_dna, _ = record_candidate(session, "KM-002", "R-1", items=[from_lr("dna", log10_lr=4.0)], prior=0.01,
                                    commit=True)
     assert with_dna.posterior > cand.posterior        # the weakest DNA support outranks any non-DNA evidence
+    # the store's queries tell them apart (on every backend): DNA first, a filter either way
+    ranked = session.scalars(select(Candidate).order_by(Candidate.has_dna.desc(), Candidate.posterior.desc(),
+                                                        Candidate.dna_log10_lr.desc().nulls_last())).all()
+    assert [c.id for c in ranked] == [with_dna.id, cand.id]
+    assert session.scalars(select(Candidate.id).where(~Candidate.has_dna)).all() == [cand.id]
+    assert session.scalars(select(Candidate.id).where(Candidate.has_dna)).all() == [with_dna.id]
 
 
 def test_sentences_are_stored_in_both_languages(session, files):
@@ -200,17 +206,18 @@ def test_fuse_is_the_only_place_a_posterior_is_computed():
 
 
 def test_the_matching_takes_the_models_references_from_the_stores_population(session, files, monkeypatch):
-    from reunite.cases import import_families, import_found, import_profiles, import_reports
-    from reunite.cases import matching
+    from reunite.cases import import_families, import_found, import_profiles, import_reports, matching
 
     import_reports(session, files["reports"])
     import_found(session, files["found"])
     import_profiles(session, files["profiles"], lab="lab")
     import_families(session, files["families"])
     small = matching.population_context(session)      # a small store: the documented defaults
-    assert small["place_reference"] is None
+    assert small["place_reference"] is None and small["p_male"] == 0.5
     assert "default" in small["time_reference"].describe()
     monkeypatch.setattr(matching, "MIN_REFERENCE_PLACES", 2)
+    monkeypatch.setattr(matching, "MIN_REFERENCE_SEXES", 2)
+    assert matching.population_context(session)["p_male"] == pytest.approx(1 / 3)   # one boy, two girls
     ref = matching.population_context(session)["place_reference"]
     assert ref is not None and "resolved lost places of reports" in ref.describe()
     run_matching(session, prior=0.01)
@@ -221,9 +228,8 @@ def test_the_matching_takes_the_models_references_from_the_stores_population(ses
 def test_photographs_add_a_face_item_when_the_matching_is_asked_to(session, files, media):
     """Two photographs of one (adult, licensed) person on a found child and a report without DNA."""
     pytest.importorskip("dlib")
-    from shared_paths import SHARED
-
     from reunite.cases import add_photo, import_found, import_reports
+    from shared_paths import SHARED
 
     faces = SHARED / "data" / "faces" / "london"
     if not faces.exists():

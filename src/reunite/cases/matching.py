@@ -152,19 +152,25 @@ def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> 
 
 #: Fewer resolved lost places than this and the place LR's H2 is every county (the default).
 MIN_REFERENCE_PLACES = 30
+#: Fewer found children of known sex than this and P(male) is 0.5 (the sex LR's default).
+MIN_REFERENCE_SEXES = 30
 
 
 def population_context(session: Session) -> dict[str, object]:
     """The references of the non-DNA models from the store's own population (each falls back to its
     documented default while the store is small): the found children's ages (age), the reports' and the
     found children's dates and the confirmed pairs' delays (time), the reports' resolved lost places
-    (place)."""
+    (place), the share of boys among the found children (sex)."""
     children = list(session.scalars(select(FoundChild)))
     reports = list(session.scalars(select(MissingReport)))
     confirmed = [c for c in session.scalars(select(Candidate).where(Candidate.status == "confirmed"))
                  if c.report.disappeared_on is not None and c.found_child.found_on is not None]
     places = [p for p in (resolved(r.disappeared_place) for r in reports if r.disappeared_place) if p is not None]
+    # (the rule of reunite.evidence.calibration.population_references, which loads matplotlib)
+    sexes = [c.sex for c in children if c.sex in ("male", "female")]
+    p_male = min(0.99, max(0.01, sexes.count("male") / len(sexes))) if len(sexes) >= MIN_REFERENCE_SEXES else 0.5
     return {
+        "p_male": p_male,
         "age_reference": AgeReference.from_population([c.age_months for c in children]),
         "time_reference": TimeReference.from_population(
             [r.disappeared_on for r in reports], [c.found_on for c in children],

@@ -19,7 +19,7 @@ from .fusion import EvidenceItem
 from .marks import marks_lr
 from .place import ResolvedPlace, place_lr, resolve_place
 from .registry import register
-from .sex import sex_lr
+from .sex import DEFAULT_P_MALE, sex_lr
 from .time import time_lr
 
 __all__ = ["age_of_pair", "face_of_pair", "marks_of_pair", "place_of_pair", "resolved", "sex_of_pair",
@@ -31,8 +31,10 @@ def _get(obj: object, name: str) -> object:
 
 
 def sex_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem:
-    """The sex LR: the found child's recorded sex and Amelogenin against the report's sex."""
-    return sex_lr(_get(found, "sex"), _get(report, "sex"), context.get("amelogenin"))
+    """The sex LR: the found child's recorded sex and Amelogenin against the report's sex
+    (``context["p_male"]``: the share of boys among the store's found children, default 0.5)."""
+    return sex_lr(_get(found, "sex"), _get(report, "sex"), context.get("amelogenin"),
+                  p_male=context.get("p_male", DEFAULT_P_MALE))  # type: ignore[arg-type]
 
 
 def age_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem | None:
