@@ -132,8 +132,8 @@ def test_demo_runs(capsys):
 
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
-        "lineage", "frequencies", "index", "search", "bench", "import", "convert", "consent", "audit", "candidates", "users", "labs",
-        "photos", "db", "network", "evidence"]
+        "lineage", "frequencies", "index", "search", "bench", "import", "convert", "consent", "audit", "candidates",
+        "users", "labs", "photos", "db", "network", "evidence"]
 SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
                "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
