@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match
 
 from .. import __version__
 from ..cases import db as store
@@ -31,7 +32,7 @@ from ..cases.photos import media_dir as default_media
 from ..errors import InputError, ReuniteError
 from ..genetics.kinship import format_lr
 from . import api, pages
-from .access import WebError
+from .access import ANONYMOUS, WebError, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
 from .responses import error_response
@@ -111,6 +112,8 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     templates.env.globals["format_lr"] = format_lr
     app.state.templates = templates
 
+    # Inside the session middleware (added first, so it runs after it): it sees the decoded session.
+    app.add_middleware(BodyGuard, limit=settings.max_csv_bytes + 1024 * 1024)
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="reunite_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=secure_cookies)
 
@@ -138,6 +141,72 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.router.routes.extend(api.router.routes)
     app.router.routes.extend(pages.router.routes)
     return app
+
+
+# ----------------------------------------------------------------------------- request bodies
+
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+
+
+class BodyGuard:
+    """Refuse request bodies before they are read: an anonymous body on a route that needs a login
+    gets its 401 at once (the route is found and its rule read first), and every body is counted as it
+    streams, so a chunked upload without ``Content-Length`` gets a 413 past ``limit`` bytes instead of
+    being spooled whole."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    def _needs_login(self, scope) -> bool:
+        for route in scope["app"].router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                rule = rule_for(scope["method"], getattr(route, "path", ""))
+                return rule is not None and ANONYMOUS not in rule.roles
+        return False
+
+    @staticmethod
+    def _anonymous(scope) -> bool:
+        request = Request(scope)
+        auth = request.headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            return scope["app"].state.tokens.read(auth[7:].strip()) is None
+        return not scope.get("session", {}).get("uid")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            return await self.app(scope, receive, send)
+        if self._needs_login(scope) and self._anonymous(scope):
+            request = Request(scope)
+            request.state.viewer = None
+            response = error_response(request, WebError(401, "unauthorized", "log in first",
+                                                        headers={"WWW-Authenticate": "Bearer"}))
+            return await response(scope, receive, send)
+        limit, seen, started = self.limit, 0, False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise StarletteHTTPException(413, f"the request is larger than {limit:,} bytes")
+            return message
+
+        async def watched(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except StarletteHTTPException as exc:
+            if exc.status_code != 413 or started:
+                raise
+            request = Request(scope)
+            request.state.viewer = None
+            await error_response(request, WebError(413, "too_large", exc.detail))(scope, receive, send)
 
 
 # --------------------------------------------------------------------------------- errors
