@@ -77,8 +77,13 @@ def place_of_pair(found: object, report: object, context: Mapping[str, object]) 
     lost_text, found_text = _get(report, "disappeared_place"), _get(found, "found_place")
     if not lost_text and not found_text:
         return None
-    return place_lr(resolved(lost_text), resolved(found_text),  # type: ignore[arg-type]
-                    reference=context.get("place_reference"))  # type: ignore[arg-type]
+    return _place_item(lost_text, found_text, context.get("place_reference"))
+
+
+@lru_cache(maxsize=65536)
+def _place_item(lost_text: object, found_text: object, reference: object) -> EvidenceItem:
+    # (a pure function of the two texts and the reference: many pairs share them)
+    return place_lr(resolved(lost_text), resolved(found_text), reference=reference)  # type: ignore[arg-type]
 
 
 def marks_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem | None:
@@ -88,8 +93,13 @@ def marks_of_pair(found: object, report: object, context: Mapping[str, object]) 
     report_marks = _get(report, "marks")
     if not found_texts and not report_marks:
         return None
-    return marks_lr(report_marks, found_texts or None,  # type: ignore[arg-type]
-                    report_notes=_get(report, "circumstances"))  # type: ignore[arg-type]
+    return _marks_item(report_marks, tuple(found_texts), _get(report, "circumstances"))
+
+
+@lru_cache(maxsize=65536)
+def _marks_item(report_marks: object, found_texts: tuple, notes: object) -> EvidenceItem:
+    # (a pure function of the texts: many pairs share them)
+    return marks_lr(report_marks, list(found_texts) or None, report_notes=notes)  # type: ignore[arg-type]
 
 
 def face_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem | None:
