@@ -140,7 +140,7 @@ SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "a
                "search": ["batch"], "bench": ["search"], "import": ["profiles", "families", "found", "reports"],
                "convert": ["genemapper", "cmf", "familias", "to-familias", "to-pedtools", "to-cmf"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
-               "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add"],
+               "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add", "strip-metadata"],
                "db": ["upgrade", "status"], "network": ["import", "chain", "unfound", "gaps", "brokers", "export"],
                "evidence": ["calibrate"]}
 

@@ -3,9 +3,11 @@
 A photo's bytes are checked before anything is stored: the file must be at most ``max_bytes``
 long, must be a JPEG, PNG or WebP image that Pillow can decode, and must have at most
 ``max_pixels`` pixels (a small file that declares a huge image is a decompression bomb).  The
-file is then written once under the media directory as ``ab/abcdef….ext`` (its SHA-256), and its
-metadata (hash, type, size, dimensions, owner) goes into the ``photos`` table.  Adding the same
-photo to the same child twice changes nothing.
+image is then re-encoded without any metadata (:func:`strip_metadata`: no EXIF, GPS position,
+ICC profile, XMP or comments; the EXIF orientation applied to the pixels first), and that clean file
+is written once under the media directory as ``ab/abcdef….ext`` (its SHA-256), and its metadata
+(hash, type, size, dimensions, owner) goes into the ``photos`` table.  Adding the same photo to the
+same child twice changes nothing.  :func:`strip_stored_metadata` cleans photos stored before.
 
 The media directory is ``media`` argument, else ``$REUNITE_MEDIA_DIR``, else ``reunite-media`` in
 the working directory.
@@ -21,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,8 @@ __all__ = [
     "check_image",
     "media_dir",
     "photo_path",
+    "strip_metadata",
+    "strip_stored_metadata",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -108,6 +112,34 @@ def check_image(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MA
     return ImageInfo(hashlib.sha256(data).hexdigest(), mime, ext, len(data), width, height)
 
 
+def strip_metadata(data: bytes) -> bytes:
+    """The image re-encoded in its own format without any metadata (EXIF with its GPS position, ICC,
+    XMP, comments), its EXIF orientation applied to the pixels.  ``data`` must have passed
+    :func:`check_image`."""
+    with Image.open(io.BytesIO(data)) as im:
+        fmt = im.format
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+    if fmt == "JPEG" and upright.mode not in ("RGB", "L", "CMYK"):
+        upright = upright.convert("RGB")
+    # A fresh image holds pixels only: nothing of the source's info dictionary is carried over.
+    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+    if upright.mode == "P":
+        clean.putpalette(upright.getpalette() or [])
+        if "transparency" in upright.info:
+            clean.info["transparency"] = upright.info["transparency"]
+    buf = io.BytesIO()
+    options: dict = {"JPEG": {"quality": 95}, "WEBP": {"quality": 95}, "PNG": {"optimize": False}}[fmt]
+    clean.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def _clean(data: bytes, name: str, max_bytes: int, max_pixels: int) -> tuple[bytes, ImageInfo]:
+    check_image(data, name=name, max_bytes=max_bytes, max_pixels=max_pixels)
+    clean = strip_metadata(data)
+    return clean, check_image(clean, name=name, max_bytes=max(max_bytes, len(clean)), max_pixels=max_pixels)
+
+
 def _read(source: str | Path | bytes, max_bytes: int) -> tuple[bytes, str]:
     if isinstance(source, bytes | bytearray):
         return bytes(source), "photo"
@@ -148,14 +180,15 @@ def add_photo(session: Session, source: str | Path | bytes, *, found_child: str 
     """Store a photo of the found child with case number ``found_child`` or of the missing child of
     report ``report`` (give exactly one); return its :class:`Photo` row.
 
-    The image is checked first (:func:`check_image`); a refused photo stores nothing.  A file
+    The image is checked first (:func:`check_image`); a refused photo stores nothing.  What is
+    stored is the image without its metadata (:func:`strip_metadata`).  A file
     written for a transaction that then fails stays in the media directory, harmless: it is only
     ever reached through a row that names its hash.
     """
     if (found_child is None) == (report is None):
         raise InputError("give the case number of a found child or the number of a report, not both")
     data, name = _read(source, max_bytes)
-    info = check_image(data, name=name, max_bytes=max_bytes, max_pixels=max_pixels)
+    data, info = _clean(data, name, max_bytes, max_pixels)
     try:
         if found_child is not None:
             owner = session.scalars(select(FoundChild).where(FoundChild.case_number == found_child)).first()
@@ -190,3 +223,43 @@ def add_photo(session: Session, source: str | Path | bytes, *, found_child: str 
     except BaseException:
         session.rollback()
         raise
+
+
+def strip_stored_metadata(session: Session, *, media: str | Path | None = None, user: str | None = None,
+                          commit: bool = True) -> int:
+    """Re-encode every stored photo without metadata (photos stored before uploads were cleaned);
+    return how many files changed.  Each changed photo gets its new hash, path and size; the old file
+    is deleted once no row names it."""
+    root = media_dir(media)
+    changed = 0
+    old_paths: set[str] = set()
+    try:
+        for photo in session.scalars(select(Photo).order_by(Photo.id)).all():
+            path = root / photo.path
+            if not path.exists():
+                continue
+            data = path.read_bytes()
+            clean = strip_metadata(data)
+            if clean == data:
+                continue
+            info = check_image(clean, name=f"photo {photo.id}", max_bytes=max(len(clean), 1),
+                               max_pixels=DEFAULT_MAX_PIXELS * 4)
+            if info.sha256 == photo.sha256:
+                continue
+            old_paths.add(photo.path)
+            photo.path = _store(clean, info, root)
+            photo.sha256, photo.size_bytes = info.sha256, info.size_bytes
+            photo.width, photo.height = info.width, info.height
+            changed += 1
+        session.flush()
+        if changed:
+            append_audit(session, user or default_user(), "photo.strip_metadata", details={"photos": changed})
+        if commit:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    still = set(session.scalars(select(Photo.path)).all())
+    for rel in old_paths - still:
+        (root / rel).unlink(missing_ok=True)
+    return changed

@@ -37,3 +37,18 @@ def photos_add_cmd(
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"photo {p.id}: {p.width}×{p.height} {p.mime}, sha256 {p.sha256}")
+
+
+@photos_app.command("strip-metadata")
+def photos_strip_metadata_cmd(user: UserOpt = None):
+    """Remove the metadata (EXIF with GPS position, ICC, XMP) from photos stored before uploads were
+    cleaned; photos stored since are clean already.  Safe to run again."""
+    from ..cases.db import open_session
+    from ..cases.photos import strip_stored_metadata
+
+    try:
+        with open_session() as s:
+            n = strip_stored_metadata(s, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"{n} photo(s) cleaned of metadata")
