@@ -12,6 +12,8 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..genetics.pedigree import SEX_ALIASES
 
+#: The problem of a cell holding a NUL character (the value itself is never repeated: it may be personal).
+NUL_MESSAGE = "contains a NUL character (byte 0), which no field may hold; remove it and import the file again"
 _TRUE = {"1", "yes", "y", "true", "t"}
 _FALSE = {"0", "no", "n", "false", "f"}
 
@@ -157,6 +159,10 @@ def _read(path: Path, fh, required: list[str], optional: list[str], extra_column
         raise InputError(Problem("the file is empty; the first line must name the columns", file=str(path), line=1))
     columns = [h.strip() for h in header]
     problems = []
+    for i, c in enumerate(columns):
+        if "\x00" in c:
+            problems.append(Problem(f"column {i + 1}'s name {NUL_MESSAGE}", file=str(path), line=1))
+            columns[i] = c.replace("\x00", "")
     allowed = set(required) | set(optional)
     for c in required:
         if c not in columns:
@@ -179,7 +185,11 @@ def _read(path: Path, fh, required: list[str], optional: list[str], extra_column
         if len(values) != len(columns):
             sheet.problem(f"has {len(values)} fields; the header has {len(columns)}", line)
             continue
-        sheet.rows.append(Row(line, {c: (v.strip() or None) for c, v in zip(columns, values, strict=True)}))
+        for c, v in zip(columns, values, strict=True):
+            if "\x00" in v:  # PostgreSQL cannot store it, and no typed value holds one
+                sheet.problem(NUL_MESSAGE, line, c)
+        sheet.rows.append(Row(line, {c: (v.replace("\x00", "").strip() or None)
+                                     for c, v in zip(columns, values, strict=True)}))
     return sheet
 
 

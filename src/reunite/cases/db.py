@@ -80,7 +80,9 @@ def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     eng = _engines.get(url)
     if eng is None:
-        eng = create_engine(url, future=True)
+        # hide_parameters: a database error's text (logged, or printed by the CLI) never carries the
+        # submitted values, which may be names or genotypes.
+        eng = create_engine(url, future=True, hide_parameters=True)
         if eng.dialect.name == "sqlite":
             event.listen(eng, "connect", _sqlite_connect)
             event.listen(eng, "begin", _sqlite_begin)

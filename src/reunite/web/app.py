@@ -35,6 +35,7 @@ from . import api, pages
 from .access import ANONYMOUS, WebError, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
+from .nul_guard import NulGuard
 from .responses import error_response
 from .security import RateLimiter, TokenSigner
 
@@ -112,6 +113,8 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     templates.env.globals["format_lr"] = format_lr
     app.state.templates = templates
 
+    # Innermost of the three: NUL in any text value is a 400 naming the field (web/nul_guard.py).
+    app.add_middleware(NulGuard, max_body=settings.max_csv_bytes + 1024 * 1024)
     # Inside the session middleware (added first, so it runs after it): it sees the decoded session.
     app.add_middleware(BodyGuard, limit=settings.max_csv_bytes + 1024 * 1024)
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="reunite_session",

@@ -19,6 +19,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .access import WebError
+from .responses import error_response
+
 __all__ = ["NulGuard", "nul_field"]
 
 
@@ -43,9 +46,6 @@ def nul_field(value: object, name: str = "body") -> str | None:
 
 def _refusal(scope, field: str):
     """The 400 in the one error shape: JSON for the API, the error page for a browser."""
-    from .access import WebError
-    from .responses import error_response
-
     message = f"{field} contains a NUL character (byte 0), which no text field may hold; remove it"
     problems = [{"file": None, "line": None, "field": field, "message": message}]
     if "session" in scope:
