@@ -14,7 +14,7 @@ from reunite.cases.models import Base
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
-            "network_people", "network_relations", "network_transfers"}
+            "network_people", "network_relations", "network_transfers", "api_tokens"}
 
 
 def test_upgrade_creates_every_table(db_url):
@@ -97,3 +97,24 @@ def test_migration_0006_keeps_the_data_both_ways(db_url):
     assert "rules" not in {c["name"] for c in inspect(eng).get_columns("candidates")}
     with eng.connect() as conn:
         assert conn.execute(text("SELECT dna_log10_lr FROM candidates")).scalar_one() == 5.0
+
+
+def test_migration_0010_keeps_the_users_both_ways(db_url):
+    """Up from 0009 with a user stored: epoch 0, approved, no tokens; down again: the user kept."""
+    from sqlalchemy import text
+
+    store.upgrade(db_url, "0009")
+    with store.make_engine(db_url).begin() as conn:
+        conn.execute(text("INSERT INTO users (name, role, created_at, disabled) "
+                          "VALUES ('inv', 'investigator', CURRENT_TIMESTAMP, false)"))
+    store.upgrade(db_url, "0010")
+    eng = store.make_engine(db_url)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT session_epoch, pending_approval_by FROM users")).one() == (0, None)
+    assert "api_tokens" in set(inspect(eng).get_table_names())
+    store.downgrade(db_url, "0009")
+    eng = store.make_engine(db_url)
+    assert "api_tokens" not in set(inspect(eng).get_table_names())
+    assert "session_epoch" not in {c["name"] for c in inspect(eng).get_columns("users")}
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT name FROM users")).scalar_one() == "inv"

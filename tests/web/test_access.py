@@ -30,7 +30,7 @@ def _fill(path: str, ids: dict) -> str:
     values = {"{case_number}": "KM-001", "{report_number}": "R-1", "{candidate_id}": str(ids["candidate"]),
               "{sample}": "S-C1", "{job_id}": "0" * 32, "{appeal_id}": str(ids["appeal"]),
               "{filename}": f"candidate-{ids['candidate']}.html", "{path:path}": ids["appeal_photo"],
-              "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE"}
+              "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE", "{token_id}": "1"}
     for k, v in values.items():
         path = path.replace(k, v)
     assert "{" not in path, path
@@ -183,6 +183,14 @@ def test_admin_manages_accounts_and_sees_no_cases(as_user, client):
                                        "password": "another long password", "unit": ""}, follow_redirects=False)
     assert r.status_code == 303
     assert "new.inv" in adm.get("/admin/users").text
+    # a staff account waits for a second admin (tests/web/test_accounts_approval.py)
+    assert client.post("/api/v1/token", json={"username": "new.inv", "password": "another long password"}
+                       ).status_code == 401
+    from reunite.cases import db as store
+    from reunite.cases.accounts import approve_user, register_user
+
+    with store.open_session(client.app.state.settings.database_url) as s:
+        approve_user(s, "new.inv", by=register_user(s, "adm2", "admin", by="operator"))
     assert bearer(client, "new.inv", "another long password")
     r = adm.post("/admin/users/new.inv/disable", data={"csrf_token": adm.csrf}, follow_redirects=False)
     assert r.status_code == 303

@@ -124,6 +124,28 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     #: The unit a user works in; a caseworker sees the found children whose ``care_location`` is it.
     unit: Mapped[str | None] = mapped_column(Text)
+    #: Carried by every session cookie; bumped at logout, so a saved cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A staff account created by an admin in the web application waits for a second admin's approval
+    #: (the name of the admin who asked); it cannot log in until then.  None: approved.
+    pending_approval_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ApiToken(Base):
+    """A bearer token of the API, listed and revocable by its owner and by an admin (never the token
+    itself: its random ``token_id`` is signed into it)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+
+    user: Mapped[User] = relationship()
 
 
 class FoundChild(_Stamped, Base):

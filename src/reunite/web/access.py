@@ -15,7 +15,8 @@ Object-level rules (the ``visible_*`` queries below):
   words, never a genotype or a likelihood ratio;
 - genotypes: lab analysts and investigators only, and every read is written to the audit log;
 - the public (and everyone) sees published appeals only;
-- an admin manages accounts (list, create, disable) and sees no cases or genotypes.
+- an admin manages accounts (list, create, disable, revoke tokens) and sees no cases or genotypes; a staff
+  account an admin creates cannot log in until a second admin approves it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
+from ..cases.accounts import token_is_live
 from ..cases.models import ROLES, Appeal, FoundChild, MissingReport, Photo, User
 from ..errors import ReuniteError
 from .security import csrf_token, fingerprint
@@ -58,6 +60,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # ---- API
     ("POST", "/api/v1/token"): Rule(EVERYONE, "rate-limited: 5 failures a minute per user and address"),
     ("GET", "/api/v1/me"): Rule(LOGGED_IN),
+    ("GET", "/api/v1/tokens"): Rule(LOGGED_IN, "own tokens; an admin: everyone's"),
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(LOGGED_IN, "owner or admin (others: 404); audited"),
     ("GET", "/api/v1/dashboard"): Rule(STAFF, "caseworker: counts of the children in their care only"),
     ("GET", "/api/v1/found-children"): Rule(STAFF, "caseworker: children in their care"),
     ("GET", "/api/v1/found-children/{case_number}"): Rule(STAFF, "caseworker: children in their care"),
@@ -84,7 +88,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/"): Rule(EVERYONE, "redirects by role"),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, "CSRF; rate-limited"),
-    ("POST", "/logout"): Rule(EVERYONE, "CSRF"),
+    ("POST", "/logout"): Rule(EVERYONE, "CSRF; ends every session of the user"),
+    ("POST", "/tokens/{token_id}/revoke"): Rule(LOGGED_IN, "CSRF; owner or admin (others: 404); audited"),
     ("GET", "/register"): Rule(EVERYONE),
     ("POST", "/register"): Rule(EVERYONE, "CSRF; rate-limited per address; creates a family account"),
     ("GET", "/dashboard"): Rule(STAFF, "caseworker: children in their care only"),
@@ -119,7 +124,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
         FAMILY, "CSRF; own reports only; erases the genotype, marks candidates; audited"),
     ("GET", "/admin/users"): Rule(ADMIN, "accounts only: no cases, no genotypes"),
-    ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited"),
+    ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited; a staff account waits for a second admin"),
+    ("POST", "/admin/users/{name}/approve"): Rule(ADMIN, "CSRF; not the admin who asked; audited"),
     ("POST", "/admin/users/{name}/disable"): Rule(ADMIN, "CSRF; not oneself; audited"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
@@ -164,14 +170,17 @@ def _load_user(request: Request, db: Session, creds: HTTPAuthorizationCredential
         if got is None:
             raise WebError(401, "unauthorized", "the bearer token is invalid or has expired; get a new one "
                                                 "from POST /api/v1/token", headers={"WWW-Authenticate": "Bearer"})
-        uid, fp = got
+        uid, fp, tid = got
     else:
         uid, fp = request.session.get("uid"), request.session.get("fp")
         request.state.auth = "cookie" if uid else None
         if not uid:
             return None
     user = db.get(User, uid)
-    if user is None or user.disabled or not user.password_hash or fingerprint(user.password_hash) != fp:
+    if (user is None or user.disabled or not user.password_hash or user.pending_approval_by
+            or fingerprint(user.password_hash) != fp
+            or (creds is None and request.session.get("ep") != (user.session_epoch or 0))
+            or (creds is not None and not token_is_live(db, tid, user.id))):
         if creds is not None:
             raise WebError(401, "unauthorized", "the bearer token is no longer valid",
                            headers={"WWW-Authenticate": "Bearer"})

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..cases.accounts import authenticate
+from ..cases.accounts import authenticate, list_tokens, record_token, revoke_token
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
 from ..cases.workflow import allowed_transitions
 from ..cases.workflow import review as do_review
+from ..errors import InputError
 from . import services
 from .access import WebError, authorize, can_see_child, current_user, get_db, visible_reports
 from .i18n import translator
@@ -87,8 +88,32 @@ def check_login(request: Request, db: Session, username: str, password: str) -> 
 def token(body: TokenRequest, request: Request, db: DB) -> dict[str, Any]:
     """Exchange a user name and password for a bearer token (rate-limited)."""
     user = check_login(request, db, body.username, body.password)
-    tok = request.app.state.tokens.make(user.id, fingerprint(user.password_hash))
-    return {"access_token": tok, "token_type": "bearer", "expires_in": request.app.state.tokens.max_age}
+    tok, tid = request.app.state.tokens.make(user.id, fingerprint(user.password_hash))
+    rec = record_token(db, user, tid, request.app.state.tokens.max_age)
+    return {"access_token": tok, "token_type": "bearer", "expires_in": request.app.state.tokens.max_age,
+            "token_number": rec.id}
+
+
+def token_view(tok) -> dict[str, Any]:
+    """A bearer token as listed (never the token itself)."""
+    return {"number": tok.id, "user": tok.user.name, "created_at": tok.created_at.isoformat(),
+            "expires_at": tok.expires_at.isoformat(), "revoked": tok.revoked_at is not None,
+            "revoked_by": tok.revoked_by}
+
+
+@router.get("/tokens", summary="Bearer tokens")
+def tokens(user: Me, db: DB) -> dict[str, Any]:
+    """The unexpired bearer tokens of the caller (an admin: of everyone), newest first."""
+    return {"items": [token_view(t) for t in list_tokens(db, None if user.role == "admin" else user)]}
+
+
+@router.post("/tokens/{token_id}/revoke", summary="Revoke a bearer token")
+def revoke(token_id: IntId, user: Me, db: DB) -> dict[str, Any]:
+    """Revoke one of the caller's tokens (an admin: anyone's); it stops working at once."""
+    try:
+        return token_view(revoke_token(db, token_id, user))
+    except InputError:
+        raise WebError(404, "not_found", "there is no such token") from None
 
 
 @router.get("/me", summary="Who am I")

@@ -37,6 +37,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "Type the password again",
         "register.submit": "Create account",
         "register.mismatch": "The two passwords are not the same.",
+        "register.weak": "This password is too easy to guess (fewer than 10 characters, a common word, a "
+                         "sequence, a repeat or your user name). Use a few unrelated words.",
         "register.taken": "This user name is taken; choose another.",
         "register.bad_name": "A user name has 3 to 60 letters, digits, dots, dashes or underscores.",
         "register.too_many": "Too many accounts were created from here. Try again later.",
@@ -342,6 +344,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "再次输入密码",
         "register.submit": "创建账号",
         "register.mismatch": "两次输入的密码不一致。",
+        "register.weak": "密码太容易被猜到（少于10个字符、常见词、连续或重复字符，或包含用户名）。"
+                         "请用几个不相关的词组成密码。",
         "register.taken": "该用户名已被使用，请换一个。",
         "register.bad_name": "用户名为3至60个字母、数字、点、短横线或下划线。",
         "register.too_many": "此处创建的账号过多，请稍后再试。",

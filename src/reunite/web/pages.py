@@ -13,7 +13,16 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cases.accounts import MIN_PASSWORD, disable_user, hash_password, set_password
+from ..cases.accounts import (
+    approve_user,
+    check_password,
+    disable_user,
+    end_sessions,
+    hash_password,
+    list_tokens,
+    request_account,
+    revoke_token,
+)
 from ..cases.audit import append_audit
 from ..cases.cohorts import (
     current_solution,
@@ -27,7 +36,7 @@ from ..cases.cohorts import (
 from ..cases.guidance import report_guidance
 from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, AuditEntry, MissingReport, Photo, Tip, User, utcnow
 from ..cases.photos import add_photo, check_image
-from ..cases.records import add_user, get_user, withdraw_consent
+from ..cases.records import get_user, withdraw_consent
 from ..cases.settings import MatchingSettings
 from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError, ReuniteError
@@ -111,15 +120,28 @@ def login(request: Request, db: DB, username: Annotated[str, Form(max_length=100
 def _start_session(request: Request, user: User) -> None:
     lang = request.session.get("lang")
     request.session.clear()  # a new session (and CSRF token) at every login: no fixation
-    request.session.update({"uid": user.id, "fp": fingerprint(user.password_hash)})
+    request.session.update({"uid": user.id, "fp": fingerprint(user.password_hash), "ep": user.session_epoch or 0})
     if lang:
         request.session["lang"] = lang
 
 
 @router.post("/logout")
-def logout(request: Request):
+def logout(request: Request, user: Me, db: DB):
+    """Log out: every session cookie of the user stops working, this one and any saved copy."""
+    if user is not None and request.state.auth == "cookie":
+        end_sessions(db, user)
     request.session.clear()
     return _see_other("/login")
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token_page(token_id: IntId, request: Request, user: Me, db: DB):
+    """Revoke a bearer token (its owner, or an admin)."""
+    try:
+        revoke_token(db, token_id, user)
+    except InputError:
+        raise WebError(404, "not_found", "there is no such token") from None
+    return _see_other("/admin/users?msg=token+revoked" if user.role == "admin" else HOME.get(user.role, "/"))
 
 
 # -------------------------------------------------------------------------------- register
@@ -146,14 +168,17 @@ def register(request: Request, db: DB, username: Annotated[str, Form(max_length=
         problems.append(t("register.bad_name"))
     elif get_user(db, username) is not None:
         problems.append(t("register.taken"))
-    if len(password) < MIN_PASSWORD:
-        problems.append(t("register.password"))
-    elif password != password2:
-        problems.append(t("register.mismatch"))
+    try:
+        check_password(password, username)
+    except InputError:
+        problems.append(t("register.weak"))
+    else:
+        if password != password2:
+            problems.append(t("register.mismatch"))
     if problems:
         return render(request, "register.html", {"problems": problems, "username": username}, status=400)
     limiter.hit(client_ip(request))
-    user = User(name=username, role="family", password_hash=hash_password(password))
+    user = User(name=username, role="family", password_hash=hash_password(password, username))
     db.add(user)
     db.flush()
     append_audit(db, username, "user.register", entity="user", entity_id=username, details={"role": "family"})
@@ -597,9 +622,9 @@ def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[st
 
 @router.get("/admin/users")
 def admin_users(request: Request, user: Me, db: DB):
-    """Accounts: list, create, disable (admins only; they see no cases or genotypes)."""
+    """Accounts: list, create, approve, disable; bearer tokens (admins only; no cases, no genotypes)."""
     users = db.scalars(select(User).order_by(User.name)).all()
-    return render(request, "admin_users.html", {"users": users, "roles": ROLES,
+    return render(request, "admin_users.html", {"users": users, "roles": ROLES, "tokens": list_tokens(db),
                                                 "message": request.query_params.get("msg")})
 
 
@@ -607,16 +632,25 @@ def admin_users(request: Request, user: Me, db: DB):
 def admin_add_user(user: Me, db: DB, name: Annotated[str, Form(min_length=1, max_length=100)],
                    role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=200)],
                    unit: Annotated[str, Form(max_length=200)] = ""):
+    """Create an account; a staff account waits for a second admin's approval."""
     try:
-        u = add_user(db, name, role, by=user.name, commit=False)
-        u.unit = unit.strip() or None
-        set_password(db, name, password, by=user.name, commit=False)
-        db.commit()
+        u = request_account(db, name, role, by=user, unit=unit, password=password)
     except InputError as exc:
         db.rollback()
         raise WebError(400, "invalid", str(exc.problems[0].message),
                        [p.as_dict() for p in exc.problems]) from None
-    return _see_other("/admin/users?msg=account+created")
+    return _see_other("/admin/users?msg=" + ("account+waits+for+approval" if u.pending_approval_by
+                                             else "account+created"))
+
+
+@router.post("/admin/users/{name}/approve")
+def admin_approve_user(name: Key, user: Me, db: DB):
+    """Approve a staff account another admin asked for."""
+    try:
+        approve_user(db, name, by=user)
+    except InputError as exc:
+        raise WebError(400, "invalid", str(exc.problems[0].message)) from None
+    return _see_other("/admin/users?msg=account+approved")
 
 
 @router.post("/admin/users/{name}/disable")

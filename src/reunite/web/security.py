@@ -3,8 +3,12 @@
 - Pages keep the login in a signed session cookie (HttpOnly, SameSite=Lax, Secure unless turned
   off for plain-HTTP localhost), holding the user id, a fingerprint of their password hash (so a
   password change ends every session) and the session's CSRF token.
+- The session cookie also carries the user's ``session_epoch``; logout bumps it, so a saved cookie
+  stops working at once (every session of that user ends).
 - The API takes bearer tokens from ``POST /api/v1/token``: signed, timed, carrying the same user id
-  and fingerprint.  A disabled user's cookie and tokens stop working on the next request.
+  and fingerprint and a random token id recorded in ``api_tokens``; a token revoked by its owner or
+  an admin (``/api/v1/tokens``) stops working.  A disabled user's cookie and tokens stop working on
+  the next request.
 - Every state-changing request authenticated by the cookie (every form) must carry the session's
   CSRF token, as the form field ``csrf_token`` or the header ``X-CSRF-Token``.
 """
@@ -43,15 +47,16 @@ class TokenSigner:
         self._s = URLSafeTimedSerializer(secret, salt="reunite-api-token")
         self.max_age = max_age
 
-    def make(self, user_id: int, fp: str) -> str:
-        """A token for the user."""
-        return self._s.dumps({"uid": user_id, "fp": fp})
+    def make(self, user_id: int, fp: str) -> tuple[str, str]:
+        """A token for the user, and its random id (to record, list and revoke it)."""
+        tid = secrets.token_urlsafe(24)
+        return self._s.dumps({"uid": user_id, "fp": fp, "tid": tid}), tid
 
-    def read(self, token: str) -> tuple[int, str] | None:
-        """(user id, fingerprint) of a valid, unexpired token, else None."""
+    def read(self, token: str) -> tuple[int, str, str] | None:
+        """(user id, fingerprint, token id) of a valid, unexpired token, else None."""
         try:
             data = self._s.loads(token, max_age=self.max_age)
-            return int(data["uid"]), str(data["fp"])
+            return int(data["uid"]), str(data["fp"]), str(data["tid"])
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
 

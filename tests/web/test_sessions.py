@@ -1,0 +1,60 @@
+"""Logout ends the session (a saved cookie stops working), and bearer tokens are listed and revoked by
+their owner and by an admin."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from .conftest import bearer, login
+
+
+def test_a_saved_cookie_stops_working_after_logout(app, as_user):
+    c = as_user("inv")
+    saved = c.cookies.get("reunite_session")
+    assert c.get("/dashboard", follow_redirects=False).status_code == 200
+    assert c.post("/logout", data={"csrf_token": c.csrf}, follow_redirects=False).status_code == 303
+    with TestClient(app, raise_server_exceptions=False) as thief:
+        thief.cookies.set("reunite_session", saved)
+        r = thief.get("/dashboard", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+        assert thief.get("/api/v1/me", headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_logging_in_again_works_after_logout(app, as_user):
+    c = as_user("lab")
+    c.post("/logout", data={"csrf_token": c.csrf})
+    assert login(c, "lab").status_code == 303
+    assert c.get("/api/v1/me").json()["name"] == "lab"
+
+
+def test_owner_lists_and_revokes_their_token(client):
+    h1, h2 = bearer(client, "inv"), bearer(client, "inv")
+    items = client.get("/api/v1/tokens", headers=h1).json()["items"]
+    assert len(items) == 2 and {t["user"] for t in items} == {"inv"}
+    assert "access_token" not in str(items)
+    number = items[0]["number"]
+    r = client.post(f"/api/v1/tokens/{number}/revoke", headers=h1)
+    assert r.status_code == 200 and r.json()["revoked"] is True
+    statuses = {client.get("/api/v1/me", headers=h).status_code for h in (h1, h2)}
+    assert statuses == {200, 401}
+
+
+def test_others_cannot_see_or_revoke_a_token(client):
+    h = bearer(client, "inv")
+    number = client.get("/api/v1/tokens", headers=h).json()["items"][0]["number"]
+    other = bearer(client, "lab")
+    assert [t["user"] for t in client.get("/api/v1/tokens", headers=other).json()["items"]] == ["lab"]
+    assert client.post(f"/api/v1/tokens/{number}/revoke", headers=other).status_code == 404
+    assert client.get("/api/v1/me", headers=h).status_code == 200
+
+
+def test_admin_revokes_anyones_token(client, as_user):
+    h = bearer(client, "inv")
+    adm = as_user("adm")
+    page = adm.get("/admin/users").text
+    assert "tokens-table" in page and "inv" in page
+    number = client.get("/api/v1/tokens", headers=h).json()["items"][0]["number"]
+    r = adm.post(f"/tokens/{number}/revoke", data={"csrf_token": adm.csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/api/v1/me", headers=h).status_code == 401
+    assert "revoked by adm" in adm.get("/admin/users").text
