@@ -58,3 +58,44 @@ def test_admin_revokes_anyones_token(client, as_user):
     assert r.status_code == 303
     assert client.get("/api/v1/me", headers=h).status_code == 401
     assert "revoked by adm" in adm.get("/admin/users").text
+
+
+def test_logins_are_throttled_per_address_across_user_names(world, tmp_path):
+    from reunite.web import create_app
+
+    url, media, _ = world
+    app = create_app(url, media, reports_dir=tmp_path / "r", secret_key="k", secure_cookies=False,
+                     login_ip_failures=6)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        codes = [c.post("/api/v1/token", json={"username": f"guess{i}", "password": "wrong password"}).status_code
+                 for i in range(8)]
+        assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
+        # the right password of a real user from the same address is refused too, for now
+        assert c.post("/api/v1/token", json={"username": "inv", "password": "correct horse battery"}
+                      ).status_code == 429
+
+
+def test_logins_are_throttled_per_user_name_across_addresses(world, tmp_path):
+    from reunite.web import create_app
+
+    url, media, _ = world
+    app = create_app(url, media, reports_dir=tmp_path / "r", secret_key="k", secure_cookies=False,
+                     login_ip_failures=6)
+    codes = []
+    for i in range(8):
+        with TestClient(app, raise_server_exceptions=False, client=(f"10.0.0.{i}", 5000)) as c:
+            codes.append(c.post("/api/v1/token", json={"username": "inv", "password": "wrong password"}).status_code)
+    assert codes[6:] == [429, 429]
+
+
+def test_a_missing_secret_key_is_warned_at_start(world, tmp_path, monkeypatch, capsys, caplog):
+    from reunite.web import create_app
+
+    url, media, _ = world
+    monkeypatch.delenv("REUNITE_SECRET_KEY", raising=False)
+    create_app(url, media, reports_dir=tmp_path / "r", secure_cookies=False)
+    assert "REUNITE_SECRET_KEY is not set" in capsys.readouterr().err
+    assert any("REUNITE_SECRET_KEY" in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("REUNITE_SECRET_KEY", "a long secret from the environment")
+    create_app(url, media, reports_dir=tmp_path / "r", secure_cookies=False)
+    assert "REUNITE_SECRET_KEY" not in capsys.readouterr().err

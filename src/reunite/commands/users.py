@@ -33,7 +33,11 @@ def users_add_cmd(
         "--password", help="Ask for a web password (typed twice, not echoed).")] = False,
     user: UserOpt = None,
 ):
-    """Register a user with a role; with a password they can log in to the web application."""
+    """Register a user with a role; with a password they can log in to the web application.
+
+    Run on the server console by the operator: the account is active at once (audited), without the
+    second admin's approval that staff accounts created on the web's admin page wait for
+    (docs/web-security.md).  Trivial passwords are refused."""
     from ..cases.accounts import register_user
     from ..cases.db import open_session
 

@@ -58,7 +58,8 @@ class Rule:
 
 RULES: dict[tuple[str, str], Rule] = {
     # ---- API
-    ("POST", "/api/v1/token"): Rule(EVERYONE, "rate-limited: 5 failures a minute per user and address"),
+    ("POST", "/api/v1/token"): Rule(EVERYONE, "rate-limited: 5 failures a minute per user and address, "
+                                              "20 in 10 minutes per address and per user name"),
     ("GET", "/api/v1/me"): Rule(LOGGED_IN),
     ("GET", "/api/v1/tokens"): Rule(LOGGED_IN, "own tokens; an admin: everyone's"),
     ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(LOGGED_IN, "owner or admin (others: 404); audited"),

@@ -71,16 +71,20 @@ def client_ip(request: Request) -> str:
 
 def check_login(request: Request, db: Session, username: str, password: str) -> User:
     """The user if the password is right; 429 after too many failures per user and address."""
-    limiter = request.app.state.login_limiter
-    key = f"{(username or '').strip().lower()}|{client_ip(request)}"
-    if limiter.blocked(key):
-        raise WebError(429, "rate_limited", "too many failed logins; wait a minute and try again",
-                       headers={"Retry-After": str(int(limiter.window))})
+    state = request.app.state
+    name, ip = (username or "").strip().lower(), client_ip(request)
+    # per user name and address (a typo), per address (guessing many names), per name (many addresses)
+    keys = ((state.login_limiter, f"{name}|{ip}"), (state.login_ip_limiter, ip), (state.login_name_limiter, name))
+    for limiter, key in keys:
+        if limiter.blocked(key):
+            raise WebError(429, "rate_limited", "too many failed logins; wait a minute and try again",
+                           headers={"Retry-After": str(int(limiter.window))})
     user = authenticate(db, (username or "").strip(), password or "")
     if user is None:
-        limiter.hit(key)
+        for limiter, key in keys:
+            limiter.hit(key)
         raise WebError(401, "unauthorized", "the user name or password is wrong, or the account is disabled")
-    limiter.reset(key)
+    state.login_limiter.reset(keys[0][1])
     return user
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,9 @@ class Settings:
     token_max_age: int = 8 * 3600
     login_failures: int = 5
     login_window: float = 60.0
+    #: failed logins from one address (any user name), and for one user name (any address)
+    login_ip_failures: int = 20
+    login_ip_window: float = 600.0
     tip_limit: int = 5
     tip_window: float = 600.0
     register_limit: int = 10
@@ -69,6 +73,16 @@ class Settings:
 
 _STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                  413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+
+
+NO_SECRET = ("REUNITE_SECRET_KEY is not set: a random key signs the cookies and tokens, so every session "
+             "ends when the server restarts and several workers do not share logins; set it to a long random "
+             "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+
+
+def _warn_no_secret() -> None:
+    log.warning(NO_SECRET)
+    print(f"warning: {NO_SECRET}", file=sys.stderr)
 
 
 def _lr_text(candidate) -> str:
@@ -89,7 +103,10 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     """
     url = store.database_url(database_url)
     store.check_schema(url)
-    key = secret_key or os.environ.get("REUNITE_SECRET_KEY") or secrets.token_urlsafe(48)
+    key = secret_key or os.environ.get("REUNITE_SECRET_KEY")
+    if not key:
+        _warn_no_secret()
+        key = secrets.token_urlsafe(48)
     settings = Settings(database_url=url, media_dir=default_media(media_dir),
                         reports_dir=Path(reports_dir or os.environ.get("REUNITE_REPORTS_DIR") or "reunite-reports"),
                         secret_key=key, secure_cookies=secure_cookies, match_after_import=match_after_import,
@@ -103,6 +120,8 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.state.sessionmaker = sessionmaker(store.make_engine(url), expire_on_commit=False)
     app.state.tokens = TokenSigner(key, settings.token_max_age)
     app.state.login_limiter = RateLimiter(settings.login_failures, settings.login_window)
+    app.state.login_ip_limiter = RateLimiter(settings.login_ip_failures, settings.login_ip_window)
+    app.state.login_name_limiter = RateLimiter(settings.login_ip_failures, settings.login_ip_window)
     app.state.tip_limiter = RateLimiter(settings.tip_limit, settings.tip_window)
     app.state.register_limiter = RateLimiter(settings.register_limit, settings.register_window)
     app.state.jobs = JobManager(app.state.sessionmaker, match=settings.match_after_import)
