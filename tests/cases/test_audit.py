@@ -66,7 +66,8 @@ def test_a_rehashed_edit_is_still_detected_by_the_next_entry(session):
                         entity_id=e.entity_id, details=e.details)
     session.execute(text("UPDATE audit_log SET actor = 'forger', hash = :h WHERE id = 2"), {"h": forged})
     session.commit()
-    assert verify_audit(session).id == 3
+    # Without the audit key the forged hash is not the entry's HMAC: entry 2 itself is found.
+    assert verify_audit(session).id == 2
 
 
 def test_the_chain_cannot_fork(session):

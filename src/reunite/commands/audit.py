@@ -19,19 +19,24 @@ def register(app: typer.Typer) -> None:
 
 @audit_app.command("verify")
 def audit_verify_cmd():
-    """Check the audit chain; exit 1 and name the first entry that does not verify."""
-    from ..cases.audit import chain_head, verify_audit
+    """Check the audit chain under the audit key and against its anchor; exit 1 and say what is wrong
+    (an edited, inserted or removed entry; a truncated, emptied or recomputed log)."""
+    from ..cases.audit import chain_head, verify_anchor, verify_audit
     from ..cases.db import open_session
 
     try:
         with open_session() as s:
             bad = verify_audit(s)
+            anchored = verify_anchor(s)
             head = chain_head(s)
     except ReuniteError as exc:
         fail(exc)
     if bad is not None:
         typer.echo(f"error: audit entry {bad.id} ({bad.action}, {bad.at:%Y-%m-%d %H:%M:%S}) does not verify: "
                    f"it or an entry before it was edited, inserted or removed", err=True)
+        raise typer.Exit(1)
+    if anchored is not None:
+        typer.echo(f"error: {anchored}", err=True)
         raise typer.Exit(1)
     if head is None:
         typer.echo("audit log is empty")
