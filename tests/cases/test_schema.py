@@ -14,7 +14,8 @@ from reunite.cases.models import Base
 EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "reference_donors", "dna_samples",
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
-            "network_people", "network_relations", "network_transfers", "api_tokens"}
+            "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
+            "withdrawal_reasons"}
 
 
 def test_upgrade_creates_every_table(db_url):
@@ -118,3 +119,14 @@ def test_migration_0010_keeps_the_users_both_ways(db_url):
     assert "session_epoch" not in {c["name"] for c in inspect(eng).get_columns("users")}
     with eng.connect() as conn:
         assert conn.execute(text("SELECT name FROM users")).scalar_one() == "inv"
+
+
+def test_migration_0011_both_ways(db_url):
+    """Up from 0010: the registry of written files and the withdrawal reasons; down again: gone."""
+    store.upgrade(db_url, "0011")
+    tables = set(inspect(store.make_engine(db_url)).get_table_names())
+    assert {"written_files", "withdrawal_reasons"} <= tables
+    store.downgrade(db_url, "0010")
+    assert not {"written_files", "withdrawal_reasons"} & set(inspect(store.make_engine(db_url)).get_table_names())
+    store.upgrade(db_url)
+    assert store.current_revision(db_url) == store.head_revision()

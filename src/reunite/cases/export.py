@@ -30,6 +30,7 @@ from ..errors import InputError, Problem
 from .audit import append_audit, canonical_json
 from .importing import default_user
 from .models import Base
+from .privacy import register_written_file
 
 __all__ = ["FORMULA_PREFIXES", "csv_cell", "export_table", "table_names", "table_rows"]
 
@@ -98,6 +99,9 @@ def export_table(session: Session, name: str, fmt: str = "csv", out: str | Path 
     if isinstance(out, str | Path):
         with open(out, "w", newline="", encoding="utf-8") as fh:
             n = _write(fh, fmt, columns, rows)
+        # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
+        register_written_file(session, out, kind="export", user=user or default_user(), table_name=name,
+                              commit=False)
     else:
         n = _write(out or sys.stdout, fmt, columns, rows)
     append_audit(session, user or default_user(), "export", entity=name,

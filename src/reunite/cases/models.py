@@ -66,6 +66,8 @@ __all__ = [
     "Review",
     "Tip",
     "User",
+    "WithdrawalReason",
+    "WrittenFile",
     "utcnow",
 ]
 
@@ -631,6 +633,36 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class WrittenFile(Base):
+    """A file the store wrote outside the database: a candidate's report (``kind`` ``report``, with its
+    candidate) or an export of a table (``export``).  A withdrawal of consent deletes the ones that
+    may hold the erased genotype (:func:`reunite.cases.privacy.erase_everywhere`)."""
+
+    __tablename__ = "written_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    candidate_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    table_name: Mapped[str | None] = mapped_column(String(100))
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    written_by: Mapped[str] = mapped_column(String(100))
+
+
+class WithdrawalReason(Base):
+    """The reason given when a relative withdrew consent, as typed (it may name people or hold a phone
+    number): readable by investigators, referred to by id from the audit log, never copied into it."""
+
+    __tablename__ = "withdrawal_reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_number: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
 
 
 class Appeal(_Stamped, Base):

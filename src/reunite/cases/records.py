@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..errors import InputError, Problem
 from ..evidence.fusion import EvidenceItem, Posterior, from_lr, fuse
 from ..evidence.registry import order_of, sentence
+from . import privacy
 from .audit import append_audit
 from .importing import default_user
 from .models import (
@@ -32,6 +34,7 @@ from .models import (
     PedigreeMember,
     Relative,
     User,
+    WithdrawalReason,
     utcnow,
 )
 
@@ -102,12 +105,16 @@ def erase_sample(session: Session, sample: str, *, user: str, reason: str, commi
 
 
 def withdraw_consent(session: Session, report_number: str, member_id: str, *, user: str, reason: str,
-                     commit: bool = True) -> dict:
+                     commit: bool = True, index_dir: str | Path | None = None) -> dict:
     """A relative withdraws consent: record it, erase the genotype (the sample row stays,
     marked erased, with an audit entry that it existed), and mark the report's candidates whose
-    DNA evidence depended on it (their DNA LR is cleared and the posterior recomputed).
+    DNA evidence depended on it (their DNA LR is cleared and the posterior recomputed).  The
+    genotype's copies outside the database go too (:func:`reunite.cases.privacy.erase_everywhere`:
+    the index on disk, the candidates' report files, exports).  The reason is kept in
+    ``withdrawal_reasons``; the audit entry names it by id.
 
-    Returns what was done: the sample erased (or None) and the number of candidates marked.
+    Returns what was done: the sample erased (or None), the number of candidates marked and the
+    numbers of index, report and export files removed.
     """
     if not reason or not reason.strip():
         raise InputError(Problem("withdrawing consent needs a reason", field="reason"))
@@ -120,13 +127,19 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
                                                        PedigreeMember.member_id == member_id)).first()
     if relative is None and row is None:
         raise InputError(Problem(f"report {report_number} has no relative {member_id!r}", field="member_id"))
+    # The reason as typed is kept apart, for investigators; the audit log gets only its id.
+    why = WithdrawalReason(report_number=report_number, member_id=member_id, reason=reason.strip(),
+                           recorded_by=str(user))
+    session.add(why)
+    session.flush()
+    privacy.secure_delete(session)
     if relative is not None:
         relative.consent_given = False
         relative.consent_scope = "withdrawn"
     sample = (relative.sample if relative is not None and relative.sample else None) or (row.sample if row else None)
     erased = None
     if sample and session.scalars(select(DnaSample).where(DnaSample.sample == sample)).first() is not None:
-        erase_sample(session, sample, user=user, reason=reason, commit=False)
+        erase_sample(session, sample, user=user, reason=f"consent withdrawn (reason {why.id})", commit=False)
         erased = sample
     marked = 0
     for cand in rep.candidates:
@@ -134,12 +147,14 @@ def withdraw_consent(session: Session, report_number: str, member_id: str, *, us
             drop_dna(cand)
             marked += 1
     session.flush()
+    # Index files, reports and exports that may hold the genotype go at the same time.
+    removed = privacy.erase_everywhere(session, report_number, index_dir=index_dir)
     append_audit(session, user, "consent.withdraw", entity="report", entity_id=report_number,
                  details={"member": member_id, "sample_erased": erased is not None, "candidates_marked": marked,
-                          "reason": reason.strip()})
+                          "reason_id": why.id, **removed.as_dict()})
     if commit:
         session.commit()
-    return {"sample": erased, "candidates_marked": marked}
+    return {"sample": erased, "candidates_marked": marked, **removed.as_dict()}
 
 
 def candidate_items(cand: Candidate) -> list[EvidenceItem]:

@@ -21,6 +21,7 @@ from ..cases.audit import append_audit
 from ..cases.families import stored_family, stored_profile
 from ..cases.labs import lab_of
 from ..cases.models import Candidate, DnaSample
+from ..cases.privacy import register_written_file
 from ..cases.provenance import stored_mutation, stored_table
 from ..cases.records import candidate_posterior
 from ..errors import InputError, Problem
@@ -151,4 +152,6 @@ def write_candidate_report(session, candidate_id: int, folder: str | Path, *, fm
         path.write_text(render_html(report), encoding="utf-8")
     else:
         render_pdf(report, path)
+    # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
+    register_written_file(session, path, kind="report", user=user, candidate_id=int(candidate_id))
     return path

@@ -1,0 +1,119 @@
+"""Erasing a withdrawn relative everywhere the store put their genotype, and knowing what it wrote.
+
+A genotype leaves the database by :func:`~reunite.cases.records.erase_sample`; copies of it may be in
+files the store wrote outside the database.  :func:`erase_everywhere`, called by every withdrawal of
+consent, removes them at once:
+
+- the **reference index** on disk (``$REUNITE_INDEX_DIR``, see :mod:`reunite.cases.settings`): its
+  files are deleted, so the family cannot be searched with the old alleles; the next matching rebuilds
+  the index from the store, which no longer holds them;
+- **kinship reports** written for the report's candidates (HTML or PDF, by the web application, by
+  ``reunite report`` or by the demo): deleted;
+- **exports** of tables (``reunite export``): deleted, since any of them may hold the relative's data.
+
+Reports and exports are found through ``written_files``, the registry every writer adds to
+(:func:`register_written_file`); a file copied elsewhere by hand is outside the store's reach.  On
+SQLite the erasure runs with ``secure_delete`` on, so the erased values are overwritten in the
+database file too rather than left in its free pages.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from .models import Candidate, MissingReport, WrittenFile, utcnow
+
+__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "register_written_file", "secure_delete"]
+
+#: The names of the files a saved :class:`~reunite.search.index.ReferenceIndex` and the matching write.
+INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "*.npy")
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What :func:`erase_everywhere` removed: index files, report files and export files."""
+
+    index_files: int
+    reports: int
+    exports: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"index_files": self.index_files, "reports": self.reports, "exports": self.exports}
+
+
+def register_written_file(session: Session, path: str | Path, *, kind: str, user: str,
+                          candidate_id: int | None = None, table_name: str | None = None,
+                          commit: bool = True) -> WrittenFile:
+    """Record that the store wrote ``path`` (``kind`` ``report`` with its candidate, or ``export``
+    with its table), so that a withdrawal of consent can find and delete it."""
+    full = str(Path(path).resolve())
+    row = session.scalars(select(WrittenFile).where(WrittenFile.path == full)).first()
+    if row is None:
+        row = WrittenFile(path=full, kind=kind)
+        session.add(row)
+    row.candidate_id, row.table_name = candidate_id, table_name
+    row.written_at, row.written_by = utcnow(), str(user)
+    session.flush()
+    if commit:
+        session.commit()
+    return row
+
+
+def secure_delete(session: Session) -> None:
+    """On SQLite, overwrite deleted and replaced content in the database file from now on in this
+    connection (``PRAGMA secure_delete``); PostgreSQL's dead rows are reclaimed by its vacuum."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete = ON"))
+
+
+def _index_dir(index_dir: str | Path | None) -> Path:
+    if index_dir is not None:
+        return Path(index_dir)
+    return Path(os.environ.get("REUNITE_INDEX_DIR") or "reunite-index")
+
+
+def _drop_index(index_dir: Path) -> int:
+    if not (index_dir / "meta.json").exists() and not (index_dir / "manifest.json").exists():
+        return 0
+    n = 0
+    # meta.json first: once it is gone the directory is no index, whatever else remains.
+    for pattern in INDEX_FILES:
+        for f in sorted(index_dir.glob(pattern)):
+            f.unlink(missing_ok=True)
+            n += 1
+    for f in index_dir.glob(".tmp-*"):
+        f.unlink(missing_ok=True)
+    return n
+
+
+def _delete(session: Session, rows: list[WrittenFile]) -> int:
+    n = 0
+    for row in rows:
+        p = Path(row.path)
+        if p.exists():
+            p.unlink()
+            n += 1
+        session.delete(row)
+    return n
+
+
+def erase_everywhere(session: Session, report_number: str, *, index_dir: str | Path | None = None) -> Erasure:
+    """Remove what the store wrote outside the database that may hold the genotypes of report
+    ``report_number``'s relatives (see the module docstring); return what was removed.
+
+    Runs in the session's transaction (the registry rows go with it); the files are deleted at once.
+    """
+    rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
+    cand_ids = [] if rep is None else list(session.scalars(select(Candidate.id).where(Candidate.report_id == rep.id)))
+    index_files = _drop_index(_index_dir(index_dir))
+    reports = _delete(session, list(session.scalars(
+        select(WrittenFile).where(WrittenFile.kind == "report", WrittenFile.candidate_id.in_(cand_ids))))) \
+        if cand_ids else 0
+    exports = _delete(session, list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export"))))
+    session.flush()
+    return Erasure(index_files, reports, exports)
