@@ -32,6 +32,8 @@ def test_staff_account_waits_for_a_second_admin(as_user, client, world, second_a
     assert r.status_code == 303
     assert _token(client, "new.staff") == 401
     assert "waits for approval" in adm.get("/admin/users").text
+    assert "等待批准（申请人：adm）" in adm.get("/admin/users?lang=zh").text
+    adm.get("/admin/users?lang=en")
     # the admin who asked cannot approve
     assert adm.post("/admin/users/new.staff/approve", data={"csrf_token": adm.csrf}).status_code == 400
     assert _token(client, "new.staff") == 401

@@ -37,6 +37,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "Type the password again",
         "register.submit": "Create account",
         "register.mismatch": "The two passwords are not the same.",
+        "admin.pending": "waits for approval (asked by {by})",
+        "admin.approve": "approve",
+        "admin.approval_note": "A staff account (investigator, lab analyst, caseworker, admin) created here cannot "
+                               "log in until another administrator approves it.",
+        "admin.tokens": "API tokens",
+        "admin.revoke": "revoke",
+        "admin.revoked_by": "revoked by {by}",
         "register.weak": "This password is too easy to guess (fewer than 10 characters, a common word, a "
                          "sequence, a repeat or your user name). Use a few unrelated words.",
         "register.taken": "This user name is taken; choose another.",
@@ -344,6 +351,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "再次输入密码",
         "register.submit": "创建账号",
         "register.mismatch": "两次输入的密码不一致。",
+        "admin.pending": "等待批准（申请人：{by}）",
+        "admin.approve": "批准",
+        "admin.approval_note": "在此创建的工作人员账号（侦查员、实验室分析员、社工、管理员）"
+                               "须经另一位管理员批准后才能登录。",
+        "admin.tokens": "API 令牌",
+        "admin.revoke": "撤销",
+        "admin.revoked_by": "已由 {by} 撤销",
         "register.weak": "密码太容易被猜到（少于10个字符、常见词、连续或重复字符，或包含用户名）。"
                          "请用几个不相关的词组成密码。",
         "register.taken": "该用户名已被使用，请换一个。",
