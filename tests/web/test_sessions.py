@@ -99,3 +99,20 @@ def test_a_missing_secret_key_is_warned_at_start(world, tmp_path, monkeypatch, c
     monkeypatch.setenv("REUNITE_SECRET_KEY", "a long secret from the environment")
     create_app(url, media, reports_dir=tmp_path / "r", secure_cookies=False)
     assert "REUNITE_SECRET_KEY" not in capsys.readouterr().err
+
+
+def test_expired_tokens_are_forgotten(client, world):
+    import datetime as dt
+
+    from reunite.cases import db as store
+    from reunite.cases.models import ApiToken
+
+    bearer(client, "inv")
+    with store.open_session(world[0]) as s:
+        for tok in s.query(ApiToken):
+            tok.expires_at -= dt.timedelta(days=1)
+        s.commit()
+    h = bearer(client, "inv")
+    with store.open_session(world[0]) as s:
+        assert s.query(ApiToken).count() == 1
+    assert client.get("/api/v1/me", headers=h).status_code == 200

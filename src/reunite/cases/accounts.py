@@ -22,7 +22,7 @@ import datetime as dt
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -152,6 +152,7 @@ def end_sessions(session: Session, user: User, *, commit: bool = True) -> None:
 def record_token(session: Session, user: User, token_id: str, max_age: int, *, commit: bool = True) -> ApiToken:
     """Record a bearer token issued to ``user`` (by its random id), valid for ``max_age`` seconds."""
     now = utcnow()
+    session.execute(delete(ApiToken).where(ApiToken.expires_at < now))  # expired: nothing left to revoke
     tok = ApiToken(token_id=token_id, user_id=user.id, created_at=now, expires_at=now + dt.timedelta(seconds=max_age))
     session.add(tok)
     session.flush()
