@@ -106,3 +106,23 @@ def test_anonymous_bodies_on_public_routes_still_work(client, ids):
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
     r = client.post(f"/api/v1/appeals/{ids['appeal']}/tips", json={"message": "seen near the station"})
     assert r.status_code in (200, 201)
+
+
+def test_a_logged_out_cookie_does_not_open_the_body(app, as_user):
+    c = as_user("lab")
+    saved = c.cookies.get("reunite_session")
+    c.post("/logout", data={"csrf_token": c.csrf})
+    status, pulled = asgi_post(app, "/api/v1/imports", 10 * 1024 * 1024,
+                               {"content-type": "multipart/form-data; boundary=x",
+                                "cookie": f"reunite_session={saved}"})
+    assert status == 401 and pulled == 0
+
+
+def test_a_revoked_token_does_not_open_the_body(app, client):
+    h = bearer(client, "lab")
+    number = client.get("/api/v1/tokens", headers=h).json()["items"][0]["number"]
+    client.post(f"/api/v1/tokens/{number}/revoke", headers=h)
+    status, pulled = asgi_post(app, "/api/v1/imports", 10 * 1024 * 1024,
+                               {"content-type": "multipart/form-data; boundary=x",
+                                "authorization": h["Authorization"]})
+    assert status == 401 and pulled == 0

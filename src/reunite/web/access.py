@@ -191,6 +191,25 @@ def _load_user(request: Request, db: Session, creds: HTTPAuthorizationCredential
     return user
 
 
+def live_login(db: Session, tokens, session: dict, authorization: str) -> bool:
+    """Whether a request carries a login that still works (a bearer token, else the session cookie):
+    the same checks as :func:`authorize`, made before a request body is read."""
+    if authorization[:7].lower() == "bearer ":
+        got = tokens.read(authorization[7:].strip())
+        if got is None:
+            return False
+        uid, fp, tid = got
+    else:
+        uid, fp, tid = session.get("uid"), session.get("fp"), None
+        if not uid:
+            return False
+    user = db.get(User, uid)
+    if (user is None or user.disabled or not user.password_hash or user.pending_approval_by
+            or fingerprint(user.password_hash) != fp):
+        return False
+    return token_is_live(db, tid, user.id) if tid else session.get("ep") == (user.session_epoch or 0)
+
+
 async def authorize(request: Request, db: Session = Depends(get_db),
                     creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> User | None:
     """Run before every route: who is asking, may their role call this route, and the CSRF check."""

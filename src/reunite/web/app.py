@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
@@ -33,7 +34,7 @@ from ..cases.photos import media_dir as default_media
 from ..errors import InputError, ReuniteError
 from ..genetics.kinship import format_lr
 from . import api, pages
-from .access import ANONYMOUS, WebError, rule_for
+from .access import ANONYMOUS, WebError, live_login, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
 from .nul_guard import NulGuard
@@ -189,16 +190,18 @@ class BodyGuard:
 
     @staticmethod
     def _anonymous(scope) -> bool:
-        request = Request(scope)
-        auth = request.headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            return scope["app"].state.tokens.read(auth[7:].strip()) is None
-        return not scope.get("session", {}).get("uid")
+        state = scope["app"].state
+        auth = Request(scope).headers.get("authorization", "")
+        session = scope.get("session", {})
+        if not auth and not session.get("uid"):
+            return True
+        with state.sessionmaker() as db:
+            return not live_login(db, state.tokens, session, auth)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
-        if self._needs_login(scope) and self._anonymous(scope):
+        if self._needs_login(scope) and await run_in_threadpool(self._anonymous, scope):
             request = Request(scope)
             request.state.viewer = None
             response = error_response(request, WebError(401, "unauthorized", "log in first",
