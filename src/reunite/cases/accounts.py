@@ -58,7 +58,9 @@ def check_password(password: str, name: str | None = None) -> None:
     or scored below :data:`MIN_SCORE` by zxcvbn (common passwords, sequences, repeats, words)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise InputError(Problem(f"a password needs at least {MIN_PASSWORD} characters", field="password"))
-    if name and name.strip() and name.strip().lower() in password.lower():
+    # the name with a few characters around it (a longer password may contain a short name: "li", "fam")
+    stem = (name or "").strip().lower()
+    if stem and stem in password.lower() and len(password) - len(stem) < MIN_PASSWORD:
         raise InputError(Problem("a password must not contain the user name", field="password"))
     if not password.strip() or zxcvbn(password[:100], user_inputs=[name] if name else [])["score"] < MIN_SCORE:
         raise InputError(Problem("this password is too easy to guess (a common word, sequence or repeat); "
