@@ -116,3 +116,18 @@ def test_expired_tokens_are_forgotten(client, world):
     with store.open_session(world[0]) as s:
         assert s.query(ApiToken).count() == 1
     assert client.get("/api/v1/me", headers=h).status_code == 200
+
+
+def test_owner_revokes_a_token_on_their_account_page(client, as_user):
+    h = bearer(client, "lab")
+    c = as_user("lab")
+    page = c.get("/account")
+    assert page.status_code == 200 and "tokens-table" in page.text
+    number = client.get("/api/v1/tokens", headers=h).json()["items"][0]["number"]
+    assert f'id="revoke-{number}"' in page.text
+    r = c.post(f"/tokens/{number}/revoke", data={"csrf_token": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account"
+    assert client.get("/api/v1/me", headers=h).status_code == 401
+    assert "撤销" in c.get("/account?lang=zh").text or "已由 lab 撤销" in c.get("/account?lang=zh").text
+    other = as_user("inv")
+    assert f'id="revoke-{number}"' not in other.get("/account").text

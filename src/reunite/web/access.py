@@ -90,6 +90,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, "CSRF; rate-limited"),
     ("POST", "/logout"): Rule(EVERYONE, "CSRF; ends every session of the user"),
+    ("GET", "/account"): Rule(LOGGED_IN, "own API tokens only"),
     ("POST", "/tokens/{token_id}/revoke"): Rule(LOGGED_IN, "CSRF; owner or admin (others: 404); audited"),
     ("GET", "/register"): Rule(EVERYONE),
     ("POST", "/register"): Rule(EVERYONE, "CSRF; rate-limited per address; creates a family account"),

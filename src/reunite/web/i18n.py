@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "Type the password again",
         "register.submit": "Create account",
         "register.mismatch": "The two passwords are not the same.",
+        "account.title": "My account",
+        "account.tokens_note": "Bearer tokens issued to you for the API (POST /api/v1/token). Revoke one you no "
+                               "longer use, or that may have been copied: it stops working at once.",
+        "account.no_tokens": "No active tokens.",
         "admin.pending": "waits for approval (asked by {by})",
         "admin.approve": "approve",
         "admin.approval_note": "A staff account (investigator, lab analyst, caseworker, admin) created here cannot "
@@ -351,6 +355,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register.password2": "再次输入密码",
         "register.submit": "创建账号",
         "register.mismatch": "两次输入的密码不一致。",
+        "account.title": "我的账号",
+        "account.tokens_note": "为您签发的 API 令牌（POST /api/v1/token）。"
+                               "不再使用或可能已被复制的令牌请撤销，撤销后立即失效。",
+        "account.no_tokens": "没有有效的令牌。",
         "admin.pending": "等待批准（申请人：{by}）",
         "admin.approve": "批准",
         "admin.approval_note": "在此创建的工作人员账号（侦查员、实验室分析员、社工、管理员）"

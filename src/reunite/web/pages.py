@@ -134,6 +134,12 @@ def logout(request: Request, user: Me, db: DB):
     return _see_other("/login")
 
 
+@router.get("/account")
+def account_page(request: Request, user: Me, db: DB):
+    """The user's own API tokens, each revocable."""
+    return render(request, "account.html", {"tokens": list_tokens(db, user)})
+
+
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token_page(token_id: IntId, request: Request, user: Me, db: DB):
     """Revoke a bearer token (its owner, or an admin)."""
@@ -141,7 +147,7 @@ def revoke_token_page(token_id: IntId, request: Request, user: Me, db: DB):
         revoke_token(db, token_id, user)
     except InputError:
         raise WebError(404, "not_found", "there is no such token") from None
-    return _see_other("/admin/users?msg=token+revoked" if user.role == "admin" else HOME.get(user.role, "/"))
+    return _see_other("/admin/users?msg=token+revoked" if user.role == "admin" else "/account")
 
 
 # -------------------------------------------------------------------------------- register
