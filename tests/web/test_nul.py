@@ -99,3 +99,21 @@ def test_a_family_form_with_nul_stores_nothing(nul_app):
     url = str(nul_app.state.sessionmaker.kw["bind"].url.render_as_string(hide_password=False))
     with store.open_session(url) as s:
         assert s.scalar(select(func.count()).select_from(MissingReport)) == 0
+
+
+def test_an_unexpected_error_is_logged_without_the_request_values(nul_app, caplog, capsys):
+    from fastapi import Form
+
+    def boom(name: str = Form()):
+        raise ValueError(f"could not handle {name}")
+
+    nul_app.add_api_route("/boom", boom, methods=["POST"])
+    caplog.set_level(logging.DEBUG)
+    with TestClient(nul_app, raise_server_exceptions=True) as c:
+        r = c.post("/boom", data={"name": SECRET}, headers={"Accept": "application/json"})
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+    assert SECRET not in r.text
+    logged = "\n".join(f"{rec.getMessage()} {rec.exc_text or ''}" for rec in caplog.records)
+    assert "ValueError" in logged and SECRET not in logged and "Traceback" not in logged
+    out, err = capsys.readouterr()
+    assert SECRET not in out + err

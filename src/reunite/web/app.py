@@ -38,6 +38,7 @@ from .access import ANONYMOUS, WebError, live_login, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
 from .nul_guard import NulGuard
+from .quiet_errors import QuietErrors
 from .responses import error_response
 from .security import RateLimiter, TokenSigner
 
@@ -126,6 +127,7 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.state.tip_limiter = RateLimiter(settings.tip_limit, settings.tip_window)
     app.state.register_limiter = RateLimiter(settings.register_limit, settings.register_window)
     app.state.jobs = JobManager(app.state.sessionmaker, match=settings.match_after_import)
+    app.state.jobs.finish_owed_matching()   # a process killed during a matching left it owed
     app.state.guidance_cache = LruCache(256)   # sampling guidance of the report pages, by its input
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
@@ -133,7 +135,10 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     templates.env.globals["format_lr"] = format_lr
     app.state.templates = templates
 
-    # Innermost of the three: NUL in any text value is a 400 naming the field (web/nul_guard.py).
+    # Innermost: an unhandled exception is a 500 logged by its type only, never re-raised with its
+    # values to the server's log (web/quiet_errors.py).
+    app.add_middleware(QuietErrors)
+    # NUL in any text value is a 400 naming the field (web/nul_guard.py).
     app.add_middleware(NulGuard, max_body=settings.max_csv_bytes + 1024 * 1024)
     # Inside the session middleware (added first, so it runs after it): it sees the decoded session.
     app.add_middleware(BodyGuard, limit=settings.max_csv_bytes + 1024 * 1024)
