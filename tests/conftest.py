@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from shared_paths import SHARED
+
+# The audit log's key and anchors of stores without a folder of their own (PostgreSQL) live in
+# $XDG_STATE_HOME/reunite: the tests keep theirs in a temporary folder, never in the user's home.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="reunite-test-state-")
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,10 @@ so detects truncation, deletion of every entry and a recomputed chain.
 
 The key (:func:`audit_key`) is ``$REUNITE_AUDIT_KEY``, else the file ``$REUNITE_AUDIT_KEY_FILE``,
 else ``<database file>.audit-key`` beside a SQLite database, else
-``~/.local/state/reunite/audit.key``; a key file is created on first use with permissions 0600.
+``$XDG_STATE_HOME/reunite/audit.key`` (``~/.local/state/reunite/audit.key``); a key file is created on
+first use with permissions 0600.
 The anchor is ``$REUNITE_AUDIT_ANCHOR_FILE``, else ``<database file>.audit-anchor`` beside a SQLite
-database, else ``~/.local/state/reunite/anchors/<database digest>.json``.  Keep the key out of the
+database, else ``$XDG_STATE_HOME/reunite/anchors/<database digest>.json``.  Keep the key out of the
 database's backups and readable only by the service; losing it means the chain can no longer be
 verified (``reunite audit verify`` says so).
 
@@ -93,7 +94,9 @@ def entry_hash(prev_hash: str, *, id: int, at: dt.datetime, actor: str, action: 
 
 # ----------------------------------------------------------------------------- the key and the anchor
 
-_STATE = Path("~/.local/state/reunite")
+def _state() -> Path:
+    """Reunite's state folder: ``$XDG_STATE_HOME/reunite``, by default ``~/.local/state/reunite``."""
+    return Path(os.environ.get("XDG_STATE_HOME") or "~/.local/state").expanduser() / "reunite"
 # A phone or ID number standing alone (not part of a hash or a file name); ISO dates are kept.
 _NUMBER = re.compile(r"(?<![\w.:/-])\+?\(?\d[\d\s().-]{4,}[\dXx](?![\w:/-])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -115,7 +118,7 @@ def _key_file(session: Session) -> Path:
     if os.environ.get("REUNITE_AUDIT_KEY_FILE"):
         return Path(os.environ["REUNITE_AUDIT_KEY_FILE"])
     db = _sqlite_file(session)
-    return db.with_name(db.name + ".audit-key") if db else _STATE.expanduser() / "audit.key"
+    return db.with_name(db.name + ".audit-key") if db else _state() / "audit.key"
 
 
 def audit_key(session: Session, *, create: bool = True) -> bytes | None:
@@ -146,7 +149,7 @@ def anchor_path(session: Session) -> Path:
     db = _sqlite_file(session)
     if db:
         return db.with_name(db.name + ".audit-anchor")
-    return _STATE.expanduser() / "anchors" / f"{_identity(session)}.json"
+    return _state() / "anchors" / f"{_identity(session)}.json"
 
 
 def _anchor_mac(key: bytes, identity: str, entry_id: int, entry_hash_: str) -> str:
