@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import reunite.cases
 from reunite.cases import db as store
@@ -15,7 +15,7 @@ EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "r
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
             "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
-            "withdrawal_reasons"}
+            "withdrawal_reasons", "store_state"}
 
 
 def test_upgrade_creates_every_table(db_url):
@@ -128,5 +128,17 @@ def test_migration_0011_both_ways(db_url):
     assert {"written_files", "withdrawal_reasons"} <= tables
     store.downgrade(db_url, "0010")
     assert not {"written_files", "withdrawal_reasons"} & set(inspect(store.make_engine(db_url)).get_table_names())
+    store.upgrade(db_url)
+    assert store.current_revision(db_url) == store.head_revision()
+
+
+def test_migration_0012_both_ways(db_url):
+    """Up from 0011: the store's state (the import lock, matching not owed); down again: gone."""
+    store.upgrade(db_url, "0012")
+    with store.make_engine(db_url).connect() as conn:
+        rows = dict(conn.execute(text("SELECT name, value FROM store_state")).all())
+    assert rows == {"import_lock": None, "matching_owed": "0"}
+    store.downgrade(db_url, "0011")
+    assert "store_state" not in set(inspect(store.make_engine(db_url)).get_table_names())
     store.upgrade(db_url)
     assert store.current_revision(db_url) == store.head_revision()

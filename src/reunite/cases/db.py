@@ -66,7 +66,9 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # ``reunite_begin="IMMEDIATE"`` (reunite.cases.state.lock_store): take the write lock at once.
+    mode = conn.get_execution_options().get("reunite_begin")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
 _engines: dict[str, Engine] = {}

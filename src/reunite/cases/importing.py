@@ -126,6 +126,7 @@ from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
 from .cohorts import cohort_code_problem, parse_other_children, set_other_children
 from .models import SAMPLE_KINDS, Cohort, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative
+from .state import lock_store, owe_matching
 
 __all__ = [
     "FAMILY_COLUMNS",
@@ -215,6 +216,8 @@ def _existing(session: Session, model, key_col, keys: Iterable[str], *, load=())
 
 def _finish(session: Session, result: ImportResult, user: str | None, commit: bool) -> ImportResult:
     _audit(session, user or default_user(), result)
+    if result.added or result.updated:
+        owe_matching(session)   # in the import's transaction: a kill before the matching leaves it owed
     if commit:
         session.commit()
     return result
@@ -225,11 +228,13 @@ def _audit(session: Session, user: str, result: ImportResult) -> None:
 
 
 def _guard(fn):
-    """Roll back the session if an import fails part-way, so a failed import leaves nothing."""
+    """Run the import under the store's lock (one import or matching run at a time, across processes),
+    and roll back the session if it fails part-way, so a failed import leaves nothing."""
 
     @functools.wraps(fn)
     def wrapper(session: Session, *args, **kwargs):
         try:
+            lock_store(session)
             return fn(session, *args, **kwargs)
         except BaseException:
             session.rollback()

@@ -51,6 +51,7 @@ from .models import Candidate, DnaSample, FoundChild, MissingReport
 from .photos import photo_path
 from .provenance import Provenance, mutation_record, read_table, store_table
 from .records import DNA_MODEL, drop_dna, record_candidate
+from .state import lock_store, matching_done
 
 __all__ = ["MatchSummary", "run_matching"]
 
@@ -275,12 +276,15 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         raise InputError(Problem(f"min_lr must be a non-negative number, got {min_lr}", field="min_lr"))
     if rules not in RULESETS:
         raise InputError(Problem(f"rules must be one of {', '.join(RULESETS)}, got {rules!r}", field="rules"))
+    lock_store(session)   # one import or matching run at a time (reunite.cases.state)
     table, text = read_table(frequencies)
     summary = MatchSummary(rules=rules)
     samples = {s.sample: s for s in session.scalars(select(DnaSample))}
     fams, no_dna = _families(session, samples)
     open_reports = len(fams) + len(no_dna)
     if open_reports == 0:
+        matching_done(session)
+        session.commit()
         return summary
     if prior is None:
         prior = 1.0 / (open_reports + 1) if open_reports == 1 else 1.0 / open_reports
@@ -363,5 +367,6 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     if summary.candidates["added"] or summary.candidates["updated"]:
         append_audit(session, user, "matching.run", entity="matching", entity_id=None,
                      details={k: v for k, v in summary.as_dict().items()})
+    matching_done(session)   # in the transaction that records the candidates: complete, or still owed
     session.commit()
     return summary

@@ -64,6 +64,7 @@ __all__ = [
     "Relative",
     "ReportOtherChild",
     "Review",
+    "StoreState",
     "Tip",
     "User",
     "WithdrawalReason",
@@ -649,6 +650,21 @@ class WrittenFile(Base):
     table_name: Mapped[str | None] = mapped_column(String(100))
     written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     written_by: Mapped[str] = mapped_column(String(100))
+
+
+class StoreState(Base):
+    """A named fact about the whole store, one row each (:mod:`reunite.cases.state`).
+
+    ``matching_owed`` (value ``1``) is set in the transaction of an import that changed something and
+    cleared by the transaction that completes a matching run; ``import_lock`` is the row an import or a
+    matching run locks so that they run one at a time, across processes too."""
+
+    __tablename__ = "store_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    value: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class WithdrawalReason(Base):

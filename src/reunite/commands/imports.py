@@ -43,13 +43,16 @@ def _match(s, **kw) -> None:
 
 
 def _run_import(fn, path: Path, match: bool = True, **kw) -> None:
+    """Import, then match if the import changed something or an earlier matching was interrupted."""
     from ..cases.db import open_session
+    from ..cases.state import is_matching_owed
 
     try:
         with open_session() as s:
             result = fn(s, path, **kw)
             typer.echo(str(result))
-            if match and (result.added or result.updated):
+            if match and (result.added or result.updated or is_matching_owed(s)):
+                s.rollback()   # the matching's transaction starts with the store's lock
                 _match(s)
     except ReuniteError as exc:
         fail(exc)

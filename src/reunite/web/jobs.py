@@ -3,10 +3,18 @@
 A job reads the uploaded CSV from a private temporary folder, imports it in one transaction
 (all-or-nothing, see :mod:`reunite.cases.importing`), optionally runs the matching, and records
 ``queued`` → ``running`` → ``done`` or ``failed`` with the problems row by row.
+
+Jobs run one at a time in a process (and the store's lock, :mod:`reunite.cases.state`, serialises
+them with other processes).  A job's status says what was stored: ``failed`` with ``stored`` false
+means nothing was imported; an import that committed and whose matching then failed is ``failed``
+with ``stored`` true, its summary saying what was imported, and the matching stays owed (run by the
+next import, ``reunite match`` or the application's start, :meth:`JobManager.finish_owed_matching`).
+A failure is logged by the job's id, kind and the error's type, never with the file's values.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import tempfile
@@ -18,9 +26,12 @@ from typing import Any
 from ..cases import importing
 from ..cases.matching import run_matching
 from ..cases.settings import MatchingSettings
+from ..cases.state import is_matching_owed
 from ..errors import InputError, ReuniteError
 
 __all__ = ["KINDS", "ImportJob", "JobManager"]
+
+log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
 KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst"}
@@ -38,11 +49,16 @@ class ImportJob:
     step: str = "waiting"
     summary: str = ""
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: Whether the import's rows are in the store (committed), whatever happened afterwards.
+    stored: bool = False
+    #: Why the job failed (the error's type and its message if it is one of Reunite's), else None.
+    error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """What the status endpoint answers."""
         return {"id": self.id, "kind": self.kind, "filename": self.filename, "status": self.status,
-                "step": self.step, "summary": self.summary, "problems": self.problems}
+                "step": self.step, "summary": self.summary, "problems": self.problems, "stored": self.stored,
+                "error": self.error}
 
 
 def _matching_settings() -> dict[str, Any]:
@@ -58,6 +74,7 @@ class JobManager:
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._run_lock = threading.Lock()   # one job at a time in this process (see the module's text)
 
     def get(self, job_id: str) -> ImportJob | None:
         """The job with this id, or None."""
@@ -84,30 +101,67 @@ class JobManager:
         for t in list(self._threads):
             t.join(timeout)
 
+    def finish_owed_matching(self) -> None:
+        """Run the matching in a thread if an import left it owed (a process killed during it)."""
+        if not self.match:
+            return
+        t = threading.Thread(target=self._finish_owed, daemon=True, name="import-owed-matching")
+        self._threads.append(t)
+        t.start()
+
+    def _finish_owed(self) -> None:
+        try:
+            with self._run_lock, self._open_session() as s:
+                if is_matching_owed(s):
+                    s.rollback()
+                    log.info("matching owed by an earlier import: running it")
+                    run_matching(s, user="matching", **_matching_settings())
+        except Exception as exc:
+            log.error("the owed matching failed: %s", type(exc).__name__)
+
     def _run(self, job: ImportJob, path: Path, options: dict[str, Any]) -> None:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families}[job.kind]
-        job.status, job.step = "running", "checking and importing"
         try:
-            with self._open_session() as s:
-                result = fn(s, path, user=job.user, **options)
-                job.summary = str(result).replace(str(path), job.filename)
-                if self.match and (result.added or result.updated):
-                    job.step = "matching"
-                    summary = run_matching(s, user=job.user, **_matching_settings())
-                    c = summary.candidates
-                    job.summary += (f"; matching: candidates {c['added']} added, {c['updated']} updated, "
-                                    f"{c['unchanged']} unchanged")
+            with self._run_lock:
+                job.status, job.step = "running", "checking and importing"
+                self._import_and_match(job, fn, path, options)
             job.status, job.step = "done", "finished"
-        except InputError as exc:
-            job.problems = [{**p.as_dict(), "file": job.filename if p.file else None} for p in exc.problems]
-            job.status, job.step = "failed", "nothing was imported"
-        except ReuniteError as exc:
-            job.problems = [{"file": job.filename, "line": None, "field": None, "message": str(exc)}]
-            job.status, job.step = "failed", "nothing was imported"
-        except Exception:
-            job.problems = [{"file": job.filename, "line": None, "field": None,
-                             "message": "the import failed unexpectedly; nothing was imported"}]
-            job.status, job.step = "failed", "nothing was imported"
+        except Exception as exc:
+            self._failed(job, exc)
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
+
+    def _import_and_match(self, job: ImportJob, fn, path: Path, options: dict[str, Any]) -> None:
+        with self._open_session() as s:
+            result = fn(s, path, user=job.user, **options)   # committed here
+            job.stored = True
+            job.summary = str(result).replace(str(path), job.filename)
+            if self.match and (result.added or result.updated or is_matching_owed(s)):
+                s.rollback()   # end the read, so the matching's transaction starts with the store's lock
+                job.step = "matching"
+                summary = run_matching(s, user=job.user, **_matching_settings())
+                c = summary.candidates
+                job.summary += (f"; matching: candidates {c['added']} added, {c['updated']} updated, "
+                                f"{c['unchanged']} unchanged")
+
+    def _failed(self, job: ImportJob, exc: Exception) -> None:
+        """Record what the failure left stored, keep the error in the job and log it (no values)."""
+        if isinstance(exc, InputError):
+            job.problems = [{**p.as_dict(), "file": job.filename if p.file else None} for p in exc.problems]
+            job.error = f"{type(exc).__name__}: {len(exc.problems)} problems"
+        elif isinstance(exc, ReuniteError):
+            job.problems = [{"file": job.filename, "line": None, "field": None, "message": str(exc)}]
+            job.error = f"{type(exc).__name__}: {exc}"
+        else:
+            what = "the matching" if job.stored else "the import"
+            job.problems = [{"file": job.filename, "line": None, "field": None,
+                             "message": f"{what} failed unexpectedly ({type(exc).__name__})"}]
+            job.error = type(exc).__name__
+        if job.stored:
+            job.status, job.step = "failed", "imported; the matching failed and will run again"
+        else:
+            job.status, job.step = "failed", "nothing was imported"
+        # By type only: a database error's or a parser's text may quote the file's values.
+        log.error("import job %s (%s) failed at %s: %s; rows stored: %s", job.id, job.kind,
+                  "matching" if job.stored else "import", type(exc).__name__, "yes" if job.stored else "no")

@@ -1,0 +1,134 @@
+"""Imports started at once through the API run one at a time, and each job's status is the truth:
+``done`` means its rows are stored; ``failed`` says whether they were (``stored``), keeps the error,
+and is logged without the file's values."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from reunite.cases import db as store
+from reunite.cases.models import FoundChild
+from reunite.cases.state import is_matching_owed
+
+from .conftest import login
+
+N = 6
+
+
+def _file(i: int) -> bytes:
+    rows = "".join(f"KM-C{i}{j},female,{7 + j},1.5,2014-02-20,Kunming,Kunming nursery,KM-RING-2014,S-C{i}{j}\n"
+                   for j in range(3))
+    return ("case_number,sex,age_months,age_sd_months,found_on,found_place,care_location,ring_reference,sample\n"
+            + rows).encode()
+
+
+def _stored(url: str, i: int) -> int:
+    with store.open_session(url) as s:
+        return len(s.scalars(select(FoundChild).where(FoundChild.case_number.like(f"KM-C{i}%"))).all())
+
+
+@pytest.fixture
+def matching_app(world, tmp_path, monkeypatch):
+    from reunite.web import create_app
+
+    monkeypatch.setenv("REUNITE_INDEX_DIR", str(tmp_path / "ix"))
+    url, media, _ = world
+    app = create_app(url, media, reports_dir=tmp_path / "reports", secret_key="test-secret", secure_cookies=False,
+                     match_after_import=True)
+    app.state.jobs.wait()
+    return app
+
+
+def _start_at_once(app, n: int) -> list[str]:
+    from fastapi.testclient import TestClient
+
+    clients = []
+    for _ in range(n):
+        c = TestClient(app, raise_server_exceptions=False)
+        assert login(c, "inv").status_code == 303
+        clients.append(c)
+    from .conftest import csrf_of
+
+    for c in clients:
+        c.csrf = csrf_of(c, "/login")
+    ids: list[str | None] = [None] * n
+    barrier = threading.Barrier(n)
+
+    def post(i: int) -> None:
+        barrier.wait()
+        r = clients[i].post("/api/v1/imports", data={"kind": "found"}, files={"file": (f"f{i}.csv", _file(i))},
+                            headers={"X-CSRF-Token": clients[i].csrf})
+        assert r.status_code == 202, r.text
+        ids[i] = r.json()["id"]
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    app.state.jobs.wait(120)
+    for c in clients:
+        c.close()
+    assert all(ids)
+    return ids
+
+
+def test_concurrent_imports_all_succeed_and_say_so(matching_app, world):
+    url = world[0]
+    ids = _start_at_once(matching_app, N)
+    for i, job_id in enumerate(ids):
+        job = matching_app.state.jobs.get(job_id).as_dict()
+        assert job["status"] == "done", job
+        assert job["stored"] is True and "3 added" in job["summary"] and "matching:" in job["summary"]
+        assert _stored(url, i) == 3
+    with store.open_session(url) as s:
+        assert not is_matching_owed(s)
+
+
+def test_a_failed_matching_after_the_import_is_reported_as_stored_and_logged(matching_app, world, monkeypatch,
+                                                                             caplog):
+    import reunite.web.jobs as jobs
+
+    def broken(*_a, **_k):
+        raise RuntimeError("KM-C01 S-C01 15,16")   # an error whose text carries the file's values
+
+    monkeypatch.setattr(jobs, "run_matching", broken)
+    url = world[0]
+    with caplog.at_level(logging.INFO, logger="reunite.web.jobs"):
+        ids = _start_at_once(matching_app, 3)
+    for i, job_id in enumerate(ids):
+        job = matching_app.state.jobs.get(job_id).as_dict()
+        assert job["status"] == "failed" and job["stored"] is True, job
+        assert "nothing was imported" not in job["step"] and "3 added" in job["summary"]
+        assert job["error"] == "RuntimeError"
+        assert _stored(url, i) == 3
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 3 and all(job_id in " ".join(logged) for job_id in ids)
+    assert not any("KM-C" in m or "S-C" in m or "15,16" in m for m in logged)
+    with store.open_session(url) as s:
+        assert is_matching_owed(s)
+
+
+def test_a_refused_file_is_reported_as_not_stored_and_logged(matching_app, world, caplog):
+    bad = b"case_number,sex,age_months\nKM-Z1,male,abc\n"
+    from fastapi.testclient import TestClient
+
+    from .conftest import csrf_of
+
+    c = TestClient(matching_app, raise_server_exceptions=False)
+    assert login(c, "inv").status_code == 303
+    token = csrf_of(c, "/login")
+    with caplog.at_level(logging.INFO, logger="reunite.web.jobs"):
+        r = c.post("/api/v1/imports", data={"kind": "found"}, files={"file": ("bad.csv", bad)},
+                   headers={"X-CSRF-Token": token})
+        matching_app.state.jobs.wait()
+    job = matching_app.state.jobs.get(r.json()["id"]).as_dict()
+    assert job["status"] == "failed" and job["stored"] is False and job["step"] == "nothing was imported"
+    assert job["error"].startswith("InputError") and job["problems"]
+    assert any(job["id"] in rec.getMessage() for rec in caplog.records)
+    assert not any("KM-Z1" in rec.getMessage() or "abc" in rec.getMessage() for rec in caplog.records)
+    c.close()
