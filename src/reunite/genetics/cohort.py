@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InconsistencyError, InputError, MarkerError, Problem
+from ._spec import read_json_spec
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
 from .likelihood import MarkerData, marker_likelihoods
 from .markers import AMELOGENIN, MISSING, Profile, allele_sort_key, marker_key, parse_profile
@@ -158,21 +158,6 @@ class Cohort:
     id: str | None = None
 
 
-def _read_spec(spec, source):
-    if isinstance(spec, str | Path):
-        path = Path(spec)
-        source = source or str(path)
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(Problem(f"cannot read cohort: {exc.strerror}", file=source)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"not valid JSON ({exc.msg} at line {exc.lineno})",
-                                     file=source, line=exc.lineno)) from None
-        return spec, source, path.stem
-    return spec, source or "cohort", None
-
-
 def _sex(value, problems, source, fld, who) -> str | None:
     if value is None:
         return None
@@ -199,7 +184,7 @@ def load_cohort(spec: Mapping | str | Path, *, source: str | None = None) -> Coh
 
     Errors name the field, the family, the person and the marker; they never contain genotypes.
     """
-    spec, source, default_id = _read_spec(spec, source)
+    spec, source, default_id = read_json_spec(spec, source, "cohort")
     if not isinstance(spec, Mapping):
         raise InputError(Problem("a cohort is a JSON object", file=source))
     problems: list[Problem] = []

@@ -26,7 +26,6 @@ Seeded: the same case and seed give the same figures.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InconsistencyError, InputError, Problem
+from ._spec import read_json_spec
 from .frequencies import DEFAULT_NEW_ALLELE_FREQ, FrequencyTable, load_frequencies
 from .likelihood import MarkerData, marker_likelihoods, person_genotype_table
 from .markers import MISSING, Profile, parse_profile
@@ -73,19 +73,7 @@ def load_guidance_case(spec: Mapping | str | Path, *, source: str | None = None)
     """Validate a guidance case: a kinship case without ``found``, plus ``available`` (ids not
     yet typed), optional ``thresholds``, ``nsim``, ``seed`` and ``markers`` (the kit: a set name
     such as ``cn23`` or a list; default the markers typed in the relatives, else ``cn23``)."""
-    default_id = None
-    if isinstance(spec, str | Path):
-        path = Path(spec)
-        source = source or str(path)
-        default_id = path.stem
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(Problem(f"cannot read case: {exc.strerror}", file=source)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"not valid JSON ({exc.msg} at line {exc.lineno})",
-                                     file=source, line=exc.lineno)) from None
-    source = source or "case"
+    spec, source, default_id = read_json_spec(spec, source, "case")
     if not isinstance(spec, Mapping):
         raise InputError(Problem("a case is a JSON object", file=source))
     problems: list[Problem] = []

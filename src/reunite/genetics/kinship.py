@@ -15,7 +15,6 @@ every result, whatever the mutation model.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InconsistencyError, InputError, MarkerError, Problem
+from ._spec import read_json_spec
 from .decisions import (
     PARENTAGE,
     Alternative,
@@ -281,20 +281,7 @@ class KinshipCase:
 
 def load_case(spec: Mapping | str | Path, *, source: str | None = None) -> KinshipCase:
     """Validate a case in Reunite's JSON case format (a mapping or a path to a JSON file)."""
-    if isinstance(spec, str | Path):
-        path = Path(spec)
-        source = source or str(path)
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(Problem(f"cannot read case: {exc.strerror}", file=source)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"not valid JSON ({exc.msg} at line {exc.lineno})",
-                                     file=source, line=exc.lineno)) from None
-        default_id = path.stem
-    else:
-        default_id = None
-    source = source or "case"
+    spec, source, default_id = read_json_spec(spec, source, "case")
     if not isinstance(spec, Mapping):
         raise InputError(Problem("a case is a JSON object", file=source))
     problems: list[Problem] = []
