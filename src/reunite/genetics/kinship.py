@@ -441,6 +441,21 @@ def _x_pedigree(case: KinshipCase, x_keys: list[str]) -> tuple[Pedigree, str | N
     return ped, found_sex
 
 
+def observed_alleles(case: KinshipCase) -> dict[str, set[str]]:
+    """The alleles typed at each marker of the case's table in the found person and the relatives
+    (the missing member's own entry excepted), in the table's order: the markers a case uses, and
+    the alleles :meth:`FrequencyTable.with_alleles` adds where the table lacks them."""
+    table = case.frequencies
+    seen: dict[str, set[str]] = {}
+    for pid, prof in [("", case.found), *case.profiles.items()]:
+        if pid == case.missing:
+            continue
+        for k, pair in prof.genotypes.items():
+            if k in table.markers:
+                seen.setdefault(k, set()).update(pair)
+    return {k: seen[k] for k in table.markers if k in seen}
+
+
 def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_FREQ,
                       skip_unknown_markers: bool = False) -> LRResult:
     """Compute the missing-person LR of a validated :class:`KinshipCase`."""
@@ -464,20 +479,13 @@ def missing_person_lr(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW
     # A relative counts as typed only through markers the table has (others are never used).
     relatives = {pid: prof for pid, prof in case.profiles.items()
                  if pid != case.missing and any(k in table.markers for k in prof.genotypes)}
-    typed_keys = set(found.genotypes)
-    for prof in relatives.values():
-        typed_keys.update(prof.genotypes)
-    used = [k for k in table.markers if k in typed_keys]
+    observed = observed_alleles(case)
+    used = list(observed)
     # X-chromosomal markers need the sex of everyone typed there (males are hemizygous).
     x_used = [k for k in used if table.markers[k].chromosome == "X"]
     pedigree, found_sex = _x_pedigree(case, x_used) if x_used else (case.pedigree, None)
 
     # Add unseen alleles of the used markers to the table.
-    observed: dict[str, set[str]] = {k: set(found.genotypes.get(k, ())) for k in used}
-    for prof in relatives.values():
-        for k in used:
-            if k in prof.genotypes:
-                observed[k].update(prof.genotypes[k])
     table = table.with_alleles(observed, new_allele_freq)
     mds = [_marker_data(table.markers[k], case.mutation) for k in used]
 

@@ -52,6 +52,7 @@ from .. import __version__
 from ..errors import InputError, MarkerError, Problem
 from ..genetics import KinshipCase
 from ..genetics.frequencies import DEFAULT_NEW_ALLELE_FREQ
+from ..genetics.kinship import observed_alleles
 from ..genetics.markers import is_amelogenin, validate_allele
 from ..genetics.mutation import MutationModel, SexSpecificMutation
 from ._common import read_text, write_atomic
@@ -482,11 +483,7 @@ def fam_text(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_F
     left = sorted({p.names.get(k, k) for p in profiles.values() for k in p.genotypes if k not in table.markers})
     if left:
         notes.append(f"relatives' marker(s) not in the frequency table left out: {', '.join(left)}")
-    observed: dict[str, set[str]] = {}
-    for p in everyone.values():
-        for k, pair in p.genotypes.items():
-            if k in table.markers:
-                observed.setdefault(k, set()).update(pair)
+    observed = observed_alleles(case)
     table = table.with_alleles(observed, new_allele_freq)
     if table.added:
         notes.append("alleles absent from the table added at frequency "

@@ -33,6 +33,7 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..genetics import KinshipCase, missing_person_lr
 from ..genetics.frequencies import DEFAULT_NEW_ALLELE_FREQ
+from ..genetics.kinship import observed_alleles
 from ..genetics.mutation import MutationModel
 from ._common import write_atomic
 
@@ -63,11 +64,7 @@ def pedtools_files(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_AL
     result = missing_person_lr(case, new_allele_freq=new_allele_freq)
     table = case.frequencies
     everyone = {**{p: prof for p, prof in case.profiles.items() if p != case.missing}, case.missing: case.found}
-    observed: dict[str, set[str]] = {}
-    for prof in everyone.values():
-        for k, pair in prof.genotypes.items():
-            if k in table.markers:
-                observed.setdefault(k, set()).update(pair)
+    observed = observed_alleles(case)
     table = table.with_alleles(observed, new_allele_freq)
     keys = [k for k in table.markers if k in observed]
     bad = [pid for pid in case.pedigree.persons if pid in ("0", "")]
