@@ -39,6 +39,7 @@ from ..evidence.fusion import EvidenceItem, from_lr
 from ..evidence.kinds import resolved
 from ..evidence.place import PlaceReference
 from ..evidence.registry import compute_items, kinds
+from ..evidence.sex import MIN_POPULATION_SEXES, p_male_from_population
 from ..evidence.time import TimeReference
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
@@ -154,7 +155,7 @@ def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> 
 #: Fewer resolved lost places than this and the place LR's H2 is every county (the default).
 MIN_REFERENCE_PLACES = 30
 #: Fewer found children of known sex than this and P(male) is 0.5 (the sex LR's default).
-MIN_REFERENCE_SEXES = 30
+MIN_REFERENCE_SEXES = MIN_POPULATION_SEXES
 
 
 def population_context(session: Session) -> dict[str, object]:
@@ -167,9 +168,7 @@ def population_context(session: Session) -> dict[str, object]:
     confirmed = [c for c in session.scalars(select(Candidate).where(Candidate.status == "confirmed"))
                  if c.report.disappeared_on is not None and c.found_child.found_on is not None]
     places = [p for p in (resolved(r.disappeared_place) for r in reports if r.disappeared_place) if p is not None]
-    # (the rule of reunite.evidence.calibration.population_references, which loads matplotlib)
-    sexes = [c.sex for c in children if c.sex in ("male", "female")]
-    p_male = min(0.99, max(0.01, sexes.count("male") / len(sexes))) if len(sexes) >= MIN_REFERENCE_SEXES else 0.5
+    p_male, _ = p_male_from_population([c.sex for c in children], minimum=MIN_REFERENCE_SEXES)
     return {
         "p_male": p_male,
         "age_reference": AgeReference.from_population([c.age_months for c in children]),

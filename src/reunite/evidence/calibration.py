@@ -47,7 +47,7 @@ from matplotlib.figure import Figure
 
 from ._common import LN10, fail
 from .age import AgeReference, age_lr
-from .sex import sex_lr
+from .sex import MIN_POPULATION_SEXES, p_male_from_population, sex_lr
 from .time import TimeReference, time_lr
 
 __all__ = [
@@ -74,7 +74,7 @@ FUSION = "fusion"
 KEEP_TOP = 5
 TOP = 10
 #: Fewest found children of known sex for :func:`population_references` to take P(male) from them.
-MIN_SEX_REFERENCE = 30
+MIN_SEX_REFERENCE = MIN_POPULATION_SEXES
 
 
 def _log10s(values: Iterable[float | None], field: str) -> np.ndarray:
@@ -269,13 +269,7 @@ def population_references(reports: Iterable[object], children: Iterable[object],
     age = AgeReference.from_population([c.age_months for c in children])
     time = TimeReference.from_population([r.disappeared_on for r in reports], [c.found_on for c in children],
                                          confirmed_delays_days=confirmed_delays_days)
-    sexes = [c.sex for c in children if c.sex in ("male", "female")]
-    if len(sexes) >= MIN_SEX_REFERENCE:
-        # (a share of exactly 0 or 1 would make the other sex impossible: kept within 1 %–99 %)
-        p_male = min(0.99, max(0.01, sexes.count("male") / len(sexes)))
-        note = f"population: p_male {p_male:.3f}, the share of boys among {len(sexes)} found children"
-    else:
-        p_male, note = 0.5, f"default p_male 0.5 (fewer than {MIN_SEX_REFERENCE} found children of known sex)"
+    p_male, note = p_male_from_population([c.sex for c in children], minimum=MIN_SEX_REFERENCE)
     return PopulationReferences(age, time, p_male, note)
 
 

@@ -28,12 +28,13 @@ mismatch confirmed by Amelogenin ≈ 0.020; anything unknown on one side gives 1
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ._common import fail, lr_from_log, probability, sex_value
 from .fusion import EvidenceItem
 
-__all__ = ["DEFAULT_E_AMEL", "DEFAULT_E_RECORD", "DEFAULT_P_MALE", "amelogenin_sex", "sex_lr"]
+__all__ = ["DEFAULT_E_AMEL", "DEFAULT_E_RECORD", "DEFAULT_P_MALE", "MIN_POPULATION_SEXES", "amelogenin_sex",
+           "p_male_from_population", "sex_lr"]
 
 #: Probability that a recorded sex (found child's file or the report) is wrong.
 DEFAULT_E_RECORD = 0.01
@@ -41,6 +42,19 @@ DEFAULT_E_RECORD = 0.01
 DEFAULT_E_AMEL = 0.002
 #: Probability that a child is male before its records are read.
 DEFAULT_P_MALE = 0.5
+#: Found children of known sex a store needs before P(male) is taken from them.
+MIN_POPULATION_SEXES = 30
+
+
+def p_male_from_population(sexes: Iterable[str], *, minimum: int = MIN_POPULATION_SEXES) -> tuple[float, str]:
+    """P(male) of the sex LR from a population's found children (their recorded sexes), and a note
+    saying which: the share of boys when at least ``minimum`` are of known sex (kept within 1 %–99 %,
+    as a share of exactly 0 or 1 would make the other sex impossible), else the default."""
+    known = [s for s in sexes if s in ("male", "female")]
+    if len(known) >= minimum:
+        p_male = min(0.99, max(0.01, known.count("male") / len(known)))
+        return p_male, f"population: p_male {p_male:.3f}, the share of boys among {len(known)} found children"
+    return DEFAULT_P_MALE, f"default p_male {DEFAULT_P_MALE} (fewer than {minimum} found children of known sex)"
 
 MODEL = ("true sexes equal under H1 and independent under H2 (P(male) = p_male on both sides); "
          "each recorded sex wrong with probability e_record, Amelogenin with probability e_amel, independently")
