@@ -49,11 +49,11 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from reunite import __version__
+from reunite.evidence.calibration import cllr
 from reunite.evidence.face import (
     DEFAULT_CAP_LOG10,
     DEFAULT_FLOOR_LOG10,
     FaceCalibration,
-    cllr,
     find_face,
     fit_calibration,
 )

@@ -81,7 +81,6 @@ __all__ = [
     "FaceCalibration",
     "FaceFinding",
     "age_band_of",
-    "cllr",
     "face_embedding",
     "face_lr",
     "face_score",
@@ -306,13 +305,6 @@ def fit_calibration(genuine: Sequence[float], impostor: Sequence[float], *, iter
         if np.max(np.abs(step)) < 1e-12:
             break
     return {"intercept_log10": float(beta[0] / math.log(10.0)), "slope_log10": float(beta[1] / math.log(10.0))}
-
-
-def cllr(log10_lr_genuine: Sequence[float], log10_lr_impostor: Sequence[float]) -> float:
-    """The log-likelihood-ratio cost (bits): 0 is perfect, 1 is what an LR of 1 always scores."""
-    g = np.asarray(log10_lr_genuine, dtype=np.float64) * math.log(10.0)
-    i = np.asarray(log10_lr_impostor, dtype=np.float64) * math.log(10.0)
-    return float(0.5 * (np.mean(np.logaddexp(0.0, -g)) + np.mean(np.logaddexp(0.0, i))) / math.log(2.0))
 
 
 @dataclass(frozen=True)
