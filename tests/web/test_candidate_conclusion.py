@@ -48,6 +48,7 @@ def test_excluded_parent_is_shown_excluded_with_posterior_zero(world, as_user):
     zh = c.get(f"/candidates/{cid}?lang=zh").text
     assert _text(zh, "dna-decision").strip() == "排除"
     assert concl.reason_zh in _text(zh, "dna-reason")
+    assert concl.source_zh in _text(zh, "dna-rule") and "Specification" not in _text(zh, "dna-rule")
     api = c.get(f"/api/v1/candidates/{cid}").json()
     assert api["dna_excluded"] is True and api["posterior"] == 0.0
     assert api["dna_conclusion"]["rule_id"] == concl.rule_id
