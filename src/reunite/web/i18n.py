@@ -1,631 +1,47 @@
-"""The words of the family portal, the public appeals and the login pages, in English and Chinese.
+"""The words of every page, in English and Chinese, read from gettext catalogues with Babel.
 
-Every key exists in both languages (a test checks it).  The language is ``?lang=en|zh`` (then
-remembered in the session), else the session's, else the first of ``Accept-Language`` that we
-speak, else English.
+WHERE STRINGS GO NOW: not in this file.  A page's words are messages in
+``src/reunite/web/locale/{en,zh}/LC_MESSAGES/reunite.po`` (msgid = the key used with ``t("key")``,
+msgstr = the text); add every new key to both files (docs/i18n.md says how; tests/web/test_i18n.py
+checks that every key used exists in both languages with the same ``{placeholders}``).
+
+The language is ``?lang=en|zh`` (then remembered in the session), else the session's, else the
+first of ``Accept-Language`` that we speak, else English.  Dates and numbers on pages are
+formatted for the language with Babel's locale data (:func:`formatters`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from fastapi import Request
 
-__all__ = ["LANGUAGES", "MESSAGES", "choose_language", "translator"]
+__all__ = ["LANGUAGES", "LOCALE_DIR", "MESSAGES", "choose_language", "formatters", "translator"]
 
 LANGUAGES = ("en", "zh")
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "reunite"
+# The CLDR locale whose conventions a page in that language follows (dates, digits grouping).
+BABEL_LOCALES = {"en": "en_GB", "zh": "zh_Hans_CN"}
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "site.title": "Reunite",
-        "site.tagline": "Bringing missing children home",
-        "nav.appeals": "Appeals",
-        "nav.login": "Log in",
-        "nav.logout": "Log out",
-        "nav.register": "Register as a family",
-        "nav.family": "My reports",
-        "nav.dashboard": "Dashboard",
-        "nav.language": "中文",
-        "login.title": "Log in",
-        "login.username": "User name",
-        "login.password": "Password",
-        "login.submit": "Log in",
-        "login.failed": "The user name or password is wrong, or the account is disabled.",
-        "login.too_many": "Too many failed attempts. Wait a minute and try again.",
-        "register.title": "Register as a family",
-        "register.intro": "Create an account to report a missing child and follow the search.",
-        "register.username": "Choose a user name",
-        "register.password": "Choose a password (at least 10 characters)",
-        "register.password2": "Type the password again",
-        "register.submit": "Create account",
-        "register.mismatch": "The two passwords are not the same.",
-        "account.title": "My account",
-        "account.tokens_note": "Bearer tokens issued to you for the API (POST /api/v1/token). Revoke one you no "
-                               "longer use, or that may have been copied: it stops working at once.",
-        "account.no_tokens": "No active tokens.",
-        "admin.pending": "waits for approval (asked by {by})",
-        "admin.approve": "approve",
-        "admin.approval_note": "A staff account (investigator, lab analyst, caseworker, admin) created here cannot "
-                               "log in until another administrator approves it.",
-        "admin.tokens": "API tokens",
-        "admin.revoke": "revoke",
-        "admin.revoked_by": "revoked by {by}",
-        "register.weak": "This password is too easy to guess (fewer than 10 characters, a common word, a "
-                         "sequence, a repeat or your user name). Use a few unrelated words.",
-        "register.taken": "This user name is taken; choose another.",
-        "register.bad_name": "A user name has 3 to 60 letters, digits, dots, dashes or underscores.",
-        "register.too_many": "Too many accounts were created from here. Try again later.",
-        "appeals.title": "Help us find these children's families",
-        "appeals.intro": "These children were found and are safe. If you recognise one, please call the "
-                         "hotline or send a tip.",
-        "appeals.search": "Search",
-        "appeals.place": "Place",
-        "appeals.min_age": "Age from (years)",
-        "appeals.max_age": "Age to (years)",
-        "appeals.none": "No appeals match your search.",
-        "appeals.sex": "Sex",
-        "appeals.age": "Approximate age now",
-        "appeals.found": "Found",
-        "appeals.where": "Where",
-        "appeals.when": "When",
-        "appeals.hotline": "Hotline",
-        "appeals.details": "Details and tips",
-        "appeals.no_photo": "No photo",
-        "age.months": "about {n} months",
-        "age.years": "about {n} years",
-        "age.unknown": "unknown",
-        "sex.male": "boy",
-        "sex.female": "girl",
-        "sex.unknown": "unknown",
-        "tip.title": "Send a tip",
-        "tip.intro": "Your tip goes to the investigators only; it is never published.",
-        "tip.message": "What do you know?",
-        "tip.contact": "How can we reach you? (optional)",
-        "tip.submit": "Send tip",
-        "tip.thanks": "Thank you. Your tip has been passed to the investigators.",
-        "tip.invalid": "Please write a message of 5 to 2000 characters (contact at most 200).",
-        "tip.too_many": "Too many tips were sent from here. Please try again later or call the hotline.",
-        "family.title": "My reports",
-        "family.none": "You have not reported a missing child yet.",
-        "family.new": "Report a missing child",
-        "family.status": "Status",
-        "family.view": "View",
-        "report.title": "Report a missing child",
-        "report.child_name": "Child's name",
-        "report.sex": "Sex",
-        "report.date_of_birth": "Date of birth",
-        "report.disappeared_on": "Date the child went missing",
-        "report.disappeared_place": "Place the child went missing (village, county, province)",
-        "report.circumstances": "What happened",
-        "report.marks": "Birthmarks, scars or other marks",
-        "report.contact_phone": "Your phone number",
-        "report.photo": "A photo of the child (JPEG, PNG or WebP, at most 5 MB; optional)",
-        "report.submit": "Send report",
-        "report.created": "Your report has been received. Its number is {number}.",
-        "report.number": "Report number",
-        "report.invalid": "Please correct the fields marked below.",
-        "report.required": "This field is required.",
-        "report.bad_date": "Write the date as YYYY-MM-DD.",
-        "report.bad_photo": "The photo was refused: it must be a JPEG, PNG or WebP image of at most 5 MB.",
-        "status.searching": "We are searching. No possible match has been found yet.",
-        "status.checking": "A possible match is being checked by investigators. They may ask relatives for "
-                           "another DNA sample.",
-        "status.found": "Your child has been found. The investigators will contact you.",
-        "status.with_police": "Your case is with the investigators. They will contact you.",
-        "status.closed": "This report is closed.",
-        "status.dna_received": "DNA samples received from your family: {n}",
-        "relatives.title": "Relatives who can give DNA",
-        "relatives.intro": "Parents, brothers and sisters, and grandparents help most. A sample is taken "
-                           "only with the relative's consent.",
-        "relatives.none": "No relatives listed yet.",
-        "relatives.withdraw": "Withdraw consent (the DNA sample is erased)",
-        "relatives.withdrawn": "Consent withdrawn: this relative's DNA has been erased and is no longer compared.",
-        "relatives.relation": "Relation to the missing child",
-        "relatives.consent": "This relative agrees to give a DNA sample",
-        "relatives.scope": "The sample may be used for",
-        "relatives.scope.this_report": "searching for this child only",
-        "relatives.scope.all_missing": "searching for any missing child",
-        "relatives.submit": "Add relative",
-        "relatives.added": "The relative has been added.",
-        "relatives.consent_yes": "consent given",
-        "relatives.consent_no": "no consent yet",
-        "relation.father": "father",
-        "relation.mother": "mother",
-        "relation.sibling": "brother or sister",
-        "relation.grandparent": "grandparent",
-        "relation.other": "other relative",
-        "error.title": "Something went wrong",
-        "error.back": "Back to the start page",
-        "form.csrf": "The form expired. Please reload the page and try again.",
-        "setaside.title": "This family is not searched: the matching index set it aside (mutation-free index).",
-        "setaside.item": "Members {members} are inconsistent at {marker} without a mutation model.",
-        "setaside.hint": "A mutation, a sample mix-up or a wrong relationship in the pedigree can cause this. "
-                         "Check the samples and the pedigree, or run the matching with a mutation model "
-                         "($REUNITE_MUTATION).",
-        "cand.title": "Candidate {id}",
-        "cand.status": "Status",
-        "cand.dna_lr": "DNA likelihood ratio",
-        "cand.markers": "{n} markers compared, {k} inconsistent",
-        "cand.no_dna": "no DNA evidence",
-        "cand.withdrawn": "the family's DNA was withdrawn",
-        "cand.conclusion": "DNA conclusion",
-        "cand.decision": "Decision",
-        "cand.rule": "Rule",
-        "cand.relationship": "Relationship tested",
-        "cand.reason": "Reason",
-        "cand.verbal": "Verbal scale",
-        "cand.alternatives": "Other relationships the profile was tested for",
-        "cand.excluded": "The DNA rules exclude this pair: it is kept only so that the reason is visible; "
-                         "its posterior is 0.",
-        "cand.more_markers": "The rule asks for more markers or more relatives to be typed.",
-        "cand.computed_with": "Computed with",
-        "cand.frequencies": "Allele frequencies",
-        "cand.mutation": "Mutation model",
-        "cand.theta": "Theta (F_ST)",
-        "cand.rules": "Decision rules",
-        "cand.version": "Software",
-        "cand.investigative": "Investigative evidence (not part of the DNA opinion)",
-        "cand.evidence": "Evidence",
-        "cand.lr": "LR",
-        "cand.says": "What it says",
-        "cand.no_items": "no evidence recorded",
-        "cand.non_dna_rule": "Without DNA, the other evidence together counts for at most an LR of 1,000 (ten times "
-                             "below the DNA support threshold): it says whose DNA to ask for first, never that the "
-                             "child is found.",
-        "cand.capped": "the non-DNA evidence together is capped at LR 1,000",
-        "list.dna": "With DNA evidence",
-        "list.no_dna": "Without DNA: ask for DNA first",
-        "list.no_dna_hint": "Ranked by the non-DNA evidence alone (capped at LR 1,000). None of these is a match "
-                            "until the family's DNA is typed; they are never ranked among the DNA candidates.",
-        "list.non_dna_lr": "non-DNA log10 LR",
-        "list.none": "none",
-        "cand.prior": "Prior",
-        "cand.posterior": "Posterior",
-        "cand.download_html": "Lab report (HTML)",
-        "cand.download_pdf": "Lab report (PDF)",
-        "decision.support": "supported",
-        "decision.exclusion": "excluded",
-        "decision.inconclusive": "inconclusive",
-        "decision.no_decision": "no categorical decision (verbal scale only)",
-        "relationship.parentage_trio": "parentage (both parents typed)",
-        "relationship.parentage_duo": "parentage (one parent typed)",
-        "relationship.full_siblings": "full siblings",
-        "relationship.second_degree": "second degree (half sibling, grandparent, uncle or aunt)",
-        "relationship.distant": "more distant kinship",
-        "relationship.first_cousins": "first cousins",
-        "nav.cohorts": "Cohorts",
-        "cohort.list.title": "Rescued cohorts",
-        "cohort.list.intro": "A cohort is the found children of one rescue, solved together against every family "
-                             "with DNA: two found children can be each other's siblings, a family cannot receive "
-                             "two children for one missing child, and a child who fits two families fits neither "
-                             "decisively.",
-        "cohort.none": "No cohorts yet. Put found children in one with the cohort column of found_children.csv.",
-        "cohort.code": "Cohort",
-        "cohort.title_col": "Title",
-        "cohort.rescued_on": "Rescued on",
-        "cohort.place": "Place",
-        "cohort.children": "Found children",
-        "cohort.latest": "Latest solution",
-        "cohort.not_solved": "not solved yet",
-        "cohort.title": "Cohort {code}",
-        "cohort.review": "Joint review of the rescued cohort",
-        "cohort.link": "Rescued with cohort {code}: joint review",
-        "cohort.solve": "Solve the cohort",
-        "cohort.solve_again": "Solve again",
-        "cohort.solve_hint": "Solves the cohort's children with DNA against every open report whose family has "
-                             "DNA, with the matching's frequency table and mutation model (a few seconds).",
-        "cohort.solved": "The cohort has been solved.",
-        "cohort.solved_by": "Solved {at} UTC by {user} in {seconds} s.",
-        "cohort.stale": "The stored data (children, families, DNA or the matching settings) have changed since "
-                        "this solution: solve again.",
-        "cohort.not_solved_yet": "This cohort has not been solved yet.",
-        "cohort.untyped": "Not solved, no DNA profile yet: {children}",
-        "cohort.families_compared": "{n} families with DNA compared; {m} admissible joint assignments.",
-        "cohort.conclusions": "Conclusion per found child",
-        "cohort.col.found": "Found child",
-        "cohort.col.conclusion": "Conclusion",
-        "cohort.col.family": "Family (report)",
-        "cohort.col.member": "Missing member",
-        "cohort.col.lr": "LR",
-        "cohort.col.posterior": "Posterior",
-        "cohort.col.note": "What it means",
-        "cohort.rule": "Rule",
-        "conclusion.identified": "identified",
-        "conclusion.probable": "probable",
-        "conclusion.disputed": "disputed",
-        "conclusion.inconclusive": "inconclusive",
-        "conclusion.no_match": "no match",
-        "conclusion.excluded": "excluded",
-        "cohort.say.identified": "{found} is identified as {member}, the missing child of family {family}: "
-                                 "undisputed in the joint solution.",
-        "cohort.say.identified_symmetric": "{found} is identified as a missing child of family {family} ({member} "
-                                           "or a missing brother or sister of the same sex: the DNA cannot tell "
-                                           "which).",
-        "cohort.say.probable": "{found} is probably {member}, the missing child of family {family}.",
-        "cohort.say.disputed": "{found} fits {member} of family {family}, but another explanation is nearly as "
-                               "good: disputed.",
-        "cohort.say.inconclusive": "The DNA is not strong enough to place {found} (every LR below 1,000).",
-        "cohort.say.no_match": "{found} fits no missing child of the families compared.",
-        "cohort.say.excluded": "{found} is excluded from every missing child of compatible sex (more than {k} "
-                               "inconsistent markers with each).",
-        "cohort.say.downgraded": "It meets the identification rule, but stays probable until the family's report "
-                                 "rules out an unreported brother or sister.",
-        "cohort.say.another_fits": "Another found child explains {member} better.",
-        "cohort.say.unreported_sibling": "Family {family}'s report does not rule out other children: {found} may "
-                                         "be a brother or sister who was never reported missing. Ask the family "
-                                         "for their other children's sex and year of birth.",
-        "cohort.say.sibling_of_placed": "{found} and {other} are most likely related, and {other} is placed in a "
-                                        "family: {found} may be a child of that family who was not reported "
-                                        "missing.",
-        "cohort.assignments": "Best joint assignments",
-        "cohort.assignments_intro": "Each assignment places found children as missing children (at most one child "
-                                    "per missing child); LR against \"nobody identified\", posterior with a flat "
-                                    "prior over every admissible assignment.",
-        "cohort.col.rank": "#",
-        "cohort.col.placed": "Placed",
-        "cohort.nobody": "nobody identified",
-        "cohort.relatives": "Found children related to each other",
-        "cohort.relatives_none": "No two found children are supported as relatives.",
-        "cohort.col.pair": "Found children",
-        "cohort.col.relationship": "Most likely",
-        "cohort.col.lr_unrelated": "LR against unrelated",
-        "cohort.col.support": "log10 over the next",
-        "cohort.rel.full_siblings": "full siblings",
-        "cohort.rel.half_siblings": "half siblings",
-        "cohort.rel.half_siblings_paternal": "half siblings (same father)",
-        "cohort.rel.half_siblings_maternal": "half siblings (same mother)",
-        "cohort.rel.same_person": "the same person (identical twins or a duplicate sample)",
-        "cohort.rel.unrelated": "unrelated",
-        "cohort.matrix": "Pairwise LRs: found child × missing child",
-        "cohort.matrix_intro": "log10 of the LR with the found child placed as that family's missing child (the "
-                               "other missing children untyped). ✕: more than {k} inconsistent markers; –: sex "
-                               "incompatible; framed: the conclusion's placement.",
-        "cohort.matrix_hidden": "{n} families with no LR above 1 for any child are not shown.",
-        "cohort.method": "Method",
-        "cohort.dashboard": "Rescued cohorts",
-        "guidance.title": "Sampling guidance",
-        "guidance.now": "Chance that the true child reaches LR ≥ 10,000 with the relatives typed now: {p}",
-        "guidance.exclusion": "Exclusion power of the typed relatives (chance that an unrelated child is "
-                              "excluded): {p}",
-        "guidance.options": "If more relatives are swabbed",
-        "guidance.col.swab": "Swab",
-        "guidance.col.p": "P(LR ≥ 10,000)",
-        "guidance.note": "Monte Carlo over {nsim} simulated children (seed {seed}); frequencies {table}, mutation "
-                         "model {mutation}.",
-        "guidance.template": "This report has no family tree yet: the figures assume the usual one (father, "
-                             "mother, and the brothers and sisters the family named).",
-        "guidance.unavailable": "Sampling guidance is not available: {reason}",
-        "guidance.none": "No relative left to swab and none typed.",
-        "guidance.and": " and ",
-        "guidance.rel.father": "father",
-        "guidance.rel.mother": "mother",
-        "guidance.rel.brother": "brother",
-        "guidance.rel.sister": "sister",
-        "guidance.rel.sibling": "brother or sister",
-        "guidance.rel.half_sibling": "half brother or half sister",
-        "guidance.rel.grandfather": "grandfather",
-        "guidance.rel.grandmother": "grandmother",
-        "guidance.rel.uncle": "uncle",
-        "guidance.rel.aunt": "aunt",
-        "guidance.rel.child": "child",
-        "guidance.rel.relative": "relative",
-        "guidance.family.title": "Which relatives should give DNA",
-        "guidance.family.enough": "The DNA your family has given is enough: if your child is found, the test will "
-                                  "almost certainly give a clear answer.",
-        "guidance.family.one": "A DNA sample from the child's {who} would help the search most.",
-        "guidance.family.chance": "With the samples we have now, a DNA test of your child would give a clear "
-                                  "answer in about {now} of 100 cases; with the {who} too, in about {then} of 100.",
-        "guidance.family.two": "If two more relatives can give DNA, the {who} help most (about {then} of 100).",
-        "guidance.family.nothing_yet": "Your family's DNA has not been typed yet. With a sample from the "
-                                       "child's {who}, a DNA test of your child would give a clear answer in "
-                                       "about {then} of 100 cases.",
-        "guidance.family.no_more": "No other relative in your family tree can be asked; the police may ask for "
-                                   "more markers to be typed.",
-        "report.other_children": "Your other children (not missing): sex and year of birth, e.g. \"girl 2008; boy "
-                                 "2015\", or \"none\"",
-        "report.other_children_hint": "This helps tell your missing child apart from a brother or sister.",
-        "report.bad_other_children": "Write each child as a sex and a year of birth, e.g. \"girl 2008; boy 2015\", "
-                                     "or \"none\".",
-        "others.title": "Your other children",
-        "others.not_given": "Not given yet.",
-        "others.none": "No other children.",
-        "others.born": "born {year}",
-        "others.submit": "Save",
-        "others.saved": "Your other children have been saved.",
-        "others.staff": "Other children (reported)",
-    },
-    "zh": {
-        "site.title": "团圆",
-        "site.tagline": "帮助失踪儿童回家",
-        "nav.appeals": "寻亲公告",
-        "nav.login": "登录",
-        "nav.logout": "退出",
-        "nav.register": "家庭注册",
-        "nav.family": "我的报案",
-        "nav.dashboard": "工作台",
-        "nav.language": "English",
-        "login.title": "登录",
-        "login.username": "用户名",
-        "login.password": "密码",
-        "login.submit": "登录",
-        "login.failed": "用户名或密码错误，或账号已停用。",
-        "login.too_many": "失败次数过多，请一分钟后再试。",
-        "register.title": "家庭注册",
-        "register.intro": "注册账号后即可报告失踪儿童并跟进寻找进展。",
-        "register.username": "设置用户名",
-        "register.password": "设置密码（至少10个字符）",
-        "register.password2": "再次输入密码",
-        "register.submit": "创建账号",
-        "register.mismatch": "两次输入的密码不一致。",
-        "account.title": "我的账号",
-        "account.tokens_note": "为您签发的 API 令牌（POST /api/v1/token）。"
-                               "不再使用或可能已被复制的令牌请撤销，撤销后立即失效。",
-        "account.no_tokens": "没有有效的令牌。",
-        "admin.pending": "等待批准（申请人：{by}）",
-        "admin.approve": "批准",
-        "admin.approval_note": "在此创建的工作人员账号（侦查员、实验室分析员、社工、管理员）"
-                               "须经另一位管理员批准后才能登录。",
-        "admin.tokens": "API 令牌",
-        "admin.revoke": "撤销",
-        "admin.revoked_by": "已由 {by} 撤销",
-        "register.weak": "密码太容易被猜到（少于10个字符、常见词、连续或重复字符，或包含用户名）。"
-                         "请用几个不相关的词组成密码。",
-        "register.taken": "该用户名已被使用，请换一个。",
-        "register.bad_name": "用户名为3至60个字母、数字、点、短横线或下划线。",
-        "register.too_many": "此处创建的账号过多，请稍后再试。",
-        "appeals.title": "请帮助这些孩子找到家人",
-        "appeals.intro": "这些孩子已被解救，目前安全。如果您认得其中某个孩子，请拨打热线或提供线索。",
-        "appeals.search": "搜索",
-        "appeals.place": "地点",
-        "appeals.min_age": "年龄从（岁）",
-        "appeals.max_age": "年龄到（岁）",
-        "appeals.none": "没有符合条件的公告。",
-        "appeals.sex": "性别",
-        "appeals.age": "现在的大致年龄",
-        "appeals.found": "发现",
-        "appeals.where": "地点",
-        "appeals.when": "时间",
-        "appeals.hotline": "热线电话",
-        "appeals.details": "详情与线索",
-        "appeals.no_photo": "暂无照片",
-        "age.months": "约{n}个月",
-        "age.years": "约{n}岁",
-        "age.unknown": "不详",
-        "sex.male": "男孩",
-        "sex.female": "女孩",
-        "sex.unknown": "不详",
-        "tip.title": "提供线索",
-        "tip.intro": "您的线索只会交给办案民警，绝不公开。",
-        "tip.message": "您知道什么情况？",
-        "tip.contact": "我们如何联系您？（可不填）",
-        "tip.submit": "提交线索",
-        "tip.thanks": "谢谢！您的线索已转交办案民警。",
-        "tip.invalid": "请填写5至2000字的线索（联系方式最多200字）。",
-        "tip.too_many": "此处提交的线索过多，请稍后再试或拨打热线。",
-        "family.title": "我的报案",
-        "family.none": "您还没有报告失踪儿童。",
-        "family.new": "报告失踪儿童",
-        "family.status": "进展",
-        "family.view": "查看",
-        "report.title": "报告失踪儿童",
-        "report.child_name": "孩子姓名",
-        "report.sex": "性别",
-        "report.date_of_birth": "出生日期",
-        "report.disappeared_on": "失踪日期",
-        "report.disappeared_place": "失踪地点（村、县、省）",
-        "report.circumstances": "经过",
-        "report.marks": "胎记、疤痕或其他特征",
-        "report.contact_phone": "您的电话",
-        "report.photo": "孩子的照片（JPEG、PNG或WebP，最大5MB，可不填）",
-        "report.submit": "提交报案",
-        "report.created": "我们已收到您的报案，编号为{number}。",
-        "report.number": "报案编号",
-        "report.invalid": "请更正下面标出的内容。",
-        "report.required": "此项必填。",
-        "report.bad_date": "日期格式为 年-月-日（YYYY-MM-DD）。",
-        "report.bad_photo": "照片未被接受：必须是不超过5MB的JPEG、PNG或WebP图片。",
-        "status.searching": "正在寻找中，暂时还没有发现可能的匹配。",
-        "status.checking": "发现一个可能的匹配，民警正在核查，可能会请亲属再采一次DNA样本。",
-        "status.found": "您的孩子已经找到，民警会与您联系。",
-        "status.with_police": "您的案件已交由民警处理，他们会与您联系。",
-        "status.closed": "此报案已结案。",
-        "status.dna_received": "已收到您家人的DNA样本：{n}份",
-        "relatives.title": "可以提供DNA的亲属",
-        "relatives.intro": "父母、兄弟姐妹和祖父母的样本最有帮助。只有在亲属本人同意后才会采样。",
-        "relatives.none": "还没有登记亲属。",
-        "relatives.withdraw": "撤回同意（DNA样本将被删除）",
-        "relatives.withdrawn": "已撤回同意：该亲属的DNA已删除，不再参与比对。",
-        "relatives.relation": "与失踪孩子的关系",
-        "relatives.consent": "该亲属同意提供DNA样本",
-        "relatives.scope": "样本可用于",
-        "relatives.scope.this_report": "只用于寻找这个孩子",
-        "relatives.scope.all_missing": "用于寻找任何失踪儿童",
-        "relatives.submit": "添加亲属",
-        "relatives.added": "已添加亲属。",
-        "relatives.consent_yes": "已同意",
-        "relatives.consent_no": "尚未同意",
-        "relation.father": "父亲",
-        "relation.mother": "母亲",
-        "relation.sibling": "兄弟姐妹",
-        "relation.grandparent": "祖父母或外祖父母",
-        "relation.other": "其他亲属",
-        "error.title": "出错了",
-        "error.back": "返回首页",
-        "form.csrf": "表单已过期，请刷新页面后重试。",
-        "setaside.title": "该家庭未参与比对：比对索引（无突变模型）已将其暂时搁置。",
-        "setaside.item": "成员 {members} 在基因座 {marker} 上不符合遗传规律（未考虑突变）。",
-        "setaside.hint": "可能的原因：突变、样本混淆或家系关系登记有误。请核查样本和家系，或使用突变模型进行比对"
-                         "（$REUNITE_MUTATION）。",
-        "cand.title": "候选匹配 {id}",
-        "cand.status": "状态",
-        "cand.dna_lr": "DNA 似然比",
-        "cand.markers": "比对 {n} 个基因座，{k} 个不符合遗传规律",
-        "cand.no_dna": "无 DNA 证据",
-        "cand.withdrawn": "家属已撤回 DNA",
-        "cand.conclusion": "DNA 鉴定结论",
-        "cand.decision": "判定",
-        "cand.rule": "依据",
-        "cand.relationship": "所检验的关系",
-        "cand.reason": "理由",
-        "cand.verbal": "言语等级",
-        "cand.alternatives": "另行检验的其他亲缘关系",
-        "cand.excluded": "按 DNA 判定规则排除此配对；保留此记录仅为显示理由，其后验概率为 0。",
-        "cand.more_markers": "按规则应增加检测的基因座或亲属。",
-        "cand.computed_with": "计算依据",
-        "cand.frequencies": "等位基因频率",
-        "cand.mutation": "突变模型",
-        "cand.theta": "θ（F_ST）",
-        "cand.rules": "判定规则",
-        "cand.version": "软件",
-        "cand.investigative": "侦查证据（不属于 DNA 鉴定意见）",
-        "cand.evidence": "证据",
-        "cand.lr": "似然比",
-        "cand.says": "含义",
-        "cand.no_items": "未记录证据",
-        "cand.non_dna_rule": "没有 DNA 时，其他证据合计的似然比至多计为 1,000（比 DNA 支持阈值低十倍）："
-                             "它只提示应先请哪个家庭采集 DNA，从不据此认定找到儿童。",
-        "cand.capped": "非 DNA 证据合计的似然比已按上限 1,000 计",
-        "list.dna": "有 DNA 证据",
-        "list.no_dna": "无 DNA 证据：请先采集 DNA",
-        "list.no_dna_hint": "仅按非 DNA 证据排序（似然比上限 1,000）。在该家庭 DNA 检测之前，这些都不是匹配；"
-                            "它们从不与有 DNA 证据的候选匹配混排。",
-        "list.non_dna_lr": "非 DNA log10 似然比",
-        "list.none": "无",
-        "cand.prior": "先验概率",
-        "cand.posterior": "后验概率",
-        "cand.download_html": "鉴定报告（HTML）",
-        "cand.download_pdf": "鉴定报告（PDF）",
-        "decision.support": "支持",
-        "decision.exclusion": "排除",
-        "decision.inconclusive": "无法判定",
-        "decision.no_decision": "不作分类判定（仅言语等级）",
-        "relationship.parentage_trio": "亲子关系（父母双方均已检测）",
-        "relationship.parentage_duo": "亲子关系（单亲已检测）",
-        "relationship.full_siblings": "全同胞关系",
-        "relationship.second_degree": "二级亲缘关系（半同胞、祖孙、叔伯姑舅姨）",
-        "relationship.distant": "更远的亲缘关系",
-        "relationship.first_cousins": "堂（表）兄弟姐妹关系",
-        "nav.cohorts": "解救批次",
-        "cohort.list.title": "解救批次",
-        "cohort.list.intro": "一个批次是同一次解救的全部儿童，与所有已采集DNA的家庭联合比对：两名被解救儿童可能互为"
-                             "兄弟姐妹，一个家庭的一名走失孩子不能同时认定给两名儿童，同时符合两个家庭的孩子对哪一"
-                             "个都不能下定论。",
-        "cohort.none": "还没有解救批次。请在 found_children.csv 的 cohort 列中为儿童填写批次。",
-        "cohort.code": "批次",
-        "cohort.title_col": "名称",
-        "cohort.rescued_on": "解救日期",
-        "cohort.place": "地点",
-        "cohort.children": "被解救儿童",
-        "cohort.latest": "最近一次计算",
-        "cohort.not_solved": "尚未计算",
-        "cohort.title": "解救批次 {code}",
-        "cohort.review": "解救批次联合审查",
-        "cohort.link": "属于解救批次 {code}：联合审查",
-        "cohort.solve": "计算该批次",
-        "cohort.solve_again": "重新计算",
-        "cohort.solve_hint": "将本批次有DNA的儿童与所有有DNA的未结报案家庭联合比对，使用比对所用的等位基因频率表和"
-                             "突变模型（需几秒钟）。",
-        "cohort.solved": "已完成该批次的计算。",
-        "cohort.solved_by": "计算于 {at} UTC，操作人 {user}，用时 {seconds} 秒。",
-        "cohort.stale": "此次计算之后，库中数据（儿童、家庭、DNA或比对设置）已有变化：请重新计算。",
-        "cohort.not_solved_yet": "该批次尚未计算。",
-        "cohort.untyped": "尚无DNA分型、未参与计算：{children}",
-        "cohort.families_compared": "比对了 {n} 个有DNA的家庭；可行的联合分配共 {m} 种。",
-        "cohort.conclusions": "每名儿童的结论",
-        "cohort.col.found": "被解救儿童",
-        "cohort.col.conclusion": "结论",
-        "cohort.col.family": "家庭（报案）",
-        "cohort.col.member": "走失成员",
-        "cohort.col.lr": "似然比",
-        "cohort.col.posterior": "后验概率",
-        "cohort.col.note": "含义",
-        "cohort.rule": "依据",
-        "conclusion.identified": "认定",
-        "conclusion.probable": "很可能",
-        "conclusion.disputed": "有争议",
-        "conclusion.inconclusive": "不能确定",
-        "conclusion.no_match": "不匹配",
-        "conclusion.excluded": "排除",
-        "cohort.say.identified": "{found} 认定为家庭 {family} 的走失儿童 {member}：联合解中无争议。",
-        "cohort.say.identified_symmetric": "{found} 认定为家庭 {family} 的走失儿童之一（{member} "
-                                           "或其同性别的走失兄弟姐妹，DNA 无法区分是哪一个）。",
-        "cohort.say.probable": "{found} 很可能是家庭 {family} 的走失儿童 {member}。",
-        "cohort.say.disputed": "{found} 与家庭 {family} 的 {member} 相符，但另有几乎同样好的解释，有争议。",
-        "cohort.say.inconclusive": "DNA 证据不足，不能确定 {found} 属于哪个家庭（所有似然比都低于 1000）。",
-        "cohort.say.no_match": "{found} 与所比对家庭的走失儿童都不匹配。",
-        "cohort.say.excluded": "{found} 与所有性别相符的走失儿童都有超过 {k} 个不一致的基因座，排除。",
-        "cohort.say.downgraded": "已达到认定标准，但在家庭报案排除未报失的兄弟姐妹之前，暂定为“很可能”。",
-        "cohort.say.another_fits": "另一名被解救儿童更符合 {member}。",
-        "cohort.say.unreported_sibling": "家庭 {family} 的报案没有排除其他子女：{found} 也可能是未报失的亲兄弟姐妹"
-                                         "。请向家庭核实其他子女的性别和出生年份。",
-        "cohort.say.sibling_of_placed": "{found} 与 {other} 很可能是亲属，而 {other} 已归入一个家庭：{found} 可能是"
-                                        "该家庭未报失的孩子。",
-        "cohort.assignments": "最佳联合分配",
-        "cohort.assignments_intro": "每种分配把被解救儿童对应到走失儿童（每名走失儿童至多对应一名）；似然比相对于“"
-                                    "无人认定”，后验概率以所有可行分配的均匀先验计算。",
-        "cohort.col.rank": "序号",
-        "cohort.col.placed": "对应关系",
-        "cohort.nobody": "无人认定",
-        "cohort.relatives": "被解救儿童之间的亲缘关系",
-        "cohort.relatives_none": "没有两名被解救儿童被支持为亲属。",
-        "cohort.col.pair": "被解救儿童",
-        "cohort.col.relationship": "最可能的关系",
-        "cohort.col.lr_unrelated": "相对无关的似然比",
-        "cohort.col.support": "比次优假设高（log10）",
-        "cohort.rel.full_siblings": "全同胞",
-        "cohort.rel.half_siblings": "半同胞",
-        "cohort.rel.half_siblings_paternal": "同父半同胞",
-        "cohort.rel.half_siblings_maternal": "同母半同胞",
-        "cohort.rel.same_person": "同一人（同卵双胞胎或重复样本）",
-        "cohort.rel.unrelated": "无关",
-        "cohort.matrix": "两两似然比：被解救儿童 × 走失儿童",
-        "cohort.matrix_intro": "把该儿童放在该家庭走失儿童位置上的似然比的 log10（其他走失儿童视为未检测）。✕：超过"
-                               " {k} 个不一致的基因座；–：性别不符；加框：结论中的对应。",
-        "cohort.matrix_hidden": "{n} 个家庭与任何儿童的似然比都不超过 1，未显示。",
-        "cohort.method": "方法",
-        "cohort.dashboard": "解救批次",
-        "guidance.title": "采样建议",
-        "guidance.now": "按目前已检测的亲属，真正的孩子达到 LR ≥ 10000 的概率：{p}",
-        "guidance.exclusion": "已检测亲属的排除能力（无关儿童被排除的概率）：{p}",
-        "guidance.options": "如果再采集更多亲属",
-        "guidance.col.swab": "采集",
-        "guidance.col.p": "P(LR ≥ 10000)",
-        "guidance.note": "蒙特卡罗模拟 {nsim} 名孩子（种子 {seed}）；等位基因频率 {table}，突变模型 {mutation}。",
-        "guidance.template": "该报案还没有家系：以上数字按常见家系（父亲、母亲及家庭登记的兄弟姐妹）计算。",
-        "guidance.unavailable": "无法给出采样建议：{reason}",
-        "guidance.none": "没有可再采集的亲属，也没有已检测的亲属。",
-        "guidance.and": "和",
-        "guidance.rel.father": "父亲",
-        "guidance.rel.mother": "母亲",
-        "guidance.rel.brother": "兄弟",
-        "guidance.rel.sister": "姐妹",
-        "guidance.rel.sibling": "兄弟姐妹",
-        "guidance.rel.half_sibling": "同父异母或同母异父的兄弟姐妹",
-        "guidance.rel.grandfather": "祖父或外祖父",
-        "guidance.rel.grandmother": "祖母或外祖母",
-        "guidance.rel.uncle": "叔伯或舅舅",
-        "guidance.rel.aunt": "姑姑或姨妈",
-        "guidance.rel.child": "子女",
-        "guidance.rel.relative": "亲属",
-        "guidance.family.title": "建议哪些亲属提供DNA",
-        "guidance.family.enough": "您家提供的DNA已经足够：如果找到您的孩子，检测几乎一定能给出明确的结果。",
-        "guidance.family.one": "孩子的{who}提供DNA样本，对寻找帮助最大。",
-        "guidance.family.chance": "按目前已有的样本，检测您的孩子时大约每100次中有{now}次能得到明确结果；如果{who}"
-                                  "也提供样本，约为{then}次。",
-        "guidance.family.two": "如果还能再有两位亲属提供DNA，{who}帮助最大（约每100次中{then}次）。",
-        "guidance.family.nothing_yet": "您家的DNA还没有检测。如果孩子的{who}提供样本，"
-                                       "检测您的孩子时大约每100次中有{then}次能得到明确结果。",
-        "guidance.family.no_more": "家系中没有其他可以采样的亲属；警方可能会要求检测更多的基因座。",
-        "report.other_children": "家中其他孩子（未失踪）：性别和出生年份，例如“女 2008；男 2015”，没有请填“无”",
-        "report.other_children_hint": "这有助于把走失的孩子与其兄弟姐妹区分开。",
-        "report.bad_other_children": "请按“性别 出生年份”填写每个孩子，例如“女 2008；男 2015”，没有请填“无”。",
-        "others.title": "家中其他孩子",
-        "others.not_given": "尚未填写。",
-        "others.none": "没有其他孩子。",
-        "others.born": "{year}年出生",
-        "others.submit": "保存",
-        "others.saved": "已保存家中其他孩子的信息。",
-        "others.staff": "其他子女（家庭所报）",
-    },
-}
+
+def catalogue_path(lang: str) -> Path:
+    """The .po file of one language."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalogue(lang: str) -> dict[str, str]:
+    """``{key: text}`` of one language's catalogue; an empty msgstr (not translated yet) is left out."""
+    with catalogue_path(lang).open("rb") as f:
+        catalogue = read_po(f, locale=BABEL_LOCALES[lang], domain=DOMAIN)
+    return {m.id: m.string for m in catalogue if m.id and isinstance(m.id, str) and m.string}
+
+
+MESSAGES: dict[str, dict[str, str]] = {lang: read_catalogue(lang) for lang in LANGUAGES}
 
 
 def choose_language(request: Request) -> str:
@@ -653,3 +69,30 @@ def translator(lang: str):
         return text.format(**values) if values else text
 
     return t
+
+
+def formatters(lang: str) -> dict:
+    """``date(d)``, ``datetime(ts)`` and ``number(x)`` for the language, for the templates."""
+    locale = BABEL_LOCALES.get(lang, BABEL_LOCALES["en"])
+
+    def date(value: dt.date | str | None) -> str:
+        if value in (None, ""):
+            return "–"
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value[:10])
+        return format_date(value, format="medium", locale=locale)
+
+    def datetime(value: dt.datetime | str | None) -> str:
+        if value in (None, ""):
+            return "–"
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return format_datetime(value, format="medium", locale=locale)
+
+    def number(value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=locale)
+
+    return {"date": date, "datetime": datetime, "number": number}

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .access import WebError
-from .i18n import choose_language, translator
+from .i18n import choose_language, formatters, translator
 from .security import csrf_token
 
 __all__ = ["error_response", "render", "wants_json"]
@@ -36,9 +36,9 @@ def error_response(request: Request, err: WebError) -> Response:
 
 
 def render(request: Request, name: str, context: dict | None = None, *, status: int = 200) -> HTMLResponse:
-    """Render a page with the user, the language, ``t()`` and the CSRF token."""
+    """Render a page with the user, the language, ``t()``, ``date()``/``number()`` and the CSRF token."""
     lang = choose_language(request)
     ctx = {"user": getattr(request.state, "viewer", None), "lang": lang, "t": translator(lang),
-           "csrf_token": csrf_token(request.session), "path": request.url.path}
+           "csrf_token": csrf_token(request.session), "path": request.url.path, **formatters(lang)}
     ctx.update(context or {})
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
