@@ -15,7 +15,7 @@ EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "r
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
             "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
-            "withdrawal_reasons", "store_state"}
+            "withdrawal_reasons", "store_state", "phone_codes"}
 
 
 def test_upgrade_creates_every_table(db_url):
@@ -140,5 +140,25 @@ def test_migration_0012_both_ways(db_url):
     assert rows == {"import_lock": None, "matching_owed": "0"}
     store.downgrade(db_url, "0011")
     assert "store_state" not in set(inspect(store.make_engine(db_url)).get_table_names())
+    store.upgrade(db_url)
+    assert store.current_revision(db_url) == store.head_revision()
+
+
+def test_migration_0013_both_ways(db_url):
+    """Up from 0012: phones and codes of family accounts, self-registered found children (寻家); down again."""
+    store.upgrade(db_url, "0012")
+    with store.make_engine(db_url).begin() as conn:
+        conn.execute(text("INSERT INTO found_children (case_number, sex, created_at, updated_at) "
+                          "VALUES ('KM-1', 'male', '2014-02-20', '2014-02-20')"))
+    store.upgrade(db_url, "0013")
+    engine = store.make_engine(db_url)
+    assert "phone_codes" in set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT kind FROM found_children")).scalar_one() == "found"
+    assert {"phone", "phone_verified_at", "display_name"} <= {c["name"] for c in inspect(engine).get_columns("users")}
+    store.downgrade(db_url, "0012")
+    engine = store.make_engine(db_url)
+    assert "phone_codes" not in set(inspect(engine).get_table_names())
+    assert "kind" not in {c["name"] for c in inspect(engine).get_columns("found_children")}
     store.upgrade(db_url)
     assert store.current_revision(db_url) == store.head_revision()

@@ -12,6 +12,17 @@ and revoked by their owner or an admin.  A staff account (:data:`STAFF_ROLES`) c
 the web application waits, unable to log in, until a second admin approves it (:func:`approve_user`);
 the CLI on the server console is the operator and registers directly (audited).
 
+Families register with a mobile number (:func:`register_family`): a Chinese mobile number, 11 digits
+starting with 13 to 19 (:func:`normalise_phone`; ``+86`` and spaces or dashes are accepted and
+dropped).  The account cannot log in until the six-digit code sent to the phone (:func:`issue_code`,
+sent by the caller through :mod:`reunite.notify`) is typed back (:func:`verify_phone`); a forgotten
+password is reset the same way (:func:`reset_password`).  A code is stored as a hash only, expires
+after :data:`CODE_MINUTES` minutes, allows :data:`CODE_ATTEMPTS` wrong tries and is used once; at most
+:data:`CODES_PER_HOUR` are sent to an account in an hour.  A family logs in with the phone number or
+the user name; the user name (what the audit log records) stays ASCII, generated when the family does
+not choose one, and the name shown is ``display_name``, in any script (陈秀英).  Neither the phone number
+nor the display name goes into the audit log.
+
 :data:`HASHER` can be replaced (e.g. cheaper parameters in tests) with
 :func:`use_hasher`.  Password checks take the same time whether or not the user exists.
 """
@@ -19,6 +30,10 @@ the CLI on the server console is the operator and registers directly (audited).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,12 +44,40 @@ from zxcvbn import zxcvbn
 from ..errors import InputError, Problem
 from .audit import append_audit
 from .importing import default_user
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, PhoneCode, User, utcnow
 from .records import add_user, get_user
 
-__all__ = ["MIN_PASSWORD", "MIN_SCORE", "STAFF_ROLES", "approve_user", "authenticate", "check_password",
-           "disable_user", "end_sessions", "hash_password", "list_tokens", "record_token", "register_user",
-           "request_account", "revoke_token", "set_password", "token_is_live", "use_hasher", "verify_password"]
+__all__ = [
+    "CODES_PER_HOUR",
+    "CODE_ATTEMPTS",
+    "CODE_MINUTES",
+    "MIN_PASSWORD",
+    "MIN_SCORE",
+    "STAFF_ROLES",
+    "USER_NAME",
+    "approve_user",
+    "authenticate",
+    "check_code",
+    "check_password",
+    "disable_user",
+    "end_sessions",
+    "find_by_phone",
+    "hash_password",
+    "issue_code",
+    "list_tokens",
+    "normalise_phone",
+    "record_token",
+    "register_family",
+    "register_user",
+    "request_account",
+    "reset_password",
+    "revoke_token",
+    "set_password",
+    "token_is_live",
+    "use_hasher",
+    "verify_password",
+    "verify_phone",
+]
 
 #: The shortest password accepted.
 MIN_PASSWORD = 10
@@ -133,10 +176,15 @@ def disable_user(session: Session, name: str, *, by: str | None = None, commit: 
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
-    """The enabled user ``name`` if ``password`` is theirs, else None."""
+    """The enabled user ``name`` (a user name, or a family's mobile number) if ``password`` is theirs,
+    else None.  An account whose phone is not verified yet cannot log in."""
     user = get_user(session, name) if name else None
+    if user is None and name:
+        user = find_by_phone(session, name)
     ok = verify_password(user.password_hash if user is not None else None, password or "")
     if user is None or not ok or user.disabled or not user.password_hash or user.pending_approval_by:
+        return None
+    if user.phone and user.phone_verified_at is None:
         return None
     return user
 
@@ -227,3 +275,194 @@ def approve_user(session: Session, name: str, *, by: User, commit: bool = True) 
     if commit:
         session.commit()
     return user
+
+
+# --------------------------------------------------------------------- families' phones
+
+#: A user name: 3 to 60 ASCII letters, digits, dots, dashes or underscores.
+USER_NAME = re.compile(r"^[A-Za-z0-9._\-]{3,60}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+#: Minutes a verification code stays valid.
+CODE_MINUTES = 10
+#: Wrong tries a code allows; then a new code must be asked for.
+CODE_ATTEMPTS = 5
+#: Codes sent to one account in an hour, at most.
+CODES_PER_HOUR = 5
+#: The longest display name.
+MAX_DISPLAY_NAME = 50
+
+# The problems below are the domain's words; the web application translates them by these messages.
+BAD_PHONE = "a mobile number has 11 digits and starts with 13 to 19 (e.g. 138 0013 8000)"
+PHONE_TAKEN = "this mobile number is already registered: log in, or reset the password"
+NAME_TAKEN = "this user name is taken; choose another"
+BAD_NAME = "a user name has 3 to 60 letters, digits, dots, dashes or underscores"
+BAD_DISPLAY_NAME = f"a name has at most {MAX_DISPLAY_NAME} characters, without control characters"
+TOO_MANY_CODES = f"at most {CODES_PER_HOUR} codes are sent to a phone in an hour; wait and try again"
+#: What :func:`check_code` answers.
+CODE_OK, CODE_WRONG, CODE_EXPIRED, CODE_LOCKED = "ok", "wrong", "expired", "locked"
+
+
+def normalise_phone(text: str | None) -> str:
+    """A Chinese mobile number as 11 digits (``+86``/``0086``, spaces, dashes and dots dropped), or
+    :class:`InputError` on field ``phone`` (the value is never repeated)."""
+    digits = re.sub(r"[\s\-.()]", "", text or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+            break
+    if not _MOBILE.match(digits):
+        raise InputError(Problem(BAD_PHONE, field="phone"))
+    return digits
+
+
+def find_by_phone(session: Session, phone: str) -> User | None:
+    """The account registered with mobile number ``phone`` (any accepted spelling), or None."""
+    try:
+        number = normalise_phone(phone)
+    except InputError:
+        return None
+    return session.scalars(select(User).where(User.phone == number)).first()
+
+
+def _display_name(text: str | None) -> str | None:
+    name = (text or "").strip()
+    if len(name) > MAX_DISPLAY_NAME or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        raise InputError(Problem(BAD_DISPLAY_NAME, field="display_name"))
+    return name or None
+
+
+def _new_user_name(session: Session) -> str:
+    while True:
+        name = f"family-{secrets.token_hex(4)}"
+        if get_user(session, name) is None:
+            return name
+
+
+def register_family(session: Session, phone: str, password: str, *, display_name: str | None = None,
+                    name: str | None = None, commit: bool = True) -> User:
+    """Register a family account with its mobile number (not able to log in until :func:`verify_phone`).
+
+    ``name`` is an optional ASCII user name (generated when blank); ``display_name`` a name in any
+    script.  Every problem (phone, user name, display name, password) is reported together.  A number
+    registered before but never verified is taken over by the new registration (its owner never typed
+    the code back); a verified one is refused."""
+    problems: list[Problem] = []
+    number = user = None
+    try:
+        number = normalise_phone(phone)
+    except InputError as exc:
+        problems += exc.problems
+    else:
+        user = session.scalars(select(User).where(User.phone == number)).first()
+        if user is not None and (user.phone_verified_at is not None or user.role != "family"):
+            problems.append(Problem(PHONE_TAKEN, field="phone"))
+    name = (name or "").strip()
+    if name and not USER_NAME.match(name):
+        problems.append(Problem(BAD_NAME, field="name"))
+    elif name and get_user(session, name) is not None and (user is None or user.name != name):
+        problems.append(Problem(NAME_TAKEN, field="name"))
+    try:
+        shown = _display_name(display_name)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        check_password(password, name or None)
+        if number and number in (password or "").replace(" ", ""):
+            raise InputError(Problem("a password must not contain the phone number", field="password"))
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    if user is None:
+        user = User(name=name or _new_user_name(session), role="family", phone=number)
+        session.add(user)
+    elif name:
+        user.name = name
+    user.display_name, user.password_hash = shown, HASHER.hash(password)
+    session.flush()
+    append_audit(session, user.name, "user.register", entity="user", entity_id=user.name,
+                 details={"role": "family", "with_phone": True})
+    if commit:
+        session.commit()
+    return user
+
+
+def _code_hash(user_id: int, purpose: str, code: str) -> str:
+    return hashlib.sha256(f"{user_id}:{purpose}:{code}".encode()).hexdigest()
+
+
+def issue_code(session: Session, user: User, purpose: str, *, commit: bool = True) -> str:
+    """A new six-digit code for ``user``'s phone (``register`` or ``reset``); earlier unused codes of the
+    same purpose stop working.  Returns the code for the caller to send (:mod:`reunite.notify`); only
+    its hash is stored.  More than :data:`CODES_PER_HOUR` in an hour: :class:`InputError`."""
+    now = utcnow()
+    recent = session.scalars(select(PhoneCode).where(PhoneCode.user_id == user.id,
+                                                     PhoneCode.created_at > now - dt.timedelta(hours=1))).all()
+    if len(recent) >= CODES_PER_HOUR:
+        raise InputError(Problem(TOO_MANY_CODES, field="code"))
+    for old in recent:
+        if old.purpose == purpose and old.used_at is None:
+            old.used_at = now
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(PhoneCode(user_id=user.id, purpose=purpose, code_hash=_code_hash(user.id, purpose, code),
+                          created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES)))
+    session.flush()
+    append_audit(session, user.name, "user.code_sent", entity="user", entity_id=user.name, details={"purpose": purpose})
+    if commit:
+        session.commit()
+    return code
+
+
+def check_code(session: Session, user: User, purpose: str, code: str, *, commit: bool = True) -> str:
+    """Whether ``code`` is the live code of ``user`` for ``purpose``: :data:`CODE_OK` (it is now used),
+    :data:`CODE_WRONG` (one attempt counted), :data:`CODE_EXPIRED` (none live: ask for a new one) or
+    :data:`CODE_LOCKED` (too many wrong attempts: ask for a new one)."""
+    now = utcnow()
+    live = session.scalars(select(PhoneCode).where(PhoneCode.user_id == user.id, PhoneCode.purpose == purpose,
+                                                   PhoneCode.used_at.is_(None), PhoneCode.expires_at > now)
+                           .order_by(PhoneCode.id.desc())).first()
+    if live is None:
+        return CODE_EXPIRED
+    if live.attempts >= CODE_ATTEMPTS:
+        return CODE_LOCKED
+    typed = re.sub(r"\s", "", code or "")
+    if hmac.compare_digest(live.code_hash, _code_hash(user.id, purpose, typed)):
+        live.used_at, answer = now, CODE_OK
+    else:
+        live.attempts += 1
+        answer = CODE_WRONG if live.attempts < CODE_ATTEMPTS else CODE_LOCKED
+    session.flush()
+    if commit:
+        session.commit()
+    return answer
+
+
+def verify_phone(session: Session, user: User, code: str, *, commit: bool = True) -> str:
+    """Check the registration code of ``user`` (:func:`check_code`); when right, the phone is verified
+    and the account can log in.  Audited."""
+    answer = check_code(session, user, "register", code, commit=False)
+    if answer == CODE_OK:
+        user.phone_verified_at = utcnow()
+        session.flush()
+        append_audit(session, user.name, "user.phone_verified", entity="user", entity_id=user.name)
+    if commit:
+        session.commit()
+    return answer
+
+
+def reset_password(session: Session, user: User, code: str, password: str, *, commit: bool = True) -> str:
+    """Set a new password for ``user`` if ``code`` is their live reset code (:func:`check_code`); every
+    session of the account ends.  A password refused by :func:`check_password` raises
+    :class:`InputError` before the code is checked.  Audited."""
+    check_password(password, user.name)
+    answer = check_code(session, user, "reset", code, commit=False)
+    if answer == CODE_OK:
+        user.password_hash = HASHER.hash(password)
+        if user.phone_verified_at is None:
+            user.phone_verified_at = utcnow()   # the code reached the phone
+        end_sessions(session, user, commit=False)
+        session.flush()
+        append_audit(session, user.name, "user.password_reset", entity="user", entity_id=user.name)
+    if commit:
+        session.commit()
+    return answer

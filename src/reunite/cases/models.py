@@ -41,7 +41,9 @@ from ..evidence.registry import order_of
 
 __all__ = [
     "CANDIDATE_STATUSES",
+    "CODE_PURPOSES",
     "DNA_DECISIONS",
+    "FOUND_KINDS",
     "OUTCOMES",
     "REPORT_STATUSES",
     "ROLES",
@@ -60,6 +62,7 @@ __all__ = [
     "Laboratory",
     "MissingReport",
     "PedigreeMember",
+    "PhoneCode",
     "Photo",
     "Relative",
     "ReportOtherChild",
@@ -79,6 +82,11 @@ OUTCOMES = ("reunited", "referred_for_investigation", "placed_in_care")
 REPORT_STATUSES = ("open", "closed")
 #: What a DNA sample is (the import's ``sample_kind``); printed in the lab report's chain of custody.
 SAMPLE_KINDS = ("blood_card", "buccal_swab", "blood", "hair", "tissue", "bone", "tooth", "other")
+#: What a found-child record is: a child found or rescued (``found``), or a teenager or adult who believes
+#: they were taken as a child and registered themselves to search for their family (``self_registered``, 寻家).
+FOUND_KINDS = ("found", "self_registered")
+#: What a verification code sent to a phone is for.
+CODE_PURPOSES = ("register", "reset")
 #: The decisions of :mod:`reunite.genetics.rules` a candidate's DNA conclusion may hold.
 DNA_DECISIONS = ("support", "exclusion", "inconclusive", "no_decision")
 
@@ -132,6 +140,30 @@ class User(Base):
     #: A staff account created by an admin in the web application waits for a second admin's approval
     #: (the name of the admin who asked); it cannot log in until then.  None: approved.
     pending_approval_by: Mapped[str | None] = mapped_column(String(100))
+    #: A family's mobile number (normalised: 11 digits, :func:`reunite.cases.accounts.normalise_phone`);
+    #: they log in with it.  An account with a phone cannot log in until ``phone_verified_at`` is set
+    #: (a code sent to the phone was typed back).
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The name the account shows (any script: 陈秀英); ``name`` stays the ASCII user name the audit log uses.
+    display_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class PhoneCode(Base):
+    """A verification code sent to a user's phone (registration or password reset).  Only a hash of
+    the code is stored; it expires, counts wrong attempts and is used once."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (CheckConstraint(_in("purpose", CODE_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ApiToken(Base):
@@ -156,11 +188,17 @@ class FoundChild(_Stamped, Base):
 
     The age is an estimate (``age_months`` with standard deviation ``age_sd_months``) made on
     ``age_assessed_on`` (by default the day the child was found).
+
+    ``kind`` ``self_registered`` is a teenager or adult who believes they were taken as a child and
+    registered themselves (寻家, :mod:`reunite.cases.selfsearch`): ``account_id`` is their account,
+    ``memories`` what they remember (names, places, dates, in their words), ``dna_consent_at`` when
+    they agreed to give DNA.  They are matched like every found child.
     """
 
     __tablename__ = "found_children"
     __table_args__ = (
         CheckConstraint(_in("sex", SEXES), name="sex"),
+        CheckConstraint(_in("kind", FOUND_KINDS), name="kind"),
         CheckConstraint("age_months IS NULL OR age_months >= 0", name="age"),
         CheckConstraint("age_sd_months IS NULL OR age_sd_months >= 0", name="age_sd"),
     )
@@ -182,6 +220,10 @@ class FoundChild(_Stamped, Base):
     sample: Mapped[str | None] = mapped_column(String(64), index=True)
     #: The rescue the child is one of (a :class:`Cohort`, solved jointly); None: not in one.
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="found", server_default="found")
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    memories: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dna_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     photos: Mapped[list[Photo]] = relationship(back_populates="found_child")
     candidates: Mapped[list[Candidate]] = relationship(back_populates="found_child")

@@ -4,7 +4,10 @@ A photo's bytes are checked before anything is stored: the file must be at most 
 long, must be a JPEG, PNG or WebP image that Pillow can decode, and must have at most
 ``max_pixels`` pixels (a small file that declares a huge image is a decompression bomb).  The
 image is then re-encoded without any metadata (:func:`strip_metadata`: no EXIF, GPS position,
-ICC profile, XMP or comments; the EXIF orientation applied to the pixels first), and that clean file
+ICC profile, XMP or comments; the EXIF orientation applied to the pixels first) and, when larger,
+scaled down, keeping its aspect ratio, to :data:`MAX_SIDE` pixels on its longest side (a phone's
+12-megapixel photo of 5–12 MB becomes a few hundred kilobytes; nothing is refused for its size
+in pixels below ``max_pixels``), and that clean file
 is written once under the media directory as ``ab/abcdef….ext`` (its SHA-256), and its metadata
 (hash, type, size, dimensions, owner) goes into the ``photos`` table.  Adding the same photo to the
 same child twice changes nothing.  :func:`strip_stored_metadata` cleans photos stored before.
@@ -36,9 +39,11 @@ __all__ = [
     "ALLOWED_FORMATS",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_PIXELS",
+    "MAX_SIDE",
     "ImageInfo",
     "add_photo",
     "check_image",
+    "clean_photo",
     "media_dir",
     "photo_path",
     "strip_metadata",
@@ -47,6 +52,9 @@ __all__ = [
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
+#: The longest side, in pixels, of a stored photo (larger ones are scaled down to it at upload):
+#: enough to recognise a face and a birthmark on a poster or a screen.
+MAX_SIDE = 1600
 #: Pillow format name -> (MIME type, file extension).
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 
@@ -112,16 +120,23 @@ def check_image(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MA
     return ImageInfo(hashlib.sha256(data).hexdigest(), mime, ext, len(data), width, height)
 
 
-def strip_metadata(data: bytes) -> bytes:
+def strip_metadata(data: bytes, max_side: int | None = None) -> bytes:
     """The image re-encoded in its own format without any metadata (EXIF with its GPS position, ICC,
-    XMP, comments), its EXIF orientation applied to the pixels.  ``data`` must have passed
-    :func:`check_image`."""
+    XMP, comments), its EXIF orientation applied to the pixels, and, with ``max_side``, scaled down
+    (aspect kept, Lanczos) so that its longest side is at most ``max_side`` pixels.  ``data`` must
+    have passed :func:`check_image`."""
     with Image.open(io.BytesIO(data)) as im:
         fmt = im.format
+        if max_side and fmt == "JPEG":
+            im.draft(im.mode, (max_side, max_side))  # decode a large JPEG at a reduced scale: less memory
         im.load()
         upright = ImageOps.exif_transpose(im)
     if fmt == "JPEG" and upright.mode not in ("RGB", "L", "CMYK"):
         upright = upright.convert("RGB")
+    if max_side and max(upright.size) > max_side:
+        if upright.mode == "P":
+            upright = upright.convert("RGBA")  # (a palette cannot be resampled)
+        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     # A fresh image holds pixels only: nothing of the source's info dictionary is carried over.
     clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
     if upright.mode == "P":
@@ -134,9 +149,12 @@ def strip_metadata(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _clean(data: bytes, name: str, max_bytes: int, max_pixels: int) -> tuple[bytes, ImageInfo]:
+def clean_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX_BYTES,
+                max_pixels: int = DEFAULT_MAX_PIXELS, max_side: int | None = MAX_SIDE) -> tuple[bytes, ImageInfo]:
+    """Check an uploaded photo (:func:`check_image`) and return it as it is stored: without metadata,
+    upright, at most ``max_side`` pixels on its longest side (:func:`strip_metadata`), with what it is."""
     check_image(data, name=name, max_bytes=max_bytes, max_pixels=max_pixels)
-    clean = strip_metadata(data)
+    clean = strip_metadata(data, max_side)
     return clean, check_image(clean, name=name, max_bytes=max(max_bytes, len(clean)), max_pixels=max_pixels)
 
 
@@ -176,19 +194,20 @@ def _store(data: bytes, info: ImageInfo, media: Path) -> str:
 def add_photo(session: Session, source: str | Path | bytes, *, found_child: str | None = None,
               report: str | None = None, user: str | None = None, media: str | Path | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
-              commit: bool = True) -> Photo:
+              max_side: int | None = MAX_SIDE, commit: bool = True) -> Photo:
     """Store a photo of the found child with case number ``found_child`` or of the missing child of
     report ``report`` (give exactly one); return its :class:`Photo` row.
 
     The image is checked first (:func:`check_image`); a refused photo stores nothing.  What is
-    stored is the image without its metadata (:func:`strip_metadata`).  A file
+    stored is the image without its metadata, scaled down to ``max_side`` pixels on its longest side
+    when larger (:func:`clean_photo`; None: kept at full size).  A file
     written for a transaction that then fails stays in the media directory, harmless: it is only
     ever reached through a row that names its hash.
     """
     if (found_child is None) == (report is None):
         raise InputError("give the case number of a found child or the number of a report, not both")
     data, name = _read(source, max_bytes)
-    data, info = _clean(data, name, max_bytes, max_pixels)
+    data, info = clean_photo(data, name=name, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
     try:
         if found_child is not None:
             owner = session.scalars(select(FoundChild).where(FoundChild.case_number == found_child)).first()
