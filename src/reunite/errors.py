@@ -11,6 +11,8 @@ code that raises them are listed with their module::
     │   ├── FrequencyError             a frequency table that cannot be used as given
     │   ├── PedigreeError              unknown parent, cycle, wrong-sex parent, missing member not present
     │   ├── MutationError              a mutation model that cannot be built for a marker
+    │   ├── NotFoundError              a record asked for by its number or code is not in the store
+    │   │                              (the web answers 404)
     │   └── WorkflowError              a review step the workflow does not allow
     │                                  (reunite.cases.workflow)
     ├── InconsistencyError             data that no hypothesis can explain (e.g. a family inconsistent
@@ -43,6 +45,7 @@ __all__ = [
     "InputError",
     "MarkerError",
     "MutationError",
+    "NotFoundError",
     "PedigreeError",
     "Problem",
     "ReuniteError",
@@ -110,6 +113,10 @@ class PedigreeError(InputError):
 
 class MutationError(InputError):
     """A mutation model that cannot be built for a marker."""
+
+
+class NotFoundError(InputError):
+    """A record asked for by its number or code (a found child, an appeal, a sample) is not in the store."""
 
 
 class InconsistencyError(ReuniteError):

@@ -68,6 +68,7 @@ __all__ = [
     "normalise_phone",
     "record_token",
     "register_family",
+    "register_named_family",
     "register_user",
     "request_account",
     "reset_password",
@@ -158,6 +159,17 @@ def register_user(session: Session, name: str, role: str, *, unit: str | None = 
         append_audit(session, by or default_user(), "user.password", entity="user", entity_id=user.name)
     if commit:
         session.commit()
+    return user
+
+
+def register_named_family(session: Session, name: str, password: str) -> User:
+    """A family registers on the portal with a user name and a password (both checked by the caller;
+    no phone number: :func:`register_family` registers with one); audited, committed."""
+    user = User(name=name, role="family", password_hash=hash_password(password, name))
+    session.add(user)
+    session.flush()
+    append_audit(session, name, "user.register", entity="user", entity_id=name, details={"role": "family"})
+    session.commit()
     return user
 
 

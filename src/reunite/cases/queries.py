@@ -1,15 +1,37 @@
-"""Read-only listings of the store: candidates (best first), one candidate, users, rows per table."""
+"""Read-only listings of the store: candidates (best first), one candidate, found children, users,
+rows per table."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InputError
 from . import db as store
 from .models import CANDIDATE_STATUSES, Base, Candidate, FoundChild, MissingReport, User
 
-__all__ = ["get_candidate", "list_candidates", "list_users", "table_counts"]
+__all__ = ["get_candidate", "like_pattern", "list_candidates", "list_users", "search_children", "table_counts"]
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (with ``\\``)."""
+    text = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{text}%"
+
+
+def search_children(session: Session, q: str | None, *, within: Select | None = None,
+                    limit: int = 200) -> list[FoundChild]:
+    """Found children (among ``within``, a select of the children the caller may see; default all)
+    whose case number, place, care location or ring matches ``q``, by case number."""
+    query = within if within is not None else select(FoundChild)
+    if q:
+        pat = like_pattern(q)
+        query = query.where(or_(FoundChild.case_number.ilike(pat, escape="\\"),
+                                FoundChild.found_place.ilike(pat, escape="\\"),
+                                FoundChild.care_location.ilike(pat, escape="\\"),
+                                FoundChild.ring_reference.ilike(pat, escape="\\")))
+    return list(session.scalars(query.options(selectinload(FoundChild.photos))
+                                .order_by(FoundChild.case_number).limit(limit)))
 
 
 def list_candidates(session: Session, status: str | None = None) -> list[tuple[Candidate, str, str]]:

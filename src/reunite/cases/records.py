@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InputError, Problem
+from ..errors import InputError, NotFoundError, Problem
 from ..evidence.fusion import EvidenceItem, Posterior, from_lr, fuse
 from ..evidence.registry import order_of, sentence
 from . import privacy
@@ -39,7 +39,7 @@ from .models import (
 )
 
 __all__ = ["CONCLUSION", "EVIDENCE", "NO_DNA", "PROVENANCE", "add_user", "candidate_items", "candidate_posterior",
-           "erase_sample", "get_user", "record_candidate", "withdraw_consent"]
+           "erase_sample", "get_user", "read_genotypes", "record_candidate", "withdraw_consent"]
 
 #: The shorthand keywords :func:`record_candidate` takes besides ``items`` (each LR becomes an item of
 #: its kind; ``inconsistent_markers`` and ``markers_compared`` go into the DNA item's data).
@@ -82,6 +82,19 @@ def add_user(session: Session, name: str, role: str, *, by: str | None = None, c
     if commit:
         session.commit()
     return user
+
+
+def read_genotypes(session: Session, sample: str, *, user: str, purpose: str) -> DnaSample:
+    """The stored sample ``sample`` with its genotypes, for a user allowed to read them; the read is
+    audited (the purpose and the number of markers, never the genotypes) and committed.
+    :class:`NotFoundError` if there is no such sample."""
+    s = session.scalars(select(DnaSample).where(DnaSample.sample == sample)).first()
+    if s is None:
+        raise NotFoundError(Problem("there is no sample with this code", field="sample"))
+    append_audit(session, user, "genotypes.read", entity="dna_sample", entity_id=sample,
+                 details={"purpose": purpose, "markers": s.marker_count})
+    session.commit()
+    return s
 
 
 def erase_sample(session: Session, sample: str, *, user: str, reason: str, commit: bool = True) -> DnaSample:

@@ -12,13 +12,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..cases.accounts import authenticate, list_tokens, record_token, revoke_token
+from ..cases.appeals import add_tip, check_tip, publish_appeal, published_appeal, published_appeals, set_published
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
+from ..cases.queries import like_pattern, search_children
+from ..cases.records import read_genotypes
 from ..cases.workflow import allowed_transitions
 from ..cases.workflow import review as do_review
 from ..errors import InputError
-from . import services
-from .access import WebError, authorize, can_see_child, current_user, get_db, visible_reports
+from . import views
+from .access import WebError, authorize, can_see_child, current_user, get_db, visible_children, visible_reports
 from .i18n import translator
 from .jobs import KINDS
 from .security import fingerprint
@@ -129,13 +132,13 @@ def me(user: Me) -> dict[str, Any]:
 @router.get("/dashboard", summary="Open cases, new candidates, outstanding confirmations")
 def dashboard(user: Me, db: DB) -> dict[str, Any]:
     """Counts and lists for the staff dashboard."""
-    return services.dashboard(db, user)
+    return views.dashboard(db, user)
 
 
 @router.get("/found-children", summary="Search found children")
 def found_children(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
     """Found children the user may see, searched by case number, place, care location or ring."""
-    return {"items": [services.child_view(c) for c in services.search_children(db, user, q)]}
+    return {"items": [views.child_view(c) for c in search_children(db, q, within=visible_children(user))]}
 
 
 def _child(db: Session, user: User, case_number: str) -> FoundChild:
@@ -148,7 +151,7 @@ def _child(db: Session, user: User, case_number: str) -> FoundChild:
 @router.get("/found-children/{case_number}", summary="One found child")
 def found_child(case_number: Key, user: Me, db: DB) -> dict[str, Any]:
     """A found child (no genotype: ask /samples for that)."""
-    return services.child_view(_child(db, user, case_number))
+    return views.child_view(_child(db, user, case_number))
 
 
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
@@ -182,7 +185,7 @@ def reports(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
     """Reports, searched by number, name or place."""
     query = visible_reports(user)
     if q:
-        pat = services.like_pattern(q)
+        pat = like_pattern(q)
         query = query.where(or_(MissingReport.report_number.ilike(pat, escape="\\"),
                                 MissingReport.child_name.ilike(pat, escape="\\"),
                                 MissingReport.disappeared_place.ilike(pat, escape="\\")))
@@ -203,7 +206,7 @@ def staff_report(db: Session, user: User, report_number: str) -> MissingReport:
 @router.get("/reports/{report_number}", summary="One missing-child report")
 def report(report_number: Key, user: Me, db: DB) -> dict[str, Any]:
     """A report with its pedigree and relatives (sample codes only, no genotypes)."""
-    return services.report_view(staff_report(db, user, report_number))
+    return views.report_view(staff_report(db, user, report_number))
 
 
 @router.get("/candidates", summary="List candidates")
@@ -220,7 +223,7 @@ def candidates(db: DB, status: Annotated[Literal[CANDIDATE_STATUSES] | None, Que
         q = q.where(Candidate.has_dna if dna else ~Candidate.has_dna)
     q = q.order_by(Candidate.has_dna.desc(), Candidate.posterior.desc().nulls_last(),
                    Candidate.dna_log10_lr.desc().nulls_last(), Candidate.id).limit(500)
-    return {"items": [services.candidate_view(c) for c in db.scalars(q)]}
+    return {"items": [views.candidate_view(c) for c in db.scalars(q)]}
 
 
 def get_candidate(db: Session, candidate_id: int) -> Candidate:
@@ -235,7 +238,7 @@ def get_candidate(db: Session, candidate_id: int) -> Candidate:
 def candidate(candidate_id: IntId, db: DB) -> dict[str, Any]:
     """A candidate with its evidence LRs and review history."""
     c = get_candidate(db, candidate_id)
-    return {**services.candidate_view(c), "may_move_to": list(allowed_transitions(c.status))}
+    return {**views.candidate_view(c), "may_move_to": list(allowed_transitions(c.status))}
 
 
 @router.post("/candidates/{candidate_id}/review", summary="Review a candidate")
@@ -249,7 +252,7 @@ def review(candidate_id: IntId, body: ReviewRequest, user: Me, db: DB) -> dict[s
 @router.get("/samples/{sample}", summary="A DNA profile (audited)")
 def sample(sample: Key, user: Me, db: DB) -> dict[str, Any]:
     """The genotypes of a sample; every read is written to the audit log."""
-    return services.genotype_read(db, user, sample)
+    return views.genotype_view(read_genotypes(db, sample, user=user.name, purpose="web"))
 
 
 def start_import(request: Request, user: User, kind: str, filename: str, data: bytes, lab: str | None,
@@ -310,49 +313,48 @@ def appeals(db: DB, place: Search = None,
             min_age: Annotated[float | None, Query(ge=0, le=120)] = None,
             max_age: Annotated[float | None, Query(ge=0, le=120)] = None) -> dict[str, Any]:
     """Active appeals, searched by place and approximate age now (years)."""
-    return {"items": [services.appeal_public(a) for a in services.published_appeals(db, place, min_age, max_age)]}
+    return {"items": [views.appeal_public(a) for a in published_appeals(db, place, min_age, max_age)]}
 
 
 @router.get("/appeals/{appeal_id}", summary="One published appeal")
 def appeal(appeal_id: IntId, db: DB) -> dict[str, Any]:
     """A published appeal (404 once unpublished)."""
-    return services.appeal_public(services.published_appeal(db, appeal_id))
+    return views.appeal_public(published_appeal(db, appeal_id))
 
 
 @router.post("/appeals", status_code=201, summary="Publish a found child's appeal")
 def publish(body: AppealRequest, user: Me, db: DB) -> dict[str, Any]:
     """Publish (or update and re-publish) the appeal of a found child."""
-    a = services.publish_appeal(db, user, body.case_number, body.hotline, body.photo_id)
-    return {**services.appeal_public(a), "case_number": body.case_number, "published": a.published}
+    a = publish_appeal(db, body.case_number, body.hotline, body.photo_id, user=user.name)
+    return {**views.appeal_public(a), "case_number": body.case_number, "published": a.published}
 
 
 @router.post("/appeals/{appeal_id}/publish", summary="Publish an appeal again")
 def republish(appeal_id: IntId, user: Me, db: DB) -> dict[str, Any]:
     """Publish an appeal."""
-    a = services.set_published(db, user, appeal_id, True)
+    a = set_published(db, appeal_id, True, user=user.name)
     return {"id": a.id, "published": a.published}
 
 
 @router.post("/appeals/{appeal_id}/unpublish", summary="Unpublish an appeal")
 def unpublish(appeal_id: IntId, user: Me, db: DB) -> dict[str, Any]:
     """Hide an appeal from the public at once."""
-    a = services.set_published(db, user, appeal_id, False)
+    a = set_published(db, appeal_id, False, user=user.name)
     return {"id": a.id, "published": a.published}
 
 
 def take_tip(request: Request, db: Session, appeal_id: int, message: str | None, contact: str | None) -> Tip:
-    """Validate, rate-limit and store a tip for a published appeal."""
-    appeal = services.published_appeal(db, appeal_id)
-    problems = services.tip_problems(message, contact)
-    if problems:
-        raise WebError(400, "invalid", problems[0]["message"], problems)
+    """Validate, rate-limit and store a tip for a published appeal (the store's errors: not found,
+    invalid; 429 past the address's limit)."""
+    published_appeal(db, appeal_id)
+    check_tip(message, contact)
     limiter = request.app.state.tip_limiter
     key = client_ip(request)
     if limiter.blocked(key):
         raise WebError(429, "rate_limited", "too many tips from this address; try again later",
                        headers={"Retry-After": str(int(limiter.window))})
     limiter.hit(key)
-    return services.add_tip(db, appeal, message or "", contact)
+    return add_tip(db, appeal_id, message, contact)
 
 
 @router.post("/appeals/{appeal_id}/tips", status_code=201, summary="Send a tip")
@@ -387,14 +389,14 @@ def my_reports(request: Request, user: Me, db: DB, lang: Annotated[Literal["en",
     t = translator(lang)
     rows = db.scalars(select(MissingReport).where(MissingReport.family_user_id == user.id)
                       .order_by(MissingReport.id))
-    return {"items": [services.family_view(db, r, t) for r in rows]}
+    return {"items": [views.family_view(db, r, t) for r in rows]}
 
 
 @router.get("/my/reports/{report_number}", summary="One of my reports (family accounts)")
 def my_report(report_number: Key, user: Me, db: DB, lang: Annotated[Literal["en", "zh"], Query()] = "en",
               ) -> dict[str, Any]:
     """One of the family's own reports, in plain words."""
-    return services.family_view(db, own_report(db, user, report_number), translator(lang))
+    return views.family_view(db, own_report(db, user, report_number), translator(lang))
 
 
 def json_error(status: int, code: str, message: str) -> JSONResponse:

@@ -31,7 +31,7 @@ from starlette.routing import Match
 from .. import __version__
 from ..cases import db as store
 from ..cases.photos import media_dir as default_media
-from ..errors import InputError, ReuniteError
+from ..errors import InputError, NotFoundError, ReuniteError
 from ..genetics.kinship import format_lr
 from . import api, pages
 from .access import ANONYMOUS, WebError, live_login, rule_for
@@ -262,6 +262,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             problems.append({"file": None, "line": None, "field": ".".join(loc[1:]) or (loc[0] if loc else None),
                              "message": str(e.get("msg", "invalid value"))})
         return error_response(request, WebError(422, "invalid", "the request is not valid", problems))
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError):
+        return error_response(request, WebError(404, "not_found", exc.problems[0].message))
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError):

@@ -18,24 +18,25 @@ from ..cases.accounts import (
     check_password,
     disable_user,
     end_sessions,
-    hash_password,
     list_tokens,
+    register_named_family,
     request_account,
     revoke_token,
 )
-from ..cases.audit import append_audit
+from ..cases.appeals import approx_age_months, publish_appeal, published_appeal, published_appeals, set_published
 from ..cases.cohorts import (
     current_solution,
     get_cohort,
     list_cohorts,
     parse_other_children,
-    set_other_children,
     solution_is_current,
     solve_stored_cohort,
 )
+from ..cases.family_reports import RELATIONS, SCOPES, add_relative, create_report, record_other_children
 from ..cases.guidance import report_guidance
 from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, AuditEntry, MissingReport, Photo, Tip, User, utcnow
 from ..cases.photos import add_photo, check_image
+from ..cases.queries import search_children
 from ..cases.records import get_user, withdraw_consent
 from ..cases.settings import MatchingSettings
 from ..cases.workflow import allowed_transitions, review
@@ -43,8 +44,8 @@ from ..errors import InputError, ReuniteError
 from ..reports.kinship import render_html
 from ..reports.store import candidate_report, write_candidate_report
 from ..search.index import index_status
-from . import services
-from .access import WebError, authorize, can_see_photo, current_user, get_db
+from . import views
+from .access import WebError, authorize, can_see_photo, current_user, get_db, visible_children
 from .api import (
     _child,
     check_login,
@@ -184,11 +185,7 @@ def register(request: Request, db: DB, username: Annotated[str, Form(max_length=
     if problems:
         return render(request, "register.html", {"problems": problems, "username": username}, status=400)
     limiter.hit(client_ip(request))
-    user = User(name=username, role="family", password_hash=hash_password(password, username))
-    db.add(user)
-    db.flush()
-    append_audit(db, username, "user.register", entity="user", entity_id=username, details={"role": "family"})
-    db.commit()
+    user = register_named_family(db, username, password)
     _start_session(request, user)
     return _see_other("/family")
 
@@ -198,11 +195,11 @@ def register(request: Request, db: DB, username: Annotated[str, Form(max_length=
 
 @router.get("/dashboard")
 def dashboard(request: Request, user: Me, db: DB):
-    data = services.dashboard(db, user)
+    data = views.dashboard(db, user)
     appeals = []
     if user.role == "investigator":
         appeals = list(db.scalars(select(Appeal).where(Appeal.published.is_(True)).order_by(Appeal.id)))
-    children = services.search_children(db, user, None, limit=50) if user.role == "caseworker" else []
+    children = search_children(db, None, within=visible_children(user), limit=50) if user.role == "caseworker" else []
     cohorts = list_cohorts(db)[:20] if user.role in ("investigator", "lab_analyst") else []
     return render(request, "dashboard.html", {"data": data, "appeals": appeals, "children": children,
                                               "cohorts": cohorts})
@@ -210,7 +207,7 @@ def dashboard(request: Request, user: Me, db: DB):
 
 @router.get("/children")
 def children(request: Request, user: Me, db: DB, q: Annotated[str | None, Query(max_length=200)] = None):
-    rows = services.search_children(db, user, q)
+    rows = search_children(db, q, within=visible_children(user))
     return render(request, "children.html", {"children": rows, "q": q or ""})
 
 
@@ -239,7 +236,7 @@ async def child_photo(request: Request, case_number: Key, user: Me, db: DB,
 def child_appeal(case_number: Key, user: Me, db: DB, hotline: Annotated[str, Form(max_length=40)] = "",
                  photo_id: Annotated[str, Form(max_length=12)] = ""):
     pid = int(photo_id) if photo_id.isdigit() and 0 < int(photo_id) < 2**31 else None
-    services.publish_appeal(db, user, case_number, hotline, pid)
+    publish_appeal(db, case_number, hotline, pid, user=user.name)
     return _see_other(f"/children/{case_number}?msg=appeal+published")
 
 
@@ -411,7 +408,7 @@ def tips_page(request: Request, db: DB):
 
 @router.post("/appeals/{appeal_id}/unpublish")
 def appeal_unpublish(appeal_id: IntId, user: Me, db: DB):
-    a = services.set_published(db, user, appeal_id, False)
+    a = set_published(db, appeal_id, False, user=user.name)
     return _see_other(f"/children/{a.found_child.case_number}?msg=appeal+unpublished")
 
 
@@ -435,9 +432,9 @@ def appeals_page(request: Request, db: DB, place: Annotated[str | None, Query(ma
             return None
         return v if v is not None and 0 <= v <= 120 else None
 
-    rows = services.published_appeals(db, place, num(min_age), num(max_age))
+    rows = published_appeals(db, place, num(min_age), num(max_age))
     t = translator(choose_language(request))
-    items = [{**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+    items = [{**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
              for a in rows]
     return render(request, "appeals.html", {"items": items, "place": place or "", "min_age": min_age or "",
                                             "max_age": max_age or ""})
@@ -445,24 +442,26 @@ def appeals_page(request: Request, db: DB, place: Annotated[str | None, Query(ma
 
 @router.get("/appeals/{appeal_id}")
 def appeal_page(request: Request, appeal_id: IntId, db: DB):
-    a = services.published_appeal(db, appeal_id)
+    a = published_appeal(db, appeal_id)
     t = translator(choose_language(request))
-    item = {**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+    item = {**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
     return render(request, "appeal.html", {"a": item, "message": None, "problems": False})
 
 
 @router.post("/appeals/{appeal_id}/tips")
 def appeal_tip(request: Request, appeal_id: IntId, db: DB, message: Text = "", contact: OptText = None):
-    a = services.published_appeal(db, appeal_id)
+    a = published_appeal(db, appeal_id)
     t = translator(choose_language(request))
-    item = {**services.appeal_public(a), "age_words": _age_words(t, services.approx_age_months(a.found_child))}
+    item = {**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
     try:
         take_tip(request, db, appeal_id, message, contact)
+    except InputError:
+        return render(request, "appeal.html", {"a": item, "message": t("tip.invalid"), "problems": True}, status=400)
     except WebError as exc:
-        if exc.status not in (400, 429):
+        if exc.status != 429:
             raise
-        msg = t("tip.too_many") if exc.status == 429 else t("tip.invalid")
-        return render(request, "appeal.html", {"a": item, "message": msg, "problems": True}, status=exc.status)
+        return render(request, "appeal.html", {"a": item, "message": t("tip.too_many"), "problems": True},
+                      status=429)
     return render(request, "appeal.html", {"a": item, "message": t("tip.thanks"), "problems": False})
 
 
@@ -473,7 +472,7 @@ def appeal_tip(request: Request, appeal_id: IntId, db: DB, message: Text = "", c
 def family_home(request: Request, user: Me, db: DB):
     t = translator(choose_language(request))
     rows = db.scalars(select(MissingReport).where(MissingReport.family_user_id == user.id).order_by(MissingReport.id))
-    return render(request, "family.html", {"reports": [services.family_view(db, r, t) for r in rows],
+    return render(request, "family.html", {"reports": [views.family_view(db, r, t) for r in rows],
                                            "message": None})
 
 
@@ -538,17 +537,9 @@ async def family_create(request: Request, user: Me, db: DB,
     if problems:
         return render(request, "family_new.html", {"values": values, "problems": problems, "sexes": SEXES},
                       status=400)
-    rep = MissingReport(report_number=services.new_report_number(db), child_name=child_name.strip(), sex=sex,
-                        date_of_birth=dates.get("date_of_birth"), disappeared_on=dates.get("disappeared_on"),
-                        disappeared_place=disappeared_place.strip(), circumstances=circumstances.strip() or None,
-                        marks=marks.strip() or None, contact_phone=contact_phone.strip(), family_user_id=user.id)
-    db.add(rep)
-    db.flush()
-    set_other_children(db, rep, *others)
-    append_audit(db, user.name, "report.create", entity="missing_report", entity_id=rep.report_number,
-                 details={"source": "family portal", "other_children_listed": others[0],
-                          "other_children": len(others[1])})
-    db.commit()
+    rep = create_report(db, user, child_name=child_name, sex=sex, date_of_birth=dates.get("date_of_birth"),
+                        disappeared_on=dates.get("disappeared_on"), disappeared_place=disappeared_place,
+                        circumstances=circumstances, marks=marks, contact_phone=contact_phone, other_children=others)
     if data:
         add_photo(db, data, report=rep.report_number, user=user.name, media=request.app.state.settings.media_dir,
                   max_bytes=request.app.state.settings.max_photo_bytes)
@@ -573,8 +564,8 @@ def family_report(request: Request, report_number: Key, user: Me, db: DB):
         guidance = family_guidance_lines(g, t) if g is not None else []
     except ReuniteError:
         guidance = []   # (the investigators' page says why)
-    return render(request, "family_report.html", {"r": services.family_view(db, rep, t), "message": msg,
-                                                  "relations": services.RELATIONS, "scopes": services.SCOPES,
+    return render(request, "family_report.html", {"r": views.family_view(db, rep, t), "message": msg,
+                                                  "relations": RELATIONS, "scopes": SCOPES,
                                                   "guidance": guidance, "problems": {}})
 
 
@@ -588,13 +579,10 @@ def family_other_children(request: Request, report_number: Key, user: Me, db: DB
         listed, items = parse_other_children(other_children)
     except ValueError:
         return render(request, "family_report.html", {
-            "r": services.family_view(db, rep, t), "message": None, "relations": services.RELATIONS,
-            "scopes": services.SCOPES, "guidance": [], "problems": {"other_children": t("report.bad_other_children")},
+            "r": views.family_view(db, rep, t), "message": None, "relations": RELATIONS,
+            "scopes": SCOPES, "guidance": [], "problems": {"other_children": t("report.bad_other_children")},
             "other_children_value": other_children}, status=400)
-    if set_other_children(db, rep, listed, items):
-        append_audit(db, user.name, "report.other_children", entity="missing_report", entity_id=rep.report_number,
-                     details={"listed": listed, "other_children": len(items), "source": "family portal"})
-        db.commit()
+    record_other_children(db, rep, listed, items, user=user.name)
     return _see_other(f"/family/reports/{report_number}?others=1")
 
 
@@ -617,7 +605,7 @@ def family_withdraw(report_number: Key, member_id: Key, user: Me, db: DB,
 def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[str, Form(max_length=20)] = "",
                     consent: Annotated[bool, Form()] = False, scope: Annotated[str, Form(max_length=20)] = ""):
     rep = own_report(db, user, report_number)
-    services.add_relative(db, user, rep, relation, consent, scope)
+    add_relative(db, rep, relation, consent, scope, user=user.name)
     return _see_other(f"/family/reports/{report_number}?added=1")
 
 
