@@ -22,6 +22,8 @@ code that raises them are listed with their module::
     ├── MissingFontError (also FileNotFoundError)
     │                                  no CJK font for a PDF report; says what to install
     │                                  (reunite.reports.fonts)
+    ├── NotifyError                    a notification that cannot be sent as configured
+    │                                  (reunite.notify.channels)
     └── WebError                       an HTTP error answered in the API's one JSON error shape, with
                                        its status and code (reunite.web.access)
 
