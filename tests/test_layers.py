@@ -4,8 +4,8 @@ Every module under ``src/reunite`` is parsed (nothing is imported) and every imp
 collected: at the top, inside functions, under ``if TYPE_CHECKING``, relative or absolute, and
 ``importlib.import_module("...")`` with a constant name.  Then:
 
-* a layer imports only itself and the layers to its left (genetics < search < evidence < notify
-  < cases < reports < network < alerts < web), plus the package root and :mod:`reunite.errors`, which import no
+* a layer imports only itself and the layers to its left (genetics < search < evidence < maps
+  < notify < cases < reports < network < alerts < web), plus the package root and :mod:`reunite.errors`, which import no
   layer;
 * a package beside the layers (simulation, benchmarking, labfiles) imports only what it is listed with,
   and
@@ -30,7 +30,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "reunite"
 
 # DESIGN.md's layers, data flowing left to right; a layer imports only layers to its left.
-LAYERS = ["genetics", "search", "evidence", "notify", "cases", "reports", "network", "alerts", "web"]
+LAYERS = ["genetics", "search", "evidence", "maps", "notify", "cases", "reports", "network", "alerts", "web"]
 # Packages beside the layers, with the layers (and side packages) each may import: no layer imports them.
 BESIDE = {
     "simulation": {"genetics", "search"},                    # simulated populations as the search's CSV files
