@@ -23,7 +23,8 @@ code that raises them are listed with their module::
     │                                  no CJK font for a PDF report; says what to install
     │                                  (reunite.reports.fonts)
     ├── NotifyError                    a notification that cannot be sent as configured
-    │                                  (reunite.notify.channels)
+    │   │                              (reunite.notify.channels)
+    │   └── ChannelNotConfigured       a channel used without its configuration (names the variables)
     └── WebError                       an HTTP error answered in the API's one JSON error shape, with
                                        its status and code (reunite.web.access)
 
