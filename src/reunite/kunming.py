@@ -343,6 +343,8 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         import_found(s, files["found"], user="张警官")
         import_profiles(s, files["profiles"], lab=LAB["name"], kit=KIT, typed_on=TYPED_ON, user="李分析师")
         import_families(s, files["families"], user="李分析师")
+        # (the ring first: its chains give the matching the network evidence, and mark the parents who sold)
+        ring = import_network(s, files["ring"], files["transfers"], investigation=RING, user="张警官")
         summary = run_matching(s, frequencies=TABLE, index_dir=out / "index")
         echo("Reunite demo — the Kunming case (2014): a ring of 32 suspects; 21 infants bought in Yunnan villages;")
         echo("11 rescued in Kunming and placed in a nursery; 10 sold to Shandong, Fujian and Henan, not yet found.")
@@ -375,7 +377,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
              "(outcome to record on confirmation: referred_for_investigation).")
         cohort = _solve_cohort(s, echo, ranking)
-        network = _network(s, files, echo, ranking)
+        network = _network(s, ring, echo, ranking)
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -386,11 +388,10 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
             "reports": written, "cohort": cohort, "network": network}
 
 
-def _network(session, files, echo, ranking) -> dict:
-    """The ring and its transfers into the network; each rescued infant's chain of custody, where
-    and to whom the unfound children were sold, the gaps, and the families the sellers' testimony
-    names (:mod:`reunite.network`)."""
-    res = import_network(session, files["ring"], files["transfers"], investigation=RING, user="张警官")
+def _network(session, res, echo, ranking) -> dict:
+    """The imported ring (``res``): each rescued infant's chain of custody, where and to whom the
+    unfound children were sold, the gaps, and the families the sellers' testimony names
+    (:mod:`reunite.network`)."""
     net = Network.from_store(session, RING)
     chains = net.chains()
     echo("")

@@ -10,28 +10,27 @@ import pytest
 from reunite.cases.db import open_session
 from reunite.network import Network, network_lr, province_leads, suspected_families, village_leads
 
-KEYS = {"kind", "lr", "log10_lr", "model", "parameters", "data", "sentence", "sentence_zh"}
-
 
 def test_a_report_lost_where_the_chain_starts_is_supported_and_a_far_one_weakened():
     near = network_lr("云南省昭通市镇雄县", "云南省昭通市镇雄县", chain="KM-1")
-    assert set(near) == KEYS and near["kind"] == "network" and near["data"]["chain"] == "KM-1"
-    assert near["lr"] == 100.0 and not near["data"]["uncapped"]     # capped for two counties
-    assert near["data"]["distance_km"] == 0.0
-    assert "more probable if the found child is this report's missing child" in near["sentence"]
-    assert "网络证据" in near["sentence_zh"]
+    assert near.kind == "network" and near.observed["chain"] == "KM-1"
+    assert near.lr == 100.0 and not near.observed["uncapped"]     # capped for two counties
+    assert near.observed["distance_km"] == 0.0
+    assert "more probable if the found child is the missing child of this report" in near.sentence
+    assert "拐卖网络证据" in near.sentence_zh and "0 公里" in near.sentence_zh
+    assert set(near.as_dict()) >= {"kind", "lr", "log10_lr", "model", "parameters", "observed", "sentence_zh"}
     mid = network_lr("云南省昭通市镇雄县", "云南省昭通市彝良县")      # a neighbouring county
     far = network_lr("云南省昭通市镇雄县", "黑龙江省哈尔滨市")
-    assert 1 < mid["lr"] < 100
-    assert far["lr"] == pytest.approx(0.1, rel=1e-6) and far["log10_lr"] < 0    # at least misattribution
-    assert "another child" in far["sentence"]
-    assert math.isclose(far["log10_lr"], math.log10(far["lr"]))
+    assert 1 < mid.lr < 100
+    assert far.lr == pytest.approx(0.1, rel=1e-6) and far.log10_lr < 0    # at least misattribution
+    assert "some other child" in far.sentence
+    assert math.isclose(far.log10_lr, math.log10(far.lr))
 
 
 def test_an_unresolved_place_says_nothing_and_the_parameters_are_checked():
     item = network_lr(None, "云南省昭通市镇雄县")
-    assert item["lr"] == 1.0 and "not recorded" in item["sentence"]
-    assert network_lr("云南省昭通市镇雄县", "Atlantis")["lr"] == 1.0
+    assert item.lr == 1.0 and "not recorded" in item.sentence
+    assert network_lr("云南省昭通市镇雄县", "Atlantis").lr == 1.0
     with pytest.raises(ValueError):
         network_lr("云南省昭通市镇雄县", "云南省昭通市镇雄县", misattribution=0)
     with pytest.raises(ValueError):
@@ -40,10 +39,10 @@ def test_an_unresolved_place_says_nothing_and_the_parameters_are_checked():
 
 def test_the_lr_falls_with_distance_and_a_wider_h1_is_flatter():
     places = ["云南省昭通市镇雄县", "云南省昭通市彝良县", "云南省曲靖市会泽县", "云南省红河州屏边县"]
-    lrs = [network_lr(places[0], p, caps={"county": 1e9, "prefecture": 1e9, "province": 1e9})["lr"] for p in places]
+    lrs = [network_lr(places[0], p, caps={"county": 1e9, "prefecture": 1e9, "province": 1e9}).lr for p in places]
     assert lrs == sorted(lrs, reverse=True)
     wide = network_lr(places[0], places[0], sd_km=50, caps={"county": 1e9, "prefecture": 1e9, "province": 1e9})
-    assert wide["lr"] < lrs[0]
+    assert wide.lr < lrs[0]
 
 
 def test_village_leads_rank_the_reports_lost_near_the_chain_source(loaded):
@@ -65,4 +64,4 @@ def test_province_and_suspected_family_leads(loaded):
         [fam] = suspected_families(s)
         assert (fam["report"], fam["person"], fam["transfer"], fam["source"], fam["price_yuan"]) == (
             "R-1", "P1", "T1", "confession B1", 8000)
-        assert suspected_families(s, "OTHER") == []
+        assert suspected_families(s, "OTHER") == [] and suspected_families(s, report="R-2") == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ from .provenance import Provenance, mutation_record, read_table, store_table
 from .records import DNA_MODEL, drop_dna, record_candidate
 from .state import lock_store, matching_done
 
-__all__ = ["MatchSummary", "run_matching"]
+__all__ = ["MatchSummary", "add_context_provider", "run_matching"]
 
 
 @dataclass
@@ -158,18 +159,31 @@ MIN_REFERENCE_PLACES = 30
 MIN_REFERENCE_SEXES = MIN_POPULATION_SEXES
 
 
+#: Functions of the store adding plain data to the evidence kinds' context, registered by a layer to the
+#: right of the store that has evidence to give (the trafficking network's chain sources:
+#: :func:`reunite.network.leads.matching_context`); the store does not import those layers.
+_CONTEXT_PROVIDERS: list[Callable[[Session], Mapping[str, object]]] = []
+
+
+def add_context_provider(provider: Callable[[Session], Mapping[str, object]]) -> None:
+    """Have :func:`population_context` add what ``provider(session)`` gives (once per provider)."""
+    if provider not in _CONTEXT_PROVIDERS:
+        _CONTEXT_PROVIDERS.append(provider)
+
+
 def population_context(session: Session) -> dict[str, object]:
     """The references of the non-DNA models from the store's own population (each falls back to its
     documented default while the store is small): the found children's ages (age), the reports' and the
     found children's dates and the confirmed pairs' delays (time), the reports' resolved lost places
-    (place), the share of boys among the found children (sex)."""
+    (place), the share of boys among the found children (sex); then what the registered providers add
+    (:func:`add_context_provider`)."""
     children = list(session.scalars(select(FoundChild)))
     reports = list(session.scalars(select(MissingReport)))
     confirmed = [c for c in session.scalars(select(Candidate).where(Candidate.status == "confirmed"))
                  if c.report.disappeared_on is not None and c.found_child.found_on is not None]
     places = [p for p in (resolved(r.disappeared_place) for r in reports if r.disappeared_place) if p is not None]
     p_male, _ = p_male_from_population([c.sex for c in children], minimum=MIN_REFERENCE_SEXES)
-    return {
+    context: dict[str, object] = {
         "p_male": p_male,
         "age_reference": AgeReference.from_population([c.age_months for c in children]),
         "time_reference": TimeReference.from_population(
@@ -177,6 +191,9 @@ def population_context(session: Session) -> dict[str, object]:
             confirmed_delays_days=[(c.found_child.found_on - c.report.disappeared_on).days for c in confirmed]),
         "place_reference": PlaceReference.from_places(places) if len(places) >= MIN_REFERENCE_PLACES else None,
     }
+    for provider in _CONTEXT_PROVIDERS:
+        context.update(provider(session))
+    return context
 
 
 def face_embeddings(media: str | Path | None = None):

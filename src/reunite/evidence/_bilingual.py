@@ -14,7 +14,7 @@ from ..genetics import format_lr
 from .fusion import EvidenceItem
 
 _LABELS_ZH = {"place": "地点", "marks": "体征与疾病", "face": "照片", "dna": "DNA", "sex": "性别", "age": "年龄",
-              "time": "时间"}
+              "time": "时间", "network": "拐卖网络"}
 H1_ZH = "被寻儿童是该报告的失踪儿童"
 H2_ZH = "被寻儿童是另一个儿童"
 

@@ -17,6 +17,7 @@ from .age import age_lr
 from .face import face_lr, face_score
 from .fusion import EvidenceItem
 from .marks import marks_lr
+from .network import network_of_pair
 from .place import ResolvedPlace, place_lr, resolve_place
 from .registry import register
 from .sex import DEFAULT_P_MALE, sex_lr
@@ -73,9 +74,13 @@ def place_of_pair(found: object, report: object, context: Mapping[str, object]) 
 
     ``context["place_reference"]`` (a :class:`~reunite.evidence.place.PlaceReference`, e.g. of the
     store's own reports) is H2's population of lost places; by default every county.  A pair with
-    neither place recorded has no place item."""
+    neither place recorded has no place item, and neither has a found child whose chain of custody
+    starts at a known place (``context["network_sources"]``): its network item, the more specific,
+    stands in for it (the two are not independent; :mod:`.network`)."""
     lost_text, found_text = _get(report, "disappeared_place"), _get(found, "found_place")
     if not lost_text and not found_text:
+        return None
+    if _get(found, "case_number") in (context.get("network_sources") or {}):
         return None
     return _place_item(lost_text, found_text, context.get("place_reference"))
 
@@ -138,6 +143,9 @@ register("time", time_of_pair, label="time", label_zh="时间", order=30,
 register("place", place_of_pair, label="place", label_zh="地点", order=40,
          dependence="independent of the others given each hypothesis; capped by the precision of the places "
                     "(a vague place gives an LR near 1)")
+register("network", network_of_pair, label="trafficking network", label_zh="拐卖网络", order=45,
+         dependence="the chain of custody's source place against the lost place: not independent of the place item, "
+                    "which a found child with a chain does not get (the network item stands in for it)")
 register("marks", marks_of_pair, label="marks and conditions", label_zh="体征与疾病", order=50,
          dependence="a congenital condition is independent of DNA, sex and place; the items of the vocabulary are "
                     "combined within this one kind and the product is capped")

@@ -69,6 +69,7 @@ from ..cases.importing import default_user
 from ..cases.models import FoundChild, MissingReport, utcnow
 from ..errors import InputError
 from .models import ARREST_STATUSES, PERSON_ROLES, RELATION_KINDS, NetworkPerson, NetworkRelation, NetworkTransfer
+from .suspected import mark_suspected_families
 
 __all__ = ["PEOPLE_COLUMNS", "TRANSFER_COLUMNS", "NetworkImportResult", "import_network"]
 
@@ -88,13 +89,18 @@ class NetworkImportResult:
     files: list[str]
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: {
         k: {"added": 0, "updated": 0, "unchanged": 0} for k in ("people", "relations", "transfers")})
+    #: Reports this import marked suspected of the sale (a parent of theirs hands a child over).
+    suspected: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"investigation": self.investigation, "files": self.files, **self.counts}
+        return {"investigation": self.investigation, "files": self.files, **self.counts,
+                "suspected_of_sale": self.suspected}
 
     def __str__(self) -> str:
         parts = [f"{k} {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged"
                  for k, c in self.counts.items()]
+        if self.suspected:
+            parts.append(f"{len(self.suspected)} reports marked suspected of the sale ({', '.join(self.suspected)})")
         return f"network {self.investigation} from {', '.join(self.files)}: " + "; ".join(parts)
 
 
@@ -291,6 +297,7 @@ def import_network(session: Session, people: str | Path | None = None, transfers
         _write_relations(session, rels, ids, {c: r.get("source") for c, r in precs.items()}, user, result)
     if tsheet is not None:
         _write_transfers(session, investigation, trecs, ids, user, result)
+    result.suspected = [m["report"] for m in mark_suspected_families(session, user, investigation)]
     append_audit(session, user, "network.import", entity="network", entity_id=investigation,
                  details=result.as_dict())
     if commit:
