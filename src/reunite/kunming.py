@@ -430,7 +430,7 @@ def _network(session, res, echo, ranking) -> dict:
 def _solve_cohort(session, echo, ranking) -> dict:
     """The 11 infants solved as one cohort against every family with DNA; the conclusions, and which
     relatives the families of the infants left unidentified should be asked to swab."""
-    add_cohort(session, COHORT, user="张警官", title="昆明 2014 解救的11名婴儿 (the 11 infants rescued in Kunming)")
+    add_cohort(session, COHORT, user="张警官", title="昆明 2014 解救的11名婴儿")
     settings = MatchingSettings(frequencies=TABLE)
     sol = solve_stored_cohort(session, COHORT, settings=settings, user="李分析师")
     res = sol.result

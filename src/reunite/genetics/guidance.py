@@ -529,6 +529,10 @@ def sampling_guidance(case: GuidanceCase, *,
     out["assumptions"] = {
         "frequencies": table.name if table.name != "inline" else "inline table",
         "mutation": case.mutation.describe() if case.mutation is not None else "none",
+        # the model's parameters and name, so that a page can describe it in its own language
+        "mutation_model": None if case.mutation is None else {
+            "spec": getattr(case.mutation, "name", None), "model": case.mutation.as_dict(),
+            "description": case.mutation.describe()},
         "theta": case.theta, "markers": [m.name for m in mds], "seed": case.seed,
         "x_markers_skipped": x_skipped,
         "exclusion": "Mendelian incompatibility without mutation (forrel's missingPersonEP)",

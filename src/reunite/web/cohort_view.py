@@ -11,11 +11,13 @@ investigators with the figures, for the family in plain words without any LR or 
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from typing import Any
 
 from ..genetics.kinship import format_lr
+from .i18n import mutation_words
 
 __all__ = ["LruCache", "cohort_page_data", "family_guidance_lines", "guidance_box"]
 
@@ -88,12 +90,57 @@ def _sentence(c: dict, t, max_inconsistent: int) -> str:
     return " ".join([text, *extra])
 
 
-def cohort_page_data(result: dict, t) -> dict[str, Any]:
+_RULE_KEYS = {"identified": "cohort.note.identified", "probable": "cohort.note.probable",
+              "disputed": "cohort.note.disputed", "inconclusive": "cohort.note.inconclusive",
+              "no_match": "cohort.note.no_match", "excluded": "cohort.note.excluded"}
+
+
+def rule_note(c: dict, t, rules: dict, inconsistent: int | None) -> str:
+    """The rule a conclusion follows, in the page's language, from its conclusion, flags and figures (the
+    solver's own ``note`` is English prose; the English page shows that one)."""
+    t1, t2, k = (f"{rules.get('threshold', 10_000):g}", f"{rules.get('threshold2', 1_000):g}",
+                 int(rules.get("max_inconsistent", 2)))
+    flags, concl = c.get("flags", []), c["conclusion"]
+    member = _member(c["missing"], c["family"])
+    if "downgraded" in flags:
+        key = "cohort.note.downgraded"
+    elif concl == "identified" and "symmetric" in flags:
+        key = "cohort.note.identified_symmetric"
+    elif concl == "disputed" and "another_child_fits_better" in flags:
+        key = "cohort.note.another_fits"
+    else:
+        key = _RULE_KEYS[concl]
+    parts = [t(key, t1=t1, t2=t2, k=k, family=c["family"] or "–", member=member or "–")]
+    if "placed_beyond_max_inconsistent" in flags:
+        parts.insert(0, t("cohort.note.beyond_max", k=k))
+    if c.get("log10_lr") is not None:
+        parts.append(t("cohort.note.pairwise", lr=lr_text(c.get("lr"), c["log10_lr"]),
+                       n=inconsistent if inconsistent is not None else "–"))
+    if c.get("log10_glr") is not None:
+        parts.append(t("cohort.note.generalised", glr=lr_text(None, c["log10_glr"])))
+    return t("cohort.note.join").join(parts)
+
+
+_METHOD = re.compile(r"over (\d+) families with (\d+) shared found children as state \((\d+) states\)")
+
+
+def method_words(method: str, t, lang: str) -> str:
+    """The solver's method in the page's language (its English sentence names three numbers)."""
+    m = _METHOD.search(method or "")
+    if lang == "en" or m is None:
+        return method
+    return t("cohort.method_exact", families=m.group(1), shared=m.group(2), states=m.group(3))
+
+
+def cohort_page_data(result: dict, t, lang: str = "en") -> dict[str, Any]:
     """Rows of the review page from a stored solution's ``result``."""
     rules = result.get("assumptions", {}).get("rules", {})
     max_inc = int(rules.get("max_inconsistent", 2))
+    inconsistent = {(p["found"], p["missing"]): p.get("inconsistent") for p in result["pairwise"]}
     conclusions = [{**c, "member": _member(c["missing"], c["family"]),
-                    "lr_text": lr_text(c.get("lr"), c.get("log10_lr")), "sentence": _sentence(c, t, max_inc)}
+                    "lr_text": lr_text(c.get("lr"), c.get("log10_lr")), "sentence": _sentence(c, t, max_inc),
+                    "note": c["note"] if lang == "en" else
+                    rule_note(c, t, rules, inconsistent.get((c["found"], c["missing"])))}
                    for c in result["conclusions"]]
     fam_of = {p["missing"]: p["family"] for p in result["pairwise"]}
     assignments = []
@@ -135,14 +182,15 @@ def cohort_page_data(result: dict, t) -> dict[str, Any]:
             if placed.get(v) == m:
                 cls += " placed"
             row.append({"text": text, "class": cls.strip(),
-                        "title": f"{v} × {m}: LR {lr_text(p.get('lr'), l10)}, {inc} inconsistent, "
-                                 f"P = {p.get('posterior', 0):.3g}"})
+                        "title": t("cohort.cell", found=v, missing=m, lr=lr_text(p.get("lr"), l10), n=inc,
+                                   p=f"{p.get('posterior', 0):.3g}")})
         matrix.append({"found": v, "cells": row})
     return {"conclusions": conclusions, "assignments": assignments, "relatives": relatives,
             "columns": [{"missing": m, "member": _member(m, columns[m]), "family": columns[m]} for m in shown],
             "hidden_families": len({columns[m] for m in columns} - {columns[m] for m in shown}),
             "matrix": matrix, "max_inconsistent": max_inc,
-            "n_admissible": result["search"]["admissible_assignments"], "method": result["search"]["method"],
+            "n_admissible": result["search"]["admissible_assignments"],
+            "method": method_words(result["search"]["method"], t, lang),
             "untyped": result.get("store", {}).get("untyped_children", []),
             "families": len(result.get("store", {}).get("families", [])),
             "assumptions": result.get("assumptions", {})}
@@ -172,7 +220,8 @@ def guidance_box(g: dict, t, lang: str) -> dict[str, Any]:
     return {"advice": sw["advice"]["zh" if lang == "zh" else "en"], "now": _pct(sw["p_now"]),
             "exclusion": f"{g['typed']['exclusion_power']['total']:.6f}", "options": options,
             "nsim": ip["nsim"], "seed": g["assumptions"]["seed"], "frequencies": g["assumptions"]["frequencies"],
-            "mutation": g["assumptions"]["mutation"], "template": g.get("pedigree_template", False),
+            "mutation": mutation_words(g["assumptions"].get("mutation_model"), lang),
+            "template": g.get("pedigree_template", False),
             "typed": g["typed"]["relatives"]}
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from fastapi import Request
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "MESSAGES", "choose_language", "formatters", "translator"]
+from ..genetics.mutation import DEFAULT_MUTATION
+
+__all__ = ["LANGUAGES", "LOCALE_DIR", "MESSAGES", "choose_language", "formatters", "mutation_words", "translator"]
 
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -61,18 +63,29 @@ def choose_language(request: Request) -> str:
 
 
 def translator(lang: str):
-    """``t(key, **values)`` for the language; an unknown key is shown as itself."""
+    """``t(key, **values)`` for the language; an unknown key is shown as itself.  ``t.term(prefix, code)``
+    names a stored code in the language."""
     table = MESSAGES.get(lang, MESSAGES["en"])
 
     def t(key: str, **values) -> str:
         text = table.get(key) or MESSAGES["en"].get(key) or key
         return text.format(**values) if values else text
 
+    def term(prefix: str, code: str | None) -> str:
+        """The word for a stored code (a status, a role, an outcome, an audit action): ``prefix + code``
+        translated, else the code itself (a code added to the store before its word)."""
+        if code is None:
+            return "–"
+        return t(prefix + code) if prefix + code in MESSAGES["en"] else code
+
+    t.term = term
+    t.keys = MESSAGES["en"].keys()
     return t
 
 
 def formatters(lang: str) -> dict:
-    """``date(d)``, ``datetime(ts)`` and ``number(x)`` for the language, for the templates."""
+    """``date(d)``, ``datetime(ts)``, ``number(x)`` and ``mutation_words(m)`` for the language, for the
+    templates."""
     locale = BABEL_LOCALES.get(lang, BABEL_LOCALES["en"])
 
     def date(value: dt.date | str | None) -> str:
@@ -87,7 +100,7 @@ def formatters(lang: str) -> dict:
             return "–"
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
-        return format_datetime(value, format="medium", locale=locale)
+        return f'{format_date(value, format="medium", locale=locale)} {format_time(value, "HH:mm", locale=locale)}'
 
     def number(value: float | int | None, digits: int = 0) -> str:
         if value is None:
@@ -95,4 +108,35 @@ def formatters(lang: str) -> dict:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=locale)
 
-    return {"date": date, "datetime": datetime, "number": number}
+    return {"date": date, "datetime": datetime, "number": number,
+            "mutation_words": lambda stored: mutation_words(stored, lang)}
+
+
+def _sex_parts(model: dict) -> list[dict]:
+    return [model[k] for k in ("female", "male") if k in model] or [model]
+
+
+def mutation_words(stored: dict | None, lang: str) -> str:
+    """A stored mutation model (``{"spec", "model", "description"}``, see :mod:`reunite.cases.provenance`)
+    in the page's language: English is the model's own description; other languages name the source,
+    the number of markers, the kinds of model and the range of rates from the model's parameters."""
+    t = translator(lang)
+    if not stored:
+        return t("mutation.none")
+    if lang == "en" and stored.get("description"):
+        return stored["description"]
+    model = stored.get("model") or {}
+    if "per_marker" not in model:   # one model for every marker
+        model = {"per_marker": {}, "default": model}
+    parts = [p for m in model["per_marker"].values() for p in _sex_parts(m)]
+    if model.get("default"):
+        parts += _sex_parts(model["default"])
+    kinds = sorted({p.get("model") for p in parts if p.get("model")})
+    rates = [p["rate"] for p in parts if isinstance(p.get("rate"), int | float)]
+    source = t("mutation.published" if stored.get("spec") == DEFAULT_MUTATION else "mutation.given")
+    n = len(model["per_marker"])
+    text = t("mutation.summary" if n else "mutation.summary_all", source=source, n=n,
+             kinds=t("guidance.and").join(t.term("mutation.model.", k) for k in kinds))
+    if rates:
+        text += t("mutation.rates", low=f"{min(rates):g}", high=f"{max(rates):g}")
+    return text

@@ -53,12 +53,16 @@ class ImportJob:
     stored: bool = False
     #: Why the job failed (the error's type and its message if it is one of Reunite's), else None.
     error: str | None = None
+    #: What the import stored (``added``, ``updated``, ``unchanged``) and what the matching did to the
+    #: candidates: the page says them in its language (``summary`` is the English sentence).
+    counts: dict[str, int] = field(default_factory=dict)
+    matching: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """What the status endpoint answers."""
         return {"id": self.id, "kind": self.kind, "filename": self.filename, "status": self.status,
                 "step": self.step, "summary": self.summary, "problems": self.problems, "stored": self.stored,
-                "error": self.error}
+                "error": self.error, "counts": self.counts, "matching": self.matching}
 
 
 def _matching_settings() -> dict[str, Any]:
@@ -137,11 +141,13 @@ class JobManager:
             result = fn(s, path, user=job.user, **options)   # committed here
             job.stored = True
             job.summary = str(result).replace(str(path), job.filename)
+            job.counts = {"added": result.added, "updated": result.updated, "unchanged": result.unchanged}
             if self.match and (result.added or result.updated or is_matching_owed(s)):
                 s.rollback()   # end the read, so the matching's transaction starts with the store's lock
                 job.step = "matching"
                 summary = run_matching(s, user=job.user, **_matching_settings())
                 c = summary.candidates
+                job.matching = {k: c[k] for k in ("added", "updated", "unchanged")}
                 job.summary += (f"; matching: candidates {c['added']} added, {c['updated']} updated, "
                                 f"{c['unchanged']} unchanged")
 

@@ -313,7 +313,7 @@ def cohort_page(request: Request, code: Key, db: DB):
     c = _cohort(db, code)
     sol = current_solution(c)
     t = translator(choose_language(request))
-    data = cohort_page_data(sol.result, t) if sol is not None else None
+    data = cohort_page_data(sol.result, t, choose_language(request)) if sol is not None else None
     current = solution_is_current(db, sol, settings=MatchingSettings.from_env()) if sol is not None else None
     msg = t("cohort.solved") if request.query_params.get("solved") else None
     return render(request, "cohort.html", {"c": c, "sol": sol, "d": data, "current": current, "message": msg})
