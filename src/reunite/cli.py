@@ -1,12 +1,16 @@
 """The ``reunite`` command: builds the Typer app from the command groups of :mod:`reunite.commands`.
 
-``main(argv)`` runs the command and returns its exit code, for tests.  Errors in the input are
-printed as ``error: …`` lines (one per problem, with file, line and field) and exit with 2;
-nothing personal (names, genotypes) is printed in errors.
+``main(argv)`` runs the command and returns its exit code, for tests; the ``reunite`` console script
+(``reunite.cli:app``) runs the same ``main``.  Errors in the input are printed as ``error: …`` lines
+(one per problem, with file, line and field) and exit with 2; nothing personal (names, genotypes) is
+printed in errors.  Any other exception (a database's, a library's) is printed as one line naming its
+type only, exit code 1: its text and traceback can quote a row's values (a driver's message, the
+parameters of a statement).  ``REUNITE_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -43,7 +47,17 @@ from .errors import ReuniteError
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+DEBUG_ENV = "REUNITE_DEBUG"
+
+
+class _App(typer.Typer):
+    """The Typer app whose call (the console script's) runs :func:`main`, so that both print errors alike."""
+
+    def __call__(self, *args, **kwargs):
+        raise SystemExit(main())
+
+
+app = _App(
     name="reunite",
     help="Reunite: find which found child belongs to which family, by exact DNA kinship.",
     no_args_is_help=True,
@@ -87,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.exit_code)
         if type(exc).__name__ == "Abort":
             return 1
-        raise
+        if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+            raise
+        typer.echo(f"error: the command stopped on an unexpected {type(exc).__name__}; its message is not "
+                   f"printed, as it may quote personal data (set {DEBUG_ENV}=1 to see the traceback)", err=True)
+        return 1
     return 0
 
 
