@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..cases.accounts import authenticate, list_tokens, record_token, revoke_token
 from ..cases.appeals import add_tip, check_tip, publish_appeal, published_appeal, published_appeals, set_published
+from ..cases.candidate_list import MAX_PER_PAGE, ORDERS, SORTS, CandidateQuery, list_candidate_page
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
 from ..cases.queries import like_pattern, search_children
@@ -213,17 +214,27 @@ def report(report_number: Key, user: Me, db: DB) -> dict[str, Any]:
 def candidates(db: DB, status: Annotated[Literal[CANDIDATE_STATUSES] | None, Query()] = None,  # type: ignore
                dna: Annotated[bool | None, Query(description="true: only candidates with DNA evidence; false: only "
                                                              "pairs without DNA (ask for DNA first)")] = None,
-               ) -> dict[str, Any]:
-    """Candidates: those with DNA evidence first (best posterior first), then the pairs without DNA
-    (each item's ``dna`` says which; non-DNA evidence never ranks a pair above a DNA candidate)."""
-    q = select(Candidate)
-    if status:
-        q = q.where(Candidate.status == status)
-    if dna is not None:
-        q = q.where(Candidate.has_dna if dna else ~Candidate.has_dna)
-    q = q.order_by(Candidate.has_dna.desc(), Candidate.posterior.desc().nulls_last(),
-                   Candidate.dna_log10_lr.desc().nulls_last(), Candidate.id).limit(500)
-    return {"items": [views.candidate_view(c) for c in db.scalars(q)]}
+               min_log10_lr: Annotated[float | None, Query(ge=-1000, le=1000, description="lowest DNA log10 LR")
+                                       ] = None,
+               max_log10_lr: Annotated[float | None, Query(ge=-1000, le=1000, description="highest DNA log10 LR")
+                                       ] = None,
+               suspected_of_sale: Annotated[bool | None, Query(description="only families flagged as suspected "
+                                                                           "of the sale (true) or the others")] = None,
+               unit: Annotated[str | None, Query(min_length=1, max_length=200,
+                                                 description="the found child's care place")] = None,
+               sort: Annotated[Literal[SORTS], Query()] = "posterior",  # type: ignore[valid-type]
+               order: Annotated[Literal[ORDERS], Query()] = "desc",  # type: ignore[valid-type]
+               page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+               per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, Any]:
+    """Candidates, filtered, sorted (posterior, DNA LR or date found; best or newest first) and paged.
+    Unless ``dna`` is given, those with DNA evidence come first, then the pairs without DNA (each item's
+    ``dna`` says which; non-DNA evidence never ranks a pair above a DNA candidate).  ``total`` counts
+    every match, ``with_dna``/``without_dna`` each kind."""
+    got = list_candidate_page(db, CandidateQuery(
+        dna=dna, status=status, min_log10_lr=min_log10_lr, max_log10_lr=max_log10_lr,
+        suspected_of_sale=suspected_of_sale, unit=unit, sort=sort, order=order, page=page, per_page=per_page))
+    return {"items": [views.candidate_view(c) for c in got.items], "total": got.total, "page": page,
+            "per_page": per_page, "pages": got.pages, "with_dna": got.with_dna, "without_dna": got.without_dna}
 
 
 def get_candidate(db: Session, candidate_id: int) -> Candidate:
