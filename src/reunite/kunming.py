@@ -41,6 +41,7 @@ from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
 from .network import Network, import_network, province_leads, suspected_families, village_leads
 from .network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
+from .network.mapping import flow_map
 from .network.text import render_chain, render_gap_summary, render_unfound
 from .reports.store import write_candidate_report
 
@@ -406,6 +407,10 @@ def _network(session, res, echo, ranking) -> dict:
     echo(render_unfound(unfound))
     provinces = province_leads(net)
     echo("Provinces to appeal in: " + "; ".join(f"{p['province']} ({len(p['children'])})" for p in provinces))
+    maps = [Path(files["ring"]).with_name(f"flow-map-{lang}.svg") for lang in ("zh", "en")]
+    for path, lang in zip(maps, ("zh", "en"), strict=True):
+        path.write_text(flow_map(session, net, lang), encoding="utf-8")
+    echo(f"Flow map (origins → Kunming → provinces, docs/maps.md): {maps[0]} and {maps[1].name}")
     gaps = net.gaps()
     echo(render_gap_summary(gaps))
     # The villages to search for the families of the infants the DNA has not placed.
@@ -424,6 +429,7 @@ def _network(session, res, echo, ranking) -> dict:
     echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports to mark as suspected "
          f"of the sale ({', '.join(x['report'] for x in suspected)}).")
     return {"chains": [c.as_dict() for c in chains], "unfound": unfound, "gaps": [g.kind for g in gaps],
+            "flow_maps": [str(p) for p in maps],
             "provinces": provinces, "suspected": suspected, "villages": villages}
 
 

@@ -20,7 +20,7 @@ Drawing::
         lang="zh", title="被拐儿童的流向", extent="fit")
 
 ``draw_china(markers=(), flows=(), *, lang="zh", title="", extent="china", prefectures="focus",
-width=1000, labels=True, legend=True, kind_labels=None, uid="map") -> str`` returns a standalone
+width=1000, labels=True, legend=True, kind_labels=None, uid="map", text_scale=1.0) -> str`` returns a standalone
 ``<svg>`` document (UTF-8 text, no scripts, every label escaped) that can be inlined in a page
 (it scales to its container: ``max-width:100%``) or written to a ``.svg`` file.
 
@@ -39,6 +39,8 @@ width=1000, labels=True, legend=True, kind_labels=None, uid="map") -> str`` retu
   legend's text of a kind (``{"found": "发现儿童的地点"}``).  ``labels=False`` leaves marker
   labels to the tooltips (for maps with many markers); overlapping labels are dropped anyway.
 * ``width``: pixels of the drawing's coordinate system (200-4000); the height follows.
+* ``text_scale`` (0.5-4) enlarges text, markers and arrows against the outlines: a map shown on a
+  390 px phone reads well at about 2.4 (draw a second map for narrow screens).
 * ``uid``: a prefix for the SVG's internal ids: give each map on one page its own.
 
 Every bad argument raises :class:`reunite.errors.InputError` naming all of them

@@ -307,7 +307,7 @@ def _visible(region: Region, box: tuple[float, float, float, float] | None) -> b
 def draw_china(markers: Sequence[Marker] = (), flows: Sequence[Flow] = (), *, lang: str = "zh", title: str = "",
                extent: str | Sequence[float] = "china", prefectures: str = "focus", width: int = 1000,
                labels: bool = True, legend: bool = True, kind_labels: Mapping[str, str] | None = None,
-               uid: str = "map") -> str:
+               uid: str = "map", text_scale: float = 1.0) -> str:
     """Draw China with markers and flows; return a standalone SVG document (text, UTF-8, no scripts).
 
     See :mod:`reunite.maps` for the arguments.  Raises :class:`~reunite.errors.InputError` naming
@@ -318,6 +318,8 @@ def draw_china(markers: Sequence[Marker] = (), flows: Sequence[Flow] = (), *, la
     _validate(markers, flows, lang, extent, prefectures, width, kind_labels)
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,30}", uid):
         raise InputError(Problem("must be letters, digits, '-' or '_', starting with a letter", field="uid"))
+    if isinstance(text_scale, bool) or not isinstance(text_scale, int | float) or not 0.5 <= text_scale <= 4:
+        raise InputError(Problem("must be a number from 0.5 to 4", field="text_scale"))
     points = [(m.lon, m.lat) for m in markers] + [p for f in flows for p in (f.src, f.dst)]
     if extent == "fit" and not points:
         extent = "china"
@@ -337,15 +339,16 @@ def draw_china(markers: Sequence[Marker] = (), flows: Sequence[Flow] = (), *, la
            _defs(uid),
            _land(frame, box, digits, focus, prefectures, uid, k)]
     placed = _Labels()
-    out.append(_flows(frame, flows, lang, placed, k, uid))
-    out.append(_markers(frame, markers, placed, labels, k))
-    out.append(_province_names(frame, box, lang, placed, k))
+    kt = k * text_scale  # text, symbols and arrows
+    out.append(_flows(frame, flows, lang, placed, kt, uid))
+    out.append(_markers(frame, markers, placed, labels, kt))
+    out.append(_province_names(frame, box, lang, placed, kt))
     if box is None:
         out.append(_inset(frame, uid, k))
     if legend:
-        out.append(_legend(frame, markers, flows, kind_labels, lang, k, uid, inset=box is None))
+        out.append(_legend(frame, markers, flows, kind_labels, lang, kt, uid, inset=box is None))
     if title:
-        out.append(f'<text x="{12 * k:.1f}" y="{26 * k:.1f}" font-size="{20 * k:.1f}" font-weight="bold" '
+        out.append(f'<text x="{12 * k:.1f}" y="{26 * kt:.1f}" font-size="{20 * kt:.1f}" font-weight="bold" '
                    f'fill="#222">{_esc(title)}</text>')
     out.append("</svg>")
     return "\n".join(out)
@@ -404,15 +407,39 @@ def _flows(frame: _Frame, flows: list[Flow], lang: str, placed: _Labels, k: floa
     return "\n".join(parts)
 
 
+def _radius(m: Marker, k: float) -> float:
+    return min(5 + 2.5 * math.sqrt(m.count - 1), 16) * k
+
+
+def _side_by_side(markers: list[Marker], k: float) -> dict[int, float]:
+    """Horizontal offsets (px) of markers of different kinds at the same point, so none hides another."""
+    at: dict[tuple[float, float], list[int]] = {}
+    for i, m in enumerate(markers):
+        at.setdefault((m.lon, m.lat), []).append(i)
+    dx: dict[int, float] = {}
+    for group in at.values():
+        if len(group) < 2:
+            continue
+        widths = [2 * _radius(markers[i], k) + 2 * k for i in group]
+        x = -sum(widths) / 2
+        for i, w in zip(group, widths, strict=True):
+            dx[i] = x + w / 2
+            x += w
+    return dx
+
+
 def _markers(frame: _Frame, markers: list[Marker], placed: _Labels, labels: bool, k: float) -> str:
     parts, texts = [], []
     size = 13 * k
-    for m in sorted(markers, key=lambda m: -m.count):
+    dx = _side_by_side(markers, k)
+    for i in sorted(range(len(markers)), key=lambda i: -markers[i].count):
+        m = markers[i]
         kind = KINDS[m.kind]
         (x,), (y,) = (np.atleast_1d(v) for v in frame.px(m.lon, m.lat))
         if not (0 <= x <= frame.width and 0 <= y <= frame.height):
             continue
-        r = min(5 + 2.5 * math.sqrt(m.count - 1), 16) * k
+        x += dx.get(i, 0.0)
+        r = _radius(m, k)
         tip = f"{m.label} ({m.count})" if m.count > 1 else m.label
         shape = (f'<g fill="{kind.colour}" transform="translate({x:.1f} {y:.1f})" data-kind="{m.kind}" '
                  f'data-lon="{m.lon:g}" data-lat="{m.lat:g}"><title>{_esc(tip)}</title>{_shape(kind, r)}</g>')

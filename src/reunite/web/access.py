@@ -118,6 +118,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/appeals/{appeal_id}/tips"): Rule(EVERYONE, "CSRF; published only; rate-limited per address"),
     ("POST", "/appeals/{appeal_id}/unpublish"): Rule(INVESTIGATOR, "CSRF; audited"),
     ("GET", "/tips"): Rule(INVESTIGATOR),
+    ("GET", "/map/appeals"): Rule(EVERYONE, "published appeals only; places at county level or coarser, never "
+                                            "the text of the place or an address"),
+    ("GET", "/map/network"): Rule(INVESTIGATOR, "network read: audited"),
+    ("GET", "/map/flows"): Rule(INVESTIGATOR, "network read: audited"),
+    ("GET", "/map/flows.svg"): Rule(INVESTIGATOR, "network read: audited"),
     ("GET", "/family"): Rule(FAMILY, "own reports only"),
     ("GET", "/family/reports/new"): Rule(FAMILY),
     ("POST", "/family/reports"): Rule(FAMILY, "CSRF; photo checked before anything is stored"),
