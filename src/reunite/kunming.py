@@ -379,6 +379,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
              "(outcome to record on confirmation: referred_for_investigation).")
         cohort = _solve_cohort(s, echo, ranking)
         network = _network(s, ring, echo, ranking)
+        network["flow_maps"] = _flow_maps(s, out, echo)
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -387,6 +388,16 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
     echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
     return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
             "reports": written, "cohort": cohort, "network": network}
+
+
+def _flow_maps(session, out: Path, echo) -> list[str]:
+    """The flow map of the ring's children (origins → Kunming → provinces) in Chinese and English."""
+    net = Network.from_store(session, RING)
+    paths = [out / f"flow-map-{lang}.svg" for lang in ("zh", "en")]
+    for path, lang in zip(paths, ("zh", "en"), strict=True):
+        path.write_text(flow_map(session, net, lang), encoding="utf-8")
+    echo(f"Flow map (origins → Kunming → provinces, docs/maps.md): {paths[0]} and {paths[1].name}")
+    return [str(p) for p in paths]
 
 
 def _network(session, res, echo, ranking) -> dict:
@@ -407,10 +418,6 @@ def _network(session, res, echo, ranking) -> dict:
     echo(render_unfound(unfound))
     provinces = province_leads(net)
     echo("Provinces to appeal in: " + "; ".join(f"{p['province']} ({len(p['children'])})" for p in provinces))
-    maps = [Path(files["ring"]).with_name(f"flow-map-{lang}.svg") for lang in ("zh", "en")]
-    for path, lang in zip(maps, ("zh", "en"), strict=True):
-        path.write_text(flow_map(session, net, lang), encoding="utf-8")
-    echo(f"Flow map (origins → Kunming → provinces, docs/maps.md): {maps[0]} and {maps[1].name}")
     gaps = net.gaps()
     echo(render_gap_summary(gaps))
     # The villages to search for the families of the infants the DNA has not placed.
@@ -429,7 +436,6 @@ def _network(session, res, echo, ranking) -> dict:
     echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports to mark as suspected "
          f"of the sale ({', '.join(x['report'] for x in suspected)}).")
     return {"chains": [c.as_dict() for c in chains], "unfound": unfound, "gaps": [g.kind for g in gaps],
-            "flow_maps": [str(p) for p in maps],
             "provinces": provinces, "suspected": suspected, "villages": villages}
 
 
