@@ -2,8 +2,9 @@
 
 * ``GET /network`` — the network graph (Cytoscape.js, vendored: roles as colours, transfers as
   arrows; filters by date and place), the flow map of where the children were taken
-  (:func:`reunite.network.mapping.flow_map`; the places' map is ``/map/network``), the provinces to appeal in, the children not found,
-  the gaps, the brokers, the exports and the upload of ``ring.csv`` / ``transfers.csv``;
+  (:func:`reunite.network.mapping.flow_map`; the places' map is ``/map/network``), the provinces
+  to appeal in, the children not found, the gaps, the brokers, the exports and the upload of
+  ``ring.csv`` / ``transfers.csv``;
 * ``GET /network/export?format=graphml|csv`` — the GraphML file or a ZIP of the CSV files;
 * ``POST /network/import`` — the two CSV files through :func:`reunite.network.import_network`
   (checked whole, all or nothing, idempotent, audited; problems named by file, line and field);
