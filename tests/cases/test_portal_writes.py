@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from reunite.cases import add_user, import_found, import_profiles, import_reports
-from reunite.cases.appeals import add_tip, publish_appeal, published_appeal, published_appeals, set_published
+from reunite.cases.appeals import add_tip, publish, published_appeal, search, set_published
 from reunite.cases.family_reports import add_relative, create_report, record_other_children
 from reunite.cases.models import Appeal, AuditEntry, MissingReport, Relative, Tip
 from reunite.cases.records import read_genotypes
@@ -29,15 +29,16 @@ def _audit(session, action):
 
 
 def test_publishing_unpublishing_and_tips_are_written_and_audited(store):
-    a = publish_appeal(store, "KM-002", "+86 871 110", None, user="Inspector Chen")
+    a = publish(store, case_number="KM-002", hotline="+86 871 110", no_photo_reason="no photo yet",
+                user="Inspector Chen")
     assert (a.published, a.hotline, a.published_by) == (True, "+86 871 110", "Inspector Chen")
-    assert [x.id for x in published_appeals(store)] == [a.id]
+    assert [x.id for x in search(store)] == [a.id]
     tip = add_tip(store, a.id, "  I saw this baby in Qujing  ", " ")
     assert (tip.message, tip.contact) == ("I saw this baby in Qujing", None)
     tip_audit = _audit(store, "tip.receive")[-1]
     assert json.loads(tip_audit.details) == {"tip_id": tip.id}          # never the tip's text
     set_published(store, a.id, False, user="Inspector Chen")
-    assert published_appeals(store) == []
+    assert search(store) == []
     with pytest.raises(NotFoundError):
         published_appeal(store, a.id)
     with pytest.raises(NotFoundError):                                 # no tips on an unpublished appeal
@@ -49,9 +50,9 @@ def test_publishing_unpublishing_and_tips_are_written_and_audited(store):
 
 def test_a_bad_appeal_names_every_field_and_writes_nothing(store):
     with pytest.raises(NotFoundError, match="no found child"):
-        publish_appeal(store, "KM-999", "110", None, user="Inspector Chen")
+        publish(store, case_number="KM-999", hotline="110", user="Inspector Chen")
     with pytest.raises(InputError) as exc:
-        publish_appeal(store, "KM-001", "call me", 12345, user="Inspector Chen")
+        publish(store, case_number="KM-001", hotline="call me", photo_id=12345, user="Inspector Chen")
     assert [p.field for p in exc.value.problems] == ["hotline", "photo_id"]
     assert not isinstance(exc.value, NotFoundError)
     store.rollback()
@@ -59,7 +60,7 @@ def test_a_bad_appeal_names_every_field_and_writes_nothing(store):
 
 
 def test_a_bad_tip_names_every_field(store):
-    a = publish_appeal(store, "KM-001", "110", None, user="Inspector Chen")
+    a = publish(store, case_number="KM-001", hotline="110", no_photo_reason="no photo yet", user="Inspector Chen")
     with pytest.raises(InputError) as exc:
         add_tip(store, a.id, "hi", "x" * 201)
     assert [p.field for p in exc.value.problems] == ["message", "contact"]

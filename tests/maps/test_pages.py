@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from network.conftest import RING, TRANSFERS
-from reunite.cases.appeals import publish_appeal
+from reunite.cases.appeals import publish
 from reunite.cases.db import open_session
 from reunite.cases.models import AuditEntry, FoundChild
 from reunite.network import import_network
@@ -50,7 +50,7 @@ def test_public_map_never_shows_an_address_or_exact_position(client, world, ids)
         child = s.scalars(select(FoundChild).where(FoundChild.case_number == "KM-001")).one()
         child.found_place, child.found_lat, child.found_lon = ADDRESS, 25.0437, 102.7185
         s.commit()
-        publish_appeal(s, "KM-001", "+86 871 110", None, user="inv")
+        publish(s, case_number="KM-001", hotline="+86 871 110", no_photo_reason="no photo yet", user="inv")
     html = client.get("/map/appeals?lang=zh").text
     assert "盘龙区" in html  # the county
     for secret in ("北京路", "123号", "3单元", "25.0437", "102.7185"):

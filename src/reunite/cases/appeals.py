@@ -1,118 +1,424 @@
-"""Public appeals for found children, and the tips the public sends about them.
+"""Public appeals: what is published, how the public finds it, and how a poster proves it is genuine.
 
-An investigator publishes a found child's appeal (a hotline, optionally one of the child's photos);
-unpublishing hides it at once.  Anyone may send a tip about a published appeal; tips go to the
-investigators only.  Every publication, unpublication and tip is audited (the tip's text and contact
-are not copied into the audit log).  Errors are the store's own: :class:`~reunite.errors.NotFoundError`
-for an unknown child or appeal, :class:`~reunite.errors.InputError` naming the field otherwise.
+An appeal is for a found child's family (the police publish the child's photo and facts) or for a
+missing child (a report whose family agreed to publish it).  The investigator chooses the facts to
+publish (:data:`FACTS`); whatever is chosen, the public never sees:
+
+- an exact address: the place is the county, prefecture or province the gazetteer resolves the
+  record's place to (:func:`reunite.evidence.place.resolve_place`), never the text typed, which may
+  hold a street or a village; a place the gazetteer cannot resolve is not published;
+- a genotype, a case or report number, a care location, a family's contact details, a candidate.
+
+Ages come in two: the age *then* (when the child was found, or went missing) and the age *now*.
+An infant found in 2014 at about 8 months is about 13 years old in 2026: the public searches by
+either, and the age now is never shown as the age then.
+
+Every appeal has a photo or a stated reason why not (:func:`publish`).
+
+Posters carry a QR code that opens the appeal's page with a signed token (:func:`poster_token`):
+``<appeal id>.<publication time, base 36>.<HMAC-SHA256, 16 URL-safe characters>``, keyed by a random
+secret of the store (:func:`reunite.cases.state.store_secret`).  :func:`verify_token` says whether a
+poster is genuine (signed, and the appeal published in that edition), superseded (genuine, but the
+appeal was published again since, perhaps with other facts), withdrawn (the appeal is unpublished
+or gone) or forged (the signature does not match).
+
+Anyone may send a tip about a published appeal (:func:`add_tip`); tips go to the investigators only.
+Every publication, unpublication, poster and tip is audited (a tip's text and contact are not copied
+into the audit log).  Errors are the store's own: :class:`~reunite.errors.NotFoundError` for an
+unknown child, report or appeal, :class:`~reunite.errors.InputError` naming the field otherwise.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InputError, NotFoundError, Problem
+from ..evidence.place import ResolvedPlace, resolve_place
 from .audit import append_audit
-from .models import Appeal, FoundChild, Photo, Tip, utcnow
-from .queries import like_pattern
+from .models import Appeal, FoundChild, MissingReport, Photo, Tip, utcnow
+from .privacy import erase_posters
+from .state import store_secret
 
-__all__ = ["HOTLINE", "add_tip", "approx_age_months", "check_tip", "publish_appeal", "published_appeal",
-           "published_appeals", "set_published"]
+__all__ = ["DEFAULT_FACTS", "FACTS", "HOTLINE", "KINDS", "PUBLIC_URL_ENV", "PublicAppeal", "Verification", "add_tip",
+           "age_now_months", "age_parts", "age_then_months", "check_tip", "get_appeal", "poster_token", "poster_url",
+           "public_view", "publish", "published_appeal", "published_appeals", "search", "set_published", "verify_token"]
 
+#: The facts an investigator may choose to publish.  ``name`` only for a missing child (a found
+#: child's name is unknown or protected); ``description`` and ``marks`` are written for the appeal.
+FACTS = ("sex", "age", "place", "date", "description", "marks", "name")
+#: What is published when the investigator does not choose.
+DEFAULT_FACTS = ("sex", "age", "place", "date", "description", "marks")
+KINDS = ("found", "missing")
+
+#: The site's public address printed in the posters' QR codes (default on the web: the request's address).
+PUBLIC_URL_ENV = "REUNITE_PUBLIC_URL"
 #: A hotline is a phone number: 3 to 40 digits, spaces, +, -, ( and ).
 HOTLINE = re.compile(r"^[0-9+() \-]{3,40}$")
+DAYS_PER_MONTH = 365.25 / 12
+SIGNING_KEY = "poster_signing_key"
+_TOKEN = re.compile(r"^([1-9][0-9]{0,9})\.([0-9a-z]{1,12})\.([A-Za-z0-9_\-]{16})$")
 
 
-def approx_age_months(child: FoundChild, today: dt.date | None = None) -> float | None:
-    """The child's approximate age now, in months, from the estimate made when assessed."""
-    if child.age_months is None:
+def _problem(field: str, message: str) -> Problem:
+    return Problem(message, field=field)
+
+
+# ------------------------------------------------------------------------------------ ages
+
+
+def _months(a: dt.date, b: dt.date) -> float:
+    return (b - a).days / DAYS_PER_MONTH
+
+
+def age_then_months(appeal: Appeal) -> float | None:
+    """The child's age when found (a found child: the estimate, carried from its assessment to the
+    day found) or when it went missing (a missing child: from the date of birth), in months."""
+    if appeal.found_child is not None:
+        c = appeal.found_child
+        if c.age_months is None:
+            return None
+        if c.age_assessed_on is not None and c.found_on is not None:
+            return max(0.0, c.age_months + _months(c.age_assessed_on, c.found_on))
+        return c.age_months
+    r = appeal.report
+    if r.date_of_birth is None or r.disappeared_on is None:
         return None
-    since = child.age_assessed_on or child.found_on
-    if since is None:
-        return child.age_months
+    return max(0.0, _months(r.date_of_birth, r.disappeared_on))
+
+
+def age_parts(months: float) -> tuple[str, int]:
+    """How an age is said: ``("months", n)`` under two years, else ``("years", whole years)``."""
+    return ("months", round(months)) if months < 24 else ("years", int(months // 12))
+
+
+def age_now_months(appeal: Appeal, today: dt.date | None = None) -> float | None:
+    """The child's approximate age today, in months."""
     today = today or utcnow().date()
-    return child.age_months + max(0, (today - since).days) / 30.4375
+    if appeal.found_child is not None:
+        c = appeal.found_child
+        if c.age_months is None:
+            return None
+        since = c.age_assessed_on or c.found_on
+        return c.age_months + (max(0.0, _months(since, today)) if since is not None else 0.0)
+    r = appeal.report
+    return None if r.date_of_birth is None else max(0.0, _months(r.date_of_birth, today))
 
 
-def published_appeals(session: Session, place: str | None = None, min_age: float | None = None,
-                      max_age: float | None = None) -> list[Appeal]:
-    """Published appeals, newest first, filtered by place (text) and approximate age now (years)."""
-    q = (select(Appeal).join(FoundChild, Appeal.found_child_id == FoundChild.id)
-         .options(contains_eager(Appeal.found_child), selectinload(Appeal.photo))  # no query per appeal
-         .where(Appeal.published.is_(True)).order_by(Appeal.published_at.desc(), Appeal.id.desc()))
-    if place:
-        q = q.where(FoundChild.found_place.ilike(like_pattern(place), escape="\\"))
+# --------------------------------------------------------------------------------- the view
+
+
+@lru_cache(maxsize=4096)
+def _place(text: str | None) -> ResolvedPlace | None:
+    try:
+        return resolve_place(text)
+    except InputError:
+        return None
+
+
+@dataclass(frozen=True)
+class PublicAppeal:
+    """What the public may see of an appeal: the chosen facts only (None where not published)."""
+
+    id: int
+    kind: str
+    sex: str | None
+    age_then_months: float | None
+    age_now_months: float | None
+    place_zh: str | None
+    place_en: str | None
+    adcode: str | None
+    date: str | None
+    description: str | None
+    marks: str | None
+    name: str | None
+    hotline: str
+    photo_path: str | None
+    no_photo_reason: str | None
+    published_at: str | None
+
+    @property
+    def photo_url(self) -> str | None:
+        """The photo's address on the site (``/media/...``), or None."""
+        return f"/media/{self.photo_path}" if self.photo_path else None
+
+    def as_dict(self) -> dict:
+        """The view as JSON-ready values, ages rounded to whole months, with the photo's URL."""
+        out = asdict(self)
+        for k in ("age_then_months", "age_now_months"):
+            out[k] = None if out[k] is None else round(out[k])
+        out.pop("photo_path")
+        out["photo_url"] = self.photo_url
+        return out
+
+
+def _subject(appeal: Appeal) -> FoundChild | MissingReport:
+    return appeal.found_child if appeal.found_child is not None else appeal.report
+
+
+def public_view(appeal: Appeal, today: dt.date | None = None) -> PublicAppeal:
+    """The public view of an appeal (see the module docstring for what is never in it)."""
+    facts = set(appeal.facts if appeal.facts is not None else DEFAULT_FACTS)
+    subject = _subject(appeal)
+    found = appeal.found_child is not None
+    place = _place(subject.found_place if found else subject.disappeared_place) if "place" in facts else None
+    date = subject.found_on if found else subject.disappeared_on
+    photo = appeal.photo
+    owner_ok = photo is not None and (photo.found_child_id == subject.id if found else photo.report_id == subject.id)
+    return PublicAppeal(
+        id=appeal.id, kind=appeal.kind,
+        sex=subject.sex if "sex" in facts else None,
+        age_then_months=age_then_months(appeal) if "age" in facts else None,
+        age_now_months=age_now_months(appeal, today) if "age" in facts else None,
+        place_zh=place.name_zh if place else None, place_en=place.name_en if place else None,
+        adcode=place.adcode if place else None,
+        date=date.isoformat() if date is not None and "date" in facts else None,
+        description=appeal.description if "description" in facts else None,
+        marks=appeal.marks if "marks" in facts else None,
+        name=subject.child_name if "name" in facts and not found else None,
+        hotline=appeal.hotline, photo_path=photo.path if owner_ok else None,
+        no_photo_reason=None if owner_ok else (appeal.no_photo_reason or ""),
+        published_at=appeal.published_at.date().isoformat() if appeal.published_at else None)
+
+
+# ----------------------------------------------------------------------------------- search
+
+
+def _in_years(months: float | None, lo: float | None, hi: float | None) -> bool:
+    """Whether an age (months) falls in [lo, hi] whole years (hi inclusive: 'up to 13' keeps 13.9)."""
+    if lo is None and hi is None:
+        return True
+    if months is None:
+        return False
+    years = months / 12
+    return (lo is None or years >= lo) and (hi is None or years < hi + 1)
+
+
+def _place_matches(view: PublicAppeal, query: ResolvedPlace | None, text: str) -> bool:
+    if view.adcode is None:
+        return False
+    if query is not None:
+        keep = {"province": 2, "prefecture": 4, "county": 6}[query.level]
+        return view.adcode[:keep] == query.adcode[:keep]
+    t = text.casefold()
+    return t in (view.place_zh or "").casefold() or t in (view.place_en or "").casefold()
+
+
+def published_appeals(session: Session, limit: int = 2000) -> list[Appeal]:
+    """The published appeals, newest first, with what their public views read (no query per appeal).
+    Show them through :func:`public_view`: only the facts chosen, the place as a county at most."""
+    q = (select(Appeal).where(Appeal.published.is_(True))
+         .options(selectinload(Appeal.found_child), selectinload(Appeal.report), selectinload(Appeal.photo))
+         .order_by(Appeal.published_at.desc(), Appeal.id.desc()))
+    return list(session.scalars(q.limit(limit)))
+
+
+def search(session: Session, *, place: str | None = None, sex: str | None = None, kind: str | None = None,
+           age_then: tuple[float | None, float | None] = (None, None),
+           age_now: tuple[float | None, float | None] = (None, None),
+           date_from: dt.date | None = None, date_to: dt.date | None = None,
+           today: dt.date | None = None, limit: int = 2000) -> list[PublicAppeal]:
+    """Published appeals, newest first, as the public sees them, filtered by:
+
+    - ``place`` in Chinese, pinyin or English ("昆明", "Kunming", "kunming"): resolved by the
+      gazetteer, it matches every appeal whose published place lies inside it (a prefecture finds
+      its counties); text the gazetteer does not know is looked for in the published place names;
+    - ``sex``; ``kind`` (``found`` or ``missing``);
+    - ``age_then`` and ``age_now``: (from, to) in whole years, either end open;
+    - ``date_from`` / ``date_to``: the day found or lost.
+
+    Only published facts are searched: an appeal that does not publish its place is not found by place.
+    """
+    text = (place or "").strip()
+    query_place = _place(text) if text else None
     out = []
-    for a in session.scalars(q.limit(2000)):
-        months = approx_age_months(a.found_child)
-        if (min_age is not None or max_age is not None) and months is None:
+    for a in published_appeals(session, limit):
+        v = public_view(a, today)
+        if kind and v.kind != kind:
             continue
-        years = (months or 0) / 12
-        if min_age is not None and years < min_age:
+        if sex and v.sex != sex:
             continue
-        if max_age is not None and years >= max_age + 1:
+        if text and not _place_matches(v, query_place, text):
             continue
-        out.append(a)
+        if not (_in_years(v.age_then_months, *age_then) and _in_years(v.age_now_months, *age_now)):
+            continue
+        if (date_from or date_to) and (v.date is None or (date_from and v.date < date_from.isoformat())
+                                       or (date_to and v.date > date_to.isoformat())):
+            continue
+        out.append(v)
     return out
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+def get_appeal(session: Session, appeal_id: int, *, published_only: bool = False) -> Appeal:
+    """An appeal by number (published only, if asked); :class:`NotFoundError` if there is none."""
+    a = session.get(Appeal, appeal_id)
+    if a is None or (published_only and not a.published):
+        raise NotFoundError(Problem(f"there is no {'published ' if published_only else ''}appeal with this number",
+                                    field="appeal"))
+    return a
 
 
 def published_appeal(session: Session, appeal_id: int) -> Appeal:
     """A published appeal; :class:`NotFoundError` if there is none (or it is unpublished)."""
-    a = session.get(Appeal, appeal_id)
-    if a is None or not a.published:
-        raise NotFoundError(Problem("there is no published appeal with this number", field="appeal"))
-    return a
+    return get_appeal(session, appeal_id, published_only=True)
 
 
-def publish_appeal(session: Session, case_number: str, hotline: str, photo_id: int | None, *, user: str) -> Appeal:
-    """Publish (or re-publish, with new details) the appeal of a found child; audited, committed.
-
-    Raises :class:`NotFoundError` for an unknown case number and :class:`InputError` (every problem:
-    the hotline, a photo that is not one of the child's) with nothing written."""
-    child = session.scalars(select(FoundChild).where(FoundChild.case_number == case_number)).first()
-    if child is None:
-        raise NotFoundError(Problem("there is no found child with this case number", field="case_number"))
+def _check(session: Session, subject, found: bool, hotline: str, photo_id: int | None, facts: list[str],
+           no_photo_reason: str | None) -> list[Problem]:
     problems = []
-    hotline = (hotline or "").strip()
     if not HOTLINE.match(hotline):
-        problems.append(Problem("a hotline is a phone number: 3 to 40 digits, spaces, +, -, ( and )",
-                                field="hotline"))
+        problems.append(_problem("hotline", "a hotline is a phone number: 3 to 40 digits, spaces, +, -, ( and )"))
+    bad = [f for f in facts if f not in FACTS or (found and f == "name")]
+    if bad:
+        problems.append(_problem("facts", f"unknown fact(s) {', '.join(bad)}: choose among "
+                                          f"{', '.join(f for f in FACTS if not found or f != 'name')}"))
     if photo_id is not None:
         photo = session.get(Photo, photo_id)
-        if photo is None or photo.found_child_id != child.id:
-            problems.append(Problem("the photo must be one of this child's photos", field="photo_id"))
+        owner = None if photo is None else (photo.found_child_id if found else photo.report_id)
+        if owner != subject.id:
+            problems.append(_problem("photo_id", "the photo must be one of this child's photos"))
+    elif not 5 <= len(no_photo_reason or "") <= 500:
+        problems.append(_problem("no_photo_reason", "an appeal without a photo says why (5 to 500 characters), "
+                                                    "e.g. 'no photo was taken when the child went missing'"))
+    return problems
+
+
+def publish(session: Session, *, user: str, hotline: str, case_number: str | None = None,
+            report_number: str | None = None, photo_id: int | None = None, facts: list[str] | None = None,
+            description: str | None = None, marks: str | None = None, no_photo_reason: str | None = None
+            ) -> Appeal:
+    """Publish (or update and publish again) the appeal of found child ``case_number`` or of missing
+    child ``report_number``; audited, committed.
+
+    ``facts``: what to publish (default :data:`DEFAULT_FACTS`).  ``marks`` defaults to the record's
+    marks when ``marks`` is published.  Without ``photo_id`` a ``no_photo_reason`` is required.
+    Every problem is reported at once (InputError); nothing is stored then.
+    """
+    if (case_number is None) == (report_number is None):
+        raise InputError(_problem("case_number", "give either a found child's case number or a report number"))
+    found = case_number is not None
+    model, column, number = ((FoundChild, FoundChild.case_number, case_number) if found
+                             else (MissingReport, MissingReport.report_number, report_number))
+    subject = session.scalars(select(model).where(column == number)).first()
+    if subject is None:
+        raise NotFoundError(_problem("case_number" if found else "report_number",
+                                  f"there is no {'found child' if found else 'report'} {number!r}"))
+    hotline = (hotline or "").strip()
+    facts = list(dict.fromkeys(facts if facts is not None else
+                               [f for f in DEFAULT_FACTS if found or f != "name"]))
+    no_photo_reason = (no_photo_reason or "").strip() or None
+    problems = _check(session, subject, found, hotline, photo_id, facts, no_photo_reason)
     if problems:
         raise InputError(problems)
-    appeal = session.scalars(select(Appeal).where(Appeal.found_child_id == child.id)).first()
+    link = Appeal.found_child_id if found else Appeal.report_id
+    appeal = session.scalars(select(Appeal).where(link == subject.id)).first()
     if appeal is None:
-        appeal = Appeal(found_child_id=child.id, hotline=hotline)
+        appeal = Appeal(found_child_id=subject.id if found else None, report_id=None if found else subject.id,
+                        hotline=hotline)
         session.add(appeal)
-    appeal.hotline, appeal.photo_id = hotline, photo_id
-    appeal.published, appeal.published_at, appeal.published_by = True, utcnow(), user
+    if marks is None and "marks" in facts:
+        marks = subject.marks
+    appeal.hotline, appeal.photo_id, appeal.facts = hotline, photo_id, facts
+    appeal.description = (description or "").strip() or None
+    appeal.marks = (marks or "").strip() or None
+    appeal.no_photo_reason = None if photo_id is not None else no_photo_reason
+    appeal.published, appeal.published_at, appeal.published_by = True, utcnow().replace(microsecond=0), user
     session.flush()
     append_audit(session, user, "appeal.publish", entity="appeal", entity_id=appeal.id,
-                 details={"case_number": case_number, "photo_id": photo_id})
+                 details={"kind": appeal.kind, "reference": number, "photo_id": photo_id, "facts": facts})
     session.commit()
     return appeal
 
 
 def set_published(session: Session, appeal_id: int, published: bool, *, user: str) -> Appeal:
-    """Publish or unpublish an appeal (unpublishing hides it at once); audited, committed."""
-    appeal = session.get(Appeal, appeal_id)
-    if appeal is None:
-        raise NotFoundError(Problem("there is no appeal with this number", field="appeal"))
+    """Publish again or unpublish an appeal; unpublishing hides it at once and deletes the posters the
+    store wrote for it (:func:`reunite.cases.privacy.erase_posters`).  Audited, committed."""
+    appeal = get_appeal(session, appeal_id)
     appeal.published = published
     if published:
-        appeal.published_at, appeal.published_by = utcnow(), user
+        appeal.published_at, appeal.published_by = utcnow().replace(microsecond=0), user
+    erased = 0 if published else erase_posters(session, [appeal.id])
     session.flush()
     append_audit(session, user, "appeal.publish" if published else "appeal.unpublish", entity="appeal",
-                 entity_id=appeal.id, details={"case_number": appeal.found_child.case_number})
+                 entity_id=appeal.id, details={"reference": appeal.case_reference, "posters_erased": erased})
     session.commit()
     return appeal
+
+
+# ------------------------------------------------------------------------------- signing
+
+
+def _b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _epoch(appeal: Appeal) -> int:
+    return int(appeal.published_at.replace(tzinfo=dt.UTC).timestamp())
+
+
+def _mac(key: str, appeal_id: int, edition: str) -> str:
+    digest = hmac.new(key.encode(), f"reunite-poster:{appeal_id}:{edition}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
+
+
+def poster_token(session: Session, appeal: Appeal) -> str:
+    """The signed token of a published appeal's current edition (see the module docstring)."""
+    if not appeal.published or appeal.published_at is None:
+        raise InputError(_problem("appeal_id", f"appeal {appeal.id} is not published: no poster can be made"))
+    edition = _b36(_epoch(appeal))
+    return f"{appeal.id}.{edition}.{_mac(store_secret(session, SIGNING_KEY), appeal.id, edition)}"
+
+
+def poster_url(base_url: str, appeal_id: int, token: str) -> str:
+    """The address a poster's QR code opens: the appeal's public page with the token."""
+    return f"{base_url.rstrip('/')}/appeals/{appeal_id}?poster={token}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a poster's token says: ``status`` is ``genuine``, ``superseded``, ``withdrawn`` or
+    ``forged``; ``published_on`` the day the poster's edition was published (not for forged);
+    ``current_on`` the day of the appeal's current edition when superseded."""
+
+    status: str
+    appeal_id: int | None
+    published_on: str | None = None
+    current_on: str | None = None
+
+
+def verify_token(session: Session, token: str, appeal_id: int | None = None) -> Verification:
+    """Check a poster's token (and, if given, that it is the token of ``appeal_id``, the page it opened)."""
+    m = _TOKEN.match(token or "")
+    key = store_secret(session, SIGNING_KEY, create=False)
+    if m is None or key is None:
+        return Verification("forged", appeal_id)
+    aid, edition, mac = int(m.group(1)), m.group(2), m.group(3)
+    if (appeal_id is not None and aid != appeal_id) or not hmac.compare_digest(mac, _mac(key, aid, edition)):
+        return Verification("forged", appeal_id)
+    day = dt.datetime.fromtimestamp(int(edition, 36), dt.UTC).date().isoformat()
+    appeal = session.get(Appeal, aid)
+    if appeal is None or not appeal.published:
+        return Verification("withdrawn", aid, day)
+    if _b36(_epoch(appeal)) != edition:
+        return Verification("superseded", aid, day, appeal.published_at.date().isoformat())
+    return Verification("genuine", aid, day)
 
 
 # ------------------------------------------------------------------------------------ tips

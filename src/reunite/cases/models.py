@@ -680,8 +680,10 @@ class AuditEntry(Base):
 
 class WrittenFile(Base):
     """A file the store wrote outside the database: a candidate's report (``kind`` ``report``, with its
-    candidate) or an export of a table (``export``).  A withdrawal of consent deletes the ones that
-    may hold the erased genotype (:func:`reunite.cases.privacy.erase_everywhere`)."""
+    candidate), an export of a table (``export``) or an appeal's poster or press kit (``poster``, with
+    its appeal).  A withdrawal of consent deletes the ones that may hold the erased genotype or the
+    report's appeal (:func:`reunite.cases.privacy.erase_everywhere`); unpublishing an appeal deletes
+    its posters."""
 
     __tablename__ = "written_files"
 
@@ -690,6 +692,7 @@ class WrittenFile(Base):
     kind: Mapped[str] = mapped_column(String(20))
     candidate_id: Mapped[int | None] = mapped_column(Integer, index=True)
     table_name: Mapped[str | None] = mapped_column(String(100))
+    appeal_id: Mapped[int | None] = mapped_column(Integer, index=True)
     written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     written_by: Mapped[str] = mapped_column(String(100))
 
@@ -724,24 +727,44 @@ class WithdrawalReason(Base):
 
 
 class Appeal(_Stamped, Base):
-    """A public appeal for a found child's family: what the police chose to publish.
+    """A public appeal: for a found child's family (``found_child_id``) or for a missing child
+    (``report_id``, a report the family agreed to publish); exactly one of the two is set.
 
     Only ``published`` appeals are shown to the public; unpublishing hides one at once and keeps
-    the row (and its tips) for the investigators.
+    the row (and its tips) for the investigators.  ``facts`` lists what the investigator chose to
+    publish (:data:`reunite.cases.appeals.FACTS`); ``description`` and ``marks`` are the public
+    wording, written for the appeal; an appeal without a photo states why (``no_photo_reason``).
     """
 
     __tablename__ = "appeals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    found_child_id: Mapped[int] = mapped_column(ForeignKey("found_children.id", ondelete="CASCADE"), index=True)
+    found_child_id: Mapped[int | None] = mapped_column(ForeignKey("found_children.id", ondelete="CASCADE"),
+                                                       index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
     hotline: Mapped[str] = mapped_column(String(40))
+    facts: Mapped[list[str] | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
+    marks: Mapped[str | None] = mapped_column(Text)
+    no_photo_reason: Mapped[str | None] = mapped_column(Text)
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     published_by: Mapped[str | None] = mapped_column(String(100))
 
-    found_child: Mapped[FoundChild] = relationship()
+    found_child: Mapped[FoundChild | None] = relationship()
+    report: Mapped[MissingReport | None] = relationship()
     photo: Mapped[Photo | None] = relationship()
+
+    @property
+    def kind(self) -> str:
+        """``found`` (a found child's appeal for its family) or ``missing`` (a missing child's)."""
+        return "found" if self.found_child_id is not None else "missing"
+
+    @property
+    def case_reference(self) -> str:
+        """The staff's reference of what the appeal is about: the case or the report number."""
+        return self.found_child.case_number if self.found_child is not None else self.report.report_number
 
 
 class Tip(Base):

@@ -9,7 +9,10 @@ consent, removes them at once:
   the index from the store, which no longer holds them;
 - **kinship reports** written for the report's candidates (HTML or PDF, by the web application, by
   ``reunite report`` or by the demo): deleted;
-- **exports** of tables (``reunite export``): deleted, since any of them may hold the relative's data.
+- **exports** of tables (``reunite export``): deleted, since any of them may hold the relative's data;
+- **posters** and press kits of the report's own appeal (a missing child's, ``reunite appeals poster``):
+  deleted (made again from the store if the appeal stays published); unpublishing an appeal deletes
+  its posters too (:func:`reunite.cases.appeals.set_published`).
 
 Reports and exports are found through ``written_files``, the registry every writer adds to
 (:func:`register_written_file`); a file copied elsewhere by hand is outside the store's reach.  On
@@ -26,9 +29,9 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .models import Candidate, MissingReport, WrittenFile, utcnow
+from .models import Appeal, Candidate, MissingReport, WrittenFile, utcnow
 
-__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "register_written_file", "secure_delete"]
+__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "erase_posters", "register_written_file", "secure_delete"]
 
 #: The names of the files a saved :class:`~reunite.search.index.ReferenceIndex` and the matching write.
 INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "*.npy")
@@ -36,27 +39,29 @@ INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "*.npy")
 
 @dataclass(frozen=True)
 class Erasure:
-    """What :func:`erase_everywhere` removed: index files, report files and export files."""
+    """What :func:`erase_everywhere` removed: index files, report files, export files and posters."""
 
     index_files: int
     reports: int
     exports: int
+    posters: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"index_files": self.index_files, "reports": self.reports, "exports": self.exports}
+        return {"index_files": self.index_files, "reports": self.reports, "exports": self.exports,
+                "posters": self.posters}
 
 
 def register_written_file(session: Session, path: str | Path, *, kind: str, user: str,
                           candidate_id: int | None = None, table_name: str | None = None,
-                          commit: bool = True) -> WrittenFile:
-    """Record that the store wrote ``path`` (``kind`` ``report`` with its candidate, or ``export``
-    with its table), so that a withdrawal of consent can find and delete it."""
+                          appeal_id: int | None = None, commit: bool = True) -> WrittenFile:
+    """Record that the store wrote ``path`` (``kind`` ``report`` with its candidate, ``export`` with its
+    table, or ``poster`` with its appeal), so that a withdrawal of consent can find and delete it."""
     full = str(Path(path).resolve())
     row = session.scalars(select(WrittenFile).where(WrittenFile.path == full)).first()
     if row is None:
         row = WrittenFile(path=full, kind=kind)
         session.add(row)
-    row.candidate_id, row.table_name = candidate_id, table_name
+    row.candidate_id, row.table_name, row.appeal_id = candidate_id, table_name, appeal_id
     row.written_at, row.written_by = utcnow(), str(user)
     session.flush()
     if commit:
@@ -102,6 +107,15 @@ def _delete(session: Session, rows: list[WrittenFile]) -> int:
     return n
 
 
+def erase_posters(session: Session, appeal_ids: list[int]) -> int:
+    """Delete the poster and press-kit files the store wrote for these appeals; how many files were
+    deleted.  Runs in the session's transaction (the registry rows go with it)."""
+    if not appeal_ids:
+        return 0
+    return _delete(session, list(session.scalars(
+        select(WrittenFile).where(WrittenFile.kind == "poster", WrittenFile.appeal_id.in_(appeal_ids)))))
+
+
 def erase_everywhere(session: Session, report_number: str, *, index_dir: str | Path | None = None) -> Erasure:
     """Remove what the store wrote outside the database that may hold the genotypes of report
     ``report_number``'s relatives (see the module docstring); return what was removed.
@@ -115,5 +129,7 @@ def erase_everywhere(session: Session, report_number: str, *, index_dir: str | P
         select(WrittenFile).where(WrittenFile.kind == "report", WrittenFile.candidate_id.in_(cand_ids))))) \
         if cand_ids else 0
     exports = _delete(session, list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export"))))
+    appeals = [] if rep is None else list(session.scalars(select(Appeal.id).where(Appeal.report_id == rep.id)))
+    posters = erase_posters(session, appeals)
     session.flush()
-    return Erasure(index_files, reports, exports)
+    return Erasure(index_files, reports, exports, posters)

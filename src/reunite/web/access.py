@@ -114,8 +114,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/imports"): Rule(IMPORTERS, "CSRF; kind by role"),
     ("GET", "/imports/{job_id}"): Rule(IMPORTERS, "only the user who started it, or an investigator"),
     ("GET", "/appeals"): Rule(EVERYONE, "published appeals only"),
-    ("GET", "/appeals/{appeal_id}"): Rule(EVERYONE, "published appeals only"),
+    ("GET", "/appeals/{appeal_id}"): Rule(EVERYONE, "published appeals only; with a poster's token: whether the "
+                                                     "poster is genuine, superseded, withdrawn or forged"),
+    ("GET", "/appeals/{appeal_id}/poster"): Rule(EVERYONE, "published appeals only; the public facts only"),
+    ("GET", "/appeals/{appeal_id}/press-kit"): Rule(EVERYONE, "published appeals only; the public facts only"),
     ("POST", "/appeals/{appeal_id}/tips"): Rule(EVERYONE, "CSRF; published only; rate-limited per address"),
+    ("POST", "/reports/{report_number}/appeal"): Rule(INVESTIGATOR, "CSRF; audited"),
     ("POST", "/appeals/{appeal_id}/unpublish"): Rule(INVESTIGATOR, "CSRF; audited"),
     ("GET", "/tips"): Rule(INVESTIGATOR),
     ("GET", "/map/appeals"): Rule(EVERYONE, "published appeals only; places at county level or coarser, never "
@@ -135,11 +139,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited; a staff account waits for a second admin"),
     ("POST", "/admin/users/{name}/approve"): Rule(ADMIN, "CSRF; not the admin who asked; audited"),
     ("POST", "/admin/users/{name}/disable"): Rule(ADMIN, "CSRF; not oneself; audited"),
-    # ---- the trafficking network (web/network_view.py): investigators only, every read audited
-    ("GET", "/network"): Rule(INVESTIGATOR, "audited (investigation, count; never a name)"),
-    ("GET", "/network/export"): Rule(INVESTIGATOR, "GraphML or a ZIP of CSV files; audited"),
-    ("POST", "/network/import"): Rule(INVESTIGATOR, "CSRF; all or nothing, idempotent; audited"),
-    ("GET", "/network/cytoscape.min.js"): Rule(INVESTIGATOR, "the vendored graph library (no data)"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
     ("GET", "/docs"): Rule(EVERYONE),

@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..cases import appeals
 from ..cases.accounts import authenticate, list_tokens, record_token, revoke_token
-from ..cases.appeals import add_tip, check_tip, publish_appeal, published_appeal, published_appeals, set_published
+from ..cases.appeals import FACTS, add_tip, check_tip, published_appeal, set_published
 from ..cases.candidate_list import MAX_PER_PAGE, ORDERS, SORTS, CandidateQuery, list_candidate_page
-from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, Candidate, FoundChild, MissingReport, Tip, User
+from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, SEXES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
 from ..cases.queries import like_pattern, search_children
 from ..cases.records import read_genotypes
@@ -54,11 +55,16 @@ class ReviewRequest(BaseModel):
 
 
 class AppealRequest(BaseModel):
-    """Publish the appeal of a found child."""
+    """Publish the appeal of a found child (``case_number``) or of a missing child (``report_number``)."""
 
-    case_number: str = Field(min_length=1, max_length=64)
+    case_number: str | None = Field(default=None, min_length=1, max_length=64)
+    report_number: str | None = Field(default=None, min_length=1, max_length=64)
     hotline: str = Field(min_length=3, max_length=40)
     photo_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    facts: list[Literal[FACTS]] | None = Field(default=None, max_length=len(FACTS))  # type: ignore[valid-type]
+    description: str | None = Field(default=None, max_length=2000)
+    marks: str | None = Field(default=None, max_length=2000)
+    no_photo_reason: str | None = Field(default=None, max_length=500)
 
 
 class TipRequest(BaseModel):
@@ -319,12 +325,20 @@ def import_status(request: Request, user: Me, job_id: Annotated[str, Path(max_le
     return get_job(request, user, job_id).as_dict()
 
 
+Years = Annotated[float | None, Query(ge=0, le=120)]
+
+
 @router.get("/appeals", summary="Published appeals")
-def appeals(db: DB, place: Search = None,
-            min_age: Annotated[float | None, Query(ge=0, le=120)] = None,
-            max_age: Annotated[float | None, Query(ge=0, le=120)] = None) -> dict[str, Any]:
-    """Active appeals, searched by place and approximate age now (years)."""
-    return {"items": [views.appeal_public(a) for a in published_appeals(db, place, min_age, max_age)]}
+def appeals_list(db: DB, place: Search = None, sex: Annotated[Literal[SEXES] | None, Query()] = None,  # type: ignore
+                 kind: Annotated[Literal["found", "missing"] | None, Query()] = None,
+                 min_age: Years = None, max_age: Years = None, min_age_then: Years = None,
+                 max_age_then: Years = None, date_from: Annotated[dt.date | None, Query()] = None,
+                 date_to: Annotated[dt.date | None, Query()] = None) -> dict[str, Any]:
+    """Active appeals, searched by place (Chinese, pinyin or English), sex, kind, approximate age now
+    (``min_age``/``max_age``, years) and then (``min_age_then``/``max_age_then``), and the day found or lost."""
+    rows = appeals.search(db, place=place, sex=sex, kind=kind, age_now=(min_age, max_age),
+                          age_then=(min_age_then, max_age_then), date_from=date_from, date_to=date_to)
+    return {"items": [v.as_dict() for v in rows]}
 
 
 @router.get("/appeals/{appeal_id}", summary="One published appeal")
@@ -333,11 +347,14 @@ def appeal(appeal_id: IntId, db: DB) -> dict[str, Any]:
     return views.appeal_public(published_appeal(db, appeal_id))
 
 
-@router.post("/appeals", status_code=201, summary="Publish a found child's appeal")
+@router.post("/appeals", status_code=201, summary="Publish an appeal")
 def publish(body: AppealRequest, user: Me, db: DB) -> dict[str, Any]:
-    """Publish (or update and re-publish) the appeal of a found child."""
-    a = publish_appeal(db, body.case_number, body.hotline, body.photo_id, user=user.name)
-    return {**views.appeal_public(a), "case_number": body.case_number, "published": a.published}
+    """Publish (or update and re-publish) the appeal of a found child (``case_number``) or of a missing
+    child (``report_number``), with the facts chosen; without a photo, ``no_photo_reason`` says why."""
+    a = appeals.publish(db, user=user.name, hotline=body.hotline, case_number=body.case_number,
+                        report_number=body.report_number, photo_id=body.photo_id, facts=body.facts,
+                        description=body.description, marks=body.marks, no_photo_reason=body.no_photo_reason)
+    return {**views.appeal_public(a), "reference": a.case_reference, "published": a.published}
 
 
 @router.post("/appeals/{appeal_id}/publish", summary="Publish an appeal again")
@@ -379,7 +396,7 @@ def tip(appeal_id: IntId, body: TipRequest, request: Request, db: DB) -> dict[st
 def tips(db: DB) -> dict[str, Any]:
     """Every tip, newest first (investigators only)."""
     rows = db.scalars(select(Tip).order_by(Tip.id.desc()).limit(1000))
-    return {"items": [{"id": t.id, "appeal_id": t.appeal_id, "case_number": t.appeal.found_child.case_number,
+    return {"items": [{"id": t.id, "appeal_id": t.appeal_id, "case_number": t.appeal.case_reference,
                        "message": t.message, "contact": t.contact, "received_at": t.received_at.isoformat()}
                       for t in rows]}
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ..cases.appeals import published_appeals
+from ..cases.appeals import public_view, published_appeals
 from ..cases.models import User
 from ..errors import InputError
 from ..maps import draw_china
@@ -51,7 +51,8 @@ def _both(draw, **kw) -> dict[str, str]:
 def appeals_map(request: Request, db: DB):
     lang = choose_language(request)
     t = translator(lang)
-    rows = [(resolve(a.found_child.found_place), a) for a in published_appeals(db)]
+    # where the public view puts each appeal: the published place (a county at most), none if not published
+    rows = [(resolve(public_view(a).place_zh), a) for a in published_appeals(db)]
     markers, unplaced = group_markers(((p, "found") for p, _ in rows), lang, href="#place-{adcode}")
     places = {p.adcode: p for p, _ in rows if p is not None}
     groups = []

@@ -23,7 +23,6 @@ from ..cases.accounts import (
     request_account,
     revoke_token,
 )
-from ..cases.appeals import approx_age_months, publish_appeal, published_appeal, published_appeals, set_published
 from ..cases.cohorts import (
     current_solution,
     get_cohort,
@@ -57,12 +56,11 @@ from .api import (
     staff_report,
     start_import,
     store_child_photo,
-    take_tip,
 )
 from .cohort_view import cohort_page_data, family_guidance_lines, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .jobs import KINDS, _matching_settings
-from .network_view import child_chains, sale_records
+from .public_view import staff_appeal
 from .responses import render
 from .security import fingerprint
 
@@ -217,13 +215,12 @@ def child_page(request: Request, case_number: Key, user: Me, db: DB):
     child = _child(db, user, case_number)
     cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
     cohort = child.cohort if user.role in ("investigator", "lab_analyst") else None
-    appeal = db.scalars(select(Appeal).where(Appeal.found_child_id == child.id)).first()
+    appeal = staff_appeal(db, found_child_id=child.id)
     timeline = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "found_child",
                                                         AuditEntry.entity_id == child.case_number)
                                .order_by(AuditEntry.id).limit(200)))
     return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal, "cohort": cohort,
-                                          "timeline": timeline, "message": request.query_params.get("msg"),
-                                          "network_chains": child_chains(db, user, child.case_number)})
+                                          "timeline": timeline, "message": request.query_params.get("msg")})
 
 
 @router.post("/children/{case_number}/photos")
@@ -232,14 +229,6 @@ async def child_photo(request: Request, case_number: Key, user: Me, db: DB,
     data = await read_upload(photo, request.app.state.settings.max_photo_bytes)
     store_child_photo(request, db, user, case_number, data)
     return _see_other(f"/children/{case_number}?msg=photo+added")
-
-
-@router.post("/children/{case_number}/appeal")
-def child_appeal(case_number: Key, user: Me, db: DB, hotline: Annotated[str, Form(max_length=40)] = "",
-                 photo_id: Annotated[str, Form(max_length=12)] = ""):
-    pid = int(photo_id) if photo_id.isdigit() and 0 < int(photo_id) < 2**31 else None
-    publish_appeal(db, case_number, hotline, pid, user=user.name)
-    return _see_other(f"/children/{case_number}?msg=appeal+published")
 
 
 @router.get("/reports/{report_number}")
@@ -257,7 +246,8 @@ def report_page(request: Request, report_number: Key, user: Me, db: DB):
     return render(request, "report.html", {"rep": rep, "timeline": timeline,
                                            "set_aside": _set_aside(rep.report_number), "guidance": guidance,
                                            "guidance_error": guidance_error,
-                                           "sale_records": sale_records(db, user, rep.report_number)})
+                                           "appeal": staff_appeal(db, report_id=rep.id),
+                                           "message": request.query_params.get("msg")})
 
 
 def _guidance(request: Request, db: Session, rep: MissingReport) -> dict | None:
@@ -287,8 +277,7 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
                                               "outcomes": OUTCOMES, "report_html": report_html,
                                               "report_error": report_error,
-                                              "message": request.query_params.get("msg"),
-                                              "sale_records": sale_records(db, user, cand.report.report_number)})
+                                              "message": request.query_params.get("msg")})
 
 
 @router.post("/candidates/{candidate_id}/review")
@@ -408,65 +397,6 @@ def import_job(request: Request, user: Me, job_id: Annotated[str, Path(max_lengt
 def tips_page(request: Request, db: DB):
     rows = list(db.scalars(select(Tip).order_by(Tip.id.desc()).limit(500)))
     return render(request, "tips.html", {"tips": rows})
-
-
-@router.post("/appeals/{appeal_id}/unpublish")
-def appeal_unpublish(appeal_id: IntId, user: Me, db: DB):
-    a = set_published(db, appeal_id, False, user=user.name)
-    return _see_other(f"/children/{a.found_child.case_number}?msg=appeal+unpublished")
-
-
-# ----------------------------------------------------------------------------------- public
-
-
-def _age_words(t, months: float | None) -> str:
-    if months is None:
-        return t("age.unknown")
-    return t("age.months", n=round(months)) if months < 24 else t("age.years", n=int(months // 12))
-
-
-@router.get("/appeals")
-def appeals_page(request: Request, db: DB, place: Annotated[str | None, Query(max_length=200)] = None,
-                 min_age: Annotated[str | None, Query(max_length=10)] = None,
-                 max_age: Annotated[str | None, Query(max_length=10)] = None):
-    def num(x):
-        try:
-            v = float(x) if x not in (None, "") else None
-        except ValueError:
-            return None
-        return v if v is not None and 0 <= v <= 120 else None
-
-    rows = published_appeals(db, place, num(min_age), num(max_age))
-    t = translator(choose_language(request))
-    items = [{**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
-             for a in rows]
-    return render(request, "appeals.html", {"items": items, "place": place or "", "min_age": min_age or "",
-                                            "max_age": max_age or ""})
-
-
-@router.get("/appeals/{appeal_id}")
-def appeal_page(request: Request, appeal_id: IntId, db: DB):
-    a = published_appeal(db, appeal_id)
-    t = translator(choose_language(request))
-    item = {**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
-    return render(request, "appeal.html", {"a": item, "message": None, "problems": False})
-
-
-@router.post("/appeals/{appeal_id}/tips")
-def appeal_tip(request: Request, appeal_id: IntId, db: DB, message: Text = "", contact: OptText = None):
-    a = published_appeal(db, appeal_id)
-    t = translator(choose_language(request))
-    item = {**views.appeal_public(a), "age_words": _age_words(t, approx_age_months(a.found_child))}
-    try:
-        take_tip(request, db, appeal_id, message, contact)
-    except InputError:
-        return render(request, "appeal.html", {"a": item, "message": t("tip.invalid"), "problems": True}, status=400)
-    except WebError as exc:
-        if exc.status != 429:
-            raise
-        return render(request, "appeal.html", {"a": item, "message": t("tip.too_many"), "problems": True},
-                      status=429)
-    return render(request, "appeal.html", {"a": item, "message": t("tip.thanks"), "problems": False})
 
 
 # ----------------------------------------------------------------------------------- family

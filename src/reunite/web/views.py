@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..cases.appeals import approx_age_months
+from ..cases.appeals import public_view
 from ..cases.cohorts import format_other_children
 from ..cases.models import Appeal, Candidate, DnaSample, FoundChild, MissingReport, Tip, User
 from ..evidence.registry import label, order_of
@@ -136,17 +136,8 @@ def dashboard(db: Session, user: User) -> dict[str, Any]:
 
 
 def appeal_public(a: Appeal) -> dict[str, Any]:
-    """What the public may see of an appeal: no name, no case number, no care location, no DNA."""
-    c = a.found_child
-    photo = a.photo if a.photo is not None and a.photo.found_child_id == c.id else None
-    return {"id": a.id, "sex": c.sex, "age_months_now": _round(approx_age_months(c)),
-            "found_place": c.found_place, "found_on": _date(c.found_on), "hotline": a.hotline,
-            "photo_url": f"/media/{photo.path}" if photo is not None else None,
-            "published_at": _date(a.published_at)}
-
-
-def _round(x: float | None) -> int | None:
-    return None if x is None else round(x)
+    """What the public may see of an appeal (:func:`reunite.cases.appeals.public_view`), as JSON."""
+    return public_view(a).as_dict()
 
 
 def genotype_view(s: DnaSample) -> dict[str, Any]:
