@@ -133,7 +133,7 @@ def test_demo_runs(capsys):
 # `reunite --help` lists the commands, then the groups, in the order reunite.cli registers them.
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
         "lineage", "frequencies", "index", "search", "bench", "import", "convert", "consent", "audit", "candidates",
-        "users", "labs", "photos", "appeals", "db", "network", "evidence"]
+        "users", "labs", "photos", "appeals", "db", "network", "alerts", "evidence"]
 SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
                "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
@@ -143,6 +143,7 @@ SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "a
                "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add", "strip-metadata"],
                "appeals": ["publish", "unpublish", "list", "poster", "press-kit", "verify"],
                "db": ["upgrade", "status"], "network": ["import", "chain", "unfound", "gaps", "brokers", "export"],
+               "alerts": ["subscribe", "confirm", "unsubscribe", "send", "tick", "log"],
                "evidence": ["calibrate"]}
 
 

@@ -19,6 +19,7 @@ from typer.main import get_command
 
 from . import __version__
 from .commands import (
+    alerts,
     appeals,
     audit,
     bench,
@@ -76,8 +77,8 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 # The order of registration is the order of `reunite --help` (commands first, then groups).
 for _group in (kinship, cohort, lineage, guidance, frequencies, demo, index, search, bench, simulate, imports,
-               labfiles, consent, audit, candidates, users, labs, photos, appeals, db, network, report, serve,
-               evidence):
+               labfiles, consent, audit, candidates, users, labs, photos, appeals, db, network, alerts, report,
+               serve, evidence):
     _group.register(app)
 
 

@@ -42,6 +42,7 @@ from .genetics.simulate import MARKER_SETS
 from .network import Network, import_network, province_leads, suspected_families, village_leads
 from .network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
 from .network.mapping import flow_map
+from .network.picture import draw_png
 from .network.text import render_chain, render_gap_summary, render_unfound
 from .reports.store import write_candidate_report
 
@@ -380,6 +381,8 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         cohort = _solve_cohort(s, echo, ranking)
         network = _network(s, ring, echo, ranking)
         network["flow_maps"] = _flow_maps(s, out, echo)
+        picture = draw_png(Network.from_store(s, RING), out / "network.png")
+        echo(f"The network picture (people by role, transfers of the children as arrows): {picture}")
         written = []
         if reports:
             written = _write_reports(s, out / "reports", url)
@@ -387,7 +390,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 echo(f"Kinship reports (HTML) for the best match of each infant: {out / 'reports'}")
     echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
     return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
-            "reports": written, "cohort": cohort, "network": network}
+            "reports": written, "cohort": cohort, "network": network, "picture": picture}
 
 
 def _flow_maps(session, out: Path, echo) -> list[str]:

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import reunite.cases
+from reunite.alerts import models as _alerts_models  # noqa: F401  (the alerts' tables on Base.metadata)
 from reunite.cases import db as store
 from reunite.cases.models import Base
 
@@ -15,7 +16,8 @@ EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "r
             "laboratories", "frequency_tables", "cohorts", "cohort_solutions", "report_other_children",
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
             "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
-            "withdrawal_reasons", "store_state", "phone_codes"}
+            "withdrawal_reasons", "store_state", "phone_codes", "alert_subscriptions", "alerts",
+            "alert_deliveries"}
 
 
 def test_upgrade_creates_every_table(db_url):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import networkx as nx
 from sqlalchemy import select
 
 from reunite.cases.db import open_session
-from reunite.cases.models import AuditEntry
+from reunite.cases.models import AuditEntry, WrittenFile
 from reunite.cli import main
 
 
@@ -40,8 +42,12 @@ def test_the_commands_import_and_answer(store, tmp_path, capsys):
                                                .order_by(AuditEntry.id))]
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action.like("network.read.%"))).all()
     assert actions == ["network.import", "network.read.chain", "network.read.chain", "network.read.chain",
-                       "network.read.unfound", "network.read.gaps", "network.read.brokers", "network.read.export"]
+                       "network.read.unfound", "network.read.gaps", "network.read.brokers",
+                       "network.read.export.graphml", "network.read.export.csv"]
     assert all(e.actor == "inv" and "One" not in e.details for e in entries)
+    with open_session(url) as s:   # the files written hold names: registered, so a withdrawal finds them
+        written = {Path(w.path).name for w in s.scalars(select(WrittenFile).where(WrittenFile.table_name == "network"))}
+    assert written == {"g.graphml", "ring.csv", "transfers.csv", "chains.csv"}
 
 
 def test_errors_are_named_and_exit_2(store, tmp_path, capsys):
@@ -54,3 +60,17 @@ def test_errors_are_named_and_exit_2(store, tmp_path, capsys):
     assert main(["network", "unfound", "--db", url]) == 2
     assert "no network" in capsys.readouterr().err
     assert main(["network", "export", "--db", url]) == 2
+
+
+def test_reunite_export_writes_the_network_and_its_tables(loaded, tmp_path, capsys, monkeypatch):
+    url, _r, _t = loaded
+    monkeypatch.setenv("REUNITE_DATABASE_URL", url)
+    assert main(["export", "network", "--format", "graphml", "--out", str(tmp_path / "n.graphml")]) == 0
+    g = nx.read_graphml(tmp_path / "n.graphml")
+    assert g.nodes["P1"]["role"] == "parent" and g.number_of_nodes() == 5
+    assert main(["export", "network", "--format", "csv", "--out", str(tmp_path / "csv")]) == 0
+    assert (tmp_path / "csv" / "transfers.csv").read_text(encoding="utf-8").count("\n") == 8
+    assert main(["export", "network_transfers"]) == 0           # the network's tables, as any table
+    assert "T7" in capsys.readouterr().out
+    assert main(["export", "network", "--format", "json", "--out", str(tmp_path / "x")]) == 2
+    assert "format 'json' is not one of graphml, csv" in capsys.readouterr().err

@@ -64,3 +64,25 @@ def test_the_villages_of_the_infants_the_dna_has_not_placed_hold_their_families(
         if truth is not None:
             assert truth in [x["report"] for x in leads], (case, truth, leads)
             assert all(x["item"]["kind"] == "network" and x["lr"] > 1 for x in leads)
+
+
+def test_the_demo_writes_the_network_picture(demo):
+    out, result, text = demo
+    png = result["picture"].read_bytes()
+    assert result["picture"] == out / "network.png" and png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert "The network picture" in text
+
+
+def test_the_rescued_infants_candidates_carry_the_network_item_and_no_place_item(demo):
+    out, result, _text = demo
+    from reunite.cases.models import Candidate
+
+    with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
+        cands = list(s.scalars(select(Candidate)))
+        kinds = [{i.kind for i in c.items} for c in cands if c.found_child.ring_reference]
+    assert kinds and all("network" in k and "place" not in k for k in kinds)
+    # the true family of an infant the DNA places gets network support (its village is the chain's source)
+    with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
+        true = [c for c in s.scalars(select(Candidate))
+                if result["truth"].get(c.found_child.case_number) == c.report.report_number]
+        assert true and sum(next(i for i in c.items if i.kind == "network").lr > 1 for c in true) >= len(true) / 2

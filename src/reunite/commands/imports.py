@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, ReuniteError
+from ..errors import InputError, Problem, ReuniteError
 from ._common import UserOpt, fail
 
 __all__ = ["register"]
@@ -118,15 +118,29 @@ def import_reports_cmd(
 
 
 def export_cmd(
-    table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log).")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+    table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log), "
+                                              "or network (the trafficking network as graphml or csv).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or json (network: graphml or csv).")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output "
+                                                           "(network: the GraphML file or the CSV folder).")] = None,
     user: UserOpt = None,
 ):
-    """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote)."""
+    """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote).
+
+    ``network`` exports the trafficking network (the only investigation stored) for analysts'
+    tools: ``--format graphml --out ring.graphml`` or ``--format csv --out folder/``."""
     from ..cases.db import open_session
     from ..cases.export import export_table
+    from ..network import models as _network_tables  # noqa: F401  (the network_* tables can be exported)
 
+    if table == "network":
+        from .network import export_to
+
+        if out is None:
+            fail(InputError(Problem("give --out: the GraphML file or the CSV folder", field="out")))
+        for path in export_to(fmt, out, user=user):
+            typer.echo(f"network written to {path}")
+        return
     try:
         with open_session() as s:
             n = export_table(s, table, fmt, out, user=user)

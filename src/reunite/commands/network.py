@@ -179,12 +179,24 @@ def network_export(
     if graphml is None and csv_dir is None:
         typer.echo("error: give --graphml FILE, --csv DIR or both", err=True)
         raise typer.Exit(2)
+    for fmt, out in (("graphml", graphml), ("csv", csv_dir)):
+        if out is not None:
+            for path in export_to(fmt, out, investigation=investigation, db=db, user=user):
+                typer.echo(f"{'GraphML' if fmt == 'graphml' else 'CSV'}: {path}")
+
+
+def export_to(fmt: str, out: Path, *, investigation: str | None = None, db: str | None = None,
+              user: str | None = None) -> list[Path]:
+    """Write the network as ``fmt`` (graphml, csv) to ``out``, registered and audited; ``reunite
+    network export`` and ``reunite export network`` call it."""
+    from ..cases.db import open_session
+    from ..network import Network
+    from ..network.exports import export_network
+
     try:
-        net = _network(db, investigation, user, "export")
-        if graphml is not None:
-            typer.echo(f"GraphML: {net.write_graphml(graphml)}")
-        if csv_dir is not None:
-            for path in net.write_csv(csv_dir).values():
-                typer.echo(f"CSV: {path}")
+        with open_session(db) as s:
+            paths = export_network(s, Network.from_store(s, investigation), fmt, out, user=_user(user))
+            s.commit()
     except ReuniteError as exc:
         fail(exc)
+    return paths

@@ -82,9 +82,12 @@ __all__ = [
     "PlaceReference",
     "ResolvedPlace",
     "TravelModel",
+    "county_coordinates",
     "distance_km",
     "fit",
+    "haversine_km",
     "place_lr",
+    "place_of_adcode",
     "resolve_place",
 ]
 
@@ -248,7 +251,7 @@ class _Gazetteer:
                 continue
             lat = np.array([a for a, _ in pts])
             lon = np.array([b for _, b in pts])
-            d = _haversine(p.lat, p.lon, lat, lon)
+            d = haversine_km(p.lat, p.lon, lat, lon)
             out[code] = max(COUNTY_SD_KM, float(math.sqrt(np.mean(d * d) / 2.0)))
         return out
 
@@ -374,6 +377,23 @@ def resolve_place(text: str | None) -> ResolvedPlace | None:
     return None if code is None else g.place(code, note)
 
 
+def place_of_adcode(adcode: str) -> ResolvedPlace | None:
+    """The resolved place of a unit by its 6-digit adcode (None: not in the gazetteer)."""
+    g = _gazetteer()
+    return g.place(adcode) if adcode in g.units else None
+
+
+@lru_cache(maxsize=1)
+def county_coordinates() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Every county of the gazetteer with coordinates: (adcodes, latitudes, longitudes), read-only arrays
+    (what a province-wide area is approximated by, e.g. the alerts' reach into a province)."""
+    units = [u for u in _gazetteer().units.values() if u.level == "county" and u.lat is not None]
+    lat = np.array([u.lat for u in units])
+    lon = np.array([u.lon for u in units])
+    lat.flags.writeable = lon.flags.writeable = False
+    return tuple(u.code for u in units), lat, lon
+
+
 def gazetteer_source() -> str:
     """Which gazetteer resolved the places (package, version, file)."""
     return _gazetteer().source
@@ -383,7 +403,8 @@ def gazetteer_source() -> str:
 # Distances and the reference population
 
 
-def _haversine(lat1, lon1, lat2, lon2):
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance (km) between points given in degrees (numpy arrays broadcast)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(np.asarray(lon2) - lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -392,7 +413,7 @@ def _haversine(lat1, lon1, lat2, lon2):
 
 def distance_km(a: ResolvedPlace, b: ResolvedPlace) -> float:
     """Great-circle distance between two resolved places (km)."""
-    return float(_haversine(a.lat, a.lon, b.lat, b.lon))
+    return float(haversine_km(a.lat, a.lon, b.lat, b.lon))
 
 
 # i0e (exponentially scaled modified Bessel function I0), Abramowitz & Stegun 9.8.1–9.8.2
@@ -468,7 +489,7 @@ class PlaceReference:
         """log of (density of the distance d from ``found`` to a lost place recorded with ``sd_lost``) / d."""
         if self.area_km2 is not None:
             return math.log(2.0 * math.pi / self.area_km2)
-        nu = _haversine(found.lat, found.lon, self.lat, self.lon)
+        nu = haversine_km(found.lat, found.lon, self.lat, self.lon)
         s = np.sqrt(self.sd ** 2 + sd_lost ** 2)
         return _logsumexp(_log_rice(d, nu, s), self.w)
 

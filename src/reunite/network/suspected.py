@@ -28,9 +28,9 @@ def suspected_families(session: Session, investigation: str | None = None, *,
     """The reports whose parent handed the child to the ring (of one ``investigation`` or all, of
     one ``report`` or all).
 
-    Each: ``report`` (the report number), ``person`` (the parent's code), ``transfer`` (the
-    handover), ``investigation``, ``child``, ``price_yuan``, ``on`` and ``source`` (the record that
-    says so: the transfer's source, else the person's).
+    Each: ``report`` (the report number), ``person`` (the parent's code), ``to`` (who received
+    the child), ``transfer`` (the handover), ``investigation``, ``child``, ``price_yuan``, ``on``
+    and ``source`` (the record that says so: the transfer's source, else the person's).
     """
     q = (select(NetworkTransfer, NetworkPerson).join(NetworkPerson, NetworkTransfer.from_id == NetworkPerson.id)
          .where(NetworkPerson.parent_of.is_not(None)))
@@ -40,7 +40,8 @@ def suspected_families(session: Session, investigation: str | None = None, *,
         q = q.where(NetworkPerson.parent_of == report)
     out = []
     for t, p in session.execute(q.order_by(NetworkPerson.parent_of, NetworkTransfer.code)):
-        out.append({"report": p.parent_of, "person": p.code, "transfer": t.code, "investigation": t.investigation,
+        out.append({"report": p.parent_of, "person": p.code, "to": t.receiver.code if t.receiver else None,
+                    "transfer": t.code, "investigation": t.investigation,
                     "child": t.child, "price_yuan": t.price_yuan, "on": t.transferred_on.isoformat()
                     if t.transferred_on else None, "source": t.source or p.source})
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
@@ -32,6 +33,7 @@ __all__ = [
     "Message",
     "NotifyError",
     "NotifySettings",
+    "Prepared",
     "Sent",
     "SmtpChannel",
     "WebhookChannel",
@@ -144,21 +146,64 @@ class Channel(Protocol):
         fields) to ``recipient``."""
         ...
 
+    def prepare(self, recipient: str, message: Message) -> Prepared:
+        """Make a message ready to go; :meth:`Prepared.release` sends it (the fan-out's two-phase send)."""
+        ...
+
     def close(self) -> None:
         """Release connections (a channel may be reused until then)."""
         ...
 
 
+class Prepared:
+    """A message made ready to go (:meth:`Channel.prepare`): :meth:`release` takes the one irrevocable
+    step, :meth:`finish` returns the outcome, :meth:`abort` drops it unsent.
+
+    With SMTP the message is prepared up to the end of its DATA and :meth:`release` writes the final
+    ``.`` line (a server delivers nothing whose DATA did not end: a crash before it sends nothing);
+    other channels do everything in :meth:`release` (their ``prepares`` is False)."""
+
+    def __init__(self, release=None, finish=None, abort=None, outcome: Delivery | None = None):
+        self._release, self._finish, self._abort, self._outcome = release, finish, abort, outcome
+
+    @property
+    def failed(self) -> Delivery | None:
+        """The failure found while preparing (nothing was sent), else None."""
+        return self._outcome if self._outcome is not None and not self._outcome.ok else None
+
+    def release(self) -> None:
+        if self._outcome is None and self._release is not None:
+            self._outcome = self._release()
+
+    def finish(self) -> Delivery:
+        if self._outcome is None and self._finish is not None:
+            self._outcome = self._finish()
+        if self._outcome is None:
+            raise NotifyError("finish() before release()")
+        return self._outcome
+
+    def abort(self) -> None:
+        if self._abort is not None:
+            self._abort()
+
+
 class _Base:
-    """The shared ``send``: build the message, check the recipient, call ``_deliver``."""
+    """The shared ``send`` and ``prepare``: build the message, check the recipient, call ``_deliver``."""
 
     kind: str = "email"
+    #: Whether :meth:`prepare` holds a message short of its last step (SMTP); else release sends it all.
+    prepares: bool = False
 
     def send(self, recipient: str, message: Message | str, body_zh: str = "", body_en: str = "",
              **fields) -> Delivery:
         if not isinstance(message, Message):
             message = Message(str(message), body_zh, body_en, **fields)
         return self._deliver(check_recipient(self.kind, recipient), message)
+
+    def prepare(self, recipient: str, message: Message) -> Prepared:
+        """Make ``message`` ready to go to ``recipient`` (see :class:`Prepared`)."""
+        recipient = check_recipient(self.kind, recipient)
+        return Prepared(release=lambda: self._deliver(recipient, message))
 
     def _deliver(self, recipient: str, message: Message) -> Delivery:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -225,6 +270,7 @@ class SmtpChannel(_Base):
     an error.  ``tls``: ``starttls``, ``ssl`` or ``none``.  Not thread-safe: one per thread."""
 
     kind = "email"
+    prepares = True
 
     def __init__(self, host: str, port: int | None = None, *, tls: str = "starttls", user: str | None = None,
                  password: str | None = None, sender: str = "reunite@localhost", timeout: float = 30.0):
@@ -244,6 +290,7 @@ class SmtpChannel(_Base):
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.tls == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo_or_helo_if_needed()
             if self.user:
                 smtp.login(self.user, self.password or "")
             self._smtp = smtp
@@ -259,8 +306,54 @@ class SmtpChannel(_Base):
         mail["Message-ID"] = _message_id(message.key, self.sender)
         if message.unsubscribe_url:
             mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-        mail.set_content(message.text(), charset="utf-8")
+        mail.set_content(message.text(), charset="utf-8", cte="base64")
         return mail
+
+    def prepare(self, recipient: str, message: Message) -> Prepared:
+        """MAIL, RCPT, DATA and the message, all but the final ``.`` line (sent by ``release``).  One
+        prepared message per channel at a time."""
+        recipient = check_recipient(self.kind, recipient)
+        mail = self.email(recipient, message)
+        data = re.sub(rb"(?m)^\.", b"..", mail.as_bytes(policy=email.policy.SMTP))
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        try:
+            smtp = self._connect()
+            for command, ok in ((lambda: smtp.mail(self.sender), (250,)), (lambda: smtp.rcpt(recipient), (250, 251)),
+                                (lambda: smtp.docmd("DATA"), (354,))):
+                code, _ = command()
+                if code not in ok:
+                    self._reset()
+                    return Prepared(outcome=Delivery(False, self.kind, error=f"SMTP {code}",
+                                                     retryable=400 <= code < 500))
+            smtp.send(data)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            return Prepared(outcome=Delivery(False, self.kind, error=type(exc).__name__, retryable=True))
+
+        def finish() -> Delivery:
+            try:
+                code, _ = smtp.getreply()
+            except (smtplib.SMTPException, OSError) as exc:
+                self._drop()
+                return Delivery(False, self.kind, error=type(exc).__name__, retryable=True)
+            if code != 250:
+                return Delivery(False, self.kind, error=f"SMTP {code}", retryable=400 <= code < 500)
+            return Delivery(True, self.kind, message_id=mail["Message-ID"])
+
+        def release() -> None:
+            try:
+                smtp.send(b".\r\n")
+            except (smtplib.SMTPException, OSError):
+                pass           # finish() reads the failure
+
+        return Prepared(release=release, finish=finish, abort=self._drop)
+
+    def _reset(self) -> None:
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError, AttributeError):
+            self._drop()
 
     def _deliver(self, recipient: str, message: Message) -> Delivery:
         mail = self.email(recipient, message)

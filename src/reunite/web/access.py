@@ -139,6 +139,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited; a staff account waits for a second admin"),
     ("POST", "/admin/users/{name}/approve"): Rule(ADMIN, "CSRF; not the admin who asked; audited"),
     ("POST", "/admin/users/{name}/disable"): Rule(ADMIN, "CSRF; not oneself; audited"),
+    # ---- the trafficking network (web/network_view.py): investigators only, every read audited
+    ("GET", "/network"): Rule(INVESTIGATOR, "audited (investigation, count; never a name)"),
+    ("GET", "/network/export"): Rule(INVESTIGATOR, "GraphML or a ZIP of CSV files; audited"),
+    ("POST", "/network/import"): Rule(INVESTIGATOR, "CSRF; all or nothing, idempotent; audited"),
+    ("GET", "/network/cytoscape.min.js"): Rule(INVESTIGATOR, "the vendored graph library (no data)"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
     ("GET", "/docs"): Rule(EVERYONE),

@@ -60,6 +60,7 @@ from .api import (
 from .cohort_view import cohort_page_data, family_guidance_lines, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .jobs import KINDS, _matching_settings
+from .network_view import child_chains, sale_records
 from .public_view import staff_appeal
 from .responses import render
 from .security import fingerprint
@@ -220,7 +221,8 @@ def child_page(request: Request, case_number: Key, user: Me, db: DB):
                                                         AuditEntry.entity_id == child.case_number)
                                .order_by(AuditEntry.id).limit(200)))
     return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal, "cohort": cohort,
-                                          "timeline": timeline, "message": request.query_params.get("msg")})
+                                          "timeline": timeline, "message": request.query_params.get("msg"),
+                                          "network_chains": child_chains(db, user, child.case_number)})
 
 
 @router.post("/children/{case_number}/photos")
@@ -246,6 +248,7 @@ def report_page(request: Request, report_number: Key, user: Me, db: DB):
     return render(request, "report.html", {"rep": rep, "timeline": timeline,
                                            "set_aside": _set_aside(rep.report_number), "guidance": guidance,
                                            "guidance_error": guidance_error,
+                                           "sale_records": sale_records(db, user, rep.report_number),
                                            "appeal": staff_appeal(db, report_id=rep.id),
                                            "message": request.query_params.get("msg")})
 
@@ -277,7 +280,8 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
                                               "outcomes": OUTCOMES, "report_html": report_html,
                                               "report_error": report_error,
-                                              "message": request.query_params.get("msg")})
+                                              "message": request.query_params.get("msg"),
+                                              "sale_records": sale_records(db, user, cand.report.report_number)})
 
 
 @router.post("/candidates/{candidate_id}/review")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from reunite.alerts import models as _alerts_models  # noqa: F401  (its tables are on Base.metadata)
 from reunite.cases.db import database_url
 from reunite.cases.models import Base
 from reunite.network import models as _network_models  # noqa: F401  (its tables are on Base.metadata)
