@@ -30,7 +30,8 @@ def _fill(path: str, ids: dict) -> str:
     values = {"{case_number}": "KM-001", "{report_number}": "R-1", "{candidate_id}": str(ids["candidate"]),
               "{sample}": "S-C1", "{job_id}": "0" * 32, "{appeal_id}": str(ids["appeal"]),
               "{filename}": f"candidate-{ids['candidate']}.html", "{path:path}": ids["appeal_photo"],
-              "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE", "{token_id}": "1"}
+              "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE", "{token_id}": "1",
+              "{token}": "not-a-signed-token", "{alert_id}": "1"}
     for k, v in values.items():
         path = path.replace(k, v)
     assert "{" not in path, path

@@ -488,15 +488,21 @@ def tick(session: Session, *, links: Links, now: dt.datetime | None = None, chan
     return out
 
 
-def delivery_log(session: Session, alert_id: int | None = None, *, limit: int = 1000) -> list[dict]:
+def delivery_log(session: Session, alert_id: int | None = None, *, limit: int = 1000, user: str | None = None,
+                 source: str = "cli") -> list[dict]:
     """The delivery log (newest first): ids, ring, reason, channel, status, attempts, error class and
-    times; no recipient, no text."""
+    times; no recipient, no text.  With ``user``, the read is audited (and committed)."""
     q = select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
     if alert_id is not None:
         q = q.where(AlertDelivery.alert_id == alert_id)
-    return [{"id": d.id, "alert": d.alert_id, "subscriber": d.subscription_id, "step": d.step,
+    rows = [{"id": d.id, "alert": d.alert_id, "subscriber": d.subscription_id, "step": d.step,
              "radius_km": d.radius_km, "reason": d.reason, "channel": d.channel, "status": d.status,
              "attempts": d.attempts, "error": d.error,
              "claimed_at": d.claimed_at.isoformat(timespec="seconds") if d.claimed_at else None,
              "sent_at": d.sent_at.isoformat(timespec="seconds") if d.sent_at else None}
             for d in session.scalars(q)]
+    if user is not None:
+        append_audit(session, user, "alerts.log.read", entity="alert", entity_id=None if alert_id is None
+                     else str(alert_id), details={"rows": len(rows), "source": source})
+        session.commit()
+    return rows

@@ -184,15 +184,11 @@ def alerts_log(alert: Annotated[int | None, typer.Option("--alert", help="One al
                db: DbOpt = None, user: UserOpt = None):
     """The delivery log, newest first: delivery, alert, subscriber id, ring, status, attempts, error class."""
     from ..alerts import delivery_log
-    from ..cases.audit import append_audit
     from ..cases.db import open_session
 
     try:
         with open_session(db) as s:
-            rows = delivery_log(s, alert, limit=limit)
-            append_audit(s, _user(user), "alerts.log.read", entity="alert", entity_id=str(alert) if alert else None,
-                         details={"rows": len(rows)})
-            s.commit()
+            rows = delivery_log(s, alert, limit=limit, user=_user(user))
     except ReuniteError as exc:
         fail(exc)
     if as_json:

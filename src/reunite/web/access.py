@@ -144,6 +144,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/network/export"): Rule(INVESTIGATOR, "GraphML or a ZIP of CSV files; audited"),
     ("POST", "/network/import"): Rule(INVESTIGATOR, "CSRF; all or nothing, idempotent; audited"),
     ("GET", "/network/cytoscape.min.js"): Rule(INVESTIGATOR, "the vendored graph library (no data)"),
+    # ---- alerts (web/alerts_view.py)
+    ("GET", "/alerts/subscribe"): Rule(EVERYONE),
+    ("POST", "/alerts/subscribe"): Rule(EVERYONE, "CSRF; rate-limited per address; pending until confirmed by the "
+                                                  "link sent to the recipient"),
+    ("GET", "/alerts/confirm/{token}"): Rule(EVERYONE, "signed token; changes nothing (a page with a button)"),
+    ("POST", "/alerts/confirm/{token}"): Rule(EVERYONE, "CSRF; signed, timed token; audited (subscription id)"),
+    ("GET", "/alerts/unsubscribe/{token}"): Rule(EVERYONE, "signed token; changes nothing (a page with a button)"),
+    ("POST", "/alerts/unsubscribe/{token}"): Rule(EVERYONE, "CSRF; signed token; erases the recipient; audited"),
+    ("GET", "/alerts"): Rule(INVESTIGATOR),
+    ("POST", "/alerts"): Rule(INVESTIGATOR, "CSRF; public facts only in the text; audited"),
+    ("GET", "/alerts/{alert_id}"): Rule(INVESTIGATOR, "delivery log without recipients; read audited"),
+    ("POST", "/alerts/{alert_id}/tick"): Rule(INVESTIGATOR, "CSRF"),
     # ---- documentation (FastAPI's own routes)
     ("GET", "/openapi.json"): Rule(EVERYONE),
     ("GET", "/docs"): Rule(EVERYONE),

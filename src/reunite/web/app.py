@@ -33,7 +33,7 @@ from ..cases import db as store
 from ..cases.photos import media_dir as default_media
 from ..errors import InputError, NotFoundError, ReuniteError
 from ..genetics.kinship import format_lr
-from . import api, candidates_view, maps_view, network_view, pages, public_view
+from . import alerts_view, api, candidates_view, maps_view, network_view, pages, public_view
 from .access import ANONYMOUS, WebError, live_login, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
@@ -172,6 +172,7 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.router.routes.extend(maps_view.router.routes)
     app.router.routes.extend(network_view.router.routes)
     app.router.routes.extend(public_view.router.routes)
+    app.router.routes.extend(alerts_view.router.routes)
     return app
 
 
