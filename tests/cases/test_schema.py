@@ -17,7 +17,7 @@ EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "r
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
             "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
             "withdrawal_reasons", "store_state", "phone_codes", "alert_subscriptions", "alerts",
-            "alert_deliveries"}
+            "alert_deliveries", "import_runs"}
 
 
 def test_upgrade_creates_every_table(db_url):
@@ -162,5 +162,28 @@ def test_migration_0013_both_ways(db_url):
     engine = store.make_engine(db_url)
     assert "phone_codes" not in set(inspect(engine).get_table_names())
     assert "kind" not in {c["name"] for c in inspect(engine).get_columns("found_children")}
+    store.upgrade(db_url)
+    assert store.current_revision(db_url) == store.head_revision()
+
+
+def test_migration_0016_both_ways(db_url):
+    """Up from 0015: a candidate may be closed (by another), and the import runs table; down: a closed
+    candidate goes back to review, and both are gone."""
+    store.upgrade(db_url, "0016")
+    engine = store.make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO found_children (case_number, sex, created_at, updated_at, kind) "
+                          "VALUES ('KM-1', 'male', '2014-02-20', '2014-02-20', 'found')"))
+        conn.execute(text("INSERT INTO missing_reports (report_number, sex, status, multiple_missing, created_at, "
+                          "updated_at) VALUES ('R-1', 'male', 'open', false, '2014-01-01', '2014-01-01')"))
+        conn.execute(text("INSERT INTO candidates (found_child_id, report_id, status, dna_withdrawn, dna_excluded, "
+                          "created_at, updated_at) VALUES (1, 1, 'closed', false, false, '2026-01-01', '2026-01-01')"))
+    assert "import_runs" in set(inspect(engine).get_table_names())
+    store.downgrade(db_url, "0015")
+    engine = store.make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM candidates")).scalar_one() == "under_review"
+    assert "import_runs" not in set(inspect(engine).get_table_names())
+    assert "closed_by_id" not in {c["name"] for c in inspect(engine).get_columns("candidates")}
     store.upgrade(db_url)
     assert store.current_revision(db_url) == store.head_revision()

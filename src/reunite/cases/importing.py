@@ -440,7 +440,11 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
                            load=(selectinload(MissingReport.other_children),))
         moved = [n for n, rec in records.items() if n in stored
                  and all(getattr(stored[n], c) == v for c, v in rec.items())]
+    flagged = _newly_flagged(session, records)
     _upsert(session, MissingReport, "report_number", records, result)
+    for number in flagged:
+        append_audit(session, user or default_user(), "report.suspected_of_sale", entity="report", entity_id=number,
+                     details={"source": "reports import", "file": sheet.name})
     if others:
         reports = _existing(session, MissingReport, MissingReport.report_number, others,
                             load=(selectinload(MissingReport.other_children),))
@@ -452,6 +456,13 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
         result.updated += shift
         result.notes["other_children_listed"] = sum(1 for listed, _ in others.values() if listed)
     return _finish(session, result, user, commit)
+
+
+def _newly_flagged(session: Session, records: dict[str, dict[str, Any]]) -> list[str]:
+    """The reports an import is about to flag as suspected of the sale that are not flagged yet."""
+    asked = [n for n, rec in records.items() if rec.get("suspected_of_sale")]
+    stored = _existing(session, MissingReport, MissingReport.report_number, asked)
+    return [n for n in asked if n not in stored or not stored[n].suspected_of_sale]
 
 
 # ------------------------------------------------------------------------------------ profiles

@@ -44,6 +44,7 @@ __all__ = [
     "CODE_PURPOSES",
     "DNA_DECISIONS",
     "FOUND_KINDS",
+    "IMPORT_OUTCOMES",
     "OUTCOMES",
     "REPORT_STATUSES",
     "ROLES",
@@ -59,6 +60,7 @@ __all__ = [
     "DnaSample",
     "FoundChild",
     "FrequencyTableContent",
+    "ImportRun",
     "Laboratory",
     "MissingReport",
     "PedigreeMember",
@@ -77,7 +79,10 @@ __all__ = [
 
 SEXES = ("male", "female", "unknown")
 ROLES = ("investigator", "lab_analyst", "caseworker", "family", "public", "admin")
-CANDIDATE_STATUSES = ("new", "under_review", "confirmation_requested", "confirmed", "excluded")
+CANDIDATE_STATUSES = ("new", "under_review", "confirmation_requested", "confirmed", "excluded", "closed")
+#: How an import run ended (:class:`ImportRun`): ``done``; ``failed`` (nothing stored); ``stored`` (the
+#: rows were stored, then the matching after it failed and is owed).
+IMPORT_OUTCOMES = ("done", "failed", "stored")
 OUTCOMES = ("reunited", "referred_for_investigation", "placed_in_care")
 REPORT_STATUSES = ("open", "closed")
 #: What a DNA sample is (the import's ``sample_kind``); printed in the lab report's chain of custody.
@@ -511,6 +516,9 @@ class Candidate(_Stamped, Base):
     status: Mapped[str] = mapped_column(String(30), default="new", index=True)
     outcome: Mapped[str | None] = mapped_column(String(40))
     dna_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # A ``closed`` candidate: the confirmed candidate that closed it (its child or its report was
+    # confirmed with another report or child; :mod:`reunite.cases.workflow`).
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="SET NULL"))
     # What produced the DNA evidence (None for a candidate without DNA evidence): the frequency
     # table (its name, and the SHA-256 of its content in ``frequency_tables``), the mutation model
     # (``{"spec": what was asked, "model": the parsed model as JSON, "description": ...}``, or
@@ -530,6 +538,7 @@ class Candidate(_Stamped, Base):
 
     found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
     report: Mapped[MissingReport] = relationship(back_populates="candidates")
+    closed_by: Mapped[Candidate | None] = relationship(remote_side="Candidate.id")
     reviews: Mapped[list[Review]] = relationship(back_populates="candidate", order_by="Review.id")
     evidence: Mapped[list[CandidateEvidence]] = relationship(
         back_populates="candidate", cascade="all, delete-orphan", order_by="CandidateEvidence.id")
@@ -676,6 +685,28 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ImportRun(Base):
+    """One import of a file, whatever its end (the history of imports): who, when, which kind and
+    file name, the counts, how it ended and, for a failure, the number of problems and the error's
+    type (never the file's values)."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (CheckConstraint(_in("outcome", IMPORT_OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
 
 
 class WrittenFile(Base):

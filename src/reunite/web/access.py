@@ -102,6 +102,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/children/{case_number}/appeal"): Rule(INVESTIGATOR, "CSRF; audited"),
     ("GET", "/reports/{report_number}"): Rule(GENETIC),
     ("GET", "/candidates"): Rule(GENETIC, "filters validated (problems shown, 400)"),
+    ("GET", "/suspected-families"): Rule(INVESTIGATOR, "report numbers, flag records, candidates; read audited"),
     ("GET", "/candidates/{candidate_id}"): Rule(GENETIC, "genotype read (kinship report): audited"),
     ("POST", "/candidates/{candidate_id}/review"): Rule(GENETIC, "CSRF; reason required; audited"),
     ("GET", "/files/reports/{filename}"): Rule(GENETIC, "name checked (no paths); genotype read: audited"),

@@ -1,5 +1,6 @@
 """The candidate list page (``/candidates``): DNA candidates and pairs without DNA on two tabs,
-filters, sorting and pages (the list itself is :mod:`reunite.cases.candidate_list`)."""
+filters, sorting and pages (the list itself is :mod:`reunite.cases.candidate_list`); the families
+flagged as suspected of the sale (``/suspected-families``, :mod:`reunite.cases.suspicion`)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from ..cases.candidate_list import (
     list_candidate_page,
     parse_candidate_query,
 )
-from ..cases.models import CANDIDATE_STATUSES
+from ..cases.models import CANDIDATE_STATUSES, User
+from ..cases.suspicion import flagged_families
 from ..errors import InputError
 from . import views
-from .access import authorize, get_db
+from .access import authorize, current_user, get_db
 from .responses import render
 
 __all__ = ["router"]
@@ -28,6 +30,7 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(authorize)])
 
 DB = Annotated[Session, Depends(get_db)]
+Me = Annotated[User | None, Depends(current_user)]
 #: Parameters the page keeps in its links (the language is kept by the session).
 _PARAMS = ("dna", "status", "min_log10_lr", "max_log10_lr", "suspected_of_sale", "unit", "sort", "order", "page",
            "per_page")
@@ -62,3 +65,9 @@ def candidate_list(request: Request, db: DB):
                                          for c in got.items],
         "links": links, "problems": problems, "params": params, "statuses": CANDIDATE_STATUSES,
         "sorts": SORTS, "orders": ORDERS, "units": care_places(db)}, status=400 if problems else 200)
+
+
+@router.get("/suspected-families")
+def suspected_families_page(request: Request, user: Me, db: DB):
+    """Families flagged as suspected of the sale, each with who flagged it, when and from what (audited)."""
+    return render(request, "suspected.html", {"families": flagged_families(db, user=user.name)})

@@ -33,11 +33,12 @@ from ..cases.cohorts import (
 )
 from ..cases.family_reports import RELATIONS, SCOPES, add_relative, create_report, record_other_children
 from ..cases.guidance import report_guidance
-from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, AuditEntry, MissingReport, Photo, Tip, User, utcnow
+from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, MissingReport, Photo, Tip, User, utcnow
 from ..cases.photos import add_photo, check_image
 from ..cases.queries import search_children
 from ..cases.records import get_user, withdraw_consent
 from ..cases.settings import MatchingSettings
+from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError, ReuniteError
 from ..reports.kinship import render_html
@@ -217,9 +218,7 @@ def child_page(request: Request, case_number: Key, user: Me, db: DB):
     cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
     cohort = child.cohort if user.role in ("investigator", "lab_analyst") else None
     appeal = staff_appeal(db, found_child_id=child.id)
-    timeline = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "found_child",
-                                                        AuditEntry.entity_id == child.case_number)
-                               .order_by(AuditEntry.id).limit(200)))
+    timeline = child_timeline(db, child, restricted=user.role in ("investigator", "lab_analyst"))
     return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal, "cohort": cohort,
                                           "timeline": timeline, "message": request.query_params.get("msg"),
                                           "network_chains": child_chains(db, user, child.case_number)})

@@ -64,7 +64,8 @@ def candidate_view(c: Candidate) -> dict[str, Any]:
     """A candidate with its evidence (for investigators and lab analysts).  ``dna`` says whether it
     has DNA evidence: a pair without is listed apart (ask for DNA first); ``evidence`` lists the items."""
     return {"id": c.id, "case_number": c.found_child.case_number, "report_number": c.report.report_number,
-            "status": c.status, "outcome": c.outcome, "dna": c.has_dna, "evidence": evidence_view(c),
+            "status": c.status, "outcome": c.outcome, "closed_by": c.closed_by_id, "dna": c.has_dna,
+            "evidence": evidence_view(c),
             "dna_lr": c.dna_lr, "dna_log10_lr": c.dna_log10_lr,
             "inconsistent_markers": c.inconsistent_markers, "markers_compared": c.markers_compared,
             "sex_lr": c.sex_lr, "age_lr": c.age_lr, "time_lr": c.time_lr, "prior": c.prior,
@@ -78,14 +79,15 @@ def candidate_view(c: Candidate) -> dict[str, Any]:
 
 
 def family_status(rep: MissingReport) -> str:
-    """The message key of a report's status in plain words (no LR, no genotype)."""
-    if rep.status == "closed":
-        return "status.closed"
+    """The message key of a report's status in plain words (no LR, no genotype); a report closed by
+    a confirmation says what the confirmation means for the family."""
     statuses = [(c.status, c.outcome) for c in rep.candidates]
     if any(s == "confirmed" and o == "reunited" for s, o in statuses):
         return "status.found"
     if any(s == "confirmed" for s, _ in statuses):
         return "status.with_police"
+    if rep.status == "closed":
+        return "status.closed"
     if any(s in ("under_review", "confirmation_requested") for s, _ in statuses):
         return "status.checking"
     return "status.searching"
