@@ -22,6 +22,8 @@ code that raises them are listed with their module::
     ├── MissingFontError (also FileNotFoundError)
     │                                  no CJK font for a PDF report; says what to install
     │                                  (reunite.reports.fonts)
+    ├── AlertError                     an alert subscription or sending that cannot be done as asked
+    │                                  (reunite.alerts.subscriptions)
     ├── NotifyError                    a notification that cannot be sent as configured
     │   │                              (reunite.notify.channels)
     │   └── ChannelNotConfigured       a channel used without its configuration (names the variables)
