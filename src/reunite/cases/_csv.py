@@ -129,18 +129,21 @@ class Sheet:
 
 
 def read_sheet(path: str | Path, *, required: Sequence[str], optional: Sequence[str] = (),
-               extra_columns: bool = False) -> Sheet:
+               extra_columns: bool = False, header_problems_later: bool = False) -> Sheet:
     """Read ``path`` as UTF-8 CSV with a header; check its columns.
 
     A missing required column is a problem, and so is an unknown column unless ``extra_columns``
     (a misspelt optional column would otherwise be ignored silently).  Raises
-    :class:`InputError` at once if the file cannot be read or its header is wrong; cell problems
-    are left in ``Sheet.problems``.
+    :class:`InputError` at once if the file cannot be read or, unless ``header_problems_later``,
+    if its header is wrong; cell problems are left in ``Sheet.problems``.  With
+    ``header_problems_later`` the header's problems join them and the rows are read all the same
+    (a missing column is absent from ``Sheet.columns``, an unknown one is ignored), so that one
+    report lists everything wrong with the file.
     """
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            return _read(path, fh, list(required), list(optional), extra_columns)
+            return _read(path, fh, list(required), list(optional), extra_columns, header_problems_later)
     except FileNotFoundError:
         raise InputError(Problem("file not found", file=str(path))) from None
     except IsADirectoryError:
@@ -152,7 +155,8 @@ def read_sheet(path: str | Path, *, required: Sequence[str], optional: Sequence[
         raise InputError(Problem(f"is not a readable CSV file: {exc}", file=str(path))) from None
 
 
-def _read(path: Path, fh, required: list[str], optional: list[str], extra_columns: bool) -> Sheet:
+def _read(path: Path, fh, required: list[str], optional: list[str], extra_columns: bool,
+          header_problems_later: bool) -> Sheet:
     reader = csv.reader(fh)
     header = next(reader, None)
     if header is None:
@@ -177,9 +181,10 @@ def _read(path: Path, fh, required: list[str], optional: list[str], extra_column
         if c in seen:
             problems.append(Problem(f"column {c!r} appears twice", file=str(path), line=1, field=c))
         seen.add(c)
-    if problems:
+    if problems and not header_problems_later:
         raise InputError(problems)
-    sheet = Sheet(path, columns, [])
+    sheet = Sheet(path, columns, [], problems)
+    # (an unknown column is read as any other but never asked for; a missing one is not there)
     for cells in _rows(reader):
         line, values = cells
         if len(values) != len(columns):

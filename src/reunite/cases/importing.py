@@ -268,6 +268,8 @@ def _cells(sheet: Sheet, row: Row, spec: list[tuple[str, str, dict]]) -> dict[st
 
 def _keyed(sheet: Sheet, key: str) -> dict[str, Row]:
     rows: dict[str, Row] = {}
+    if not sheet.has(key):
+        return rows   # (the header's problem says the column is missing)
     for row in sheet.rows:
         k = sheet.text(row, key, required=True, max_len=64)
         if k is None:
@@ -321,7 +323,7 @@ def import_found(session: Session, path: str | Path, *, user: str | None = None,
     Returns what was added, updated and unchanged; raises :class:`InputError` with every problem
     and writes nothing if any row is wrong.  Commits unless ``commit`` is false.
     """
-    sheet = read_sheet(path, required=["case_number"], optional=FOUND_COLUMNS[1:])
+    sheet = read_sheet(path, required=["case_number"], optional=FOUND_COLUMNS[1:], header_problems_later=True)
     records: dict[str, dict[str, Any]] = {}
     for case, row in _keyed(sheet, "case_number").items():
         rec = _cells(sheet, row, _FOUND_SPEC)
@@ -410,7 +412,7 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
     Returns what was added, updated and unchanged; raises :class:`InputError` with every problem
     and writes nothing if any row is wrong.  Commits unless ``commit`` is false.
     """
-    sheet = read_sheet(path, required=["report_number"], optional=REPORT_COLUMNS[1:])
+    sheet = read_sheet(path, required=["report_number"], optional=REPORT_COLUMNS[1:], header_problems_later=True)
     records: dict[str, dict[str, Any]] = {}
     for number, row in _keyed(sheet, "report_number").items():
         rec = _cells(sheet, row, _REPORT_SPEC)
@@ -489,7 +491,7 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         parsed = read_profiles(path)
     except InputError as exc:
         parsed = None
-        sheet.problems = list(exc.problems)  # the reader's own report covers the rows' shape too
+        _merge_reader_problems(sheet, exc)
     known = known_markers()
     first_line: dict[str, int] = {}
     where: dict[tuple[str, str], int] = {}
@@ -512,7 +514,8 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         if prof.amelogenin is not None:
             gts[AMELOGENIN] = list(prof.amelogenin)
         profiles[sample] = dict(sorted(gts.items()))
-    stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, profiles)
+    # Checked against the store even when the reader refused some rows: every sample the file names.
+    stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, profiles or first_line)
     for sample, obj in stored.items():
         line = first_line.get(sample)
         if obj.erased:
@@ -523,7 +526,8 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
             sheet.problem(f"sample {sample!r} is stored as typed by another lab; a sample code belongs to one lab",
                           line, "sample")
             continue
-        differs = sorted(k for k, gt in profiles[sample].items() if k in obj.genotypes and obj.genotypes[k] != gt)
+        differs = sorted(k for k, gt in profiles.get(sample, {}).items()
+                         if k in obj.genotypes and obj.genotypes[k] != gt)
         for k in differs:
             sheet.problem(f"sample {sample!r}: marker {display_name(k)} differs from the stored profile; a new "
                           f"typing needs a new sample code", where.get((sample, k), line), "marker")
@@ -559,6 +563,16 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
     if any(sheet.has(c) for c in SAMPLE_COLUMNS):
         result.notes["samples_described"] = described
     return _finish(session, result, user, commit)
+
+
+def _merge_reader_problems(sheet: Sheet, exc: InputError) -> None:
+    """Add the search reader's problems to the sheet's: the reader reports the rows' shape (fields,
+    markers, alleles, pedigrees), the sheet the rest.  A cell both report, or a row whose shape the
+    reader refused (a problem of the whole line), is reported once, by the reader."""
+    seen = {(p.line, p.field) for p in exc.problems}
+    whole = {p.line for p in exc.problems if p.field is None}
+    sheet.problems = [*exc.problems, *(p for p in sheet.problems
+                                       if (p.line, p.field) not in seen and p.line not in whole)]
 
 
 def _sample_kind(sheet: Sheet, row: Row) -> str | None:
@@ -662,7 +676,7 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
         fams = read_families(path)
     except InputError as exc:
         fams = {}
-        sheet.problems = list(exc.problems)  # the reader's own report covers the rows' shape too
+        _merge_reader_problems(sheet, exc)
     consent_cols = sheet.has("consent") or sheet.has("consent_scope")
     first_line: dict[str, int] = {}
     lines: dict[tuple[str, str], int] = {}
