@@ -11,7 +11,9 @@ buyer); one chain in ten is a found child (registered first with ``import_found`
 the others are children known from confessions (labels).  Then, on a fresh SQLite file:
 ``import_network`` of both files (one transaction, checks included), the same import again (it
 must change nothing), and ``chain_of`` for 300 random children (after one warm-up query),
-median, 95th percentile and maximum.  Prints one JSON object.
+median, 95th percentile and maximum; and ``matching_context`` (every found child's chain source,
+what each matching run reads of the network).  ``--analyses`` adds the network page's graph
+(a place filter and the Cytoscape elements).  Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ import numpy as np
 
 from reunite.cases.db import dispose_engines, open_session
 from reunite.cases.importing import import_found
-from reunite.network import Network, chain_of, import_network
+from reunite.network import Network, chain_of, import_network, matching_context
+from reunite.network.graph import elements, filtered
 from reunite.network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
 
 ROLES = ["broker", "courier", "seller", "buyer", "organiser", "forger"]
@@ -118,12 +121,18 @@ def run(people: int, transfers: int, seed: int, queries: int, analyses: bool) ->
                    "import_network_s": round(import_s, 2), "reimport_unchanged_s": round(again_s, 2),
                    "chain_ms": {"queries": queries, "median": round(statistics.median(times), 2),
                                 "p95": round(float(np.percentile(times, 95)), 2), "max": round(max(times), 2)}}
+            # what every matching run reads of the network: each found child's chain source
+            t = time.perf_counter()
+            sources = matching_context(s)["network_sources"]
+            out["matching_context_s"] = round(time.perf_counter() - t, 3)
+            assert len(sources) == sum(1 for c in children if c.startswith("F")), len(sources)
             if analyses:
                 t = time.perf_counter()
                 net = Network.from_store(s, "BENCH")
                 timings = {"load_s": time.perf_counter() - t}
                 for name, fn in (("gaps_s", net.gaps), ("unfound_s", net.unfound), ("components_s", net.components),
-                                 ("communities_s", net.communities), ("brokers_s", net.brokers)):
+                                 ("communities_s", net.communities), ("brokers_s", net.brokers),
+                                 ("page_graph_s", lambda: elements(filtered(net, place="山东")))):
                     t = time.perf_counter()
                     fn()
                     timings[name] = time.perf_counter() - t

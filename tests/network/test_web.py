@@ -60,6 +60,7 @@ def test_the_upload_stores_the_network_and_marks_the_parent_s_report(inv, world)
     page = inv.get("/network?" + "investigation=KM-RING&imported_people=5&imported_relations=3"
                    "&imported_transfers=6&marked=1").text
     assert 'id="network-imported"' in page and "1 reports marked suspected of the sale" in page
+    assert "marked suspected" not in inv.get("/network?investigation=KM-RING&imported_people=5&marked=0").text
     with store.open_session(world[0]) as s:
         rep = s.scalars(select(MissingReport).where(MissingReport.report_number == "R-1")).one()
         assert rep.suspected_of_sale
@@ -153,3 +154,12 @@ def test_nobody_but_investigators_sees_the_network(inv, as_user, who):  # noqa: 
     for path in ("/network", "/network/export?format=graphml", "/network/cytoscape.min.js"):
         assert client.get(path, follow_redirects=False).status_code == 403, (who, path)
     assert _upload(client).status_code == 403
+
+
+def test_a_network_too_big_to_draw_asks_for_a_filter(inv, monkeypatch):
+    from reunite.web import network_view
+
+    monkeypatch.setattr(network_view, "MAX_DRAWN", 3)
+    page = inv.get("/network").text
+    assert 'id="network-too-big"' in page and 'id="network-data"' not in page
+    assert 'id="network-data"' in inv.get("/network?place=山东").text      # two people: drawn

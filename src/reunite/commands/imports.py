@@ -34,6 +34,7 @@ def _match(s, **kw) -> None:
     """Run the matching with the settings of the environment (overridden by ``kw``) and say what it did."""
     from ..cases.matching import run_matching
     from ..cases.settings import MatchingSettings
+    from ..network import leads as _network_evidence  # noqa: F401  (gives the matching the chains' sources)
 
     summary = run_matching(s, **{**MatchingSettings.from_env().matching_kwargs(), **kw})
     c = summary.candidates

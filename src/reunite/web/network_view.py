@@ -49,6 +49,9 @@ DB = Annotated[Session, Depends(get_db)]
 Me = Annotated[User | None, Depends(current_user)]
 Opt = Annotated[str | None, Query(max_length=200)]
 STATIC = FsPath(__file__).with_name("static") / "cytoscape"
+#: Above this many people (after the filters) the page draws no graph and ranks no brokers (seconds of
+#: betweenness on every view): it asks for a narrower filter; ``reunite network brokers`` ranks them all.
+MAX_DRAWN = 2000
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -90,8 +93,10 @@ def network_page(request: Request, user: Me, db: DB, investigation: Opt = None, 
         whole = Network.from_store(db, inv)
         net = filtered(whole, since=_date(since, "since"), until=_date(until, "until"), place=place)
         audit_read(db, user.name, "page", inv, count=len(net.transfers))
-        ctx.update(net=net, whole=whole, elements=elements(net), unfound=net.unfound(), gaps=net.gaps(),
-                   provinces=province_leads(net), brokers=net.brokers(10) if net.people else [],
+        drawn = len(net.people) <= MAX_DRAWN
+        ctx.update(net=net, whole=whole, elements=elements(net) if drawn else None, max_drawn=MAX_DRAWN,
+                   unfound=net.unfound(), gaps=net.gaps(), provinces=province_leads(net),
+                   brokers=net.brokers(10) if net.people and drawn else [],
                    flow_map=Markup(flow_map(db, net, lang)) if net.transfers else None)
     return render(request, "network.html", ctx)
 
