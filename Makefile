@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BENCH)/faces.py --quick
 	$(BENCH)/lineage.py --quick
 	$(BENCH)/network.py --quick
+	$(BENCH)/nondna.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -49,6 +50,7 @@ bench-full: $(STAMP)
 	$(BENCH)/faces.py
 	$(BENCH)/lineage.py
 	$(BENCH)/network.py
+	$(BENCH)/nondna.py --seeds 1 2 3
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from reunite.cases.importing import import_families, import_found, import_profiles, import_reports
-from reunite.cases.matching import run_matching
-from reunite.cases.models import Candidate
+from reunite.cases.matching import population_context, run_matching
+from reunite.cases.models import Candidate, FoundChild, MissingReport
+from reunite.evidence import compute_items
+from reunite.evidence.fusion import NON_DNA_EXCLUDES_LOG10, nondna_log10
 from reunite.genetics import load_frequencies
 from reunite.genetics.kinship import KinshipCase, missing_person_lr
 from reunite.genetics.markers import parse_profile
@@ -87,9 +89,19 @@ def test_reports_without_dna_are_ranked_by_other_evidence(session, files, tmp_pa
     no_dna = {r["report_number"] for r in data.reports} - data.with_dna
     nondna = [c for c in session.scalars(select(Candidate)) if not c.has_dna]
     assert nondna and {c.report.report_number for c in nondna} <= no_dna
-    # ranked by every registered non-DNA item together (sex, age, time, place, marks ...)
-    assert all(math.fsum(e.log10_lr for e in c.evidence) > 0 for c in nondna)
+    # every registered non-DNA item (sex, age, time, place, marks ...) is stored; none of the kept pairs is
+    # excluded by them together (LR above 1/100)
+    assert all(math.fsum(e.log10_lr for e in c.evidence) > NON_DNA_EXCLUDES_LOG10 for c in nondna)
     assert all({"sex", "time"} <= {e.kind for e in c.evidence} for c in nondna)
+    # ... and every pair of a report without DNA that is not kept is one its evidence excludes
+    kept = {(c.found_child.case_number, c.report.report_number) for c in nondna}
+    context = population_context(session)
+    reports = [r for r in session.scalars(select(MissingReport)) if r.report_number in no_dna]
+    left_out = [(child, rep) for child in session.scalars(select(FoundChild)) for rep in reports
+                if (child.case_number, rep.report_number) not in kept]
+    assert left_out, "the demo has pairs its evidence excludes (girls against boys' reports, ages)"
+    assert all(nondna_log10(compute_items(child, rep, **context)) <= NON_DNA_EXCLUDES_LOG10
+               for child, rep in left_out)
 
 
 def test_cli_imports_run_the_matching_and_match_takes_a_prior(url, files, tmp_path, monkeypatch, capsys):

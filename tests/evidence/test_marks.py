@@ -131,3 +131,50 @@ def test_each_vocabulary_term_is_found_by_every_synonym():
             got = {m.term for m in parse_marks(word)}
             assert t.id in got, (t.id, word)
     assert math.isfinite(marks_lr("胎记", "胎记").lr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Marks and photographs: a facial feature is counted once
+
+
+def _pair(report_marks: str, found_marks: str, *, years: float = 30.0):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    found = SimpleNamespace(case_number="C1", sex=None, age_months=12 * years, age_sd_months=12.0,
+                            found_on=dt.date(2020, 1, 1), marks=found_marks, photos=("f",))
+    report = SimpleNamespace(report_number="R1", sex=None, date_of_birth=None, disappeared_on=dt.date(2020, 1, 1),
+                             marks=report_marks, photos=("r",))
+    return found, report
+
+
+def _items(found, report, distance: float) -> dict:
+    import numpy as np
+
+    from reunite.evidence import compute_items
+
+    vectors = {"C1": np.zeros(128), "R1": np.r_[distance, np.zeros(127)]}
+    embeddings = lambda owner: [vectors[getattr(owner, "case_number", None) or owner.report_number]]  # noqa: E731
+    return {i.kind: i for i in compute_items(found, report, face_embeddings=embeddings)}
+
+
+def test_a_facial_mark_on_both_records_is_not_counted_again_by_the_face():
+    """The same adult face (distance 0: the calibrated LR is capped at 10) with a cleft lip on both
+    records: the marks item counts the cleft at its prevalence (1 / 0.0017), the face item gives LR 1
+    and says why; with a birthmark on the back instead, the face keeps its 10."""
+    cleft = _items(*_pair("唇腭裂", "唇腭裂，做过修补"), 0.0)
+    assert cleft["marks"].lr == pytest.approx(1 / 0.0017, rel=1e-6)
+    assert cleft["face"].log10_lr == 0.0
+    assert cleft["face"].observed["counted_by_marks"] == ["orofacial_cleft"]
+    assert "marks item already counts" in cleft["face"].sentence and "体征证据" in cleft["face"].sentence_zh
+    on_face = _items(*_pair("脸上有胎记", "脸颊有胎记"), 0.0)                 # a birthmark at a facial site
+    assert on_face["face"].log10_lr == 0.0 and on_face["face"].observed["counted_by_marks"] == ["birthmark@face"]
+    back = _items(*_pair("背部有胎记", "背上有胎记"), 0.0)
+    assert back["face"].log10_lr == pytest.approx(1.0) and "counted_by_marks" not in back["face"].observed
+
+
+def test_a_face_that_does_not_look_alike_still_weakens_beside_a_facial_mark():
+    """Only the face's support is left out; its evidence against the pair keeps its weight."""
+    far = _items(*_pair("唇腭裂", "唇腭裂"), 1.0)
+    assert far["face"].log10_lr == pytest.approx(-0.5)   # the floor, as without the mark
+    assert _items(*_pair("", ""), 1.0)["face"].log10_lr == pytest.approx(-0.5)

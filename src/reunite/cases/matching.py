@@ -14,11 +14,13 @@ software version (:mod:`reunite.cases.provenance`).  Every registered non-DNA ki
 (:func:`reunite.evidence.registry.compute_items`: sex, age, time ...) is computed for each candidate
 and stored as an item beside the DNA item; :func:`reunite.evidence.fuse` combines them with an
 explicit prior (default 1 / number of open reports) into the posterior when the candidate is
-recorded.  Reports without DNA yet are ranked for each found child by the non-DNA evidence alone
-(``nondna_top`` per child, combined LR above 1), so that investigators know whose DNA to ask for
-first; they are listed apart from the DNA candidates, and the non-DNA evidence never counts for
-more than an LR of 1,000 (:data:`reunite.evidence.fusion.NON_DNA_MAX_LOG10`).  Running it again
-changes nothing.
+recorded.  A report without DNA yet becomes a candidate of every found child its non-DNA evidence
+does not exclude (:func:`reunite.evidence.fusion.nondna_excludes`: together at least 100 times more
+probable for another child, e.g. found long before the disappearance, an age the missing child cannot
+have), so no true pair is lost to a ranking cut; these pairs are ranked by that evidence (whose DNA to
+ask for first), listed apart from the DNA candidates, and the non-DNA evidence never counts for more
+than an LR of 1,000 (:data:`reunite.evidence.fusion.NON_DNA_MAX_LOG10`).  Running it again changes
+nothing.
 """
 
 from __future__ import annotations
@@ -34,14 +36,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
-from ..evidence.age import AgeReference
 from ..evidence.face import face_embedding
-from ..evidence.fusion import EvidenceItem, from_lr
-from ..evidence.kinds import resolved
-from ..evidence.place import PlaceReference
+from ..evidence.fusion import EvidenceItem, from_lr, nondna_excludes, nondna_log10
+from ..evidence.population import MIN_REFERENCE_PLACES as _MIN_PLACES
+from ..evidence.population import reference_context
 from ..evidence.registry import compute_items, kinds
-from ..evidence.sex import MIN_POPULATION_SEXES, p_male_from_population
-from ..evidence.time import TimeReference
+from ..evidence.sex import MIN_POPULATION_SEXES
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
@@ -154,7 +154,7 @@ def _save(index, index_dir: Path, table, mutation, prints, digest: str = "") -> 
 
 
 #: Fewer resolved lost places than this and the place LR's H2 is every county (the default).
-MIN_REFERENCE_PLACES = 30
+MIN_REFERENCE_PLACES = _MIN_PLACES
 #: Fewer found children of known sex than this and P(male) is 0.5 (the sex LR's default).
 MIN_REFERENCE_SEXES = MIN_POPULATION_SEXES
 
@@ -172,25 +172,18 @@ def add_context_provider(provider: Callable[[Session], Mapping[str, object]]) ->
 
 
 def population_context(session: Session) -> dict[str, object]:
-    """The references of the non-DNA models from the store's own population (each falls back to its
-    documented default while the store is small): the found children's ages (age), the reports' and the
-    found children's dates and the confirmed pairs' delays (time), the reports' resolved lost places
-    (place), the share of boys among the found children (sex); then what the registered providers add
-    (:func:`add_context_provider`)."""
-    children = list(session.scalars(select(FoundChild)))
-    reports = list(session.scalars(select(MissingReport)))
+    """The references of the non-DNA models from the store's own population
+    (:func:`reunite.evidence.population.reference_context`; each falls back to its documented default
+    while the store is small): the found children's ages and sexes, the reports' and children's dates,
+    the confirmed pairs' delays and places, the reports' lost places; then what the registered providers
+    add (:func:`add_context_provider`)."""
     confirmed = [c for c in session.scalars(select(Candidate).where(Candidate.status == "confirmed"))
                  if c.report.disappeared_on is not None and c.found_child.found_on is not None]
-    places = [p for p in (resolved(r.disappeared_place) for r in reports if r.disappeared_place) if p is not None]
-    p_male, _ = p_male_from_population([c.sex for c in children], minimum=MIN_REFERENCE_SEXES)
-    context: dict[str, object] = {
-        "p_male": p_male,
-        "age_reference": AgeReference.from_population([c.age_months for c in children]),
-        "time_reference": TimeReference.from_population(
-            [r.disappeared_on for r in reports], [c.found_on for c in children],
-            confirmed_delays_days=[(c.found_child.found_on - c.report.disappeared_on).days for c in confirmed]),
-        "place_reference": PlaceReference.from_places(places) if len(places) >= MIN_REFERENCE_PLACES else None,
-    }
+    context = reference_context(
+        session.scalars(select(MissingReport)), session.scalars(select(FoundChild)),
+        confirmed_delays_days=[(c.found_child.found_on - c.report.disappeared_on).days for c in confirmed],
+        confirmed_places=[(c.report.disappeared_place, c.found_child.found_place) for c in confirmed],
+        min_places=MIN_REFERENCE_PLACES, min_sexes=MIN_REFERENCE_SEXES)
     for provider in _CONTEXT_PROVIDERS:
         context.update(provider(session))
     return context
@@ -221,13 +214,6 @@ def _nondna(child: FoundChild, rep: MissingReport, amel, context: dict) -> list[
 def _computed_kinds() -> tuple[str, ...]:
     """The registered kinds the matching computes (an item of one that no longer applies is dropped)."""
     return tuple(k.name for k in kinds() if k.compute is not None)
-
-
-def _log10_product(items: list[EvidenceItem]) -> float:
-    """The non-DNA items' combined log10 LR (-inf for an LR of 0), for ranking reports without DNA."""
-    if any(i.log10_lr is None for i in items):
-        return -math.inf
-    return math.fsum(i.log10_lr for i in items)  # type: ignore[misc]
 
 
 def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
@@ -281,7 +267,7 @@ def _dna_item(lr: float | None, log10_lr: float | None, inconsistent: int, marke
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
-                 nondna_top: int = 5, user: str = "matching", rules: str = DEFAULT_RULES, faces: bool = False,
+                 user: str = "matching", rules: str = DEFAULT_RULES, faces: bool = False,
                  media: str | Path | None = None) -> MatchSummary:
     """Search every found child with DNA against every open family; record candidates (idempotent).
 
@@ -339,16 +325,15 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 summary.candidates[what] += 1
                 summary.candidates_excluded += bool(conclusion["excluded"] and what != "unchanged")
                 touched.add(hit.family)
-        # Reports without DNA: rank by the non-DNA evidence.
+        # Reports without DNA: every pair its non-DNA evidence does not exclude, ranked by that evidence.
         by_evidence = []
         for rep in no_dna:
             items = _nondna(child, rep, amel, population)
-            log10 = _log10_product(items)
-            if log10 > 0.0:
-                by_evidence.append((log10, rep.report_number, items))
+            if not nondna_excludes(items):
+                by_evidence.append((nondna_log10(items), rep.report_number, items))
         by_evidence.sort(key=lambda x: (-x[0], x[1]))
         stale = {c.report.report_number: c for c in child.candidates if c.has_dna}
-        for _lr, number, items in by_evidence[:nondna_top]:
+        for _lr, number, items in by_evidence:
             if number in stale:   # the report has no DNA now: its earlier DNA evidence is gone
                 drop_dna(stale[number])
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,

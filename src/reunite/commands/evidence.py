@@ -2,8 +2,9 @@
 
 On a simulated population (:mod:`reunite.simulation.nondna`, the default) or on the store
 (``--db``: confirmed candidates are the true pairs, every other report × found-child pair a false
-one), the sex, age and time LRs of every pair are computed with the models' defaults and with
-references taken from the population itself (:func:`reunite.evidence.calibration.population_references`),
+one), the LR of every registered non-DNA kind (sex, age, time, place, marks, photographs) of every
+pair is computed by the matching's own code with the models' defaults and with references taken from
+the population itself (:func:`reunite.evidence.population.reference_context`),
 and for each kind and their fusion the command prints Cllr, Cllr_min, the rates of misleading
 evidence, the median LRs, and how the true reports rank among each found child's candidates; it
 writes a Tippett plot per kind and ``calibration.json`` into ``--out``.
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _store_population(url: str):
-    """Reports, found children, true pairs (confirmed candidates) and their delays, from the store."""
+    """Reports, found children, true pairs (confirmed candidates), their delays and places, from the store."""
     from sqlalchemy import select
 
     from ..cases.db import open_session
@@ -49,7 +50,8 @@ def _store_population(url: str):
     by_case = {c.case_number: c for c in children}
     delays = [(by_case[c].found_on - by_rep[r].disappeared_on).days for c, r in truth.items()
               if by_case[c].found_on and by_rep[r].disappeared_on]
-    return reports, children, truth, delays
+    places = [(by_rep[r].disappeared_place, by_case[c].found_place) for c, r in truth.items()]
+    return reports, children, truth, delays, places
 
 
 def _fmt_lr(x: float) -> str:
@@ -80,8 +82,10 @@ def _render(variants: dict, population: dict, out: Path | None) -> str:
             lines.append(f"  true pairs kept as candidates ({rk['keep_rule']}): {rk['kept_as_candidates']} of "
                          f"{rk['true_pairs']}; in the child's top 10: {rk['in_top_10']} ({rk['top_10_share']:.0%}); "
                          f"ranked first: {rk['ranked_first']}; median rank {rk['median_rank']:g}")
-            lines.append(f"  true pairs with LR > 0.01: {rk['true_pairs_lr_above_0.01']} of {rk['true_pairs']}, "
-                         f"with {rk['reports_per_child_lr_above_0.01']:.1f} reports a child above 0.01")
+            lines.append(f"  reports kept a child: mean {rk['kept_per_child_mean']:.1f}, median "
+                         f"{rk['kept_per_child_median']:g}, at most {rk['kept_per_child_max']} (listed apart from the "
+                         f"DNA candidates, ranked); the earlier rule ({rk['earlier_rule']}) kept "
+                         f"{rk['earlier_rule_kept']} of {rk['true_pairs']}")
     lines += ["", "Cllr: 0 perfect, 1 no evidence, above 1 misleading (Brümmer & du Preez 2006); min: after the best "
               "monotone recalibration (PAV). T<1: true pairs with LR < 1; F>x: false pairs with LR > x."]
     if out is not None:
@@ -102,25 +106,27 @@ def calibrate_cmd(
                       "calibration.json here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
-    """Measure the sex, age and time LRs and their fusion on true and false pairs: Cllr, Cllr_min,
+    """Measure every non-DNA kind's LRs and their fusion on true and false pairs: Cllr, Cllr_min,
     misleading rates, median LRs, and the true pairs kept as candidates and in each child's top 10.
 
     The models are run three ways: with their defaults; with references taken from the population
-    (the found children's ages and sexes, the reports' and children's dates); and, where there are
-    confirmed pairs (in a simulation: the true pairs of an independent population, seed + 1000; in
-    the store: its confirmed candidates, which are also the pairs measured), with the delay under
-    H1 taken from them.
+    (the found children's ages and sexes, the reports' and children's dates, the reports' lost places);
+    and, where there are confirmed pairs (in a simulation: the true pairs of an independent population,
+    seed + 1000; in the store: its confirmed candidates, which are also the pairs measured), with the
+    delay and the distance travelled under H1 taken from them.
 
     The simulation's assumptions are in reunite.simulation.nondna; the figures in docs/calibration.md.
     """
-    from ..evidence.calibration import evaluate, population_references, score_pairs, tippett_plot
+    from ..evidence.calibration import evaluate, score_pairs, tippett_plot
+    from ..evidence.population import reference_context
     from ..simulation.nondna import simulate_nondna_population
 
     try:
+        faces = None
         if db is not None:
             if simulate is not None:
                 raise typer.BadParameter("give --simulate or --db, not both")
-            reports, children, truth, confirmed = _store_population(db)
+            reports, children, truth, confirmed, places = _store_population(db)
             population: dict = {"simulated": False, "reports": len(reports), "found_children": len(children),
                                 "true_pairs": len(truth)}
         else:
@@ -130,18 +136,23 @@ def calibrate_cmd(
                 train = simulate_nondna_population(n_rep, n_child, n_true, seed=seed + 1000)
             except ValueError as exc:
                 raise typer.BadParameter(str(exc)) from None
-            reports, children, truth = pop.reports, pop.children, pop.true_pairs
+            reports, children, truth, faces = pop.reports, pop.children, pop.true_pairs, pop.face_embeddings
             rep = {r.report_number: r for r in train.reports}
             ch = {c.case_number: c for c in train.children}
             confirmed = [(ch[c].found_on - rep[r].disappeared_on).days for c, r in train.true_pairs.items()]
+            places = [(rep[r].disappeared_place, ch[c].found_place) for c, r in train.true_pairs.items()]
             population = pop.as_dict()
         if not truth or len(truth) == len(reports) * len(children):
             raise typer.BadParameter("the population needs at least one true and one false pair")
-        refs = {"default": None, "population": population_references(reports, children)}
-        with_confirmed = population_references(reports, children, confirmed_delays_days=confirmed)
-        if with_confirmed.time.h1 is not None:
-            refs["population+confirmed"] = with_confirmed
-        scores = {name: score_pairs(reports, children, references=ref) for name, ref in refs.items()}
+        contexts: dict[str, dict] = {"default": {}, "population": reference_context(reports, children)}
+        with_confirmed = reference_context(reports, children, confirmed_delays_days=confirmed,
+                                           confirmed_places=places)
+        if with_confirmed["time_reference"].h1 is not None or with_confirmed["place_travel"] is not None:
+            contexts["population+confirmed"] = with_confirmed
+        if faces is not None:
+            for ctx in contexts.values():
+                ctx["face_embeddings"] = faces
+        scores = {name: score_pairs(reports, children, context=ctx) for name, ctx in contexts.items()}
         variants = {name: evaluate(sc, truth, population=population) for name, sc in scores.items()}
     except ReuniteError as exc:
         fail(exc)
@@ -153,7 +164,7 @@ def calibrate_cmd(
             suffix = "" if name == "population" else "-default"
             for kind, values in series.items():
                 k = res.kinds[kind]
-                what = "sex × age × time" if kind == "fusion" else kind
+                what = " × ".join(sc.log10) if kind == "fusion" else kind
                 tippett_plot(out / f"tippett-{kind}{suffix}.png", values[mask], values[~mask],
                              title=f"{what}: {name} models", note=f"Cllr {k.cllr:.3f}\nCllr_min {k.cllr_min:.3f}")
         (out / "calibration.json").write_text(json.dumps(

@@ -46,35 +46,31 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._common import LN10, fail
-from .age import AgeReference, age_lr
-from .sex import MIN_POPULATION_SEXES, p_male_from_population, sex_lr
-from .time import TimeReference, time_lr
+from .fusion import NON_DNA_EXCLUDES_LOG10, NON_DNA_MAX_LOG10
+from .population import describe_context
+from .registry import compute_items
+from .registry import kinds as registered_kinds
 
 __all__ = [
     "CalibrationResult",
     "KindCalibration",
     "PairScores",
-    "PopulationReferences",
     "calibrate",
     "cllr",
     "cllr_min",
     "evaluate",
     "misleading_rates",
     "pav",
-    "population_references",
     "score_pairs",
     "tippett_plot",
 ]
 
-#: The kinds :func:`score_pairs` computes, and the name of their fusion.
-KINDS = ("sex", "age", "time")
+#: The name of the kinds' fusion.
 FUSION = "fusion"
-#: How many of a found child's best reports without DNA the matching keeps as candidates
-#: (``run_matching``'s ``nondna_top``), and the size of the "top 10" measured.
-KEEP_TOP = 5
+#: The size of the "top 10" measured, and how many of a child's best reports the matching's earlier rule kept
+#: (with a non-DNA LR above 1), for comparison.
 TOP = 10
-#: Fewest found children of known sex for :func:`population_references` to take P(male) from them.
-MIN_SEX_REFERENCE = MIN_POPULATION_SEXES
+OLD_KEEP_TOP = 5
 
 
 def _log10s(values: Iterable[float | None], field: str) -> np.ndarray:
@@ -245,53 +241,24 @@ def tippett_plot(path: str | os.PathLike, log10_true: Iterable[float | None], lo
 
 
 @dataclass(frozen=True)
-class PopulationReferences:
-    """The reference distributions of a population, to pass to :func:`age_lr` and :func:`time_lr`."""
-
-    age: AgeReference
-    time: TimeReference
-    #: P(male) for :func:`sex_lr`: the share of boys among the found children of known sex (0.5, the
-    #: default, with fewer than ``MIN_SEX_REFERENCE`` of them).
-    p_male: float = 0.5
-    sex_note: str = "default p_male 0.5"
-
-    def describe(self) -> dict[str, str]:
-        return {"sex": self.sex_note, "age": self.age.describe(), "time": self.time.describe()}
-
-
-def population_references(reports: Iterable[object], children: Iterable[object], *,
-                          confirmed_delays_days: Sequence[float] | None = None) -> PopulationReferences:
-    """The references of a store (or a simulated population): the found children's estimated ages
-    (:meth:`AgeReference.from_population`) and the reports' disappearance dates against the
-    children's found dates (:meth:`TimeReference.from_population`), with the delays of confirmed
-    pairs for H1 when there are enough.  Small populations fall back to the defaults."""
-    reports, children = list(reports), list(children)
-    age = AgeReference.from_population([c.age_months for c in children])
-    time = TimeReference.from_population([r.disappeared_on for r in reports], [c.found_on for c in children],
-                                         confirmed_delays_days=confirmed_delays_days)
-    p_male, note = p_male_from_population([c.sex for c in children], minimum=MIN_SEX_REFERENCE)
-    return PopulationReferences(age, time, p_male, note)
-
-
-def _age_sd(child: object) -> float | None:
-    """The estimate's sd as the matching takes it: recorded, else 20 % of the age (at least 1 month)."""
-    if child.age_sd_months is not None:  # type: ignore[attr-defined]
-        return child.age_sd_months  # type: ignore[attr-defined]
-    return max(1.0, 0.2 * child.age_months) if child.age_months is not None else None  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
 class PairScores:
-    """log10 LRs of every found child (rows) against every report (columns), per kind."""
+    """log10 LRs of every found child (rows) against every report (columns), per kind.
+
+    ``log10[kind]`` is 0 where the kind does not apply to a pair (LR 1: nothing is stored for it)."""
 
     case_numbers: tuple[str, ...]
     report_numbers: tuple[str, ...]
     log10: Mapping[str, np.ndarray]
     references: Mapping[str, str]
 
-    def fused(self, kinds: Sequence[str] = KINDS) -> np.ndarray:
-        """The fusion's log10 LR per pair: the sum over ``kinds`` (independence, as in :func:`fuse`)."""
-        return np.sum([self.log10[k] for k in kinds], axis=0)
+    def product(self) -> np.ndarray:
+        """The non-DNA items' combined log10 LR per pair, uncapped: what the matching ranks and keeps by."""
+        return np.sum(list(self.log10.values()), axis=0)
+
+    def fused(self) -> np.ndarray:
+        """The fusion's log10 LR per pair, as :func:`~reunite.evidence.fusion.fuse` counts it: the sum
+        over the kinds (independence), capped above at :data:`~reunite.evidence.fusion.NON_DNA_MAX_LOG10`."""
+        return np.minimum(self.product(), NON_DNA_MAX_LOG10)
 
     def truth_mask(self, true_pairs: Mapping[str, str]) -> np.ndarray:
         """A boolean array of the pairs' shape, True at the true pairs (case number → report number)."""
@@ -306,27 +273,27 @@ class PairScores:
 
 
 def score_pairs(reports: Iterable[object], children: Iterable[object], *,
-                references: PopulationReferences | None = None) -> PairScores:
-    """The sex, age and time log10 LRs of every found child against every report (with the defaults
-    when ``references`` is None).  An LR of 0 is -inf."""
+                context: Mapping[str, object] | None = None) -> PairScores:
+    """The log10 LR of every registered non-DNA kind for every found child against every report, computed
+    by the matching's own code (:func:`~reunite.evidence.registry.compute_items`) with ``context`` (the
+    models' references, e.g. :func:`~reunite.evidence.population.reference_context`, and
+    ``face_embeddings``; None: every model's defaults).  An LR of 0 is -inf; a kind that applies to no
+    pair is left out."""
     reports, children = list(reports), list(children)
+    ctx = dict(context or {})
     shape = (len(children), len(reports))
-    out = {k: np.zeros(shape) for k in KINDS}
-    age_ref = references.age if references is not None else None
-    time_ref = references.time if references is not None else None
-    p_male = references.p_male if references is not None else 0.5
+    out: dict[str, np.ndarray] = {k.name: np.zeros(shape) for k in registered_kinds() if k.compute is not None}
+    applied: set[str] = set()
     for i, c in enumerate(children):
-        sd = _age_sd(c)
-        on = c.age_assessed_on or c.found_on
         for j, r in enumerate(reports):
-            items = [sex_lr(c.sex, r.sex, p_male=p_male), time_lr(r.disappeared_on, c.found_on, reference=time_ref)]
-            if c.age_months is not None and on is not None:
-                items.append(age_lr(c.age_months, sd, on, birth_date=r.date_of_birth, reference=age_ref))
-            for it in items:
+            for it in compute_items(c, r, **ctx):
                 out[it.kind][i, j] = -math.inf if it.log10_lr is None else it.log10_lr
-    refs = references.describe() if references is not None else {
-        "sex": "default p_male 0.5", "age": AgeReference.default().describe(), "time": "default window and exponential"}
-    return PairScores(tuple(c.case_number for c in children), tuple(r.report_number for r in reports), out, refs)
+                applied.add(it.kind)
+    refs = describe_context(ctx)
+    if "face" in applied:
+        refs["face"] = "the shipped calibration (adult pairs), shrunk by age band and gap"
+    return PairScores(tuple(c.case_number for c in children), tuple(r.report_number for r in reports),
+                      {k: v for k, v in out.items() if k in applied}, refs)
 
 
 @dataclass(frozen=True)
@@ -355,36 +322,43 @@ def _ranks(fused: np.ndarray, report_numbers: Sequence[str]) -> np.ndarray:
     return ranks
 
 
-def evaluate(scores: PairScores, true_pairs: Mapping[str, str], *, keep_top: int = KEEP_TOP,
-             top: int = TOP, population: Mapping[str, object] | None = None) -> CalibrationResult:
+def evaluate(scores: PairScores, true_pairs: Mapping[str, str], *, top: int = TOP,
+             population: Mapping[str, object] | None = None) -> CalibrationResult:
     """Calibration of each kind and of the fusion on the scored pairs; ``true_pairs`` maps a case
     number to its report number (every other pair is false).
 
-    The fusion also gets its ranking figures: true pairs kept as candidates (among the child's
-    ``keep_top`` best reports with a non-DNA LR above 1, as the matching keeps reports without
-    DNA), true pairs among the child's ``top`` best, and the true pairs' median rank."""
+    The fusion also gets its ranking figures, by the matching's rules for reports without DNA
+    (:func:`~reunite.evidence.fusion.nondna_excludes`, ranked by the uncapped product): the true
+    pairs kept as candidates and how many reports a child keeps, the true pairs among the child's
+    ``top`` best, ranked first, their median rank; and, for comparison, what the matching's earlier
+    rule kept (the child's 5 best reports with a non-DNA LR above 1)."""
     truth = scores.truth_mask(true_pairs)
     series = dict(scores.log10)
     series[FUSION] = scores.fused()
     kinds = {k: calibrate(k, v[truth], v[~truth]) for k, v in series.items()}
     if truth.any():
-        ranks = _ranks(series[FUSION], scores.report_numbers)
+        product = scores.product()
+        ranks = _ranks(product, scores.report_numbers)
         tr = ranks[truth]
-        kept = (tr <= keep_top) & (series[FUSION][truth] > 0)
+        kept = product > NON_DNA_EXCLUDES_LOG10
+        per_child = kept.sum(axis=1)
         f = kinds[FUSION]
         kinds[FUSION] = KindCalibration(f.kind, f.n_true, f.n_false, f.cllr, f.cllr_min, f.misleading,
                                         f.median_lr_true, f.median_lr_false,
                                         {"true_pairs": int(truth.sum()),
-                                         "kept_as_candidates": int(kept.sum()),
-                                         "keep_rule": f"among the child's {keep_top} best reports, LR > 1",
+                                         "kept_as_candidates": int(kept[truth].sum()),
+                                         "kept_share": float(kept[truth].mean()),
+                                         "keep_rule": f"every pair whose non-DNA LR is above "
+                                                      f"{10 ** NON_DNA_EXCLUDES_LOG10:g} (not excluded)",
+                                         "kept_per_child_mean": float(per_child.mean()),
+                                         "kept_per_child_median": float(np.median(per_child)),
+                                         "kept_per_child_max": int(per_child.max()),
                                          f"in_top_{top}": int((tr <= top).sum()),
                                          f"top_{top}_share": float(np.mean(tr <= top)),
                                          "ranked_first": int((tr == 1).sum()),
                                          "median_rank": float(np.median(tr)),
-                                         # a rule that keeps every pair its evidence does not (nearly) exclude
-                                         "true_pairs_lr_above_0.01": int((series[FUSION][truth] > -2).sum()),
-                                         "reports_per_child_lr_above_0.01":
-                                             float((series[FUSION] > -2).sum(axis=1).mean())})
+                                         "earlier_rule_kept": int(((tr <= OLD_KEEP_TOP) & (product[truth] > 0)).sum()),
+                                         "earlier_rule": f"among the child's {OLD_KEEP_TOP} best reports, LR > 1"})
     pop = dict(population or {})
     pop.setdefault("reports", len(scores.report_numbers))
     pop.setdefault("found_children", len(scores.case_numbers))

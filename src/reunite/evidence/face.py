@@ -391,7 +391,7 @@ def _band(value: object) -> str:
 
 
 def face_lr(score: object, *, age_band: object = None, age_gap_years: object = None,
-            calibration: FaceCalibration | None = None) -> BilingualItem:
+            calibration: FaceCalibration | None = None, counted_by_marks: Sequence[str] = ()) -> BilingualItem:
     """The face LR of a distance ``score`` (:func:`face_score`), capped and shrunk toward 1.
 
     ``age_band`` is the band of the younger face when its photograph was taken (``infant``,
@@ -399,6 +399,11 @@ def face_lr(score: object, *, age_band: object = None, age_gap_years: object = N
     informative band (infant).  ``age_gap_years`` is the time between the two photographs (not
     stated: 0).  ``calibration`` defaults to the one shipped (:meth:`FaceCalibration.default`).
     A score of None (a photograph without a face) gives LR 1.
+
+    ``counted_by_marks`` names the facial features the marks item already counts on both records
+    (:func:`reunite.evidence.marks.facial_matches`): the likeness of two faces that share a cleft lip
+    is partly that cleft, so the face may then only weaken the match (its LR is at most 1), never
+    count the feature a second time.
     """
     cal = calibration or FaceCalibration.default()
     band = _band(age_band)
@@ -414,12 +419,24 @@ def face_lr(score: object, *, age_band: object = None, age_gap_years: object = N
     w_band = float(cal.band_weights[band])
     w_gap = 0.5 ** (gap / cal.gap_half_life_years)
     log10 = clipped * w_band * w_gap
+    facial = [str(f) for f in counted_by_marks]
+    discounted = bool(facial) and log10 > 0
+    if discounted:
+        log10 = 0.0
     if log10 == 0.0:
         log10 = 0.0  # no -0.0
     observed = {"distance": round(d, 6), "log10_lr_calibrated": round(raw, 6), "weight_band": w_band,
                 "weight_gap": round(w_gap, 6)}
     why = []
     why_zh = []
+    if facial:
+        observed["counted_by_marks"] = facial
+        params["counted_by_marks_rule"] = "a facial feature both records share is counted by the marks item: LR ≤ 1"
+    if discounted:
+        why.append("not counted above 1, because the marks item already counts the facial feature both records "
+                   f"share ({', '.join(facial)}), which the likeness of the faces partly is")
+        why_zh.append(f"双方记录共有的面部特征（{'、'.join(facial)}）已由体征证据计入，照片的相似部分来自该特征，"
+                      "故不再计入大于1的似然比")
     if raw != clipped:
         why.append(f"capped at LR {10 ** cal.cap_log10:.3g}" if raw > 0 else
                    f"limited to LR {10 ** cal.floor_log10:.2g} (a photograph that does not look alike only weakens)")

@@ -44,6 +44,7 @@ __all__ = [
     "H2",
     "H2_ZH",
     "INDEPENDENCE",
+    "NON_DNA_EXCLUDES_LOG10",
     "NON_DNA_MAX_LOG10",
     "EvidenceItem",
     "Posterior",
@@ -52,6 +53,8 @@ __all__ = [
     "fuse",
     "item_sentence",
     "kind_label",
+    "nondna_excludes",
+    "nondna_log10",
     "prior_from_open_reports",
 ]
 
@@ -67,6 +70,11 @@ DNA_SUPPORT_LOG10 = 4.0
 NON_DNA_MAX_LOG10 = 3.0
 NON_DNA_RULE = ("the non-DNA evidence together counts for at most a likelihood ratio of 1,000, ten times "
                 "below the lowest DNA support threshold (10^4), so it never decides a match without DNA")
+#: A pair without DNA is kept as a candidate unless its non-DNA evidence excludes it: together at least 100
+#: times more probable if the found child is another child (log10 LR ≤ -2).  A recorded sex mismatch (LR
+#: about 0.04) does not exclude alone; a child found long before the disappearance or an age the missing
+#: child cannot have (each at its model's gross-error floor, 0.001) does.
+NON_DNA_EXCLUDES_LOG10 = -2.0
 
 
 #: The hypotheses in Chinese (the candidate page and the Chinese report).
@@ -77,6 +85,19 @@ H2_ZH = "被寻儿童是另一个儿童"
 # labels (English, Chinese) and the kinds that are DNA evidence.
 _LABELS: dict[str, tuple[str, str]] = {}
 _DNA_KINDS: set[str] = {"dna"}
+
+
+def nondna_log10(items: Iterable[EvidenceItem]) -> float:
+    """The non-DNA items' combined log10 LR, uncapped (-inf for an LR of 0): the product the matching ranks
+    reports without DNA by (:func:`fuse` caps it above at :data:`NON_DNA_MAX_LOG10`)."""
+    logs = [i.log10_lr for i in items if not _is_dna(i.kind)]
+    return -math.inf if any(v is None for v in logs) else math.fsum(logs)  # type: ignore[arg-type]
+
+
+def nondna_excludes(items: Iterable[EvidenceItem]) -> bool:
+    """Whether the non-DNA evidence excludes a pair (:data:`NON_DNA_EXCLUDES_LOG10`): such a pair without DNA
+    is not kept as a candidate; any other is, ranked by :func:`nondna_log10`."""
+    return nondna_log10(items) <= NON_DNA_EXCLUDES_LOG10
 
 
 def _is_dna(kind: str) -> bool:

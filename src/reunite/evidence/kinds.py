@@ -16,9 +16,9 @@ from functools import lru_cache
 from .age import age_lr
 from .face import face_lr, face_score
 from .fusion import EvidenceItem
-from .marks import marks_lr
+from .marks import facial_matches, marks_lr
 from .network import network_of_pair
-from .place import ResolvedPlace, place_lr, resolve_place
+from .place import DEFAULT_TRAVEL, ResolvedPlace, place_lr, resolve_place
 from .registry import register
 from .sex import DEFAULT_P_MALE, sex_lr
 from .time import time_lr
@@ -73,22 +73,25 @@ def place_of_pair(found: object, report: object, context: Mapping[str, object]) 
     """The place LR: where the child was lost (the report) against where it was found.
 
     ``context["place_reference"]`` (a :class:`~reunite.evidence.place.PlaceReference`, e.g. of the
-    store's own reports) is H2's population of lost places; by default every county.  A pair with
-    neither place recorded has no place item, and neither has a found child whose chain of custody
-    starts at a known place (``context["network_sources"]``): its network item, the more specific,
-    stands in for it (the two are not independent; :mod:`.network`)."""
+    store's own reports) is H2's population of lost places; by default every county.
+    ``context["place_travel"]`` (a :class:`~reunite.evidence.place.TravelModel` fitted on the store's
+    confirmed pairs) is H1's; by default the stated one.  A pair with neither place recorded has no
+    place item, and neither has a found child whose chain of custody starts at a known place
+    (``context["network_sources"]``): its network item, the more specific, stands in for it (the two
+    are not independent; :mod:`.network`)."""
     lost_text, found_text = _get(report, "disappeared_place"), _get(found, "found_place")
     if not lost_text and not found_text:
         return None
     if _get(found, "case_number") in (context.get("network_sources") or {}):
         return None
-    return _place_item(lost_text, found_text, context.get("place_reference"))
+    return _place_item(lost_text, found_text, context.get("place_reference"), context.get("place_travel"))
 
 
 @lru_cache(maxsize=65536)
-def _place_item(lost_text: object, found_text: object, reference: object) -> EvidenceItem:
-    # (a pure function of the two texts and the reference: many pairs share them)
-    return place_lr(resolved(lost_text), resolved(found_text), reference=reference)  # type: ignore[arg-type]
+def _place_item(lost_text: object, found_text: object, reference: object, travel: object) -> EvidenceItem:
+    # (a pure function of the two texts and the models: many pairs share them)
+    return place_lr(resolved(lost_text), resolved(found_text), reference=reference,  # type: ignore[arg-type]
+                    travel=travel or DEFAULT_TRAVEL)  # type: ignore[arg-type]
 
 
 def marks_of_pair(found: object, report: object, context: Mapping[str, object]) -> EvidenceItem | None:
@@ -113,7 +116,9 @@ def face_of_pair(found: object, report: object, context: Mapping[str, object]) -
     ``context["face_embeddings"]`` is a function giving the embeddings of an owner's photographs
     (found child or report; the caller reads the files, with the ``faces`` extra); without it, or
     without a face on either side, there is no face item.  The age band is the found child's age when
-    found, the age gap the time between disappearance and finding."""
+    found, the age gap the time between disappearance and finding.  A facial feature the marks item
+    counts on both records (``context["items"]["marks"]``) is not counted again by the face: its LR is
+    then at most 1 (:func:`~reunite.evidence.face.face_lr`'s ``counted_by_marks``)."""
     embeddings = context.get("face_embeddings")
     if not callable(embeddings):
         return None
@@ -126,7 +131,8 @@ def face_of_pair(found: object, report: object, context: Mapping[str, object]) -
     gone, on = _get(report, "disappeared_on"), _get(found, "found_on")
     gap = max(0.0, (on - gone).days / 365.2425) if gone is not None and on is not None else None  # type: ignore[operator]
     band = None if months is None or not math.isfinite(float(months)) else float(months) / 12.0  # type: ignore[arg-type]
-    return face_lr(score, age_band=band, age_gap_years=gap)
+    marks = (context.get("items") or {}).get("marks")  # type: ignore[union-attr]
+    return face_lr(score, age_band=band, age_gap_years=gap, counted_by_marks=facial_matches(marks))
 
 
 register("dna", label="DNA (autosomal STRs)", label_zh="DNA（常染色体 STR）", dna=True, order=0,
@@ -151,4 +157,6 @@ register("marks", marks_of_pair, label="marks and conditions", label_zh="体征�
                     "combined within this one kind and the product is capped")
 register("face", face_of_pair, label="photographs", label_zh="照片", order=60,
          dependence="not independent of age (a face changes with age): the calibration shrinks it toward 1 by "
-                    "age band and age gap, and it is capped; it never decides alone")
+                    "age band and age gap, and it is capped; it never decides alone. Not independent of the marks "
+                    "(a cleft lip, a birthmark on the face shows on the photograph): when the marks item counts a "
+                    "facial feature on both records, the face LR is at most 1")

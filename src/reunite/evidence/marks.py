@@ -51,7 +51,8 @@ from importlib import resources
 from ._bilingual import BilingualItem
 from ._common import fail, number
 
-__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "load_vocabulary", "marks_lr", "parse_marks"]
+__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "facial_matches", "load_vocabulary", "marks_lr",
+           "parse_marks"]
 
 #: The cap on the marks LR (the floor is 1 / cap).
 DEFAULT_CAP = 1000.0
@@ -80,6 +81,8 @@ class MarkTerm:
     assumed: bool
     source: str
     parent: str | None = None
+    #: The feature shows on a photograph of the face (a cleft lip, buphthalmos, an ear tag).
+    facial: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,10 @@ class Vocabulary:
                 number(t.get("prevalence_unsited", prev), f"{t['id']}.prevalence_unsited", lo=0.0, hi=1.0,
                        lo_open=True),
                 number(t["p_recorded"], f"{t['id']}.p_recorded", lo=0.0, hi=1.0, lo_open=True, hi_open=True),
-                bool(t.get("acquired")), bool(t.get("assumed")), t["source"], t.get("parent"))
+                bool(t.get("acquired")), bool(t.get("assumed")), t["source"], t.get("parent"), bool(t.get("facial")))
         self.sites = {s["id"]: (tuple(s["en"]), tuple(s["zh"])) for s in data["sites"]}
+        #: Body sites a photograph of the face shows (face, eye, ear).
+        self.facial_sites = frozenset(s["id"] for s in data["sites"] if s.get("facial"))
         zh = [(w, t.id) for t in self.terms.values() for w in t.zh]
         en = [(w.lower(), t.id) for t in self.terms.values() for w in t.en]
         self._zh = sorted(zh, key=lambda x: -len(x[0]))
@@ -291,3 +296,20 @@ def marks_lr(report: str | Sequence[str] | None, found: str | Sequence[str] | No
         note_zh += f"；似然比上限为 {cap:g}"
     lr = 10.0 ** log10
     return BilingualItem("marks", lr, log10, MODEL, params, observed, note + ".)", note_zh + "。）")
+
+
+def facial_matches(item: object, *, vocabulary: Vocabulary | None = None) -> tuple[str, ...]:
+    """The features a marks item counts as on both records that a photograph of the face also shows
+    (a facial term, or any term at a facial site), as ``term`` or ``term@site``; () for anything else.
+
+    The face LR is not independent of them: two children with a cleft lip look alike on that count,
+    and the marks LR has already counted it at its prevalence (see :func:`reunite.evidence.face.face_lr`'s
+    ``counted_by_marks``)."""
+    vocab = load_vocabulary() if vocabulary is None else vocabulary
+    observed = getattr(item, "observed", None) or {}
+    out = []
+    for f in observed.get("terms", ()):
+        term = vocab.terms.get(f.get("term"))
+        if f.get("outcome") == "both" and term is not None and (term.facial or f.get("site") in vocab.facial_sites):
+            out.append(f"{f['term']}@{f['site']}" if f.get("site") else f["term"])
+    return tuple(out)

@@ -13,7 +13,8 @@ nothing in the store's schema, the matching, the report or the web page changes.
 store's attribute names (``FoundChild`` and ``MissingReport`` rows, or anything with the same
 attributes: ``sex``, ``age_months``, ``found_on``, ``marks`` ...; a missing attribute reads as
 None) and ``context``, a dict of what the matching knows besides (``amelogenin``: the found child's
-Amelogenin typing; ``photos``: callables or paths the matching hands over).  It returns an
+Amelogenin typing; the models' references; ``face_embeddings``; ``items``: the items of the kinds computed
+before this one).  It returns an
 :class:`~reunite.evidence.fusion.EvidenceItem` of its kind, or None when the kind does not apply
 to the pair (nothing is stored).  ``dna`` is registered without ``compute``: the search index
 computes it (:func:`~reunite.evidence.fusion.dna_evidence`, :func:`~reunite.evidence.fusion.from_lr`).
@@ -112,14 +113,19 @@ def order_of(name: str) -> tuple[bool, int, str]:
 
 
 def compute_items(found: object, report: object, **context: object) -> list[EvidenceItem]:
-    """Every registered non-DNA kind computed for one pair (kinds that do not apply are left out)."""
-    items = []
+    """Every registered non-DNA kind computed for one pair (kinds that do not apply are left out).
+
+    Kinds are computed in their registered order, and each sees the items computed before it in
+    ``context["items"]`` (kind → item): a kind that is not independent of an earlier one combines
+    with it as its model allows (the face item with the marks item, for instance)."""
+    earlier: dict[str, EvidenceItem] = {}
+    ctx = {**context, "items": earlier}
     for kind in kinds():
         if kind.compute is None:
             continue
-        item = kind.compute(found, report, context)
+        item = kind.compute(found, report, ctx)
         if item is not None:
             if item.kind != kind.name:
                 raise fail("kind", f"the {kind.name} evidence function returned an item of kind {item.kind}")
-            items.append(item)
-    return items
+            earlier[kind.name] = item
+    return list(earlier.values())

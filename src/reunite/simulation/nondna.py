@@ -42,7 +42,7 @@ same population.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -61,6 +61,13 @@ FOUND_PLACES = ("云南省昆明市", "山东省菏泽市", "山东省临沂市"
 
 
 @dataclass(frozen=True)
+class SimPhoto:
+    """A simulated photograph: an id standing for its ``sha256`` (the store's ``Photo`` attribute)."""
+
+    sha256: str
+
+
+@dataclass(frozen=True)
 class SimReport:
     """A simulated missing-child report (the store's ``MissingReport`` attribute names)."""
 
@@ -69,6 +76,8 @@ class SimReport:
     date_of_birth: dt.date | None
     disappeared_on: dt.date | None
     disappeared_place: str | None = None
+    marks: str | None = None
+    photos: tuple[SimPhoto, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,8 @@ class SimFoundChild:
     age_assessed_on: dt.date | None
     found_on: dt.date | None
     found_place: str | None = None
+    marks: str | None = None
+    photos: tuple[SimPhoto, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,38 @@ class NonDnaPopulation:
     children: tuple[SimFoundChild, ...]
     true_pairs: dict[str, str] = field(default_factory=dict)
     seed: int = 0
+    #: The face embedding of each photograph (by its id): see :func:`_embed`.
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def face_embeddings(self, owner: object) -> list[np.ndarray]:
+        """The embeddings of a report's or found child's photographs (the matching's ``face_embeddings``)."""
+        return [self.embeddings[p.sha256] for p in getattr(owner, "photos", ()) if p.sha256 in self.embeddings]
 
     def as_dict(self) -> dict:
         return {"simulated": True, "reports": len(self.reports), "found_children": len(self.children),
                 "true_pairs": len(self.true_pairs), "seed": self.seed,
                 "simulator": "reunite.simulation.nondna (its docstring states the assumptions)"}
+
+
+#: Marks and conditions a simulated child may carry: (vocabulary term, Chinese word, prevalence, probability that a
+#: side records it, sited).  The prevalences and recording probabilities are those of the marks vocabulary
+#: (reunite/data/evidence/marks.json; a test checks it): the simulation draws from the model's own assumptions.
+SIM_MARKS = (("birthmark", "胎记", 0.30, 0.7, True), ("double_whorl", "双旋", 0.05, 0.8, False),
+             ("preauricular_pit", "耳前瘘管", 0.025, 0.6, False), ("orofacial_cleft", "唇腭裂", 0.0017, 0.9, False),
+             ("polydactyly", "多指", 0.0022, 0.8, False), ("congenital_glaucoma", "先天性青光眼", 0.00011, 0.6, False))
+#: Body sites of a birthmark (uniform: 5 % of children at each, the vocabulary's sited prevalence).
+SIM_SITES = ("背部", "屁股", "手臂", "腿上", "脖子", "脸上")
+#: Share of families whose report says anything about marks; the found child's examination always does.
+P_REPORT_SPEAKS = 0.7
+#: Face embeddings (128 dimensions, the dlib model's): a person's centre is N(0, FACE_SD_PERSON²) per axis and
+#: each photograph adds N(0, FACE_SD_PHOTO²): same-person distances about 0.3, different people about 0.8 (the
+#: London set's same-session adults: docs/evidence-faces.md).
+FACE_DIM, FACE_SD_PERSON, FACE_SD_PHOTO = 128, 0.045, 0.019
+#: Share of true infants still recognisable on the found child's photograph (the rest look like anyone):
+#: about a third, the figure the best published models reach for same-infant pairs at a 0.1 % false match rate.
+P_FACE_RECOGNISABLE = 1 / 3
+#: Share of reports with a photograph of the child, and of found children with one.
+P_REPORT_PHOTO, P_CHILD_PHOTO = 0.6, 0.95
 
 
 #: Ages at disappearance (share, from, to months): 80 % 0–12 months, 15 % 1–3 years, 5 % 3–14 years.
@@ -114,6 +152,57 @@ def _ages_months(rng: np.random.Generator, n: int, bands: tuple[tuple[float, flo
 
 def _date(origin: dt.date, days: float) -> dt.date:
     return origin + dt.timedelta(days=round(float(days)))
+
+
+def _features(rng: np.random.Generator) -> list[tuple[str, str | None]]:
+    """The marks and conditions one child carries: (Chinese word, Chinese site or None)."""
+    out = []
+    for _term, word, prevalence, _s, sited in SIM_MARKS:
+        if rng.random() < prevalence:
+            out.append((word, SIM_SITES[int(rng.integers(0, len(SIM_SITES)))] if sited else None))
+    return out
+
+
+def _marks_text(rng: np.random.Generator, features: list[tuple[str, str | None]], *, speaks: bool,
+                nothing: str) -> str | None:
+    """What one side writes about a child's marks: each feature recorded with its probability."""
+    if not speaks:
+        return None
+    recorded = {w: p for _t, w, _pi, p, _s in SIM_MARKS}
+    said = [f"{site}有{word}" if site else word for word, site in features if rng.random() < recorded[word]]
+    return "，".join(said) if said else nothing
+
+
+def _add_marks_and_faces(rng: np.random.Generator, reports: list[SimReport], children: list[SimFoundChild],
+                         truth_of: dict[str, int]) -> tuple[list[SimReport], list[SimFoundChild], dict]:
+    """Give the reports and found children marks texts and photographs (with their embeddings).
+
+    ``truth_of`` maps a true child's case number to its report's index.  Drawn from a stream of their own,
+    so the rest of the population is the same as without them."""
+    feats = [_features(rng) for _ in reports]
+    centres = rng.normal(0.0, FACE_SD_PERSON, (len(reports), FACE_DIM))
+    embeddings: dict[str, np.ndarray] = {}
+    out_r = []
+    for i, r in enumerate(reports):
+        text = _marks_text(rng, feats[i], speaks=rng.random() < P_REPORT_SPEAKS, nothing="无明显胎记")
+        photos: tuple[SimPhoto, ...] = ()
+        if rng.random() < P_REPORT_PHOTO:
+            photos = (SimPhoto(f"photo-{r.report_number}"),)
+            embeddings[photos[0].sha256] = centres[i] + rng.normal(0.0, FACE_SD_PHOTO, FACE_DIM)
+        out_r.append(replace(r, marks=text, photos=photos))
+    out_c = []
+    for c in children:
+        i = truth_of.get(c.case_number)
+        own = feats[i] if i is not None else _features(rng)
+        text = _marks_text(rng, own, speaks=True, nothing="未见明显胎记及畸形")
+        photos = ()
+        if rng.random() < P_CHILD_PHOTO:
+            recognisable = i is not None and rng.random() < P_FACE_RECOGNISABLE
+            centre = centres[i] if recognisable else rng.normal(0.0, FACE_SD_PERSON, FACE_DIM)
+            photos = (SimPhoto(f"photo-{c.case_number}"),)
+            embeddings[photos[0].sha256] = centre + rng.normal(0.0, FACE_SD_PHOTO, FACE_DIM)
+        out_c.append(replace(c, marks=text, photos=photos))
+    return out_r, out_c, embeddings
 
 
 def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_true: int = 80, *, seed: int = 0,
@@ -181,7 +270,7 @@ def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_tr
         child_male.append(bool(rng.random() < 0.65))
         truth_of.append(-1)
     order = rng.permutation(n_children)
-    children, true_pairs = [], {}
+    children, true_pairs, truth_index = [], {}, {}
     for case_idx, j in enumerate(order):
         age = true_age[j]
         sd = max(1.0, 0.15 * age)
@@ -197,4 +286,7 @@ def simulate_nondna_population(n_reports: int = 300, n_children: int = 120, n_tr
         children.append(SimFoundChild(case, sex, round(est, 1), round(sd, 1), found, found, place))
         if truth_of[j] >= 0:
             true_pairs[case] = reports[truth_of[j]].report_number
-    return NonDnaPopulation(tuple(reports), tuple(children), true_pairs, seed)
+            truth_index[case] = truth_of[j]
+    reports, children, embeddings = _add_marks_and_faces(np.random.default_rng([seed, 1]), reports, children,
+                                                         truth_index)
+    return NonDnaPopulation(tuple(reports), tuple(children), true_pairs, seed, embeddings)
