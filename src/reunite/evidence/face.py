@@ -457,8 +457,8 @@ def face_lr(score: object, *, age_band: object = None, age_gap_years: object = N
                    "(no calibration data for children)")
         why_zh.append(f"因{_BAND_ZH[band]}年龄段向1收缩（无儿童校准数据）")
     if gap > 0:
-        why.append(f"shrunk for {gap:g} years between the photographs")
-        why_zh.append(f"因两张照片相隔{gap:g}年而收缩")
+        why.append(f"shrunk for {gap:.1f} years between the photographs")
+        why_zh.append(f"因两张照片相隔{gap:.1f}年而收缩")
     note = "(Face comparison: " + "; ".join(why) + ". A face never decides a match alone.)" if why else \
         "(A face never decides a match alone.)"
     note_zh = "（照片比对：" + "；".join(why_zh) + "。照片比对不能单独决定匹配。）" if why_zh else \
