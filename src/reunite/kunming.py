@@ -506,8 +506,8 @@ def _network(session, res, echo, ranking) -> dict:
         found = ", ".join(f"{x['report']} at {x['lost_place']} (LR {x['lr']:.3g})" for x in leads)
         echo(f"  {case} (from {chain.source_place}): {found or 'no open report lost near there'}")
     suspected = suspected_families(session, RING)
-    echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports to mark as suspected "
-         f"of the sale ({', '.join(x['report'] for x in suspected)}).")
+    echo(f"Parents who handed their child to the ring, by the records: {len(suspected)} reports, marked suspected "
+         f"of the sale by the network import ({', '.join(x['report'] for x in suspected)}).")
     return {"chains": [c.as_dict() for c in chains], "unfound": unfound, "gaps": [g.kind for g in gaps],
             "provinces": provinces, "suspected": suspected, "villages": villages}
 

@@ -51,7 +51,7 @@ def test_the_gaps_and_the_parents_who_sold(demo):
     with open_session(f"sqlite:///{out / 'reunite-demo.db'}") as s:
         flagged = set(s.scalars(select(MissingReport.report_number).where(MissingReport.suspected_of_sale)))
     assert {x["report"] for x in result["network"]["suspected"]} == flagged
-    assert "reports to mark as suspected of the sale" in text
+    assert "reports, marked suspected of the sale by the network import" in text
 
 
 def test_the_villages_of_the_infants_the_dna_has_not_placed_hold_their_families(demo):
