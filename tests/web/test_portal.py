@@ -22,11 +22,19 @@ def test_language_switch(client, as_user):
     assert "寻亲公告" in fresh.get("/appeals", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).text
 
 
-def test_family_registers_reports_and_follows_status(as_user, ids):
+def test_family_registers_reports_and_follows_status(app, as_user, ids):
+    import re
+
+    from reunite.notify import ConsoleChannel
+
+    app.state.sms = ConsoleChannel("sms", stream=None)
     c = as_user(None)
-    r = c.post("/register", data={"username": "li.family", "password": "a long password", "password2":
-                                  "a long password", "csrf_token": c.csrf}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/family"
+    r = c.post("/register", data={"phone": "13800138000", "username": "li.family", "password": "a long password",
+                                  "password2": "a long password", "csrf_token": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/register/verify"
+    code = re.search(r"\d{6}", app.state.sms.sent[-1].message.body_en).group(0)
+    r = c.post("/register/verify", data={"code": code, "csrf_token": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/family")
     c.csrf = c.get("/family/reports/new").text.split('name="csrf_token" value="')[1].split('"')[0]
     r = c.post("/family/reports", data={"csrf_token": c.csrf, "child_name": "Li Xiaoming", "sex": "male",
                                         "date_of_birth": "2013-06-01", "disappeared_on": "2014-01-05",
@@ -135,8 +143,8 @@ def test_family_withdraws_consent_for_a_relative(as_user, client, world, ids):
     assert fam.post("/family/reports/R-1/relatives/M/withdraw", data={}).status_code in (400, 403)
     inv = as_user("inv")
     assert inv.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": inv.csrf}).status_code == 403
-    r = fam.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": fam.csrf, "reason": "changed mind"},
-                 follow_redirects=False)
+    r = fam.post("/family/reports/R-1/relatives/M/withdraw", data={"csrf_token": fam.csrf, "reason": "changed mind",
+                                                                   "confirm": "yes"}, follow_redirects=False)
     assert r.status_code == 303
     assert "no longer compared" in fam.get(r.headers["location"]).text
     url = world[0]

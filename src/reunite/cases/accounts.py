@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from ..errors import InputError, Problem
+from ..notify import Channel, Message
 from .audit import append_audit
 from .importing import default_user
 from .models import ApiToken, PhoneCode, User, utcnow
@@ -68,11 +69,11 @@ __all__ = [
     "normalise_phone",
     "record_token",
     "register_family",
-    "register_named_family",
     "register_user",
     "request_account",
     "reset_password",
     "revoke_token",
+    "send_code",
     "set_password",
     "token_is_live",
     "use_hasher",
@@ -159,17 +160,6 @@ def register_user(session: Session, name: str, role: str, *, unit: str | None = 
         append_audit(session, by or default_user(), "user.password", entity="user", entity_id=user.name)
     if commit:
         session.commit()
-    return user
-
-
-def register_named_family(session: Session, name: str, password: str) -> User:
-    """A family registers on the portal with a user name and a password (both checked by the caller;
-    no phone number: :func:`register_family` registers with one); audited, committed."""
-    user = User(name=name, role="family", password_hash=hash_password(password, name))
-    session.add(user)
-    session.flush()
-    append_audit(session, name, "user.register", entity="user", entity_id=name, details={"role": "family"})
-    session.commit()
     return user
 
 
@@ -309,6 +299,7 @@ PHONE_TAKEN = "this mobile number is already registered: log in, or reset the pa
 NAME_TAKEN = "this user name is taken; choose another"
 BAD_NAME = "a user name has 3 to 60 letters, digits, dots, dashes or underscores"
 BAD_DISPLAY_NAME = f"a name has at most {MAX_DISPLAY_NAME} characters, without control characters"
+PASSWORDS_DIFFER = "the two passwords are not the same"
 TOO_MANY_CODES = f"at most {CODES_PER_HOUR} codes are sent to a phone in an hour; wait and try again"
 #: What :func:`check_code` answers.
 CODE_OK, CODE_WRONG, CODE_EXPIRED, CODE_LOCKED = "ok", "wrong", "expired", "locked"
@@ -351,11 +342,12 @@ def _new_user_name(session: Session) -> str:
 
 
 def register_family(session: Session, phone: str, password: str, *, display_name: str | None = None,
-                    name: str | None = None, commit: bool = True) -> User:
+                    name: str | None = None, password2: str | None = None, commit: bool = True) -> User:
     """Register a family account with its mobile number (not able to log in until :func:`verify_phone`).
 
     ``name`` is an optional ASCII user name (generated when blank); ``display_name`` a name in any
-    script.  Every problem (phone, user name, display name, password) is reported together.  A number
+    script; ``password2``, when given, must repeat ``password``.  Every problem (phone, user name,
+    display name, password, repetition) is reported together.  A number
     registered before but never verified is taken over by the new registration (its owner never typed
     the code back); a verified one is refused."""
     problems: list[Problem] = []
@@ -383,6 +375,9 @@ def register_family(session: Session, phone: str, password: str, *, display_name
             raise InputError(Problem("a password must not contain the phone number", field="password"))
     except InputError as exc:
         problems += exc.problems
+    else:
+        if password2 is not None and password2 != password:
+            problems.append(Problem(PASSWORDS_DIFFER, field="password2"))
     if problems:
         raise InputError(problems)
     if user is None:
@@ -423,6 +418,18 @@ def issue_code(session: Session, user: User, purpose: str, *, commit: bool = Tru
     if commit:
         session.commit()
     return code
+
+
+def send_code(session: Session, user: User, purpose: str, sms: Channel) -> bool:
+    """Issue a code for ``user``'s phone (:func:`issue_code`) and send it by text message through ``sms``
+    (a :mod:`reunite.notify` channel of kind ``sms``), in Chinese then English; whether it went out (a
+    failure leaves a code nobody received, which simply expires)."""
+    code = issue_code(session, user, purpose)
+    what_zh, what_en = ("注册", "registration") if purpose == "register" else ("重设密码", "password reset")
+    message = Message(subject="团圆 Reunite",
+                      body_zh=f"【团圆】您的{what_zh}验证码是 {code}，{CODE_MINUTES}分钟内有效。请勿告诉任何人。",
+                      body_en=f"Reunite {what_en} code: {code}. Valid for {CODE_MINUTES} minutes. Do not share it.")
+    return sms.send(f"+86{user.phone}", message).ok
 
 
 def check_code(session: Session, user: User, purpose: str, code: str, *, commit: bool = True) -> str:

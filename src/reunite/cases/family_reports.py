@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
+from .appeals import HOTLINE
 from .audit import append_audit
 from .cohorts import set_other_children
 from .models import MissingReport, Relative, User, utcnow
 
-__all__ = ["RELATIONS", "SCOPES", "add_relative", "create_report", "new_report_number", "record_other_children"]
+__all__ = ["RELATIONS", "SCOPES", "add_relative", "create_report", "date_problems", "new_report_number",
+           "record_other_children"]
 
 #: How a relative who can give reference DNA is related to the missing child.
 RELATIONS = ("father", "mother", "sibling", "grandparent", "other")
@@ -36,6 +38,25 @@ def new_report_number(session: Session) -> str:
             return number
 
 
+#: The earliest date a report may give.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+BEFORE_BIRTH = "the child went missing before the date of birth"
+NOT_A_DAY = f"a date between {EARLIEST_DATE.isoformat()} and today"
+
+
+def date_problems(date_of_birth: dt.date | None, disappeared_on: dt.date | None,
+                  today: dt.date | None = None) -> list[Problem]:
+    """What is wrong with a report's dates: before 1900 or in the future (each field), or the child
+    missing before being born (``disappeared_on``)."""
+    today = today or utcnow().date()
+    out = [Problem(NOT_A_DAY, field=name) for name, d in (("date_of_birth", date_of_birth),
+                                                          ("disappeared_on", disappeared_on))
+           if d is not None and not EARLIEST_DATE <= d <= today]
+    if not out and date_of_birth is not None and disappeared_on is not None and disappeared_on < date_of_birth:
+        out.append(Problem(BEFORE_BIRTH, field="disappeared_on"))
+    return out
+
+
 def create_report(session: Session, family: User, *, child_name: str, sex: str, date_of_birth: dt.date | None,
                   disappeared_on: dt.date | None, disappeared_place: str, circumstances: str | None,
                   marks: str | None, contact_phone: str,
@@ -43,7 +64,12 @@ def create_report(session: Session, family: User, *, child_name: str, sex: str, 
                   source: str = "family portal") -> MissingReport:
     """File a missing-child report for the family account ``family`` (fields already checked by the
     caller); its other children as :func:`~reunite.cases.cohorts.parse_other_children` gives them.
-    Audited (counts only), committed."""
+    Dates that cannot be (:func:`date_problems`) raise :class:`InputError`.  Audited (counts only), committed."""
+    problems = date_problems(date_of_birth, disappeared_on)
+    if not HOTLINE.match(contact_phone.strip()):
+        problems.append(Problem("a phone number: 3 to 40 digits, spaces, +, -, ( and )", field="contact_phone"))
+    if problems:
+        raise InputError(problems)
     rep = MissingReport(report_number=new_report_number(session), child_name=child_name.strip(), sex=sex,
                         date_of_birth=date_of_birth, disappeared_on=disappeared_on,
                         disappeared_place=disappeared_place.strip(),

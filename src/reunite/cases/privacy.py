@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from .models import Appeal, Candidate, MissingReport, WrittenFile, utcnow
 
-__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "erase_posters", "register_written_file", "secure_delete"]
+__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "erase_posters", "planned_erasure", "register_written_file",
+           "secure_delete"]
 
 #: The names of the files a saved :class:`~reunite.search.index.ReferenceIndex` and the matching write.
 INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "*.npy")
@@ -82,18 +83,41 @@ def _index_dir(index_dir: str | Path | None) -> Path:
     return Path(os.environ.get("REUNITE_INDEX_DIR") or "reunite-index")
 
 
-def _drop_index(index_dir: Path) -> int:
+def _index_files(index_dir: Path) -> list[Path]:
+    """The files of the index in ``index_dir`` (meta.json first), none if it holds no index."""
     if not (index_dir / "meta.json").exists() and not (index_dir / "manifest.json").exists():
-        return 0
-    n = 0
+        return []
+    return [f for pattern in INDEX_FILES for f in sorted(index_dir.glob(pattern))]
+
+
+def _drop_index(index_dir: Path) -> int:
+    files = _index_files(index_dir)
     # meta.json first: once it is gone the directory is no index, whatever else remains.
-    for pattern in INDEX_FILES:
-        for f in sorted(index_dir.glob(pattern)):
-            f.unlink(missing_ok=True)
-            n += 1
-    for f in index_dir.glob(".tmp-*"):
+    for f in files:
         f.unlink(missing_ok=True)
-    return n
+    if files:
+        for f in index_dir.glob(".tmp-*"):
+            f.unlink(missing_ok=True)
+    return len(files)
+
+
+def _written(session: Session, report_number: str) -> tuple[list[WrittenFile], list[WrittenFile], list[WrittenFile]]:
+    """The registered files that may hold the genotypes of report ``report_number``'s relatives: the report
+    files of its candidates, every export, and the posters of its own appeal."""
+    rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
+    if rep is None:
+        return [], list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export"))), []
+    cand_ids = list(session.scalars(select(Candidate.id).where(Candidate.report_id == rep.id)))
+    appeal_ids = list(session.scalars(select(Appeal.id).where(Appeal.report_id == rep.id)))
+    return (_registered(session, "report", WrittenFile.candidate_id, cand_ids),
+            list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export"))),
+            _registered(session, "poster", WrittenFile.appeal_id, appeal_ids))
+
+
+def _registered(session: Session, kind: str, column, ids: list[int]) -> list[WrittenFile]:
+    if not ids:
+        return []
+    return list(session.scalars(select(WrittenFile).where(WrittenFile.kind == kind, column.in_(ids))))
 
 
 def _delete(session: Session, rows: list[WrittenFile]) -> int:
@@ -110,10 +134,15 @@ def _delete(session: Session, rows: list[WrittenFile]) -> int:
 def erase_posters(session: Session, appeal_ids: list[int]) -> int:
     """Delete the poster and press-kit files the store wrote for these appeals; how many files were
     deleted.  Runs in the session's transaction (the registry rows go with it)."""
-    if not appeal_ids:
-        return 0
-    return _delete(session, list(session.scalars(
-        select(WrittenFile).where(WrittenFile.kind == "poster", WrittenFile.appeal_id.in_(appeal_ids)))))
+    return _delete(session, _registered(session, "poster", WrittenFile.appeal_id, appeal_ids))
+
+
+def planned_erasure(session: Session, report_number: str, *, index_dir: str | Path | None = None) -> Erasure:
+    """What :func:`erase_everywhere` would remove for report ``report_number`` now (files that exist),
+    removing nothing: what a family is told before it confirms a withdrawal of consent."""
+    reports, exports, posters = _written(session, report_number)
+    return Erasure(len(_index_files(_index_dir(index_dir))), *(sum(Path(r.path).exists() for r in rows)
+                                                              for rows in (reports, exports, posters)))
 
 
 def erase_everywhere(session: Session, report_number: str, *, index_dir: str | Path | None = None) -> Erasure:
@@ -122,14 +151,8 @@ def erase_everywhere(session: Session, report_number: str, *, index_dir: str | P
 
     Runs in the session's transaction (the registry rows go with it); the files are deleted at once.
     """
-    rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report_number)).first()
-    cand_ids = [] if rep is None else list(session.scalars(select(Candidate.id).where(Candidate.report_id == rep.id)))
+    reports, exports, posters = _written(session, report_number)
     index_files = _drop_index(_index_dir(index_dir))
-    reports = _delete(session, list(session.scalars(
-        select(WrittenFile).where(WrittenFile.kind == "report", WrittenFile.candidate_id.in_(cand_ids))))) \
-        if cand_ids else 0
-    exports = _delete(session, list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export"))))
-    appeals = [] if rep is None else list(session.scalars(select(Appeal.id).where(Appeal.report_id == rep.id)))
-    posters = erase_posters(session, appeals)
+    removed = Erasure(index_files, _delete(session, reports), _delete(session, exports), _delete(session, posters))
     session.flush()
-    return Erasure(index_files, reports, exports, posters)
+    return removed

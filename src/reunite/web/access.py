@@ -93,7 +93,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/account"): Rule(LOGGED_IN, "own API tokens only"),
     ("POST", "/tokens/{token_id}/revoke"): Rule(LOGGED_IN, "CSRF; owner or admin (others: 404); audited"),
     ("GET", "/register"): Rule(EVERYONE),
-    ("POST", "/register"): Rule(EVERYONE, "CSRF; rate-limited per address; creates a family account"),
+    ("POST", "/register"): Rule(EVERYONE, "CSRF; rate-limited per address; creates a family account that "
+                                          "cannot log in until the code texted to its phone is typed back"),
+    ("GET", "/register/verify"): Rule(EVERYONE, "only the session that registered the account"),
+    ("POST", "/register/verify"): Rule(EVERYONE, "CSRF; the session's pending account; 5 wrong codes void it"),
+    ("POST", "/register/resend"): Rule(EVERYONE, "CSRF; the session's pending account; 5 codes an hour"),
+    ("GET", "/password/reset"): Rule(EVERYONE),
+    ("POST", "/password/reset"): Rule(EVERYONE, "CSRF; rate-limited per address; the same answer whether the "
+                                                "number is registered or not"),
+    ("GET", "/password/reset/verify"): Rule(EVERYONE, "the number asked for in this session"),
+    ("POST", "/password/reset/verify"): Rule(EVERYONE, "CSRF; a family account's live reset code; audited; "
+                                                       "ends its other sessions"),
+    ("GET", "/xunjia"): Rule(EVERYONE, "what 寻家 is; no records"),
+    ("GET", "/xunjia/new"): Rule(FAMILY),
+    ("POST", "/xunjia/new"): Rule(FAMILY, "CSRF; one self-registered search per account; audited (no text)"),
+    ("GET", "/xunjia/me"): Rule(FAMILY, "own self-registered search only"),
+    ("POST", "/xunjia/me/consent"): Rule(FAMILY, "CSRF; own self-registered search only; audited"),
     ("GET", "/dashboard"): Rule(STAFF, "caseworker: children in their care only"),
     ("GET", "/children"): Rule(STAFF, "caseworker: children in their care"),
     ("GET", "/children/{case_number}"): Rule(STAFF, "caseworker: children in their care"),
@@ -134,8 +149,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/family/reports/{report_number}"): Rule(FAMILY, "own reports only"),
     ("POST", "/family/reports/{report_number}/relatives"): Rule(FAMILY, "CSRF; own reports only"),
     ("POST", "/family/reports/{report_number}/other-children"): Rule(FAMILY, "CSRF; own reports only; audited"),
+    ("GET", "/family/reports/{report_number}/sample"): Rule(FAMILY, "own reports only; the labs' public details"),
+    ("GET", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
+        FAMILY, "own reports only; says what a withdrawal would delete, deletes nothing"),
     ("POST", "/family/reports/{report_number}/relatives/{member_id}/withdraw"): Rule(
-        FAMILY, "CSRF; own reports only; erases the genotype, marks candidates; audited"),
+        FAMILY, "CSRF; own reports only; confirmed on the page before; erases the genotype everywhere, marks "
+                "candidates; audited"),
     ("GET", "/admin/users"): Rule(ADMIN, "accounts only: no cases, no genotypes"),
     ("POST", "/admin/users"): Rule(ADMIN, "CSRF; audited; a staff account waits for a second admin"),
     ("POST", "/admin/users/{name}/approve"): Rule(ADMIN, "CSRF; not the admin who asked; audited"),
@@ -250,7 +269,8 @@ async def authorize(request: Request, db: Session = Depends(get_db),
     user = _load_user(request, db, creds)
     request.state.user = user
     # What pages show of the user, readable after the request's session is closed (error pages).
-    request.state.viewer = (SimpleNamespace(id=user.id, name=user.name, role=user.role, unit=user.unit)
+    request.state.viewer = (SimpleNamespace(id=user.id, name=user.name, role=user.role, unit=user.unit,
+                                            display_name=user.display_name)
                             if user is not None else None)
     role = user.role if user is not None else ANONYMOUS
     if role not in rule.roles:

@@ -33,7 +33,7 @@ from ..cases import db as store
 from ..cases.photos import media_dir as default_media
 from ..errors import InputError, NotFoundError, ReuniteError
 from ..genetics.kinship import format_lr
-from . import alerts_view, api, candidates_view, maps_view, network_view, pages, public_view
+from . import alerts_view, api, candidates_view, family_view, maps_view, network_view, pages, public_view
 from .access import ANONYMOUS, WebError, live_login, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
@@ -68,7 +68,8 @@ class Settings:
     tip_window: float = 600.0
     register_limit: int = 10
     register_window: float = 3600.0
-    max_photo_bytes: int = 5 * 1024 * 1024
+    #: phones send 5-12 MB photos; they are scaled down to 1600 px when stored (cases.photos.MAX_SIDE)
+    max_photo_bytes: int = 15 * 1024 * 1024
     max_csv_bytes: int = 50 * 1024 * 1024
     match_after_import: bool = True
 
@@ -173,6 +174,7 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.router.routes.extend(network_view.router.routes)
     app.router.routes.extend(public_view.router.routes)
     app.router.routes.extend(alerts_view.router.routes)
+    app.router.routes.extend(family_view.router.routes)
     return app
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import mimetypes
 import re
 from pathlib import Path as FsPath
@@ -15,11 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..cases.accounts import (
     approve_user,
-    check_password,
     disable_user,
     end_sessions,
     list_tokens,
-    register_named_family,
     request_account,
     revoke_token,
 )
@@ -27,16 +24,12 @@ from ..cases.cohorts import (
     current_solution,
     get_cohort,
     list_cohorts,
-    parse_other_children,
     solution_is_current,
     solve_stored_cohort,
 )
-from ..cases.family_reports import RELATIONS, SCOPES, add_relative, create_report, record_other_children
 from ..cases.guidance import report_guidance
-from ..cases.models import OUTCOMES, ROLES, SEXES, Appeal, MissingReport, Photo, Tip, User, utcnow
-from ..cases.photos import add_photo, check_image
+from ..cases.models import OUTCOMES, ROLES, Appeal, MissingReport, Photo, Tip, User
 from ..cases.queries import search_children
-from ..cases.records import get_user, withdraw_consent
 from ..cases.settings import MatchingSettings
 from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
@@ -49,16 +42,14 @@ from .access import WebError, authorize, can_see_photo, current_user, get_db, vi
 from .api import (
     _child,
     check_login,
-    client_ip,
     get_candidate,
     get_job,
-    own_report,
     read_upload,
     staff_report,
     start_import,
     store_child_photo,
 )
-from .cohort_view import cohort_page_data, family_guidance_lines, guidance_box
+from .cohort_view import cohort_page_data, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .jobs import KINDS, _matching_settings
 from .network_view import child_chains, sale_records
@@ -150,45 +141,6 @@ def revoke_token_page(token_id: IntId, request: Request, user: Me, db: DB):
     except InputError:
         raise WebError(404, "not_found", "there is no such token") from None
     return _see_other("/admin/users?msg=token+revoked" if user.role == "admin" else "/account")
-
-
-# -------------------------------------------------------------------------------- register
-
-USERNAME = re.compile(r"^[A-Za-z0-9._\-]{3,60}$")
-
-
-@router.get("/register")
-def register_page(request: Request):
-    return render(request, "register.html", {"problems": [], "username": ""})
-
-
-@router.post("/register")
-def register(request: Request, db: DB, username: Annotated[str, Form(max_length=100)] = "",
-             password: Annotated[str, Form(max_length=1000)] = "",
-             password2: Annotated[str, Form(max_length=1000)] = ""):
-    t = translator(choose_language(request))
-    limiter = request.app.state.register_limiter
-    problems = []
-    if limiter.blocked(client_ip(request)):
-        return render(request, "register.html", {"problems": [t("register.too_many")], "username": username},
-                      status=429)
-    if not USERNAME.match(username):
-        problems.append(t("register.bad_name"))
-    elif get_user(db, username) is not None:
-        problems.append(t("register.taken"))
-    try:
-        check_password(password, username)
-    except InputError:
-        problems.append(t("register.weak"))
-    else:
-        if password != password2:
-            problems.append(t("register.mismatch"))
-    if problems:
-        return render(request, "register.html", {"problems": problems, "username": username}, status=400)
-    limiter.hit(client_ip(request))
-    user = register_named_family(db, username, password)
-    _start_session(request, user)
-    return _see_other("/family")
 
 
 # ------------------------------------------------------------------------------------ staff
@@ -400,150 +352,6 @@ def import_job(request: Request, user: Me, job_id: Annotated[str, Path(max_lengt
 def tips_page(request: Request, db: DB):
     rows = list(db.scalars(select(Tip).order_by(Tip.id.desc()).limit(500)))
     return render(request, "tips.html", {"tips": rows})
-
-
-# ----------------------------------------------------------------------------------- family
-
-
-@router.get("/family")
-def family_home(request: Request, user: Me, db: DB):
-    t = translator(choose_language(request))
-    rows = db.scalars(select(MissingReport).where(MissingReport.family_user_id == user.id).order_by(MissingReport.id))
-    return render(request, "family.html", {"reports": [views.family_view(db, r, t) for r in rows],
-                                           "message": None})
-
-
-@router.get("/family/reports/new")
-def family_new(request: Request):
-    return render(request, "family_new.html", {"values": {}, "problems": {}, "sexes": SEXES})
-
-
-def _parse_date(value: str) -> dt.date | None:
-    value = value.strip()
-    if not value:
-        return None
-    d = dt.date.fromisoformat(value)
-    if not dt.date(1900, 1, 1) <= d <= utcnow().date():
-        raise ValueError(value)
-    return d
-
-
-@router.post("/family/reports")
-async def family_create(request: Request, user: Me, db: DB,
-                        child_name: Annotated[str, Form(max_length=200)] = "",
-                        sex: Annotated[str, Form(max_length=10)] = "unknown",
-                        date_of_birth: Annotated[str, Form(max_length=10)] = "",
-                        disappeared_on: Annotated[str, Form(max_length=10)] = "",
-                        disappeared_place: Annotated[str, Form(max_length=300)] = "",
-                        circumstances: Annotated[str, Form(max_length=4000)] = "",
-                        marks: Annotated[str, Form(max_length=2000)] = "",
-                        contact_phone: Annotated[str, Form(max_length=40)] = "",
-                        other_children: Annotated[str, Form(max_length=500)] = "",
-                        photo: Annotated[UploadFile | None, File()] = None):
-    t = translator(choose_language(request))
-    values = {"child_name": child_name, "sex": sex, "date_of_birth": date_of_birth, "disappeared_on": disappeared_on,
-              "disappeared_place": disappeared_place, "circumstances": circumstances, "marks": marks,
-              "contact_phone": contact_phone, "other_children": other_children}
-    problems: dict[str, str] = {}
-    try:
-        others = parse_other_children(other_children)
-    except ValueError:
-        problems["other_children"] = t("report.bad_other_children")
-        others = (False, [])
-    for f in ("child_name", "disappeared_on", "disappeared_place", "contact_phone"):
-        if not values[f].strip():
-            problems[f] = t("report.required")
-    dates = {}
-    for f in ("date_of_birth", "disappeared_on"):
-        try:
-            dates[f] = _parse_date(values[f])
-        except ValueError:
-            problems[f] = t("report.bad_date")
-    if sex not in SEXES:
-        problems["sex"] = t("report.required")
-    data = None
-    if photo is not None and photo.filename:
-        limit = request.app.state.settings.max_photo_bytes
-        data = await photo.read(limit + 1)
-        try:
-            if len(data) > limit:
-                raise InputError("too large")
-            check_image(data, max_bytes=limit)
-        except InputError:
-            problems["photo"] = t("report.bad_photo")
-    if problems:
-        return render(request, "family_new.html", {"values": values, "problems": problems, "sexes": SEXES},
-                      status=400)
-    rep = create_report(db, user, child_name=child_name, sex=sex, date_of_birth=dates.get("date_of_birth"),
-                        disappeared_on=dates.get("disappeared_on"), disappeared_place=disappeared_place,
-                        circumstances=circumstances, marks=marks, contact_phone=contact_phone, other_children=others)
-    if data:
-        add_photo(db, data, report=rep.report_number, user=user.name, media=request.app.state.settings.media_dir,
-                  max_bytes=request.app.state.settings.max_photo_bytes)
-    return _see_other(f"/family/reports/{rep.report_number}?created=1")
-
-
-@router.get("/family/reports/{report_number}")
-def family_report(request: Request, report_number: Key, user: Me, db: DB):
-    t = translator(choose_language(request))
-    rep = own_report(db, user, report_number)
-    msg = None
-    if request.query_params.get("created"):
-        msg = t("report.created", number=rep.report_number)
-    elif request.query_params.get("added"):
-        msg = t("relatives.added")
-    elif request.query_params.get("withdrawn"):
-        msg = t("relatives.withdrawn")
-    elif request.query_params.get("others"):
-        msg = t("others.saved")
-    try:
-        g = _guidance(request, db, rep)
-        guidance = family_guidance_lines(g, t) if g is not None else []
-    except ReuniteError:
-        guidance = []   # (the investigators' page says why)
-    return render(request, "family_report.html", {"r": views.family_view(db, rep, t), "message": msg,
-                                                  "relations": RELATIONS, "scopes": SCOPES,
-                                                  "guidance": guidance, "problems": {}})
-
-
-@router.post("/family/reports/{report_number}/other-children")
-def family_other_children(request: Request, report_number: Key, user: Me, db: DB,
-                          other_children: Annotated[str, Form(max_length=500)] = ""):
-    """The family lists its other children (sex, birth year), or says it has none."""
-    t = translator(choose_language(request))
-    rep = own_report(db, user, report_number)
-    try:
-        listed, items = parse_other_children(other_children)
-    except ValueError:
-        return render(request, "family_report.html", {
-            "r": views.family_view(db, rep, t), "message": None, "relations": RELATIONS,
-            "scopes": SCOPES, "guidance": [], "problems": {"other_children": t("report.bad_other_children")},
-            "other_children_value": other_children}, status=400)
-    record_other_children(db, rep, listed, items, user=user.name)
-    return _see_other(f"/family/reports/{report_number}?others=1")
-
-
-@router.post("/family/reports/{report_number}/relatives/{member_id}/withdraw")
-def family_withdraw(report_number: Key, member_id: Key, user: Me, db: DB,
-                    reason: Annotated[str, Form(max_length=500)] = ""):
-    """A relative withdraws consent: the genotype is erased and the candidates it supported are marked."""
-    rep = own_report(db, user, report_number)
-    if member_id not in {d.member_id for d in rep.relatives}:
-        raise WebError(404, "not_found", "there is no such relative on this report")
-    try:
-        withdraw_consent(db, rep.report_number, member_id, user=user.name,
-                         reason=reason.strip() or "withdrawn by the family")
-    except InputError as exc:
-        raise WebError(400, "invalid", str(exc)) from None
-    return _see_other(f"/family/reports/{report_number}?withdrawn=1")
-
-
-@router.post("/family/reports/{report_number}/relatives")
-def family_relative(report_number: Key, user: Me, db: DB, relation: Annotated[str, Form(max_length=20)] = "",
-                    consent: Annotated[bool, Form()] = False, scope: Annotated[str, Form(max_length=20)] = ""):
-    rep = own_report(db, user, report_number)
-    add_relative(db, rep, relation, consent, scope, user=user.name)
-    return _see_other(f"/family/reports/{report_number}?added=1")
 
 
 
