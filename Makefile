@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BENCH)/lineage.py --quick
 	$(BENCH)/network.py --quick
 	$(BENCH)/nondna.py --quick
+	$(BENCH)/alerts.py --quick
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -51,6 +52,7 @@ bench-full: $(STAMP)
 	$(BENCH)/lineage.py
 	$(BENCH)/network.py
 	$(BENCH)/nondna.py --seeds 1 2 3
+	$(BENCH)/alerts.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

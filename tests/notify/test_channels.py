@@ -135,3 +135,26 @@ def test_bad_recipients_and_messages_name_the_field_not_the_value():
         NotifySettings.from_env({"REUNITE_SMTP_PORT": "smtp"})
     with pytest.raises(InputError, match="REUNITE_NOTIFY_BACKEND"):
         NotifySettings.from_env({"REUNITE_NOTIFY_BACKEND": "pigeon"})
+
+
+def test_two_phase_smtp_sends_nothing_before_release_and_console_stages_until_flush(tmp_path):
+    with SmtpSink() as sink:
+        ch = channel("email", sink.env())
+        ready = ch.prepare("a@example.org", MSG)
+        assert ready.failed is None and sink.messages == []        # the DATA has not ended
+        ready.release()
+        assert ready.finish().ok
+        dropped = ch.prepare("b@example.org", MSG)
+        dropped.abort()                                             # the connection closes: nothing delivered
+        assert ch.send("c@example.org", MSG).ok
+        ch.close()
+    assert [m.rcpt for m in sink.messages] == [["a@example.org"], ["c@example.org"]]
+    console = ConsoleChannel("sms", stream=None, path=str(tmp_path / "out.jsonl"))
+    staged = [console.prepare(f"+86138000000{k}", MSG) for k in range(3)]
+    for p in staged[:2]:
+        p.release()
+    assert console.sent == [] and not (tmp_path / "out.jsonl").exists()
+    console.flush()
+    assert [s.recipient for s in console.sent] == ["+861380000000", "+861380000001"]
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    assert all(p.finish().ok for p in staged[:2])

@@ -42,6 +42,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -53,7 +54,7 @@ from ..cases.audit import append_audit
 from ..cases.models import Appeal, FoundChild, MissingReport, utcnow
 from ..errors import InputError, Problem
 from ..evidence.place import ResolvedPlace, resolve_place
-from ..notify import Channel, ConsoleChannel, Delivery, Message, NotifySettings
+from ..notify import Channel, Delivery, Message, NotifySettings
 from .area import Schedule, direction_provinces, province_of, reached
 from .models import Alert, AlertDelivery, AlertSubscription
 from .subscriptions import AlertError, Links
@@ -62,6 +63,7 @@ __all__ = ["FanOut", "SendPolicy", "create_alert", "delivery_log", "fan_out", "r
 
 ChannelFactory = Callable[[str], Channel]
 _CHUNK = 500
+_T = AlertDelivery.__table__          # the log is written with Core statements: no ORM bookkeeping per row
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,9 @@ def _claim(session: Session, alert: Alert, targets: dict[int, str], channels: di
              "radius_km": radius if targets[sid] == "radius" else None, "reason": targets[sid],
              "channel": channels[sid], "status": "rate_limited" if sid in limited else "claimed", "attempts": 0,
              "claimed_by": me, "claimed_at": now} for sid in new]
-    for k in range(0, len(rows), _CHUNK):
-        session.execute(_insert(session).values(rows[k:k + _CHUNK])
-                        .on_conflict_do_nothing(index_elements=["alert_id", "subscription_id"]))
+    if rows:       # executemany of one compiled statement (a multi-row VALUES would be compiled per chunk)
+        session.connection().execute(_insert(session).on_conflict_do_nothing(
+            index_elements=["alert_id", "subscription_id"]), rows)
     alert.step_sent = max(alert.step_sent, step)
     session.commit()
     result.claimed += len(new) - len(limited)
@@ -277,9 +279,11 @@ class _Pools:
 
     def batch_size(self, kind: str) -> int:
         pool = self.get(kind)
-        if getattr(pool[0], "prepares", False):
+        if getattr(pool[0], "stages", False):         # any number prepared, made irrevocable by one flush()
+            return self.policy.batch
+        if getattr(pool[0], "prepares", False):       # one prepared message per connection
             return len(pool)
-        return self.policy.batch if isinstance(pool[0], ConsoleChannel) else 1
+        return 1
 
     def close(self) -> None:
         for pool in self.pools.values():
@@ -299,7 +303,7 @@ def _record(session: Session, ids_by_outcome: dict[tuple, list[int]], now: dt.da
         if status == "retry":
             for i in ids:          # each its own backoff
                 final = attempts[i] >= policy.max_attempts
-                session.execute(update(AlertDelivery).where(AlertDelivery.id == i).values(
+                session.execute(update(_T).where(_T.c.id == i).values(
                     status="failed" if final else "retry", error=error,
                     next_attempt_at=None if final else now + policy.backoff(attempts[i])))
                 result.add("failed" if final else "retry")
@@ -307,7 +311,7 @@ def _record(session: Session, ids_by_outcome: dict[tuple, list[int]], now: dt.da
         values = {"status": status, "error": error, "next_attempt_at": None}
         if status == "sent":
             values["sent_at"] = now
-        session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(ids)).values(**values))
+        session.execute(update(_T).where(_T.c.id.in_(ids)).values(**values))
         result.add(status, len(ids))
 
 
@@ -317,43 +321,62 @@ def _outcome(d: Delivery) -> tuple[str, str | None]:
     return ("retry" if d.retryable else "failed"), (d.error or "error")[:100]
 
 
-def _send_batch(session: Session, rows: list[AlertDelivery], pool: list[Channel], alerts: dict[int, Alert],
+def _parallel(pool: list[Channel], fn, items: list) -> list:
+    """``fn`` over ``items``, the k-th on ``pool[k % len(pool)]``'s thread when the pool has several
+    connections (each connection is used by one thread at a time: item k and k + len(pool) share it)."""
+    if len(pool) == 1 or len(items) <= 1:
+        return [fn(k, item) for k, item in enumerate(items)]
+    with ThreadPoolExecutor(max_workers=len(pool)) as ex:
+        lanes = [list(range(j, len(items), len(pool))) for j in range(len(pool))]
+        done = ex.map(lambda lane: [(k, fn(k, items[k])) for k in lane], lanes)
+        return [r for _k, r in sorted((kr for lane in done for kr in lane), key=lambda kr: kr[0])]
+
+
+def _send_batch(session: Session, rows: list, pool: list[Channel], alerts: dict[int, Alert],
                 recipients: dict[int, str], links: Links, me: str, now: dt.datetime, policy: SendPolicy,
                 result: FanOut) -> None:
-    prepared = []
+    """Prepare, mark ``sending`` (one commit), release, record (one commit): see the module."""
     outcomes: dict[tuple, list[int]] = {}
     attempts = {r.id: r.attempts + 1 for r in rows}
-    for k, row in enumerate(rows):
-        ch = pool[k % len(pool)]
+
+    def prepare(k: int, row):
         try:
-            p = ch.prepare(recipients[row.subscription_id], _message(alerts[row.alert_id], row.subscription_id, links))
+            return pool[k % len(pool)].prepare(recipients[row.subscription_id],
+                                               _message(alerts[row.alert_id], row.subscription_id, links))
         except InputError:
+            return None
+
+    prepared = []
+    for row, p in zip(rows, _parallel(pool, prepare, rows), strict=True):
+        if p is None:
             outcomes.setdefault(("failed", "InvalidRecipient"), []).append(row.id)
-            continue
-        if p.failed is not None:
+        elif p.failed is not None:
             outcomes.setdefault(_outcome(p.failed), []).append(row.id)
         else:
             prepared.append((row, p))
     ids = [r.id for r, _ in prepared]
     mine = set()
     if ids:
-        mine = set(session.scalars(update(AlertDelivery).where(
-            AlertDelivery.id.in_(ids), AlertDelivery.claimed_by == me, AlertDelivery.status == "claimed")
-            .values(status="sending", attempts=AlertDelivery.attempts + 1).returning(AlertDelivery.id)))
-    # prepare failures count as attempts too (no message went out)
+        mine = set(session.execute(update(_T).where(_T.c.id.in_(ids), _T.c.claimed_by == me, _T.c.status == "claimed")
+                                   .values(status="sending", attempts=_T.c.attempts + 1).returning(_T.c.id)).scalars())
     failed_ids = [i for v in outcomes.values() for i in v]
-    if failed_ids:
-        session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(failed_ids), AlertDelivery.claimed_by == me)
-                        .values(attempts=AlertDelivery.attempts + 1))
+    if failed_ids:           # a failure while preparing is an attempt too (nothing went out)
+        session.execute(update(_T).where(_T.c.id.in_(failed_ids), _T.c.claimed_by == me)
+                        .values(attempts=_T.c.attempts + 1))
     session.commit()                                   # the rows are `sending` before anything is released
     for row, p in prepared:
         if row.id in mine:
             p.release()
         else:
             p.abort()                                  # another sender took it over: never release
-    for row, p in prepared:
-        if row.id in mine:
-            outcomes.setdefault(_outcome(p.finish()), []).append(row.id)
+    for ch in pool:
+        flush = getattr(ch, "flush", None)
+        if flush is not None:
+            flush()                                    # a staging channel's one irrevocable write
+    mine_prepared = [(row, p) for row, p in prepared if row.id in mine]
+    for (row, _p), d in zip(mine_prepared, _parallel(pool, lambda _k, rp: rp[1].finish(), mine_prepared),
+                            strict=True):
+        outcomes.setdefault(_outcome(d), []).append(row.id)
     _record(session, outcomes, now, policy, attempts, result)
     session.commit()
 
@@ -366,9 +389,9 @@ def _deliver_claimed(session: Session, me: str, pools: _Pools, links: Links, now
             AlertDelivery.claimed_by == me, AlertDelivery.status == "claimed").distinct()))):
         size = pools.batch_size(kind)
         while True:
-            rows = list(session.scalars(select(AlertDelivery).where(
-                AlertDelivery.claimed_by == me, AlertDelivery.status == "claimed", AlertDelivery.channel == kind)
-                .order_by(AlertDelivery.id).limit(size)))
+            rows = session.execute(select(_T.c.id, _T.c.alert_id, _T.c.subscription_id, _T.c.attempts).where(
+                _T.c.claimed_by == me, _T.c.status == "claimed", _T.c.channel == kind)
+                .order_by(_T.c.id).limit(size)).all()
             if not rows:
                 break
             for aid in {r.alert_id for r in rows} - set(alerts):
@@ -378,8 +401,7 @@ def _deliver_claimed(session: Session, me: str, pools: _Pools, links: Links, now
                 AlertSubscription.status == "active")).all())
             gone = [r.id for r in rows if r.subscription_id not in subs]
             if gone:                                   # unsubscribed since the claim: never sent
-                session.execute(update(AlertDelivery).where(AlertDelivery.id.in_(gone))
-                                .values(status="failed", error="Unsubscribed"))
+                session.execute(update(_T).where(_T.c.id.in_(gone)).values(status="failed", error="Unsubscribed"))
                 session.commit()
                 result.add("failed", len(gone))
             rows = [r for r in rows if r.subscription_id in subs]

@@ -232,28 +232,48 @@ class Sent:
 
 class ConsoleChannel(_Base):
     """Records every message (``.sent``), prints it to ``stream`` (stdout; None: silent) and appends it
-    as a JSON line to ``path`` when given.  For tests and development only."""
+    as a JSON line to ``path`` when given.  For tests and development only.
+
+    Messages from :meth:`prepare` are staged: ``release`` marks one, :meth:`flush` records every marked
+    one at once (one write to ``path``), so a batch becomes irrevocable in one step."""
+
+    stages = True
 
     def __init__(self, kind: str = "email", *, stream: IO[str] | None = sys.stdout, path: str | None = None):
         if kind not in CHANNEL_KINDS:
             raise InputError(Problem(f"unknown channel {kind!r}", field="channel"))
         self.kind, self.stream, self.path = kind, stream, path
         self.sent: list[Sent] = []
+        self._staged: list[Sent] = []
         self._lock = threading.Lock()
 
     def _deliver(self, recipient: str, message: Message) -> Delivery:
-        item = Sent(recipient, message, time.time())
         with self._lock:
-            self.sent.append(item)
-            if self.stream is not None:
-                print(f"[reunite {self.kind} → {recipient}] {message.subject}\n{message.text()}", file=self.stream,
-                      flush=True)
-            if self.path:
-                line = json.dumps({"kind": self.kind, "to": recipient, "at": item.at, **message.as_json()},
-                                  ensure_ascii=False)
-                with open(self.path, "a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
+            self._record([Sent(recipient, message, time.time())])
         return Delivery(True, self.kind, message_id=message.key)
+
+    def _record(self, items: list[Sent]) -> None:
+        self.sent.extend(items)
+        if self.stream is not None:
+            for item in items:
+                print(f"[reunite {self.kind} → {item.recipient}] {item.message.subject}\n{item.message.text()}",
+                      file=self.stream, flush=True)
+        if self.path and items:
+            text = "".join(json.dumps({"kind": self.kind, "to": i.recipient, "at": i.at, **i.message.as_json()},
+                                      ensure_ascii=False) + "\n" for i in items)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(text)          # one write for the whole batch
+
+    def prepare(self, recipient: str, message: Message) -> Prepared:
+        item = Sent(check_recipient(self.kind, recipient), message, time.time())
+        return Prepared(release=lambda: self._staged.append(item),
+                        finish=lambda: Delivery(True, self.kind, message_id=message.key))
+
+    def flush(self) -> None:
+        """Record every released message at once."""
+        with self._lock:
+            items, self._staged = self._staged, []
+            self._record(items)
 
 
 # ------------------------------------------------------------------------------------ SMTP
