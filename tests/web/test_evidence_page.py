@@ -86,3 +86,27 @@ def test_the_api_lists_dna_candidates_first_and_filters_by_dna(matched, client):
     assert kinds[0] == "dna" and "test_scar" in kinds
     scar = next(e for e in one["evidence"] if e["kind"] == "test_scar")
     assert scar["label_zh"] == "测试疤痕" and scar["sentence"] and scar["sentence_zh"]
+
+
+def test_a_childs_pairs_without_dna_are_ranked_and_the_long_tail_folded(world, as_user):
+    """Every report its evidence does not exclude is kept, so a child may have dozens: its page shows them
+    best first, the first ten in the table and the rest folded under a line that says how many."""
+    from reunite.cases.models import MissingReport
+    from reunite.cases.records import record_candidate
+
+    url, _, _ = world
+    with store.open_session(url) as s:
+        for i in range(14):
+            s.add(MissingReport(report_number=f"R-T{i:02d}", sex="female"))
+        s.commit()
+        for i in range(14):   # non-DNA LRs 1.5^i: R-T13 the best
+            record_candidate(s, "KM-002", f"R-T{i:02d}", items=[from_lr("age", 1.5 ** i)], prior=0.01, commit=True)
+    inv = as_user("inv")
+    for lang, more in (("en", "<summary>4 more reports its evidence does not exclude"),
+                       ("zh", "另有 4 份报告未被证据排除")):
+        page = inv.get(f"/children/KM-002?lang={lang}").text
+        shown = re.findall(r'href="/reports/(R-T\d\d)"', _table(page, "child-candidates-without-dna"))
+        assert shown == [f"R-T{i:02d}" for i in range(13, 3, -1)]          # the ten best, best first
+        rest = re.findall(r'href="/reports/(R-T\d\d)"', _table(page, "child-candidates-without-dna-rest"))
+        assert rest == ["R-T03", "R-T02", "R-T01", "R-T00"]
+        assert more in page

@@ -167,7 +167,9 @@ def children(request: Request, user: Me, db: DB, q: Annotated[str | None, Query(
 @router.get("/children/{case_number}")
 def child_page(request: Request, case_number: Key, user: Me, db: DB):
     child = _child(db, user, case_number)
-    cands = child.candidates if user.role in ("investigator", "lab_analyst") else []
+    # (best first: a child may have dozens of reports without DNA that its evidence does not exclude)
+    cands = sorted(child.candidates, key=lambda c: (-(c.posterior or 0.0), c.id)) \
+        if user.role in ("investigator", "lab_analyst") else []
     cohort = child.cohort if user.role in ("investigator", "lab_analyst") else None
     appeal = staff_appeal(db, found_child_id=child.id)
     timeline = child_timeline(db, child, restricted=user.role in ("investigator", "lab_analyst"))
