@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from reunite.cases import import_families, import_found, import_profiles, import_reports
 from reunite.cases.matching import run_matching
-from reunite.cases.models import AuditEntry, Candidate, FoundChild, MissingReport, Relative, User
+from reunite.cases.models import AuditEntry, Candidate, DnaSample, FoundChild, MissingReport, Relative, User
 from reunite.cases.progress import report_steps, self_search_steps
 from reunite.cases.selfsearch import (
     SD_SURE_MONTHS,
@@ -138,3 +138,41 @@ def test_report_steps_follow_the_case(session, files, tmp_path):
     cand.status = "confirmed"
     session.commit()
     assert set(states(report_steps(session, rep)).values()) == {"done"}
+
+
+def test_a_grown_child_withdraws_dna_consent_everywhere(session, grown, files, tmp_path):
+    from reunite.cases.models import WithdrawalReason, WrittenFile
+    from reunite.cases.privacy import register_written_file
+    from reunite.cases.selfsearch import withdraw_dna_consent
+
+    import_reports(session, files["reports"])
+    import_profiles(session, files["profiles"], lab="Kunming lab")
+    import_families(session, files["families"])
+    child = register_self_search(session, grown, remembered(), today=TODAY)
+    with pytest.raises(InputError, match="no DNA consent"):
+        withdraw_dna_consent(session, child, user=grown.name)
+    give_dna_consent(session, child, user=grown.name)
+    first = child.sample
+    import_profiles(session, write(tmp_path / "grown.csv", GROWN.format(sample=first)), lab="Kunming lab")
+    run_matching(session, index_dir=tmp_path / "index")
+    cand = next(c for c in session.scalars(select(Candidate).where(Candidate.found_child_id == child.id)) if c.has_dna)
+    report_file, export_file = tmp_path / "candidate.html", tmp_path / "export.csv"
+    for f, kind in ((report_file, "report"), (export_file, "export")):
+        f.write_text("15,16 17,18")
+        register_written_file(session, f, kind=kind, user="lab", candidate_id=cand.id if kind == "report" else None)
+    done = withdraw_dna_consent(session, child, user=grown.name, reason="I call 13800138000 if needed")
+    assert done == {"sample": first, "candidates_marked": 1, "index_files": 0, "reports": 1, "exports": 1,
+                    "posters": 0}
+    assert not report_file.exists() and not export_file.exists()
+    assert session.scalars(select(WrittenFile)).first() is None
+    s = session.scalars(select(DnaSample).where(DnaSample.sample == first)).one()
+    assert s.erased and not s.genotypes and child.dna_consent_at is None
+    session.refresh(cand)
+    assert cand.dna_withdrawn and cand.dna_lr is None
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "self_search.withdraw")).one()
+    assert "13800138000" not in audit.details
+    assert session.scalars(select(WithdrawalReason)).one().reason.startswith("I call")
+    assert states(self_search_steps(session, child))["dna_consent"] == "current"
+    # agreeing again gives a new code: the erased sample cannot be imported again
+    give_dna_consent(session, child, user=grown.name)
+    assert child.sample == f"{child.case_number}-DNA2"

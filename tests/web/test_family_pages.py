@@ -213,3 +213,21 @@ def test_a_grown_child_registers_gives_consent_and_follows_the_steps(as_user, wo
     assert child.case_number in as_user("inv").get(f"/children/{child.case_number}").text
     assert as_user("fam").get("/xunjia/me").status_code == 404
     assert c.get("/xunjia/new", follow_redirects=False).headers["location"] == "/xunjia/me"
+
+
+def test_a_grown_child_withdraws_dna_consent_after_reading_what_is_deleted(as_user, world):
+    c = as_user("fam2")
+    r = c.post("/xunjia/new", data={"csrf_token": c.csrf, "sex": "male", "places": "昭通", "birth_year": "2012"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    c.post("/xunjia/me/consent", data={"csrf_token": c.csrf, "agree": "true"})
+    page = c.get("/xunjia/me?lang=en").text
+    assert 'id="xunjia-withdraw"' in page and "No DNA profile has been made from your sample yet" in page
+    r = c.post("/xunjia/me/withdraw", data={"csrf_token": c.csrf})
+    assert r.status_code == 400 and 'aria-invalid="true"' in r.text
+    r = c.post("/xunjia/me/withdraw", data={"csrf_token": c.csrf, "confirm": "yes"}, follow_redirects=False)
+    assert r.headers["location"] == "/xunjia/me?withdrawn=1"
+    page = c.get("/xunjia/me?withdrawn=1&lang=en").text
+    assert "your DNA has been deleted" in page and 'id="xunjia-consent-form"' in page
+    with store.open_session(world[0]) as s:
+        assert s.scalars(select(FoundChild).where(FoundChild.kind == "self_registered")).one().dna_consent_at is None

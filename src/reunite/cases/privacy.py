@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from .models import Appeal, Candidate, MissingReport, WrittenFile, utcnow
 
-__all__ = ["INDEX_FILES", "Erasure", "erase_everywhere", "erase_posters", "planned_erasure", "register_written_file",
-           "secure_delete"]
+__all__ = ["INDEX_FILES", "Erasure", "erase_child_files", "erase_everywhere", "erase_posters", "planned_erasure",
+           "register_written_file", "secure_delete"]
 
 #: The names of the files a saved :class:`~reunite.search.index.ReferenceIndex` and the matching write.
 INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "*.npy")
@@ -143,6 +143,20 @@ def planned_erasure(session: Session, report_number: str, *, index_dir: str | Pa
     reports, exports, posters = _written(session, report_number)
     return Erasure(len(_index_files(_index_dir(index_dir))), *(sum(Path(r.path).exists() for r in rows)
                                                               for rows in (reports, exports, posters)))
+
+
+def erase_child_files(session: Session, found_child_id: int, *, dry_run: bool = False) -> Erasure:
+    """Remove the files the store wrote that may hold a found child's genotype (a self-registered person
+    withdrawing consent): the report files of its candidates and every export (the reference index holds
+    families only).  With ``dry_run``, count the files that exist and remove nothing."""
+    cand_ids = list(session.scalars(select(Candidate.id).where(Candidate.found_child_id == found_child_id)))
+    reports = _registered(session, "report", WrittenFile.candidate_id, cand_ids)
+    exports = list(session.scalars(select(WrittenFile).where(WrittenFile.kind == "export")))
+    if dry_run:
+        return Erasure(0, sum(Path(r.path).exists() for r in reports), sum(Path(r.path).exists() for r in exports))
+    removed = Erasure(0, _delete(session, reports), _delete(session, exports))
+    session.flush()
+    return removed
 
 
 def erase_everywhere(session: Session, report_number: str, *, index_dir: str | Path | None = None) -> Erasure:

@@ -18,7 +18,10 @@ What they remember is mapped onto the fields the evidence models read:
 
 The names and places they remember and their story are kept in ``memories`` for the investigators, never
 shown to the public.  DNA is offered with consent (:func:`give_dna_consent`): it records when they
-agreed and gives the sample code the laboratory labels their swab with.
+agreed and gives the sample code the laboratory labels their swab with.  They can withdraw it
+(:func:`withdraw_dna_consent`): the profile is erased, the report files of their candidates and the
+exports are deleted (:func:`reunite.cases.privacy.erase_child_files`) and their candidates lose the DNA
+evidence, as a family's withdrawal does.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
+from . import privacy
 from .audit import append_audit
-from .models import SEXES, FoundChild, User, utcnow
+from .models import SEXES, Candidate, DnaSample, FoundChild, User, WithdrawalReason, utcnow
+from .records import drop_dna, erase_sample
 
 __all__ = ["SD_SURE_MONTHS", "SD_UNSURE_MONTHS", "Memories", "give_dna_consent", "own_self_search",
-           "register_self_search"]
+           "register_self_search", "withdraw_dna_consent"]
 
 #: The age's standard deviation (months) when the year of birth is known for sure, and when it is a guess.
 SD_SURE_MONTHS = 6.0
@@ -135,17 +140,61 @@ def register_self_search(session: Session, user: User, memories: Memories, *, to
     return child
 
 
+def _fresh_sample(session: Session, child: FoundChild) -> str:
+    """The child's sample code, or a new one when that sample was erased (an erased sample cannot be
+    imported again): ``<case number>-DNA``, then ``-DNA2``, ``-DNA3`` …"""
+    code, n = child.sample or f"{child.case_number}-DNA", 1
+    while session.scalars(select(DnaSample.id).where(DnaSample.sample == code, DnaSample.erased.is_(True))).first():
+        n += 1
+        code = f"{child.case_number}-DNA{n}"
+    return code
+
+
 def give_dna_consent(session: Session, child: FoundChild, *, user: str, commit: bool = True) -> FoundChild:
     """Record that the self-registered ``child`` agrees to give DNA, and give the sample code their swab is
-    labelled with (``<case number>-DNA``); giving it again changes nothing.  Audited."""
+    labelled with (``<case number>-DNA``; a new one after a withdrawal); giving it again changes nothing.
+    Audited."""
     if child.kind != "self_registered":
         raise InputError(Problem("only a self-registered search records its own consent", field="case_number"))
     if child.dna_consent_at is None:
         child.dna_consent_at = utcnow()
-        child.sample = child.sample or f"{child.case_number}-DNA"
+        child.sample = _fresh_sample(session, child)
         session.flush()
         append_audit(session, user, "self_search.consent", entity="found_child", entity_id=child.case_number,
                      details={"sample": child.sample})
     if commit:
         session.commit()
     return child
+
+
+def withdraw_dna_consent(session: Session, child: FoundChild, *, user: str, reason: str = "withdrawn by themselves",
+                         commit: bool = True) -> dict:
+    """The self-registered ``child`` withdraws their DNA consent: their profile is erased (the sample row
+    stays, marked erased), the files that may hold it are deleted, their candidates lose the DNA evidence
+    (marked ``dna_withdrawn``), and the consent is cleared.  The reason is kept apart for investigators
+    (``withdrawal_reasons``), the audit entry names it by id.  Returns what was done."""
+    if child.kind != "self_registered" or child.dna_consent_at is None:
+        raise InputError(Problem("there is no DNA consent to withdraw", field="case_number"))
+    why = WithdrawalReason(report_number=child.case_number, member_id="self", reason=reason.strip() or "withdrawn",
+                           recorded_by=str(user))
+    session.add(why)
+    session.flush()
+    privacy.secure_delete(session)
+    erased = child.sample if child.sample and session.scalars(
+        select(DnaSample.id).where(DnaSample.sample == child.sample)).first() is not None else None
+    if erased:
+        erase_sample(session, erased, user=user, reason=f"consent withdrawn (reason {why.id})", commit=False)
+    marked = 0
+    for cand in session.scalars(select(Candidate).where(Candidate.found_child_id == child.id)):
+        if cand.has_dna:
+            drop_dna(cand)
+            marked += 1
+    child.dna_consent_at = None
+    session.flush()
+    removed = privacy.erase_child_files(session, child.id)
+    append_audit(session, user, "self_search.withdraw", entity="found_child", entity_id=child.case_number,
+                 details={"sample_erased": erased is not None, "candidates_marked": marked, "reason_id": why.id,
+                          **removed.as_dict()})
+    if commit:
+        session.commit()
+    return {"sample": erased, "candidates_marked": marked, **removed.as_dict()}

@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/xunjia/new"): Rule(FAMILY, "CSRF; one self-registered search per account; audited (no text)"),
     ("GET", "/xunjia/me"): Rule(FAMILY, "own self-registered search only"),
     ("POST", "/xunjia/me/consent"): Rule(FAMILY, "CSRF; own self-registered search only; audited"),
+    ("POST", "/xunjia/me/withdraw"): Rule(FAMILY, "CSRF; own self-registered search only; confirmed; erases the "
+                                                  "profile and the files that may hold it; audited"),
     ("GET", "/dashboard"): Rule(STAFF, "caseworker: children in their care only"),
     ("GET", "/children"): Rule(STAFF, "caseworker: children in their care"),
     ("GET", "/children/{case_number}"): Rule(STAFF, "caseworker: children in their care"),

@@ -43,10 +43,10 @@ from ..cases.family_reports import (
 from ..cases.labs import list_labs
 from ..cases.models import SEXES, DnaSample, MissingReport, User
 from ..cases.photos import add_photo, clean_photo
-from ..cases.privacy import planned_erasure
+from ..cases.privacy import erase_child_files, planned_erasure
 from ..cases.progress import report_steps, self_search_steps
 from ..cases.records import withdraw_consent
-from ..cases.selfsearch import Memories, give_dna_consent, own_self_search, register_self_search
+from ..cases.selfsearch import Memories, give_dna_consent, own_self_search, register_self_search, withdraw_dna_consent
 from ..errors import InputError, ReuniteError
 from ..notify import ChannelNotConfigured, channel
 from . import views
@@ -599,16 +599,30 @@ def _mine(db: Session, user: User):
     return child
 
 
+def _me_page(request: Request, db: Session, child, *, message: str | None = None, problems: dict | None = None,
+             status: int = 200):
+    """The grown child's own page (see :func:`xunjia_me`)."""
+    typed = child.sample is not None and db.scalars(select(DnaSample).where(
+        DnaSample.sample == child.sample, DnaSample.erased.is_(False))).first() is not None
+    return render(request, "xunjia_me.html", {
+        "c": child, "m": child.memories or {}, "message": message, "steps": self_search_steps(db, child),
+        "labs": _labs(db, choose_language(request)), "problems": problems or {}, "typed": typed,
+        "files": erase_child_files(db, child.id, dry_run=True),
+        "candidates": sum(1 for c in child.candidates if c.has_dna)}, status=status)
+
+
+_ME_MESSAGES = {"consent": "xunjia.consented", "withdrawn": "xunjia.withdrawn"}
+
+
 @router.get("/xunjia/me")
 def xunjia_me(request: Request, user: Me, db: DB):
-    """The grown child's own page: what they told us, the DNA consent, where to give a sample, next steps."""
+    """The grown child's own page: what they told us, the DNA consent (given, or withdrawn after a list of
+    what is deleted), where to give a sample, and the next steps."""
     t = _t(request)
     child = _mine(db, user)
-    msg = t("xunjia.created", number=child.case_number) if request.query_params.get("created") else (
-        t("xunjia.consented") if request.query_params.get("consent") else None)
-    return render(request, "xunjia_me.html", {"c": child, "m": child.memories or {}, "message": msg,
-                                              "steps": self_search_steps(db, child),
-                                              "labs": _labs(db, choose_language(request)), "problems": {}})
+    msg = t("xunjia.created", number=child.case_number) if request.query_params.get("created") else next(
+        (t(key) for q, key in _ME_MESSAGES.items() if request.query_params.get(q)), None)
+    return _me_page(request, db, child, message=msg)
 
 
 @router.post("/xunjia/me/consent")
@@ -616,11 +630,19 @@ def xunjia_consent(request: Request, user: Me, db: DB, agree: Annotated[bool, Fo
     """The grown child agrees to give DNA (the box must be ticked)."""
     child = _mine(db, user)
     if not agree:
-        t = _t(request)
-        return render(request, "xunjia_me.html", {"c": child, "m": child.memories or {}, "message": None,
-                                                  "steps": self_search_steps(db, child),
-                                                  "labs": _labs(db, choose_language(request)),
-                                                  "problems": {"agree": t("xunjia.consent_needed")}}, status=400)
+        return _me_page(request, db, child, problems={"agree": _t(request)("xunjia.consent_needed")}, status=400)
     give_dna_consent(db, child, user=user.name)
     return _see_other("/xunjia/me?consent=1")
 
+
+@router.post("/xunjia/me/withdraw")
+def xunjia_withdraw(request: Request, user: Me, db: DB, confirm: Annotated[str, Form(max_length=10)] = ""):
+    """The grown child withdraws their DNA consent (confirmed): the profile and the files that may hold it
+    are deleted, the possible matches lose the DNA evidence."""
+    child = _mine(db, user)
+    if child.dna_consent_at is None:
+        return _see_other("/xunjia/me")
+    if confirm != "yes":
+        return _me_page(request, db, child, problems={"confirm": _t(request)("withdraw.confirm_needed")}, status=400)
+    withdraw_dna_consent(db, child, user=user.name)
+    return _see_other("/xunjia/me?withdrawn=1")
