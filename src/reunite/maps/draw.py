@@ -348,7 +348,9 @@ def draw_china(markers: Sequence[Marker] = (), flows: Sequence[Flow] = (), *, la
     if legend:
         out.append(_legend(frame, markers, flows, kind_labels, lang, kt, uid, inset=box is None))
     if title:
-        out.append(f'<text x="{12 * k:.1f}" y="{26 * kt:.1f}" font-size="{20 * kt:.1f}" font-weight="bold" '
+        size = 20 * kt
+        size *= min(1.0, (frame.width - 24 * k) / _Labels.text_width(title, size))  # the whole title fits
+        out.append(f'<text x="{12 * k:.1f}" y="{6 * k + size:.1f}" font-size="{size:.1f}" font-weight="bold" '
                    f'fill="#222">{_esc(title)}</text>')
     out.append("</svg>")
     return "\n".join(out)
