@@ -11,6 +11,9 @@ own keep-alive ``httpx.Client``) for at most S seconds or R requests:
 ``appeals_page``     GET /appeals (no login), plain or searched by place and age
 ``appeals_api``      GET /api/v1/appeals?place=… (no login)
 ``reports_search``   GET /api/v1/reports?q=… (investigator's bearer token): number, name or place
+
+Before the server starts, ``reports_search_in_process`` times the same kind of searches in this process
+through the indexes of migration 0015 and as the plain scan, and gives the ratio (machine load cancels).
 ``children_search``  GET /api/v1/found-children?q=… (investigator's bearer token)
 
 It prints one JSON object: the setup timings, and per endpoint the requests, errors, throughput
@@ -249,6 +252,40 @@ def run_phase(base: str, make_url, headers: dict, clients: int, seconds: float, 
             "max_ms": round(float(np.max(lat)), 1)}
 
 
+def report_query(rng: random.Random, n_families: int) -> str:
+    """A search of the reports as staff type them: a number's first 6 characters (about 10 reports),
+    a child's name (3 characters) or a place (2 characters: no trigram, scanned)."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        return f"F{rng.randrange(n_families) + 1:06d}"[:-1]
+    if kind == 1:
+        return f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
+    return rng.choice(PLACES)[3:5]
+
+
+def search_in_process(url: str, n_families: int, n: int = 60) -> dict:
+    """The reports search in this process on the same ``n`` queries, through the indexes and as the plain
+    scan (``search_reports(indexed=False)``): median and p95 ms each, and the ratio of the medians."""
+    from reunite.cases import db as store
+    from reunite.cases.queries import search_reports
+
+    queries = [report_query(random.Random(k), n_families) for k in range(n)]
+    out: dict = {"queries": n}
+    with store.open_session(url) as s:
+        for name, indexed in (("indexed", True), ("scan", False)):
+            ms = []
+            for q in queries:
+                t0 = time.perf_counter()
+                search_reports(s, q, indexed=indexed)
+                ms.append((time.perf_counter() - t0) * 1000)
+                s.expunge_all()
+            out[name] = {"p50_ms": round(float(np.percentile(ms, 50)), 2),
+                         "p95_ms": round(float(np.percentile(ms, 95)), 2)}
+    out["scan_over_indexed_p50"] = round(out["scan"]["p50_ms"] / out["indexed"]["p50_ms"], 1)
+    store.dispose_engines()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2,000 families, 2 s per endpoint")
@@ -275,6 +312,7 @@ def main() -> None:
         fill_store(url, work, n_families, n_appeals, args.profiles, bulk, setup)
         fig["store"] = setup.pop("store")
         fig["setup_s"] = setup
+        fig["reports_search_in_process"] = search_in_process(url, n_families)
         proc, base, log = start_server(url, work)
         try:
             token = httpx.post(base + "/api/v1/token", json={"username": "bench.inv", "password": PASSWORD},
@@ -292,12 +330,7 @@ def main() -> None:
                 return f"/api/v1/appeals?place={rng.choice(places)}"
 
             def reports_search(rng):
-                kind = rng.randrange(3)
-                if kind == 0:
-                    return f"/api/v1/reports?q=F{rng.randrange(n_families) + 1:06d}"[:-1]  # ~10 numbers
-                if kind == 1:
-                    return f"/api/v1/reports?q={rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
-                return f"/api/v1/reports?q={rng.choice(places)}"
+                return f"/api/v1/reports?q={report_query(rng, n_families)}"
 
             def children_search(rng):
                 return f"/api/v1/found-children?q={rng.choice(places)}"

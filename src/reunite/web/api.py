@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases import appeals
@@ -17,7 +17,7 @@ from ..cases.appeals import FACTS, add_tip, check_tip, published_appeal, set_pub
 from ..cases.candidate_list import MAX_PER_PAGE, ORDERS, SORTS, CandidateQuery, list_candidate_page
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, SEXES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
-from ..cases.queries import like_pattern, search_children
+from ..cases.queries import search_children, search_reports
 from ..cases.records import read_genotypes
 from ..cases.workflow import allowed_transitions
 from ..cases.workflow import review as do_review
@@ -190,13 +190,7 @@ async def add_child_photo(case_number: Key, request: Request, user: Me, db: DB,
 @router.get("/reports", summary="Search missing-child reports")
 def reports(user: Me, db: DB, q: Search = None) -> dict[str, Any]:
     """Reports, searched by number, name or place."""
-    query = visible_reports(user)
-    if q:
-        pat = like_pattern(q)
-        query = query.where(or_(MissingReport.report_number.ilike(pat, escape="\\"),
-                                MissingReport.child_name.ilike(pat, escape="\\"),
-                                MissingReport.disappeared_place.ilike(pat, escape="\\")))
-    rows = db.scalars(query.order_by(MissingReport.report_number).limit(200))
+    rows = search_reports(db, q, within=visible_reports(user))
     return {"items": [{"report_number": r.report_number, "child_name": r.child_name, "sex": r.sex,
                        "disappeared_on": r.disappeared_on.isoformat() if r.disappeared_on else None,
                        "disappeared_place": r.disappeared_place, "status": r.status} for r in rows]}

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 from reunite.alerts import models as _alerts_models  # noqa: F401  (its tables are on Base.metadata)
 from reunite.cases.db import database_url
 from reunite.cases.models import Base
+from reunite.cases.queries import include_in_schema_comparison
 from reunite.network import models as _network_models  # noqa: F401  (its tables are on Base.metadata)
 
 config = context.config
@@ -25,6 +26,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_schema_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()
