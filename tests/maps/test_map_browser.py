@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     from sqlalchemy import select
 
     from reunite.cases import accounts
-    from reunite.cases.appeals import publish_appeal
+    from reunite.cases.appeals import publish
     from reunite.cases.db import dispose_engines, open_session
     from reunite.cases.models import FoundChild
     from reunite.cases.records import add_user
@@ -55,7 +55,7 @@ def server(tmp_path_factory):
         user.password_hash = accounts.hash_password(PASSWORD)
         s.commit()
         for case in s.scalars(select(FoundChild.case_number).order_by(FoundChild.id)).all():
-            publish_appeal(s, case, "0871-110", None, user="map.inv")
+            publish(s, user="map.inv", hotline="0871-110", case_number=case, no_photo_reason="photo withheld")
     dispose_engines()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

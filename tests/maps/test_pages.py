@@ -58,6 +58,17 @@ def test_public_map_never_shows_an_address_or_exact_position(client, world, ids)
     assert html.count('data-kind="found"') == 4  # Kunming (KM-002) and Panlong (KM-001), two drawings
 
 
+def test_a_place_not_published_is_not_on_the_map_and_missing_children_are(client, world, ids):
+    with open_session(world[0]) as s:
+        publish(s, user="inv", hotline="+86 871 110", case_number="KM-001", no_photo_reason="no photo yet",
+                facts=["sex", "age"])  # the place kept back
+        publish(s, user="inv", hotline="+86 871 110", report_number="R-2", no_photo_reason="no photo yet")
+    html = client.get("/map/appeals?lang=en").text
+    assert html.count('data-kind="found"') == 2 and html.count('data-kind="lost"') == 2  # Kunming; Qujing
+    assert re.search(r'data-kind="lost"[^>]*><title>Qujing</title>', html)
+    assert "Place not shown on the map" in html  # KM-001, listed without a place
+
+
 def test_unpublished_appeals_are_not_on_the_map(client, world, ids):
     from reunite.cases.appeals import set_published
 

@@ -1,8 +1,9 @@
 """The map pages: the public map of appeals and the investigators' maps of the network (rules in access.RULES).
 
-* ``GET /map/appeals`` (everyone): the published appeals placed where the child was found, at the
-  county, prefecture or province the gazetteer resolves the place to (never the text of the place,
-  never an address), counted per place, with the list of appeals by place below the map.
+* ``GET /map/appeals`` (everyone): the published appeals placed where the child was found or went
+  missing, when the investigator published the place, at the county, prefecture or province of the
+  appeal's public view (:func:`reunite.cases.appeals.public_view`: never the text of the place, never
+  an address), counted per place, with the list of appeals by place below the map.
 * ``GET /map/network`` (investigators, audited): the places of an investigation: lost, found, origin,
   hub, custody, destination (:func:`reunite.network.mapping.network_places`).
 * ``GET /map/flows`` and ``/map/flows.svg`` (investigators, audited): the flow map, origins → hub →
@@ -24,10 +25,9 @@ from ..cases.appeals import public_view, published_appeals
 from ..cases.models import User
 from ..errors import InputError
 from ..maps import draw_china
-from ..maps.places import by_place, group_markers, place_name, resolve
+from ..maps.places import by_place, group_markers, resolve
 from ..network.analysis import Network, audit_read, investigations
 from ..network.mapping import flow_map, network_flows, network_places, places_map
-from . import views
 from .access import WebError, authorize, current_user, get_db
 from .i18n import choose_language, translator
 from .responses import render
@@ -40,6 +40,7 @@ DB = Annotated[Session, Depends(get_db)]
 Me = Annotated[User | None, Depends(current_user)]
 Investigation = Annotated[str | None, Query(max_length=100)]
 PHONE_TEXT = 2.4  # text scale of the drawing shown on phones
+MARKER_KIND = {"found": "found", "missing": "lost"}  # an appeal's kind -> its marker's
 
 
 def _both(draw, **kw) -> dict[str, str]:
@@ -51,24 +52,19 @@ def _both(draw, **kw) -> dict[str, str]:
 def appeals_map(request: Request, db: DB):
     lang = choose_language(request)
     t = translator(lang)
-    # where the public view puts each appeal: the published place (a county at most), none if not published
-    rows = [(resolve(public_view(a).place_zh), a) for a in published_appeals(db)]
-    markers, unplaced = group_markers(((p, "found") for p, _ in rows), lang, href="#place-{adcode}")
+    views = [public_view(a) for a in published_appeals(db)]
+    # The public view holds the place only when the investigator published it, as its unit's name.
+    rows = [(resolve(v.place_zh) if v.adcode else None, v) for v in views]
+    markers, unplaced = group_markers(((p, MARKER_KIND[v.kind]) for p, v in rows), lang, href="#place-{adcode}")
     places = {p.adcode: p for p, _ in rows if p is not None}
-    groups = []
-    for code, appeals in by_place(rows).items():
-        if code is None:
-            continue
-        p = places[code]
-        groups.append({"adcode": code, "name": p.name_zh if lang == "zh" else p.name_en,
-                       "short": place_name(p, lang), "appeals": [views.appeal_public(a) for a in appeals]})
+    groups = [{"adcode": code, "name": places[code].name_zh if lang == "zh" else places[code].name_en,
+               "appeals": items} for code, items in by_place(rows).items() if code is not None]
     groups.sort(key=lambda g: (-len(g["appeals"]), g["name"]))
-    unresolved = [views.appeal_public(a) for p, a in rows if p is None]
+    kind_labels = {"found": t("maps.kind.found"), "lost": t("maps.kind.lost")}
     maps = _both(lambda **kw: draw_china(markers, lang=lang, title=t("maps.appeals.title"),
-                                         labels=len(markers) <= 80, kind_labels={"found": t("maps.kind.found")},
-                                         **kw))
-    return render(request, "maps_appeals.html", {"maps": maps, "groups": groups, "unresolved": unresolved,
-                                                 "unplaced": unplaced, "total": len(rows)})
+                                         labels=len(markers) <= 80, kind_labels=kind_labels, **kw))
+    return render(request, "maps_appeals.html", {"maps": maps, "groups": groups, "unplaced": unplaced,
+                                                 "unresolved": by_place(rows).get(None, []), "total": len(rows)})
 
 
 def _network(db: Session, investigation: str | None) -> Network | None:
