@@ -105,6 +105,13 @@ def _shots(tmp_path) -> Path:
     return tmp_path
 
 
+def _shot(page, path: Path, max_height: int = 1600) -> None:
+    """A full-page screenshot, cut at ``max_height`` (the top of a long table is enough)."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": max_height} if height > max_height else None
+    page.screenshot(path=str(path), full_page=True, clip=clip)
+
+
 def _check(page, viewport: dict, kinds: set[str]) -> None:
     """Not wider than the screen; the drawing for this width shown; markers of these kinds visible."""
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
@@ -124,7 +131,7 @@ def test_public_map_on_phone_and_desktop(browser, server, tmp_path, lang):
         page.goto(f"{server}/map/appeals?lang={lang}")
         _check(page, viewport, {"found"})
         assert page.locator("#map-places section").count() >= 1
-        page.screenshot(path=str(folder / f"maps-appeals-{lang}-{name}.png"), full_page=True)
+        _shot(page, folder / f"maps-appeals-{lang}-{name}.png")
         page.close()
 
 
@@ -146,5 +153,5 @@ def test_investigator_maps_on_phone_and_desktop(browser, server, tmp_path, lang)
             _check(page, viewport, kinds)
             if path == "flows":
                 assert page.locator("#map-flows tr.map-flow").count() == 10  # 7 villages in, 3 provinces out
-            page.screenshot(path=str(folder / f"maps-{path}-{lang}-{name}.png"), full_page=True)
+            _shot(page, folder / f"maps-{path}-{lang}-{name}.png")
     context.close()
