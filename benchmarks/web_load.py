@@ -13,7 +13,7 @@ own keep-alive ``httpx.Client``) for at most S seconds or R requests:
 ``reports_search``   GET /api/v1/reports?q=… (investigator's bearer token): number, name or place
 
 Before the server starts, ``reports_search_in_process`` times the same kind of searches in this process
-through the indexes of migration 0016 and as the plain scan, and gives the ratio (machine load cancels).
+through the indexes of migration 0017 and as the plain scan, and gives the ratio (machine load cancels).
 ``children_search``  GET /api/v1/found-children?q=… (investigator's bearer token)
 
 It prints one JSON object: the setup timings, and per endpoint the requests, errors, throughput

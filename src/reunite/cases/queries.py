@@ -1,5 +1,5 @@
 """Read-only listings of the store: candidates (best first), one candidate, found children, missing-child
-reports (searched through the indexes of migration 0016), users, rows per table."""
+reports (searched through the indexes of migration 0017), users, rows per table."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["REPORT_SEARCH_COLUMNS", "get_candidate", "include_in_schema_comparis
 
 #: The columns the reports search matches (a case-insensitive substring of any of them).
 REPORT_SEARCH_COLUMNS = (MissingReport.report_number, MissingReport.child_name, MissingReport.disappeared_place)
-#: The search objects of migration 0016, outside the models because they belong to one backend each:
+#: The search objects of migration 0017, outside the models because they belong to one backend each:
 #: the FTS5 table over the reports (SQLite; FTS5 adds its shadow tables ``…_data``, ``…_idx``, ...)
 #: and the pg_trgm GIN indexes (PostgreSQL).
 REPORTS_FTS = "missing_reports_fts"
@@ -81,7 +81,7 @@ def search_reports(session: Session, q: str | None, *, within: Select | None = N
 
 
 def include_in_schema_comparison(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
-    """Alembic's ``include_object``: leave the search objects of migration 0016 out of the comparison
+    """Alembic's ``include_object``: leave the search objects of migration 0017 out of the comparison
     of the database with the models (they are not in the models: each belongs to one backend)."""
     if type_ == "table" and name and name.startswith(REPORTS_FTS):
         return False

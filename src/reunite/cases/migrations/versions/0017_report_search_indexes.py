@@ -11,8 +11,8 @@
 :func:`reunite.cases.queries.search_reports` uses them; the comparison of the schema with the models
 skips them (:func:`reunite.cases.queries.include_in_schema_comparison`).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05
 """
 
@@ -23,8 +23,8 @@ import logging
 from alembic import op
 from sqlalchemy.exc import DBAPIError
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
