@@ -152,7 +152,7 @@ class _Page:
         self.pdf.set_fill_color(*color)
         self.pdf.rect(x * self.k, y * self.k, w * self.k, h * self.k, style="F")
 
-    def text(self, x, y, w, lh, text, *, align="L", wrap=WrapMode.CHAR, max_lines=None) -> float:
+    def text(self, x, y, w, lh, text, *, align="L", wrap=WrapMode.WORD, max_lines=None) -> float:
         """Write wrapped text in the box at (x, y), ``w`` wide; returns the y below it (A4 mm)."""
         k, pdf = self.k, self.pdf
         lines = pdf.multi_cell(w * k, lh * k, text, dry_run=True, output="LINES", wrapmode=wrap)
@@ -201,7 +201,8 @@ def render_pdf(poster: Poster, *, lang: str = "zh", size: str = "a4", font=None)
     """The poster as a one-page PDF (bytes)."""
     _check(lang, size)
     v, w = poster.view, WORDS[lang]
-    wrap = WrapMode.CHAR if lang == "zh" else WrapMode.WORD
+    # at spaces, and inside a run too long for the line (Chinese has no spaces; mixed texts keep their words)
+    wrap = WrapMode.WORD
     page = _Page(size, find_cjk_font(font))
     page.pdf.set_title(w[f"title.{v.kind}"])
     page.pdf.set_creator("Reunite")
