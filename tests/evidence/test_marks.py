@@ -166,9 +166,11 @@ def test_a_facial_mark_on_both_records_is_not_counted_again_by_the_face():
     assert cleft["marks"].lr == pytest.approx(1 / 0.0017, rel=1e-6)
     assert cleft["face"].log10_lr == 0.0
     assert cleft["face"].observed["counted_by_marks"] == ["orofacial_cleft"]
-    assert "marks item already counts" in cleft["face"].sentence and "体征证据" in cleft["face"].sentence_zh
+    assert "marks item already counts the facial feature both records share (cleft lip)" in cleft["face"].sentence
+    assert "面部特征（唇腭裂）已由体征证据计入" in cleft["face"].sentence_zh
     on_face = _items(*_pair("脸上有胎记", "脸颊有胎记"), 0.0)                 # a birthmark at a facial site
     assert on_face["face"].log10_lr == 0.0 and on_face["face"].observed["counted_by_marks"] == ["birthmark@face"]
+    assert "(birthmark (face))" in on_face["face"].sentence and "胎记（脸上）" in on_face["face"].sentence_zh
     back = _items(*_pair("背部有胎记", "背上有胎记"), 0.0)
     assert back["face"].log10_lr == pytest.approx(1.0) and "counted_by_marks" not in back["face"].observed
 

@@ -67,6 +67,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._bilingual import BilingualItem
 from ._common import fail, number
+from .marks import mark_name
 
 __all__ = [
     "AGE_BANDS",
@@ -444,9 +445,9 @@ def face_lr(score: object, *, age_band: object = None, age_gap_years: object = N
         params["counted_by_marks_rule"] = "a facial feature both records share is counted by the marks item: LR ≤ 1"
     if discounted:
         why.append("not counted above 1, because the marks item already counts the facial feature both records "
-                   f"share ({', '.join(facial)}), which the likeness of the faces partly is")
-        why_zh.append(f"双方记录共有的面部特征（{'、'.join(facial)}）已由体征证据计入，照片的相似部分来自该特征，"
-                      "故不再计入大于1的似然比")
+                   f"share ({', '.join(mark_name(f) for f in facial)}), which the likeness of the faces partly is")
+        why_zh.append(f"双方记录共有的面部特征（{'、'.join(mark_name(f, 'zh') for f in facial)}）已由体征证据计入，"
+                      "照片的相似部分来自该特征，故不再计入大于1的似然比")
     if raw != clipped:
         why.append(f"capped at LR {10 ** cal.cap_log10:.3g}" if raw > 0 else
                    f"limited to LR {10 ** cal.floor_log10:.2g} (a photograph that does not look alike only weakens)")

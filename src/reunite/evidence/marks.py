@@ -51,8 +51,8 @@ from importlib import resources
 from ._bilingual import BilingualItem
 from ._common import fail, number
 
-__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "facial_matches", "load_vocabulary", "marks_lr",
-           "parse_marks"]
+__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "facial_matches", "load_vocabulary", "mark_name",
+           "marks_lr", "parse_marks"]
 
 #: The cap on the marks LR (the floor is 1 / cap).
 DEFAULT_CAP = 1000.0
@@ -313,3 +313,16 @@ def facial_matches(item: object, *, vocabulary: Vocabulary | None = None) -> tup
         if f.get("outcome") == "both" and term is not None and (term.facial or f.get("site") in vocab.facial_sites):
             out.append(f"{f['term']}@{f['site']}" if f.get("site") else f["term"])
     return tuple(out)
+
+
+def mark_name(mark: str, lang: str = "en", *, vocabulary: Vocabulary | None = None) -> str:
+    """A ``term`` or ``term@site`` (as :func:`facial_matches` gives) in words: "birthmark (face)", "胎记（脸上）"."""
+    vocab = load_vocabulary() if vocabulary is None else vocabulary
+    term, _, site = mark.partition("@")
+    t = vocab.terms.get(term)
+    zh = lang == "zh"
+    name = (t.zh[0] if zh else t.en[0]) if t is not None else term
+    if site and site in vocab.sites:
+        where = vocab.sites[site][1 if zh else 0][0]
+        return f"{name}（{where}）" if zh else f"{name} ({where})"
+    return name
