@@ -31,7 +31,7 @@ def _fill(path: str, ids: dict) -> str:
               "{sample}": "S-C1", "{job_id}": "0" * 32, "{appeal_id}": str(ids["appeal"]),
               "{filename}": f"candidate-{ids['candidate']}.html", "{path:path}": ids["appeal_photo"],
               "{member_id}": "M", "{name}": "cw2", "{code}": "KM-RESCUE", "{token_id}": "1",
-              "{token}": "not-a-signed-token", "{alert_id}": "1"}
+              "{token}": "not-a-signed-token", "{alert_id}": "1", "{kind}": "found"}
     for k, v in values.items():
         path = path.replace(k, v)
     assert "{" not in path, path

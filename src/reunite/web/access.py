@@ -76,6 +76,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/samples/{sample}"): Rule(GENETIC, "genotype read: audited"),
     ("POST", "/api/v1/imports"): Rule(IMPORTERS, "profiles/families: lab analyst; found/reports: investigator"),
     ("GET", "/api/v1/imports/{job_id}"): Rule(IMPORTERS, "only the user who started it, or an investigator"),
+    ("GET", "/api/v1/imports"): Rule(IMPORTERS, "the history: who, when, kind, file name, counts (no values)"),
+    ("GET", "/api/v1/imports/templates/{kind}"): Rule(IMPORTERS, "made-up example rows"),
     ("GET", "/api/v1/appeals"): Rule(EVERYONE, "published appeals only"),
     ("GET", "/api/v1/appeals/{appeal_id}"): Rule(EVERYONE, "published appeals only"),
     ("POST", "/api/v1/appeals"): Rule(INVESTIGATOR, "audited"),
@@ -131,6 +133,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/imports"): Rule(IMPORTERS),
     ("POST", "/imports"): Rule(IMPORTERS, "CSRF; kind by role"),
     ("GET", "/imports/{job_id}"): Rule(IMPORTERS, "only the user who started it, or an investigator"),
+    ("GET", "/imports/templates/{kind}.csv"): Rule(IMPORTERS, "made-up example rows"),
     ("GET", "/appeals"): Rule(EVERYONE, "published appeals only"),
     ("GET", "/appeals/{appeal_id}"): Rule(EVERYONE, "published appeals only; with a poster's token: whether the "
                                                      "poster is genuine, superseded, withdrawn or forged"),

@@ -15,6 +15,7 @@ from ..cases import appeals
 from ..cases.accounts import authenticate, list_tokens, record_token, revoke_token
 from ..cases.appeals import FACTS, add_tip, check_tip, published_appeal, set_published
 from ..cases.candidate_list import MAX_PER_PAGE, ORDERS, SORTS, CandidateQuery, list_candidate_page
+from ..cases.labs import list_labs
 from ..cases.models import CANDIDATE_STATUSES, OUTCOMES, SEXES, Candidate, FoundChild, MissingReport, Tip, User
 from ..cases.photos import add_photo
 from ..cases.queries import search_children, search_reports
@@ -266,9 +267,10 @@ def sample(sample: Key, user: Me, db: DB) -> dict[str, Any]:
     return views.genotype_view(read_genotypes(db, sample, user=user.name, purpose="web"))
 
 
-def start_import(request: Request, user: User, kind: str, filename: str, data: bytes, lab: str | None,
+def start_import(request: Request, db: Session, user: User, kind: str, filename: str, data: bytes, lab: str | None,
                  kit: str | None, typed_on: str | None, create_reports: bool):
-    """Check the kind and options, then start a background import."""
+    """Check the kind and options (a profiles import names a registered laboratory, when any is
+    registered), then start a background import."""
     need = KINDS.get(kind)
     if need is None:
         raise WebError(400, "invalid", f"kind must be one of {', '.join(KINDS)}")
@@ -279,6 +281,11 @@ def start_import(request: Request, user: User, kind: str, filename: str, data: b
         if not (lab or "").strip():
             raise WebError(400, "invalid", "importing profiles needs the lab",
                            [{"file": None, "line": None, "field": "lab", "message": "required"}])
+        labs = [x.name for x in list_labs(db)]
+        if labs and lab.strip() not in labs:
+            raise WebError(400, "invalid", "choose one of the registered laboratories",
+                           [{"file": None, "line": None, "field": "lab", "message": "not a registered laboratory; "
+                             "register it with `reunite labs add`"}])
         options.update(lab=lab.strip()[:100], kit=(kit or "").strip()[:100] or None)
         if typed_on:
             try:
@@ -292,7 +299,7 @@ def start_import(request: Request, user: User, kind: str, filename: str, data: b
 
 
 @router.post("/imports", status_code=202, summary="Start an import (runs in the background)")
-async def imports(request: Request, user: Me,
+async def imports(request: Request, user: Me, db: DB,
                   kind: Annotated[Literal["found", "reports", "profiles", "families"], Form()],
                   file: Annotated[UploadFile, File(description="The CSV file")],
                   lab: Annotated[str | None, Form(max_length=100)] = None,
@@ -301,7 +308,8 @@ async def imports(request: Request, user: Me,
                   create_reports: Annotated[bool, Form()] = False) -> dict[str, Any]:
     """Upload a CSV file; follow the job at ``/api/v1/imports/{job_id}``."""
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
-    job = start_import(request, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on, create_reports)
+    job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
+                       create_reports)
     return {**job.as_dict(), "status_url": f"/api/v1/imports/{job.id}"}
 
 

@@ -10,10 +10,15 @@ means nothing was imported; an import that committed and whose matching then fai
 with ``stored`` true, its summary saying what was imported, and the matching stays owed (run by the
 next import, ``reunite match`` or the application's start, :meth:`JobManager.finish_owed_matching`).
 A failure is logged by the job's id, kind and the error's type, never with the file's values.
+
+Every job's end is recorded in the store's history of imports (:mod:`reunite.cases.import_history`).
+A job keeps at most :data:`MAX_PROBLEMS` problems to show (the first ones, by line) and says how many
+there were in all (``problems_total``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import shutil
@@ -24,17 +29,21 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import importing
+from ..cases.import_history import record_import_run
 from ..cases.matching import run_matching
+from ..cases.models import utcnow
 from ..cases.settings import MatchingSettings
 from ..cases.state import is_matching_owed
 from ..errors import InputError, ReuniteError
 
-__all__ = ["KINDS", "ImportJob", "JobManager"]
+__all__ = ["KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
 
 log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
 KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst"}
+#: The most problems a job keeps to show (a file wrong on every one of 100,000 rows stays readable).
+MAX_PROBLEMS = 500
 
 
 @dataclass
@@ -57,12 +66,16 @@ class ImportJob:
     #: candidates: the page says them in its language (``summary`` is the English sentence).
     counts: dict[str, int] = field(default_factory=dict)
     matching: dict[str, int] = field(default_factory=dict)
+    #: How many problems the file had in all (``problems`` keeps the first :data:`MAX_PROBLEMS`).
+    problems_total: int = 0
+    started_at: dt.datetime = field(default_factory=utcnow)
 
     def as_dict(self) -> dict[str, Any]:
         """What the status endpoint answers."""
         return {"id": self.id, "kind": self.kind, "filename": self.filename, "status": self.status,
                 "step": self.step, "summary": self.summary, "problems": self.problems, "stored": self.stored,
-                "error": self.error, "counts": self.counts, "matching": self.matching}
+                "error": self.error, "counts": self.counts, "matching": self.matching,
+                "problems_total": self.problems_total}
 
 
 def _matching_settings() -> dict[str, Any]:
@@ -135,6 +148,18 @@ class JobManager:
             self._failed(job, exc)
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
+            self._record(job)
+
+    def _record(self, job: ImportJob) -> None:
+        """Write the job's end to the store's history of imports (a failure to do so is logged)."""
+        outcome = "done" if job.status == "done" else ("stored" if job.stored else "failed")
+        try:
+            with self._open_session() as s:
+                record_import_run(s, kind=job.kind, file_name=job.filename, user=job.user, started_at=job.started_at,
+                                  outcome=outcome, problems=job.problems_total, error=job.error and
+                                  job.error.split(":")[0], **job.counts)
+        except Exception as exc:
+            log.error("import job %s: its history could not be recorded (%s)", job.id, type(exc).__name__)
 
     def _import_and_match(self, job: ImportJob, fn, path: Path, options: dict[str, Any]) -> None:
         with self._open_session() as s:
@@ -154,16 +179,20 @@ class JobManager:
     def _failed(self, job: ImportJob, exc: Exception) -> None:
         """Record what the failure left stored, keep the error in the job and log it (no values)."""
         if isinstance(exc, InputError):
-            job.problems = [{**p.as_dict(), "file": job.filename if p.file else None} for p in exc.problems]
+            job.problems = [{**p.as_dict(), "file": job.filename if p.file else None}
+                            for p in exc.problems[:MAX_PROBLEMS]]
+            job.problems_total = len(exc.problems)
             job.error = f"{type(exc).__name__}: {len(exc.problems)} problems"
         elif isinstance(exc, ReuniteError):
             job.problems = [{"file": job.filename, "line": None, "field": None, "message": str(exc)}]
             job.error = f"{type(exc).__name__}: {exc}"
+            job.problems_total = 1
         else:
             what = "the matching" if job.stored else "the import"
             job.problems = [{"file": job.filename, "line": None, "field": None,
                              "message": f"{what} failed unexpectedly ({type(exc).__name__})"}]
             job.error = type(exc).__name__
+            job.problems_total = 1
         if job.stored:
             job.status, job.step = "failed", "imported; the matching failed and will run again"
         else:

@@ -28,6 +28,8 @@ from ..cases.cohorts import (
     solve_stored_cohort,
 )
 from ..cases.guidance import report_guidance
+from ..cases.import_history import import_history
+from ..cases.labs import list_labs
 from ..cases.models import OUTCOMES, ROLES, Appeal, MissingReport, Photo, Tip, User
 from ..cases.queries import search_children
 from ..cases.settings import MatchingSettings
@@ -51,6 +53,7 @@ from .api import (
 )
 from .cohort_view import cohort_page_data, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
+from .imports_view import run_view
 from .jobs import KINDS, _matching_settings
 from .network_view import child_chains, sale_records
 from .public_view import staff_appeal
@@ -325,13 +328,16 @@ def media(request: Request, path: str, user: Me, db: DB):
 
 
 @router.get("/imports")
-def imports_page(request: Request, user: Me):
+def imports_page(request: Request, user: Me, db: DB, page: Annotated[int, Query(ge=1, le=10**6)] = 1):
+    """The upload form (the lab chosen from the registered laboratories), templates, the history."""
     kinds = [k for k, role in KINDS.items() if role == user.role]
-    return render(request, "imports.html", {"kinds": kinds, "problems": []})
+    history = import_history(db, page=page, per_page=20)
+    return render(request, "imports.html", {"kinds": kinds, "problems": [], "labs": list_labs(db),
+                                            "history": history, "runs": [run_view(r) for r in history.runs]})
 
 
 @router.post("/imports")
-async def imports_post(request: Request, user: Me, kind: Annotated[str, Form(max_length=20)] = "",
+async def imports_post(request: Request, user: Me, db: DB, kind: Annotated[str, Form(max_length=20)] = "",
                        file: Annotated[UploadFile | None, File()] = None,
                        lab: Annotated[str | None, Form(max_length=100)] = None,
                        kit: Annotated[str | None, Form(max_length=100)] = None,
@@ -340,7 +346,7 @@ async def imports_post(request: Request, user: Me, kind: Annotated[str, Form(max
     if file is None:
         raise WebError(400, "invalid", "choose a CSV file to import")
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
-    job = start_import(request, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
+    job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
                        create_reports)
     return _see_other(f"/imports/{job.id}")
 
