@@ -321,15 +321,21 @@ def _outcome(d: Delivery) -> tuple[str, str | None]:
     return ("retry" if d.retryable else "failed"), (d.error or "error")[:100]
 
 
+_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
+
+
 def _parallel(pool: list[Channel], fn, items: list) -> list:
-    """``fn`` over ``items``, the k-th on ``pool[k % len(pool)]``'s thread when the pool has several
-    connections (each connection is used by one thread at a time: item k and k + len(pool) share it)."""
+    """``fn`` over ``items``, the k-th on ``pool[k % len(pool)]``'s lane when the pool has several
+    connections (each connection is used by one thread at a time: item k and k + len(pool) share a lane);
+    the threads are kept for the pool's size, not made per batch."""
     if len(pool) == 1 or len(items) <= 1:
         return [fn(k, item) for k, item in enumerate(items)]
-    with ThreadPoolExecutor(max_workers=len(pool)) as ex:
-        lanes = [list(range(j, len(items), len(pool))) for j in range(len(pool))]
-        done = ex.map(lambda lane: [(k, fn(k, items[k])) for k in lane], lanes)
-        return [r for _k, r in sorted((kr for lane in done for kr in lane), key=lambda kr: kr[0])]
+    ex = _EXECUTORS.get(len(pool))
+    if ex is None:
+        ex = _EXECUTORS[len(pool)] = ThreadPoolExecutor(max_workers=len(pool), thread_name_prefix="reunite-alerts")
+    lanes = [list(range(j, len(items), len(pool))) for j in range(min(len(pool), len(items)))]
+    done = ex.map(lambda lane: [(k, fn(k, items[k])) for k in lane], lanes)
+    return [r for _k, r in sorted((kr for lane in done for kr in lane), key=lambda kr: kr[0])]
 
 
 def _send_batch(session: Session, rows: list, pool: list[Channel], alerts: dict[int, Alert],
