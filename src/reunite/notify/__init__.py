@@ -18,8 +18,10 @@ Use it like this::
     console.send("+8613800000000", "Reunite", body_zh="…", body_en="…")
     console.sent[-1].message.body_en                  # what was "sent"
 
-Every channel (:class:`Channel`) has ``kind`` and ``send(recipient, message | subject, body_zh=,
-body_en=) -> Delivery``.  ``send`` checks the recipient (:func:`check_recipient`; a bad one raises
+Every channel (:class:`Channel`) has ``kind``, ``send(recipient, message | subject, body_zh=,
+body_en=) -> Delivery`` and ``prepare(recipient, message) -> Prepared`` (two-phase: ``release()`` takes the
+one irrevocable step, ``finish()`` gives the Delivery; SMTP holds the message short of its final ``.``,
+the console backend stages it until ``flush()``; the alerts' fan-out uses it to send at most once).  ``send`` checks the recipient (:func:`check_recipient`; a bad one raises
 :class:`~reunite.errors.InputError` naming the field, never the value) and returns a
 :class:`Delivery` for every outcome of the attempt itself: ``ok``, or ``error`` (the class of the
 failure, e.g. ``SMTPRecipientsRefused``, ``HTTP 503``) with ``retryable`` (a timeout or a 4xx/5xx
