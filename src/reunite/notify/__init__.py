@@ -21,7 +21,8 @@ Use it like this::
 Every channel (:class:`Channel`) has ``kind``, ``send(recipient, message | subject, body_zh=,
 body_en=) -> Delivery`` and ``prepare(recipient, message) -> Prepared`` (two-phase: ``release()`` takes the
 one irrevocable step, ``finish()`` gives the Delivery; SMTP holds the message short of its final ``.``,
-the console backend stages it until ``flush()``; the alerts' fan-out uses it to send at most once).  ``send`` checks the recipient (:func:`check_recipient`; a bad one raises
+the console backend stages it until ``flush()``; the alerts' fan-out uses it to send at most once).
+``send`` checks the recipient (:func:`check_recipient`; a bad one raises
 :class:`~reunite.errors.InputError` naming the field, never the value) and returns a
 :class:`Delivery` for every outcome of the attempt itself: ``ok``, or ``error`` (the class of the
 failure, e.g. ``SMTPRecipientsRefused``, ``HTTP 503``) with ``retryable`` (a timeout or a 4xx/5xx
