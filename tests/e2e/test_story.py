@@ -377,7 +377,7 @@ def test_story(server, browser, demo, tmp_path):
             inv.select_option("#review-confirmed-outcome", "reunited")
         inv.click(f"#review-{to}-submit")
         inv.wait_for_url(re.compile(r"\?msg=decision\+recorded$"))
-        expect(inv.locator("#candidate-status")).to_contain_text(to)
+        expect(inv.locator("#candidate-status")).to_have_attribute("data-status", to)
     expect(inv.locator("#candidate-status")).to_have_text("confirmed (reunited)")
     expect(inv.locator("#candidate-history li")).to_have_count(3)
     expect(inv.frame_locator("#kinship-report").locator("h1")).to_contain_text("Kinship report")
