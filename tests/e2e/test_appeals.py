@@ -143,7 +143,7 @@ def test_public_finds_an_appeal_downloads_its_poster_and_verifies_it(server, bro
     assert "约13岁" in card and "约8个月" in card                      # now a teenager; an infant when found
     shot(pub, "search-phone-zh")
     assert pub.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]   # no sideways scrolling
-    cards.first.locator("a").click()
+    cards.first.locator("a[id^=appeal-link-]").click()
     pub.wait_for_url(re.compile(r"/appeals/\d+$"))
     appeal_url = pub.url
     assert "congenital glaucoma" in pub.inner_text("#appeal-marks")
