@@ -167,7 +167,7 @@ def test_investigator_pages_in_chinese(demo, zh):
     inv.post(f"/cohorts/{ids['cohort']}/solve", data={"csrf_token": inv.csrf})
     _check(inv, "/dashboard", "/children", f"/children/{ids['child']}", f"/reports/{ids['report']}",
            f"/candidates/{ids['candidate']}", "/cohorts", f"/cohorts/{ids['cohort']}", "/imports", "/tips",
-           "/account", "/children?q=zzz")
+           "/account", "/children?q=zzz", "/candidates", "/candidates?dna=false", "/suspected-families")
 
 
 def test_a_decision_and_its_history_in_chinese(demo, zh):
