@@ -211,9 +211,10 @@ def _nondna(child: FoundChild, rep: MissingReport, amel, context: dict) -> list[
     return compute_items(child, rep, amelogenin=amel, **context)
 
 
-def _computed_kinds() -> tuple[str, ...]:
-    """The registered kinds the matching computes (an item of one that no longer applies is dropped)."""
-    return tuple(k.name for k in kinds() if k.compute is not None)
+def _computed_kinds(faces: bool) -> tuple[str, ...]:
+    """The registered kinds this run computes (an item of one that no longer applies is dropped).  Without
+    ``faces`` the photographs are not compared this time: the face items of an earlier run are kept."""
+    return tuple(k.name for k in kinds() if k.compute is not None and (faces or k.name != "face"))
 
 
 def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
@@ -321,7 +322,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                          *_nondna(child, rep, amel, population)]
                 _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
                                            provenance=dna.provenance(), conclusion=conclusion, items=items,
-                                           drop=_computed_kinds())
+                                           drop=_computed_kinds(faces))
                 summary.candidates[what] += 1
                 summary.candidates_excluded += bool(conclusion["excluded"] and what != "unchanged")
                 touched.add(hit.family)
@@ -337,7 +338,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             if number in stale:   # the report has no DNA now: its earlier DNA evidence is gone
                 drop_dna(stale[number])
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
-                                       drop=_computed_kinds())
+                                       drop=_computed_kinds(faces))
             summary.candidates[what] += 1
             summary.nondna_candidates += 1
             touched.add(number)
@@ -361,7 +362,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                          "conclusion": dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
                                                       pair.markers_compared)}
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
-                                       drop=_computed_kinds(), **extra)
+                                       drop=_computed_kinds(faces), **extra)
             summary.candidates[what] += 1
             if extra and extra["conclusion"]["excluded"] and what != "unchanged":
                 summary.candidates_excluded += 1
