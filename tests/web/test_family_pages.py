@@ -209,8 +209,15 @@ def test_a_grown_child_registers_gives_consent_and_follows_the_steps(as_user, wo
     assert r.headers["location"] == "/xunjia/me?consent=1"
     me = c.get("/xunjia/me?lang=en").text
     assert f"{child.case_number}-DNA" in me and 'id="step-sample_given" data-state="current"' in me
-    # the investigators see the grown child as a found child; another family account does not
-    assert child.case_number in as_user("inv").get(f"/children/{child.case_number}").text
+    # the investigators see the grown child as a found child, with what they remember (the read audited);
+    # another family account does not
+    staff = as_user("inv").get(f"/children/{child.case_number}?lang=zh").text
+    assert child.case_number in staff and "本人登记寻家" in staff and "一条河，红色的大门" in staff
+    with store.open_session(world[0]) as s:
+        from reunite.cases.models import AuditEntry
+
+        read = s.scalars(select(AuditEntry).where(AuditEntry.action == "self_search.read")).one()
+        assert read.actor == "inv" and "一条河" not in read.details
     assert as_user("fam").get("/xunjia/me").status_code == 404
     assert c.get("/xunjia/new", follow_redirects=False).headers["location"] == "/xunjia/me"
 

@@ -40,7 +40,7 @@ from .models import SEXES, Candidate, DnaSample, FoundChild, User, WithdrawalRea
 from .records import drop_dna, erase_sample
 
 __all__ = ["SD_SURE_MONTHS", "SD_UNSURE_MONTHS", "Memories", "give_dna_consent", "own_self_search",
-           "register_self_search", "withdraw_dna_consent"]
+           "read_memories", "register_self_search", "withdraw_dna_consent"]
 
 #: The age's standard deviation (months) when the year of birth is known for sure, and when it is a guess.
 SD_SURE_MONTHS = 6.0
@@ -198,3 +198,13 @@ def withdraw_dna_consent(session: Session, child: FoundChild, *, user: str, reas
     if commit:
         session.commit()
     return {"sample": erased, "candidates_marked": marked, **removed.as_dict()}
+
+
+def read_memories(session: Session, child: FoundChild, *, user: str) -> dict | None:
+    """What a self-registered ``child`` remembers, for an investigator or lab analyst (the caller checks
+    the role); the read is audited, with no text.  None for a child found by others."""
+    if child.kind != "self_registered":
+        return None
+    append_audit(session, user, "self_search.read", entity="found_child", entity_id=child.case_number)
+    session.commit()
+    return dict(child.memories or {})

@@ -32,6 +32,7 @@ from ..cases.import_history import import_history
 from ..cases.labs import list_labs
 from ..cases.models import OUTCOMES, ROLES, Appeal, MissingReport, Photo, Tip, User
 from ..cases.queries import search_children
+from ..cases.selfsearch import read_memories
 from ..cases.settings import MatchingSettings
 from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
@@ -176,8 +177,10 @@ def child_page(request: Request, case_number: Key, user: Me, db: DB):
     cohort = child.cohort if user.role in ("investigator", "lab_analyst") else None
     appeal = staff_appeal(db, found_child_id=child.id)
     timeline = child_timeline(db, child, restricted=user.role in ("investigator", "lab_analyst"))
+    memories = read_memories(db, child, user=user.name) if user.role in ("investigator", "lab_analyst") else None
     return render(request, "child.html", {"child": child, "candidates": cands, "appeal": appeal, "cohort": cohort,
                                           "timeline": timeline, "message": request.query_params.get("msg"),
+                                          "memories": memories,
                                           "network_chains": child_chains(db, user, child.case_number)})
 
 
