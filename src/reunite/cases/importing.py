@@ -121,6 +121,7 @@ from ..errors import InputError, MarkerError, Problem
 from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
 from ..genetics.markers import AMELOGENIN
 from ..genetics.pedigree import Person
+from ..labfiles import read_cmf, read_genemapper
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
@@ -131,6 +132,7 @@ from .state import lock_store, owe_matching
 __all__ = [
     "FAMILY_COLUMNS",
     "FOUND_COLUMNS",
+    "LAB_FORMATS",
     "PROFILE_COLUMNS",
     "REPORT_COLUMNS",
     "SAMPLE_COLUMNS",
@@ -138,6 +140,7 @@ __all__ = [
     "default_user",
     "import_families",
     "import_found",
+    "import_lab_profiles",
     "import_profiles",
     "import_reports",
     "known_markers",
@@ -169,6 +172,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     notes: dict[str, Any] = field(default_factory=dict)
+    #: What a lab-file reader left out or flagged (said to the user, not audited: it names markers and lines).
+    remarks: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "file": self.file, "added": self.added, "updated": self.updated,
@@ -508,31 +513,57 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         if key not in known:
             sheet.problem(f"marker {name!r} is not in any bundled frequency table; check its spelling",
                           row.line, "marker")
-    profiles: dict[str, dict[str, list[str]]] = {}
-    for sample, prof in (parsed or {}).items():
-        gts = {k: list(v) for k, v in prof.genotypes.items()}
-        if prof.amelogenin is not None:
-            gts[AMELOGENIN] = list(prof.amelogenin)
-        profiles[sample] = dict(sorted(gts.items()))
-    # Checked against the store even when the reader refused some rows: every sample the file names.
-    stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, profiles or first_line)
+    profiles = {sample: _genotypes(prof) for sample, prof in (parsed or {}).items()}
+    result = ImportResult("profiles", sheet.name)
+    described = _store_profiles(session, sheet, result, profiles, names=profiles or first_line, lab=lab,
+                                kit=kit, typed_on=typed_on, meta=meta, first_line=first_line, where=where,
+                                user=user)
+    result.notes["rows"] = len(sheet.rows)
+    result.notes["lab"] = lab
+    if any(sheet.has(c) for c in SAMPLE_COLUMNS):
+        result.notes["samples_described"] = described
+    return _finish(session, result, user, commit)
+
+
+def _genotypes(profile) -> dict[str, list[str]]:
+    """A profile as the store keeps it: ``{marker key: [a, b]}`` sorted by key, Amelogenin included."""
+    gts = {k: list(v) for k, v in profile.genotypes.items()}
+    if profile.amelogenin is not None:
+        gts[AMELOGENIN] = list(profile.amelogenin)
+    return dict(sorted(gts.items()))
+
+
+def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profiles: dict[str, dict[str, list[str]]],
+                    *, names: Iterable[str], lab: str, kit: str | None, typed_on: dt.date | None,
+                    meta: dict[str, dict[str, Any]], first_line: dict[str, int], where: dict[tuple[str, str], int],
+                    user: str | None, fields: tuple[str, str] = ("sample", "marker")) -> int:
+    """Check checked profiles against the store, then store them: the one path every profile import
+    takes (CSV, GeneMapper, CMF).
+
+    ``names`` are every sample the file names (checked even when the reader refused some rows);
+    ``first_line`` and ``where`` give the line of a sample and of a (sample, marker key) for the
+    problems, ``fields`` the file's names of the sample and marker columns.  Problems (a sample erased
+    on withdrawal of consent, typed by another lab, or with a different stored genotype) join the
+    sheet's, and all are raised before anything is written.  Counts go to ``result``; returns the
+    number of samples whose description (:data:`SAMPLE_COLUMNS`) was stored or changed."""
+    sample_field, marker_field = fields
+    stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, names)
     for sample, obj in stored.items():
         line = first_line.get(sample)
         if obj.erased:
             sheet.problem(f"sample {sample!r} was erased when consent was withdrawn; it cannot be imported again",
-                          line, "sample")
+                          line, sample_field)
             continue
         if obj.lab != lab:
             sheet.problem(f"sample {sample!r} is stored as typed by another lab; a sample code belongs to one lab",
-                          line, "sample")
+                          line, sample_field)
             continue
         differs = sorted(k for k, gt in profiles.get(sample, {}).items()
                          if k in obj.genotypes and obj.genotypes[k] != gt)
         for k in differs:
             sheet.problem(f"sample {sample!r}: marker {display_name(k)} differs from the stored profile; a new "
-                          f"typing needs a new sample code", where.get((sample, k), line), "marker")
+                          f"typing needs a new sample code", where.get((sample, k), line), marker_field)
     sheet.raise_if_problems()
-    result = ImportResult("profiles", sheet.name)
     imported_by = user or default_user()
     described = 0
     for sample, gts in profiles.items():
@@ -558,10 +589,41 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         else:
             result.unchanged += 1
     session.flush()
-    result.notes["rows"] = len(sheet.rows)
+    return described
+
+
+#: The lab-file formats :func:`import_lab_profiles` reads, with the file's names of the sample and marker.
+LAB_FORMATS = {"genemapper": ("Sample Name", "Marker"), "cmf": ("SPECIMENID", "LOCUSNAME")}
+
+
+@_guard
+def import_lab_profiles(session: Session, path: str | Path, *, kind: str, lab: str | None = None,
+                        kit: str | None = None, typed_on: dt.date | None = None, skip_unknown_markers: bool = False,
+                        user: str | None = None, commit: bool = True) -> ImportResult:
+    """Import the profiles of a lab file (``kind`` ``genemapper``: a GeneMapper ID-X Genotypes table;
+    ``cmf``: a CODIS CMF XML file) into the store, as :func:`import_profiles` does with the profiles
+    CSV: all-or-nothing, every problem named (file, line, sample, marker), idempotent, audited.
+
+    The file is read by :mod:`reunite.labfiles` (a sample with more than two alleles at a marker is
+    refused as a possible mixture); ``lab`` defaults to the file's ``SOURCELAB`` for CMF.  What the
+    reader left out or flagged is in the result's ``remarks``."""
+    if kind not in LAB_FORMATS:
+        raise InputError(Problem(f"{kind!r} is not a lab-file format; use one of {', '.join(LAB_FORMATS)}",
+                                 file=str(path)))
+    read = read_genemapper if kind == "genemapper" else read_cmf
+    conv = read(path, skip_unknown_markers=skip_unknown_markers)
+    lab = (lab or conv.source_lab or "").strip()
+    if not lab:
+        raise InputError(Problem("the lab that typed the profiles is required (--lab CODE)", file=str(path)))
+    sheet = Sheet(Path(path), [], [])
+    profiles = {s.sample: _genotypes(s.profile) for s in conv.samples}
+    first_line = {s.sample: min(s.lines.values()) for s in conv.samples if s.lines}
+    where = {(s.sample, k): n for s in conv.samples for k, n in s.lines.items()}
+    result = ImportResult(kind, sheet.name, remarks=conv.notes)
+    _store_profiles(session, sheet, result, profiles, names=profiles, lab=lab, kit=kit, typed_on=typed_on,
+                    meta={}, first_line=first_line, where=where, user=user, fields=LAB_FORMATS[kind])
+    result.notes["samples"] = len(profiles)
     result.notes["lab"] = lab
-    if any(sheet.has(c) for c in SAMPLE_COLUMNS):
-        result.notes["samples_described"] = described
     return _finish(session, result, user, commit)
 
 

@@ -71,13 +71,61 @@ def import_profiles_cmd(
     """Import DNA profiles typed by a lab."""
     from ..cases.importing import import_profiles
 
-    typed_on = None
-    if date:
-        try:
-            typed_on = dt.date.fromisoformat(date)
-        except ValueError:
-            fail(InputError(f"--date {date!r} is not a date; write it as YYYY-MM-DD"))
-    _run_import(import_profiles, file, not no_match, lab=lab, kit=kit, typed_on=typed_on, user=user)
+    _run_import(import_profiles, file, not no_match, lab=lab, kit=kit, typed_on=_typed_on(date), user=user)
+
+
+def _import_lab_file(kind: str, file: Path, lab: str | None, kit: str | None, date: str | None,
+                     skip_unknown_markers: bool, no_match: bool, user: str | None) -> None:
+    """Import a lab file's profiles (as ``import profiles`` does), saying what the reader left out."""
+    from ..cases.importing import import_lab_profiles
+
+    def run(s, path, **kw):
+        result = import_lab_profiles(s, path, **kw)
+        for note in result.remarks:
+            typer.echo(f"note: {note}", err=True)
+        return result
+
+    _run_import(run, file, not no_match, kind=kind, lab=lab, kit=kit, typed_on=_typed_on(date),
+                skip_unknown_markers=skip_unknown_markers, user=user)
+
+
+def _typed_on(date: str | None) -> dt.date | None:
+    if not date:
+        return None
+    try:
+        return dt.date.fromisoformat(date)
+    except ValueError:
+        fail(InputError(f"--date {date!r} is not a date; write it as YYYY-MM-DD"))
+
+
+KitOpt = Annotated[str | None, typer.Option("--kit", help="The typing kit (e.g. GlobalFiler).")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Date typed, YYYY-MM-DD.")]
+SkipOpt = Annotated[bool, typer.Option("--skip-unknown-markers", help="Leave out markers Reunite does not know "
+                                                                      "(with a note) instead of refusing the file.")]
+NoMatchOpt = Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the import.")]
+
+
+@import_app.command("genemapper")
+def import_genemapper_cmd(
+    file: Annotated[Path, typer.Argument(help="A GeneMapper ID-X Genotypes table (tab-separated text)")],
+    lab: Annotated[str, typer.Option("--lab", help="The lab that typed the samples.")],
+    kit: KitOpt = None, date: DateOpt = None, skip_unknown_markers: SkipOpt = False, no_match: NoMatchOpt = False,
+    user: UserOpt = None,
+):
+    """Import the profiles of a GeneMapper ID-X Genotypes table (docs/labfiles.md)."""
+    _import_lab_file("genemapper", file, lab, kit, date, skip_unknown_markers, no_match, user)
+
+
+@import_app.command("cmf")
+def import_cmf_cmd(
+    file: Annotated[Path, typer.Argument(help="A CODIS CMF 3.x XML file of specimen profiles")],
+    lab: Annotated[str | None, typer.Option("--lab", help="The lab that typed the samples (default: the "
+                                                          "file's SOURCELAB).")] = None,
+    kit: KitOpt = None, date: DateOpt = None, skip_unknown_markers: SkipOpt = False, no_match: NoMatchOpt = False,
+    user: UserOpt = None,
+):
+    """Import the specimen profiles of a CODIS CMF XML file (docs/labfiles.md)."""
+    _import_lab_file("cmf", file, lab, kit, date, skip_unknown_markers, no_match, user)
 
 
 @import_app.command("families")
@@ -124,16 +172,26 @@ def export_cmd(
     fmt: Annotated[str, typer.Option("--format", help="csv or json (network: graphml or csv).")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output "
                                                            "(network: the GraphML file or the CSV folder).")] = None,
+    samples: Annotated[str | None, typer.Option("--samples", help="cmf: the sample codes, comma-separated "
+                                                                 "(default: every stored profile).")] = None,
+    source_lab: Annotated[str | None, typer.Option("--source-lab", help="cmf: SOURCELAB, your lab's ORI.")] = None,
+    destination_ori: Annotated[str | None, typer.Option("--destination-ori", help="cmf: DESTINATIONORI.")] = None,
+    kit: Annotated[str, typer.Option("--kit", help="cmf: the KIT written on every locus.")] = "",
     user: UserOpt = None,
 ):
     """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote).
 
     ``network`` exports the trafficking network (the only investigation stored) for analysts'
-    tools: ``--format graphml --out ring.graphml`` or ``--format csv --out folder/``."""
+    tools: ``--format graphml --out ring.graphml`` or ``--format csv --out folder/``.  ``cmf``
+    writes stored DNA profiles as CODIS CMF XML: ``--out specimens.xml --source-lab ORI
+    --destination-ori ORI [--samples S1,S2]`` (registered so that a withdrawal of consent deletes it)."""
     from ..cases.db import open_session
     from ..cases.export import export_table
     from ..network import models as _network_tables  # noqa: F401  (the network_* tables can be exported)
 
+    if table == "cmf":
+        _export_cmf(out, samples, source_lab, destination_ori, kit, user)
+        return
     if table == "network":
         from .network import export_to
 
@@ -149,6 +207,22 @@ def export_cmd(
         fail(exc)
     if out is not None:
         typer.echo(f"{n} rows of {table} written to {out}")
+
+
+def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, destination_ori: str | None,
+                kit: str, user: str | None) -> None:
+    from ..cases.db import open_session
+    from ..cases.labexport import export_cmf
+
+    if out is None:
+        fail(InputError(Problem("give --out: the CMF XML file to write", field="out")))
+    try:
+        with open_session() as s:
+            n = export_cmf(s, out, samples=samples.split(",") if samples is not None else None,
+                           source_lab=source_lab or "", destination_ori=destination_ori or "", kit=kit, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"{n} specimens written to {out}")
 
 
 def match_cmd(

@@ -30,10 +30,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SampleProfile:
-    """One sample's profile as a lab file gives it: the sample code and its validated profile."""
+    """One sample's profile as a lab file gives it: the sample code, its validated profile and, when
+    the format has lines, the line of each marker (by marker key) for errors found later."""
 
     sample: str
     profile: Profile
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -42,6 +44,8 @@ class ConversionResult:
 
     samples: list[SampleProfile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The lab the file names as its source (CMF's ``SOURCELAB``), when it names one.
+    source_lab: str | None = None
 
 
 @lru_cache(maxsize=1)

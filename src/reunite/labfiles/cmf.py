@@ -158,7 +158,7 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False) -> 
         notes.append(f"Y-chromosomal locus/loci left out: {', '.join(sorted(y_left))}")
     if unknown_left:
         notes.append(f"locus/loci Reunite does not know left out: {', '.join(sorted(unknown_left))}")
-    return ConversionResult(samples=samples, notes=notes)
+    return ConversionResult(samples=samples, notes=notes, source_lab=_value(root, "SOURCELAB"))
 
 
 def _locus_name(key: str) -> str:

@@ -172,7 +172,10 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
         raise InputError(problems)
     if not data:
         raise InputError(Problem("the table holds no called alleles", file=source))
-    samples = [SampleProfile(s, profile_from_alleles(g, source)) for s, g in data.items()]
+    lines: dict[str, dict[str, int]] = {}
+    for (s, key), n in where.items():
+        lines.setdefault(s, {})[key] = n
+    samples = [SampleProfile(s, profile_from_alleles(g, source), lines[s]) for s, g in data.items()]
     if y_left:
         notes.append(f"Y-chromosomal marker(s) left out: {', '.join(sorted(y_left))}")
     if unknown_left:
