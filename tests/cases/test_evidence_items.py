@@ -61,6 +61,9 @@ def test_migration_0008_moves_the_columns_into_items_and_back(db_url):
     assert got[1, "age"][2] is None and got[1, "age"][3] == 0.0            # LR 0: log10 NULL
     assert got[2, "dna"][2] is None and got[2, "dna"][3] == 0.0
     assert all(r[5] and r[6] for r in rows)
+    store.upgrade(db_url, "head")                  # the models are today's: they read the items at head
+    store.dispose_engines()
+    eng = store.make_engine(db_url)
     with sessionmaker(eng)() as s:                                           # the models read the items
         c = s.get(Candidate, 1)
         assert (c.dna_log10_lr, c.inconsistent_markers, c.markers_compared, c.sex_lr, c.age_lr, c.time_lr) == \
