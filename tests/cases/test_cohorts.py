@@ -21,7 +21,7 @@ from reunite.cases.cohorts import (
     solution_is_current,
     solve_stored_cohort,
 )
-from reunite.cases.models import AuditEntry, Cohort, MissingReport
+from reunite.cases.models import AuditEntry, Candidate, Cohort, FoundChild, MissingReport
 from reunite.cases.settings import MatchingSettings
 from reunite.cli import main
 from reunite.errors import InputError
@@ -130,6 +130,23 @@ def test_the_stored_solution_is_solve_cohort_on_the_same_data(session, tmp_path,
     listed = {f["id"] for f in spec["families"] if "other_children" in f}
     reps = session.scalars(select(MissingReport)).all()
     assert {r.report_number for r in reps if r.other_children_listed} == listed
+
+
+def test_a_report_closed_by_a_confirmation_stays_in_its_childs_cohort(session, tmp_path, simulated):
+    """A confirmation closes the report (cases.workflow); the cohort still weighs that family, or the
+    confirmed child would come out excluded from every family.  A report closed otherwise is left out."""
+    spec, _truth = simulated
+    store_simulated(session, tmp_path, spec)
+    reports = {r.report_number: r for r in session.scalars(select(MissingReport))}
+    child = session.scalars(select(FoundChild).where(FoundChild.cohort_id.is_not(None))).first()
+    first, second = sorted(reports)[:2]
+    session.add(Candidate(found_child_id=child.id, report_id=reports[first].id, status="confirmed"))
+    reports[first].status = reports[second].status = "closed"
+    session.commit()
+    sol = solve_stored_cohort(session, "RESCUE-1", settings=SETTINGS, user="lab")
+    families = sol.result["store"]["families"]
+    assert first in families and second not in families
+    assert families == sorted(set(reports) - {second})
 
 
 def test_solving_is_audited_without_names_or_genotypes(session, tmp_path, simulated):

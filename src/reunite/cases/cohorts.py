@@ -8,7 +8,8 @@ of ``found_children.csv``, or :func:`add_cohort`).  :func:`solve_stored_cohort` 
 - the found children of the cohort with a DNA profile (``id``: the case number; ``sex``: the
   recorded sex, unknown fits both, Amelogenin checked against it; ``birth_year``: from the age
   estimate).  Children without a profile are listed in the solution, not solved;
-- every open report whose family has DNA (the families of the matching,
+- every open report whose family has DNA, and every report a confirmation closed to a child of
+  the cohort (the families of the matching,
   :func:`reunite.cases.families.stored_family`), one cohort family per report: ``id`` the report
   number, members ``REPORT/MEMBER`` (pedigree ids are local to a report), the missing member, and
   the report's other children when it lists them (``other_children_listed``);
@@ -37,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import __version__
@@ -47,7 +48,7 @@ from ..genetics.frequencies import FrequencyTable
 from ..genetics.markers import AMELOGENIN
 from .audit import append_audit, canonical_json
 from .families import stored_family, stored_profile
-from .models import SEXES, Cohort, CohortSolution, DnaSample, FoundChild, MissingReport, ReportOtherChild
+from .models import SEXES, Candidate, Cohort, CohortSolution, DnaSample, FoundChild, MissingReport, ReportOtherChild
 from .provenance import mutation_record, read_table, store_table
 from .settings import MatchingSettings
 
@@ -263,7 +264,13 @@ def cohort_input(session: Session, code: str, *, settings: MatchingSettings | No
         raise InputError(Problem(f"there is no cohort {code!r}", field="code"))
     table, text = read_table(settings.frequencies)
     mutation = mutation_record(settings.mutation)
-    reports = list(session.scalars(select(MissingReport).where(MissingReport.status == "open")
+    # The open reports, and those a confirmation closed to one of this cohort's children (the
+    # confirmed pair is part of the joint answer: leaving its family out would exclude the child).
+    confirmed_here = (select(Candidate.report_id)
+                      .where(Candidate.status == "confirmed",
+                             Candidate.found_child_id.in_([c.id for c in cohort.children])))
+    reports = list(session.scalars(select(MissingReport)
+                                   .where(or_(MissingReport.status == "open", MissingReport.id.in_(confirmed_here)))
                                    .options(selectinload(MissingReport.pedigree),
                                             selectinload(MissingReport.other_children))
                                    .order_by(MissingReport.report_number)))
