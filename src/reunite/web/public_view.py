@@ -65,8 +65,10 @@ def _age(t, months: float | None) -> str | None:
 
 def _card(t, lang: str, v: appeals.PublicAppeal) -> dict:
     """An appeal as the templates show it: the public view plus its words in the page's language."""
+    # in English the Chinese name too: it is what the place is called where the child was lost or found
+    place = v.place_zh if lang == "zh" or not v.place_en else f"{v.place_en} ({v.place_zh})"
     return {**v.as_dict(), "age_now_words": _age(t, v.age_now_months), "age_then_words": _age(t, v.age_then_months),
-            "place": v.place_zh if lang == "zh" else v.place_en}
+            "place": place}
 
 
 def _years(value: str | None) -> float | None:
