@@ -1,4 +1,9 @@
-"""Shared test fixtures: where ../shared is, and a helper to run the CLI."""
+"""Shared test fixtures: where ../shared is, and a helper to run the CLI.
+
+What a test needs from the machine (PostgreSQL, Chromium, poppler, a CJK font) is asked of
+``tests/needs.py`` (``need_postgresql()``, ``need_chromium()``, ``need_tool(name)``, ``need_cjk_font()``):
+skipped with the reason outside CI, a failure on CI (``CI=true``).
+"""
 
 from __future__ import annotations
 

@@ -7,8 +7,6 @@ skipped with the reason, except on CI (``CI=true``), where that is a failure.
 
 from __future__ import annotations
 
-import functools
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -16,40 +14,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import sessionmaker
 
+from needs import PG_URL, need_postgresql, pg_conninfo
 from reunite.cases import db as store
 
 from .helpers import FAMILIES, FOUND, PROFILES, REPORTS, write
-
-PG_URL = os.environ.get("REUNITE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_conninfo() -> str:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(PG_URL)
-    parts = [f"host={u.host or '127.0.0.1'}", f"port={u.port or 5432}", f"dbname={u.database}",
-             f"user={u.username or 'postgres'}", "connect_timeout=3"]
-    if u.password:
-        parts.append(f"password={u.password}")
-    return " ".join(parts)
-
-
-@functools.cache
-def _pg_unreachable() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(_pg_conninfo()) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip()
-    return None
 
 
 def _pg_admin(sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+    with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
         conn.execute(sql)
 
 
@@ -57,13 +31,7 @@ def _pg_admin(sql: str) -> None:
 def backend(request) -> str:
     """The database backend of the test; PostgreSQL is skipped (or fails on CI) if unreachable."""
     if request.param == "postgresql":
-        err = _pg_unreachable()
-        if err:
-            msg = (f"PostgreSQL at {PG_URL} is unreachable ({err}); start it with "
-                   f"`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`")
-            if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-                pytest.fail("CI=true but " + msg, pytrace=False)
-            pytest.skip(msg)
+        need_postgresql()
     return request.param
 
 

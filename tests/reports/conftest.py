@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from needs import need_cjk_font
 from reunite.reports import render_pdf
 from shared_paths import SHARED
 
-from .helpers import GOLDEN, need_cjk_font, report_from
+from .helpers import GOLDEN, report_from
 
 
 @pytest.fixture(scope="session")

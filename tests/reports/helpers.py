@@ -2,20 +2,16 @@
 
 The PDF checks need ``pdftoppm``, ``pdftotext`` and ``pdffonts`` (Debian ``poppler-utils``) and a
 CJK font (Debian ``fonts-noto-cjk``); ``.ci/run`` installs both.  Without them those tests are
-skipped with the reason, except on CI (``CI=true``), where that is a failure.
+skipped with the reason, except on CI (``CI=true``), where that is a failure (``tests/needs.py``).
 """
 
 from __future__ import annotations
 
 import copy
-import os
-import shutil
 from datetime import UTC, datetime
 
-import pytest
-
 from reunite.genetics import load_case, missing_person_lr
-from reunite.reports import EvidenceLR, MissingFontError, build_report, find_cjk_font
+from reunite.reports import EvidenceLR, build_report
 
 GOLDEN = "K0131"  # father, mother and a full sibling typed; equal mutation model; D21S11 inconsistent
 CHILD_NAME = "李小明"
@@ -23,28 +19,6 @@ FOUND_NAME = "昆明03号"
 LAB = "云南省公安厅物证鉴定中心"
 LABELS = {"FA": "父亲 李建国", "MO": "母亲 王芳", "SIB": "姐姐 李小红"}
 WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
-
-
-def _need(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason + " (CI must install it: see .ci/run)")
-    pytest.skip(reason)
-
-
-def need_tool(name: str) -> str:
-    """The path of a poppler tool, or skip (fail on CI) naming the package to install."""
-    path = shutil.which(name)
-    _need(path is not None, f"{name} not found; install the Debian package poppler-utils")
-    return path
-
-
-def need_cjk_font() -> None:
-    try:
-        find_cjk_font()
-    except MissingFontError as exc:
-        _need(False, str(exc))
 
 
 def report_from(spec: dict, **kw):

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from needs import need_cjk_font
 from reunite.errors import ReuniteError
 from reunite.reports import fonts
 from reunite.reports.fonts import ENV_VAR, MissingFontError, find_cjk_font
-
-from .helpers import need_cjk_font
 
 NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

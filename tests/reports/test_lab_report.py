@@ -13,14 +13,13 @@ import subprocess
 import pytest
 
 import reunite
+from needs import need_cjk_font, need_tool
 from reunite.cases.db import open_session
 from reunite.cases.models import Candidate
 from reunite.cli import main
 from reunite.demo import build_report_example
 from reunite.reports.kinship import render_html
 from reunite.reports.store import candidate_report
-
-from .helpers import need_cjk_font, need_tool
 
 DNA_HEADINGS_ZH = ("亲缘关系鉴定意见书", "鉴定机构", "案件信息", "检材与流转记录", "鉴定假设", "鉴定意见", "家系图",
                    "基因分型与各基因座似然比", "计算方法与依据", "签署与盖章")

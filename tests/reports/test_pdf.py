@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from needs import need_cjk_font, need_tool
 from reunite.reports import MissingFontError, render_pdf
 
-from .helpers import CHILD_NAME, FOUND_NAME, LAB, LABELS, need_cjk_font, need_tool, report_from
+from .helpers import CHILD_NAME, FOUND_NAME, LAB, LABELS, report_from
 
 
 def _text(pdf, *args) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 from sqlalchemy import select
 
+from needs import need_cjk_font, need_tool
 from reunite.cli import main
 
 
@@ -37,10 +37,10 @@ def test_report_command_html_and_pdf(demo_db, tmp_path, monkeypatch, capsys):
     assert main(["report", str(cid), "--format", "html", "--out", str(tmp_path), "--user", "李分析师"]) == 0
     html = (tmp_path / f"candidate-{cid}.html").read_text(encoding="utf-8")
     assert name in html and f"{log10:.2f}" in html
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils not installed")
+    need_cjk_font()
+    pdftotext = need_tool("pdftotext")
     assert main(["report", str(cid), "--format", "pdf", "--out", str(tmp_path), "--user", "李分析师"]) == 0
-    text = subprocess.run(["pdftotext", str(tmp_path / f"candidate-{cid}.pdf"), "-"], capture_output=True,
+    text = subprocess.run([pdftotext, str(tmp_path / f"candidate-{cid}.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert name in text
     from reunite.cases.db import open_session

@@ -1,5 +1,12 @@
 """Fixtures of the web tests: a seeded store (migrated once per session, copied per test), an app on
-it, and logged-in clients per role."""
+it, and logged-in clients per role.
+
+The store is SQLite; a module marked ``pytestmark = pytest.mark.both_backends`` runs each of its tests
+on PostgreSQL as well (the access, fuzzing, session and NUL tests): the seeded store is then also a
+PostgreSQL database made once per session, and each test gets its own copy
+(``CREATE DATABASE … TEMPLATE``), dropped afterwards.  PostgreSQL missing: skipped with the reason,
+a failure on CI (``tests/needs.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import io
 import re
 import shutil
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +22,8 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from cases.conftest import _pg_admin
+from needs import PG_URL, need_postgresql
 from reunite.cases import accounts
 from reunite.cases import db as store
 
@@ -76,9 +86,39 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory):
-    """A migrated SQLite store with users, children, reports, DNA, a candidate and a published appeal."""
+def web_backend() -> str:
+    """The backend of a web test: SQLite, unless its module is marked ``both_backends``."""
+    return "sqlite"
+
+
+def pytest_generate_tests(metafunc):
+    if "web_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("web_backend", BACKENDS, scope="session")
+
+
+def _pg_database_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_create(name: str, template: str | None = None) -> str:
+    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return _pg_database_url(name)
+
+
+def _pg_drop(name: str) -> None:
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory, web_backend):
+    """A migrated store with users, children, reports, DNA, a candidate and a published appeal: a SQLite
+    file, or a PostgreSQL database (``ids["pg_database"]``) used as the template of each test's copy."""
     from sqlalchemy import select
 
     from reunite.cases import add_photo, import_families, import_found, import_profiles, import_reports
@@ -88,9 +128,15 @@ def seeded(tmp_path_factory):
     from reunite.genetics.rules import conclude
 
     root = tmp_path_factory.mktemp("seed")
-    url = f"sqlite:///{root / 'reunite.db'}"
-    media = root / "media"
     ids = {}
+    if web_backend == "postgresql":
+        need_postgresql()
+        ids["pg_database"] = f"reunite_web_seed_{uuid.uuid4().hex[:12]}"
+        url = _pg_create(ids["pg_database"])
+        store.init_db(url)
+    else:
+        url = f"sqlite:///{root / 'reunite.db'}"
+    media = root / "media"
     with store.open_session(url) as s:
         for name, (role, unit) in USERS.items():
             u = add_user(s, name, role, by="setup", commit=False)
@@ -125,17 +171,28 @@ def seeded(tmp_path_factory):
         s.commit()
         ids.update(appeal=appeal.id, appeal_photo=p1.path, private_photo=p2.path, report_photo=p3.path)
     store.dispose_engines()
-    return root, ids
+    yield root, ids
+    if "pg_database" in ids:
+        _pg_drop(ids["pg_database"])
 
 
 @pytest.fixture
 def world(seeded, tmp_path):
     """A fresh copy of the seeded store: (database url, media dir, ids)."""
     root, ids = seeded
-    shutil.copyfile(root / "reunite.db", tmp_path / "reunite.db")
     shutil.copytree(root / "media", tmp_path / "media")
-    yield f"sqlite:///{tmp_path / 'reunite.db'}", tmp_path / "media", ids
-    store.dispose_engines()
+    if "pg_database" not in ids:
+        shutil.copyfile(root / "reunite.db", tmp_path / "reunite.db")
+        yield f"sqlite:///{tmp_path / 'reunite.db'}", tmp_path / "media", ids
+        store.dispose_engines()
+        return
+    name = f"reunite_web_{uuid.uuid4().hex[:12]}"
+    url = _pg_create(name, template=ids["pg_database"])
+    try:
+        yield url, tmp_path / "media", ids
+    finally:
+        store.dispose_engines()
+        _pg_drop(name)
 
 
 @pytest.fixture

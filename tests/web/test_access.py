@@ -9,6 +9,8 @@ from reunite.web.access import ANONYMOUS, EVERYONE, RULES
 
 from .conftest import ROLE_USER, bearer
 
+pytestmark = pytest.mark.both_backends  # and PostgreSQL (tests/web/conftest.py)
+
 ROLES = sorted(EVERYONE)
 
 

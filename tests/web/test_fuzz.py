@@ -10,6 +10,8 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from .conftest import bearer  # noqa: E402
 
+pytestmark = pytest.mark.both_backends  # and PostgreSQL (tests/web/conftest.py)
+
 
 @pytest.mark.parametrize("who", [None, "inv", "fam"])
 def test_no_server_errors(app, who):

@@ -4,12 +4,12 @@ and no submitted value reaches the log."""
 from __future__ import annotations
 
 import logging
-import os
 
 import pytest
 from fastapi.testclient import TestClient
 
-from cases.conftest import PG_URL, _new_pg_schema, _pg_admin, _pg_unreachable
+from cases.conftest import _new_pg_schema, _pg_admin
+from needs import need_postgresql
 from reunite.cases import accounts
 from reunite.cases import db as store
 
@@ -26,12 +26,7 @@ def nul_app(request, tmp_path):
 
     schema = None
     if request.param == "postgresql":
-        err = _pg_unreachable()
-        if err:
-            msg = f"PostgreSQL at {PG_URL} is unreachable ({err})"
-            if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-                pytest.fail("CI=true but " + msg, pytrace=False)
-            pytest.skip(msg)
+        need_postgresql()
         schema, url = _new_pg_schema()
     else:
         url = f"sqlite:///{tmp_path / 'reunite.db'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from needs import need_cjk_font
 from reunite.cases import db as store
 from reunite.cases.models import MissingReport, Photo, Tip
 
@@ -84,7 +85,14 @@ def test_path_traversal_is_refused(client, ids):
             # (400: a NUL in the path is refused before routing, web/nul_guard.py)
             assert r.status_code in (404, 422) or (r.status_code == 400 and "%00" in bad), (url, r.status_code)
             assert "root:" not in r.text and "SQLite format" not in r.text
-    assert client.get(f"/files/reports/candidate-{ids['candidate']}.pdf", headers=h).status_code == 200
+    # ... while the candidate's report itself is served (HTML: the PDF needs a CJK font, next test)
+    assert client.get(f"/files/reports/candidate-{ids['candidate']}.html", headers=h).status_code == 200
+
+
+def test_the_pdf_report_is_served(client, ids):
+    need_cjk_font()
+    r = client.get(f"/files/reports/candidate-{ids['candidate']}.pdf", headers=bearer(client, "inv"))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
 
 
 def _photos(url):

@@ -3,9 +3,12 @@ their owner and by an admin."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from .conftest import bearer, login
+
+pytestmark = pytest.mark.both_backends  # and PostgreSQL (tests/web/conftest.py)
 
 
 def test_a_saved_cookie_stops_working_after_logout(app, as_user):
