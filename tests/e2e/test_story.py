@@ -20,7 +20,7 @@ age and sends a tip; the investigator reads the tip.  Every page visited is save
 way the names must be the README's.
 
 Chromium is Debian's ``/usr/bin/chromium`` (installed by ``.ci/run``): missing, the test is
-skipped with the reason, except on CI (``CI=true``), where that is a failure.
+skipped with the reason, except on CI (``CI=true``), where that is a failure (``tests/needs.py``).
 """
 
 from __future__ import annotations
@@ -33,15 +33,18 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from needs import CHROMIUM, need_chromium
+from web.test_zh_pages import english_words
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 UPDATE_ENV = "REUNITE_UPDATE_SCREENSHOTS"  # =1: the test rewrites docs/screenshots
@@ -57,25 +60,11 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 STAFF = {"zhang.inv": ("investigator", None), "li.lab": ("lab_analyst", None), "wang.cw": ("caseworker", CARE)}
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _unavailable(reason: str):
-    if _on_ci():
-        pytest.fail(f"CI=true but {reason} (.ci/run installs Debian chromium; pip installs playwright)",
-                    pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def sync_playwright():
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
     return sync_playwright
 
 
@@ -231,8 +220,8 @@ def test_story(server, browser, demo, tmp_path):
     shot = Shots(SHOTS if update_screenshots() else tmp_path / "screenshots")
     errors: list[str] = []
 
-    def context(viewport=VIEWPORT, **kw):
-        ctx = browser.new_context(base_url=base, viewport=viewport, locale="en-US", **kw)
+    def context(viewport=VIEWPORT, locale="en-US", **kw):
+        ctx = browser.new_context(base_url=base, viewport=viewport, locale=locale, **kw)
         ctx.set_default_timeout(20_000)
         return ctx
 
@@ -382,6 +371,7 @@ def test_story(server, browser, demo, tmp_path):
     expect(inv.locator("#candidate-history li")).to_have_count(3)
     expect(inv.frame_locator("#kinship-report").locator("h1")).to_contain_text("Kinship report")
     shot(inv, "candidate-confirmed")
+    confirmed_path = urllib.parse.urlparse(inv.url).path
 
     # ---- 4b. The rescued infants are one cohort (the found file's cohort column): solved jointly.
     inv.goto("/dashboard")
@@ -479,6 +469,36 @@ def test_story(server, browser, demo, tmp_path):
     expect(row).to_contain_text(appeal_case)
     expect(row).to_contain_text("139 0000 1234")
     shot(inv, "tips")
+
+    # ---- 9. The same staff pages in Chinese, on a desktop and on a phone: no English word left.
+    zh_ctx = context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    zh = login(zh_ctx, "zhang.inv")
+    for path, name, check in (("/dashboard", "dashboard-zh", "#count-children"),
+                              (confirmed_path, "candidate-zh", "#candidate-status"),
+                              ("/cohorts/KM-2014-RESCUE", "cohort-zh", "#cohort-conclusions")):
+        zh.goto(path)
+        expect(zh.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(zh.locator(check)).to_be_visible()
+        html = zh.content()
+        for _to, reason in steps:  # what the investigator typed above is data, not the page's words
+            html = html.replace(reason, "")
+        english = english_words(html)
+        assert not english, f"English words on the Chinese page {path}: {sorted(set(english))}"
+        shot(zh, name)
+    expect(zh.locator("#cohort-conclusions")).to_contain_text("认定")
+    zh.goto(confirmed_path)
+    expect(zh.locator("#candidate-status")).to_have_text("已确认（已团圆）")
+    phone_ctx = context(viewport=PHONE, storage_state=zh_ctx.storage_state(), is_mobile=True, has_touch=True,
+                        device_scale_factor=1, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
+    phone = watch(phone_ctx.new_page())
+    for path, name in (("/dashboard", "dashboard-zh-phone"), (confirmed_path, "candidate-zh-phone"),
+                       ("/cohorts/KM-2014-RESCUE", "cohort-zh-phone")):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
+        shot(phone, name)
+    phone_ctx.close()
+    zh_ctx.close()
 
     for ctx in (fam_ctx, inv_ctx, lab_ctx, cw_ctx, pub_ctx):
         ctx.close()

@@ -65,3 +65,14 @@ def test_dates_and_numbers_follow_the_locale(lang, date, number):
     assert fmt["date"]("2024-03-05") == date
     assert fmt["number"](1234567.5, 1) == number
     assert fmt["date"](None) == "–"
+
+
+def test_every_template_compiles():
+    """A template that does not compile is a 500 on its page only (Jinja compiles on first use)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True)
+    names = env.list_templates(extensions=["html"])
+    assert len(names) > 15
+    for name in names:
+        env.get_template(name)
