@@ -275,7 +275,7 @@ def _build_network(data: DemoData, sales: list[dict], case_of: dict[int, str], r
             child = {"report": sale["report"]}
         else:
             label += 1
-            child = {"child_label": f"供述 S{3 + i % 8:02d} 第{label}名婴儿 (confession)"}
+            child = {"child_label": f"供述 S{3 + i % 8:02d} 第{label}名婴儿"}
         broker, courier, seller = f"S{3 + i % 8:02d}", f"S{11 + i % 10:02d}", f"S{21 + i % 8:02d}"
         parent = ""
         if sale["family_sold"]:

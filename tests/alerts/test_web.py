@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from web.conftest import app, client, ids, seeded, world  # noqa: F401
+from web.conftest import app, client, ids, seeded, web_backend, world  # noqa: F401
 from web.conftest import as_user as as_user
 
 from .conftest import SmtpSink

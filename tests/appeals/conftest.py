@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from cases.conftest import _pg_migrated, _sqlite_template, backend, db_url, session  # noqa: F401
 from cases.conftest import url as url
 from cases.helpers import write
-from web.conftest import app, as_user, client, ids, seeded, world  # noqa: F401  (the web tests' seeded store)
+from web.conftest import app, as_user, client, ids, seeded, web_backend, world  # noqa: F401  (the web tests' seeded store)
 
 #: An exact address: the public must never see more than its county.
 ADDRESS = "云南省昆明市盘龙区金星立交桥东12号"

