@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import shutil
 
 import pytest
 from PIL import Image, ImageDraw
@@ -15,6 +13,7 @@ from PIL import Image, ImageDraw
 from cases.conftest import _pg_migrated, _sqlite_template, backend, db_url, session  # noqa: F401
 from cases.conftest import url as url
 from cases.helpers import write
+from needs import need_cjk_font, need_tool
 from web.conftest import app, as_user, client, ids, seeded, web_backend, world  # noqa: F401  (the web tests' seeded store)
 
 #: An exact address: the public must never see more than its county.
@@ -39,15 +38,6 @@ TODAY = dt.date(2026, 12, 5)
 HOTLINE = "+86 871 6316 1110"
 
 
-def on_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def unavailable(reason: str):
-    """Skip with the reason, or fail on CI."""
-    if on_ci():
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def photo_bytes(color=(180, 120, 90)) -> bytes:
@@ -75,17 +65,12 @@ def store(session, tmp_path):  # noqa: F811  (the session fixture imported above
 
 @pytest.fixture
 def cjk_font():
-    from reunite.reports.fonts import MissingFontError, find_cjk_font
+    from reunite.reports.fonts import find_cjk_font
 
-    try:
-        return find_cjk_font()
-    except MissingFontError as exc:
-        unavailable(str(exc))
+    need_cjk_font()
+    return find_cjk_font()
 
 
 @pytest.fixture
 def pdftotext():
-    path = shutil.which("pdftotext")
-    if path is None:
-        unavailable("poppler's pdftotext is missing (apt-get install poppler-utils)")
-    return path
+    return need_tool("pdftotext")

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from needs import CHROMIUM, need_chromium
 from reunite.cases import db as store
 from reunite.cases.models import MissingReport
 from reunite.cases.records import record_candidate
 
 from .conftest import bearer
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 # The seeded store has KM-001 × R-1 (DNA log10 LR 4.2, posterior from prior 0.5) and KM-002 × R-2
 # (log10 LR -1.0).  These add the other four pairs: two with DNA, two without (sex or age only).
@@ -131,28 +130,11 @@ def test_the_page_in_chinese(listed, as_user):
 # ------------------------------------------------------------------------- a 390 px phone, in Chromium
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _chromium():
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright
-            return sync_playwright
-        except ImportError:
-            reason = "the Python package playwright is not installed (pip install -e '.[test]')"
-    if _on_ci():
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_page_fits_a_390_px_phone(listed, as_user, tmp_path, lang):
-    sync_playwright = _chromium()
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
     html = as_user("inv").get(f"/candidates?lang={lang}").text
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
