@@ -33,4 +33,4 @@ def test_no_test_decides_about_ci_or_the_machine_by_itself():
                      r"""(?i:poppler|chromium|font|postgres)""")
     offenders = [f"{p.relative_to(TESTS)}:{n}" for p in TESTS.rglob("*.py") if p.name != "needs.py"
                  for n, line in enumerate(p.read_text("utf-8").splitlines(), 1) if own.search(line)]
-    assert not offenders, offenders
+    assert not offenders, f"use tests/needs.py (need_chromium, need_tool, need_cjk_font, need_postgresql): {offenders}"

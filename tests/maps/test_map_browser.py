@@ -17,27 +17,17 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from needs import CHROMIUM, need_chromium
+
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "map pages 2014 kunming"
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1200, "height": 900}
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`reunite serve` on the Kunming demo's store, with every found child's appeal published."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
+    need_chromium()
     from sqlalchemy import select
 
     from reunite.cases import accounts
