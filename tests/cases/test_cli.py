@@ -146,3 +146,17 @@ def test_help_documents_the_commands(run):
     assert code == 0 and all(c in out for c in ("profiles", "families", "found", "reports"))
     code, out, _ = run("review", "--help")
     assert code == 0 and "--outcome" in out and "referred_for_investigation" in out
+
+
+def test_cli_imports_go_into_the_history(cli_url, run, files, tmp_path):
+    """``reunite import`` records each import's end in the store's history, as the web's jobs do."""
+    from reunite.cases.import_history import import_history
+
+    assert run("import", "found", files["found"], "--no-match")[0] == 0
+    bad = write(tmp_path / "bad.csv", "case_number,sex\nKM-9,robot\nKM-8,robot\n")
+    assert run("import", "found", bad, "--no-match")[0] == 2
+    with store.open_session(cli_url) as s:
+        runs = import_history(s).runs
+    assert [(r.kind, r.file_name, r.outcome, r.added, r.problems, r.user) for r in runs] == [
+        ("found", "bad.csv", "failed", 0, 2, "cli-officer"),
+        ("found", "found_children.csv", "done", 3, 0, "cli-officer")]

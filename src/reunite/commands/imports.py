@@ -43,20 +43,46 @@ def _match(s, **kw) -> None:
                f"{c['updated']} updated, {c['unchanged']} unchanged")
 
 
-def _run_import(fn, path: Path, match: bool = True, **kw) -> None:
-    """Import, then match if the import changed something or an earlier matching was interrupted."""
+def _run_import(fn, path: Path, match: bool = True, record_as: str | None = None, **kw) -> None:
+    """Import, then match if the import changed something or an earlier matching was interrupted;
+    the import's end goes into the store's history of imports, as the web's do (as ``record_as``,
+    else the kind the function's name says)."""
     from ..cases.db import open_session
     from ..cases.state import is_matching_owed
 
     try:
         with open_session() as s:
-            result = fn(s, path, **kw)
-            typer.echo(str(result))
-            if match and (result.added or result.updated or is_matching_owed(s)):
-                s.rollback()   # the matching's transaction starts with the store's lock
-                _match(s)
+            run = {"outcome": "failed", "started_at": _now()}
+            try:
+                result = fn(s, path, **kw)
+                run.update(outcome="stored", added=result.added, updated=result.updated, unchanged=result.unchanged)
+                typer.echo(str(result))
+                if match and (result.added or result.updated or is_matching_owed(s)):
+                    s.rollback()   # the matching's transaction starts with the store's lock
+                    _match(s)
+                run["outcome"] = "done"
+            except ReuniteError as exc:
+                run.update(problems=len(exc.problems) if isinstance(exc, InputError) else 1, error=type(exc).__name__)
+                raise
+            finally:
+                _record(s, record_as or fn.__name__.removeprefix("import_"), Path(path).name, kw.get("user"), run)
     except ReuniteError as exc:
         fail(exc)
+
+
+def _now():
+    from ..cases.models import utcnow
+
+    return utcnow()
+
+
+def _record(s, kind: str, file_name: str, user: str | None, run: dict) -> None:
+    """Write the import's end to the history (after the import's own transaction ended)."""
+    from ..cases.import_history import record_import_run
+    from ..cases.importing import default_user
+
+    s.rollback()
+    record_import_run(s, kind=kind, file_name=file_name, user=user or default_user(), **run)
 
 
 @import_app.command("profiles")
@@ -85,7 +111,7 @@ def _import_lab_file(kind: str, file: Path, lab: str | None, kit: str | None, da
             typer.echo(f"note: {note}", err=True)
         return result
 
-    _run_import(run, file, not no_match, kind=kind, lab=lab, kit=kit, typed_on=_typed_on(date),
+    _run_import(run, file, not no_match, record_as="profiles", kind=kind, lab=lab, kit=kit, typed_on=_typed_on(date),
                 skip_unknown_markers=skip_unknown_markers, user=user)
 
 
