@@ -494,9 +494,12 @@ def test_story(server, browser, demo, tmp_path):
     for path, name in (("/dashboard", "dashboard-zh-phone"), (confirmed_path, "candidate-zh-phone"),
                        ("/cohorts/KM-2014-RESCUE", "cohort-zh-phone")):
         phone.goto(path)
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
         shot(phone, name)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        wide = phone.evaluate("""() => [...document.querySelectorAll('body *')]
+                                   .filter(e => e.getBoundingClientRect().right > 391)
+                                   .slice(0, 3).map(e => e.tagName + '#' + e.id + '.' + e.className)""")
+        assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px): {wide}"
     phone_ctx.close()
     zh_ctx.close()
 
