@@ -26,7 +26,7 @@ from ..errors import InputError
 from . import views
 from .access import WebError, authorize, can_see_child, current_user, get_db, visible_children, visible_reports
 from .i18n import translator
-from .jobs import KINDS
+from .jobs import KINDS, LAB_KINDS
 from .security import fingerprint
 
 __all__ = ["router"]
@@ -277,8 +277,8 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
     if user.role != need:
         raise WebError(403, "forbidden", f"only a {need.replace('_', ' ')} may import {kind}")
     options: dict[str, Any] = {}
-    if kind == "profiles":
-        if not (lab or "").strip():
+    if kind in ("profiles", *LAB_KINDS):
+        if kind != "cmf" and not (lab or "").strip():   # a CMF file names its lab (SOURCELAB)
             raise WebError(400, "invalid", "importing profiles needs the lab",
                            [{"file": None, "line": None, "field": "lab", "message": "required"}])
         labs = [x.name for x in list_labs(db)]
@@ -286,7 +286,7 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
             raise WebError(400, "invalid", "choose one of the registered laboratories",
                            [{"file": None, "line": None, "field": "lab", "message": "not a registered laboratory; "
                              "register it with `reunite labs add`"}])
-        options.update(lab=lab.strip()[:100], kit=(kit or "").strip()[:100] or None)
+        options.update(lab=(lab or "").strip()[:100] or None, kit=(kit or "").strip()[:100] or None)
         if typed_on:
             try:
                 options["typed_on"] = dt.date.fromisoformat(typed_on)
@@ -300,7 +300,7 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
 
 @router.post("/imports", status_code=202, summary="Start an import (runs in the background)")
 async def imports(request: Request, user: Me, db: DB,
-                  kind: Annotated[Literal["found", "reports", "profiles", "families"], Form()],
+                  kind: Annotated[Literal["found", "reports", "profiles", "families", "genemapper", "cmf"], Form()],
                   file: Annotated[UploadFile, File(description="The CSV file")],
                   lab: Annotated[str | None, Form(max_length=100)] = None,
                   kit: Annotated[str | None, Form(max_length=100)] = None,

@@ -19,6 +19,7 @@ there were in all (``problems_total``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 import shutil
@@ -36,12 +37,15 @@ from ..cases.settings import MatchingSettings
 from ..cases.state import is_matching_owed
 from ..errors import InputError, ReuniteError
 
-__all__ = ["KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
+__all__ = ["KINDS", "LAB_KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
 
 log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
-KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst"}
+KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst",
+         "genemapper": "lab_analyst", "cmf": "lab_analyst"}
+#: The kinds that are lab files (read by reunite.labfiles, stored as profiles), with their files' suffix.
+LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml"}
 #: The most problems a job keeps to show (a file wrong on every one of 100,000 rows stays readable).
 MAX_PROBLEMS = 500
 
@@ -106,7 +110,7 @@ class JobManager:
             while len(self._jobs) > 500:
                 self._jobs.pop(next(iter(self._jobs)))
         folder = Path(tempfile.mkdtemp(prefix="reunite-import-"))
-        path = folder / f"{kind}.csv"
+        path = folder / f"{kind}{LAB_KINDS.get(kind, '.csv')}"
         path.write_bytes(data)
         t = threading.Thread(target=self._run, args=(job, path, options), daemon=True, name=f"import-{job.id[:8]}")
         self._threads.append(t)
@@ -138,7 +142,8 @@ class JobManager:
 
     def _run(self, job: ImportJob, path: Path, options: dict[str, Any]) -> None:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
-              "profiles": importing.import_profiles, "families": importing.import_families}[job.kind]
+              "profiles": importing.import_profiles, "families": importing.import_families,
+              **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS}}[job.kind]
         try:
             with self._run_lock:
                 job.status, job.step = "running", "checking and importing"
@@ -167,6 +172,7 @@ class JobManager:
             job.stored = True
             job.summary = str(result).replace(str(path), job.filename)
             job.counts = {"added": result.added, "updated": result.updated, "unchanged": result.unchanged}
+            job.summary += "".join(f"; note: {r}" for r in result.remarks)   # what a lab-file reader left out
             if self.match and (result.added or result.updated or is_matching_owed(s)):
                 s.rollback()   # end the read, so the matching's transaction starts with the store's lock
                 job.step = "matching"

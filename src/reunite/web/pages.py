@@ -55,7 +55,7 @@ from .api import (
 from .cohort_view import cohort_page_data, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .imports_view import run_view
-from .jobs import KINDS, _matching_settings
+from .jobs import KINDS, LAB_KINDS, _matching_settings
 from .network_view import child_chains, sale_records
 from .public_view import staff_appeal
 from .responses import render
@@ -335,8 +335,9 @@ def imports_page(request: Request, user: Me, db: DB, page: Annotated[int, Query(
     """The upload form (the lab chosen from the registered laboratories), templates, the history."""
     kinds = [k for k, role in KINDS.items() if role == user.role]
     history = import_history(db, page=page, per_page=20)
-    return render(request, "imports.html", {"kinds": kinds, "problems": [], "labs": list_labs(db),
-                                            "history": history, "runs": [run_view(r) for r in history.runs]})
+    return render(request, "imports.html", {"kinds": kinds, "lab_kinds": LAB_KINDS, "problems": [],
+                                            "labs": list_labs(db), "history": history,
+                                            "runs": [run_view(r) for r in history.runs]})
 
 
 @router.post("/imports")
