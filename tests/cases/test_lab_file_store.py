@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from reunite.cases import db as store
 from reunite.cases.importing import import_lab_profiles
 from reunite.cases.labexport import export_cmf
-from reunite.cases.models import AuditEntry, DnaSample, WrittenFile
+from reunite.cases.models import AuditEntry, DnaSample, ImportRun, WrittenFile
 from reunite.cases.privacy import erase_everywhere
 from reunite.cli import main
 from reunite.errors import InputError
@@ -120,6 +121,9 @@ def test_the_commands(url, monkeypatch, capsys, tmp_path):
     assert main(["import", "genemapper", str(BAD), "--lab", "LAB1"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7 and all(e.startswith(f"error: {BAD}, line ") for e in err)
+    with store.open_session() as s:   # both imports are in the history of imports, under their kind
+        runs = [(r.kind, r.outcome, r.added, r.problems) for r in s.scalars(select(ImportRun).order_by(ImportRun.id))]
+    assert runs == [("genemapper", "done", 2, 0), ("genemapper", "failed", 0, 7)]
     out = tmp_path / "s.xml"
     assert main(["export", "cmf", "--out", str(out), "--samples", "S-M1", "--source-lab", "L",
                  "--destination-ori", "D"]) == 0

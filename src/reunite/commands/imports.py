@@ -111,8 +111,8 @@ def _import_lab_file(kind: str, file: Path, lab: str | None, kit: str | None, da
             typer.echo(f"note: {note}", err=True)
         return result
 
-    _run_import(run, file, not no_match, record_as="profiles", kind=kind, lab=lab, kit=kit, typed_on=_typed_on(date),
-                skip_unknown_markers=skip_unknown_markers, user=user)
+    _run_import(run, file, not no_match, record_as=kind, kind=kind, lab=lab, kit=kit, typed_on=_typed_on(date),
+                skip_unknown_markers=skip_unknown_markers, user=user)   # recorded under its kind, as the web does
 
 
 def _typed_on(date: str | None) -> dt.date | None:
