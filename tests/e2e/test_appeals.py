@@ -28,12 +28,12 @@ from e2e.test_story import (  # noqa: F401  (the story's fixtures and settings)
     ROOT,
     VIEWPORT,
     _png,
-    _unavailable,
     browser,
     server,
     sync_playwright,
     update_screenshots,
 )
+from needs import need
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -53,7 +53,7 @@ def _zxing():
     try:
         import zxingcpp
     except ImportError:
-        _unavailable("the Python package zxing-cpp is not installed (pip install -e '.[test]')")
+        need("the Python package zxing-cpp is not installed", "pip install -e '.[test]'")
     return zxingcpp
 
 
