@@ -1,13 +1,27 @@
-"""Stored profiles written out as the files labs exchange: CODIS CMF XML (:mod:`reunite.labfiles.cmf`).
+"""Stored records written out as the files labs exchange: profiles as CODIS CMF XML
+(:mod:`reunite.labfiles.cmf`), and a stored candidate (a found child against a family) as a Familias
+``.fam`` case and as R pedsuite files (:mod:`reunite.labfiles.familias`, :mod:`reunite.labfiles.pedtools`).
 
-An export reads genotypes, so it is audited (who, how many samples, the file's name; never the
-genotypes), and the file holds them, so it is registered in ``written_files`` as an export: a
-withdrawal of consent deletes it with every other export (:mod:`reunite.cases.privacy`).
+A candidate's case is rebuilt exactly as its kinship report is (:mod:`reunite.reports.store`): the
+stored pedigree and profiles, with the frequency table, mutation model and theta the matching recorded
+with the candidate (:mod:`reunite.cases.provenance`), never the environment's.  So the file carries the
+frequencies and mutation model Reunite used for that candidate's LR, and Familias or forrel recompute
+that LR.  Markers the table does not hold are left out of the files, as the LR leaves them out.
+
+An export reads genotypes, so it is audited (who, which candidate or how many samples, the file's name;
+never a genotype or a name), and the file holds them, so it is registered in ``written_files`` as an
+export: a withdrawal of consent deletes it with every other export (:mod:`reunite.cases.privacy`).
 """
 
 from __future__ import annotations
 
+import io
+import math
+import os
+import tempfile
+import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,20 +29,29 @@ from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
 from ..genetics import display_name, parse_profile
-from ..labfiles import SampleProfile, write_cmf
+from ..genetics.kinship import KinshipCase, missing_person_lr
+from ..genetics.markers import Profile
+from ..labfiles import SampleProfile, fam_text, pedtools_files, write_cmf
+from ..labfiles._common import write_atomic
 from .audit import append_audit
+from .families import stored_family, stored_profile
 from .importing import _existing, default_user
-from .models import DnaSample
+from .models import Candidate, DnaSample
 from .privacy import register_written_file
+from .provenance import stored_mutation, stored_table
 
-__all__ = ["export_cmf"]
+__all__ = ["CandidateExport", "candidate_case", "export_candidate_fam", "export_candidate_pedtools",
+           "export_cmf", "lab_samples"]
 
 
-def _chosen(session: Session, samples: Iterable[str] | None) -> list[DnaSample]:
-    """The samples to export: those named (each must be stored and not erased), else every stored one."""
+def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = None) -> list[DnaSample]:
+    """The samples to export: those named (each must be stored, not erased and, with ``lab``, typed by
+    that lab), else every stored one (of ``lab``)."""
     if samples is None:
-        return list(session.scalars(select(DnaSample).where(DnaSample.erased.is_(False), DnaSample.marker_count > 0)
-                                    .order_by(DnaSample.sample)))
+        q = select(DnaSample).where(DnaSample.erased.is_(False), DnaSample.marker_count > 0)
+        if lab is not None:
+            q = q.where(DnaSample.lab == lab)
+        return list(session.scalars(q.order_by(DnaSample.sample)))
     names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
     if not names:
         raise InputError(Problem("name at least one sample to export", field="samples"))
@@ -36,23 +59,32 @@ def _chosen(session: Session, samples: Iterable[str] | None) -> list[DnaSample]:
     problems = [Problem(f"sample {n!r} is not stored", field="samples") for n in names if n not in stored]
     problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples")
                  for n in names if n in stored and (stored[n].erased or not stored[n].genotypes)]
+    if lab is not None:
+        problems += [Problem(f"sample {n!r} was typed by another lab", field="samples")
+                     for n in names if n in stored and stored[n].lab != lab]
     if problems:
         raise InputError(problems)
     return [stored[n] for n in names]
 
 
+def lab_samples(session: Session, lab: str | None = None) -> list[DnaSample]:
+    """The stored, unerased samples with a profile (of ``lab``), by sample code: what a CMF export offers."""
+    return _chosen(session, None, lab)
+
+
 def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | None = None, source_lab: str,
                destination_ori: str, category: str = "Unidentified Person", kit: str = "",
-               user: str | None = None, commit: bool = True) -> int:
+               user: str | None = None, lab: str | None = None, commit: bool = True) -> int:
     """Write stored profiles as a CMF 3.2 XML file ``out`` (atomically); return the number of specimens.
 
-    ``samples`` are sample codes (default: every stored, unerased sample).  The file is registered for
-    erasure and the export audited in the same transaction."""
+    ``samples`` are sample codes (default: every stored, unerased sample, or every one of ``lab``).  The
+    file is validated against the CMF schema as it is written, registered for erasure and the export
+    audited in the same transaction."""
     problems = [Problem(f"{what} is required", field=what) for what, v in
                 (("source_lab", source_lab), ("destination_ori", destination_ori)) if not (v or "").strip()]
     if problems:
         raise InputError(problems)
-    rows = _chosen(session, samples)
+    rows = _chosen(session, samples, lab)
     if not rows:
         raise InputError(Problem("there is no stored profile to export", field="samples"))
     who = user or default_user()
@@ -63,11 +95,144 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
     try:
         # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
         register_written_file(session, out, kind="export", user=who, table_name="cmf", commit=False)
-        append_audit(session, who, "export.cmf", entity="dna_sample",
-                     details={"format": "cmf", "samples": n, "file": Path(out).name})
+        details = {"format": "cmf", "samples": n, "file": Path(out).name}
+        if lab is not None:
+            details["lab"] = lab
+        append_audit(session, who, "export.cmf", entity="dna_sample", details=details)
         if commit:
             session.commit()
     except BaseException:
         Path(out).unlink(missing_ok=True)   # an unregistered file could not be erased: leave none
         raise
     return n
+
+
+# ------------------------------------------------------------------ a candidate as a kinship case
+
+
+def _in_table(profile: Profile, markers) -> Profile:
+    keep = {k: v for k, v in profile.genotypes.items() if k in markers}
+    return Profile(keep, {k: profile.names.get(k, k) for k in keep}, profile.amelogenin)
+
+
+def candidate_case(session: Session, candidate_id: int) -> tuple[Candidate, KinshipCase]:
+    """The stored candidate and its kinship case: the report's pedigree with its typed relatives, the
+    found child as the found person, and the frequency table, mutation model and theta stored with the
+    candidate; profiles restricted to the table's markers (the LR leaves the others out).  Reads
+    genotypes: the caller audits."""
+    cand = session.get(Candidate, int(candidate_id))
+    if cand is None:
+        raise InputError(Problem(f"no candidate has id {candidate_id}", field="candidate"))
+    rep, child = cand.report, cand.found_child
+    if not child.sample:
+        raise InputError(Problem(f"found child {child.case_number} has no DNA sample", field="candidate"))
+    if cand.frequencies_sha256 is None:
+        raise InputError(Problem(f"candidate {cand.id} has no stored DNA provenance (frequency table, mutation "
+                                 "model); run `reunite match` to record it", field="candidate"))
+    samples = {r.sample for r in rep.pedigree if r.sample} | {child.sample}
+    stored = {s.sample: s for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(samples)))}
+    found = stored_profile(stored.get(child.sample))
+    family = stored_family(rep, stored)
+    if found is None or family is None:
+        raise InputError(Problem(f"candidate {cand.id}: the found child or the family has no usable DNA (erased, "
+                                 "or not typed)", field="candidate"))
+    table = stored_table(session, cand.frequencies_sha256)
+    markers = set(table.markers)
+    case = KinshipCase(family.pedigree, {p: _in_table(prof, markers) for p, prof in family.profiles.items()},
+                       family.missing, _in_table(found, markers), table, stored_mutation(cand.mutation_model),
+                       float(cand.theta or 0.0), id=f"candidate-{cand.id}")
+    return cand, case
+
+
+@dataclass
+class CandidateExport:
+    """What a candidate's export wrote: the paths, the LR recomputed from the files' case (log10), the LR
+    stored with the candidate, and notes (what was left out or added)."""
+
+    paths: list[Path]
+    log10_lr: float | None
+    stored_log10_lr: float | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _lr_notes(cand: Candidate, case: KinshipCase) -> tuple[float | None, list[str]]:
+    result = missing_person_lr(case)
+    log10 = result.log10_lr
+    stored = cand.dna_log10_lr
+    notes = []
+    same = (log10 is None and stored is None) or (
+        log10 is not None and stored is not None and math.isclose(log10, stored, rel_tol=0, abs_tol=1e-6))
+    if not same:
+        notes.append(f"the LR recomputed from the stored profiles (log10 {log10}) is not the one stored with the "
+                     f"candidate (log10 {stored}); run `reunite match` to bring the candidate up to date")
+    return log10, notes
+
+
+def _record(session: Session, cand: Candidate, paths: list[Path], fmt: str, who: str, n: int,
+            commit: bool) -> None:
+    try:
+        for p in paths:
+            register_written_file(session, p, kind="export", user=who, candidate_id=cand.id, table_name=fmt,
+                                  commit=False)
+        append_audit(session, who, f"export.{fmt}", entity="candidate", entity_id=cand.id,
+                     details={"format": fmt, "samples": n, "files": [p.name for p in paths]})
+        if commit:
+            session.commit()
+    except BaseException:
+        for p in paths:
+            Path(p).unlink(missing_ok=True)
+        raise
+
+
+def _write_bytes(target: Path, data: bytes) -> None:
+    """Write ``data`` all at once (a temporary file in the same folder, renamed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_candidate_fam(session: Session, candidate_id: int, out: str | Path, *, user: str | None = None,
+                         commit: bool = True) -> CandidateExport:
+    """Write a stored candidate as a Familias ``.fam`` file (H1: the found child is the report's missing
+    child; H2: unrelated), with the stored frequencies and mutation model; audited and registered."""
+    cand, case = candidate_case(session, candidate_id)
+    text, notes = fam_text(case)
+    log10, more = _lr_notes(cand, case)
+    out = Path(out)
+    write_atomic(out, text)
+    _record(session, cand, [out], "fam", user or default_user(), len(case.profiles) + 1, commit)
+    return CandidateExport([out], log10, cand.dna_log10_lr, notes + more)
+
+
+def export_candidate_pedtools(session: Session, candidate_id: int, outdir: str | Path | None = None, *,
+                              zip_path: str | Path | None = None, user: str | None = None,
+                              commit: bool = True) -> CandidateExport:
+    """Write a stored candidate as R pedsuite files (``ped.tsv``, ``frequencies.txt``, ``lr.R``,
+    ``reunite.json``) into ``outdir``, or as one ZIP file ``zip_path`` (the files in a folder
+    ``candidate-ID/``); audited and registered."""
+    if (outdir is None) == (zip_path is None):
+        raise InputError(Problem("give either a folder or a ZIP file to write", field="out"))
+    cand, case = candidate_case(session, candidate_id)
+    files = pedtools_files(case)
+    log10, notes = _lr_notes(cand, case)
+    if zip_path is not None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, text in files.items():
+                z.writestr(f"candidate-{cand.id}/{name}", text)
+        paths = [Path(zip_path)]
+        _write_bytes(paths[0], buf.getvalue())
+    else:
+        out = Path(outdir)
+        paths = []
+        for name, text in files.items():
+            write_atomic(out / name, text)
+            paths.append(out / name)
+    _record(session, cand, paths, "pedtools", user or default_user(), len(case.profiles) + 1, commit)
+    return CandidateExport(paths, log10, cand.dna_log10_lr, notes)

@@ -154,6 +154,33 @@ def import_cmf_cmd(
     _import_lab_file("cmf", file, lab, kit, date, skip_unknown_markers, no_match, user)
 
 
+@import_app.command("fam")
+def import_fam_cmd(
+    file: Annotated[Path, typer.Argument(help="A Familias 3 .fam case file")],
+    report: Annotated[str, typer.Option("--report", help="The report number the family belongs to.")],
+    lab: Annotated[str, typer.Option("--lab", help="The lab that typed the relatives.")],
+    create_report: Annotated[bool, typer.Option(
+        "--create-report", help="Create a bare report if the report number is not stored.")] = False,
+    found: Annotated[str | None, typer.Option("--found", help="The file's person of interest (when ambiguous).")]
+    = None,
+    h1: Annotated[str | None, typer.Option("--h1", help="The file's pedigree that is H1 (when ambiguous).")] = None,
+    h2: Annotated[str | None, typer.Option("--h2", help="The file's pedigree that is H2 (when ambiguous).")] = None,
+    kit: KitOpt = None, date: DateOpt = None, no_match: NoMatchOpt = False, user: UserOpt = None,
+):
+    """Import a Familias case as a report's reference family: its pedigree, the missing person and the
+    typed relatives with their DNA samples (docs/labfiles.md)."""
+    from ..cases.famimport import import_fam
+
+    def run(s, path, **kw):
+        result = import_fam(s, path, **kw)
+        for note in result.remarks:
+            typer.echo(f"note: {note}", err=True)
+        return result
+
+    _run_import(run, file, not no_match, record_as="fam", report=report, lab=lab, kit=kit, typed_on=_typed_on(date),
+                found=found, h1=h1, h2=h2, create_report=create_report, user=user)
+
+
 @import_app.command("families")
 def import_families_cmd(
     file: Annotated[Path, typer.Argument(help="families.csv: family,id,father,mother,sex,sample,missing")],
@@ -194,7 +221,10 @@ def import_reports_cmd(
 
 def export_cmd(
     table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log), "
-                                              "or network (the trafficking network as graphml or csv).")],
+                                              "network (the trafficking network as graphml or csv), cmf (stored "
+                                              "profiles), fam or pedtools (a candidate's kinship case).")],
+    target: Annotated[Path | None, typer.Argument(help="fam: the .fam file; pedtools: the folder (or a .zip file) "
+                                                       "to write.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json (network: graphml or csv).")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output "
                                                            "(network: the GraphML file or the CSV folder).")] = None,
@@ -203,6 +233,8 @@ def export_cmd(
     source_lab: Annotated[str | None, typer.Option("--source-lab", help="cmf: SOURCELAB, your lab's ORI.")] = None,
     destination_ori: Annotated[str | None, typer.Option("--destination-ori", help="cmf: DESTINATIONORI.")] = None,
     kit: Annotated[str, typer.Option("--kit", help="cmf: the KIT written on every locus.")] = "",
+    lab: Annotated[str | None, typer.Option("--lab", help="cmf: only the samples this lab typed.")] = None,
+    candidate: Annotated[int | None, typer.Option("--candidate", help="fam, pedtools: the candidate's id.")] = None,
     user: UserOpt = None,
 ):
     """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote).
@@ -210,13 +242,20 @@ def export_cmd(
     ``network`` exports the trafficking network (the only investigation stored) for analysts'
     tools: ``--format graphml --out ring.graphml`` or ``--format csv --out folder/``.  ``cmf``
     writes stored DNA profiles as CODIS CMF XML: ``--out specimens.xml --source-lab ORI
-    --destination-ori ORI [--samples S1,S2]`` (registered so that a withdrawal of consent deletes it)."""
+    --destination-ori ORI [--samples S1,S2] [--lab LAB]`` (validated against the CMF schema).  ``fam``
+    and ``pedtools`` write a stored candidate (found child against a family) as a Familias case or
+    as R pedsuite files, with the frequencies and mutation model of its LR: ``fam --candidate ID
+    OUT.fam``, ``pedtools --candidate ID OUTDIR`` (or ``OUT.zip``).  Every such export is audited and
+    registered so that a withdrawal of consent deletes it."""
     from ..cases.db import open_session
     from ..cases.export import export_table
     from ..network import models as _network_tables  # noqa: F401  (the network_* tables can be exported)
 
     if table == "cmf":
-        _export_cmf(out, samples, source_lab, destination_ori, kit, user)
+        _export_cmf(out or target, samples, source_lab, destination_ori, kit, user, lab)
+        return
+    if table in ("fam", "pedtools"):
+        _export_candidate(table, candidate, target or out, user)
         return
     if table == "network":
         from .network import export_to
@@ -235,8 +274,35 @@ def export_cmd(
         typer.echo(f"{n} rows of {table} written to {out}")
 
 
+def _export_candidate(fmt: str, candidate: int | None, out: Path | None, user: str | None) -> None:
+    from ..cases.db import open_session
+    from ..cases.labexport import export_candidate_fam, export_candidate_pedtools
+
+    problems = []
+    if candidate is None:
+        problems.append(Problem("give --candidate: the id of the candidate to export", field="candidate"))
+    if out is None:
+        problems.append(Problem("give the file (fam) or folder (pedtools) to write", field="out"))
+    if problems:
+        fail(InputError(problems))
+    try:
+        with open_session() as s:
+            if fmt == "fam":
+                done = export_candidate_fam(s, candidate, out, user=user)
+            elif out.suffix.lower() == ".zip":
+                done = export_candidate_pedtools(s, candidate, zip_path=out, user=user)
+            else:
+                done = export_candidate_pedtools(s, candidate, out, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    for note in done.notes:
+        typer.echo(f"note: {note}", err=True)
+    lr = "LR 0" if done.log10_lr is None else f"log10 LR {done.log10_lr:.6f}"
+    typer.echo(f"candidate {candidate} ({lr}) written to {', '.join(str(p) for p in done.paths)}")
+
+
 def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, destination_ori: str | None,
-                kit: str, user: str | None) -> None:
+                kit: str, user: str | None, lab: str | None = None) -> None:
     from ..cases.db import open_session
     from ..cases.labexport import export_cmf
 
@@ -245,7 +311,8 @@ def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, d
     try:
         with open_session() as s:
             n = export_cmf(s, out, samples=samples.split(",") if samples is not None else None,
-                           source_lab=source_lab or "", destination_ori=destination_ori or "", kit=kit, user=user)
+                           source_lab=source_lab or "", destination_ori=destination_ori or "", kit=kit, user=user,
+                           lab=lab)
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"{n} specimens written to {out}")

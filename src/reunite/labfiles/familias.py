@@ -71,6 +71,10 @@ class FamiliasCase:
     case: dict
     notes: list[str] = field(default_factory=list)
     pedigrees: list[str] = field(default_factory=list)
+    #: The line of each person's name in the file (for errors that name a person's line).
+    person_lines: dict[str, int] = field(default_factory=dict)
+    #: The line of each person's genotype at each locus: ``{(person, locus name): line}``.
+    genotype_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class _Lines:
@@ -169,8 +173,10 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
     males: list[bool] = []
     raw_geno: list[list[tuple[int, int, int, int]]] = []
     dropout = []
+    person_lines: dict[str, int] = {}
     for _ in range(nid):
         name = L.next("a person's name")
+        person_lines.setdefault(name, L.i)
         if not name:
             raise L.error("a person's name is empty")
         L.next(f"the first flag of person {name!r}")
@@ -271,6 +277,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
 
     # Genotypes as labels.
     genotypes: dict[str, dict[str, list[str]]] = {}
+    genotype_lines: dict[tuple[str, str], int] = {}
     for name, g in zip(names, raw_geno, strict=True):
         for a1, a2, m, line in g:
             if m >= len(loci):
@@ -283,6 +290,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
                                         f"alleles of the database", file=source, line=line))
                 continue
             genotypes.setdefault(name, {})[lname] = [als[a1], als[a2]]
+            genotype_lines[name, lname] = line - 2
 
     # Persons of every pedigree: the named ones, the common extras, the pedigree's own extras.
     base_sex = ["male" if m else "female" for m in males] + ["female"] * g_fem + ["male"] * g_mal
@@ -350,7 +358,8 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
     if theta:
         notes.append(f"theta {theta:g} read from the database line (Reunite applies it by pedprobr's "
                      f"convention; Familias' own convention was not checked)")
-    return FamiliasCase(case=case, notes=notes, pedigrees=[p[0] for p in peds])
+    return FamiliasCase(case=case, notes=notes, pedigrees=[p[0] for p in peds], person_lines=person_lines,
+                        genotype_lines=genotype_lines)
 
 
 def _fresh():
