@@ -225,10 +225,22 @@ def guidance_box(g: dict, t, lang: str) -> dict[str, Any]:
             "typed": g["typed"]["relatives"]}
 
 
+def chance_words(p: float, t) -> str:
+    """How often a test gives a clear answer, for a family: "in about 42 of 100 cases" (大约每100次中有42次),
+    and at the ends, where the rounded number would say "100 of 100" or "0 of 100", "almost every time"
+    (几乎每次都) or "in fewer than 1 of 100 cases" (每100次中不到1次)."""
+    n = int(math.floor(100 * min(max(p, 0.0), 1.0) + 0.5))
+    if n >= 100:
+        return t("guidance.chance.almost_always")
+    if n < 1:
+        return t("guidance.chance.almost_never")
+    return t("guidance.chance.about", n=n)
+
+
 def family_guidance_lines(g: dict, t) -> list[str]:
     """The guidance in plain words for the family's page: no LR, no genotype, no member ids."""
     sw = g["swab"]
-    now = round(100 * sw["p_now"])
+    now = chance_words(sw["p_now"], t)
     if sw["p_now"] >= 0.99:
         return [t("guidance.family.enough")]
     ones = [o for o in sw["options"] if len(o["swab"]) == 1]
@@ -239,9 +251,9 @@ def family_guidance_lines(g: dict, t) -> list[str]:
     who = _who(one["relation"], t)
     lines = [t("guidance.family.one", who=who)]
     if not g["typed"]["relatives"]:
-        lines.append(t("guidance.family.nothing_yet", who=who, then=round(100 * one["p"])))
+        lines.append(t("guidance.family.nothing_yet", who=who, then=chance_words(one["p"], t)))
     else:
-        lines.append(t("guidance.family.chance", now=now, who=who, then=round(100 * one["p"])))
+        lines.append(t("guidance.family.chance", now=now, who=who, then=chance_words(one["p"], t)))
     if twos and twos[0]["p"] > one["p"] + 0.02:
-        lines.append(t("guidance.family.two", who=_who(twos[0]["relation"], t), then=round(100 * twos[0]["p"])))
+        lines.append(t("guidance.family.two", who=_who(twos[0]["relation"], t), then=chance_words(twos[0]["p"], t)))
     return lines
