@@ -140,3 +140,55 @@ def test_password_reset_by_a_code_ends_the_sessions(session):
     assert authenticate(session, PHONE, PASSWORD) is None
     assert user.session_epoch == epoch + 1
     assert "user.password_reset" in {e.action for e in session.scalars(select(AuditEntry))}
+
+
+def test_a_code_is_stored_keyed_not_as_a_plain_hash(session, monkeypatch):
+    """A plain SHA-256 of six digits is reversed by trying a million codes; the stored value is an HMAC under
+    a key kept outside the database, so the database alone does not give a code away."""
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("REUNITE_SECRET_KEY", "the server's secret")
+    user = register_family(session, PHONE, PASSWORD)
+    code = issue_code(session, user, "register")
+    stored = session.scalars(select(PhoneCode)).one().code_hash
+    message = f"{user.id}:register:{code}".encode()
+    assert stored != hashlib.sha256(message).hexdigest()
+    # no code's plain hash matches what is stored: the brute force on the database alone finds nothing
+    assert all(hashlib.sha256(f"{user.id}:register:{c:06d}".encode()).hexdigest() != stored
+               for c in range(int(code) - 500, int(code) + 500) if c >= 0)
+    key = hashlib.sha256(b"reunite-phone-code|the server's secret").digest()
+    assert stored == hmac.new(key, message, hashlib.sha256).hexdigest()
+    # another key (a copy of the database on another machine) cannot check the code
+    monkeypatch.setenv("REUNITE_SECRET_KEY", "another secret")
+    assert verify_phone(session, user, code) == CODE_WRONG
+    monkeypatch.setenv("REUNITE_SECRET_KEY", "the server's secret")
+    assert verify_phone(session, user, code) == CODE_OK
+
+
+def test_without_the_secret_key_the_audit_key_keys_the_codes(session, monkeypatch):
+    monkeypatch.delenv("REUNITE_SECRET_KEY", raising=False)
+    user = register_family(session, PHONE, PASSWORD)
+    code = issue_code(session, user, "register")
+    stored = session.scalars(select(PhoneCode)).one().code_hash
+    import hashlib
+
+    assert stored != hashlib.sha256(f"{user.id}:register:{code}".encode()).hexdigest()
+    assert verify_phone(session, user, code) == CODE_OK
+
+
+def test_a_registered_number_gets_a_notice_and_no_code(session):
+    from reunite.notify import ConsoleChannel
+
+    user = register_family(session, PHONE, PASSWORD)
+    verify_phone(session, user, issue_code(session, user, "register"))
+    sms = ConsoleChannel("sms", stream=None)
+    assert accounts.send_taken_notice(session, "+86 13800138000", sms)
+    assert [s.recipient for s in sms.sent] == ["+8613800138000"]
+    import re
+
+    assert not re.search(r"\d{6}", sms.sent[0].message.body_zh + sms.sent[0].message.body_en)
+    assert not accounts.send_taken_notice(session, "13900139000", sms) and len(sms.sent) == 1
+    audit = " ".join(f"{e.entity_id} {e.details}" for e in session.scalars(select(AuditEntry)))
+    assert "user.register_refused" in {e.action for e in session.scalars(select(AuditEntry))}
+    assert "13800138000" not in audit

@@ -99,12 +99,41 @@ def test_every_problem_beside_its_field_first_focused(web, sms):
     assert re.search(r'id="register-password2"[^>]*autofocus', r.text)
 
 
-def test_a_registered_number_is_refused(web, sms):
+def _answers(c: TestClient, **fields) -> list:
+    """What someone registering sees: the register answer, the verify page, two wrong codes and a resend."""
+    r = register(c, **fields)
+    seen = [r.status_code, r.headers.get("location")]
+    page = c.get("/register/verify?lang=zh").text
+    seen.append(re.sub(r'name="csrf_token" value="[^"]*"', "", page))
+    for _ in range(2):
+        r = c.post("/register/verify", data={"code": "999999", "csrf_token": csrf_of(c, "/register/verify")})
+        seen += [r.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", r.text)]
+    r = c.post("/register/resend", data={"csrf_token": csrf_of(c, "/register/verify")}, follow_redirects=False)
+    return [*seen, r.status_code, r.headers.get("location")]
+
+
+def test_a_registered_number_is_not_told_apart_from_a_new_one(app, web, sms, world):
+    """Registering a number that has an account looks exactly like registering a new one; the owner gets a
+    notice (no code, no second account)."""
     register(web)
     web.post("/register/verify", data={"code": last_code(sms), "csrf_token": csrf_of(web, "/register/verify")})
     web.post("/logout", data={"csrf_token": csrf_of(web, "/family")})
-    r = register(web)
-    assert r.status_code == 400 and "already registered" in r.text
+    before = len(sms.sent)
+    with TestClient(app, raise_server_exceptions=False) as a, TestClient(app, raise_server_exceptions=False) as b:
+        taken = _answers(a, phone="13800138000", display_name="", username="")
+        new = _answers(b, phone="13900139000", display_name="", username="")
+    assert taken[0] == 303 and taken[1] == "/register/verify"
+    assert [str(x).replace("139****9000", "138****8000") for x in new] == [str(x) for x in taken]
+    owner = [s for s in sms.sent[before:] if s.recipient == "+8613800138000"]
+    assert len(owner) == 1 and not re.search(r"\b\d{6}\b", owner[0].message.body_zh)
+    assert "已经注册" in owner[0].message.body_zh
+    with store.open_session(world[0]) as s:
+        assert len(s.scalars(select(User).where(User.phone == "13800138000")).all()) == 1
+    # a wrong field is still named (and nothing about the number): the same answer as for a new number
+    with TestClient(app, raise_server_exceptions=False) as a:
+        r = register(a, phone="13800138000", password2="another long phrase")
+    assert r.status_code == 400 and 'id="register-password2-error"' in r.text and "already" not in r.text
+    assert 'id="register-phone-error"' not in r.text
 
 
 def test_resend_voids_the_first_code(web, sms):

@@ -16,12 +16,19 @@ Families register with a mobile number (:func:`register_family`): a Chinese mobi
 starting with 13 to 19 (:func:`normalise_phone`; ``+86`` and spaces or dashes are accepted and
 dropped).  The account cannot log in until the six-digit code sent to the phone (:func:`issue_code`,
 sent by the caller through :mod:`reunite.notify`) is typed back (:func:`verify_phone`); a forgotten
-password is reset the same way (:func:`reset_password`).  A code is stored as a hash only, expires
+password is reset the same way (:func:`reset_password`).  A code is stored only as its HMAC-SHA256
+(:func:`code_key`: ``$REUNITE_SECRET_KEY``, else the audit key, both kept outside the database, so
+a copy of the database does not give the codes away: a plain hash of six digits is reversed by trying
+the million codes), expires
 after :data:`CODE_MINUTES` minutes, allows :data:`CODE_ATTEMPTS` wrong tries and is used once; at most
 :data:`CODES_PER_HOUR` are sent to an account in an hour.  A family logs in with the phone number or
 the user name; the user name (what the audit log records) stays ASCII, generated when the family does
 not choose one, and the name shown is ``display_name``, in any script (陈秀英).  Neither the phone number
 nor the display name goes into the audit log.
+
+Registration does not tell whether a number is registered: a number whose account is verified gets
+no account and no code, but a notice through the same channel (:func:`send_taken_notice`), and the
+person registering sees the same "a code was sent" page either way.
 
 :data:`HASHER` can be replaced (e.g. cheaper parameters in tests) with
 :func:`use_hasher`.  Password checks take the same time whether or not the user exists.
@@ -32,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
 import secrets
 
@@ -43,7 +51,7 @@ from zxcvbn import zxcvbn
 
 from ..errors import InputError, Problem
 from ..notify import Channel, Message
-from .audit import append_audit
+from .audit import append_audit, audit_key
 from .importing import default_user
 from .models import ApiToken, PhoneCode, User, utcnow
 from .records import add_user, get_user
@@ -74,6 +82,7 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "send_code",
+    "send_taken_notice",
     "set_password",
     "token_is_live",
     "use_hasher",
@@ -360,6 +369,7 @@ def register_family(session: Session, phone: str, password: str, *, display_name
         user = session.scalars(select(User).where(User.phone == number)).first()
         if user is not None and (user.phone_verified_at is not None or user.role != "family"):
             problems.append(Problem(PHONE_TAKEN, field="phone"))
+            user = None   # the other checks answer as for a new number (nothing said about that account)
     name = (name or "").strip()
     if name and not USER_NAME.match(name):
         problems.append(Problem(BAD_NAME, field="name"))
@@ -394,8 +404,18 @@ def register_family(session: Session, phone: str, password: str, *, display_name
     return user
 
 
-def _code_hash(user_id: int, purpose: str, code: str) -> str:
-    return hashlib.sha256(f"{user_id}:{purpose}:{code}".encode()).hexdigest()
+def code_key(session: Session) -> bytes:
+    """The key of the codes' HMAC: ``$REUNITE_SECRET_KEY`` when set (the web application's key), else
+    the audit key (:func:`reunite.cases.audit.audit_key`, a file beside the store or in the state
+    folder); never a value stored in the database."""
+    secret = os.environ.get("REUNITE_SECRET_KEY", "").strip()
+    if secret:
+        return hashlib.sha256(b"reunite-phone-code|" + secret.encode("utf-8")).digest()
+    return hashlib.sha256(b"reunite-phone-code|" + audit_key(session)).digest()
+
+
+def _code_hash(key: bytes, user_id: int, purpose: str, code: str) -> str:
+    return hmac.new(key, f"{user_id}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def issue_code(session: Session, user: User, purpose: str, *, commit: bool = True) -> str:
@@ -411,7 +431,7 @@ def issue_code(session: Session, user: User, purpose: str, *, commit: bool = Tru
         if old.purpose == purpose and old.used_at is None:
             old.used_at = now
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(PhoneCode(user_id=user.id, purpose=purpose, code_hash=_code_hash(user.id, purpose, code),
+    session.add(PhoneCode(user_id=user.id, purpose=purpose, code_hash=_code_hash(code_key(session), user.id, purpose, code),
                           created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES)))
     session.flush()
     append_audit(session, user.name, "user.code_sent", entity="user", entity_id=user.name, details={"purpose": purpose})
@@ -432,6 +452,24 @@ def send_code(session: Session, user: User, purpose: str, sms: Channel) -> bool:
     return sms.send(f"+86{user.phone}", message).ok
 
 
+def send_taken_notice(session: Session, phone: str, sms: Channel) -> bool:
+    """Tell the owner of a registered number that someone tried to register with it (no code: the
+    account exists); whether the notice went out.  Nothing else happens, so that registering an unknown
+    number and a known one look the same to whoever is registering.  Audited without the number."""
+    user = find_by_phone(session, phone)
+    if user is None:
+        return False
+    append_audit(session, user.name, "user.register_refused", entity="user", entity_id=user.name,
+                 details={"reason": "number already registered"})
+    session.commit()
+    message = Message(subject="团圆 Reunite",
+                      body_zh="【团圆】有人用您的手机号申请注册团圆账号。您已经注册过：请直接登录，忘记密码可以重设。"
+                              "如果不是您本人操作，请忽略本短信。",
+                      body_en="Reunite: someone asked to register an account with your number, which already has "
+                              "one. Log in, or reset your password if you forgot it. If it was not you, ignore this.")
+    return sms.send(f"+86{user.phone}", message).ok
+
+
 def check_code(session: Session, user: User, purpose: str, code: str, *, commit: bool = True) -> str:
     """Whether ``code`` is the live code of ``user`` for ``purpose``: :data:`CODE_OK` (it is now used),
     :data:`CODE_WRONG` (one attempt counted), :data:`CODE_EXPIRED` (none live: ask for a new one) or
@@ -445,7 +483,7 @@ def check_code(session: Session, user: User, purpose: str, code: str, *, commit:
     if live.attempts >= CODE_ATTEMPTS:
         return CODE_LOCKED
     typed = re.sub(r"\s", "", code or "")
-    if hmac.compare_digest(live.code_hash, _code_hash(user.id, purpose, typed)):
+    if hmac.compare_digest(live.code_hash, _code_hash(code_key(session), user.id, purpose, typed)):
         live.used_at, answer = now, CODE_OK
     else:
         live.attempts += 1

@@ -28,7 +28,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases import accounts
-from ..cases.accounts import find_by_phone, normalise_phone, register_family, reset_password, send_code, verify_phone
+from ..cases.accounts import (
+    find_by_phone,
+    normalise_phone,
+    register_family,
+    reset_password,
+    send_code,
+    send_taken_notice,
+    verify_phone,
+)
 from ..cases.appeals import HOTLINE
 from ..cases.cohorts import parse_other_children
 from ..cases.family_reports import (
@@ -141,10 +149,22 @@ def register(request: Request, db: DB, phone: Annotated[str, Form(max_length=40)
         user = register_family(db, phone, password, display_name=display_name, name=username, password2=password2)
     except InputError as exc:
         db.rollback()
-        problems = {("username" if f == "name" else f): v for f, v in _by_field(exc, t, _ACCOUNT_WORDS).items()}
-        return _register_page(request, values, problems, status=400)
+        # A registered number is not said so (that would tell anyone whose number has an account): with
+        # nothing else wrong, the page goes on as for a new number and the owner gets a notice instead.
+        others = [p for p in exc.problems if p.message != accounts.PHONE_TAKEN]
+        if others:
+            problems = {("username" if f == "name" else f): v
+                        for f, v in _by_field(InputError(others), t, _ACCOUNT_WORDS).items()}
+            return _register_page(request, values, problems, status=400)
+        limiter.hit(client_ip(request))
+        number = normalise_phone(phone)
+        sent = send_taken_notice(db, number, _sms(request))
+        request.session.pop("verify_uid", None)
+        request.session.update(verify_phone=number, verify_sends=1, verify_tries=0)
+        return _see_other("/register/verify" + ("" if sent else "?unsent=1"))
     limiter.hit(client_ip(request))
     sent = _send(request, db, user, "register")
+    request.session.pop("verify_phone", None)
     request.session["verify_uid"] = user.id
     return _see_other("/register/verify" + ("" if sent else "?unsent=1"))
 
@@ -164,14 +184,21 @@ def _pending(request: Request, db: Session) -> User | None:
     return user if user is not None and user.phone_verified_at is None else None
 
 
+def _taken(request: Request) -> str | None:
+    """The number of a registration refused because it is registered (see :func:`register`), or None."""
+    number = request.session.get("verify_phone")
+    return number if isinstance(number, str) and "verify_uid" not in request.session else None
+
+
 @router.get("/register/verify")
 def verify_page(request: Request, db: DB):
     """Type the code texted to the phone."""
     user = _pending(request, db)
-    if user is None:
+    number = user.phone if user is not None else _taken(request)
+    if number is None:
         return _see_other("/register")
     t = _t(request)
-    message = t("code.unsent") if request.query_params.get("unsent") else t("code.sent", phone=_masked(user.phone))
+    message = t("code.unsent") if request.query_params.get("unsent") else t("code.sent", phone=_masked(number))
     return render(request, "register_verify.html", {"message": message, "problems": {}})
 
 
@@ -179,9 +206,16 @@ def verify_page(request: Request, db: DB):
 def verify(request: Request, db: DB, code: Annotated[str, Form(max_length=20)] = ""):
     """Check the code: right, the account is verified and logged in."""
     user = _pending(request, db)
+    t = _t(request)
+    if user is None and _taken(request):
+        # no code was sent for a registered number: every code is wrong, locked after as many tries
+        tries = int(request.session.get("verify_tries") or 0) + 1
+        request.session["verify_tries"] = tries
+        answer = accounts.CODE_WRONG if tries < accounts.CODE_ATTEMPTS else accounts.CODE_LOCKED
+        return render(request, "register_verify.html", {"message": None,
+                                                        "problems": {"code": t(_CODE_WORDS[answer])}}, status=400)
     if user is None:
         return _see_other("/register")
-    t = _t(request)
     answer = verify_phone(db, user, code)
     if answer != accounts.CODE_OK:
         return render(request, "register_verify.html", {"message": None,
@@ -194,6 +228,11 @@ def verify(request: Request, db: DB, code: Annotated[str, Form(max_length=20)] =
 def resend(request: Request, db: DB):
     """Text a new code (the earlier one stops working)."""
     user = _pending(request, db)
+    if user is None and _taken(request):
+        # as many "sends" as a new number is allowed, then the same "not sent" answer (no second notice)
+        sends = int(request.session.get("verify_sends") or 0) + 1
+        request.session.update(verify_sends=sends, verify_tries=0)
+        return _see_other("/register/verify" + ("" if sends <= accounts.CODES_PER_HOUR else "?unsent=1"))
     if user is None:
         return _see_other("/register")
     return _see_other("/register/verify" + ("" if _send(request, db, user, "register") else "?unsent=1"))
