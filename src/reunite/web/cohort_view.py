@@ -229,7 +229,7 @@ def chance_words(p: float, t) -> str:
     """How often a test gives a clear answer, for a family: "in about 42 of 100 cases" (大约每100次中有42次),
     and at the ends, where the rounded number would say "100 of 100" or "0 of 100", "almost every time"
     (几乎每次都) or "in fewer than 1 of 100 cases" (每100次中不到1次)."""
-    n = int(math.floor(100 * min(max(p, 0.0), 1.0) + 0.5))
+    n = math.floor(100 * min(max(p, 0.0), 1.0) + 0.5)
     if n >= 100:
         return t("guidance.chance.almost_always")
     if n < 1:
