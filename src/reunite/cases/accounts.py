@@ -432,7 +432,8 @@ def issue_code(session: Session, user: User, purpose: str, *, commit: bool = Tru
             old.used_at = now
     code = f"{secrets.randbelow(10**6):06d}"
     session.add(PhoneCode(user_id=user.id, purpose=purpose,
-                          code_hash=_code_hash(code_key(session), user.id, purpose, code), created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES)))
+                          code_hash=_code_hash(code_key(session), user.id, purpose, code), created_at=now,
+                          expires_at=now + dt.timedelta(minutes=CODE_MINUTES)))
     session.flush()
     append_audit(session, user.name, "user.code_sent", entity="user", entity_id=user.name, details={"purpose": purpose})
     if commit:
