@@ -17,7 +17,7 @@ from reunite.cases.models import AuditEntry, DnaSample, ImportRun, WrittenFile
 from reunite.cases.privacy import erase_everywhere
 from reunite.cli import main
 from reunite.errors import InputError
-from reunite.labfiles import read_cmf, read_genemapper
+from reunite.labfiles import read_cmf, read_genemapper, validate_cmf
 
 from .helpers import snapshot, write
 
@@ -46,6 +46,7 @@ def test_genemapper_into_the_store_out_as_cmf_and_back_equal(session, tmp_path):
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2)  # idempotent
     out = tmp_path / "out" / "specimens.xml"
     assert export_cmf(session, out, source_lab="XX1", destination_ori="XX0", user="ana") == 2
+    assert validate_cmf(out) == []        # the export validates against the CMF 3.2 schema
     assert _alleles(read_cmf(out)) == _alleles(read_genemapper(GOOD))
     assert read_cmf(out).source_lab == "XX1"
     row = session.scalars(select(WrittenFile).where(WrittenFile.table_name == "cmf")).one()

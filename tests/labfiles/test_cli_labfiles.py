@@ -88,11 +88,16 @@ def test_convert_errors_write_nothing(tmp_path, capsys):
     assert main(["convert", "to-familias", str(cj), "--out", str(out / "c.fam")]) == 2
     assert "no Familias equivalent" in capsys.readouterr().err
     xml = tmp_path / "mix.xml"
-    xml.write_text("<CODISImportFile><SPECIMEN><SPECIMENID>A</SPECIMENID><LOCUS><LOCUSNAME>FGA</LOCUSNAME>"
+    xml.write_text('<CODISImportFile xmlns="urn:CODISImportFile-schema"><SPECIMEN><SPECIMENID>A</SPECIMENID>'
+                   '<LOCUS><LOCUSNAME>FGA</LOCUSNAME>'
                    + "".join(f"<ALLELE><ALLELEVALUE>{a}</ALLELEVALUE></ALLELE>" for a in (20, 21, 22))
                    + "</LOCUS></SPECIMEN></CODISImportFile>")
     assert main(["convert", "cmf", str(xml), "--out", str(out / "p.csv")]) == 2
-    assert "possible mixture" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "possible mixture" in err and "(CMF 3.2 schema)" in err     # both checks, every problem
+    assert main(["convert", "cmf", str(xml), "--out", str(out / "p.csv"), "--lenient"]) == 2
+    err = capsys.readouterr().err
+    assert "possible mixture" in err and "(CMF 3.2 schema)" not in err
     assert main(["convert", "to-cmf", str(bad), "--out", str(out / "x.xml"), "--source-lab", "A",
                  "--destination-ori", "B"]) == 2
     assert not out.exists()

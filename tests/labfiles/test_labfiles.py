@@ -11,6 +11,7 @@ from tests.shared_paths import SHARED
 from reunite.errors import InputError
 from reunite.genetics import load_case, missing_person_lr
 from reunite.labfiles import (
+    SampleProfile,
     cmf_text,
     fam_text,
     pedtools_files,
@@ -18,6 +19,8 @@ from reunite.labfiles import (
     read_fam,
     read_genemapper,
     read_profiles_csv,
+    validate_cmf,
+    write_cmf,
     write_fam,
     write_profiles_csv,
 )
@@ -128,8 +131,54 @@ def test_cmf_good_file():
     c1, m1 = r.samples
     assert c1.sample == "S-C1" and dict(c1.profile.genotypes) == {"D3S1358": ("15", "16"), "TH01": ("9.3", "9.3")}
     assert c1.profile.amelogenin == ("X", "Y")
-    assert m1.sample == "S-M1" and dict(m1.profile.genotypes) == {"VWA": ("16", "17")}  # attribute form
+    assert m1.sample == "S-M1" and dict(m1.profile.genotypes) == {"VWA": ("16", "17")}
     assert "DYS391" in r.notes[0]
+    assert validate_cmf(HERE / "specimens.xml") == []
+    assert dict(c1.lines) == {"D3S1358": 15, "TH01": 22, "AMEL": 28}   # the LOCUS elements' lines
+
+
+def test_cmf_lenient_reading_takes_attributes_and_no_namespace():
+    lenient = HERE / "specimens_lenient.xml"
+    with pytest.raises(InputError) as exc:
+        read_cmf(lenient)            # READINGBY as an attribute, ALLELEVALUE as an attribute: not CMF 3.2
+    got = problems(exc)
+    assert f"{lenient}, line 14, field 'LOCUS': specimen 'S-C1', locus D3S1358: Element 'LOCUS', attribute " \
+           "'READINGBY': The attribute 'READINGBY' is not allowed. (CMF 3.2 schema)" in got
+    assert any(p.startswith(f"{lenient}, line 38, field 'ALLELE': specimen 'S-M1', locus VWA:") for p in got)
+    r = read_cmf(lenient, validate=False)
+    assert [s.sample for s in r.samples] == ["S-C1", "S-M1"] and dict(r.samples[1].profile.genotypes) == {
+        "VWA": ("16", "17")}   # attribute form
+    assert [(s.sample, s.profile.genotypes) for s in r.samples] == [
+        (s.sample, s.profile.genotypes) for s in read_cmf(HERE / "specimens.xml").samples]
+
+
+def test_cmf_schema_problems_name_line_specimen_and_locus(tmp_path):
+    good = (HERE / "specimens.xml").read_text()
+    p = tmp_path / "bad.xml"
+    # A sample code longer than CMF's 24 characters, a date that is not a date, a mixture (Reunite's check).
+    p.write_text(good.replace("<SPECIMENID>S-M1</SPECIMENID>", f"<SPECIMENID>{'M' * 25}</SPECIMENID>")
+                 .replace("<READINGDATETIME>2014-03-01T09:00:00</READINGDATETIME>\n      <ALLELE><ALLELEVALUE>9.3",
+                          "<READINGDATETIME>yesterday</READINGDATETIME>\n      <ALLELE><ALLELEVALUE>9.3")
+                 .replace("<ALLELE><ALLELEVALUE>17</ALLELEVALUE></ALLELE>",
+                          "<ALLELE><ALLELEVALUE>17</ALLELEVALUE></ALLELE><ALLELE><ALLELEVALUE>18</ALLELEVALUE></ALLELE>"))
+    with pytest.raises(InputError) as exc:
+        read_cmf(p)
+    got = [(x.line, x.field, x.message.split(":")[0]) for x in exc.value.problems]
+    assert got == [(25, "READINGDATETIME", "specimen 'S-C1', locus TH01"),
+                   (43, "SPECIMENID", f"specimen '{'M' * 25}'"),
+                   (45, "ALLELE", f"specimen '{'M' * 25}', locus VWA")], got
+    assert "'yesterday' is not a valid value of the atomic type 'xs:dateTime'" in exc.value.problems[0].message
+    assert "3 alleles" in exc.value.problems[2].message
+    assert validate_cmf(p) == exc.value.problems[:2]
+    # A header element missing: named at the element found in its place (libxml2 then stops checking
+    # the rest of that element's content).
+    p.write_text(good.replace("  <MESSAGETYPE>Import</MESSAGETYPE>\n", ""))
+    assert [(x.line, x.field) for x in validate_cmf(p)] == [(6, "DESTINATIONORI")]
+    assert "Expected is ( MESSAGETYPE )" in validate_cmf(p)[0].message
+    p.write_text(good.replace('<CODISImportFile xmlns="urn:CODISImportFile-schema">', "<CODISImportFile>"))
+    with pytest.raises(InputError, match="not in the CMF namespace"):
+        read_cmf(p)
+    assert len(read_cmf(p, validate=False).samples) == 2
 
 
 def test_cmf_round_trip(tmp_path):
@@ -138,12 +187,30 @@ def test_cmf_round_trip(tmp_path):
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert '<CODISImportFile xmlns="urn:CODISImportFile-schema">' in text
     assert "<SPECIMENID>S-C1</SPECIMENID>" in text and "<LOCUSNAME>AMEL</LOCUSNAME>" in text
+    assert "<READINGBY>analyst1</READINGBY>" in text and 'KIT="GlobalFiler"' in text
     assert text.count("<ALLELEVALUE>17</ALLELEVALUE>") == 2  # vWA 17/17 once in S-C1, 16/17 in S-M1
     p = tmp_path / "out.xml"
     p.write_text(text, encoding="utf-8")
+    assert validate_cmf(p) == []          # what is written validates against the schema
     back = read_cmf(p).samples
     assert [(s.sample, s.profile.genotypes, s.profile.amelogenin) for s in back] == [
         (s.sample, s.profile.genotypes, s.profile.amelogenin) for s in samples]
+
+
+def test_cmf_writer_refuses_what_cmf_cannot_hold(tmp_path):
+    samples = read_genemapper(HERE / "genemapper_good.txt").samples
+    with pytest.raises(InputError) as exc:
+        cmf_text(samples, source_lab="XX00000011", destination_ori="", user="")
+    assert [(x.field, x.message) for x in exc.value.problems] == [
+        ("destination_ori", "DESTINATIONORI is required (give destination ori)"),
+        ("user", "SUBMITBYUSERID and READINGBY is required (give user)")]
+    long = [SampleProfile("S" * 25, samples[0].profile)]
+    with pytest.raises(InputError) as exc:
+        write_cmf(long, tmp_path / "x.xml", source_lab="L", destination_ori="D", user="u")
+    assert f"specimen '{'S' * 25}'" in str(exc.value) and "SPECIMENID" in str(exc.value)
+    assert not (tmp_path / "x.xml").exists()
+    with pytest.raises(InputError, match="at most 10 characters; source lab has 11"):
+        cmf_text(samples, source_lab="X" * 11, destination_ori="D", user="u")
 
 
 def test_cmf_problems(tmp_path):
@@ -160,21 +227,27 @@ def test_cmf_problems(tmp_path):
             + loc.format("TH01", als([a(">10")]))
             + loc.format("D3S1358", als([a("15")])) + loc.format("D3S1358", als([a("16")]))
             + "</SPECIMEN><SPECIMEN>" + loc.format("FGA", a("20")) + "</SPECIMEN>")
-    with pytest.raises(InputError) as exc:
-        read_cmf(cmf(body))
-    got = " | ".join(problems(exc))
-    assert "locus FGA: 3 alleles" in got and "possible mixture" in got
-    assert "'>10' is off-ladder" in got and "given twice" in got and "has no SPECIMENID" in got
+    for validate in (True, False):
+        with pytest.raises(InputError) as exc:
+            read_cmf(cmf(body), validate=validate)
+        got = " | ".join(problems(exc))
+        assert "locus FGA: 3 alleles" in got and "possible mixture" in got
+        assert "'>10' is off-ladder" in got and "given twice" in got and "has no SPECIMENID" in got
+        assert all(x.line == 1 for x in exc.value.problems)
     p = tmp_path / "d.xml"
     p.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><CODISImportFile/>')
     with pytest.raises(InputError, match="document type"):
         read_cmf(p)
+    p.write_text('<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "file:///etc/passwd"><CODISImportFile/>')
+    with pytest.raises(InputError, match="document type"):
+        read_cmf(p, validate=False)
     p.write_text("<Other/>")
     with pytest.raises(InputError, match="not <CODISImportFile>"):
         read_cmf(p)
-    p.write_text("<CODISImportFile><SPECIMEN>")
-    with pytest.raises(InputError, match="not well-formed"):
+    p.write_text("<CODISImportFile>\n<SPECIMEN>")
+    with pytest.raises(InputError, match="not well-formed") as exc:
         read_cmf(p)
+    assert exc.value.problems[0].line == 2
 
 
 # --- Familias -----------------------------------------------------------------------------------

@@ -66,15 +66,18 @@ def convert_genemapper(
 
 @convert_app.command("cmf")
 def convert_cmf(
-    file: Annotated[Path, typer.Argument(help="A CODIS CMF 3.x XML file.")],
+    file: Annotated[Path, typer.Argument(help="A CODIS CMF 3.2 XML file.")],
     out: OutFile,
     skip_unknown_markers: SkipUnknown = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Do not validate against the CMF 3.2 schema (read "
+                                                            "attributes for elements, no namespace needed).")]
+    = False,
 ):
-    """CODIS CMF XML specimens -> profiles CSV."""
+    """CODIS CMF XML specimens -> profiles CSV (the file is validated against the CMF 3.2 schema)."""
     from ..labfiles import read_cmf
 
     try:
-        result = read_cmf(file, skip_unknown_markers=skip_unknown_markers)
+        result = read_cmf(file, skip_unknown_markers=skip_unknown_markers, validate=not lenient)
         _profiles_out(result, out)
     except ReuniteError as exc:
         fail(exc)
@@ -155,14 +158,16 @@ def convert_to_cmf(
         "Unidentified Person",
     kit: Annotated[str, typer.Option("--kit", help="The typing kit (LOCUS KIT).")] = "",
     submitter: Annotated[str, typer.Option("--submitter", help="SUBMITBYUSERID and READINGBY: the analyst's "
-                                                               "CODIS user id.")] = "",
+                                                               "CODIS user id (default: $REUNITE_USER, else the "
+                                                               "login name).")] = "",
 ):
-    """Profiles CSV -> CODIS CMF 3.2 XML."""
+    """Profiles CSV -> CODIS CMF 3.2 XML (validated against the CMF schema before it is written)."""
+    from ..cases.importing import default_user
     from ..labfiles import read_profiles_csv, write_cmf
 
     try:
         n = write_cmf(read_profiles_csv(profiles), out, source_lab=source_lab, destination_ori=destination_ori,
-                      category=category, kit=kit, user=submitter)
+                      category=category, kit=kit, user=submitter or default_user())
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"{n} specimens written to {out}")
