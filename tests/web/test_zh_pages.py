@@ -38,6 +38,7 @@ ALLOWED = frozenset({
     "English",  # the link to the English pages, named in its own language
     "gbt",  # the code of the decision rules (Gill, Buckleton and Taylor)
     "GeneMapper",  # the lab software whose genotypes table is imported (ID-X, CODIS, CMF, XML are upper case)
+    "Familias", "pedtools", "forrel",  # the kinship software a candidate's case is exported for
 })
 WORD = re.compile(r"[^\s,;:()（）“”\"'，。；：、！？!?·×→–—=≥≤±<>\[\]{}|#%‰*+]+")
 LATIN = re.compile(r"[A-Za-z]")

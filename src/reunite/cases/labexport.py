@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
@@ -41,7 +41,7 @@ from .privacy import register_written_file
 from .provenance import stored_mutation, stored_table
 
 __all__ = ["CandidateExport", "candidate_case", "export_candidate_fam", "export_candidate_pedtools",
-           "export_cmf", "lab_samples"]
+           "export_cmf", "lab_samples", "sample_labs"]
 
 
 def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = None) -> list[DnaSample]:
@@ -65,6 +65,14 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
     if problems:
         raise InputError(problems)
     return [stored[n] for n in names]
+
+
+def sample_labs(session: Session) -> list[tuple[str, int]]:
+    """The labs of the stored, unerased samples with a profile, each with its number of samples."""
+    q = (select(DnaSample.lab, func.count(DnaSample.id))
+         .where(DnaSample.erased.is_(False), DnaSample.marker_count > 0)
+         .group_by(DnaSample.lab).order_by(DnaSample.lab))
+    return [(lab, int(n)) for lab, n in session.execute(q)]
 
 
 def lab_samples(session: Session, lab: str | None = None) -> list[DnaSample]:

@@ -125,6 +125,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/candidates/{candidate_id}"): Rule(GENETIC, "genotype read (kinship report): audited"),
     ("POST", "/candidates/{candidate_id}/review"): Rule(GENETIC, "CSRF; reason required; audited"),
     ("GET", "/files/reports/{filename}"): Rule(GENETIC, "name checked (no paths); genotype read: audited"),
+    ("GET", "/candidates/{candidate_id}/case.fam"): Rule(GENETIC, "genotype read: audited (export.fam); the file "
+                                                                  "registered for erasure"),
+    ("GET", "/candidates/{candidate_id}/pedtools.zip"): Rule(GENETIC, "genotype read: audited (export.pedtools); "
+                                                                      "the file registered for erasure"),
+    ("GET", "/lab/profiles"): Rule(GENETIC, "sample codes, kits, dates, marker counts; no genotype"),
+    ("POST", "/lab/profiles/cmf"): Rule(GENETIC, "CSRF; sample codes in the body; genotype read: audited "
+                                                 "(export.cmf); the file registered for erasure"),
     ("GET", "/cohorts"): Rule(GENETIC),
     ("GET", "/cohorts/{code}"): Rule(GENETIC, "no genotypes shown: LRs, conclusions, relationships"),
     ("POST", "/cohorts/{code}/solve"): Rule(GENETIC, "CSRF; audited (counts only)"),

@@ -33,7 +33,18 @@ from ..cases import db as store
 from ..cases.photos import media_dir as default_media
 from ..errors import InputError, NotFoundError, ReuniteError
 from ..genetics.kinship import format_lr
-from . import alerts_view, api, candidates_view, family_view, imports_view, maps_view, network_view, pages, public_view
+from . import (
+    alerts_view,
+    api,
+    candidates_view,
+    family_view,
+    imports_view,
+    labfiles_view,
+    maps_view,
+    network_view,
+    pages,
+    public_view,
+)
 from .access import ANONYMOUS, WebError, live_login, rule_for
 from .cohort_view import LruCache
 from .jobs import JobManager
@@ -171,6 +182,7 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     app.router.routes.extend(pages.router.routes)
     app.router.routes.extend(candidates_view.router.routes)
     app.router.routes.extend(imports_view.router.routes)
+    app.router.routes.extend(labfiles_view.router.routes)
     app.router.routes.extend(maps_view.router.routes)
     app.router.routes.extend(network_view.router.routes)
     app.router.routes.extend(public_view.router.routes)
