@@ -95,17 +95,43 @@ TWO_STEP_SHARE = 1 / 26.23
 #: Kits: their loci (multi-copy loci named once).  Sources: Yfiler (17 loci) and AGCU Y24 (the Chinese
 #: 24-locus kit) as listed by the Henan Han population study, FSI Genet 17:83–86 (2015); PowerPlex Y23
 #: and Yfiler Plus (27 loci) as the loci marked "PP" and "YfP" in Sci Rep 9:9032 (2019), Table 1.
-#: Other Chinese kits (27- and 41-locus) are not listed: their locus lists were not checked against a
-#: source; their haplotypes parse all the same (any DYS…/DYF…/Y-GATA… name is accepted).
+#: ``y36_du2019``: the Chinese 6-dye 36-locus Y-STR system of Du W, Feng P, Huang H et al., "Technical
+#: note: developmental validation of a novel 6-dye typing system with 36 Y-STR loci", Int J Legal Med
+#: 133(4):1015–1027 (2019), doi:10.1007/s00414-018-1864-y: every Yfiler Plus locus plus DYS388, DYS444,
+#: DYS447, DYS522, DYS527a/b, DYS549, DYS596, DYS643 (the abstract's list).  ``agcu_y_supp``: the 24 loci
+#: of the AGCU Y SUPP kit as listed in "Internal validation study of a newly developed 24-plex Y-STRs
+#: genotyping system for forensic application" (Key Laboratory of Shaanxi Province for Craniofacial
+#: Precision Medicine Research, Xi'an Jiaotong University; abstract, Xibe population): DYS385a/b, DYS635,
+#: DYS533, DYS481, DYS549, DYS460, DYS527a/b, DYS522, DYS444 and DYS531, DYS630, DYS622, DYS552,
+#: DYS510, DYS459a/b, DYS446, DYS443, DYS587, Y-GATA-A10, DYS520, DYS557.  ``agcu_y24_supp``: the two AGCU
+#: kits typed together, the union of those two lists: 41 loci counting DYS385a/b, DYS527a/b and
+#: DYS459a/b as two each (computed here from the two cited lists, not a kit's own published list).
+#: Not listed, for want of a published locus list found: the 27-locus Chinese kits (AGCU Y27, Goldeneye
+#: DNA ID System 27Y, DNATyper Y27) and the 41-locus single kits (SureID PathFinder, Microreader 40Y,
+#: DNATyper Y41); their haplotypes parse all the same (any DYS…/DYF…/Y-GATA… name is accepted).
 _YFILER = ("DYS19", "DYS385", "DYS389I", "DYS389II", "DYS390", "DYS391", "DYS392", "DYS393", "DYS437",
            "DYS438", "DYS439", "DYS448", "DYS456", "DYS458", "DYS635", "YGATAH4")
+_YFILER_PLUS = (*_YFILER, "DYS449", "DYS460", "DYS481", "DYS518", "DYS533", "DYS570", "DYS576", "DYS627",
+                "DYF387S1")
+_AGCU_Y24 = (*_YFILER, "DYS388", "DYS444", "DYS447", "DYS449", "DYS522", "DYS527")
+_AGCU_Y_SUPP = ("DYS385", "DYS635", "DYS533", "DYS481", "DYS549", "DYS460", "DYS527", "DYS522", "DYS444",
+                "DYS531", "DYS630", "DYS622", "DYS552", "DYS510", "DYS459", "DYS446", "DYS443", "DYS587",
+                "YGATAA10", "DYS520", "DYS557")
 KITS: dict[str, tuple[str, ...]] = {
     "yfiler": _YFILER,
-    "yfiler_plus": (*_YFILER, "DYS449", "DYS460", "DYS481", "DYS518", "DYS533", "DYS570", "DYS576",
-                    "DYS627", "DYF387S1"),
+    "yfiler_plus": _YFILER_PLUS,
     "ppy23": (*_YFILER, "DYS481", "DYS533", "DYS549", "DYS570", "DYS576", "DYS643"),
-    "agcu_y24": (*_YFILER, "DYS388", "DYS444", "DYS447", "DYS449", "DYS522", "DYS527"),
+    "agcu_y24": _AGCU_Y24,
+    "y36_du2019": (*_YFILER_PLUS, "DYS388", "DYS444", "DYS447", "DYS522", "DYS527", "DYS549", "DYS596",
+                   "DYS643"),
+    "agcu_y_supp": _AGCU_Y_SUPP,
+    "agcu_y24_supp": tuple(dict.fromkeys((*_AGCU_Y24, *_AGCU_Y_SUPP))),
 }
+#: Loci of the kits above without a published rate in the bundled table: its rows leave the rate empty
+#: (or it has no row), so :data:`DEFAULT_RATE` is used and every result lists them.
+KIT_LOCI_AT_DEFAULT_RATE = ("DYS643", "DYS527", "DYS388", "DYS444", "DYS447", "DYS522", "DYS596", "DYS531",
+                            "DYS630", "DYS622", "DYS552", "DYS510", "DYS459", "DYS446", "DYS443", "DYS587",
+                            "YGATAA10", "DYS520", "DYS557")
 
 _NAME_RE = re.compile(r"^(DYS\d+[A-Z]*|DYF\d+S\d+|YGATA[A-Z0-9]+|YCAII|DXYS\d+)$")
 _COPY_SUFFIX = re.compile(r"^(DYS\d+|DYF\d+S\d+|YCAII)([AB]|[AB]/?B?)$")
