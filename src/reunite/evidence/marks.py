@@ -51,8 +51,8 @@ from importlib import resources
 from ._bilingual import BilingualItem
 from ._common import fail, number
 
-__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "facial_matches", "load_vocabulary", "mark_name",
-           "marks_lr", "parse_marks"]
+__all__ = ["DEFAULT_CAP", "Mark", "MarkTerm", "Vocabulary", "describe_marks", "facial_matches", "load_vocabulary",
+           "mark_name", "marks_lr", "parse_marks"]
 
 #: The cap on the marks LR (the floor is 1 / cap).
 DEFAULT_CAP = 1000.0
@@ -111,6 +111,9 @@ class Vocabulary:
                 number(t["p_recorded"], f"{t['id']}.p_recorded", lo=0.0, hi=1.0, lo_open=True, hi_open=True),
                 bool(t.get("acquired")), bool(t.get("assumed")), t["source"], t.get("parent"), bool(t.get("facial")))
         self.sites = {s["id"]: (tuple(s["en"]), tuple(s["zh"])) for s in data["sites"]}
+        #: How each body site is named to the public ("hand", "手"), else its first synonym.
+        self.site_names = {s["id"]: (s.get("name", {}).get("en", s["en"][0]), s.get("name", {}).get("zh", s["zh"][0]))
+                           for s in data["sites"]}
         #: Body sites a photograph of the face shows (face, eye, ear).
         self.facial_sites = frozenset(s["id"] for s in data["sites"] if s.get("facial"))
         zh = [(w, t.id) for t in self.terms.values() for w in t.zh]
@@ -326,3 +329,61 @@ def mark_name(mark: str, lang: str = "en", *, vocabulary: Vocabulary | None = No
         where = vocab.sites[site][1 if zh else 0][0]
         return f"{name}（{where}）" if zh else f"{name} ({where})"
     return name
+
+
+_SIDES = (("left", "左", re.compile(r"\bleft\b|左")), ("right", "右", re.compile(r"\bright\b|右")))
+
+
+def _side(clause: str) -> tuple[str, str] | None:
+    found = [(en, zh) for en, zh, pattern in _SIDES if pattern.search(clause)]
+    return found[0] if len(found) == 1 else None
+
+
+def _said(mark: Mark, side: tuple[str, str] | None, lang: str, vocab: Vocabulary) -> str:
+    t = vocab.terms[mark.term]
+    zh = lang == "zh"
+    name = t.zh[0] if zh else t.en[0]
+    if mark.site is None:
+        return name
+    where = vocab.site_names[mark.site][1 if zh else 0]
+    if zh:
+        return f"{name}（{side[1] if side else ''}{where}）"
+    return f"{name} ({side[0]} {where})" if side else f"{name} ({where})"
+
+
+@lru_cache(maxsize=4096)
+def _describe(text: str, lang: str) -> tuple[str, ...]:
+    vocab = load_vocabulary()
+    out: list[str] = []
+    for clause in (c.strip() for c in _CLAUSES.split(text)):
+        if not clause:
+            continue
+        marks = parse_marks(clause, vocabulary=vocab)
+        if not marks:
+            words = [clause.strip(" ()（）")]                 # no term of the vocabulary: as typed
+        else:
+            low = clause.lower()
+            side = _side(low)
+            # an unsited term (a glaucoma, an extra finger) keeps the one body site its clause names, for
+            # the public ("congenital glaucoma (eye, left)"); the LR does not use it
+            sites = set()
+            for english in (False, True):
+                terms = _find(low, vocab._en if english else vocab._zh, english)
+                sites |= {x[2] for x in _find(low, vocab._site_en if english else vocab._site_zh, english)
+                          if all(x[1] <= a or b <= x[0] for a, b, _ in terms)}      # not inside a term (青光眼)
+            words = [_said(m if m.site or len(sites) != 1 else Mark(m.term, next(iter(sites))), side, lang, vocab)
+                     for m in marks]
+        out.extend(w for w in words if w and w not in out)
+    return tuple(out)
+
+
+def describe_marks(text: str | None, lang: str = "en") -> tuple[str, ...]:
+    """Marks typed as free text (an appeal's, in Chinese, English or both) said in the vocabulary's
+    words of ``lang`` (``zh`` or ``en``), for the public: each clause that names terms of the vocabulary
+    gives their names, with the body site and the side it names ("胎记（右脸上）", "birthmark (face,
+    right)"); a clause that names none, or only negated ones ("no scars"), is kept as typed, in the
+    language it was typed in.  What a term's clause said beyond the term, site and side (a size, a
+    colour) is not repeated.  Each piece once, in the order typed."""
+    if lang not in ("zh", "en"):
+        raise fail("lang", "must be zh or en")
+    return _describe(text, lang) if text and text.strip() else ()
