@@ -36,8 +36,26 @@ S-A,TH01,9.3,9.3
 """
 TODAY = dt.date(2026, 12, 5)
 HOTLINE = "+86 871 6316 1110"
+#: The key the posters are signed with in these tests ($REUNITE_SECRET_KEY, set for every test here).
+SECRET = "appeals-test-secret-key"
 
 
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch, tmp_path):
+    """$REUNITE_SECRET_KEY set and the key ring in the test's folder (none unless a test writes one)."""
+    monkeypatch.setenv("REUNITE_SECRET_KEY", SECRET)
+    monkeypatch.setenv("REUNITE_KEY_RING", str(tmp_path / "key-ring"))
+    (tmp_path / "key-ring").touch()
+    return SECRET
+
+
+def signer():
+    """The signer of :data:`SECRET` and the test's key ring (what the CLI and the web use)."""
+    from reunite.cases.signing import Signer
+
+    return Signer.from_env()
 
 
 def photo_bytes(color=(180, 120, 90)) -> bytes:

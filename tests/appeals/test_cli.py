@@ -56,3 +56,13 @@ def test_publishing_without_photo_or_reason_names_the_fields(cli_store, capsys):
     assert "hotline" in err and "no_photo_reason" in err
     assert main(["appeals", "publish", "--child", "KM-B", "--hotline", "110", "--facts", "sex,shoe"]) == 2
     assert "shoe" in capsys.readouterr().err
+
+
+def test_without_the_secret_key_no_poster_is_printed_nor_checked(cli_store, capsys, monkeypatch):
+    assert main(["appeals", "publish", "--child", "KM-A", "--hotline", HOTLINE, "--photo", "1"]) == 0
+    monkeypatch.delenv("REUNITE_SECRET_KEY")
+    assert main(["appeals", "poster", "1", "--out", str(cli_store / "p"), "--base-url", "https://r.example.cn"]) == 2
+    assert "REUNITE_SECRET_KEY is not set" in capsys.readouterr().err
+    assert not (cli_store / "p").exists() or not list((cli_store / "p").iterdir())
+    assert main(["appeals", "verify", "1.abc.AAAAAAAAAAAAAAAA"]) == 2
+    assert "REUNITE_SECRET_KEY is not set" in capsys.readouterr().err

@@ -125,3 +125,17 @@ def test_a_found_childs_form_keeps_the_marks_escaped(client, as_user, ids):
     assert r.status_code == 303
     html = client.get("/appeals").text
     assert "<script>" not in html.split("<main>")[1]
+
+
+def test_the_appeal_page_says_the_marks_in_the_pages_language(client, as_user):
+    inv = as_user("inv")
+    r = inv.post("/children/KM-002/appeal", data={
+        "csrf_token": inv.csrf, "hotline": "110", "facts_chosen": "1", "fact_marks": "1", "fact_sex": "1",
+        "marks": "右脸颊有一块红色胎记，congenital glaucoma (left eye), wears a red string on her wrist",
+        "no_photo_reason": "photo not approved yet"}, follow_redirects=False)
+    assert r.status_code == 303
+    [aid] = [a["id"] for a in client.get("/api/v1/appeals").json()["items"] if "胎记" in (a["marks"] or "")]
+    zh = re.search(r'id="appeal-marks">([^<]*)<', client.get(f"/appeals/{aid}", params={"lang": "zh"}).text).group(1)
+    en = re.search(r'id="appeal-marks">([^<]*)<', client.get(f"/appeals/{aid}", params={"lang": "en"}).text).group(1)
+    assert zh == "胎记（右脸）；先天性青光眼（左眼睛）；wears a red string on her wrist"
+    assert en == "birthmark (right face); congenital glaucoma (left eye); wears a red string on her wrist"

@@ -1,10 +1,11 @@
 """Subscribing to alerts: double opt-in by a signed link, and a signed unsubscribe link in every message.
 
 :func:`subscribe` stores a ``pending`` subscription and sends the confirmation message (the link
-carries a token signed with the site's secret, valid :data:`CONFIRM_MAX_AGE` seconds);
+carries a token signed with the site's key, valid :data:`CONFIRM_MAX_AGE` seconds);
 :func:`confirm` makes it ``active``; :func:`unsubscribe` ends it (its token never expires, so an
-old message's link still works).  Tokens are made by :class:`Links` (``itsdangerous``, salted per
-purpose, so a confirmation token cannot unsubscribe nor the reverse).  Nothing here writes a
+old message's link still works).  Tokens are made by :class:`Links` through the one signer of
+:mod:`reunite.cases.signing` (salted per purpose, so a confirmation token cannot unsubscribe nor the
+reverse; a retired key of the key ring still reads the links it signed).  Nothing here writes a
 recipient to a log: the audit entries carry the subscription's id and channel only.
 """
 
@@ -14,12 +15,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases.audit import append_audit
 from ..cases.models import utcnow
+from ..cases.signing import Signer, SigningKeyMissing
 from ..errors import InputError, Problem, ReuniteError
 from ..evidence.place import place_of_adcode, resolve_place
 from ..notify import Channel, Delivery, Message, check_recipient
@@ -39,32 +41,40 @@ class AlertError(ReuniteError):
 @dataclass(frozen=True)
 class Links:
     """Signs and reads the confirmation and unsubscribe tokens, and makes their URLs under ``base_url``
-    (the site's public address: ``$REUNITE_PUBLIC_URL``)."""
+    (the site's public address: ``$REUNITE_PUBLIC_URL``).  ``secret`` is the one signer of
+    :mod:`reunite.cases.signing` (purposes ``alerts-confirm`` and ``alerts-unsubscribe``), or the key
+    itself."""
 
-    secret: str
+    secret: Signer | str
     base_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Links:
         env = os.environ if environ is None else environ
-        secret = env.get("REUNITE_SECRET_KEY", "").strip()
-        if not secret:
-            raise AlertError("REUNITE_SECRET_KEY is not set: the confirmation and unsubscribe links are signed with "
-                             "it; set it to the same long random value the web server uses")
-        return cls(secret, (env.get("REUNITE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"))
+        try:
+            signer = Signer.from_env(env, needed_for="the confirmation and unsubscribe links")
+        except SigningKeyMissing as exc:
+            raise AlertError(str(exc)) from None
+        return cls(signer, (env.get("REUNITE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"))
+
+    @property
+    def signer(self) -> Signer:
+        return self.secret if isinstance(self.secret, Signer) else Signer(self.secret)
+
+    def _serializer(self, purpose: str):
+        timed = purpose == "confirm"
+        return self.signer.serializer("alerts-confirm" if timed else "alerts-unsubscribe", timed=timed)
 
     def token(self, purpose: str, subscription_id: int) -> str:
-        if purpose == "confirm":
-            return URLSafeTimedSerializer(self.secret, salt="reunite-alerts-confirm").dumps(subscription_id)
-        return URLSafeSerializer(self.secret, salt="reunite-alerts-unsubscribe").dumps(subscription_id)
+        return self._serializer(purpose).dumps(subscription_id)
 
     def read(self, purpose: str, token: str, *, max_age: int = CONFIRM_MAX_AGE) -> int:
         """The subscription id a token of ``purpose`` carries, or :class:`AlertError`."""
         try:
             if purpose == "confirm":
-                value = URLSafeTimedSerializer(self.secret, salt="reunite-alerts-confirm").loads(token, max_age=max_age)
+                value = self._serializer(purpose).loads(token, max_age=max_age)
             else:
-                value = URLSafeSerializer(self.secret, salt="reunite-alerts-unsubscribe").loads(token)
+                value = self._serializer(purpose).loads(token)
         except SignatureExpired:
             raise AlertError("this confirmation link has expired; subscribe again") from None
         except BadSignature:

@@ -16,11 +16,13 @@ either, and the age now is never shown as the age then.
 Every appeal has a photo or a stated reason why not (:func:`publish`).
 
 Posters carry a QR code that opens the appeal's page with a signed token (:func:`poster_token`):
-``<appeal id>.<publication time, base 36>.<HMAC-SHA256, 16 URL-safe characters>``, keyed by a random
-secret of the store (:func:`reunite.cases.state.store_secret`).  :func:`verify_token` says whether a
-poster is genuine (signed, and the appeal published in that edition), superseded (genuine, but the
-appeal was published again since, perhaps with other facts), withdrawn (the appeal is unpublished
-or gone) or forged (the signature does not match).
+``<appeal id>.<publication time, base 36>.<MAC, 16 URL-safe characters>``, the MAC made by
+:class:`reunite.cases.signing.Signer` (purpose ``poster``, keyed by ``$REUNITE_SECRET_KEY``, never a
+key kept in the database).  :func:`verify_token` says whether a poster is genuine (signed, and the
+appeal published in that edition), superseded (genuine, but the appeal was published again since,
+perhaps with other facts), withdrawn (the appeal is unpublished or gone) or forged (the signature does
+not match); a poster signed with a retired key of the key ring (printed before a key change, or by
+the store's own key before migration 0018) is said to be so, and still checked.
 
 Anyone may send a tip about a published appeal (:func:`add_tip`); tips go to the investigators only.
 Every publication, unpublication, poster and tip is audited (a tip's text and contact are not copied
@@ -30,13 +32,11 @@ unknown child, report or appeal, :class:`~reunite.errors.InputError` naming the 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -46,11 +46,12 @@ from ..evidence.place import ResolvedPlace, resolve_place
 from .audit import append_audit
 from .models import Appeal, FoundChild, MissingReport, Photo, Tip, utcnow
 from .privacy import erase_posters
-from .state import store_secret
+from .signing import SECRET_ENV, Signer, SigningKeyMissing
 
 __all__ = ["DEFAULT_FACTS", "FACTS", "HOTLINE", "KINDS", "PUBLIC_URL_ENV", "PublicAppeal", "Verification", "add_tip",
            "age_now_months", "age_parts", "age_then_months", "check_tip", "get_appeal", "poster_token", "poster_url",
-           "public_view", "publish", "published_appeal", "published_appeals", "search", "set_published", "verify_token"]
+           "public_view", "publish", "published_appeal", "published_appeals", "published_views", "search",
+           "set_published", "verify_token"]
 
 #: The facts an investigator may choose to publish.  ``name`` only for a missing child (a found
 #: child's name is unknown or protected); ``description`` and ``marks`` are written for the appeal.
@@ -64,7 +65,6 @@ PUBLIC_URL_ENV = "REUNITE_PUBLIC_URL"
 #: A hotline is a phone number: 3 to 40 digits, spaces, +, -, ( and ).
 HOTLINE = re.compile(r"^[0-9+() \-]{3,40}$")
 DAYS_PER_MONTH = 365.25 / 12
-SIGNING_KEY = "poster_signing_key"
 _TOKEN = re.compile(r"^([1-9][0-9]{0,9})\.([0-9a-z]{1,12})\.([A-Za-z0-9_\-]{16})$")
 
 
@@ -79,20 +79,68 @@ def _months(a: dt.date, b: dt.date) -> float:
     return (b - a).days / DAYS_PER_MONTH
 
 
+class _Facts(NamedTuple):
+    """What an appeal's public view is made from: the appeal's own columns and those of its subject
+    (a found child's or a report's), read as plain values, by one query for a whole list
+    (:func:`_fact_rows`) or from the ORM objects of one appeal (:func:`_facts_of`)."""
+
+    id: int
+    found: bool
+    subject_id: int
+    facts: list[str] | None
+    hotline: str
+    description: str | None
+    marks: str | None
+    no_photo_reason: str | None
+    published_at: dt.datetime | None
+    photo_path: str | None
+    photo_owner: int | None        # the photo's found child (a found child's appeal) or report, else None
+    sex: str | None
+    place: str | None              # the subject's place as typed (resolved before anything is shown)
+    date: dt.date | None           # found on / disappeared on
+    name: str | None               # a report's child_name (never a found child's)
+    age_months: float | None       # a found child's estimate ...
+    age_assessed_on: dt.date | None  # ... and the day it was made
+    date_of_birth: dt.date | None  # a report's
+
+
+def _facts_of(appeal: Appeal) -> _Facts:
+    found = appeal.found_child is not None
+    s = _subject(appeal)
+    photo = appeal.photo
+    owner = None if photo is None else (photo.found_child_id if found else photo.report_id)
+    return _Facts(appeal.id, found, s.id, appeal.facts, appeal.hotline, appeal.description, appeal.marks,
+                  appeal.no_photo_reason, appeal.published_at, photo.path if photo is not None else None, owner,
+                  s.sex, s.found_place if found else s.disappeared_place, s.found_on if found else s.disappeared_on,
+                  None if found else s.child_name, s.age_months if found else None,
+                  s.age_assessed_on if found else None, None if found else s.date_of_birth)
+
+
+def _age_then(f: _Facts) -> float | None:
+    if f.found:
+        if f.age_months is None:
+            return None
+        if f.age_assessed_on is not None and f.date is not None:
+            return max(0.0, f.age_months + _months(f.age_assessed_on, f.date))
+        return f.age_months
+    if f.date_of_birth is None or f.date is None:
+        return None
+    return max(0.0, _months(f.date_of_birth, f.date))
+
+
+def _age_now(f: _Facts, today: dt.date) -> float | None:
+    if f.found:
+        if f.age_months is None:
+            return None
+        since = f.age_assessed_on or f.date
+        return f.age_months + (max(0.0, _months(since, today)) if since is not None else 0.0)
+    return None if f.date_of_birth is None else max(0.0, _months(f.date_of_birth, today))
+
+
 def age_then_months(appeal: Appeal) -> float | None:
     """The child's age when found (a found child: the estimate, carried from its assessment to the
     day found) or when it went missing (a missing child: from the date of birth), in months."""
-    if appeal.found_child is not None:
-        c = appeal.found_child
-        if c.age_months is None:
-            return None
-        if c.age_assessed_on is not None and c.found_on is not None:
-            return max(0.0, c.age_months + _months(c.age_assessed_on, c.found_on))
-        return c.age_months
-    r = appeal.report
-    if r.date_of_birth is None or r.disappeared_on is None:
-        return None
-    return max(0.0, _months(r.date_of_birth, r.disappeared_on))
+    return _age_then(_facts_of(appeal))
 
 
 def age_parts(months: float) -> tuple[str, int]:
@@ -102,15 +150,7 @@ def age_parts(months: float) -> tuple[str, int]:
 
 def age_now_months(appeal: Appeal, today: dt.date | None = None) -> float | None:
     """The child's approximate age today, in months."""
-    today = today or utcnow().date()
-    if appeal.found_child is not None:
-        c = appeal.found_child
-        if c.age_months is None:
-            return None
-        since = c.age_assessed_on or c.found_on
-        return c.age_months + (max(0.0, _months(since, today)) if since is not None else 0.0)
-    r = appeal.report
-    return None if r.date_of_birth is None else max(0.0, _months(r.date_of_birth, today))
+    return _age_now(_facts_of(appeal), today or utcnow().date())
 
 
 # --------------------------------------------------------------------------------- the view
@@ -152,41 +192,52 @@ class PublicAppeal:
 
     def as_dict(self) -> dict:
         """The view as JSON-ready values, ages rounded to whole months, with the photo's URL."""
-        out = asdict(self)
+        out = {f: getattr(self, f) for f in _VIEW_FIELDS}   # values are flat: no deep copy (asdict)
         for k in ("age_then_months", "age_now_months"):
             out[k] = None if out[k] is None else round(out[k])
-        out.pop("photo_path")
         out["photo_url"] = self.photo_url
         return out
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(PublicAppeal) if f.name != "photo_path")
 
 
 def _subject(appeal: Appeal) -> FoundChild | MissingReport:
     return appeal.found_child if appeal.found_child is not None else appeal.report
 
 
-def public_view(appeal: Appeal, today: dt.date | None = None) -> PublicAppeal:
-    """The public view of an appeal (see the module docstring for what is never in it)."""
-    facts = set(appeal.facts if appeal.facts is not None else DEFAULT_FACTS)
-    subject = _subject(appeal)
-    found = appeal.found_child is not None
-    place = _place(subject.found_place if found else subject.disappeared_place) if "place" in facts else None
-    date = subject.found_on if found else subject.disappeared_on
-    photo = appeal.photo
-    owner_ok = photo is not None and (photo.found_child_id == subject.id if found else photo.report_id == subject.id)
+def _chosen(f: _Facts) -> frozenset[str]:
+    return frozenset(f.facts if f.facts is not None else DEFAULT_FACTS)
+
+
+def _published_place(f: _Facts, chosen: frozenset[str]) -> ResolvedPlace | None:
+    return _place(f.place) if "place" in chosen else None
+
+
+def _view(f: _Facts, today: dt.date, chosen: frozenset[str], place: ResolvedPlace | None) -> PublicAppeal:
+    owner_ok = f.photo_path is not None and f.photo_owner == f.subject_id
+    age = "age" in chosen
     return PublicAppeal(
-        id=appeal.id, kind=appeal.kind,
-        sex=subject.sex if "sex" in facts else None,
-        age_then_months=age_then_months(appeal) if "age" in facts else None,
-        age_now_months=age_now_months(appeal, today) if "age" in facts else None,
+        id=f.id, kind="found" if f.found else "missing",
+        sex=f.sex if "sex" in chosen else None,
+        age_then_months=_age_then(f) if age else None,
+        age_now_months=_age_now(f, today) if age else None,
         place_zh=place.name_zh if place else None, place_en=place.name_en if place else None,
         adcode=place.adcode if place else None,
-        date=date.isoformat() if date is not None and "date" in facts else None,
-        description=appeal.description if "description" in facts else None,
-        marks=appeal.marks if "marks" in facts else None,
-        name=subject.child_name if "name" in facts and not found else None,
-        hotline=appeal.hotline, photo_path=photo.path if owner_ok else None,
-        no_photo_reason=None if owner_ok else (appeal.no_photo_reason or ""),
-        published_at=appeal.published_at.date().isoformat() if appeal.published_at else None)
+        date=f.date.isoformat() if f.date is not None and "date" in chosen else None,
+        description=f.description if "description" in chosen else None,
+        marks=f.marks if "marks" in chosen else None,
+        name=f.name if "name" in chosen and not f.found else None,
+        hotline=f.hotline, photo_path=f.photo_path if owner_ok else None,
+        no_photo_reason=None if owner_ok else (f.no_photo_reason or ""),
+        published_at=f.published_at.date().isoformat() if f.published_at else None)
+
+
+def public_view(appeal: Appeal, today: dt.date | None = None) -> PublicAppeal:
+    """The public view of an appeal (see the module docstring for what is never in it)."""
+    f = _facts_of(appeal)
+    chosen = _chosen(f)
+    return _view(f, today or utcnow().date(), chosen, _published_place(f, chosen))
 
 
 # ----------------------------------------------------------------------------------- search
@@ -202,23 +253,61 @@ def _in_years(months: float | None, lo: float | None, hi: float | None) -> bool:
     return (lo is None or years >= lo) and (hi is None or years < hi + 1)
 
 
-def _place_matches(view: PublicAppeal, query: ResolvedPlace | None, text: str) -> bool:
-    if view.adcode is None:
+def _place_matches(place: ResolvedPlace | None, query: ResolvedPlace | None, text: str) -> bool:
+    if place is None:
         return False
     if query is not None:
         keep = {"province": 2, "prefecture": 4, "county": 6}[query.level]
-        return view.adcode[:keep] == query.adcode[:keep]
+        return place.adcode[:keep] == query.adcode[:keep]
     t = text.casefold()
-    return t in (view.place_zh or "").casefold() or t in (view.place_en or "").casefold()
+    return t in place.name_zh.casefold() or t in (place.name_en or "").casefold()
 
 
 def published_appeals(session: Session, limit: int = 2000) -> list[Appeal]:
-    """The published appeals, newest first, with what their public views read (no query per appeal).
-    Show them through :func:`public_view`: only the facts chosen, the place as a county at most."""
+    """The published appeals as ORM objects, newest first, with what their public views read (no
+    query per appeal).  Show them through :func:`public_view`; for a list, :func:`search` (or
+    :func:`published_views`) is cheaper: it reads plain rows."""
     q = (select(Appeal).where(Appeal.published.is_(True))
          .options(selectinload(Appeal.found_child), selectinload(Appeal.report), selectinload(Appeal.photo))
          .order_by(Appeal.published_at.desc(), Appeal.id.desc()))
     return list(session.scalars(q.limit(limit)))
+
+
+def _fact_rows(session: Session, *, kind: str | None = None, limit: int = 2000) -> list[_Facts]:
+    """The published appeals' :class:`_Facts`, newest first, in one query of plain columns (no ORM
+    objects: loading and tracking a few hundred appeals, children, reports and photos as objects cost
+    more than everything else a public search does)."""
+    fc, r, ph = FoundChild.__table__.c, MissingReport.__table__.c, Photo.__table__.c
+    a = Appeal.__table__.c
+    q = (select(a.id, a.found_child_id, a.report_id, a.facts, a.hotline, a.description, a.marks, a.no_photo_reason,
+                a.published_at, ph.path, ph.found_child_id.label("ph_fc"), ph.report_id.label("ph_r"),
+                fc.sex.label("fc_sex"), fc.found_place, fc.found_on, fc.age_months, fc.age_assessed_on,
+                r.sex.label("r_sex"), r.disappeared_place, r.disappeared_on, r.child_name, r.date_of_birth)
+         .select_from(Appeal.__table__.outerjoin(FoundChild.__table__, fc.id == a.found_child_id)
+                      .outerjoin(MissingReport.__table__, r.id == a.report_id)
+                      .outerjoin(Photo.__table__, ph.id == a.photo_id))
+         .where(a.published.is_(True)).order_by(a.published_at.desc(), a.id.desc()).limit(limit))
+    if kind == "found":
+        q = q.where(a.found_child_id.is_not(None))
+    elif kind == "missing":
+        q = q.where(a.found_child_id.is_(None))
+    out = []
+    for (aid, fc_id, r_id, facts, hotline, description, marks, no_photo_reason, published_at, path, ph_fc, ph_r,
+         fc_sex, found_place, found_on, age_months, age_assessed_on, r_sex, disappeared_place, disappeared_on,
+         child_name, date_of_birth) in session.execute(q):
+        if fc_id is not None:
+            out.append(_Facts(aid, True, fc_id, facts, hotline, description, marks, no_photo_reason, published_at,
+                              path, ph_fc, fc_sex, found_place, found_on, None, age_months, age_assessed_on, None))
+        else:
+            out.append(_Facts(aid, False, r_id, facts, hotline, description, marks, no_photo_reason, published_at,
+                              path, ph_r, r_sex, disappeared_place, disappeared_on, child_name, None, None,
+                              date_of_birth))
+    return out
+
+
+def published_views(session: Session, today: dt.date | None = None, limit: int = 2000) -> list[PublicAppeal]:
+    """Every published appeal's public view, newest first (one query)."""
+    return search(session, today=today, limit=limit)
 
 
 def search(session: Session, *, place: str | None = None, sex: str | None = None, kind: str | None = None,
@@ -236,22 +325,28 @@ def search(session: Session, *, place: str | None = None, sex: str | None = None
     - ``date_from`` / ``date_to``: the day found or lost.
 
     Only published facts are searched: an appeal that does not publish its place is not found by place.
+    One query of plain columns; an appeal's view is made only once its published place, sex and date
+    passed the filters (the places are resolved once per distinct text and kept).
     """
+    today = today or utcnow().date()
     text = (place or "").strip()
     query_place = _place(text) if text else None
     out = []
-    for a in published_appeals(session, limit):
-        v = public_view(a, today)
-        if kind and v.kind != kind:
+    for f in _fact_rows(session, kind=kind if kind in KINDS else None, limit=limit):
+        chosen = _chosen(f)
+        if kind and ("found" if f.found else "missing") != kind:
             continue
-        if sex and v.sex != sex:
+        if sex and (f.sex != sex or "sex" not in chosen):
             continue
-        if text and not _place_matches(v, query_place, text):
+        where = _published_place(f, chosen)
+        if text and not _place_matches(where, query_place, text):
             continue
+        if date_from or date_to:
+            if f.date is None or "date" not in chosen or (date_from and f.date < date_from) \
+                    or (date_to and f.date > date_to):
+                continue
+        v = _view(f, today, chosen, where)
         if not (_in_years(v.age_then_months, *age_then) and _in_years(v.age_now_months, *age_now)):
-            continue
-        if (date_from or date_to) and (v.date is None or (date_from and v.date < date_from.isoformat())
-                                       or (date_to and v.date > date_to.isoformat())):
             continue
         out.append(v)
     return out
@@ -373,17 +468,22 @@ def _epoch(appeal: Appeal) -> int:
     return int(appeal.published_at.replace(tzinfo=dt.UTC).timestamp())
 
 
-def _mac(key: str, appeal_id: int, edition: str) -> str:
-    digest = hmac.new(key.encode(), f"reunite-poster:{appeal_id}:{edition}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:12]).decode()
+def _message(appeal_id: int, edition: str) -> str:
+    return f"reunite-poster:{appeal_id}:{edition}"
 
 
-def poster_token(session: Session, appeal: Appeal) -> str:
-    """The signed token of a published appeal's current edition (see the module docstring)."""
+def poster_token(appeal: Appeal, signer: Signer) -> str:
+    """The signed token of a published appeal's current edition (see the module docstring).
+
+    ``signer`` must hold a lasting key (``$REUNITE_SECRET_KEY``): a poster signed with a server's random
+    key would stop verifying at its next restart, so that is refused (:class:`SigningKeyMissing`)."""
     if not appeal.published or appeal.published_at is None:
         raise InputError(_problem("appeal_id", f"appeal {appeal.id} is not published: no poster can be made"))
+    if signer.ephemeral:
+        raise SigningKeyMissing(f"{SECRET_ENV} is not set: posters are signed with it, and a poster signed with the "
+                                "server's random key would stop verifying when it restarts; set it and restart")
     edition = _b36(_epoch(appeal))
-    return f"{appeal.id}.{edition}.{_mac(store_secret(session, SIGNING_KEY), appeal.id, edition)}"
+    return f"{appeal.id}.{edition}.{signer.mac('poster', _message(appeal.id, edition))}"
 
 
 def poster_url(base_url: str, appeal_id: int, token: str) -> str:
@@ -393,32 +493,39 @@ def poster_url(base_url: str, appeal_id: int, token: str) -> str:
 
 @dataclass(frozen=True)
 class Verification:
-    """What a poster's token says: ``status`` is ``genuine``, ``superseded``, ``withdrawn`` or
-    ``forged``; ``published_on`` the day the poster's edition was published (not for forged);
-    ``current_on`` the day of the appeal's current edition when superseded."""
+    """What a poster's token says: ``status`` is ``genuine``, ``superseded``, ``withdrawn``, ``forged``
+    or ``unverifiable`` (the server has no lasting key and none of its keys made the token: it cannot
+    tell); ``published_on`` the day the poster's edition was published (not for forged);
+    ``current_on`` the day of the appeal's current edition when superseded; ``retired_key`` whether
+    the token was signed with a retired key of the key ring (printed before the key changed)."""
 
     status: str
     appeal_id: int | None
     published_on: str | None = None
     current_on: str | None = None
+    retired_key: bool = False
 
 
-def verify_token(session: Session, token: str, appeal_id: int | None = None) -> Verification:
-    """Check a poster's token (and, if given, that it is the token of ``appeal_id``, the page it opened)."""
+def verify_token(session: Session, token: str, appeal_id: int | None = None, *, signer: Signer) -> Verification:
+    """Check a poster's token (and, if given, that it is the token of ``appeal_id``, the page it opened)
+    with ``signer``'s current and retired keys."""
     m = _TOKEN.match(token or "")
-    key = store_secret(session, SIGNING_KEY, create=False)
-    if m is None or key is None:
+    if m is None:
         return Verification("forged", appeal_id)
     aid, edition, mac = int(m.group(1)), m.group(2), m.group(3)
-    if (appeal_id is not None and aid != appeal_id) or not hmac.compare_digest(mac, _mac(key, aid, edition)):
+    if appeal_id is not None and aid != appeal_id:
         return Verification("forged", appeal_id)
+    key = signer.check_mac("poster", _message(aid, edition), mac)
+    if key is None:
+        return Verification("unverifiable" if signer.ephemeral else "forged", appeal_id)
+    retired = key == "retired"
     day = dt.datetime.fromtimestamp(int(edition, 36), dt.UTC).date().isoformat()
     appeal = session.get(Appeal, aid)
     if appeal is None or not appeal.published:
-        return Verification("withdrawn", aid, day)
+        return Verification("withdrawn", aid, day, retired_key=retired)
     if _b36(_epoch(appeal)) != edition:
-        return Verification("superseded", aid, day, appeal.published_at.date().isoformat())
-    return Verification("genuine", aid, day)
+        return Verification("superseded", aid, day, appeal.published_at.date().isoformat(), retired_key=retired)
+    return Verification("genuine", aid, day, retired_key=retired)
 
 
 # ------------------------------------------------------------------------------------ tips

@@ -10,14 +10,11 @@ write lock at once, so two writers never both read and then deadlock on their fi
 the two leaves ``matching_owed`` set; the next import, ``reunite match`` or the web application's
 start finishes it (:func:`is_matching_owed`).
 
-:func:`store_secret` keeps a random secret of the store (the key that signs appeal posters), made at
-first use, so that every process working on the store (the CLI, the web application) signs and checks
-with the same key.
+(The random key that signed the appeal posters, once kept here, left the store with migration 0018:
+signing keys live outside the database, :mod:`reunite.cases.signing`.)
 """
 
 from __future__ import annotations
-
-import secrets
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .models import StoreState, utcnow
 
-__all__ = ["is_matching_owed", "lock_store", "matching_done", "owe_matching", "store_secret"]
+__all__ = ["is_matching_owed", "lock_store", "matching_done", "owe_matching"]
 
 LOCK = "import_lock"
 OWED = "matching_owed"
@@ -69,15 +66,3 @@ def matching_done(session: Session) -> None:
 def is_matching_owed(session: Session) -> bool:
     """Whether an import changed the store since the last completed matching run."""
     return session.scalar(select(StoreState.value).where(StoreState.name == OWED)) == "1"
-
-
-def store_secret(session: Session, name: str, *, create: bool = True) -> str | None:
-    """The store's random secret ``name`` (43 URL-safe characters); made and committed at first use
-    when ``create`` (two processes creating it at once keep the first), else None when there is none."""
-    value = session.scalar(select(StoreState.value).where(StoreState.name == name))
-    if value is None and create:
-        session.execute(_insert(session, name=name, value=secrets.token_urlsafe(32), updated_at=utcnow())
-                        .on_conflict_do_nothing(index_elements=["name"]))
-        session.commit()
-        value = session.scalar(select(StoreState.value).where(StoreState.name == name))
-    return value

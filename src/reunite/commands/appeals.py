@@ -168,13 +168,20 @@ def verify_cmd(code: Annotated[str, typer.Argument(help="What a poster's QR code
     """Check a poster's QR code: genuine, superseded, withdrawn or forged (exit code 1 unless genuine)."""
     from ..cases.appeals import verify_token
     from ..cases.db import open_session
+    from ..cases.signing import Signer
 
     m = re.search(r"/appeals/([0-9]+)\?(?:.*&)?poster=([^&#\s]+)", code)
     token, page = (m.group(2), int(m.group(1))) if m else (code.strip(), None)
-    with open_session() as s:
-        v = verify_token(s, token, page)
+    try:
+        signer = Signer.from_env(needed_for="checking a poster")
+        with open_session() as s:
+            v = verify_token(s, token, page, signer=signer)
+    except ReuniteError as exc:
+        fail(exc)
     detail = {"genuine": f"published on {v.published_on}", "withdrawn": f"published on {v.published_on}, "
               "unpublished since", "superseded": f"published on {v.published_on}, replaced on {v.current_on}",
               "forged": "the signature does not match"}[v.status]
+    if v.retired_key:
+        detail += "; signed with a retired key of the key ring"
     typer.echo(f"{v.status}: appeal {v.appeal_id if v.appeal_id is not None else '?'} ({detail})")
     raise typer.Exit(0 if v.status == "genuine" else 1)

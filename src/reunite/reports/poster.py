@@ -32,11 +32,13 @@ from PIL import Image, UnidentifiedImageError
 from ..cases.appeals import PublicAppeal, age_parts, get_appeal, poster_token, poster_url, public_view
 from ..cases.audit import append_audit
 from ..cases.privacy import register_written_file
+from ..cases.signing import Signer
 from ..errors import InputError, Problem
+from ..evidence.marks import describe_marks
 from .fonts import find_cjk_font
 
-__all__ = ["FORMATS", "LANGS", "PNG_DPI", "SIZES", "Poster", "fact_lines", "load_poster", "poster_files", "press_kit",
-           "press_text", "render_pdf", "render_png", "render_poster", "write_posters", "write_press_kit"]
+__all__ = ["FORMATS", "LANGS", "PNG_DPI", "SIZES", "Poster", "fact_lines", "load_poster", "marks_text", "poster_files",
+           "press_kit", "press_text", "render_pdf", "render_png", "render_poster", "write_posters", "write_press_kit"]
 
 #: Page sizes (width, height) in mm.
 SIZES = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
@@ -230,7 +232,7 @@ def render_pdf(poster: Poster, *, lang: str = "zh", size: str = "a4", font=None)
         y = page.text(120, y + 5, 80, 7.2, value, wrap=wrap, max_lines=3) + 3.5
     # description and marks, full width
     y = 172.0
-    for key, text in (("marks", v.marks), ("description", v.description)):
+    for key, text in (("marks", marks_text(v, lang)), ("description", v.description)):
         if text:
             page.font(11, bold=True)
             page.text(12, y, 30, 6, w[key], wrap=wrap)
@@ -267,6 +269,14 @@ def render_png(pdf: bytes, *, dpi: int = PNG_DPI) -> bytes:
     return buf.getvalue()
 
 
+def marks_text(view: PublicAppeal, lang: str) -> str | None:
+    """The appeal's marks as the poster of ``lang`` prints them: the marks vocabulary's names in that
+    language (:func:`reunite.evidence.marks.describe_marks`: "先天性青光眼（左眼睛）" on a Chinese poster,
+    "congenital glaucoma (left eye)" on an English one), free text kept where no term matches."""
+    words = describe_marks(view.marks, lang)
+    return ("；" if lang == "zh" else "; ").join(words) or None
+
+
 def render_poster(poster: Poster, *, lang: str, size: str, fmt: str, font=None) -> bytes:
     """The poster in one language, size and format (``pdf`` or ``png``)."""
     if fmt not in FORMATS:
@@ -278,11 +288,16 @@ def render_poster(poster: Poster, *, lang: str, size: str, fmt: str, font=None) 
 # ----------------------------------------------------------------------------- from the store
 
 
-def load_poster(session, appeal_id: int, *, base_url: str, media_dir: str | Path) -> Poster:
-    """The poster of a published appeal: its public view, its signed URL and its photo's file."""
+def load_poster(session, appeal_id: int, *, base_url: str, media_dir: str | Path, signer: Signer | None = None
+                ) -> Poster:
+    """The poster of a published appeal: its public view, its signed URL and its photo's file.
+
+    ``signer`` signs the QR code's token (default: :meth:`Signer.from_env`, which needs
+    ``$REUNITE_SECRET_KEY``)."""
     appeal = get_appeal(session, appeal_id, published_only=True)
     view = public_view(appeal)
-    url = poster_url(base_url, appeal.id, poster_token(session, appeal))
+    signer = signer or Signer.from_env(needed_for="a poster's QR code")
+    url = poster_url(base_url, appeal.id, poster_token(appeal, signer))
     return Poster(view, url, Path(media_dir) / view.photo_path if view.photo_path else None)
 
 
@@ -299,7 +314,8 @@ def press_text(poster: Poster) -> str:
         w, v = WORDS[lang], poster.view
         lines = [w["press.title"].format(id=v.id), "", w[f"title.{v.kind}"], w[f"sub.{v.kind}"], ""]
         lines += [f"{label}: {value}" for label, value in fact_lines(v, lang)]
-        lines += [f"{w[k]}: {text}" for k, text in (("marks", v.marks), ("description", v.description)) if text]
+        lines += [f"{w[k]}: {text}" for k, text in (("marks", marks_text(v, lang)), ("description", v.description))
+                  if text]
         if v.photo_path is None:
             lines.append(f"{w['no_photo']}: {v.no_photo_reason}")
         lines += [f"{w['hotline']}: {v.hotline}", w["press.page"].format(url=poster.url),
@@ -334,7 +350,8 @@ def _register(session, path: Path, appeal_id: int, user: str) -> None:
 
 
 def write_posters(session, appeal_id: int, folder: str | Path, *, base_url: str, media_dir: str | Path,
-                  user: str, langs=LANGS, sizes=tuple(SIZES), formats=FORMATS, font=None) -> list[Path]:
+                  user: str, langs=LANGS, sizes=tuple(SIZES), formats=FORMATS, font=None,
+                  signer: Signer | None = None) -> list[Path]:
     """Write the posters of a published appeal into ``folder`` (``appeal-ID-LANG-SIZE.FMT``), registered
     for erasure and audited; the paths written."""
     for lang in langs:
@@ -343,7 +360,7 @@ def write_posters(session, appeal_id: int, folder: str | Path, *, base_url: str,
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise InputError(Problem(f"the poster's format must be pdf or png, not {bad[0]!r}", field="format"))
-    poster = load_poster(session, appeal_id, base_url=base_url, media_dir=media_dir)
+    poster = load_poster(session, appeal_id, base_url=base_url, media_dir=media_dir, signer=signer)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -360,9 +377,9 @@ def write_posters(session, appeal_id: int, folder: str | Path, *, base_url: str,
 
 
 def write_press_kit(session, appeal_id: int, folder: str | Path, *, base_url: str, media_dir: str | Path,
-                    user: str, font=None) -> Path:
+                    user: str, font=None, signer: Signer | None = None) -> Path:
     """Write the press kit of a published appeal (``appeal-ID-press-kit.zip``), registered and audited."""
-    poster = load_poster(session, appeal_id, base_url=base_url, media_dir=media_dir)
+    poster = load_poster(session, appeal_id, base_url=base_url, media_dir=media_dir, signer=signer)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"appeal-{appeal_id}-press-kit.zip"

@@ -72,7 +72,7 @@ SUBSCRIBE_LIMIT, SUBSCRIBE_WINDOW = 10, 3600.0
 
 def _links(request: Request) -> Links:
     base = os.environ.get("REUNITE_PUBLIC_URL") or str(request.base_url)
-    return Links(request.app.state.settings.secret_key, base.rstrip("/"))
+    return Links(request.app.state.signer, base.rstrip("/"))
 
 
 def _limiter(request: Request) -> RateLimiter:

@@ -31,6 +31,7 @@ from starlette.routing import Match
 from .. import __version__
 from ..cases import db as store
 from ..cases.photos import media_dir as default_media
+from ..cases.signing import SECRET_ENV, Signer, ring_from_env
 from ..errors import InputError, NotFoundError, ReuniteError
 from ..genetics.kinship import format_lr
 from . import (
@@ -90,8 +91,9 @@ _STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "no
 
 
 NO_SECRET = ("REUNITE_SECRET_KEY is not set: a random key signs the cookies and tokens, so every session "
-             "ends when the server restarts and several workers do not share logins; set it to a long random "
-             "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+             "ends when the server restarts and several workers do not share logins, and no poster can be made "
+             "(its QR code would stop verifying); set it to a long random value (e.g. `python -c 'import secrets; "
+             "print(secrets.token_urlsafe(48))'`)")
 
 
 def _warn_no_secret() -> None:
@@ -117,10 +119,12 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
     """
     url = store.database_url(database_url)
     store.check_schema(url)
-    key = secret_key or os.environ.get("REUNITE_SECRET_KEY")
+    key = secret_key or os.environ.get(SECRET_ENV)
+    ring = ring_from_env()
     if not key:
         _warn_no_secret()
-        key = secrets.token_urlsafe(48)
+    signer = Signer(key, ring) if key else Signer.random(ring)
+    key = key or secrets.token_urlsafe(48)        # the session cookies' (starlette signs them itself)
     settings = Settings(database_url=url, media_dir=default_media(media_dir),
                         reports_dir=Path(reports_dir or os.environ.get("REUNITE_REPORTS_DIR") or "reunite-reports"),
                         secret_key=key, secure_cookies=secure_cookies, match_after_import=match_after_import,
@@ -132,7 +136,8 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
                               "Every error is `{\"error\": {\"code\", \"message\", \"problems\"}}`.")
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker(store.make_engine(url), expire_on_commit=False)
-    app.state.tokens = TokenSigner(key, settings.token_max_age)
+    app.state.signer = signer        # posters, alert links, API tokens (reunite.cases.signing)
+    app.state.tokens = TokenSigner(signer, settings.token_max_age)
     app.state.login_limiter = RateLimiter(settings.login_failures, settings.login_window)
     app.state.login_ip_limiter = RateLimiter(settings.login_ip_failures, settings.login_ip_window)
     app.state.login_name_limiter = RateLimiter(settings.login_ip_failures, settings.login_ip_window)

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ..cases.appeals import public_view, published_appeals
+from ..cases.appeals import published_views
 from ..cases.models import User
 from ..errors import InputError
 from ..maps import draw_china
@@ -52,7 +52,7 @@ def _both(draw, **kw) -> dict[str, str]:
 def appeals_map(request: Request, db: DB):
     lang = choose_language(request)
     t = translator(lang)
-    views = [public_view(a) for a in published_appeals(db)]
+    views = published_views(db)
     # The public view holds the place only when the investigator published it, as its unit's name.
     rows = [(resolve(v.place_zh) if v.adcode else None, v) for v in views]
     markers, unplaced = group_markers(((p, MARKER_KIND[v.kind]) for p, v in rows), lang, href="#place-{adcode}")

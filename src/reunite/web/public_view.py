@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..cases import appeals
 from ..cases.models import SEXES, Appeal, User
+from ..cases.signing import SigningKeyMissing
 from ..reports import poster as posters
 from .access import WebError, authorize, current_user, get_db
 from .api import take_tip
@@ -68,7 +69,7 @@ def _card(t, lang: str, v: appeals.PublicAppeal) -> dict:
     # in English the Chinese name too: it is what the place is called where the child was lost or found
     place = v.place_zh if lang == "zh" or not v.place_en else f"{v.place_en} ({v.place_zh})"
     return {**v.as_dict(), "age_now_words": _age(t, v.age_now_months), "age_then_words": _age(t, v.age_then_months),
-            "place": place}
+            "place": place, "marks_words": posters.marks_text(v, lang)}
 
 
 def _years(value: str | None) -> float | None:
@@ -118,6 +119,7 @@ def _appeal_context(request: Request, db: Session, a: Appeal, verification) -> d
     card = _card(t, lang, appeals.public_view(a))
     return {"a": card, "verification": verification, "share": _share(request, a.id, t(f"appeals.kind.{a.kind}")),
             "posters": [(lang_, size) for lang_ in posters.LANGS for size in posters.SIZES],
+            "posters_off": request.app.state.signer.ephemeral,
             "message": None, "problems": False}
 
 
@@ -126,7 +128,8 @@ def appeal_page(request: Request, appeal_id: IntId, db: DB,
                 poster: Annotated[str | None, Query(max_length=80)] = None):
     """One appeal; with ``?poster=<token>`` (a poster's QR code) it first says whether the poster is
     genuine.  A withdrawn appeal's poster gets a page saying so (410), not the appeal."""
-    verification = appeals.verify_token(db, poster, appeal_id) if poster is not None else None
+    signer = request.app.state.signer
+    verification = appeals.verify_token(db, poster, appeal_id, signer=signer) if poster is not None else None
     a = db.get(Appeal, appeal_id)
     if a is None or not a.published:
         if verification is None:
@@ -166,8 +169,11 @@ def _cached(key: tuple, make) -> bytes:
 
 def _poster(request: Request, db: Session, appeal_id: int) -> posters.Poster:
     appeals.published_appeal(db, appeal_id)
-    return posters.load_poster(db, appeal_id, base_url=public_url(request),
-                               media_dir=request.app.state.settings.media_dir)
+    try:
+        return posters.load_poster(db, appeal_id, base_url=public_url(request),
+                                   media_dir=request.app.state.settings.media_dir, signer=request.app.state.signer)
+    except SigningKeyMissing as exc:    # a server without REUNITE_SECRET_KEY makes no poster
+        raise WebError(503, "unavailable", str(exc)) from None
 
 
 @router.get("/appeals/{appeal_id}/poster")

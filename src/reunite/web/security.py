@@ -5,10 +5,10 @@
   password change ends every session) and the session's CSRF token.
 - The session cookie also carries the user's ``session_epoch``; logout bumps it, so a saved cookie
   stops working at once (every session of that user ends).
-- The API takes bearer tokens from ``POST /api/v1/token``: signed, timed, carrying the same user id
-  and fingerprint and a random token id recorded in ``api_tokens``; a token revoked by its owner or
-  an admin (``/api/v1/tokens``) stops working.  A disabled user's cookie and tokens stop working on
-  the next request.
+- The API takes bearer tokens from ``POST /api/v1/token``: signed (:mod:`reunite.cases.signing`),
+  timed, carrying the same user id and fingerprint and a random token id recorded in ``api_tokens``;
+  a token revoked by its owner or an admin (``/api/v1/tokens``) stops working.  A disabled user's
+  cookie and tokens stop working on the next request.
 - Every state-changing request authenticated by the cookie (every form) must carry the session's
   CSRF token, as the form field ``csrf_token`` or the header ``X-CSRF-Token``.
 """
@@ -21,7 +21,9 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
+
+from ..cases.signing import Signer
 
 __all__ = ["RateLimiter", "TokenSigner", "csrf_token", "fingerprint"]
 
@@ -41,10 +43,12 @@ def csrf_token(session: dict) -> str:
 
 
 class TokenSigner:
-    """Signs and checks the API's bearer tokens."""
+    """Signs and checks the API's bearer tokens, by the one signer of :mod:`reunite.cases.signing`
+    (purpose ``api-token``: keyed by ``$REUNITE_SECRET_KEY``, retired keys of the key ring accepted)."""
 
-    def __init__(self, secret: str, max_age: int):
-        self._s = URLSafeTimedSerializer(secret, salt="reunite-api-token")
+    def __init__(self, signer: Signer | str, max_age: int):
+        signer = signer if isinstance(signer, Signer) else Signer(signer)
+        self._s = signer.serializer("api-token", timed=True)
         self.max_age = max_age
 
     def make(self, user_id: int, fp: str) -> tuple[str, str]:
