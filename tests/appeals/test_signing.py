@@ -1,5 +1,5 @@
 """One signer (reunite.cases.signing) for posters, alert links and API tokens, keyed by $REUNITE_SECRET_KEY
-outside the database, with a key ring of retired keys; migration 0018 moves the store's old poster key
+outside the database, with a key ring of retired keys; migration 0019 moves the store's old poster key
 to the ring, so posters printed before it keep verifying, and say they were signed with a retired key."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _b36(n: int) -> str:
 
 
 def legacy_token(key: str, appeal_id: int, published_at: dt.datetime) -> str:
-    """A token as the posters printed before migration 0018 carry it, made from docs/appeals.md's
+    """A token as the posters printed before migration 0019 carry it, made from docs/appeals.md's
     formula (not from Reunite's code): the first 96 bits of HMAC-SHA256(store key,
     "reunite-poster:<id>:<edition>"), URL-safe base64."""
     edition = _b36(int(published_at.replace(tzinfo=dt.UTC).timestamp()))
@@ -132,12 +132,12 @@ def test_a_bad_key_ring_is_named_by_file_line_and_field(tmp_path):
     assert read_ring(ring) == (RingKey("secret", "abcdefghijkl", "rotated in March"),)
 
 
-# --------------------------------------------------------------------- migration 0018
+# --------------------------------------------------------------------- migration 0019
 
 
-def _at_0017_with_a_printed_poster(db_url):
-    """A store at 0017 as it was: the store's own poster key, a published appeal, a poster printed."""
-    store_db.upgrade(db_url, "0017")
+def _before_0019_with_a_printed_poster(db_url):
+    """A store at 0018 as it was: the store's own poster key, a published appeal, a poster printed."""
+    store_db.upgrade(db_url, "0018")
     key = "qd4kZAh7CS3S99yzKm1LrT0w8Vb2Xc5Nf6Gh7Jk8Lp9"
     published = dt.datetime(2026, 12, 1, 9, 30, 0)
     engine = store_db.make_engine(db_url)
@@ -153,10 +153,10 @@ def _at_0017_with_a_printed_poster(db_url):
     return key, legacy_token(key, 1, published)
 
 
-def test_migration_0018_moves_the_key_to_the_ring_and_old_posters_keep_verifying(db_url, tmp_path, monkeypatch):
+def test_migration_0019_moves_the_key_to_the_ring_and_old_posters_keep_verifying(db_url, tmp_path, monkeypatch):
     ring = tmp_path / "moved-ring"
     monkeypatch.setenv("REUNITE_KEY_RING", str(ring))
-    key, printed = _at_0017_with_a_printed_poster(db_url)
+    key, printed = _before_0019_with_a_printed_poster(db_url)
     store_db.upgrade(db_url)
     engine = store_db.make_engine(db_url)
     with engine.connect() as conn:
@@ -178,18 +178,18 @@ def test_migration_0018_moves_the_key_to_the_ring_and_old_posters_keep_verifying
         set_published(session, 1, False, user="inv")
         v = verify_token(session, printed, 1, signer=s)
         assert (v.status, v.retired_key) == ("withdrawn", True)
-    store_db.downgrade(db_url, "0017")                                            # the key goes back
+    store_db.downgrade(db_url, "0018")                                            # the key goes back
     with store_db.make_engine(db_url).connect() as conn:
         assert conn.execute(text("SELECT value FROM store_state WHERE name = 'poster_signing_key'")).scalar() == key
     store_db.upgrade(db_url)
 
 
-def test_migration_0018_stops_rather_than_lose_the_key(db_url, tmp_path, monkeypatch):
+def test_migration_0019_stops_rather_than_lose_the_key(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("REUNITE_KEY_RING", str(tmp_path / "no-such-folder" / "ring"))
-    key, _ = _at_0017_with_a_printed_poster(db_url)
+    key, _ = _before_0019_with_a_printed_poster(db_url)
     with pytest.raises(InputError, match="REUNITE_KEY_RING"):
         store_db.upgrade(db_url)
-    assert store_db.current_revision(db_url) == "0017"
+    assert store_db.current_revision(db_url) == "0018"
     with store_db.make_engine(db_url).connect() as conn:
         assert conn.execute(text("SELECT value FROM store_state WHERE name = 'poster_signing_key'")).scalar() == key
 

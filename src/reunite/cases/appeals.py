@@ -22,7 +22,7 @@ key kept in the database).  :func:`verify_token` says whether a poster is genuin
 appeal published in that edition), superseded (genuine, but the appeal was published again since,
 perhaps with other facts), withdrawn (the appeal is unpublished or gone) or forged (the signature does
 not match); a poster signed with a retired key of the key ring (printed before a key change, or by
-the store's own key before migration 0018) is said to be so, and still checked.
+the store's own key before migration 0019) is said to be so, and still checked.
 
 Anyone may send a tip about a published appeal (:func:`add_tip`); tips go to the investigators only.
 Every publication, unpublication, poster and tip is audited (a tip's text and contact are not copied

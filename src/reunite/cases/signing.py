@@ -25,10 +25,10 @@ and is said to be signed with a retired key.  One key a line, ``#`` starts a com
 
     # kind      key                                            note (free text)
     secret      Zb3…a long retired REUNITE_SECRET_KEY…          rotated 2027-03-01
-    raw:poster  qd4kZAh7CS3S99yzK…                               the store's poster key until migration 0018
+    raw:poster  qd4kZAh7CS3S99yzK…                               the store's poster key until migration 0019
 
 ``secret`` is a former ``$REUNITE_SECRET_KEY`` (every purpose, derived as above); ``raw:<purpose>`` a key
-used as the MAC key of one purpose as it is (the random poster key the store kept until migration 0018,
+used as the MAC key of one purpose as it is (the random poster key the store kept until migration 0019,
 which moved it here).  New tokens are always signed with the current key.
 
 Without ``$REUNITE_SECRET_KEY`` the web application warns at start and signs with a random key of the

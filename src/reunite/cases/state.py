@@ -10,7 +10,7 @@ write lock at once, so two writers never both read and then deadlock on their fi
 the two leaves ``matching_owed`` set; the next import, ``reunite match`` or the web application's
 start finishes it (:func:`is_matching_owed`).
 
-(The random key that signed the appeal posters, once kept here, left the store with migration 0018:
+(The random key that signed the appeal posters, once kept here, left the store with migration 0019:
 signing keys live outside the database, :mod:`reunite.cases.signing`.)
 """
 

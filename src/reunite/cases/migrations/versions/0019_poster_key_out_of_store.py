@@ -11,8 +11,8 @@ changed (the key is never dropped without its copy).
 
 Downgrade puts the ring's last ``raw:poster`` key back in the store (the ring keeps it too).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06
 """
 
@@ -26,8 +26,8 @@ from sqlalchemy import text
 from reunite.cases.signing import KEY_RING_ENV, append_to_ring, read_ring, ring_path
 from reunite.errors import InputError, Problem
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -44,10 +44,10 @@ def upgrade() -> None:
         ring = read_ring(path) if path.exists() else ()
         if not any(k.kind == "raw:poster" and k.key == key for k in ring):   # not twice (an upgrade run again)
             append_to_ring(path, "raw:poster", key,
-                           f"the store's poster key until migration 0018 ({dt.date.today().isoformat()})")
+                           f"the store's poster key until migration 0019 ({dt.date.today().isoformat()})")
     except (OSError, InputError) as exc:
         raise InputError(Problem(
-            f"migration 0018 moves the posters' signing key from the store to the key ring, which cannot be "
+            f"migration 0019 moves the posters' signing key from the store to the key ring, which cannot be "
             f"written or read here ({type(exc).__name__}); set {KEY_RING_ENV} to a file this process can write "
             "and run the upgrade again (nothing was changed)", file=str(path), field=KEY_RING_ENV)) from None
     conn.execute(text("DELETE FROM store_state WHERE name = :n"), {"n": NAME})
