@@ -41,8 +41,10 @@ to fix it.  They never contain names of children or families, nor genotypes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "FrequencyError",
@@ -59,12 +61,21 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an input: where it is and what is wrong."""
+    """One problem found in an input: where it is and what is wrong.
+
+    ``message`` is the English text (the CLI, the logs and the API's ``message``).  ``code`` names the
+    kind of problem and ``params`` the values its words need (column names, counts, markers, the kind
+    of value expected; never the personal value itself), so that a page in another language says it in
+    its own words: the web's catalogues hold ``problem.<code>`` (docs/i18n.md).  A problem without a
+    code is shown in English everywhere.
+    """
 
     message: str
     file: str | None = None
     line: int | None = None
     field: str | None = None
+    code: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = []
@@ -77,7 +88,21 @@ class Problem:
         return (": ".join([", ".join(where), self.message])) if where else self.message
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+        """``{file, line, field, message}``, with ``code`` and ``params`` when the problem has a code."""
+        out = {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+        if self.code is not None:
+            out["code"], out["params"] = self.code, dict(self.params)
+        return out
+
+    def where(self, *, file: str | None = None, line: int | None = None, field: str | None = None,
+              message: str | None = None, **params: Any) -> Problem:
+        """The same problem placed (file, line, field given replace the ones it had), its message
+        rewritten if ``message`` is given, with more ``params``."""
+        return dataclasses.replace(self, file=file if file is not None else self.file,
+                                   line=line if line is not None else self.line,
+                                   field=field if field is not None else self.field,
+                                   message=message if message is not None else self.message,
+                                   params={**self.params, **params})
 
 
 class ReuniteError(Exception):

@@ -205,6 +205,12 @@ def test_an_import_job_in_chinese(demo, zh, tmp_path):
         if 'data-status="failed"' in page or 'data-status="done"' in page:
             break
     _check(lab, r.headers["location"])
+    # the problem itself in Chinese (not the validator's English marked lang="en"), also in the API's answer
+    table = page[page.index('id="import-problems"'):page.index("</table>")]
+    assert 'data-status="failed"' in page and "等位基因格式有误" in table and 'lang="en"' not in table, table
+    job = lab.get("/api/v1/imports/" + r.headers["location"].rsplit("/", 1)[1]).json()
+    assert job["problems"][0]["words"].startswith("基因座 vWA：等位基因格式有误")
+    assert "is malformed" in job["problems"][0]["message"]      # the English message is kept
 
 
 @pytest.mark.parametrize(("path", "status"), [("/children/NO-SUCH", 404), ("/admin/users", 403),

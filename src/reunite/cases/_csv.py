@@ -42,8 +42,10 @@ class Sheet:
     def name(self) -> str:
         return self.path.name
 
-    def problem(self, message: str, line: int | None = None, fld: str | None = None) -> None:
-        self.problems.append(Problem(message, file=str(self.path), line=line, field=fld))
+    def problem(self, message: str, line: int | None = None, fld: str | None = None, code: str | None = None,
+                **params) -> None:
+        """Record a problem: its English ``message``, and its ``code`` and ``params`` for the pages' words."""
+        self.problems.append(Problem(message, file=str(self.path), line=line, field=fld, code=code, params=params))
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -58,10 +60,11 @@ class Sheet:
         v = row.get(name)
         if v is None:
             if required:
-                self.problem("is empty; a value is required", row.line, name)
+                self.problem("is empty; a value is required", row.line, name, "required")
             return None
         if max_len is not None and len(v) > max_len:
-            self.problem(f"is {len(v)} characters long; at most {max_len} are allowed", row.line, name)
+            self.problem(f"is {len(v)} characters long; at most {max_len} are allowed", row.line, name, "too_long",
+                         n=len(v), max=max_len)
         return v
 
     def number(self, row: Row, name: str, *, low: float | None = None, high: float | None = None) -> float | None:
@@ -71,13 +74,14 @@ class Sheet:
         try:
             x = float(v)
         except ValueError:
-            self.problem(f"{v!r} is not a number", row.line, name)
+            self.problem(f"{v!r} is not a number", row.line, name, "not_number")
             return None
         if not math.isfinite(x):
-            self.problem(f"{v!r} is not a finite number", row.line, name)
+            self.problem(f"{v!r} is not a finite number", row.line, name, "not_finite")
             return None
         if (low is not None and x < low) or (high is not None and x > high):
-            self.problem(f"{v} is outside the range {low} to {high}", row.line, name)
+            self.problem(f"{v} is outside the range {low} to {high}", row.line, name, "out_of_range",
+                         low=low, high=high)
             return None
         return x
 
@@ -85,17 +89,17 @@ class Sheet:
         v = row.get(name)
         if v is None:
             if required:
-                self.problem("is empty; a date (YYYY-MM-DD) is required", row.line, name)
+                self.problem("is empty; a date (YYYY-MM-DD) is required", row.line, name, "date_required")
             return None
         try:
             d = dt.date.fromisoformat(v)
             if len(v) != 10:
                 raise ValueError
         except ValueError:
-            self.problem(f"{v!r} is not a date; write it as YYYY-MM-DD", row.line, name)
+            self.problem(f"{v!r} is not a date; write it as YYYY-MM-DD", row.line, name, "not_date")
             return None
         if not_after is not None and d > not_after:
-            self.problem(f"{v} is in the future", row.line, name)
+            self.problem(f"{v} is in the future", row.line, name, "future")
         return d
 
     def flag(self, row: Row, name: str, *, default: bool | None = False) -> bool | None:
@@ -107,7 +111,7 @@ class Sheet:
             return True
         if low in _FALSE:
             return False
-        self.problem(f"{v!r} is not a yes/no value; write 1 or 0", row.line, name)
+        self.problem(f"{v!r} is not a yes/no value; write 1 or 0", row.line, name, "not_yes_no")
         return default
 
     def sex(self, row: Row, name: str = "sex") -> str:
@@ -116,7 +120,7 @@ class Sheet:
             return "unknown"
         s = SEX_ALIASES.get(v.lower())
         if s is None:
-            self.problem(f"{v!r} is not a sex; write male, female or unknown (or M, F, U)", row.line, name)
+            self.problem(f"{v!r} is not a sex; write male, female or unknown (or M, F, U)", row.line, name, "not_sex")
             return "unknown"
         return s
 
@@ -124,7 +128,8 @@ class Sheet:
         a = self.number(row, lat, low=-90, high=90)
         b = self.number(row, lon, low=-180, high=180)
         if (row.get(lat) is None) != (row.get(lon) is None):
-            self.problem(f"give both {lat} and {lon}, or neither", row.line, lat if row.get(lat) is None else lon)
+            self.problem(f"give both {lat} and {lon}, or neither", row.line, lat if row.get(lat) is None else lon,
+                         "both_or_neither", a=lat, b=lon)
         return a, b
 
 
@@ -145,14 +150,14 @@ def read_sheet(path: str | Path, *, required: Sequence[str], optional: Sequence[
         with path.open(newline="", encoding="utf-8-sig") as fh:
             return _read(path, fh, list(required), list(optional), extra_columns, header_problems_later)
     except FileNotFoundError:
-        raise InputError(Problem("file not found", file=str(path))) from None
+        raise InputError(Problem("file not found", file=str(path), code="file_not_found")) from None
     except IsADirectoryError:
-        raise InputError(Problem("is a directory, not a CSV file", file=str(path))) from None
+        raise InputError(Problem("is a directory, not a CSV file", file=str(path), code="is_directory")) from None
     except UnicodeDecodeError as exc:
         raise InputError(Problem(f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV",
-                                 file=str(path))) from None
+                                 file=str(path), code="not_utf8", params={"byte": exc.start})) from None
     except csv.Error as exc:
-        raise InputError(Problem(f"is not a readable CSV file: {exc}", file=str(path))) from None
+        raise InputError(Problem(f"is not a readable CSV file: {exc}", file=str(path), code="not_csv")) from None
 
 
 def _read(path: Path, fh, required: list[str], optional: list[str], extra_columns: bool,
@@ -160,26 +165,31 @@ def _read(path: Path, fh, required: list[str], optional: list[str], extra_column
     reader = csv.reader(fh)
     header = next(reader, None)
     if header is None:
-        raise InputError(Problem("the file is empty; the first line must name the columns", file=str(path), line=1))
+        raise InputError(Problem("the file is empty; the first line must name the columns", file=str(path), line=1,
+                                 code="empty_file"))
     columns = [h.strip() for h in header]
     problems = []
     for i, c in enumerate(columns):
         if "\x00" in c:
-            problems.append(Problem(f"column {i + 1}'s name {NUL_MESSAGE}", file=str(path), line=1))
+            problems.append(Problem(f"column {i + 1}'s name {NUL_MESSAGE}", file=str(path), line=1, code="nul_column",
+                                    params={"n": i + 1}))
             columns[i] = c.replace("\x00", "")
     allowed = set(required) | set(optional)
     for c in required:
         if c not in columns:
             problems.append(Problem(f"column {c!r} is missing; the columns are {', '.join(required + optional)}",
-                                    file=str(path), line=1, field=c))
+                                    file=str(path), line=1, field=c, code="column_missing",
+                                    params={"column": c, "columns": ", ".join(required + optional)}))
     for c in columns:
         if c not in allowed and not extra_columns:
             problems.append(Problem(f"unknown column {c!r}; the columns are {', '.join(required + optional)}",
-                                    file=str(path), line=1, field=c or None))
+                                    file=str(path), line=1, field=c or None, code="column_unknown",
+                                    params={"column": c, "columns": ", ".join(required + optional)}))
     seen = set()
     for c in columns:
         if c in seen:
-            problems.append(Problem(f"column {c!r} appears twice", file=str(path), line=1, field=c))
+            problems.append(Problem(f"column {c!r} appears twice", file=str(path), line=1, field=c, code="column_twice",
+                                    params={"column": c}))
         seen.add(c)
     if problems and not header_problems_later:
         raise InputError(problems)
@@ -188,11 +198,12 @@ def _read(path: Path, fh, required: list[str], optional: list[str], extra_column
     for cells in _rows(reader):
         line, values = cells
         if len(values) != len(columns):
-            sheet.problem(f"has {len(values)} fields; the header has {len(columns)}", line)
+            sheet.problem(f"has {len(values)} fields; the header has {len(columns)}", line, None, "field_count",
+                          n=len(values), header=len(columns))
             continue
         for c, v in zip(columns, values, strict=True):
             if "\x00" in v:  # PostgreSQL cannot store it, and no typed value holds one
-                sheet.problem(NUL_MESSAGE, line, c)
+                sheet.problem(NUL_MESSAGE, line, c, "nul")
         sheet.rows.append(Row(line, {c: (v.replace("\x00", "").strip() or None)
                                      for c, v in zip(columns, values, strict=True)}))
     return sheet

@@ -280,7 +280,8 @@ def _keyed(sheet: Sheet, key: str) -> dict[str, Row]:
         if k is None:
             continue
         if k in rows:
-            sheet.problem(f"{k!r} is also on line {rows[k].line}; each must appear once", row.line, key)
+            sheet.problem(f"{k!r} is also on line {rows[k].line}; each must appear once", row.line, key,
+                          "duplicate_key", other=rows[k].line)
             continue
         rows[k] = row
     return rows
@@ -334,16 +335,18 @@ def import_found(session: Session, path: str | Path, *, user: str | None = None,
         rec = _cells(sheet, row, _FOUND_SPEC)
         if sheet.has("found_lat") or sheet.has("found_lon"):
             if not (sheet.has("found_lat") and sheet.has("found_lon")):
-                sheet.problem("give both columns found_lat and found_lon, or neither", 1, "found_lat")
+                sheet.problem("give both columns found_lat and found_lon, or neither", 1, "found_lat", "both_columns",
+                              a="found_lat", b="found_lon")
             else:
                 rec["found_lat"], rec["found_lon"] = sheet.place(row, "found_lat", "found_lon")
         if rec.get("age_sd_months") is not None and rec.get("age_months") is None:
-            sheet.problem("an uncertainty is given without an age", row.line, "age_sd_months")
+            sheet.problem("an uncertainty is given without an age", row.line, "age_sd_months", "sd_without_age")
         if rec.get("age_months") is not None and rec.get("age_assessed_on") is None and "found_on" in rec:
             rec["age_assessed_on"] = rec["found_on"]
         a, f = rec.get("age_assessed_on"), rec.get("found_on")
         if a is not None and f is not None and a < f:
-            sheet.problem(f"the age was assessed ({a}) before the child was found ({f})", row.line, "age_assessed_on")
+            sheet.problem(f"the age was assessed ({a}) before the child was found ({f})", row.line, "age_assessed_on",
+                          "assessed_before_found")
         records[case] = rec
     cohorts = _cohort_cells(sheet, records) if sheet.has("cohort") else {}
     sheet.raise_if_problems()
@@ -367,7 +370,7 @@ def _cohort_cells(sheet: Sheet, records: dict[str, dict[str, Any]]) -> dict[str,
         if code is not None:
             msg = cohort_code_problem(code)
             if msg:
-                sheet.problem(msg, row.line, "cohort")
+                sheet.problem(msg, row.line, "cohort", "cohort_code")
         out[case] = code
     return out
 
@@ -424,13 +427,14 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
         if sheet.has("disappeared_lat") or sheet.has("disappeared_lon"):
             if not (sheet.has("disappeared_lat") and sheet.has("disappeared_lon")):
                 sheet.problem("give both columns disappeared_lat and disappeared_lon, or neither", 1,
-                              "disappeared_lat")
+                              "disappeared_lat", "both_columns", a="disappeared_lat", b="disappeared_lon")
             else:
                 rec["disappeared_lat"], rec["disappeared_lon"] = sheet.place(row, "disappeared_lat",
                                                                              "disappeared_lon")
         b, d = rec.get("date_of_birth"), rec.get("disappeared_on")
         if b is not None and d is not None and d < b:
-            sheet.problem(f"the child went missing ({d}) before being born ({b})", row.line, "disappeared_on")
+            sheet.problem(f"the child went missing ({d}) before being born ({b})", row.line, "disappeared_on",
+                          "missing_before_birth")
         records[number] = rec
     others: dict[str, tuple[bool, list]] = {}
     if sheet.has("other_children"):
@@ -439,7 +443,7 @@ def import_reports(session: Session, path: str | Path, *, user: str | None = Non
             try:
                 others[number] = parse_other_children(lines[number].get("other_children"))
             except ValueError as exc:
-                sheet.problem(str(exc), lines[number].line, "other_children")
+                sheet.problem(str(exc), lines[number].line, "other_children", "other_children")
     sheet.raise_if_problems()
     result = ImportResult("missing_reports", sheet.name)
     if others:
@@ -488,7 +492,8 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
     refused.  Returns samples added, updated (markers added) and unchanged.
     """
     if not lab or not lab.strip():
-        raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path)))
+        raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path),
+                                 code="lab_required"))
     lab = lab.strip()
     sheet = read_sheet(path, required=PROFILE_COLUMNS, optional=SAMPLE_COLUMNS, extra_columns=True)
     meta = _sample_metadata(sheet)
@@ -512,7 +517,7 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         where.setdefault((sample, key), row.line)
         if key not in known:
             sheet.problem(f"marker {name!r} is not in any bundled frequency table; check its spelling",
-                          row.line, "marker")
+                          row.line, "marker", "marker_unknown", marker=name)
     profiles = {sample: _genotypes(prof) for sample, prof in (parsed or {}).items()}
     result = ImportResult("profiles", sheet.name)
     described = _store_profiles(session, sheet, result, profiles, names=profiles or first_line, lab=lab,
@@ -552,17 +557,18 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
         line = first_line.get(sample)
         if obj.erased:
             sheet.problem(f"sample {sample!r} was erased when consent was withdrawn; it cannot be imported again",
-                          line, sample_field)
+                          line, sample_field, "sample_erased", sample=sample)
             continue
         if obj.lab != lab:
             sheet.problem(f"sample {sample!r} is stored as typed by another lab; a sample code belongs to one lab",
-                          line, sample_field)
+                          line, sample_field, "sample_other_lab", sample=sample)
             continue
         differs = sorted(k for k, gt in profiles.get(sample, {}).items()
                          if k in obj.genotypes and obj.genotypes[k] != gt)
         for k in differs:
             sheet.problem(f"sample {sample!r}: marker {display_name(k)} differs from the stored profile; a new "
-                          f"typing needs a new sample code", where.get((sample, k), line), marker_field)
+                          f"typing needs a new sample code", where.get((sample, k), line), marker_field,
+                          "marker_differs", sample=sample, marker=display_name(k))
     sheet.raise_if_problems()
     imported_by = user or default_user()
     described = 0
@@ -609,12 +615,13 @@ def import_lab_profiles(session: Session, path: str | Path, *, kind: str, lab: s
     reader left out or flagged is in the result's ``remarks``."""
     if kind not in LAB_FORMATS:
         raise InputError(Problem(f"{kind!r} is not a lab-file format; use one of {', '.join(LAB_FORMATS)}",
-                                 file=str(path)))
+                                 file=str(path), code="not_lab_format", params={"formats": ", ".join(LAB_FORMATS)}))
     read = read_genemapper if kind == "genemapper" else read_cmf
     conv = read(path, skip_unknown_markers=skip_unknown_markers)
     lab = (lab or conv.source_lab or "").strip()
     if not lab:
-        raise InputError(Problem("the lab that typed the profiles is required (--lab CODE)", file=str(path)))
+        raise InputError(Problem("the lab that typed the profiles is required (--lab CODE)", file=str(path),
+                                 code="lab_required"))
     sheet = Sheet(Path(path), [], [])
     profiles = {s.sample: _genotypes(s.profile) for s in conv.samples}
     first_line = {s.sample: min(s.lines.values()) for s in conv.samples if s.lines}
@@ -643,7 +650,8 @@ def _sample_kind(sheet: Sheet, row: Row) -> str | None:
         return None
     kind = v.strip().lower().replace(" ", "_").replace("-", "_")
     if kind not in SAMPLE_KINDS:
-        sheet.problem(f"{v!r} is not a sample kind; use one of {', '.join(SAMPLE_KINDS)}", row.line, "sample_kind")
+        sheet.problem(f"{v!r} is not a sample kind; use one of {', '.join(SAMPLE_KINDS)}", row.line, "sample_kind",
+                      "not_sample_kind", kinds=", ".join(SAMPLE_KINDS))
         return None
     return kind
 
@@ -677,13 +685,15 @@ def _sample_metadata(sheet: Sheet) -> dict[str, dict[str, Any]]:
             elif rec[col] != value:
                 shown = "" if col in _SAMPLE_PEOPLE else f" ({rec[col]} there, {value} here)"
                 sheet.problem(f"sample {sample!r}: {col} differs from line {first[sample, col]}{shown}; "
-                              f"a sample has one", row.line, col)
+                              f"a sample has one", row.line, col, "sample_differs", sample=sample, column=col,
+                              other=first[sample, col])
     for sample, rec in out.items():
         dates = [(c, rec.get(c)) for c in ("collected_on", "received_on", "typed_on") if rec.get(c) is not None]
         for (c1, d1), (c2, d2) in itertools.pairwise(dates):
             if d2 < d1:
                 sheet.problem(f"sample {sample!r}: {c2} ({d2}) is before {c1} ({d1}); a sample is collected, "
-                              f"then received, then typed", first.get((sample, c2)), c2)
+                              f"then received, then typed", first.get((sample, c2)), c2, "sample_dates_order",
+                              sample=sample, a=c1, b=c2)
     return out
 
 
@@ -757,13 +767,13 @@ def import_families(session: Session, path: str | Path, *, user: str | None = No
     for fam, line in first_line.items():
         if fam not in reports and not create_reports:
             sheet.problem(f"family {fam!r} is not a stored report number; import the reports first "
-                          f"(or use --create-reports)", line, "family")
+                          f"(or use --create-reports)", line, "family", "family_not_stored", family=fam)
     for fam, rec in fams.items():
         rep = reports.get(fam)
         msex = rec.pedigree[rec.missing].sex
         if rep is not None and "unknown" not in (msex, rep.sex) and msex != rep.sex:
             sheet.problem(f"family {fam!r}: the missing member is {msex} but report {fam} says {rep.sex}",
-                          lines.get((fam, rec.missing)), "sex")
+                          lines.get((fam, rec.missing)), "sex", "family_sex", family=fam)
     sheet.raise_if_problems()
 
     result = ImportResult("families", sheet.name)

@@ -105,7 +105,7 @@ def marker_key(name: str) -> str:
     """Fold a marker name to its key: upper case, without spaces, dots, dashes or underscores,
     then through the alias table (``"Penta D"``, ``"PENTA_D"``, ``"PentaD"`` -> ``"PENTAD"``)."""
     if not isinstance(name, str) or not name.strip():
-        raise MarkerError(f"marker name {name!r} is empty or not text")
+        raise MarkerError(Problem(f"marker name {name!r} is empty or not text", code="marker_empty"))
     return _fold(name)
 
 
@@ -131,33 +131,34 @@ def validate_allele(marker: str, allele: object) -> str:
     if type(allele) is str and _STR_ALLELE_RE.match(allele) and not is_amelogenin(marker):
         return allele
     if isinstance(allele, bool) or allele is None:
-        raise MarkerError(f"marker {marker}: allele {allele!r} is not a label")
+        raise MarkerError(Problem(f"marker {marker}: allele {allele!r} is not a label", code="allele_not_label",
+                                  params={"marker": marker}))
     if isinstance(allele, int):
         allele = str(allele)
     if isinstance(allele, float):
-        raise MarkerError(
+        raise MarkerError(Problem(
             f"marker {marker}: allele {allele!r} is a number; write alleles as text "
-            f"(\"9.3\", \"12\") so that microvariants are not changed by rounding"
-        )
+            f"(\"9.3\", \"12\") so that microvariants are not changed by rounding",
+            code="allele_number", params={"marker": marker}))
     if not isinstance(allele, str):
-        raise MarkerError(f"marker {marker}: allele {allele!r} is not a label")
+        raise MarkerError(Problem(f"marker {marker}: allele {allele!r} is not a label", code="allele_not_label",
+                                  params={"marker": marker}))
     label = allele.strip()
     if is_amelogenin(marker):
         if label.upper() in ("X", "Y"):
             return label.upper()
-        raise MarkerError(f"marker {marker}: Amelogenin alleles are X or Y, not {label!r}")
+        raise MarkerError(Problem(f"marker {marker}: Amelogenin alleles are X or Y, not {label!r}",
+                                  code="amelogenin_allele", params={"marker": marker}))
     if _STR_ALLELE_RE.match(label):
         return label
     if _STR_ALLELE_LOOSE_RE.match(label):
-        raise MarkerError(
+        raise MarkerError(Problem(
             f"marker {marker}: allele {label!r} has more than one decimal; microvariants are "
             f"written with one decimal (9.3), and labels are compared as text, so 9.3 and 9.30 "
-            f"would be different alleles"
-        )
-    raise MarkerError(
+            f"would be different alleles", code="allele_decimals", params={"marker": marker}))
+    raise MarkerError(Problem(
         f"marker {marker}: allele {label!r} is malformed; expected a repeat number such as "
-        f"12 or a microvariant such as 9.3"
-    )
+        f"12 or a microvariant such as 9.3", code="allele_malformed", params={"marker": marker}))
 
 
 @dataclass(frozen=True)
@@ -220,31 +221,31 @@ def parse_profile(
         try:
             key = marker_key(name)
         except MarkerError as exc:
-            problems.extend(Problem(p.message, file=source) for p in exc.problems)
+            problems.extend(p.where(file=source) for p in exc.problems)
             continue
         if key in names:
             problems.append(Problem(
                 f"marker {name!r} is given twice (also as {names[key]!r})", file=source,
-                field=str(name)))
+                field=str(name), code="marker_twice_profile", params={"marker": str(name)}))
             continue
         if alleles is None or (isinstance(alleles, Sequence) and not isinstance(alleles, str)
                                and len(alleles) == 0):
             continue
         if isinstance(alleles, str) or not isinstance(alleles, Sequence):
             problems.append(Problem(f"marker {name}: expected a list of two alleles",
-                                    file=source, field=str(name)))
+                                    file=source, field=str(name), code="alleles_not_list",
+                                    params={"marker": str(name)}))
             continue
         if len(alleles) > 2:
             problems.append(Problem(
                 f"marker {name}: {len(alleles)} alleles given; a single person has at most two "
                 f"(three or more suggest a mixture or contamination)", file=source,
-                field=str(name)))
+                field=str(name), code="mixture", params={"marker": str(name), "n": len(alleles)}))
             continue
         try:
             labels = [validate_allele(str(name), a) for a in alleles]
         except MarkerError as exc:
-            problems.extend(Problem(p.message, file=source, field=str(name))
-                            for p in exc.problems)
+            problems.extend(p.where(file=source, field=str(name)) for p in exc.problems)
             continue
         if len(labels) == 1:
             labels = labels * 2

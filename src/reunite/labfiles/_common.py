@@ -71,14 +71,15 @@ def read_text(path: str | os.PathLike, source: str) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(Problem(f"cannot read the file: {exc.strerror}", file=source)) from None
+        raise InputError(Problem(f"cannot read the file: {exc.strerror}", file=source, code="unreadable")) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError:
-            raise InputError(Problem("the file is neither UTF-8 nor GB18030 text", file=source)) from None
+            raise InputError(Problem("the file is neither UTF-8 nor GB18030 text", file=source,
+                                         code="not_utf8_gb18030")) from None
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
@@ -128,11 +129,13 @@ def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
     rows = list(csv.reader(io.StringIO(read_text(path, source))))
     if not rows:
         raise InputError(Problem("the file is empty; expected the header sample,marker,allele1,allele2",
-                                 file=source))
+                                 file=source, code="empty_header", params={"header": "sample,marker,allele1,allele2"}))
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in _PROFILE_COLUMNS if c not in header]
     if missing:
-        raise InputError(Problem(f"the header lacks column(s) {', '.join(missing)}", file=source, line=1))
+        raise InputError(Problem(f"the header lacks column(s) {', '.join(missing)}", file=source, line=1,
+                                 code="header_lacks", params={"columns": ", ".join(missing),
+                                                              "header": ",".join(_PROFILE_COLUMNS)}))
     col = {c: header.index(c) for c in _PROFILE_COLUMNS}
     problems: list[Problem] = []
     data: dict[str, dict[str, list[str]]] = {}
@@ -142,28 +145,31 @@ def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
             continue
         cell = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
         if not cell["sample"]:
-            problems.append(Problem("the sample id is empty", file=source, line=n, field="sample"))
+            problems.append(Problem("the sample id is empty", file=source, line=n, field="sample", code="sample_empty"))
             continue
         try:
             key = marker_key(cell["marker"])
         except MarkerError:
-            problems.append(Problem("the marker name is empty", file=source, line=n, field="marker"))
+            problems.append(Problem("the marker name is empty", file=source, line=n, field="marker",
+                                    code="marker_empty"))
             continue
         if (cell["sample"], key) in seen:
             problems.append(Problem(f"sample {cell['sample']!r}: marker {cell['marker']} is also on line "
                                     f"{seen[cell['sample'], key]}; more than two alleles suggests a mixture",
-                                    file=source, line=n, field="marker"))
+                                    file=source, line=n, field="marker", code="marker_twice",
+                                    params={"sample": cell["sample"], "marker": cell["marker"],
+                                            "other": seen[cell["sample"], key]}))
             continue
         seen[cell["sample"], key] = n
         if not cell["allele1"]:
-            problems.append(Problem("allele1 is empty", file=source, line=n, field="allele1"))
+            problems.append(Problem("allele1 is empty", file=source, line=n, field="allele1", code="allele1_empty"))
             continue
         alleles = [cell["allele1"], cell["allele2"] or cell["allele1"]]
         try:
             parse_profile({cell["marker"]: alleles})
         except MarkerError as exc:
-            problems.extend(Problem(f"sample {cell['sample']!r}: {p.message}", file=source, line=n,
-                                    field="allele1") for p in exc.problems)
+            problems.extend(p.where(message=f"sample {cell['sample']!r}: {p.message}", file=source, line=n,
+                                    field="allele1", sample=cell["sample"]) for p in exc.problems)
             continue
         data.setdefault(cell["sample"], {})[cell["marker"]] = alleles
     if problems:

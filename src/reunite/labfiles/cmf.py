@@ -124,7 +124,8 @@ def _schema_problems(doc, source: str) -> list[Problem]:
         msg = err.message.replace(f"{{{CMF_NAMESPACE}}}", "")
         where = _context(el) if el is not None else ""
         field = _local(el.tag) if el is not None else None
-        out.append(Problem(f"{where}{msg} (CMF 3.2 schema)", file=source, line=err.line or None, field=field))
+        out.append(Problem(f"{where}{msg} (CMF 3.2 schema)", file=source, line=err.line or None, field=field,
+                           code="cmf_schema", params={"element": field or "CODISImportFile"}))
     return out
 
 
@@ -138,13 +139,13 @@ def validate_cmf(path: str | os.PathLike) -> list[Problem]:
 def _parse(text: str, source: str):
     if re.search(r"<!\s*(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         raise InputError(Problem("the file declares a document type or entities; a CMF file has none "
-                                 "(refused so that no entity is expanded)", file=source))
+                                 "(refused so that no entity is expanded)", file=source, code="xml_doctype"))
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)   # (the text is decoded already: drop its encoding)
     try:
         return etree.fromstring(text.encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
         raise InputError(Problem(f"not well-formed XML ({exc.msg})", file=source,
-                                 line=exc.lineno or None)) from None
+                                 line=exc.lineno or None, code="xml_malformed")) from None
 
 
 def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, validate: bool = True) -> ConversionResult:
@@ -154,13 +155,15 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
     root = _parse(read_text(path, source), source)
     if _local(root.tag) != "CODISIMPORTFILE":
         raise InputError(Problem(f"the root element is <{_local(root.tag)}>, not <CODISImportFile>; is this "
-                                 f"a CODIS CMF file?", file=source, line=root.sourceline))
+                                 f"a CODIS CMF file?", file=source, line=root.sourceline, code="cmf_root",
+                                 params={"root": _local(root.tag)}))
     problems: list[Problem] = []
     if validate:
         if etree.QName(root).namespace != CMF_NAMESPACE:
             raise InputError(Problem(f"the root element is not in the CMF namespace {CMF_NAMESPACE!r} "
                                      f"(write <CODISImportFile xmlns=\"{CMF_NAMESPACE}\">)", file=source,
-                                     line=root.sourceline))
+                                     line=root.sourceline, code="cmf_namespace",
+                                     params={"namespace": CMF_NAMESPACE}))
         problems += _schema_problems(root.getroottree(), source)
     notes: list[str] = []
     data: dict[str, dict[str, list[str]]] = {}
@@ -169,16 +172,17 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
     unknown_left: set[str] = set()
     specimens = [el for el in root.iter() if _local(el.tag) == "SPECIMEN"]
     if not specimens and not problems:
-        raise InputError(Problem("the file holds no <SPECIMEN>", file=source, line=root.sourceline))
+        raise InputError(Problem("the file holds no <SPECIMEN>", file=source, line=root.sourceline,
+                                 code="cmf_no_specimen"))
     for i, sp in enumerate(specimens, start=1):
         sid = _value(sp, "SPECIMENID") or _value(sp, "SOURCEID")
         if not sid:
             problems.append(Problem(f"SPECIMEN {i} has no SPECIMENID", file=source, line=sp.sourceline,
-                                    field="SPECIMENID"))
+                                    field="SPECIMENID", code="cmf_no_specimen_id", params={"n": i}))
             continue
         if sid in data:
             problems.append(Problem(f"specimen {sid!r} is given twice", file=source, line=sp.sourceline,
-                                    field="SPECIMENID"))
+                                    field="SPECIMENID", code="cmf_specimen_twice", params={"sample": sid}))
             continue
         genotypes: dict[str, list[str]] = {}
         where: dict[str, int] = {}
@@ -188,7 +192,7 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
             line = loc.sourceline
             if not name:
                 problems.append(Problem(f"specimen {sid!r}: a LOCUS has no LOCUSNAME", file=source, line=line,
-                                        field="LOCUSNAME"))
+                                        field="LOCUSNAME", code="cmf_no_locus_name", params={"sample": sid}))
                 continue
             what = f"specimen {sid!r}, locus {name}"
             key = marker_key(name)
@@ -200,11 +204,13 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
                     unknown_left.add(name)
                     continue
                 problems.append(Problem(f"{what}: not a marker Reunite knows; check its spelling, or skip "
-                                        f"unknown markers", file=source, line=line, field="LOCUSNAME"))
+                                        f"unknown markers", file=source, line=line, field="LOCUSNAME",
+                                        code="marker_unknown", params={"sample": sid, "marker": name}))
                 continue
             if key in keys:
                 problems.append(Problem(f"{what}: the locus is given twice", file=source, line=line,
-                                        field="LOCUSNAME"))
+                                        field="LOCUSNAME", code="cmf_locus_twice",
+                                        params={"sample": sid, "marker": name}))
                 continue
             keys.add(key)
             labels: list[str] = []
@@ -216,20 +222,23 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
                 if _OFF_LADDER.match(v):
                     problems.append(Problem(f"{what}: allele {v!r} is off-ladder; CODIS range values are not "
                                             f"used in a kinship LR", file=source, line=al.sourceline,
-                                            field="ALLELEVALUE"))
+                                            field="ALLELEVALUE", code="off_ladder",
+                                            params={"sample": sid, "marker": name}))
                     ok = False
                     continue
                 try:
                     labels.append(validate_allele(name, v))
                 except MarkerError as exc:
-                    problems.extend(Problem(f"specimen {sid!r}: {p.message}", file=source, line=al.sourceline,
-                                            field="ALLELEVALUE") for p in exc.problems)
+                    problems.extend(p.where(message=f"specimen {sid!r}: {p.message}", file=source,
+                                            line=al.sourceline, field="ALLELEVALUE", sample=sid)
+                                    for p in exc.problems)
                     ok = False
             distinct = list(dict.fromkeys(labels))
             if ok and len(distinct) > 2:
                 problems.append(Problem(f"{what}: {len(distinct)} alleles; a single person has at most two: a "
                                         f"possible mixture, so the specimen is refused", file=source, line=line,
-                                        field="ALLELE"))
+                                        field="ALLELE", code="mixture",
+                                        params={"sample": sid, "marker": name, "n": len(distinct)}))
             elif ok and distinct:
                 genotypes[name] = distinct * 2 if len(distinct) == 1 else distinct
                 where[key] = line

@@ -58,24 +58,29 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
     rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
     start = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
     if start is None:
-        raise InputError(Problem("the file is empty; expected a GeneMapper Genotypes table", file=source))
+        raise InputError(Problem("the file is empty; expected a GeneMapper Genotypes table", file=source,
+                                 code="genemapper_empty"))
     header = [h.strip() for h in rows[start]]
     lower = [h.lower() for h in header]
     hline = start + 1
     problems: list[Problem] = []
     dup = sorted({h for h in header if h and lower.count(h.lower()) > 1})
     if dup:
-        problems.append(Problem(f"column(s) {', '.join(map(repr, dup))} appear twice", file=source, line=hline))
+        problems.append(Problem(f"column(s) {', '.join(map(repr, dup))} appear twice", file=source, line=hline,
+                                code="columns_twice", params={"columns": ", ".join(dup)}))
     sample_col = lower.index("sample name") if "sample name" in lower else None
     marker_col = next((lower.index(c) for c in ("marker", "marker name") if c in lower), None)
     allele_cols = sorted(((int(m.group(1)), i) for i, h in enumerate(header) if (m := _ALLELE_RE.match(h))))
     if sample_col is None:
         problems.append(Problem("the header has no 'Sample Name' column; is this a GeneMapper Genotypes "
-                                "table (tab-separated)?", file=source, line=hline))
+                                "table (tab-separated)?", file=source, line=hline, code="header_no_column",
+                                params={"column": "Sample Name"}))
     if marker_col is None:
-        problems.append(Problem("the header has no 'Marker' (or 'Marker Name') column", file=source, line=hline))
+        problems.append(Problem("the header has no 'Marker' (or 'Marker Name') column", file=source, line=hline,
+                                code="header_no_column", params={"column": "Marker"}))
     if not allele_cols:
-        problems.append(Problem("the header has no 'Allele 1' column", file=source, line=hline))
+        problems.append(Problem("the header has no 'Allele 1' column", file=source, line=hline,
+                                code="header_no_column", params={"column": "Allele 1"}))
     if problems:
         raise InputError(problems)
     quality_cols = [(header[i], i) for i, h in enumerate(lower) if h in QUALITY_COLUMNS]
@@ -92,16 +97,18 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
             continue
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
             problems.append(Problem(f"the row has {len(row)} cells but the header {len(header)}; is a "
-                                    f"tab missing in the header or a name holding a tab?", file=source, line=n))
+                                    f"tab missing in the header or a name holding a tab?", file=source, line=n,
+                                    code="row_cells", params={"n": len(row), "header": len(header)}))
             continue
         cell = [c.strip() for c in row] + [""] * (len(header) - len(row))
         sample, marker = cell[sample_col], cell[marker_col]
         if not sample:
-            problems.append(Problem("the sample name is empty", file=source, line=n, field=header[sample_col]))
+            problems.append(Problem("the sample name is empty", file=source, line=n, field=header[sample_col],
+                                    code="sample_empty"))
             continue
         if not marker:
             problems.append(Problem(f"sample {sample!r}: the marker name is empty", file=source, line=n,
-                                    field=header[marker_col]))
+                                    field=header[marker_col], code="marker_empty", params={"sample": sample}))
             continue
         what = f"sample {sample!r}, marker {marker}"
         try:
@@ -114,7 +121,8 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
             if v in _FAIL:
                 problems.append(Problem(f"{what}: quality flag {qname} is {cell[qi]!r}; review the call in "
                                         f"GeneMapper (Reunite imports calls that pass or are checked)",
-                                        file=source, line=n, field=qname))
+                                        file=source, line=n, field=qname, code="quality_flag",
+                                        params={"sample": sample, "marker": marker, "flag": qname}))
                 bad_quality = True
             elif v in _CHECK:
                 checks.append(f"line {n} ({what}, {qname})")
@@ -129,12 +137,14 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
                 continue
             problems.append(Problem(f"{what}: marker {marker!r} is not a marker Reunite knows (not in a "
                                     f"bundled frequency table); check its spelling, or skip unknown markers",
-                                    file=source, line=n, field=header[marker_col]))
+                                    file=source, line=n, field=header[marker_col], code="marker_unknown",
+                                    params={"sample": sample, "marker": marker}))
             continue
         if (sample, key) in where:
             problems.append(Problem(f"{what}: the marker is also on line {where[sample, key]} for this sample; "
                                     f"give each marker once (alleles from two rows could be a mixture)",
-                                    file=source, line=n, field=header[marker_col]))
+                                    file=source, line=n, field=header[marker_col], code="marker_twice",
+                                    params={"sample": sample, "marker": marker, "other": where[sample, key]}))
             continue
         where[sample, key] = n
         alleles: list[tuple[str, str]] = [(header[i], cell[i]) for _, i in allele_cols if cell[i]]
@@ -144,14 +154,15 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
             if _OFF_LADDER.match(a):
                 problems.append(Problem(f"{what}: allele {a!r} is off-ladder (OL); resolve it in GeneMapper "
                                         f"(re-analyse, or call the microvariant) before export",
-                                        file=source, line=n, field=col))
+                                        file=source, line=n, field=col, code="off_ladder",
+                                        params={"sample": sample, "marker": marker}))
                 row_ok = False
                 continue
             try:
                 labels.append(validate_allele(marker, a))
             except MarkerError as exc:
-                problems.extend(Problem(f"sample {sample!r}: {p.message}", file=source, line=n, field=col)
-                                for p in exc.problems)
+                problems.extend(p.where(message=f"sample {sample!r}: {p.message}", file=source, line=n, field=col,
+                                        sample=sample) for p in exc.problems)
                 row_ok = False
         if not row_ok:
             continue
@@ -161,7 +172,8 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
                 f"{len(distinct)} different alleles at one marker")
             problems.append(Problem(f"{what}: {kind}; a single person has at most two alleles: a possible "
                                     f"mixture or contamination, so the sample is refused",
-                                    file=source, line=n, field=alleles[2][0]))
+                                    file=source, line=n, field=alleles[2][0], code="mixture",
+                                    params={"sample": sample, "marker": marker, "n": len(distinct)}))
             continue
         if not distinct:
             uncalled += 1
@@ -171,7 +183,7 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
     if problems:
         raise InputError(problems)
     if not data:
-        raise InputError(Problem("the table holds no called alleles", file=source))
+        raise InputError(Problem("the table holds no called alleles", file=source, code="no_alleles"))
     lines: dict[str, dict[str, int]] = {}
     for (s, key), n in where.items():
         lines.setdefault(s, {})[key] = n

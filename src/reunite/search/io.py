@@ -115,24 +115,26 @@ def read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dict
             head = fh.readline()
             more = bool(head.strip()) or bool(fh.read(1 << 16).strip())
     except OSError as exc:
-        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", file=source)) from None
+        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", file=source,
+                                 code="unreadable")) from None
     if not more:
         raise InputError(Problem(f"the file is empty; the first line must be the header {expect}",
-                                 file=source, line=1))
+                                 file=source, line=1, code="empty_header", params={"header": expect}))
     try:
         header = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")]), [])
     except UnicodeDecodeError:
-        raise InputError(Problem("the header is not UTF-8 text", file=source, line=1)) from None
+        raise InputError(Problem("the header is not UTF-8 text", file=source, line=1, code="header_not_utf8")) from None
     cols = [h.strip().lower() for h in header]
     problems = []
     lacking = [c for c in required if c not in cols]
     if lacking:
         problems.append(Problem(
             f"the header lacks column(s) {', '.join(lacking)}; the first line must be the header {expect}",
-            file=source, line=1))
+            file=source, line=1, code="header_lacks", params={"columns": ", ".join(lacking), "header": expect}))
     dup = sorted({c for c in cols if cols.count(c) > 1 and c})
     if dup:
-        problems.append(Problem(f"column(s) {', '.join(dup)} appear twice in the header", file=source, line=1))
+        problems.append(Problem(f"column(s) {', '.join(dup)} appear twice in the header", file=source, line=1,
+                                code="columns_twice", params={"columns": ", ".join(dup)}))
     if problems:
         raise InputError(problems)
     names = [c if c else f"_unnamed{i}" for i, c in enumerate(cols)]
@@ -237,7 +239,7 @@ def _parse_slow(path: str | os.PathLike, names: list[str], source: str) -> tuple
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(Problem("the file is not UTF-8 text (first bad byte on this line); save it as UTF-8",
-                                 file=source, line=line)) from None
+                                 file=source, line=line, code="line_not_utf8")) from None
     del data
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
@@ -250,7 +252,8 @@ def _parse_slow(path: str | os.PathLike, names: list[str], source: str) -> tuple
             continue
         if len(row) != len(names):
             problems.append(Problem(f"expected {len(names)} fields as in the header, found {len(row)}",
-                                    file=source, line=line))
+                                    file=source, line=line, code="field_count",
+                                    params={"n": len(row), "header": len(names)}))
             continue
         rows.append(row)
         lines.append(line)
@@ -276,30 +279,32 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     cols, lines = read_table(path, PROFILE_COLUMNS)
     problems: list[tuple[int, int, Problem]] = []
 
-    def bad(rows: np.ndarray, fld: str, message) -> None:
+    def bad(rows: np.ndarray, fld: str, message, code: str | None = None) -> None:
         for r in np.flatnonzero(rows):
             msg = message(int(r)) if callable(message) else message
+            where = {"file": source, "line": int(lines[r]), "field": fld}
             problems.append((int(lines[r]), PROFILE_COLUMNS.index(fld),
-                             Problem(msg, file=source, line=int(lines[r]), field=fld)))
+                             msg.where(**where) if isinstance(msg, Problem) else Problem(msg, code=code, **where)))
 
     sample, marker, allele1, allele2 = (cols[c] for c in PROFILE_COLUMNS)
     ok = ~sample.is_empty()
-    bad(~ok, "sample", "the sample id is empty")
+    bad(~ok, "sample", "the sample id is empty", "sample_empty")
 
     # Markers: fold each distinct spelling once.
     keys: list[str | None] = []
-    key_err: list[str | None] = []
+    key_err: list[Problem | None] = []
     for name in marker.values:
         try:
             k = marker_key(name)
         except MarkerError as exc:
             keys.append(None)
-            key_err.append("; ".join(p.message for p in exc.problems))
+            key_err.append(exc.problems[0].where(message="; ".join(p.message for p in exc.problems)))
             continue
         keys.append(k)
         if frequencies is not None and k != AMELOGENIN and k not in frequencies.markers:
-            key_err.append(f"marker {name!r} is not in the frequency table {frequencies.name}; check its "
-                           f"spelling or use a table that has it")
+            key_err.append(Problem(f"marker {name!r} is not in the frequency table {frequencies.name}; check its "
+                                   f"spelling or use a table that has it", code="marker_not_in_table",
+                                   params={"marker": name, "table": frequencies.name}))
         else:
             key_err.append(None)
     m_bad = marker.mask(e is not None for e in key_err)
@@ -323,12 +328,12 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     a2_empty = allele2.is_empty()
     a2 = np.where(a2_empty, a1, a2)
     bad(a1_empty & ok, "allele1",
-        "allele1 is empty; give the allele (for a homozygote allele2 may repeat it or be left empty)")
+        "allele1 is empty; give the allele (for a homozygote allele2 may repeat it or be left empty)", "allele1_empty")
     if len(vocab):
         for fld, codes, skip in (("allele1", a1, a1_empty), ("allele2", a2, a2_empty | a1_empty)):
             valid = np.where(is_amel, amel_ok[codes], str_ok[codes])
             bad(~valid & ~skip & ok, fld,
-                lambda r, codes=codes: _allele_message(marker.values[marker.codes[r]], vocab[codes[r]]))
+                lambda r, codes=codes: _allele_problem(marker.values[marker.codes[r]], vocab[codes[r]]))
         ok &= np.where(is_amel, amel_ok[a1] & amel_ok[a2], str_ok[a1] & str_ok[a2])
     ok &= ~a1_empty
 
@@ -351,7 +356,8 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
                 problems.append((int(lines[r]), 1, Problem(
                     f"sample {sample.values[s_code[r]]}: marker {spelled!r} was already given on line {lines[f]}"
                     f"{extra}; give one row per sample and marker (two rows may mean a mixture or a copy error)",
-                    file=source, line=int(lines[r]), field="marker")))
+                    file=source, line=int(lines[r]), field="marker", code="marker_twice",
+                    params={"sample": sample.values[s_code[r]], "marker": spelled, "other": int(lines[f])})))
     if problems:
         problems.sort(key=lambda x: (x[0], x[1]))
         raise InputError([p for _, _, p in problems])
@@ -366,12 +372,12 @@ def allele_is_valid(marker: str, label: str) -> bool:
     return True
 
 
-def _allele_message(marker: str, label: str) -> str:
+def _allele_problem(marker: str, label: str) -> Problem:
     try:
         validate_allele(marker, label)
     except MarkerError as exc:
-        return exc.problems[0].message
-    return f"marker {marker}: allele {label!r} is not valid"  # pragma: no cover
+        return exc.problems[0]
+    return Problem(f"marker {marker}: allele {label!r} is not valid")  # pragma: no cover
 
 
 def build_profiles(samples: list[str], s_code: np.ndarray, kc: np.ndarray, key_list: list[str], marker: Column,
@@ -519,7 +525,7 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
         if fam == "":
             for r in range(start, end):
                 problems.append((line_l[r], 0, Problem("the family id is empty", file=source, line=line_l[r],
-                                                       field="family")))
+                                                       field="family", code="family_empty")))
             start = end
             continue
         key = tuple(row_l[start:end])
@@ -532,8 +538,9 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
         fam_problems = [
             (line_l[start + i], FAMILY_COLUMNS.index(fld) if fld else 0,
              Problem(f"family {fam}: " + (msg if ref is None else msg.replace(_REF, str(line_l[start + ref]))),
-                     file=source, line=line_l[start + i], field=fld))
-            for i, fld, msg, ref in shape.problems
+                     file=source, line=line_l[start + i], field=fld, code=code,
+                     params={**params, "family": fam, **({} if ref is None else {"other": line_l[start + ref]})}))
+            for i, fld, msg, ref, code, params in shape.problems
         ]
         linked = {pid: samples[start + i] for i, pid in shape.typed}
         member_profiles: dict[str, Profile] = {}
@@ -551,7 +558,8 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
                 if smp in seen:
                     fam_problems.append((line_l[r], 5, Problem(
                         f"family {fam}: sample {smp} is linked to two members (also on line {line_l[seen[smp]]}); "
-                        f"each typed member has their own sample", file=source, line=line_l[r], field="sample")))
+                        f"each typed member has their own sample", file=source, line=line_l[r], field="sample",
+                        code="sample_two_members", params={"family": fam, "sample": smp, "other": line_l[seen[smp]]})))
                     continue
                 seen[smp] = r
                 if profiles is not None:
@@ -559,7 +567,8 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
                     if prof is None:
                         fam_problems.append((line_l[r], 5, Problem(
                             f"family {fam}: sample {smp} is not in the profiles; check the id or add its profile",
-                            file=source, line=line_l[r], field="sample")))
+                            file=source, line=line_l[r], field="sample", code="sample_no_profile",
+                            params={"family": fam, "sample": smp})))
                         continue
                     member_profiles[pid] = prof
         if fam_problems:
@@ -575,33 +584,33 @@ def read_families(path: str | os.PathLike, profiles: Mapping[str, Profile] | Non
 
 def check_family_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -> _Shape:
     """Validate one pedigree shape; problems refer to rows by their index in the family."""
-    probs: list[tuple[int, str | None, str, int | None]] = []
+    probs: list[tuple[int, str | None, str, int | None, str | None, dict]] = []
 
-    def add(i: int, fld: str | None, msg: str, ref: int | None = None) -> None:
-        probs.append((i, fld, msg, ref))
+    def add(i: int, fld: str | None, msg: str, ref: int | None = None, code: str | None = None, **params) -> None:
+        probs.append((i, fld, msg, ref, code, params))
 
     first: dict[str, int] = {}
     norm_sex: list[str] = []
     for i, (pid, _f, _m, sex, miss, _typed) in enumerate(rows):
         if pid == "":
-            add(i, "id", "the member id is empty")
+            add(i, "id", "the member id is empty", code="member_id_empty")
         elif pid in _NO_PARENT:
             add(i, "id", f"member id {pid!r} means 'no parent' in the father and mother columns; "
-                                   f"use another id")
+                                   f"use another id", code="member_id_no_parent", member=pid)
         elif pid in first:
             add(i, "id", f"member id {pid!r} is used twice in the family (first on line {_REF})",
-                          first[pid])
+                          first[pid], "member_id_twice", member=pid)
         else:
             first[pid] = i
         s = _SEXES.get(sex.lower())
         if s is None:
             add(i, "sex", f"member {pid!r}: sex {sex!r} is not male, female or unknown "
-                                    f"(m/f/u and 1/2/0 are accepted too)")
+                                    f"(m/f/u and 1/2/0 are accepted too)", code="member_sex", member=pid)
             s = "unknown"
         norm_sex.append(s)
         if miss not in ("", "0", "1"):
             add(i, "missing", f"member {pid!r}: missing is {miss!r}; write 1 for the missing child, "
-                                        f"0 or nothing for the others")
+                                        f"0 or nothing for the others", code="member_missing_value", member=pid)
     sex_of = {pid: norm_sex[i] for pid, i in first.items()}
     as_father: set[str] = set()
     as_mother: set[str] = set()
@@ -612,37 +621,42 @@ def check_family_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -
             lacking = "father" if fa is None else "mother"
             add(i, lacking, f"member {pid!r} has a {'mother' if fa is None else 'father'} but no "
                                       f"{lacking}; give both parents or neither (add the other parent as an "
-                                      f"untyped member)")
+                                      f"untyped member)", code="one_parent", member=pid)
             continue
         if fa is not None and fa == mo:
-            add(i, "mother", f"member {pid!r}: father and mother are the same person {fa!r}")
+            add(i, "mother", f"member {pid!r}: father and mother are the same person {fa!r}", code="same_parents",
+                member=pid)
             continue
         for role, par, wrong in (("father", fa, "female"), ("mother", mo, "male")):
             if par is None:
                 continue
             if par == pid:
-                add(i, role, f"member {pid!r} is given as their own {role}")
+                add(i, role, f"member {pid!r} is given as their own {role}", code="own_parent", member=pid)
             elif par not in first:
                 add(i, role, f"member {pid!r}: {role} {par!r} is not a member of the family; add a row "
-                                       f"for them (untyped if no sample)")
+                                       f"for them (untyped if no sample)", code="parent_not_member", member=pid,
+                    parent=par)
             elif sex_of[par] == wrong:
                 add(i, role, f"member {pid!r}: {role} {par!r} has sex {wrong}; a {role} must be "
-                                       f"{'male' if role == 'father' else 'female'}")
+                                       f"{'male' if role == 'father' else 'female'}",
+                    code="father_sex" if role == "father" else "mother_sex", member=pid, parent=par)
             else:
                 (as_father if role == "father" else as_mother).add(par)
     for pid in sorted(as_father & as_mother):
-        add(first[pid], "sex", f"member {pid!r} is both a father and a mother in the family")
+        add(first[pid], "sex", f"member {pid!r} is both a father and a mother in the family",
+            code="father_and_mother", member=pid)
     missing_rows = [i for i, r in enumerate(rows) if r[4] == "1"]
     if not missing_rows:
         add(0, "missing", "no member is marked missing; write 1 in the missing column of the "
-                                    "missing child (exactly one per family)")
+                                    "missing child (exactly one per family)", code="no_missing")
     for i in missing_rows[1:]:
         add(i, "missing", f"a second member is marked missing (the first is on line {_REF}); "
-                                    f"exactly one per family", missing_rows[0])
+                                    f"exactly one per family", missing_rows[0], "two_missing")
     if missing_rows and rows[missing_rows[0]][5]:
         add(missing_rows[0], "sample", f"the missing member {rows[missing_rows[0]][0]!r} has a sample; "
                                                  f"the missing member is untyped (found children are searched "
-                                                 f"against it): leave its sample empty")
+                                                 f"against it): leave its sample empty",
+            code="missing_has_sample")
     typed = tuple((i, r[0]) for i, r in enumerate(rows) if r[5])
     if probs:
         return _Shape(tuple(probs), None, None, typed)
@@ -650,14 +664,15 @@ def check_family_shape(rows: tuple[tuple[str, str, str, str, str, bool], ...]) -
     if cycle is not None:
         cyc = first[cycle[0]]
         return _Shape(((cyc, "father", f"member {rows[cyc][0]!r} is their own ancestor (the family has a cycle)",
-                        None),), None, None, typed)
+                        None, "pedigree_cycle", {"member": rows[cyc][0]}),), None, None, typed)
     records = [{"id": pid, "father": None if f in _NO_PARENT else f, "mother": None if m in _NO_PARENT else m,
                 "sex": norm_sex[i]} for i, (pid, f, m, *_rest) in enumerate(rows)]
     try:
         ped = make_pedigree(records, source="families")
         ped.check_loop_free()
     except InputError as exc:
-        return _Shape(tuple((0, p.field, p.message, None) for p in exc.problems), None, None, typed)
+        return _Shape(tuple((0, p.field, p.message, None, p.code, dict(p.params)) for p in exc.problems), None, None,
+                      typed)
     return _Shape((), ped, rows[missing_rows[0]][0], typed)
 
 

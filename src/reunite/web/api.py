@@ -25,7 +25,7 @@ from ..cases.workflow import review as do_review
 from ..errors import InputError
 from . import views
 from .access import WebError, authorize, can_see_child, current_user, get_db, visible_children, visible_reports
-from .i18n import translator
+from .i18n import choose_language, problem_words, translator
 from .jobs import KINDS, LAB_KINDS
 from .security import fingerprint
 
@@ -323,8 +323,12 @@ def get_job(request: Request, user: User, job_id: str):
 
 @router.get("/imports/{job_id}", summary="The status of an import")
 def import_status(request: Request, user: Me, job_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
-    """queued, running, done or failed, with the problems row by row."""
-    return get_job(request, user, job_id).as_dict()
+    """queued, running, done or failed, with the problems row by row (each with ``words``: what is wrong in
+    the language of the request, when that is not English and the problem has them)."""
+    job = get_job(request, user, job_id).as_dict()
+    lang = choose_language(request)
+    job["problems"] = [{**p, "words": w} if (w := problem_words(p, lang)) is not None else p for p in job["problems"]]
+    return job
 
 
 Years = Annotated[float | None, Query(ge=0, le=120)]

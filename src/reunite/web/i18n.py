@@ -13,6 +13,7 @@ formatted for the language with Babel's locale data (:func:`formatters`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -22,7 +23,8 @@ from fastapi import Request
 
 from ..genetics.mutation import DEFAULT_MUTATION
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "MESSAGES", "choose_language", "formatters", "mutation_words", "translator"]
+__all__ = ["LANGUAGES", "LOCALE_DIR", "MESSAGES", "choose_language", "formatters", "mutation_words", "problem_line",
+           "problem_words", "translator"]
 
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -109,7 +111,47 @@ def formatters(lang: str) -> dict:
         return format_decimal(value, format=pattern, locale=locale)
 
     return {"date": date, "datetime": datetime, "number": number,
-            "mutation_words": lambda stored: mutation_words(stored, lang)}
+            "mutation_words": lambda stored: mutation_words(stored, lang),
+            "problem_words": lambda problem: problem_words(problem, lang),
+            "problem_line": lambda problem: problem_line(problem, lang)}
+
+
+def _get(problem, name: str):
+    return problem.get(name) if isinstance(problem, Mapping) else getattr(problem, name, None)
+
+
+def problem_words(problem, lang: str) -> str | None:
+    """What is wrong, in ``lang``, from the problem's ``code`` and ``params`` (a :class:`reunite.errors.Problem`
+    or its ``as_dict()``): ``problem.<code>`` of the catalogue.  None in English (the problem's own message
+    says it, with the value) and when the problem has no code or no words in ``lang``: the caller then shows
+    the English message, marked ``lang="en"``."""
+    code = _get(problem, "code")
+    if lang == "en" or not code:
+        return None
+    text = MESSAGES.get(lang, {}).get(f"problem.{code}")
+    if not text:
+        return None
+    try:
+        return text.format(**(_get(problem, "params") or {}))
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def problem_line(problem, lang: str) -> tuple[str, bool]:
+    """The whole problem on one line in ``lang`` ("bad.csv，第 12 行，字段 date_of_birth：日期格式应为 YYYY-MM-DD"),
+    and whether it is all in that language (False: the message is the English one)."""
+    t = translator(lang)
+    words = problem_words(problem, lang)
+    where = []
+    if _get(problem, "file"):
+        where.append(str(_get(problem, "file")))
+    if _get(problem, "line"):
+        where.append(t("problem.where.line", line=_get(problem, "line")))
+    if _get(problem, "field"):
+        where.append(t("problem.where.field", field=_get(problem, "field")))
+    what = words if words is not None else str(_get(problem, "message") or "")
+    text = t("problem.where.colon").join([t("problem.where.sep").join(where), what]) if where else what
+    return text, words is not None or lang == "en"
 
 
 def _sex_parts(model: dict) -> list[dict]:

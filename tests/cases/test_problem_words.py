@@ -1,0 +1,153 @@
+"""The problems of an input in Chinese: each problem the store's validators find (the CSV imports, the search's
+readers, the lab files, the markers) has a code and parameters, and the catalogues say it in Chinese as a
+whole ("第 12 行，字段 date_of_birth：日期格式应为 YYYY-MM-DD"), never with the personal value; the English
+message, for the CLI and the logs, is unchanged."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reunite.cases import import_families, import_found, import_profiles, import_reports
+from reunite.cases.importing import import_lab_profiles
+from reunite.errors import InputError, Problem
+from reunite.web.i18n import MESSAGES, problem_line, problem_words
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "reunite"
+# The validators whose problems a page shows (imports, readers, lab files, markers).
+VALIDATORS = ["cases/_csv.py", "cases/importing.py", "search/io.py", "genetics/markers.py", "labfiles/_common.py",
+              "labfiles/genemapper.py", "labfiles/cmf.py"]
+
+
+def _codes(path: Path) -> set[str]:
+    """The codes a module gives its problems: ``code="…"`` keywords and the fourth argument of
+    ``Sheet.problem(message, line, field, code, …)``."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            if kw.arg == "code" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                out.add(kw.value.value)
+            if kw.arg == "code" and isinstance(kw.value, ast.IfExp):
+                out |= {v.value for v in (kw.value.body, kw.value.orelse) if isinstance(v, ast.Constant)}
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "problem" and len(node.args) >= 4:
+            if isinstance(node.args[3], ast.Constant) and isinstance(node.args[3].value, str):
+                out.add(node.args[3].value)
+    return out
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_code_a_validator_gives_has_words_in_both_languages():
+    codes = set().union(*(_codes(SRC / path) for path in VALIDATORS))
+    assert len(codes) > 60, sorted(codes)
+    missing = sorted(c for c in codes if f"problem.{c}" not in MESSAGES["zh"] or f"problem.{c}" not in MESSAGES["en"])
+    assert not missing, missing
+
+
+def test_the_whole_line_in_chinese_and_the_english_kept():
+    p = Problem("'1990-13-01' is not a date; write it as YYYY-MM-DD", line=12, field="date_of_birth",
+                code="not_date")
+    assert problem_line(p, "zh") == ("第 12 行，字段 date_of_birth：日期格式应为 YYYY-MM-DD", True)
+    assert problem_line(p.as_dict(), "zh") == ("第 12 行，字段 date_of_birth：日期格式应为 YYYY-MM-DD", True)
+    assert str(p) == "line 12, field 'date_of_birth': '1990-13-01' is not a date; write it as YYYY-MM-DD"
+    assert problem_words(p, "en") is None       # English pages keep the validator's own message
+    plain = Problem("something the catalogue does not know", line=3)
+    assert problem_line(plain, "zh") == ("第 3 行：something the catalogue does not know", False)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+SECRET = "陈秀英"      # a child's name in a file (in a date's cell too): never in the Chinese words
+PHONE = "13800138000"
+
+
+def _problems(fn, *args, **kw) -> list[Problem]:
+    with pytest.raises(InputError) as err:
+        fn(*args, **kw)
+    return err.value.problems
+
+
+def _files(session, tmp_path) -> list[Problem]:
+    out = []
+    out += _problems(import_found, session, write(tmp_path / "found.csv", """\
+        case_number,sex,age_months,age_sd_months,found_on,found_place,found_lat,cohort,foundplace
+        KM-1,robot,abc,,2014-13-01,Kunming,91,bad code!,x
+        KM-1,male,,3,2099-01-01,Kunming,,,
+        KM-3,female,12,1,2014-02-01,Kunming,1,2
+        """))
+    out += _problems(import_reports, session, write(tmp_path / "reports.csv", f"""\
+        report_number,child_name,sex,date_of_birth,disappeared_on,multiple_missing,other_children,contact_phone
+        R-1,{SECRET},female,2013-06-01,2013-01-01,maybe,girl 1800,{PHONE}
+        R-2,{SECRET},x,{SECRET},2013-10-01,1,,
+        """))
+    out += _problems(import_profiles, session, write(tmp_path / "profiles.csv", """\
+        sample,marker,allele1,allele2,sample_kind,typed_on,collected_on
+        S-1,D3S1358,15,banana,blood,2014-03-01,2014-03-05
+        S-1,vWA,17,9.33,spit,2014-03-02,2014-03-05
+        S-1,D3S1358,15,16,blood,2014-03-01,2014-03-05
+        S-2,NOPE1,,12,,,
+        ,vWA,17,18,,,
+        S-3,Amelogenin,X,Q,,,
+        """), lab="Lab A")
+    out += _problems(import_families, session, write(tmp_path / "families.csv", """\
+        family,id,father,mother,sex,sample,missing
+        F-1,A,B,,male,,1
+        F-1,A,,,robot,S-1,1
+        F-2,C,D,E,female,,0
+        F-2,D,,,female,,0
+        F-2,E,,,female,,0
+        """))
+    gm = tmp_path / "genemapper.txt"
+    gm.write_text("Sample Name\tMarker\tAllele 1\tAllele 2\tAllele 3\n"
+                  "S-9\tD3S1358\t15\tOL\t\nS-9\tvWA\t14\t15\t16\nS-9\tXYZ9\t1\t2\t\n\tvWA\t1\t2\t\n", encoding="utf-8")
+    out += _problems(import_lab_profiles, session, gm, kind="genemapper", lab="Lab A")
+    cmf = tmp_path / "cmf.xml"
+    cmf.write_text("<CODISImportFile><SPECIMEN><SPECIMENID>S-8</SPECIMENID><LOCUS><LOCUSNAME>vWA</LOCUSNAME>"
+                   "<ALLELE><ALLELEVALUE>1.2.3</ALLELEVALUE></ALLELE></LOCUS></SPECIMEN>"
+                   "<SPECIMEN><SPECIMENID>S-8</SPECIMENID></SPECIMEN></CODISImportFile>", encoding="utf-8")
+    out += _problems(import_lab_profiles, session, cmf, kind="cmf", lab="Lab A")
+    out += _problems(import_found, session, tmp_path / "nothing.csv")
+    return out
+
+
+def test_every_problem_of_bad_files_is_said_in_chinese_without_the_value(session, tmp_path):
+    problems = _files(session, tmp_path)
+    assert len(problems) >= 25
+    codes = {p.code for p in problems}
+    assert {"not_sex", "not_number", "not_date", "duplicate_key", "column_unknown",
+            "missing_before_birth", "not_yes_no", "other_children", "allele_malformed", "allele_decimals",
+            "not_sample_kind", "marker_twice", "allele1_empty", "sample_empty", "amelogenin_allele",
+            "off_ladder", "mixture", "marker_unknown", "cmf_specimen_twice", "file_not_found"} <= codes, codes
+    for p in problems:
+        words = problem_words(p, "zh")
+        assert p.code and words, p
+        line, said = problem_line(p, "zh")
+        assert said and words in line
+        # the Chinese words name codes, columns and markers only: no English sentence, no personal value
+        rest = words
+        for v in sorted([*map(str, p.params.values()), p.field or ""], key=len, reverse=True):
+            rest = rest.replace(v, "") if v else rest
+        rest = re.sub(r"\b(?:male|female|unknown|missing|allele1|allele2|m/f/u)\b", "", rest)  # column values
+        assert not re.search(r"[a-z]{3,}", rest), (p.code, words)
+        for value in (SECRET, PHONE, "banana", "robot", "2014-13-01", "abc"):
+            assert value not in words, (p.code, words)
+        # and the English message, for the CLI and the logs, is what it was: an English sentence
+        assert re.search(r"[a-z]{2,} [a-z]+", p.message), p.message
+
+
+def test_params_hold_no_personal_value(session, tmp_path):
+    for p in _files(session, tmp_path):
+        for v in p.params.values():
+            assert SECRET not in str(v) and PHONE not in str(v) and "banana" not in str(v), p
