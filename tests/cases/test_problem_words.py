@@ -16,6 +16,7 @@ import pytest
 from reunite.cases import import_families, import_found, import_profiles, import_reports
 from reunite.cases.importing import import_lab_profiles
 from reunite.errors import InputError, Problem
+from reunite.labfiles.cmf import CMF_NAMESPACE
 from reunite.web.i18n import MESSAGES, problem_line, problem_words
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "reunite"
@@ -114,9 +115,11 @@ def _files(session, tmp_path) -> list[Problem]:
                   "S-9\tD3S1358\t15\tOL\t\nS-9\tvWA\t14\t15\t16\nS-9\tXYZ9\t1\t2\t\n\tvWA\t1\t2\t\n", encoding="utf-8")
     out += _problems(import_lab_profiles, session, gm, kind="genemapper", lab="Lab A")
     cmf = tmp_path / "cmf.xml"
-    cmf.write_text("<CODISImportFile><SPECIMEN><SPECIMENID>S-8</SPECIMENID><LOCUS><LOCUSNAME>vWA</LOCUSNAME>"
-                   "<ALLELE><ALLELEVALUE>1.2.3</ALLELEVALUE></ALLELE></LOCUS></SPECIMEN>"
+    cmf.write_text(f"<CODISImportFile xmlns='{CMF_NAMESPACE}'><SPECIMEN><SPECIMENID>S-8</SPECIMENID>"
+                   "<LOCUS><LOCUSNAME>vWA</LOCUSNAME><ALLELE><ALLELEVALUE>1.2.3</ALLELEVALUE></ALLELE></LOCUS></SPECIMEN>"
                    "<SPECIMEN><SPECIMENID>S-8</SPECIMENID></SPECIMEN></CODISImportFile>", encoding="utf-8")
+    out += _problems(import_lab_profiles, session, cmf, kind="cmf", lab="Lab A")
+    cmf.write_text(cmf.read_text("utf-8").replace(f" xmlns='{CMF_NAMESPACE}'", ""), encoding="utf-8")
     out += _problems(import_lab_profiles, session, cmf, kind="cmf", lab="Lab A")
     out += _problems(import_found, session, tmp_path / "nothing.csv")
     return out
@@ -129,7 +132,8 @@ def test_every_problem_of_bad_files_is_said_in_chinese_without_the_value(session
     assert {"not_sex", "not_number", "not_date", "duplicate_key", "column_unknown",
             "missing_before_birth", "not_yes_no", "other_children", "allele_malformed", "allele_decimals",
             "not_sample_kind", "marker_twice", "allele1_empty", "sample_empty", "amelogenin_allele",
-            "off_ladder", "mixture", "marker_unknown", "cmf_specimen_twice", "file_not_found"} <= codes, codes
+            "off_ladder", "mixture", "marker_unknown", "cmf_specimen_twice", "cmf_schema", "cmf_namespace",
+            "file_not_found"} <= codes, codes
     for p in problems:
         words = problem_words(p, "zh")
         assert p.code and words, p
