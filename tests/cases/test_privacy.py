@@ -151,3 +151,26 @@ def test_withdrawal_removes_the_genotype_from_index_reports_exports_and_the_data
         s.commit()
     assert (store_dir / "index" / "meta.json").exists()
     assert not [str(p) for p, data in owned_files(tmp_path).items() if any(n in data for n in needles)]
+
+
+def test_withdrawal_erases_an_index_saved_elsewhere_than_reunite_index_dir(session, loaded, tmp_path, monkeypatch):
+    """The demo (and a server started with another REUNITE_INDEX_DIR) save the index to their own folder;
+    an operator's withdrawal, run without that setting, erased only ./reunite-index and left the family's
+    alleles searchable in the other folder."""
+    from reunite.cases.models import Relative, WrittenFile
+    from reunite.cases.privacy import planned_erasure
+    from reunite.cases.records import withdraw_consent
+
+    saved = tmp_path / "store" / "index"
+    assert (saved / "meta.json").exists()
+    assert [w.path for w in session.scalars(select(WrittenFile).where(WrittenFile.kind == "index"))] == [
+        str(saved.resolve())]
+    monkeypatch.setenv("REUNITE_INDEX_DIR", str(tmp_path / "elsewhere"))   # what the operator's shell says
+    rel = next(d for d in session.scalars(select(Relative)) if d.sample)
+    number = rel.report.report_number
+    assert planned_erasure(session, number).index_files == len(list(saved.iterdir()))
+    done = withdraw_consent(session, number, rel.member_id, user="officer", reason="moved away")
+    session.commit()
+    assert done["index_files"] > 0
+    assert not (saved / "meta.json").exists() and not list(saved.glob("*.npy"))
+    assert not (saved / "family_ids.txt").exists()

@@ -51,6 +51,7 @@ from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
 from .models import Candidate, DnaSample, FoundChild, MissingReport
 from .photos import photo_path
+from .privacy import register_written_file
 from .provenance import Provenance, mutation_record, read_table, store_table
 from .records import DNA_MODEL, drop_dna, record_candidate
 from .state import lock_store, matching_done
@@ -294,6 +295,10 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     if not 0 < prior < 1:
         raise InputError(Problem(f"the prior must be strictly between 0 and 1, got {prior}", field="prior"))
     summary.prior = prior
+    if index_dir:
+        # Before a file is written: a withdrawal of consent finds every directory an index was saved to
+        # (reunite.cases.privacy.erase_everywhere), whatever REUNITE_INDEX_DIR says at that moment.
+        register_written_file(session, index_dir, kind="index", user=user, commit=False)
     index = _update_index(fams, table, mutation, Path(index_dir) if index_dir else None, summary,
                           hashlib.sha256(text.encode("utf-8")).hexdigest())
     dna = _Dna(session, table, text, mutation, rules)

@@ -4,9 +4,11 @@ A genotype leaves the database by :func:`~reunite.cases.records.erase_sample`; c
 files the store wrote outside the database.  :func:`erase_everywhere`, called by every withdrawal of
 consent, removes them at once:
 
-- the **reference index** on disk (``$REUNITE_INDEX_DIR``, see :mod:`reunite.cases.settings`): its
-  files are deleted, so the family cannot be searched with the old alleles; the next matching rebuilds
-  the index from the store, which no longer holds them;
+- the **reference index** on disk: the files of every directory a matching saved an index to (each is
+  registered in ``written_files``, kind ``index``, before its files are written: the demo's, one named
+  by another ``$REUNITE_INDEX_DIR``) and of ``$REUNITE_INDEX_DIR`` (see :mod:`reunite.cases.settings`)
+  are deleted, so the family cannot be searched with the old alleles; the next matching rebuilds the
+  index from the store, which no longer holds them;
 - **kinship reports** written for the report's candidates (HTML or PDF, by the web application, by
   ``reunite report`` or by the demo): deleted;
 - **exports** of tables (``reunite export``): deleted, since any of them may hold the relative's data;
@@ -56,7 +58,8 @@ def register_written_file(session: Session, path: str | Path, *, kind: str, user
                           candidate_id: int | None = None, table_name: str | None = None,
                           appeal_id: int | None = None, commit: bool = True) -> WrittenFile:
     """Record that the store wrote ``path`` (``kind`` ``report`` with its candidate, ``export`` with its
-    table, or ``poster`` with its appeal), so that a withdrawal of consent can find and delete it."""
+    table, ``poster`` with its appeal, or ``index``: a directory the matching saves the reference index
+    to), so that a withdrawal of consent can find and delete it."""
     full = str(Path(path).resolve())
     row = session.scalars(select(WrittenFile).where(WrittenFile.path == full)).first()
     if row is None:
@@ -88,6 +91,15 @@ def _index_files(index_dir: Path) -> list[Path]:
     if not (index_dir / "meta.json").exists() and not (index_dir / "manifest.json").exists():
         return []
     return [f for pattern in INDEX_FILES for f in sorted(index_dir.glob(pattern))]
+
+
+def _index_dirs(session: Session, index_dir: str | Path | None) -> list[Path]:
+    """The index directory given (else ``$REUNITE_INDEX_DIR``) and every one a matching registered."""
+    dirs = [_index_dir(index_dir).resolve()]
+    for path in session.scalars(select(WrittenFile.path).where(WrittenFile.kind == "index")):
+        if Path(path) not in dirs:
+            dirs.append(Path(path))
+    return dirs
 
 
 def _drop_index(index_dir: Path) -> int:
@@ -141,7 +153,8 @@ def planned_erasure(session: Session, report_number: str, *, index_dir: str | Pa
     """What :func:`erase_everywhere` would remove for report ``report_number`` now (files that exist),
     removing nothing: what a family is told before it confirms a withdrawal of consent."""
     reports, exports, posters = _written(session, report_number)
-    return Erasure(len(_index_files(_index_dir(index_dir))), *(sum(Path(r.path).exists() for r in rows)
+    return Erasure(sum(len(_index_files(d)) for d in _index_dirs(session, index_dir)),
+                   *(sum(Path(r.path).exists() for r in rows)
                                                               for rows in (reports, exports, posters)))
 
 
@@ -166,7 +179,10 @@ def erase_everywhere(session: Session, report_number: str, *, index_dir: str | P
     Runs in the session's transaction (the registry rows go with it); the files are deleted at once.
     """
     reports, exports, posters = _written(session, report_number)
-    index_files = _drop_index(_index_dir(index_dir))
+    index_files = sum(_drop_index(d) for d in _index_dirs(session, index_dir))
+    # (the next matching registers its directory again before it writes the index there)
+    for row in session.scalars(select(WrittenFile).where(WrittenFile.kind == "index")):
+        session.delete(row)
     removed = Erasure(index_files, _delete(session, reports), _delete(session, exports), _delete(session, posters))
     session.flush()
     return removed
