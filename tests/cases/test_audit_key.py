@@ -96,6 +96,103 @@ def test_a_chain_recomputed_without_the_key_is_found(session, url, monkeypatch, 
     assert code == 1 and "rewritten" in out
 
 
+def _recompute_unkeyed(session, upto=None):
+    """Rewrite the chain as plain SHA-256 from the start (what someone without the key can do), keeping
+    the entries up to ``upto``."""
+    if upto is not None:
+        session.execute(text("DELETE FROM audit_log WHERE id > :n"), {"n": upto})
+    prev = GENESIS
+    for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all():
+        h = entry_hash(prev, id=e.id, at=e.at, actor=e.actor, action=e.action, entity=e.entity,
+                       entity_id=e.entity_id, details=e.details)
+        session.execute(text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"),
+                        {"p": "x" * 63 + str(e.id), "h": "y" * 63 + str(e.id), "i": e.id})
+        session.execute(text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"),
+                        {"p": prev, "h": h, "i": e.id})
+        prev = h
+    session.commit()
+
+
+def test_a_recomputed_and_truncated_chain_with_its_anchor_removed_is_found(session, url, monkeypatch, capsys):
+    """The attack: truncate, recompute the rest as an old unkeyed chain, delete the anchor (on SQLite it
+    sits beside the database file, as writable as it).  It verified: an unkeyed chain with no anchor was
+    taken for one written before the key."""
+    fill(session)
+    _recompute_unkeyed(session, upto=3)
+    anchor_path(session).unlink()
+    assert verify_audit(session) is None  # the chain alone cannot see it
+    assert "anchor was removed" in verify_anchor(session)
+    code, out = verify_cli(url, monkeypatch, capsys)
+    assert code == 1 and "anchor was removed" in out
+
+
+def _add_unkeyed(session, n):
+    """Append ``n`` entries in the old, unkeyed form (what someone without the key can write)."""
+    import datetime as dt
+
+    for _ in range(n):
+        head = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+        prev, new_id = (head.hash, head.id + 1) if head else (GENESIS, 1)
+        at = dt.datetime(2014, 2, 20, 8, new_id)
+        h = entry_hash(prev, id=new_id, at=at, actor="old", action="test.event", entity=None, entity_id=None,
+                       details="{}")
+        session.add(AuditEntry(id=new_id, at=at, actor="old", action="test.event", entity=None, entity_id=None,
+                               details="{}", prev_hash=prev, hash=h))
+        session.flush()
+    session.commit()
+
+
+def test_unkeyed_entries_after_the_anchor_are_found(session):
+    """A log of entries written before the key, anchored by a first keyed entry: unkeyed entries after
+    the anchored one were written without the key (the chain alone accepts them)."""
+    _add_unkeyed(session, 3)
+    append_audit(session, "officer", "test.event")   # anchors the chain at entry 3, then rolled back
+    session.rollback()
+    assert json.loads(anchor_path(session).read_text())["id"] == 3
+    assert verify_anchor(session) is None and verify_audit(session) is None
+    _add_unkeyed(session, 2)
+    assert verify_audit(session) is None
+    assert "not keyed" in verify_anchor(session)
+
+
+def test_the_first_keyed_entry_anchors_the_chain_before_it_is_committed(session):
+    """A key with no anchor is a removed anchor only if the anchor is written with the first keyed
+    entry, whatever becomes of its transaction."""
+    append_audit(session, "officer", "test.event")
+    session.rollback()
+    body = json.loads(anchor_path(session).read_text())
+    assert (body["id"], body["hash"]) == (0, GENESIS)
+    assert verify_anchor(session) is None   # an empty log anchored at 0: a new store
+    fill(session, 2)
+    assert verify_anchor(session) is None and json.loads(anchor_path(session).read_text())["id"] == 2
+
+
+def test_emptying_the_log_and_removing_the_anchor_is_found_on_sqlite(tmp_path, monkeypatch, capsys):
+    """With SQLite's own key file beside the database (the default), an empty log without an anchor is
+    not a new store: the key file is made by the first entry."""
+    from sqlalchemy.orm import sessionmaker
+
+    from reunite.cases import db as store
+
+    monkeypatch.delenv("REUNITE_AUDIT_KEY_FILE")
+    monkeypatch.delenv("REUNITE_AUDIT_ANCHOR_FILE")
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    store.init_db(url)
+    try:
+        with sessionmaker(store.make_engine(url))() as s:
+            assert verify_anchor(s) is None  # a new store: no key, no anchor, no entry
+            fill(s, 3)
+            assert (tmp_path / "own.db.audit-key").exists()
+            s.execute(text("DELETE FROM audit_log"))
+            s.commit()
+            anchor_path(s).unlink()
+            assert "every entry and the anchor were deleted" in verify_anchor(s)
+        code, out = verify_cli(url, monkeypatch, capsys)
+        assert code == 1 and "deleted" in out
+    finally:
+        store.dispose_engines()
+
+
 def test_a_forged_anchor_is_found(session):
     fill(session)
     path = anchor_path(session)

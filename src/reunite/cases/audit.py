@@ -197,10 +197,19 @@ def verify_anchor(session: Session) -> str | None:
     head = chain_head(session)
     key = audit_key(session, create=False)
     if anchor is None:
-        if head is None or _unkeyed(head):
-            return None  # nothing written since the chain was keyed
-        return (f"there is no anchor at {path} although the log has {head.id} entries: the anchor was removed "
-                f"(keep the anchor and the key with the database)")
+        # The first keyed entry writes the anchor before it is committed (append_audit), so a key
+        # with entries and no anchor means the anchor was removed: a chain recomputed in the old,
+        # unkeyed form would otherwise verify.  A key file of the database's own (SQLite's default,
+        # created by the first keyed entry) shows that entries were written, even if none is left.
+        if key is None and (head is None or _unkeyed(head)):
+            return None  # never keyed: nothing more to check
+        if head is not None:
+            return (f"there is no anchor at {path} although the log has {head.id} entries: the anchor was "
+                    f"removed (keep the anchor and the key with the database)")
+        if _own_key_file(session):
+            return (f"the log is empty and there is no anchor at {path}, but the audit key {_key_file(session)} "
+                    f"was made by a first entry: every entry and the anchor were deleted")
+        return None  # a new store
     if key is None:
         return f"the audit key is missing ({_key_file(session)}); the chain cannot be verified without it"
     identity = _identity(session)
@@ -211,13 +220,24 @@ def verify_anchor(session: Session) -> str | None:
     if not hmac.compare_digest(amac, _anchor_mac(key, identity, aid, ahash)):
         return f"the anchor at {path} does not verify under the audit key: it was forged or belongs elsewhere"
     if head is None:
-        return f"the log is empty but the anchor records {aid} entries: every entry was deleted"
+        return None if aid == 0 else f"the log is empty but the anchor records {aid} entries: every entry was deleted"
+    if head.id > aid and _unkeyed(head):
+        return (f"entries after the anchored entry {aid} are not keyed (plain SHA-256): they were written "
+                f"without the audit key, or the chain was recomputed")
+    if aid == 0:
+        return None  # anchored before the first keyed entry, on an empty log
     anchored = session.get(AuditEntry, aid)
     if anchored is None or head.id < aid:
         return f"the log ends at entry {head.id} but the anchor records entry {aid}: the log was truncated"
     if anchored.hash != ahash:
         return f"entry {aid} is not the one anchored: the chain was rewritten (recomputed)"
     return None
+
+
+def _own_key_file(session: Session) -> bool:
+    """Whether the key is the database's own file (SQLite's default): made by its first keyed entry."""
+    return not (os.environ.get("REUNITE_AUDIT_KEY") or os.environ.get("REUNITE_AUDIT_KEY_FILE")) \
+        and _sqlite_file(session) is not None and _key_file(session).exists()
 
 
 def _unkeyed(head: AuditEntry) -> bool:
@@ -269,6 +289,11 @@ def append_audit(session: Session, actor: str, action: str, *, entity: str | Non
     body = canonical_json(scrub_details(details))
     ent_id = None if entity_id is None else str(entity_id)
     key = audit_key(session)
+    apath = anchor_path(session)
+    if not apath.exists():
+        # The first keyed entry anchors the chain as it was before it (id 0 on an empty log), at once:
+        # from then on a missing anchor is a removed one (verify_anchor).
+        _write_anchor(apath, _identity(session), key, head.id if head is not None else 0, prev)
     entry = AuditEntry(id=new_id, at=at, actor=str(actor), action=action, entity=entity, entity_id=ent_id,
                        details=body, prev_hash=prev,
                        hash=entry_hash(prev, id=new_id, at=at, actor=str(actor), action=action, entity=entity,
@@ -276,7 +301,7 @@ def append_audit(session: Session, actor: str, action: str, *, entity: str | Non
     session.add(entry)
     session.flush()
     # The anchor moves when the entry is committed (never for a transaction rolled back).
-    session.info["reunite_audit_anchor"] = (anchor_path(session), _identity(session), key, new_id, entry.hash)
+    session.info["reunite_audit_anchor"] = (apath, _identity(session), key, new_id, entry.hash)
     if not event.contains(session, "after_commit", _after_commit):
         event.listen(session, "after_commit", _after_commit)
         event.listen(session, "after_rollback", _after_rollback)
