@@ -133,6 +133,13 @@ def test_the_case_registry_and_web_account_examples_run(folder, capsys, monkeypa
     from reunite.kunming import build_demo, write_demo_files
 
     write_demo_files(build_demo(), folder)
+    # The lab files the README imports: the hand-written examples of tests/labfiles (the CMF's sample
+    # codes changed, as a sample code belongs to one lab).
+    lab = Path(__file__).resolve().parent / "labfiles"
+    (folder / "GENOTYPES.txt").write_bytes((lab / "genemapper_good.txt").read_bytes())
+    (folder / "SPECIMENS.xml").write_text((lab / "specimens.xml").read_text(encoding="utf-8")
+                                          .replace("S-C1", "CM-C1").replace("S-M1", "CM-M1"), encoding="utf-8")
+    (folder / "CASE.fam").write_bytes((lab / "duo.fam").read_bytes())
     lines = [ln for ln in readme_lines() if subcommand(ln) in REGISTRY]
     # Reviews need a registered reviewer: the README's account lines run first.
     accounts = [ln for ln in lines if subcommand(ln) == "users"]

@@ -170,3 +170,48 @@ def test_the_commands(trio, url, monkeypatch, capsys, tmp_path):
     assert main(["import", "fam", str(bad), "--report", "R-9", "--lab", "LAB1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {bad}, line 33") and "D99S999" in err
+
+
+def _read_pedtools(folder: Path) -> dict:
+    """The export read back by the rules the pedtools documentation gives (as.ped, data.frame method:
+    columns id, fid, mid, sex with 0 = unknown, 1 = male, 2 = female and fid/mid 0 for a founder, then one
+    genotype column per marker split at ``sep = "/"``, ``missing = "-"``; readFreqDatabase, "list" format:
+    a marker name, then allele and frequency lines, a blank line between markers)."""
+    lines = (folder / "ped.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    assert [h.lower() for h in header[:4]] == ["id", "fid", "mid", "sex"]
+    markers = header[4:]
+    pedigree, genotypes = [], {}
+    for row in lines[1:]:
+        cells = row.split("\t")
+        assert len(cells) == len(header) and cells[3] in ("0", "1", "2")
+        pid, fid, mid = cells[:3]
+        pedigree.append({"id": pid, "father": None if fid == "0" else fid, "mother": None if mid == "0" else mid,
+                         "sex": {"1": "male", "2": "female", "0": "unknown"}[cells[3]]})
+        for m, g in zip(markers, cells[4:], strict=True):
+            a, b = g.split("/")
+            assert (a == "-") == (b == "-")
+            if a != "-":
+                genotypes.setdefault(pid, {})[m] = [a, b]
+    freqs = {}
+    for block in (folder / "frequencies.txt").read_text().strip().split("\n\n"):
+        name, *rows = block.splitlines()
+        freqs[name] = {r.split("\t")[0]: float(r.split("\t")[1]) for r in rows}
+        assert abs(sum(freqs[name].values()) - 1) < 1e-9
+    assert set(freqs) == set(markers)
+    script = (folder / "lr.R").read_text()
+    missing = next(line.split('"')[1] for line in script.splitlines() if line.startswith("missing = "))
+    for call in ('as.ped(df, locusAttributes = db, missing = "-", sep = "/")',
+                 'readFreqDatabase("frequencies.txt", format = "list")'):
+        assert call in script
+    found = genotypes.pop(missing)
+    return {"frequencies": freqs, "pedigree": pedigree, "genotypes": genotypes, "missing": missing, "found": found}
+
+
+def test_the_pedtools_files_read_back_as_pedtools_reads_them_give_the_stored_lr(trio, tmp_path):
+    ex, s = trio
+    cand = s.get(Candidate, ex["candidate"])
+    export_candidate_pedtools(s, cand.id, tmp_path / "ped", user="ana")
+    spec = _read_pedtools(tmp_path / "ped")
+    spec["mutation"] = cand.mutation_model["model"]      # lr.R sets it with pedmut's mutationMatrix
+    assert missing_person_lr(load_case(spec)).log10_lr == pytest.approx(cand.dna_log10_lr, abs=TOL)
