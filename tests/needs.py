@@ -1,5 +1,5 @@
 """What some tests need from the machine, in one place: PostgreSQL, Chromium (with Playwright), the
-poppler tools and a CJK font.
+poppler tools, a CJK font and Postfix's smtp-sink.
 
 A test calls ``need_…()`` first.  When the need is not met the test is skipped with the reason and the
 way to meet it, except on CI (``CI=true``), where that is a failure: ``.ci/run`` installs everything,
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["CHROMIUM", "PG_URL", "need", "need_chromium", "need_cjk_font", "need_postgresql", "need_tool",
-           "on_ci", "pg_conninfo"]
+__all__ = ["CHROMIUM", "PG_URL", "need", "need_chromium", "need_cjk_font", "need_postgresql", "need_smtp_sink",
+           "need_tool", "on_ci", "pg_conninfo"]
 
 PG_URL = os.environ.get("REUNITE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,3 +95,11 @@ def need_cjk_font() -> None:
         find_cjk_font()
     except MissingFontError as exc:
         need(str(exc), None)   # the message names the package and REUNITE_CJK_FONT
+
+
+def need_smtp_sink() -> str:
+    """Postfix's ``smtp-sink`` test server (a fast SMTP server that announces PIPELINING)."""
+    path = "/usr/sbin/smtp-sink"
+    need(None if os.access(path, os.X_OK) else f"{path} is missing",
+         "DEBIAN_FRONTEND=noninteractive apt-get install -y postfix")
+    return path

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -130,3 +131,82 @@ class WebhookReceiver:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+SMTP_SINK = "/usr/sbin/smtp-sink"
+
+
+class PostfixSink:
+    """Postfix's ``smtp-sink`` (a C test server; Debian package ``postfix``) on 127.0.0.1: it announces
+    PIPELINING, accepts everything and, with ``dump=True``, writes each transaction to a file in
+    a folder of its own under /tmp (envelope in ``X-Mail-Args``/``X-Rcpt-Args`` headers, then the message;
+    removed on exit).  Run as root it needs ``-u``: it drops to ``nobody``, who must reach the folder."""
+
+    def __init__(self, *, dump: bool = True):
+        import os
+        import tempfile
+
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="smtp-sink-")
+        self.args = [SMTP_SINK]
+        if os.geteuid() == 0:
+            os.chown(self.folder, 65534, 65534)
+            self.args += ["-u", "nobody"]
+        if dump:
+            self.args += ["-d", f"{self.folder}/%M."]
+        self.args += ["-c", f"127.0.0.1:{self.port}", "256"]
+        self.proc = None
+        self.counter = os.path.join(self.folder, "counter.txt")
+
+    def __enter__(self) -> PostfixSink:
+        import subprocess
+        import time
+
+        with open(self.counter, "wb") as out:
+            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(100).startswith(b"220"):
+                        return self
+            except OSError:
+                time.sleep(0.01)
+        self.__exit__()
+        raise RuntimeError("smtp-sink did not start")
+
+    def __exit__(self, *exc) -> None:
+        import shutil
+
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def env(self) -> dict[str, str]:
+        return {"REUNITE_SMTP_HOST": "127.0.0.1", "REUNITE_SMTP_PORT": str(self.port), "REUNITE_SMTP_TLS": "none",
+                "REUNITE_SMTP_FROM": "alerts@reunite.test"}
+
+    @property
+    def delivered(self) -> int:
+        """How many transactions ended with their final "." (smtp-sink's ``-c`` counter ``mesg=``)."""
+        with open(self.counter, "rb") as fh:
+            counts = re.findall(rb"mesg=(\d+)", fh.read())
+        return int(counts[-1]) if counts else 0
+
+    @property
+    def messages(self) -> list[Received]:
+        """What it received so far (the dump files), oldest first.  A transaction whose DATA never ended
+        leaves a file too, empty when it was small (the capture was never flushed): skipped; count complete
+        transactions with :attr:`delivered`."""
+        import glob
+        import os
+
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.folder, "*.*")), key=os.path.getmtime):
+            if path == self.counter or os.path.getsize(path) == 0:
+                continue
+            with open(path, "rb") as fh:
+                mail = email.message_from_binary_file(fh, policy=email.policy.default)
+            rcpt = [a.strip().strip("<>").split()[0] for a in mail.get_all("X-Rcpt-Args", [])]
+            out.append(Received(rcpt, mail))
+        return out

@@ -37,6 +37,7 @@ error classes only; never a recipient, a name or the child's description.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import socket
@@ -54,9 +55,9 @@ from ..cases.audit import append_audit
 from ..cases.models import Appeal, FoundChild, MissingReport, utcnow
 from ..errors import InputError, Problem
 from ..evidence.place import ResolvedPlace, resolve_place
-from ..notify import Channel, Delivery, Message, NotifySettings
+from ..notify import Channel, Delivery, Message, NotifySettings, check_recipient
 from .area import Schedule, direction_provinces, province_of, reached
-from .models import Alert, AlertDelivery, AlertSubscription
+from .models import DELIVERY_STATUSES, Alert, AlertDelivery, AlertSubscription
 from .subscriptions import AlertError, Links
 
 __all__ = ["FanOut", "SendPolicy", "create_alert", "delivery_log", "fan_out", "recover", "tick"]
@@ -267,6 +268,7 @@ class _Pools:
     def __init__(self, factory: ChannelFactory, policy: SendPolicy):
         self.factory, self.policy = factory, policy
         self.pools: dict[str, list[Channel]] = {}
+        self.fleets: dict[str, object] = {}
 
     def get(self, kind: str) -> list[Channel]:
         if kind not in self.pools:
@@ -276,6 +278,19 @@ class _Pools:
                 pool += [self.factory(kind) for _ in range(self.policy.smtp_pool - 1)]
             self.pools[kind] = pool
         return self.pools[kind]
+
+    def fleet(self, kind: str):
+        """An SMTP fleet for ``kind`` when its channel makes one (``SmtpChannel.fleet``), else None."""
+        if kind not in self.fleets:
+            first = self.factory(kind)
+            make = getattr(first, "fleet", None)
+            self.fleets[kind] = make(self.policy.smtp_pool) if make is not None else None
+            if self.fleets[kind] is None:
+                self.pools[kind] = [first] + ([self.factory(kind) for _ in range(self.policy.smtp_pool - 1)]
+                                              if getattr(first, "prepares", False) else [])
+            else:
+                first.close()
+        return self.fleets[kind]
 
     def batch_size(self, kind: str) -> int:
         pool = self.get(kind)
@@ -289,6 +304,9 @@ class _Pools:
         for pool in self.pools.values():
             for ch in pool:
                 ch.close()
+        for fleet in self.fleets.values():
+            if fleet is not None:
+                fleet.close()
 
 
 def _message(alert: Alert, sub_id: int, links: Links) -> Message:
@@ -318,6 +336,8 @@ def _record(session: Session, ids_by_outcome: dict[tuple, list[int]], now: dt.da
 def _outcome(d: Delivery) -> tuple[str, str | None]:
     if d.ok:
         return "sent", None
+    if d.uncertain:                  # may have been delivered (no reply after the final "."): never again
+        return "unknown", (d.error or "error")[:100]
     return ("retry" if d.retryable else "failed"), (d.error or "error")[:100]
 
 
@@ -387,12 +407,130 @@ def _send_batch(session: Session, rows: list, pool: list[Channel], alerts: dict[
     session.commit()
 
 
+_S = AlertSubscription.__table__
+
+
+def _deliver_fleet(session: Session, me: str, kind: str, fleet, links: Links, now: dt.datetime,
+                   policy: SendPolicy, result: FanOut) -> None:
+    """The SMTP fast path (:class:`~reunite.notify.fleet.SmtpFleet`).  A *turn* releases the messages the
+    fleet's connections hold (marked ``sending`` by the previous commit) and prepares the next ones, one per
+    connection; then ONE commit records the released ones and marks the new ones ``sending``, and only then
+    does the next turn release them.  While a turn is on the wire the next one's messages are rendered.
+    At any moment at most one message per connection is ``sending``: what a crash can leave ``unknown``."""
+    state = {"last_id": 0, "exhausted": False}
+    templates: dict[int, object] = {}
+    queue: collections.deque = collections.deque()
+    held: list = [None] * fleet.size
+    chunk = max(policy.batch, fleet.size)
+
+    def refill() -> None:
+        rows = session.execute(
+            select(_T.c.id, _T.c.alert_id, _T.c.subscription_id, _T.c.attempts, _S.c.recipient, _S.c.status)
+            .join(_S, _S.c.id == _T.c.subscription_id)
+            .where(_T.c.claimed_by == me, _T.c.status == "claimed", _T.c.channel == kind,
+                   _T.c.id > state["last_id"]).order_by(_T.c.id).limit(chunk)).all()
+        state["exhausted"] = len(rows) < chunk
+        if rows:
+            state["last_id"] = rows[-1].id
+        gone = [r.id for r in rows if r.status != "active"]
+        if gone:                                       # unsubscribed since the claim: never sent
+            session.execute(update(_T).where(_T.c.id.in_(gone)).values(status="failed", error="Unsubscribed"))
+            session.commit()
+            result.add("failed", len(gone))
+        queue.extend(r for r in rows if r.status == "active")
+
+    def take():
+        """The next turn's messages, rendered: (rows, items) per connection, outcomes of the unsendable,
+        attempts."""
+        outcomes: dict[tuple, list[int]] = {}
+        attempts: dict[int, int] = {}
+        items: list = [None] * fleet.size
+        rows: list = [None] * fleet.size
+        for k in range(fleet.size):
+            while rows[k] is None:
+                if not queue and not state["exhausted"]:
+                    refill()
+                if not queue:
+                    break
+                row = queue.popleft()
+                attempts[row.id] = row.attempts + 1
+                try:
+                    recipient = check_recipient(kind, row.recipient)
+                except InputError:
+                    outcomes.setdefault(("failed", "InvalidRecipient"), []).append(row.id)
+                    continue
+                if row.alert_id not in templates:
+                    alert = session.get(Alert, row.alert_id)
+                    templates[row.alert_id] = fleet.template(Message(alert.subject, alert.body_zh, alert.body_en))
+                item = fleet.item(recipient, b"")
+                if isinstance(item, Delivery):        # an address this fleet cannot send to
+                    outcomes.setdefault(_outcome(item), []).append(row.id)
+                    continue
+                item.data = templates[row.alert_id].render(recipient, f"alert-{row.alert_id}-sub-{row.subscription_id}",
+                                                           links.url("unsubscribe", row.subscription_id))
+                items[k], rows[k] = item, row
+        return rows, items, outcomes, attempts
+
+    def settle(future, rows: list, outcomes: dict, attempts: dict) -> None:
+        for k, (released, failed) in enumerate(future.result()):
+            if held[k] is not None:
+                outcomes.setdefault(_outcome(released or Delivery(False, kind, error="NotReleased", uncertain=True)),
+                                    []).append(held[k].id)
+                attempts.setdefault(held[k].id, held[k].attempts + 1)
+                held[k] = None
+            if rows[k] is not None and failed is not None:
+                outcomes.setdefault(_outcome(failed), []).append(rows[k].id)
+                rows[k] = None
+        mine = _finish_turn(session, outcomes, [r.id for r in rows if r is not None], me, now, policy, attempts,
+                            result)
+        for k, row in enumerate(rows):
+            if row is not None and row.id in mine:
+                held[k] = row              # else another sender took it over: the next turn drops it unsent
+
+    nxt = take()
+    while True:
+        rows, items, outcomes, attempts = nxt
+        releases = [h is not None for h in held]
+        if not any(releases) and not any(r is not None for r in rows):
+            if outcomes:
+                _finish_turn(session, outcomes, [], me, now, policy, attempts, result)
+            if not queue and state["exhausted"]:
+                break
+            nxt = take()
+            continue
+        future = fleet.submit(list(range(fleet.size)), releases, items)
+        nxt = take()                       # rendered while the turn is on the wire (these rows stay `claimed`)
+        settle(future, rows, outcomes, attempts)
+
+
+def _finish_turn(session: Session, outcomes: dict[tuple, list[int]], prepared: list[int], me: str,
+                 now: dt.datetime, policy: SendPolicy, attempts: dict[int, int], result: FanOut) -> set[int]:
+    """One commit: the outcomes of the released (and of failed preparations: an attempt each), and the
+    prepared rows marked ``sending`` (only those still claimed by ``me``; returned)."""
+    mine: set[int] = set()
+    if prepared:
+        mine = set(session.execute(update(_T).where(_T.c.id.in_(prepared), _T.c.claimed_by == me,
+                                                    _T.c.status == "claimed")
+                                   .values(status="sending", attempts=_T.c.attempts + 1).returning(_T.c.id)).scalars())
+    ids = [i for v in outcomes.values() for i in v]
+    if ids:    # a failure while preparing is an attempt too (nothing went out); `sending` rows were counted
+        session.execute(update(_T).where(_T.c.id.in_(ids), _T.c.claimed_by == me, _T.c.status == "claimed")
+                        .values(attempts=_T.c.attempts + 1))
+    _record(session, outcomes, now, policy, attempts, result)
+    session.commit()
+    return mine
+
+
 def _deliver_claimed(session: Session, me: str, pools: _Pools, links: Links, now: dt.datetime,
                      policy: SendPolicy, result: FanOut) -> None:
     """Send every row this run claimed, batch by batch, channel by channel."""
     alerts: dict[int, Alert] = {}
     for kind in sorted(set(session.scalars(select(AlertDelivery.channel).where(
             AlertDelivery.claimed_by == me, AlertDelivery.status == "claimed").distinct()))):
+        fleet = pools.fleet(kind)
+        if fleet is not None:
+            _deliver_fleet(session, me, kind, fleet, links, now, policy, result)
+            continue
         size = pools.batch_size(kind)
         while True:
             rows = session.execute(select(_T.c.id, _T.c.alert_id, _T.c.subscription_id, _T.c.attempts).where(
@@ -456,26 +594,26 @@ def recover(session: Session, *, now: dt.datetime | None = None, policy: SendPol
     now = now or utcnow()
     stale = now - dt.timedelta(seconds=policy.lease_seconds)
     out = {"reclaimed": 0, "unknown": 0}
-    rows = session.execute(select(AlertDelivery.id, AlertDelivery.status, AlertDelivery.claimed_by,
-                                  AlertDelivery.claimed_at)
-                           .where(AlertDelivery.status.in_(("claimed", "sending")))).all()
+    rows = session.execute(select(AlertDelivery.claimed_by, AlertDelivery.status, func.min(AlertDelivery.claimed_at))
+                           .where(AlertDelivery.status.in_(("claimed", "sending")))
+                           .group_by(AlertDelivery.claimed_by, AlertDelivery.status)).all()
     dead: dict[str | None, bool] = {}
-    for rid, status, by, at in rows:
+    for by, status, at in rows:          # one UPDATE per (sender, status), not per row
         if by == me:
             continue
         if by not in dead:
             dead[by] = _dead(by)
-        if not (dead[by] or (at is not None and at < stale)):
-            continue
+        who = AlertDelivery.claimed_by.is_(None) if by is None else AlertDelivery.claimed_by == by
+        if not dead[by]:                 # a live sender: only its claims silent for the lease
+            if at is None or at >= stale:
+                continue
+            who = who & (AlertDelivery.claimed_at < stale)
         if status == "claimed" and me is not None:
-            n = session.execute(update(AlertDelivery).where(AlertDelivery.id == rid, AlertDelivery.claimed_by == by,
-                                                            AlertDelivery.status == "claimed")
-                                .values(claimed_by=me, claimed_at=now)).rowcount
-            out["reclaimed"] += n
+            out["reclaimed"] += session.execute(update(AlertDelivery).where(who, AlertDelivery.status == "claimed")
+                                                .values(claimed_by=me, claimed_at=now)).rowcount
         elif status == "sending":
-            n = session.execute(update(AlertDelivery).where(AlertDelivery.id == rid, AlertDelivery.status == "sending")
-                                .values(status="unknown", error="CrashedWhileSending")).rowcount
-            out["unknown"] += n
+            out["unknown"] += session.execute(update(AlertDelivery).where(who, AlertDelivery.status == "sending")
+                                              .values(status="unknown", error="CrashedWhileSending")).rowcount
     session.commit()
     return out
 
@@ -517,12 +655,18 @@ def tick(session: Session, *, links: Links, now: dt.datetime | None = None, chan
 
 
 def delivery_log(session: Session, alert_id: int | None = None, *, limit: int = 1000, user: str | None = None,
-                 source: str = "cli") -> list[dict]:
+                 source: str = "cli", status: str | None = None) -> list[dict]:
     """The delivery log (newest first): ids, ring, reason, channel, status, attempts, error class and
-    times; no recipient, no text.  With ``user``, the read is audited (and committed)."""
+    times; no recipient, no text.  ``status`` keeps one status (``unknown``: what a crash may have lost).
+    With ``user``, the read is audited (and committed)."""
     q = select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
     if alert_id is not None:
         q = q.where(AlertDelivery.alert_id == alert_id)
+    if status is not None:
+        if status not in DELIVERY_STATUSES:
+            raise InputError(Problem(f"unknown status {status!r}; one of {', '.join(DELIVERY_STATUSES)}",
+                                     field="status"))
+        q = q.where(AlertDelivery.status == status)
     rows = [{"id": d.id, "alert": d.alert_id, "subscriber": d.subscription_id, "step": d.step,
              "radius_km": d.radius_km, "reason": d.reason, "channel": d.channel, "status": d.status,
              "attempts": d.attempts, "error": d.error,
@@ -531,6 +675,7 @@ def delivery_log(session: Session, alert_id: int | None = None, *, limit: int = 
             for d in session.scalars(q)]
     if user is not None:
         append_audit(session, user, "alerts.log.read", entity="alert", entity_id=None if alert_id is None
-                     else str(alert_id), details={"rows": len(rows), "source": source})
+                     else str(alert_id), details={"rows": len(rows), "source": source,
+                                                  **({"status": status} if status else {})})
         session.commit()
     return rows

@@ -11,6 +11,7 @@ recipient to a log: the audit entries carry the subscription's id and channel on
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,8 +66,14 @@ class Links:
         timed = purpose == "confirm"
         return self.signer.serializer("alerts-confirm" if timed else "alerts-unsubscribe", timed=timed)
 
+    @functools.cached_property
+    def _unsubscribe(self):          # made once: a fan-out signs one link per message
+        return self._serializer("unsubscribe")
+
     def token(self, purpose: str, subscription_id: int) -> str:
-        return self._serializer(purpose).dumps(subscription_id)
+        if purpose == "confirm":
+            return self._serializer(purpose).dumps(subscription_id)
+        return self._unsubscribe.dumps(subscription_id)
 
     def read(self, purpose: str, token: str, *, max_age: int = CONFIRM_MAX_AGE) -> int:
         """The subscription id a token of ``purpose`` carries, or :class:`AlertError`."""

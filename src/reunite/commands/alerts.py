@@ -181,6 +181,9 @@ def alerts_tick(now: NowOpt = None, pool: PoolOpt = 25,
 def alerts_log(alert: Annotated[int | None, typer.Option("--alert", help="One alert only.")] = None,
                limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 1000,
                as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+               status: Annotated[str | None, typer.Option("--status", help="One status only: `unknown` lists "
+                                                                          "what a crashed sender may not have "
+                                                                          "delivered (never resent).")] = None,
                db: DbOpt = None, user: UserOpt = None):
     """The delivery log, newest first: delivery, alert, subscriber id, ring, status, attempts, error class."""
     from ..alerts import delivery_log
@@ -188,7 +191,7 @@ def alerts_log(alert: Annotated[int | None, typer.Option("--alert", help="One al
 
     try:
         with open_session(db) as s:
-            rows = delivery_log(s, alert, limit=limit, user=_user(user))
+            rows = delivery_log(s, alert, limit=limit, user=_user(user), status=status)
     except ReuniteError as exc:
         fail(exc)
     if as_json:

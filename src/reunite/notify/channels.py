@@ -107,7 +107,9 @@ class Delivery:
     """The outcome of one attempt: no recipient, no body (safe to log).
 
     ``error`` is the failure's class (``SMTPRecipientsRefused``, ``HTTP 503``, ``TimeoutError``),
-    ``retryable`` whether another attempt later may succeed.
+    ``retryable`` whether another attempt later may succeed; ``uncertain`` when the message may have been
+    delivered although no success was read (SMTP: the connection failed after the final ``.`` was
+    written, RFC 1047) — a sender that never duplicates must not retry it.
     """
 
     ok: bool
@@ -115,6 +117,7 @@ class Delivery:
     message_id: str | None = None
     error: str | None = None
     retryable: bool = False
+    uncertain: bool = False
 
 
 def check_recipient(kind: str, recipient: str) -> str:
@@ -354,9 +357,9 @@ class SmtpChannel(_Base):
         def finish() -> Delivery:
             try:
                 code, _ = smtp.getreply()
-            except (smtplib.SMTPException, OSError) as exc:
+            except (smtplib.SMTPException, OSError) as exc:      # the "." may have been taken: never retried
                 self._drop()
-                return Delivery(False, self.kind, error=type(exc).__name__, retryable=True)
+                return Delivery(False, self.kind, error=f"NoReply {type(exc).__name__}", uncertain=True)
             if code != 250:
                 return Delivery(False, self.kind, error=f"SMTP {code}", retryable=400 <= code < 500)
             return Delivery(True, self.kind, message_id=mail["Message-ID"])
@@ -368,6 +371,14 @@ class SmtpChannel(_Base):
                 pass           # finish() reads the failure
 
         return Prepared(release=release, finish=finish, abort=self._drop)
+
+    def fleet(self, size: int):
+        """An :class:`~reunite.notify.fleet.SmtpFleet` of ``size`` connections configured as this channel
+        (the fan-out's fast path: asyncio, pipelining, messages rendered once)."""
+        from .fleet import SmtpFleet
+
+        return SmtpFleet(self.host, self.port, size=size, tls=self.tls, user=self.user, password=self.password,
+                         sender=self.sender, timeout=self.timeout)
 
     def _reset(self) -> None:
         try:
