@@ -55,7 +55,8 @@ from ..cases.audit import append_audit
 from ..cases.models import Appeal, FoundChild, MissingReport, utcnow
 from ..errors import InputError, Problem
 from ..evidence.place import ResolvedPlace, resolve_place
-from ..notify import Channel, Delivery, Message, NotifySettings, check_recipient
+from ..notify import Channel, Delivery, Message, NotifySettings, SmtpChannel, check_recipient
+from ..notify.fleet import SmtpFleet
 from .area import Schedule, direction_provinces, province_of, reached
 from .models import DELIVERY_STATUSES, Alert, AlertDelivery, AlertSubscription
 from .subscriptions import AlertError, Links
@@ -77,7 +78,7 @@ class SendPolicy:
     rate_limit: int = 10                   # alerts per subscriber in the window
     rate_window_hours: float = 24.0
     batch: int = 500                       # messages per batch (console), rows per claim chunk
-    smtp_pool: int = 25                    # SMTP connections, one prepared message each
+    smtp_pool: int = 50                    # SMTP connections, one prepared message each (Postfix admits 50 a client)
     lease_seconds: float = 300.0           # a claim silent longer than this is taken over
 
     def backoff(self, attempts: int) -> dt.timedelta:
@@ -280,11 +281,11 @@ class _Pools:
         return self.pools[kind]
 
     def fleet(self, kind: str):
-        """An SMTP fleet for ``kind`` when its channel makes one (``SmtpChannel.fleet``), else None."""
+        """An SMTP fleet for ``kind`` when its channel is SMTP (:class:`~reunite.notify.fleet.SmtpFleet`), else
+        None (the channels' own prepare/release, batch by batch)."""
         if kind not in self.fleets:
             first = self.factory(kind)
-            make = getattr(first, "fleet", None)
-            self.fleets[kind] = make(self.policy.smtp_pool) if make is not None else None
+            self.fleets[kind] = SmtpFleet.of(first, self.policy.smtp_pool) if isinstance(first, SmtpChannel) else None
             if self.fleets[kind] is None:
                 self.pools[kind] = [first] + ([self.factory(kind) for _ in range(self.policy.smtp_pool - 1)]
                                               if getattr(first, "prepares", False) else [])

@@ -136,7 +136,7 @@ def alerts_send(
     description_zh: Annotated[str, typer.Option("--description-zh", help="What else to publish, in Chinese.")] = "",
     description_en: Annotated[str, typer.Option("--description-en", help="What else to publish, in English.")] = "",
     now: NowOpt = None,
-    pool: PoolOpt = 25,
+    pool: PoolOpt = 50,
     db: DbOpt = None,
     user: UserOpt = None,
 ):
@@ -159,7 +159,7 @@ def alerts_send(
 
 
 @alerts_app.command("tick")
-def alerts_tick(now: NowOpt = None, pool: PoolOpt = 25,
+def alerts_tick(now: NowOpt = None, pool: PoolOpt = 50,
                 lease: Annotated[float, typer.Option("--lease", min=0, help="Seconds after which another sender's "
                                                                             "claim is taken over.")] = 300.0,
                 db: DbOpt = None):

@@ -69,6 +69,12 @@ e-mail's ``Message-ID`` and the webhook's ``X-Reunite-Delivery`` are made from i
 sent twice by a retry can be recognised as one.  ``Message.unsubscribe_url`` goes into the body
 and the ``List-Unsubscribe`` header.
 
+Many messages at once: :class:`reunite.notify.fleet.SmtpFleet` drives a pool of SMTP connections from one
+asyncio event loop, each holding one message short of its final ``.`` until released (pipelining when the
+server announces it), with the e-mail rendered once (:class:`reunite.notify.fleet.Template`); the alerts'
+fan-out uses it.  A :class:`Delivery` with ``uncertain`` set may have been delivered (no reply after the
+final ``.``): never retry it.
+
 Privacy: a :class:`Delivery` carries no recipient and no body, only the outcome, so it can be
 logged; error texts from servers are reduced to their class and status code.
 """

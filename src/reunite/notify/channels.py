@@ -372,14 +372,6 @@ class SmtpChannel(_Base):
 
         return Prepared(release=release, finish=finish, abort=self._drop)
 
-    def fleet(self, size: int):
-        """An :class:`~reunite.notify.fleet.SmtpFleet` of ``size`` connections configured as this channel
-        (the fan-out's fast path: asyncio, pipelining, messages rendered once)."""
-        from .fleet import SmtpFleet
-
-        return SmtpFleet(self.host, self.port, size=size, tls=self.tls, user=self.user, password=self.password,
-                         sender=self.sender, timeout=self.timeout)
-
     def _reset(self) -> None:
         try:
             self._smtp.rset()

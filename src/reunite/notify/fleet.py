@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from .channels import Delivery, Message, _message_id
+from .channels import Delivery, Message, SmtpChannel, _message_id
 
 __all__ = ["SmtpFleet", "Template"]
 
@@ -253,6 +253,12 @@ class SmtpFleet:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="reunite-smtp-fleet", daemon=True)
         self._thread.start()
+
+    @classmethod
+    def of(cls, channel: SmtpChannel, size: int) -> SmtpFleet:
+        """A fleet of ``size`` connections configured as ``channel`` (host, port, TLS, login, sender)."""
+        return cls(channel.host, channel.port, size=size, tls=channel.tls, user=channel.user,
+                   password=channel.password, sender=channel.sender, timeout=channel.timeout)
 
     @property
     def size(self) -> int:
