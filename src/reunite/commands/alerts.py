@@ -127,10 +127,11 @@ def alerts_unsubscribe(token: Annotated[str, typer.Argument(help="The token of a
 @alerts_app.command("send")
 def alerts_send(
     report: Annotated[str | None, typer.Option("--report", help="A missing child's report number.")] = None,
-    appeal: Annotated[int | None, typer.Option("--appeal", help="A published appeal's number (a found child).")]
-    = None,
+    appeal: Annotated[int | None, typer.Option("--appeal", help="A published appeal's number (a missing child's "
+                                                                  "is alerted as its report).")] = None,
     missing_since: Annotated[str | None, typer.Option("--missing-since", help="When the child went missing (ISO, "
-                                                                              "UTC): starts the radius clock.")]
+                                                                              "UTC): starts the radius clock; default "
+                                                                              "for a report: the end of the day lost.")]
     = None,
     hotline: Annotated[str | None, typer.Option("--hotline", help="The phone number printed in the alert.")] = None,
     description_zh: Annotated[str, typer.Option("--description-zh", help="What else to publish, in Chinese.")] = "",
@@ -141,17 +142,17 @@ def alerts_send(
     user: UserOpt = None,
 ):
     """Create an alert of a report or a published appeal and deliver its first ring (JSON counts)."""
-    from ..alerts import Links, SendPolicy, create_alert, fan_out
+    from ..alerts import Links, SendPolicy, alert_subject, fan_out
     from ..cases.db import open_session
 
     try:
         links = Links.from_env()
         at = _time(now, "--now")
         with open_session(db) as s:
-            alert = create_alert(s, user=_user(user), report=report, appeal_id=appeal,
-                                 started_at=_time(missing_since, "--missing-since"), now=at, hotline=hotline,
-                                 description_zh=description_zh, description_en=description_en,
-                                 public_url=links.base_url)
+            alert = alert_subject(s, user=_user(user), report=report, appeal_id=appeal,
+                                  started_at=_time(missing_since, "--missing-since"), now=at, hotline=hotline,
+                                  description_zh=description_zh, description_en=description_en,
+                                  public_url=links.base_url)
             res = fan_out(s, alert.id, links=links, now=at, policy=SendPolicy(smtp_pool=pool))
     except ReuniteError as exc:
         fail(exc)

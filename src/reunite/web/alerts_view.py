@@ -12,7 +12,7 @@ Investigators:
 
 * ``GET /alerts`` — the alerts sent, with their counts, and the form to send one (a report number or a
   published appeal's number, when the child went missing, a hotline, what else to publish);
-* ``POST /alerts`` — create the alert and deliver its first ring (:func:`reunite.alerts.create_alert`,
+* ``POST /alerts`` — create the alert and deliver its first ring (:func:`reunite.alerts.alert_subject`,
   :func:`reunite.alerts.fan_out`);
 * ``GET /alerts/{alert_id}`` — the alert and its delivery log (ids, rings, statuses, attempts, error
   classes: no recipient); the read is audited;
@@ -40,8 +40,8 @@ from ..alerts import (
     AlertError,
     Links,
     Schedule,
+    alert_subject,
     confirm,
-    create_alert,
     delivery_log,
     fan_out,
     subscribe,
@@ -227,10 +227,10 @@ def alerts_send(request: Request, user: Me, db: DB, subject: Annotated[str, Form
             if not number.strip().isdigit() or not 0 < int(number) < 2**31:
                 raise InputError("an appeal is given by its number")
             appeal = int(number)
-        alert = create_alert(db, user=user.name, report=number.strip() if subject == "report" else None,
-                             appeal_id=appeal, started_at=_when(missing_since), hotline=hotline.strip() or None,
-                             description_zh=description_zh, description_en=description_en,
-                             public_url=links.base_url)
+        alert = alert_subject(db, user=user.name, report=number.strip() if subject == "report" else None,
+                              appeal_id=appeal, started_at=_when(missing_since), hotline=hotline.strip() or None,
+                              description_zh=description_zh, description_en=description_en,
+                              public_url=links.base_url)
     except InputError as exc:
         return _list(request, db, values, {"form": "; ".join(p.message for p in exc.problems)}, status=400)
     fan_out(db, alert.id, links=links)
