@@ -24,8 +24,13 @@ itself; the server and the folder are removed at the end.
 100,000); above 20,000 families the pedigrees and relatives are therefore inserted in bulk, the same
 rows (``--families-via import`` forces the real import and reports its time).
 
+It also records the machine's load average (1, 5 and 15 minutes) before the first endpoint and after
+the last: the figures mean little on a loaded machine.  ``--only`` runs some endpoints only (e.g.
+``--only appeals_page,appeals_api``).
+
 Usage: python benchmarks/web_load.py [--quick] [--families N] [--appeals A] [--clients C] [--seconds S]
                                      [--max-requests R] [--profiles] [--families-via import|bulk]
+                                     [--only ENDPOINT,...]
 """
 
 from __future__ import annotations
@@ -298,6 +303,7 @@ def main() -> None:
     ap.add_argument("--families-via", choices=["import", "bulk"], default=None,
                     help="import_families (about 5 ms a family today) or a bulk insert of the same rows; "
                          "default: import up to 20,000 families, bulk above")
+    ap.add_argument("--only", default=None, help="comma-separated endpoints to run (default: all four)")
     args = ap.parse_args()
     n_families = args.families or (2_000 if args.quick else 100_000)
     n_appeals = args.appeals if args.appeals is not None else (50 if args.quick else 200)
@@ -339,10 +345,14 @@ def main() -> None:
             if sample.status_code != 200:
                 raise SystemExit(f"the search API answered {sample.status_code}: {sample.text[:300]}")
             fig["endpoints"] = {}
+            only = set(args.only.split(",")) if args.only else None
+            fig["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
             for name, make, headers in (("appeals_page", appeals_page, {}), ("appeals_api", appeals_api, {}),
                                         ("reports_search", reports_search, auth),
                                         ("children_search", children_search, auth)):
-                fig["endpoints"][name] = run_phase(base, make, headers, args.clients, seconds, args.max_requests)
+                if only is None or name in only:
+                    fig["endpoints"][name] = run_phase(base, make, headers, args.clients, seconds, args.max_requests)
+            fig["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         finally:
             proc.terminate()
             try:
