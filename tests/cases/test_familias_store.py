@@ -215,3 +215,21 @@ def test_the_pedtools_files_read_back_as_pedtools_reads_them_give_the_stored_lr(
     spec = _read_pedtools(tmp_path / "ped")
     spec["mutation"] = cand.mutation_model["model"]      # lr.R sets it with pedmut's mutationMatrix
     assert missing_person_lr(load_case(spec)).log10_lr == pytest.approx(cand.dna_log10_lr, abs=TOL)
+
+
+def test_a_candidate_exported_as_fam_and_imported_as_a_family_matches_with_the_same_lr(trio, tmp_path):
+    """Out and back in: the .fam of a stored candidate, imported as a new report's family, is matched
+    with the same found child at the same LR (the family's DNA survived both ways)."""
+    from reunite.cases.matching import run_matching
+
+    ex, s = trio
+    cand = s.get(Candidate, ex["candidate"])
+    child, stored = cand.found_child.case_number, cand.dna_log10_lr
+    fam = tmp_path / "c.fam"
+    export_candidate_fam(s, cand.id, fam, user="ana")
+    result = import_fam(s, fam, report="R-COPY", lab="LAB-COPY", create_report=True, user="ana")
+    assert result.added == 1 and result.notes["samples_added"] == len(cand.report.relatives)
+    run_matching(s, frequencies="nist1036_us_asian", rules="gbt", prior=0.001, index_dir=tmp_path / "idx")
+    copy = s.scalars(select(Candidate).join(Candidate.report).where(MissingReport.report_number == "R-COPY")).all()
+    assert [(c.found_child.case_number, c.dna_log10_lr) for c in copy if c.dna_log10_lr is not None] == [
+        (child, pytest.approx(stored, abs=TOL))]
