@@ -39,6 +39,7 @@ ALLOWED = frozenset({
     "gbt",  # the code of the decision rules (Gill, Buckleton and Taylor)
     "GeneMapper",  # the lab software whose genotypes table is imported (ID-X, CODIS, CMF, XML are upper case)
     "Familias", "pedtools", "forrel",  # the kinship software a candidate's case is exported for
+    "Kunming",  # the example of a place searched in pinyin (例如：昆明、Kunming、云南)
 })
 WORD = re.compile(r"[^\s,;:()（）“”\"'，。；：、！？!?·×→–—=≥≤±<>\[\]{}|#%‰*+]+")
 LATIN = re.compile(r"[A-Za-z]")
@@ -46,7 +47,8 @@ LATIN = re.compile(r"[A-Za-z]")
 
 class _Visible(HTMLParser):
     """The words a reader sees: text and the spoken or hovered attributes; no script, style or iframe, and
-    nothing marked ``lang="en"`` (an error's own message from the code that raised it, kept as written)."""
+    nothing marked ``lang="en"`` (a message the catalogues have no words for, kept as written) or
+    ``translate="no"`` (a code or a column name, the same in every language)."""
 
     SKIP = frozenset({"script", "style", "iframe", "textarea"})
     ATTRS = ("title", "alt", "placeholder", "aria-label")
@@ -57,7 +59,7 @@ class _Visible(HTMLParser):
         self._skipping: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP or ("lang", "en") in attrs:
+        if tag in self.SKIP or ("lang", "en") in attrs or ("translate", "no") in attrs:
             self._skipping.append(tag)
         if not self._skipping:
             self.parts.extend(v for k, v in attrs if k in self.ATTRS and v)
@@ -218,3 +220,94 @@ def test_an_import_job_in_chinese(demo, zh, tmp_path):
 def test_error_pages_in_chinese(zh, path, status):
     _check(zh("张警官"), path, status=status)
 
+
+
+def _visible_text(html: str) -> str:
+    """The page's visible text (as :class:`_Visible` reads it, ``lang="en"`` parts included), spaces folded."""
+    parser = _Visible()
+    parser.handle_starttag = lambda tag, attrs, p=parser: (
+        p._skipping.append(tag) if tag in _Visible.SKIP else None,
+        p.parts.extend(v for k, v in attrs if k in _Visible.ATTRS and v) if not p._skipping else None)
+    parser.feed(html)
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+def english_sentences() -> dict[str, str]:
+    """``{fragment: key}``: each run of three or more words of the ``en`` catalogue between its
+    ``{placeholders}``, two of them English words (not codes, notations or allowed names: "DNA log10 LR" is no
+    sentence), where the ``zh`` text does not hold the same run (a code or a name kept as is)."""
+    from reunite.web.i18n import MESSAGES
+
+    out = {}
+    for key, text in MESSAGES["en"].items():
+        zh = MESSAGES["zh"].get(key, "")
+        for part in re.split(r"\{[^}]*\}", text):
+            part = part.strip(" .,;:()")
+            words = [w for w in re.findall(r"[\w'-]+", part) if re.fullmatch(r"[A-Za-z]*[a-z][A-Za-z'-]*", w)
+                     and w not in ALLOWED]
+            if len(re.findall(r"[\w'-]+", part)) >= 3 and len(words) >= 2 and part not in zh:
+                out[part] = key
+    return out
+
+
+#: Links a crawl does not follow: leaving, downloads and files, the API, actions behind a GET.
+_NOT_PAGES = re.compile(r"^/(logout|api/|media/|files/|static/|network/cytoscape|network/export|map/flows\.svg)"
+                        r"|\.(csv|zip|fam|svg|png|jpg|pdf|json|js|graphml)(\?|$)|/poster|/press-kit|lang=en")
+
+
+def _crawl(client: TestClient, start: list[str], limit: int = 80, per_shape: int = 2) -> dict[str, str]:
+    """The pages reached from ``start`` by following the links of each page (same site, GET), at most
+    ``per_shape`` of each shape of address (``/candidates/14`` and ``/candidates/15`` are one shape)."""
+    seen, shapes, pages, todo = set(), {}, {}, list(start)
+    while todo and len(pages) < limit:
+        path = todo.pop(0)
+        if path in seen or _NOT_PAGES.search(path):
+            continue
+        seen.add(path)
+        shape = re.sub(r"/[^/?]*\d[^/?]*", "/{id}", path.split("?")[0]) + ("?" if "?" in path else "")
+        if shapes.get(shape, 0) >= per_shape:
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
+        r = client.get(path)
+        if r.status_code != 200 or "text/html" not in r.headers.get("content-type", ""):
+            continue
+        pages[path] = r.text
+        for href in re.findall(r'href="(/[^"#]*)"', r.text):
+            href = href.replace("&amp;", "&")
+            if href not in seen:
+                todo.append(href)
+    return pages
+
+
+def test_the_sentences_of_the_english_catalogue_are_fragments_of_three_words_or_more():
+    found = english_sentences()
+    assert len(found) > 300
+    assert found["Which relatives should give DNA"] == "guidance.family.title"
+    page = "<p>寻亲 Which relatives should give DNA</p><p lang='en'>the lowest log10 LR is above the highest</p>"
+    text = _visible_text(page)
+    assert [f for f in found if f in text] == ["Which relatives should give DNA",
+                                                "the lowest log10 LR is above the highest"]
+
+
+@pytest.mark.parametrize("name", ["张警官", "李分析师", "王社工", "赵管理员"])
+def test_a_crawl_of_the_staff_pages_in_chinese_finds_no_english_sentence_of_the_catalogue(demo, zh, name):
+    """Every page a staff member reaches by following links from their dashboard, in Chinese: none shows a
+    sentence of the English catalogue (a key missing from the Chinese one, a template that prints an English
+    text, a problem without Chinese words), even marked ``lang="en"``; nor an English word."""
+    ids = _ids(demo[0])
+    client = zh(name)
+    start = ["/dashboard", "/account", "/candidates?min_log10_lr=abc&sort=nope",
+             f"/children/{ids['child']}", f"/reports/{ids['report']}", "/admin/users"]
+    pages = _crawl(client, start)
+    assert len(pages) >= (2 if name == "赵管理员" else 8), sorted(pages)
+    print(name, len(pages), "pages")
+    sentences = english_sentences()
+    found = {}
+    for path, html in pages.items():
+        assert '<html lang="zh-CN">' in html, path
+        text = _visible_text(html)
+        left = sorted({f"{sentences[f]}: {f}" for f in sentences if f in text})
+        words = sorted(set(english_words(html)))
+        if left or words:
+            found[path] = left + words
+    assert not found, f"English on Chinese pages: {found}"

@@ -52,24 +52,29 @@ class CandidateQuery:
     def __post_init__(self):
         problems = []
         if self.status is not None and self.status not in CANDIDATE_STATUSES:
-            problems.append(Problem(f"status must be one of {', '.join(CANDIDATE_STATUSES)}", field="status"))
+            problems.append(Problem(f"status must be one of {', '.join(CANDIDATE_STATUSES)}", field="status",
+                                    code="filter_status", params={"values": ", ".join(CANDIDATE_STATUSES)}))
         for name in ("min_log10_lr", "max_log10_lr"):
             v = getattr(self, name)
             if v is not None and not math.isfinite(v):
-                problems.append(Problem("a log10 likelihood ratio is a finite number", field=name))
+                problems.append(Problem("a log10 likelihood ratio is a finite number", field=name, code="filter_lr"))
         if (self.min_log10_lr is not None and self.max_log10_lr is not None
                 and self.min_log10_lr > self.max_log10_lr):
-            problems.append(Problem("the lowest log10 LR is above the highest", field="min_log10_lr"))
+            problems.append(Problem("the lowest log10 LR is above the highest", field="min_log10_lr",
+                                    code="filter_lr_order"))
         if self.unit is not None and not 1 <= len(self.unit) <= 200:
-            problems.append(Problem("a unit is 1 to 200 characters long", field="unit"))
+            problems.append(Problem("a unit is 1 to 200 characters long", field="unit", code="filter_unit"))
         if self.sort not in SORTS:
-            problems.append(Problem(f"sort must be one of {', '.join(SORTS)}", field="sort"))
+            problems.append(Problem(f"sort must be one of {', '.join(SORTS)}", field="sort", code="filter_one_of",
+                                    params={"values": ", ".join(SORTS)}))
         if self.order not in ORDERS:
-            problems.append(Problem(f"order must be one of {', '.join(ORDERS)}", field="order"))
+            problems.append(Problem(f"order must be one of {', '.join(ORDERS)}", field="order", code="filter_one_of",
+                                    params={"values": ", ".join(ORDERS)}))
         if not 1 <= self.page <= 10**6:
-            problems.append(Problem("page is a whole number from 1", field="page"))
+            problems.append(Problem("page is a whole number from 1", field="page", code="filter_page"))
         if not 1 <= self.per_page <= MAX_PER_PAGE:
-            problems.append(Problem(f"per_page is a whole number from 1 to {MAX_PER_PAGE}", field="per_page"))
+            problems.append(Problem(f"per_page is a whole number from 1 to {MAX_PER_PAGE}", field="per_page",
+                                    code="filter_per_page", params={"max": MAX_PER_PAGE}))
         if problems:
             raise InputError(problems)
 
@@ -86,12 +91,12 @@ def parse_candidate_query(params: Mapping[str, str | None]) -> CandidateQuery:
     for name, raw in params.items():
         text = (raw or "").strip()
         if name not in known:
-            problems.append(Problem("is not a filter of the candidate list", field=name))
+            problems.append(Problem("is not a filter of the candidate list", field=name, code="filter_unknown"))
         elif text:
             try:
                 values[name] = _convert(name, text)
             except ValueError:
-                problems.append(Problem(_EXPECTED[name], field=name))
+                problems.append(Problem(_EXPECTED[name], field=name, code=_EXPECTED_CODES[name]))
     try:
         query = CandidateQuery(**values)
     except InputError as exc:
@@ -107,6 +112,8 @@ _EXPECTED = {"dna": "dna is true or false", "suspected_of_sale": "suspected_of_s
              "min_log10_lr": "a log10 likelihood ratio is a number",
              "max_log10_lr": "a log10 likelihood ratio is a number",
              "page": "page is a whole number from 1", "per_page": "per_page is a whole number"}
+_EXPECTED_CODES = {"dna": "filter_bool", "suspected_of_sale": "filter_bool", "min_log10_lr": "filter_lr",
+                   "max_log10_lr": "filter_lr", "page": "filter_page", "per_page": "filter_whole"}
 
 
 def _convert(name: str, text: str):

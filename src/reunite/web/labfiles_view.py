@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from ..cases.labexport import export_candidate_fam, export_candidate_pedtools, export_cmf, lab_samples, sample_labs
+from ..cases.labs import list_labs
 from ..cases.models import User
 from .access import authorize, current_user, get_db
 from .api import get_candidate
@@ -72,7 +73,9 @@ def lab_profiles(request: Request, db: DB, lab: Annotated[str | None, Query(max_
     labs = sample_labs(db)
     chosen = lab if lab in {name for name, _ in labs} else (labs[0][0] if len(labs) == 1 else None)
     samples = lab_samples(db, chosen) if chosen is not None else []
+    names_zh = {r.name: r.name_zh for r in list_labs(db) if r.name_zh}   # a registered lab's Chinese name
     return render(request, "lab_profiles.html", {"labs": labs, "lab": chosen, "samples": samples,
+                                                 "names_zh": names_zh,
                                                  "unknown_lab": lab is not None and lab != chosen})
 
 
