@@ -86,6 +86,11 @@ def test_a_stored_candidate_as_pedtools_files_and_zip(trio, tmp_path):
                                         ("frequencies.txt", "lr.R", "ped.tsv", "reunite.json")]
         assert f.read(f"candidate-{cand.id}/ped.tsv").decode().splitlines() == ped
     assert s.scalars(select(WrittenFile).where(WrittenFile.table_name == "pedtools")).all()
+    # A withdrawal of consent by the family deletes every file these exports wrote.
+    from reunite.cases.privacy import erase_everywhere
+
+    gone = erase_everywhere(s, rep.report_number, index_dir=tmp_path / "idx")
+    assert gone.exports == 5 and not z.exists() and not list((tmp_path / "ped").iterdir())
     with pytest.raises(InputError, match="no candidate has id 999"):
         export_candidate_fam(s, 999, tmp_path / "x.fam")
     assert not (tmp_path / "x.fam").exists()
