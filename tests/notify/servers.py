@@ -48,21 +48,24 @@ class _Handler:
         mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(Received(list(envelope.rcpt_tos), mail))
+            self.sink.sessions.append((bool(session.authenticated), session.ssl is not None))
         return "250 Message accepted"
 
 
 class SmtpSink:
     """An aiosmtpd server on 127.0.0.1 (plain SMTP, no TLS) in its own thread; ``messages`` is what
-    it received; addresses in ``refuse`` get a 550 at RCPT."""
+    it received (``sessions``: whether each message's session had logged in and used TLS); addresses in
+    ``refuse`` get a 550 at RCPT.  Keyword arguments go to aiosmtpd's ``Controller`` (TLS, login)."""
 
-    def __init__(self):
+    def __init__(self, **controller):
         from aiosmtpd.controller import Controller
 
         self.port = free_port()
         self.messages: list[Received] = []
+        self.sessions: list[tuple[bool, bool]] = []
         self.refuse: set[str] = set()
         self.lock = threading.Lock()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **controller)
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()

@@ -130,3 +130,56 @@ def test_unreachable_server_is_a_retryable_failure(size):
     out = fleet.turn([False] * size, _items(fleet, tpl, [f"s{k}" for k in range(size)]))
     assert all(f.retryable and r is None for r, f in out)
     fleet.close()
+
+
+class _Auth:
+    """aiosmtpd authenticator: one user."""
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = auth_data.login == b"reunite" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)
+
+
+def _certificate(folder) -> tuple[str, str]:
+    import subprocess
+
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], check=True,
+                   capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_fleet_over_tls_with_login(tmp_path, tls):
+    """STARTTLS (port 587 style) and implicit TLS (465), the server's certificate checked against a CA file,
+    then AUTH PLAIN; a wrong password is a retryable failure (the configuration, not the recipient)."""
+    import ssl
+
+    cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    # (aiosmtpd counts only STARTTLS as TLS for auth_require_tls: with implicit TLS it would refuse AUTH, 538)
+    tls_args = ({"tls_context": context, "require_starttls": True, "auth_require_tls": True} if tls == "starttls"
+                else {"ssl_context": context, "auth_require_tls": False})
+    with SmtpSink(authenticator=_Auth(), **tls_args) as sink:
+        fleet = SmtpFleet("127.0.0.1", sink.port, size=2, tls=tls, user="reunite", password="s3cret", cafile=cert,
+                          sender="alerts@reunite.test")
+        tpl = fleet.template(MSG)
+        assert fleet.turn([False, False], _items(fleet, tpl, ["a", "b"])) == [(None, None)] * 2
+        assert all(r.ok for r, _ in fleet.turn([True, True], []))
+        fleet.close()
+        wrong = SmtpFleet("127.0.0.1", sink.port, size=1, tls=tls, user="reunite", password="nope", cafile=cert)
+        failed = wrong.turn([False], _items(wrong, tpl, ["c"]))[0][1]
+        assert failed.error == "SMTP 535" and failed.retryable
+        wrong.close()
+        untrusted = SmtpFleet("127.0.0.1", sink.port, size=1, tls=tls, user="reunite", password="s3cret")
+        failed = untrusted.turn([False], _items(untrusted, tpl, ["d"]))[0][1]   # the system's CAs: refused
+        assert failed.error == "SSLCertVerificationError" and failed.retryable
+        untrusted.close()
+    assert sorted(r for m in sink.messages for r in m.rcpt) == ["a@example.org", "b@example.org"]
+    # logged in; aiosmtpd records TLS in the session only after STARTTLS (with implicit TLS the refused
+    # certificate above is the proof that the connection was TLS)
+    assert sink.sessions == [(True, tls == "starttls")] * 2

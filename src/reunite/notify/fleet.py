@@ -212,9 +212,9 @@ class _Conn:
                 return Delivery(False, _KIND, error=f"SMTP {bad}", retryable=400 <= bad < 500)
             self.writer.write(item.data)
             await self.writer.drain()
-        except _Reply as exc:
-            self.drop()
-            return Delivery(False, _KIND, error=f"SMTP {exc.code}", retryable=400 <= exc.code < 500)
+        except _Reply as exc:          # the connection's set-up (greeting, EHLO, STARTTLS, AUTH) or RSET
+            self.drop()                # refused: the server or our configuration, not the recipient
+            return Delivery(False, _KIND, error=f"SMTP {exc.code}", retryable=True)
         except (OSError, ConnectionError, ssl.SSLError) as exc:
             self.drop()
             return Delivery(False, _KIND, error=type(exc).__name__, retryable=True)
