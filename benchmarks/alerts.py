@@ -4,6 +4,7 @@
     python benchmarks/alerts.py --quick         # 1,000 subscribers (the smoke test of `make bench`)
     python benchmarks/alerts.py --no-smtp       # the console backend only
     python benchmarks/alerts.py --pool 100      # SMTP connections (default 50)
+    python benchmarks/alerts.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres   # store on PostgreSQL
 
 SMTP is measured against two local servers, each in its own process:
 
@@ -12,8 +13,9 @@ SMTP is measured against two local servers, each in its own process:
   says so under ``smtp_sink`` (and stderr too); the rest still runs.
 * an aiosmtpd ``Sink`` (Python, asyncio) in a subprocess.
 
-On a fresh SQLite store, N confirmed subscriptions are inserted at seeded random points within 90 km of
-Kunming (all inside the first hour's 100 km), and one alert of a report lost in Kunming is created per run.
+On a fresh SQLite store (or a new PostgreSQL database with ``--pg``), N confirmed subscriptions are
+inserted at seeded random points within 90 km of Kunming (all inside the first hour's 100 km), and one
+alert of a report lost in Kunming is created per run.
 
 * ``console``: :func:`reunite.alerts.fan_out` with the console backend (each message recorded in memory:
   the store's and the fan-out's own work, no network); **baseline**, in the same process: the same N
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime as dt
 import json
 import os
@@ -65,8 +68,8 @@ KUNMING = (24.880095, 102.832891)
 SECRET = "benchmark-secret"
 
 
-def _store(folder: Path, n: int, seed: int) -> str:
-    url = f"sqlite:///{folder / 'reunite.db'}"
+def _store(folder: Path, n: int, seed: int, url: str | None = None) -> str:
+    url = url or f"sqlite:///{folder / 'reunite.db'}"
     rng = np.random.default_rng(seed)
     r = 90.0 * np.sqrt(rng.random(n))
     a = 2 * np.pi * rng.random(n)
@@ -308,6 +311,28 @@ def _crash_smtp(url: str, alert_id: int, n: int, pool: int) -> dict:
         shutil.rmtree(dumps, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _database(server: str | None):
+    """A new, empty PostgreSQL database on ``server`` (dropped afterwards), or None for SQLite."""
+    if not server:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"reunite_bench_alerts_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--subscribers", type=int, default=10_000)
@@ -315,14 +340,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--no-smtp", action="store_true", help="skip the SMTP run")
     ap.add_argument("--pool", type=int, default=50, help="SMTP connections")
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1/"
+                                                "postgres): the store is a new database on it, dropped at the end")
     args = ap.parse_args(argv)
     n = 1000 if args.quick else args.subscribers
     out: dict = {"benchmark": "alerts", "subscribers": n, "python": platform.python_version(),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                  "load_average": [round(x, 2) for x in os.getloadavg()], "date": dt.date.today().isoformat()}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _database(args.pg) as pg_url:
         folder = Path(tmp)
-        url = _store(folder, n, args.seed)
+        out["store"] = "postgresql" if pg_url else "sqlite"
+        url = _store(folder, n, args.seed, pg_url)
         alert = _alert(url)
         console = ConsoleChannel("email", stream=None)
         seconds, res = _fan_out(url, alert, lambda kind: console)
