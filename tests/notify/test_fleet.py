@@ -183,3 +183,56 @@ def test_fleet_over_tls_with_login(tmp_path, tls):
     # logged in; aiosmtpd records TLS in the session only after STARTTLS (with implicit TLS the refused
     # certificate above is the proof that the connection was TLS)
     assert sink.sessions == [(True, tls == "starttls")] * 2
+
+
+def test_a_server_that_never_answers_the_final_dot_times_out_uncertain():
+    """A server that takes MAIL, RCPT, DATA and the content, then never replies to the final '.': after the
+    fleet's timeout the message is uncertain (never retried); the next one on a fresh connection goes."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    answered_dot = threading.Event()
+
+    def serve():
+        for n in range(2):
+            conn, _ = listener.accept()
+            f = conn.makefile("rb")
+            conn.sendall(b"220 silent\r\n")
+            data = False
+            for line in f:
+                if data:
+                    if line == b".\r\n":
+                        data = False
+                        if n == 0:
+                            continue             # the first connection: silence after the "."
+                        conn.sendall(b"250 ok\r\n")
+                        answered_dot.set()
+                    continue
+                cmd = line[:4].upper()
+                if cmd == b"EHLO":
+                    conn.sendall(b"250 silent\r\n")
+                elif cmd == b"DATA":
+                    conn.sendall(b"354 go\r\n")
+                    data = True
+                elif cmd == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    break
+                else:
+                    conn.sendall(b"250 ok\r\n")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    fleet = SmtpFleet("127.0.0.1", port, size=1, tls="none", timeout=0.5)
+    tpl = fleet.template(MSG)
+    assert fleet.turn([False], _items(fleet, tpl, ["a"])) == [(None, None)]
+    released, _ = fleet.turn([True], [])[0]
+    assert not released.ok and released.uncertain and released.error == "NoReply TimeoutError"
+    assert fleet.turn([False], _items(fleet, tpl, ["b"])) == [(None, None)]      # a new connection
+    assert fleet.turn([True], [])[0][0].ok and answered_dot.is_set()
+    fleet.close()
+    listener.close()

@@ -281,12 +281,13 @@ class SmtpFleet:
         try:
             async with asyncio.timeout(self.timeout):
                 await conn.turn(release, item)
-        except TimeoutError:
+        except Exception as exc:             # a timeout, or anything unforeseen: this connection only
             conn.drop()
+            name = type(exc).__name__
             if conn.releasing:               # the "." was written: the server may have taken it
-                conn.released = Delivery(False, _KIND, error="NoReply TimeoutError", uncertain=True)
+                conn.released = Delivery(False, _KIND, error=f"NoReply {name}", uncertain=True)
             if item is not None and conn.failed is None:
-                conn.failed = Delivery(False, _KIND, error="TimeoutError", retryable=True)
+                conn.failed = Delivery(False, _KIND, error=name, retryable=True)
         return conn.released, conn.failed
 
     def submit(self, indices: list[int], releases: list[bool], items: list[_Item | None]) -> Future:
