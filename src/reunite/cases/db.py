@@ -36,6 +36,7 @@ __all__ = [
     "init_db",
     "make_engine",
     "open_session",
+    "store_busy",
     "upgrade",
 ]
 
@@ -63,6 +64,25 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+#: PostgreSQL's SQLSTATEs of a transaction that lost to another one (serialization, deadlock, lock timeout).
+_PG_BUSY = frozenset(("40001", "40P01", "55P03"))
+
+
+def store_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store was busy with another writer rather than wrong: SQLite's
+    "database is locked" after its busy timeout (an import or a matching holds the write lock longer),
+    or PostgreSQL's serialization failure, deadlock or lock timeout.  Trying again later can succeed."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in _PG_BUSY
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 def _sqlite_begin(conn) -> None:

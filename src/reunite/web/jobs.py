@@ -25,11 +25,13 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..cases import importing
+from ..cases.db import store_busy
 from ..cases.import_history import record_import_run
 from ..cases.matching import run_matching
 from ..cases.models import utcnow
@@ -144,27 +146,37 @@ class JobManager:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families,
               **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS}}[job.kind]
-        try:
-            with self._run_lock:
+        # The history is written under the run lock too: written after it, it raced the next job's import
+        # and matching for the store's write lock and was lost on SQLite when they held it longer than
+        # the busy timeout.
+        with self._run_lock:
+            try:
                 job.status, job.step = "running", "checking and importing"
                 self._import_and_match(job, fn, path, options)
-            job.status, job.step = "done", "finished"
-        except Exception as exc:
-            self._failed(job, exc)
-        finally:
-            shutil.rmtree(path.parent, ignore_errors=True)
-            self._record(job)
+                job.status, job.step = "done", "finished"
+            except Exception as exc:
+                self._failed(job, exc)
+            finally:
+                shutil.rmtree(path.parent, ignore_errors=True)
+                self._record(job)
 
-    def _record(self, job: ImportJob) -> None:
-        """Write the job's end to the store's history of imports (a failure to do so is logged)."""
+    def _record(self, job: ImportJob, attempts: int = 3) -> None:
+        """Write the job's end to the store's history of imports, trying again while another writer (another
+        process's import) holds the store; a failure to do so is logged."""
         outcome = "done" if job.status == "done" else ("stored" if job.stored else "failed")
-        try:
-            with self._open_session() as s:
-                record_import_run(s, kind=job.kind, file_name=job.filename, user=job.user, started_at=job.started_at,
-                                  outcome=outcome, problems=job.problems_total, error=job.error and
-                                  job.error.split(":")[0], **job.counts)
-        except Exception as exc:
-            log.error("import job %s: its history could not be recorded (%s)", job.id, type(exc).__name__)
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._open_session() as s:
+                    record_import_run(s, kind=job.kind, file_name=job.filename, user=job.user,
+                                      started_at=job.started_at, outcome=outcome, problems=job.problems_total,
+                                      error=job.error and job.error.split(":")[0], **job.counts)
+                return
+            except Exception as exc:
+                if attempt < attempts and store_busy(exc):
+                    time.sleep(1.0)
+                    continue
+                log.error("import job %s: its history could not be recorded (%s)", job.id, type(exc).__name__)
+                return
 
     def _import_and_match(self, job: ImportJob, fn, path: Path, options: dict[str, Any]) -> None:
         with self._open_session() as s:
