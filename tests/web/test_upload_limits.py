@@ -126,3 +126,17 @@ def test_a_revoked_token_does_not_open_the_body(app, client):
                                {"content-type": "multipart/form-data; boundary=x",
                                 "authorization": h["Authorization"]})
     assert status == 401 and pulled == 0
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/login", "application/x-www-form-urlencoded"),
+                                            ("/api/v1/token", "application/json"),
+                                            ("/api/v1/appeals/1/tips", "application/json")])
+def test_an_anonymous_form_or_json_body_stops_at_one_mebibyte(app, path, kind):
+    """Routes open to anyone read a login form or a tip: such a body stops at 1 MiB (it was read up to
+    the upload limit, 51 MiB by default, before its 413: an anonymous client could make the server
+    pull 51 MiB per request).  Only a file upload may be larger."""
+    from reunite.web.app import MAX_TEXT_BODY
+
+    status, pulled = asgi_post(app, path, 40 * 1024 * 1024, {"content-type": kind})
+    assert status == 413
+    assert pulled <= MAX_TEXT_BODY + 2 * CHUNK, f"{pulled:,} bytes were read"

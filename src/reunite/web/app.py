@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
@@ -199,16 +200,21 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
 # ----------------------------------------------------------------------------- request bodies
 
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+#: The largest body that is not a file upload (a form or JSON): 1 MiB.
+MAX_TEXT_BODY = 1024 * 1024
 
 
 class BodyGuard:
     """Refuse request bodies before they are read: an anonymous body on a route that needs a login
     gets its 401 at once (the route is found and its rule read first), and every body is counted as it
     streams, so a chunked upload without ``Content-Length`` gets a 413 past ``limit`` bytes instead of
-    being spooled whole."""
+    being spooled whole.  Only a file upload (``multipart/form-data``) may reach ``limit``; any other
+    body (a form, JSON: a login, a tip) stops at :data:`MAX_TEXT_BODY` (an anonymous login form was read
+    up to the upload limit, 51 MiB, before its 413)."""
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, text_limit: int | None = None):
         self.app, self.limit = app, limit
+        self.text_limit = min(limit, MAX_TEXT_BODY if text_limit is None else text_limit)
 
     def _needs_login(self, scope) -> bool:
         for route in scope["app"].router.routes:
@@ -237,7 +243,9 @@ class BodyGuard:
             response = error_response(request, WebError(401, "unauthorized", "log in first",
                                                         headers={"WWW-Authenticate": "Bearer"}))
             return await response(scope, receive, send)
-        limit, seen, started = self.limit, 0, False
+        kind = Headers(scope=scope).get("content-type", "").split(";", 1)[0].strip().lower()
+        limit = self.limit if kind == "multipart/form-data" else self.text_limit
+        seen, started = 0, False
 
         async def counted():
             nonlocal seen
