@@ -188,3 +188,23 @@ def test_without_a_configured_channel_registration_says_so(app, world, monkeypat
     with TestClient(app, raise_server_exceptions=False) as c:
         r = register(c)
     assert r.status_code == 503
+
+
+@pytest.mark.parametrize("username", ["13912345679", "li-139-1234-5679", "id530102198001011234"])
+def test_a_user_name_that_holds_a_phone_or_id_number_is_refused(web, sms, world, username):
+    """The user name is what the audit log and the server's log record for every act of the account: a
+    family that chose its phone number as its name had it written into every audit entry."""
+    r = register(web, username=username)
+    assert r.status_code == 400 and not sms.sent
+    assert 'id="register-username-error"' in r.text and "phone or ID number" in r.text
+    with store.open_session(world[0]) as s:
+        assert s.scalars(select(User).where(User.name == username)).first() is None
+        assert not [e for e in s.scalars(select(AuditEntry)) if username in (e.actor, e.entity_id)]
+
+
+def test_an_admin_cannot_name_an_account_with_a_phone_number(as_user, world):
+    admin = as_user("adm")
+    r = admin.post("/admin/users", data={"name": "13912345679", "role": "investigator",
+                                         "password": "violet tractor museum 88", "csrf_token": admin.csrf},
+                   headers={"Accept": "application/json"})
+    assert r.status_code == 400 and "phone or ID number" in r.text

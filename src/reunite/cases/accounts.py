@@ -62,6 +62,7 @@ __all__ = [
     "CODE_MINUTES",
     "MIN_PASSWORD",
     "MIN_SCORE",
+    "NAME_IS_NUMBER",
     "STAFF_ROLES",
     "USER_NAME",
     "approve_user",
@@ -160,6 +161,8 @@ def register_user(session: Session, name: str, role: str, *, unit: str | None = 
     """Register user ``name`` with ``role`` (:func:`reunite.cases.records.add_user`), set their unit
     (blank: none) and, with ``password``, their web password (hashed, audited).  A password that is
     refused stops it before anything is written."""
+    if _NUMBER_IN_NAME.search(name or ""):
+        raise InputError(Problem(NAME_IS_NUMBER, field="name"))
     pw_hash = hash_password(password, name) if password is not None else None
     user = add_user(session, name, role, by=by, commit=False)
     if unit is not None:
@@ -293,6 +296,8 @@ def approve_user(session: Session, name: str, *, by: User, commit: bool = True) 
 #: A user name: 3 to 60 ASCII letters, digits, dots, dashes or underscores.
 USER_NAME = re.compile(r"^[A-Za-z0-9._\-]{3,60}$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+# Six digits or more in a row, whatever separates them: a phone, an ID card or a bank number.
+_NUMBER_IN_NAME = re.compile(r"\d(?:[\s.\-_]?\d){5,}")
 #: Minutes a verification code stays valid.
 CODE_MINUTES = 10
 #: Wrong tries a code allows; then a new code must be asked for.
@@ -307,6 +312,8 @@ BAD_PHONE = "a mobile number has 11 digits and starts with 13 to 19 (e.g. 138 00
 PHONE_TAKEN = "this mobile number is already registered: log in, or reset the password"
 NAME_TAKEN = "this user name is taken; choose another"
 BAD_NAME = "a user name has 3 to 60 letters, digits, dots, dashes or underscores"
+NAME_IS_NUMBER = ("a user name must not hold a phone or ID number (six digits or more in a row): it is written "
+                  "in the audit log; choose a word")
 BAD_DISPLAY_NAME = f"a name has at most {MAX_DISPLAY_NAME} characters, without control characters"
 PASSWORDS_DIFFER = "the two passwords are not the same"
 TOO_MANY_CODES = f"at most {CODES_PER_HOUR} codes are sent to a phone in an hour; wait and try again"
@@ -373,6 +380,8 @@ def register_family(session: Session, phone: str, password: str, *, display_name
     name = (name or "").strip()
     if name and not USER_NAME.match(name):
         problems.append(Problem(BAD_NAME, field="name"))
+    elif name and _NUMBER_IN_NAME.search(name):
+        problems.append(Problem(NAME_IS_NUMBER, field="name"))
     elif name and get_user(session, name) is not None and (user is None or user.name != name):
         problems.append(Problem(NAME_TAKEN, field="name"))
     try:

@@ -79,7 +79,8 @@ Long = Annotated[str, Form(max_length=2000)]
 #: The domain's problems (by message) -> the key of their words on the pages.
 _ACCOUNT_WORDS = {accounts.BAD_PHONE: "register.bad_phone", accounts.PASSWORDS_DIFFER: "register.mismatch",
                   accounts.PHONE_TAKEN: "register.phone_taken", accounts.NAME_TAKEN: "register.taken",
-                  accounts.BAD_NAME: "register.bad_name", accounts.BAD_DISPLAY_NAME: "register.bad_display_name",
+                  accounts.BAD_NAME: "register.bad_name", accounts.NAME_IS_NUMBER: "register.name_number",
+                  accounts.BAD_DISPLAY_NAME: "register.bad_display_name",
                   accounts.TOO_MANY_CODES: "code.too_many"}
 _CODE_WORDS = {accounts.CODE_WRONG: "code.wrong", accounts.CODE_EXPIRED: "code.expired",
                accounts.CODE_LOCKED: "code.locked"}
