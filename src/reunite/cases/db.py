@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ReuniteError
@@ -74,8 +75,6 @@ def store_busy(exc: BaseException) -> bool:
     """Whether ``exc`` says the store was busy with another writer rather than wrong: SQLite's
     "database is locked" after its busy timeout (an import or a matching holds the write lock longer),
     or PostgreSQL's serialization failure, deadlock or lock timeout.  Trying again later can succeed."""
-    from sqlalchemy.exc import DBAPIError
-
     if not isinstance(exc, DBAPIError) or exc.orig is None:
         return False
     state = getattr(exc.orig, "sqlstate", None)
