@@ -311,3 +311,22 @@ def test_a_crawl_of_the_staff_pages_in_chinese_finds_no_english_sentence_of_the_
         if left or words:
             found[path] = left + words
     assert not found, f"English on Chinese pages: {found}"
+
+
+def test_form_problems_on_the_error_page_in_chinese(zh):
+    """A form refused by the store (a weak password for a new account, no file to import, a field too long for
+    the request) is explained in Chinese, problem by problem; nothing is left marked English."""
+    admin = zh("赵管理员")
+    r = admin.post("/admin/users", data={"csrf_token": admin.csrf, "name": "new.officer", "role": "investigator",
+                                         "password": "password12"})
+    assert r.status_code == 400 and "密码太容易猜到" in r.text, r.text[-700:]
+    assert re.search(r"字段 <code translate=\"no\">password</code>：密码太容易猜到", r.text)
+    assert 'lang="en"' not in r.text and not english_words(r.text)
+    inv = zh("张警官")
+    r = inv.post("/imports", data={"csrf_token": inv.csrf, "kind": "found"})
+    assert r.status_code == 400 and "请选择要导入的文件" in r.text and 'lang="en"' not in r.text
+    r = inv.post("/imports", data={"csrf_token": inv.csrf, "kind": "found", "lab": "x" * 101},
+                 files={"file": ("f.csv", b"case_number\n", "text/csv")})
+    assert r.status_code == 422 and re.search(r"字段 <code[^>]*>lab</code>：超过 100 个字符", r.text)
+    assert 'lang="en"' not in r.text
+    assert not english_words(r.text)

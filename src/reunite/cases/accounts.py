@@ -112,14 +112,15 @@ def check_password(password: str, name: str | None = None) -> None:
     """Refuse a trivial password: shorter than :data:`MIN_PASSWORD`, blank, containing the user's name,
     or scored below :data:`MIN_SCORE` by zxcvbn (common passwords, sequences, repeats, words)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise InputError(Problem(f"a password needs at least {MIN_PASSWORD} characters", field="password"))
+        raise InputError(Problem(f"a password needs at least {MIN_PASSWORD} characters", field="password",
+                                 code="password_short", params={"n": MIN_PASSWORD}))
     # the name with a few characters around it (a longer password may contain a short name: "li", "fam")
     stem = (name or "").strip().lower()
     if stem and stem in password.lower() and len(password) - len(stem) < MIN_PASSWORD:
-        raise InputError(Problem("a password must not contain the user name", field="password"))
+        raise InputError(Problem("a password must not contain the user name", field="password", code="password_name"))
     if not password.strip() or zxcvbn(password[:100], user_inputs=[name] if name else [])["score"] < MIN_SCORE:
         raise InputError(Problem("this password is too easy to guess (a common word, sequence or repeat); "
-                                 "use a few unrelated words", field="password"))
+                                 "use a few unrelated words", field="password", code="password_weak"))
 
 
 def hash_password(password: str, name: str | None = None) -> str:
@@ -264,7 +265,7 @@ def request_account(session: Session, name: str, role: str, *, by: User, unit: s
     """An admin creates an account in the web application: a staff role (:data:`STAFF_ROLES`) waits,
     unable to log in, for a second admin's :func:`approve_user`; others are active at once.  Audited."""
     if get_user(session, (name or "").strip()) is not None:
-        raise InputError(Problem(f"a user called {name!r} already exists", field="name"))
+        raise InputError(Problem(f"a user called {name!r} already exists", field="name", code="user_exists"))
     user = register_user(session, name, role, unit=unit, password=password, by=by.name, commit=False)
     if role in STAFF_ROLES:
         user.pending_approval_by = by.name
@@ -279,9 +280,10 @@ def approve_user(session: Session, name: str, *, by: User, commit: bool = True) 
     """A second admin approves a pending staff account (not the admin who asked for it).  Audited."""
     user = get_user(session, name)
     if user is None or not user.pending_approval_by:
-        raise InputError(Problem(f"no account called {name!r} waits for approval", field="name"))
+        raise InputError(Problem(f"no account called {name!r} waits for approval", field="name",
+                                 code="nothing_to_approve"))
     if by.role != "admin" or by.name == user.pending_approval_by:
-        raise InputError(Problem("another administrator must approve this account", field="name"))
+        raise InputError(Problem("another administrator must approve this account", field="name", code="approve_own"))
     requested_by, user.pending_approval_by = user.pending_approval_by, None
     session.flush()
     append_audit(session, by.name, "user.approve", entity="user", entity_id=name,

@@ -535,9 +535,9 @@ def check_tip(message: str | None, contact: str | None) -> None:
     """Raise :class:`InputError` (every problem, by field) if a tip cannot be stored."""
     problems = []
     if not 5 <= len((message or "").strip()) <= 2000:
-        problems.append(Problem("a tip is 5 to 2000 characters long", field="message"))
+        problems.append(Problem("a tip is 5 to 2000 characters long", field="message", code="tip_length"))
     if contact is not None and len(contact.strip()) > 200:
-        problems.append(Problem("contact details are at most 200 characters", field="contact"))
+        problems.append(Problem("contact details are at most 200 characters", field="contact", code="contact_length"))
     if problems:
         raise InputError(problems)
 

@@ -27,9 +27,10 @@ def add_lab(session: Session, name: str, *, name_zh: str | None = None, accredit
     name = (name or "").strip()
     problems = []
     if not name:
-        problems.append(Problem("a laboratory needs a name", field="name"))
+        problems.append(Problem("a laboratory needs a name", field="name", code="lab_name_required"))
     elif len(name) > 100:
-        problems.append(Problem(f"a laboratory name has at most 100 characters, got {len(name)}", field="name"))
+        problems.append(Problem(f"a laboratory name has at most 100 characters, got {len(name)}", field="name",
+                                    code="too_long", params={"n": len(name), "max": 100}))
     if accreditation is not None and len(accreditation.strip()) > 100:
         problems.append(Problem("an accreditation number has at most 100 characters", field="accreditation"))
     if problems:

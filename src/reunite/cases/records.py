@@ -67,13 +67,14 @@ def add_user(session: Session, name: str, role: str, *, by: str | None = None, c
     with the same role is returned unchanged, with another role it is refused."""
     name = (name or "").strip()
     if not name:
-        raise InputError(Problem("a user needs a name", field="name"))
+        raise InputError(Problem("a user needs a name", field="name", code="user_name_required"))
     if role not in ROLES:
-        raise InputError(Problem(f"role {role!r} is not one of {', '.join(ROLES)}", field="role"))
+        raise InputError(Problem(f"role {role!r} is not one of {', '.join(ROLES)}", field="role", code="role_unknown"))
     user = get_user(session, name)
     if user is not None:
         if user.role != role:
-            raise InputError(Problem(f"user {name!r} already exists with role {user.role}", field="role"))
+            raise InputError(Problem(f"user {name!r} already exists with role {user.role}", field="role",
+                                     code="user_exists"))
         return user
     user = User(name=name, role=role)
     session.add(user)

@@ -107,6 +107,15 @@ def _lr_text(candidate) -> str:
     return format_lr(candidate.dna_lr, candidate.dna_log10_lr)
 
 
+#: Pydantic's kinds of error -> the code of their words on the pages (docs/i18n.md) and the context they need.
+_VALIDATION_CODES = {"missing": ("required", ()), "string_too_long": ("request_too_long", ("max_length",)),
+                     "string_too_short": ("request_too_short", ("min_length",)),
+                     "int_parsing": ("not_number", ()), "float_parsing": ("not_number", ()),
+                     "greater_than_equal": ("request_at_least", ("ge",)),
+                     "less_than_equal": ("request_at_most", ("le",)),
+                     "literal_error": ("request_choice", ("expected",)), "bool_parsing": ("filter_bool", ())}
+
+
 def create_app(database_url: str | None = None, media_dir: str | Path | None = None, *,
                reports_dir: str | Path | None = None, secret_key: str | None = None, secure_cookies: bool = True,
                match_after_import: bool = True, **overrides) -> FastAPI:
@@ -292,8 +301,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = []
         for e in exc.errors():
             loc = [str(x) for x in e.get("loc", ())]
-            problems.append({"file": None, "line": None, "field": ".".join(loc[1:]) or (loc[0] if loc else None),
-                             "message": str(e.get("msg", "invalid value"))})
+            problem = {"file": None, "line": None, "field": ".".join(loc[1:]) or (loc[0] if loc else None),
+                       "message": str(e.get("msg", "invalid value"))}
+            code, params = _VALIDATION_CODES.get(e.get("type"), (None, ()))
+            ctx = e.get("ctx") or {}
+            if code and all(k in ctx for k in params):
+                problem.update(code=code, params={k: str(ctx[k]) for k in params})
+            problems.append(problem)
         return error_response(request, WebError(422, "invalid", "the request is not valid", problems))
 
     @app.exception_handler(NotFoundError)

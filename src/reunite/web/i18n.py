@@ -20,6 +20,7 @@ from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from fastapi import Request
+from markupsafe import Markup, escape
 
 from ..genetics.mutation import DEFAULT_MUTATION
 
@@ -137,20 +138,24 @@ def problem_words(problem, lang: str) -> str | None:
         return None
 
 
-def problem_line(problem, lang: str) -> tuple[str, bool]:
+def problem_line(problem, lang: str, *, html: bool = False) -> tuple[str, bool]:
     """The whole problem on one line in ``lang`` ("bad.csv，第 12 行，字段 date_of_birth：日期格式应为 YYYY-MM-DD"),
-    and whether it is all in that language (False: the message is the English one)."""
+    and whether it is all in that language (False: the message is the English one).  With ``html``, the line
+    is markup (escaped) with the field name, a code the same in every language, in ``<code translate="no">``."""
     t = translator(lang)
+    esc = escape if html else str
     words = problem_words(problem, lang)
     where = []
     if _get(problem, "file"):
-        where.append(str(_get(problem, "file")))
+        where.append(esc(str(_get(problem, "file"))))
     if _get(problem, "line"):
-        where.append(t("problem.where.line", line=_get(problem, "line")))
+        where.append(esc(t("problem.where.line", line=_get(problem, "line"))))
     if _get(problem, "field"):
-        where.append(t("problem.where.field", field=_get(problem, "field")))
-    what = words if words is not None else str(_get(problem, "message") or "")
-    text = t("problem.where.colon").join([t("problem.where.sep").join(where), what]) if where else what
+        field = str(_get(problem, "field"))
+        named = Markup('<code translate="no">{}</code>').format(field) if html else field
+        where.append(esc(t("problem.where.field", field="\x00")).replace("\x00", named))
+    what = esc(words if words is not None else str(_get(problem, "message") or ""))
+    text = esc(t("problem.where.colon")).join([esc(t("problem.where.sep")).join(where), what]) if where else what
     return text, words is not None or lang == "en"
 
 

@@ -36,7 +36,7 @@ from ..cases.selfsearch import read_memories
 from ..cases.settings import MatchingSettings
 from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
-from ..errors import InputError, ReuniteError
+from ..errors import InputError, Problem, ReuniteError
 from ..reports.kinship import render_html
 from ..reports.store import candidate_report, write_candidate_report
 from ..search.index import index_status
@@ -348,7 +348,8 @@ async def imports_post(request: Request, user: Me, db: DB, kind: Annotated[str, 
                        typed_on: Annotated[str | None, Form(max_length=10)] = None,
                        create_reports: Annotated[bool, Form()] = False):
     if file is None:
-        raise WebError(400, "invalid", "choose a CSV file to import")
+        raise WebError(400, "invalid", "choose a CSV file to import",
+                       [Problem("choose a file to import", field="file", code="file_required").as_dict()])
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
                        create_reports)
@@ -400,14 +401,16 @@ def admin_approve_user(name: Key, user: Me, db: DB):
     try:
         approve_user(db, name, by=user)
     except InputError as exc:
-        raise WebError(400, "invalid", str(exc.problems[0].message)) from None
+        raise WebError(400, "invalid", str(exc.problems[0].message), [p.as_dict() for p in exc.problems]) from None
     return _see_other("/admin/users?msg=account+approved")
 
 
 @router.post("/admin/users/{name}/disable")
 def admin_disable_user(name: Key, user: Me, db: DB):
     if name == user.name:
-        raise WebError(400, "invalid", "an administrator cannot disable their own account")
+        raise WebError(400, "invalid", "an administrator cannot disable their own account",
+                       [Problem("an administrator cannot disable their own account", field="name",
+                                code="disable_own").as_dict()])
     try:
         disable_user(db, name, by=user.name)
     except InputError:

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .access import WebError
-from .i18n import choose_language, formatters, translator
+from .i18n import choose_language, formatters, problem_line, translator
 from .security import csrf_token
 
 __all__ = ["error_response", "render", "wants_json"]
@@ -32,7 +32,11 @@ def error_response(request: Request, err: WebError) -> Response:
     if err.status == 401:
         nxt = request.url.path
         return RedirectResponse(f"/login?next={nxt}", status_code=303)
-    return render(request, "error.html", {"error": body["error"], "status": err.status}, status=err.status)
+    lang = choose_language(request)
+    lines = [problem_line(p, lang, html=True) for p in err.problems]
+    return render(request, "error.html", {"error": body["error"], "status": err.status, "lines": lines,
+                                          "all_said": bool(lines) and all(said for _, said in lines)},
+                  status=err.status)
 
 
 def render(request: Request, name: str, context: dict | None = None, *, status: int = 200) -> HTMLResponse:
