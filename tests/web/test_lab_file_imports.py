@@ -75,5 +75,5 @@ def test_the_form_offers_the_lab_files_in_both_languages(as_user):
     en = lab.get("/imports?lang=en").text
     assert '<option value="genemapper">GeneMapper ID-X genotypes table</option>' in en
     assert '<option value="cmf">CODIS CMF XML (specimen profiles)</option>' in en
-    assert 'accept=".csv,text/csv,.txt,.xml"' in en and "/imports/templates/cmf.csv" not in en
+    assert 'accept=".csv,text/csv,.txt,.xml,.fam"' in en and "/imports/templates/cmf.csv" not in en
     assert "GeneMapper ID-X 基因型表" in lab.get("/imports?lang=zh").text

@@ -268,7 +268,7 @@ def sample(sample: Key, user: Me, db: DB) -> dict[str, Any]:
 
 
 def start_import(request: Request, db: Session, user: User, kind: str, filename: str, data: bytes, lab: str | None,
-                 kit: str | None, typed_on: str | None, create_reports: bool):
+                 kit: str | None, typed_on: str | None, create_reports: bool, report: str | None = None):
     """Check the kind and options (a profiles import names a registered laboratory, when any is
     registered), then start a background import."""
     need = KINDS.get(kind)
@@ -294,22 +294,31 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
                 raise WebError(400, "invalid", "typed_on is a date written YYYY-MM-DD") from None
     if kind == "families":
         options["create_reports"] = bool(create_reports)
+    if kind == "fam":   # a Familias case: the report whose family it is (created on request)
+        if not (report or "").strip():
+            raise WebError(400, "invalid", "importing a Familias case needs the report number",
+                           [{"file": None, "line": None, "field": "report", "message": "required"}])
+        options.update(report=report.strip()[:64], create_report=bool(create_reports))
     safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[-100:] or f"{kind}.csv"
     return request.app.state.jobs.start(kind, safe_name, data, user.name, options)
 
 
 @router.post("/imports", status_code=202, summary="Start an import (runs in the background)")
 async def imports(request: Request, user: Me, db: DB,
-                  kind: Annotated[Literal["found", "reports", "profiles", "families", "genemapper", "cmf"], Form()],
+                  kind: Annotated[Literal["found", "reports", "profiles", "families", "genemapper", "cmf", "fam"],
+                                  Form()],
                   file: Annotated[UploadFile, File(description="The CSV file")],
                   lab: Annotated[str | None, Form(max_length=100)] = None,
                   kit: Annotated[str | None, Form(max_length=100)] = None,
                   typed_on: Annotated[str | None, Form(max_length=10)] = None,
-                  create_reports: Annotated[bool, Form()] = False) -> dict[str, Any]:
-    """Upload a CSV file; follow the job at ``/api/v1/imports/{job_id}``."""
+                  create_reports: Annotated[bool, Form()] = False,
+                  report: Annotated[str | None, Form(max_length=64, description="fam: the report number")] = None,
+                  ) -> dict[str, Any]:
+    """Upload a CSV file (or a lab file: ``genemapper``, ``cmf``, ``fam`` with its ``report``); follow the
+    job at ``/api/v1/imports/{job_id}``."""
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
-                       create_reports)
+                       create_reports, report)
     return {**job.as_dict(), "status_url": f"/api/v1/imports/{job.id}"}
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from ..cases import importing
 from ..cases.db import store_busy
+from ..cases.famimport import import_fam
 from ..cases.import_history import record_import_run
 from ..cases.matching import run_matching
 from ..cases.models import utcnow
@@ -45,9 +46,10 @@ log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
 KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst",
-         "genemapper": "lab_analyst", "cmf": "lab_analyst"}
-#: The kinds that are lab files (read by reunite.labfiles, stored as profiles), with their files' suffix.
-LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml"}
+         "genemapper": "lab_analyst", "cmf": "lab_analyst", "fam": "lab_analyst"}
+#: The kinds that are lab files (read by reunite.labfiles, stored as profiles; a Familias case as a report's
+#: family and its relatives' profiles), with their files' suffix.
+LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml", "fam": ".fam"}
 #: The most problems a job keeps to show (a file wrong on every one of 100,000 rows stays readable).
 MAX_PROBLEMS = 500
 
@@ -145,7 +147,8 @@ class JobManager:
     def _run(self, job: ImportJob, path: Path, options: dict[str, Any]) -> None:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families,
-              **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS}}[job.kind]
+              **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS if k != "fam"},
+              "fam": import_fam}[job.kind]
         # The history is written under the run lock too: written after it, it raced the next job's import
         # and matching for the store's write lock and was lost on SQLite when they held it longer than
         # the busy timeout.
