@@ -91,6 +91,10 @@ def test_the_lab_profiles_page_exports_all_or_chosen_samples_as_cmf(as_user, wor
     assert r.status_code == 400 and "&#39;nope&#39; is not stored" in r.text
     r = lab.post("/lab/profiles/cmf", data={**form, "source_lab": "X" * 11, "scope": "all"})
     assert r.status_code == 400 and "at most 10 characters" in r.text
+    r = lab.post("/lab/profiles/cmf?lang=zh", data={**form, "source_lab": "X" * 11, "scope": "all"})
+    assert r.status_code == 400 and "SOURCELAB 最多 10 个字符；此处为 11 个" in r.text   # said in Chinese
+    r = lab.post("/lab/profiles/cmf?lang=zh", data={**form, "scope": "chosen", "samples": ["nope"]})
+    assert "样本 nope 未存储" in r.text
     assert len(_audit(url, "export.cmf")) == 2
     assert as_user("cw").get("/lab/profiles").status_code == 403
     assert as_user("pub").post("/lab/profiles/cmf", data=form).status_code == 403

@@ -60,7 +60,7 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
     source = str(path)
     report = (report or "").strip()
     lab = (lab or "").strip()
-    problems = [Problem(f"{what} is required", file=source, field=what)
+    problems = [Problem(f"{what} is required", file=source, field=what, code="required")
                 for what, v in (("report", report), ("lab", lab)) if not v]
     if problems:
         raise InputError(problems)
@@ -80,8 +80,10 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
         first_line[code] = fc.person_lines.get(person, 0)
         unknown = [loc for loc in gts if marker_key(loc) not in known_markers()]
         for loc in unknown:
-            sheet.problem(f"person {person!r}, locus {loc}: not a marker Reunite knows (it has no frequency "
-                          f"table for it); remove it from the file", fc.genotype_lines.get((person, loc)), field_locus)
+            sheet.problems.append(Problem(
+                f"person {person!r}, locus {loc}: not a marker Reunite knows (it has no frequency table for it); "
+                f"remove it from the file", file=source, line=fc.genotype_lines.get((person, loc)), field=field_locus,
+                code="marker_unknown", params={"marker": loc}))
         if unknown:
             continue
         prof = parse_profile(gts, source=source)
@@ -95,10 +97,13 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
     records = case["pedigree"]
     msex = next(r["sex"] for r in records if r["id"] == missing)
     if rep is None and not create_report:
-        sheet.problem(f"report {report!r} is not stored; import the report first (or create it)", None, "report")
+        sheet.problems.append(Problem(f"report {report!r} is not stored; import the report first (or create it)",
+                                      file=source, field="report", code="family_not_stored",
+                                      params={"family": report}))
     elif rep is not None and "unknown" not in (msex, rep.sex) and msex != rep.sex:
-        sheet.problem(f"the missing person is {msex} in the file but report {report} says {rep.sex}",
-                      fc.person_lines.get(missing), field_person)
+        sheet.problems.append(Problem(f"the missing person is {msex} in the file but report {report} says {rep.sex}",
+                                      file=source, line=fc.person_lines.get(missing), field=field_person,
+                                      code="family_sex", params={"family": report}))
 
     # The profiles are checked against the store (and every problem raised) before anything is written.
     samples = ImportResult("profiles", sheet.name)

@@ -54,13 +54,16 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
         return list(session.scalars(q.order_by(DnaSample.sample)))
     names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
     if not names:
-        raise InputError(Problem("name at least one sample to export", field="samples"))
+        raise InputError(Problem("name at least one sample to export", field="samples", code="export_no_samples"))
     stored = _existing(session, DnaSample, DnaSample.sample, names)
-    problems = [Problem(f"sample {n!r} is not stored", field="samples") for n in names if n not in stored]
-    problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples")
+    problems = [Problem(f"sample {n!r} is not stored", field="samples", code="export_sample_not_stored",
+                        params={"sample": n}) for n in names if n not in stored]
+    problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples",
+                         code="export_sample_erased", params={"sample": n})
                  for n in names if n in stored and (stored[n].erased or not stored[n].genotypes)]
     if lab is not None:
-        problems += [Problem(f"sample {n!r} was typed by another lab", field="samples")
+        problems += [Problem(f"sample {n!r} was typed by another lab", field="samples",
+                             code="export_sample_other_lab", params={"sample": n})
                      for n in names if n in stored and stored[n].lab != lab]
     if problems:
         raise InputError(problems)
@@ -88,13 +91,13 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
     ``samples`` are sample codes (default: every stored, unerased sample, or every one of ``lab``).  The
     file is validated against the CMF schema as it is written, registered for erasure and the export
     audited in the same transaction."""
-    problems = [Problem(f"{what} is required", field=what) for what, v in
+    problems = [Problem(f"{what} is required", field=what, code="required") for what, v in
                 (("source_lab", source_lab), ("destination_ori", destination_ori)) if not (v or "").strip()]
     if problems:
         raise InputError(problems)
     rows = _chosen(session, samples, lab)
     if not rows:
-        raise InputError(Problem("there is no stored profile to export", field="samples"))
+        raise InputError(Problem("there is no stored profile to export", field="samples", code="export_nothing"))
     who = user or default_user()
     profiles = [SampleProfile(r.sample, parse_profile({display_name(k): v for k, v in r.genotypes.items()},
                                                       source=f"sample {r.sample}")) for r in rows]

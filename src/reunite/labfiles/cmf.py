@@ -273,10 +273,12 @@ def cmf_text(samples: Iterable[SampleProfile], *, source_lab: str, destination_o
     for key, (element, most) in HEADER_LENGTHS.items():
         v = (values[key] or "").strip()
         if not v:
-            problems.append(Problem(f"{element} is required (give {key.replace('_', ' ')})", field=key))
+            problems.append(Problem(f"{element} is required (give {key.replace('_', ' ')})", field=key,
+                                    code="cmf_header_required", params={"element": element}))
         elif len(v) > most:
             problems.append(Problem(f"{element} holds at most {most} characters; {key.replace('_', ' ')} has "
-                                    f"{len(v)}", field=key))
+                                    f"{len(v)}", field=key, code="cmf_header_length",
+                                    params={"element": element, "most": most, "length": len(v)}))
     if problems:
         raise InputError(problems)
     ns = f"{{{CMF_NAMESPACE}}}"
