@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BENCH)/network.py --quick
 	$(BENCH)/nondna.py --quick
 	$(BENCH)/alerts.py --quick
+	$(BENCH)/profile_appeals.py --repeat 50
 
 bench-full: $(STAMP)
 	$(BENCH)/kinship.py
@@ -53,6 +54,7 @@ bench-full: $(STAMP)
 	$(BENCH)/network.py
 	$(BENCH)/nondna.py --seeds 1 2 3
 	$(BENCH)/alerts.py
+	$(BENCH)/profile_appeals.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
