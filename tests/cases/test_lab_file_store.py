@@ -134,3 +134,29 @@ def test_the_commands(url, monkeypatch, capsys, tmp_path):
     assert "give --out" in capsys.readouterr().err
     assert main(["import", "cmf", str(CMF)]) == 2       # the same sample codes, another lab (the file's)
     assert "typed by another lab" in capsys.readouterr().err
+
+
+def test_a_nul_in_a_lab_file_is_refused_by_file_line_and_column(session, url, tmp_path, monkeypatch, capsys):
+    """A NUL in a GeneMapper cell reached PostgreSQL and stopped the import on an unexpected DataError
+    (`reunite import genemapper`; on the web 'the import failed unexpectedly'); on SQLite it was stored.
+    It is refused like a NUL in a CSV import: file, line and column, never the value, nothing stored."""
+    secret = "Li Ming"
+    text = GOOD.read_text(encoding="utf-8").splitlines()
+    cells = text[1].split("\t")
+    cells[1] = cells[1] + "\x00" + secret
+    bad = write(tmp_path / "nul.txt", "\n".join([text[0], "\t".join(cells), *text[2:]]) + "\n")
+    with pytest.raises(InputError) as info:
+        import_lab_profiles(session, bad, kind="genemapper", lab="LAB1", user="ana")
+    [p] = info.value.problems
+    assert (p.line, p.field, p.code) == (2, "Sample Name", "nul") and p.file.endswith("nul.txt")
+    assert secret not in str(info.value)
+    assert session.scalars(select(DnaSample)).first() is None
+    session.rollback()   # (end the read: the command's write waits for it on SQLite)
+    monkeypatch.setenv("REUNITE_DATABASE_URL", url)
+    monkeypatch.setenv("REUNITE_INDEX_DIR", str(tmp_path / "idx"))
+    capsys.readouterr()
+    code = main(["import", "genemapper", str(bad), "--lab", "LAB1", "--no-match"])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert "line 2" in err and "Sample Name" in err and "NUL" in err
+    assert secret not in out + err and "Traceback" not in out + err and "unexpected" not in err

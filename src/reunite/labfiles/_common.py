@@ -73,13 +73,40 @@ def read_text(path: str | os.PathLike, source: str) -> str:
     except OSError as exc:
         raise InputError(Problem(f"cannot read the file: {exc.strerror}", file=source, code="unreadable")) from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            return data.decode("gb18030")
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise InputError(Problem("the file is neither UTF-8 nor GB18030 text", file=source,
                                          code="not_utf8_gb18030")) from None
+    if "\x00" in text:
+        raise InputError(_nul_problems(text, source))
+    return text
+
+
+#: A NUL character in a lab file (the value is never repeated: it may be a name).  PostgreSQL cannot
+#: store one, and no sample name, marker or allele holds one.
+NUL_MESSAGE = "contains a NUL character (byte 0), which no field may hold; remove it and import the file again"
+
+
+def _nul_problems(text: str, source: str) -> list[Problem]:
+    """One problem per line holding a NUL: the line and, in a table (tab- or comma-separated, its first
+    line the header), the column's name."""
+    lines = text.splitlines()
+    table = not text.lstrip().startswith("<")   # (an XML file, CMF, has lines but no columns)
+    head = lines[0] if lines else ""
+    sep = "\t" if "\t" in head else ","
+    header = next(csv.reader([head.replace("\x00", "")], delimiter=sep), [])
+    problems = []
+    for n, line in enumerate(lines, start=1):
+        if "\x00" not in line:
+            continue
+        cells = next(csv.reader([line.replace("\x00", "\x01")], delimiter=sep), [])
+        i = next((k for k, c in enumerate(cells) if "\x01" in c), None)
+        name = None if i is None or not table else (header[i] if i < len(header) and n > 1 else f"column {i + 1}")
+        problems.append(Problem(NUL_MESSAGE, file=source, line=n, field=name, code="nul"))
+    return problems
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
