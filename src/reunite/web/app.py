@@ -123,8 +123,10 @@ def create_app(database_url: str | None = None, media_dir: str | Path | None = N
 
     ``media_dir``: where photos are (default ``$REUNITE_MEDIA_DIR`` or ``reunite-media``);
     ``reports_dir``: where kinship reports are written for download (default ``reunite-reports``);
-    ``secret_key`` signs cookies and tokens (default ``$REUNITE_SECRET_KEY``, else a random key: sessions
-    then end when the server restarts); ``secure_cookies=False`` only for plain-HTTP localhost and tests.
+    ``secret_key`` signs cookies, tokens and posters (default ``$REUNITE_SECRET_KEY``, else a random key:
+    sessions then end when the server restarts and no poster is made; :mod:`reunite.cases.signing`, with
+    the retired keys of ``$REUNITE_KEY_RING``); ``secure_cookies=False`` only for plain-HTTP localhost and
+    tests.
     Other :class:`Settings` fields can be given as keywords.
     """
     url = store.database_url(database_url)
