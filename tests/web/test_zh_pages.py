@@ -330,3 +330,13 @@ def test_form_problems_on_the_error_page_in_chinese(zh):
     assert r.status_code == 422 and re.search(r"字段 <code[^>]*>lab</code>：超过 100 个字符", r.text)
     assert 'lang="en"' not in r.text
     assert not english_words(r.text)
+
+
+def test_an_alert_refused_is_explained_in_chinese(zh):
+    inv = zh("张警官")
+    for data, words in (({"subject": "appeal", "number": "abc"}, "寻亲公告须以编号给出"),
+                        ({"subject": "report", "number": "NO-SUCH"}, "没有报案 NO-SUCH"),
+                        ({"subject": "report", "number": "NO-SUCH", "missing_since": "yesterday"}, "孩子走失的时间")):
+        r = inv.post("/alerts", data={"csrf_token": inv.csrf, **data})
+        assert r.status_code == 400 and words in r.text, r.text[-800:]
+        assert 'lang="en"' not in r.text and not english_words(r.text)

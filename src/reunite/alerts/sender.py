@@ -175,11 +175,13 @@ def create_alert(session: Session, *, user: str, report: str | None = None, appe
     Audited (the alert's id and subject key only)."""
     now = now or utcnow()
     if (report is None) == (appeal_id is None):
-        raise InputError(Problem("an alert is for one report or one published appeal", field="report"))
+        raise InputError(Problem("an alert is for one report or one published appeal", field="report",
+                                 code="alert_one_subject"))
     if report is not None:
         rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report)).first()
         if rep is None:
-            raise InputError(Problem(f"there is no report {report}", field="report"))
+            raise InputError(Problem(f"there is no report {report}", field="report", code="no_report",
+                                     params={"report": report}))
         place = resolve_place(rep.disappeared_place)
         subject_key = {"report": rep.report_number}
         subject, zh, en = _report_text(rep, place) if place else ("", "", "")
@@ -187,10 +189,12 @@ def create_alert(session: Session, *, user: str, report: str | None = None, appe
     else:
         ap = session.get(Appeal, appeal_id)
         if ap is None or not ap.published:
-            raise InputError(Problem(f"there is no published appeal {appeal_id}", field="appeal"))
+            raise InputError(Problem(f"there is no published appeal {appeal_id}", field="appeal", code="no_appeal",
+                                     params={"appeal": appeal_id}))
         if ap.found_child is None:  # a missing child's appeal (reunite.cases.appeals): its report is alerted
             raise InputError(Problem(f"appeal {appeal_id} is a missing child's: send the alert of its report "
-                                     f"({ap.report.report_number})", field="appeal"))
+                                     f"({ap.report.report_number})", field="appeal", code="appeal_of_report",
+                                     params={"appeal": appeal_id, "report": ap.report.report_number}))
         place = resolve_place(ap.found_child.found_place)
         subject_key = {"appeal": ap.id}
         subject, zh, en = _appeal_text(ap.found_child, place) if place else ("", "", "")
@@ -198,7 +202,7 @@ def create_alert(session: Session, *, user: str, report: str | None = None, appe
         url = f"{public_url.rstrip('/')}/appeals/{ap.id}" if public_url else None
     if place is None:
         raise InputError(Problem("the place the child was lost or found is missing or not in the gazetteer: "
-                                 "correct it before sending an alert", field="place"))
+                                 "correct it before sending an alert", field="place", code="alert_no_place"))
     if description_zh.strip():
         zh += "\n" + description_zh.strip()
     if description_en.strip():

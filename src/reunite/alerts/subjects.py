@@ -59,7 +59,8 @@ def alert_subject(session: Session, *, user: str, report: str | None = None, app
     if report is not None and started_at is None:
         rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report)).first()
         if rep is None:
-            raise InputError(Problem(f"there is no report {report}", field="report"))
+            raise InputError(Problem(f"there is no report {report}", field="report", code="no_report",
+                                     params={"report": report}))
         started_at = lost_at(rep, now)
     alert = create_alert(session, user=user, report=report, appeal_id=appeal_id, started_at=started_at, now=now,
                          hotline=hotline, description_zh=description_zh, description_en=description_en,

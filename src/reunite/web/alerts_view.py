@@ -49,11 +49,11 @@ from ..alerts import (
 )
 from ..alerts import tick as alerts_tick
 from ..cases.models import User, utcnow
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..notify import CHANNEL_KINDS, NotifySettings
 from .access import WebError, authorize, current_user, get_db
 from .api import client_ip
-from .i18n import choose_language, translator
+from .i18n import choose_language, problem_words, translator
 from .responses import render
 from .security import RateLimiter
 
@@ -207,7 +207,8 @@ def _when(text: str) -> dt.datetime | None:
     try:
         t = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InputError("when the child went missing: a date and time such as 2026-12-05T14:30") from None
+        raise InputError(Problem("when the child went missing: a date and time such as 2026-12-05T14:30",
+                                 field="missing_since", code="alert_when")) from None
     return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
@@ -225,14 +226,18 @@ def alerts_send(request: Request, user: Me, db: DB, subject: Annotated[str, Form
         appeal = None
         if subject == "appeal":
             if not number.strip().isdigit() or not 0 < int(number) < 2**31:
-                raise InputError("an appeal is given by its number")
+                raise InputError(Problem("an appeal is given by its number", field="appeal", code="appeal_number"))
             appeal = int(number)
         alert = alert_subject(db, user=user.name, report=number.strip() if subject == "report" else None,
                               appeal_id=appeal, started_at=_when(missing_since), hotline=hotline.strip() or None,
                               description_zh=description_zh, description_en=description_en,
                               public_url=links.base_url)
     except InputError as exc:
-        return _list(request, db, values, {"form": "; ".join(p.message for p in exc.problems)}, status=400)
+        lang = choose_language(request)
+        said = [(problem_words(p, lang), p.message) for p in exc.problems]
+        return _list(request, db, values, {"form": "; ".join(w or m for w, m in said),
+                                           "form_english": any(w is None for w, _ in said) and lang != "en"},
+                     status=400)
     fan_out(db, alert.id, links=links)
     return RedirectResponse(f"/alerts/{alert.id}", status_code=303)
 
