@@ -112,6 +112,7 @@ class Walk:
 
     def look(self, page, name: str, size: str) -> None:
         from PIL import Image
+
         from web.test_zh_pages import english_words
 
         page.wait_for_load_state("networkidle")
