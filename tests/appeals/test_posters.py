@@ -66,7 +66,7 @@ def test_a_poster_prints_the_public_facts_and_nothing_private(store, pdftotext, 
     text = _text(pdftotext, render_pdf(p, lang=lang), tmp_path)
     flat = " ".join(text.split())
     assert HOTLINE in flat
-    assert ("云南省昆明市盘龙区" if lang == "zh" else "Panlong, Kunming, Yunnan") in flat
+    assert ("云南省昆明市盘龙区" if lang == "zh" else "Panlong, Kunming, Yunnan (云南省昆明市盘龙区)") in flat
     assert ("13岁" if lang == "zh" else "about 13 years") in flat                # age now
     assert ("8个月" if lang == "zh" else "about 8 months") in flat               # age when found
     assert "Rescued with ten other infants" in flat

@@ -121,7 +121,9 @@ def _age(w: dict, months: float | None) -> str | None:
 def fact_lines(view: PublicAppeal, lang: str) -> list[tuple[str, str]]:
     """The (label, value) lines of the facts a poster prints, in order; only published facts."""
     w, k = WORDS[lang], view.kind
-    place = view.place_zh if lang == "zh" else view.place_en
+    # in English the Chinese name too, as the pages say it: it is what the place is called where the poster
+    # is read, and what a reader would tell the police
+    place = view.place_zh if lang == "zh" or not view.place_en else f"{view.place_en} ({view.place_zh})"
     rows = [(w["name"], view.name), (w["sex"], w[f"sex.{view.sex}"] if view.sex else None),
             (w["age_now"], _age(w, view.age_now_months)), (w[f"age_then.{k}"], _age(w, view.age_then_months)),
             (w[f"place.{k}"], place), (w[f"date.{k}"], view.date)]

@@ -19,6 +19,7 @@ Create Date: 2026-12-06
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from alembic import op
 from sqlalchemy import text
@@ -32,6 +33,7 @@ branch_labels = None
 depends_on = None
 
 NAME = "poster_signing_key"
+log = logging.getLogger("reunite.migrations")
 
 
 def upgrade() -> None:
@@ -51,6 +53,9 @@ def upgrade() -> None:
             f"written or read here ({type(exc).__name__}); set {KEY_RING_ENV} to a file this process can write "
             "and run the upgrade again (nothing was changed)", file=str(path), field=KEY_RING_ENV)) from None
     conn.execute(text("DELETE FROM store_state WHERE name = :n"), {"n": NAME})
+    log.warning("migration 0019: the posters' old signing key moved from the store to the key ring %s; give the "
+                "web server that file (%s) so that posters printed before keep verifying", path.resolve(),
+                KEY_RING_ENV)
 
 
 def downgrade() -> None:
