@@ -38,7 +38,9 @@ def _alleles(conv) -> dict[str, tuple[dict, tuple | None]]:
 def test_genemapper_into_the_store_out_as_cmf_and_back_equal(session, tmp_path):
     result = import_lab_profiles(session, GOOD, kind="genemapper", lab="LAB1", kit="GlobalFiler", user="ana")
     assert (result.added, result.updated, result.unchanged) == (2, 0, 0)
-    assert any("DYS391" in r for r in result.remarks)          # the Y marker was left out, and said so
+    assert any("DYS391" in r for r in result.remarks)          # the Y marker was read as a haplotype, and said so
+    session.expire_all()
+    assert session.scalars(select(DnaSample).where(DnaSample.sample == "S-C1")).one().y_haplotype == {"DYS391": "10"}
     # Hand-read from genemapper_good.txt: S-C1 vWA given once (17 -> 17/17), AMEL X,Y; D8S1179 uncalled.
     assert _stored(session)["S-C1"] == {"AMEL": ["X", "Y"], "D3S1358": ["15", "16"], "TH01": ["9.3", "9.3"],
                                         "VWA": ["17", "17"]}
@@ -118,7 +120,7 @@ def test_the_commands(url, monkeypatch, capsys, tmp_path):
     assert main(["import", "genemapper", str(GOOD), "--lab", "LAB1", "--user", "ana"]) == 0
     cap = capsys.readouterr()
     assert "genemapper from genemapper_good.txt: 2 added" in cap.out and "matching:" in cap.out
-    assert "note: Y-chromosomal marker(s) left out: DYS391" in cap.err
+    assert "note: Y-STR haplotype read for 1 sample(s) at 1 locus/loci: DYS391" in cap.err
     assert main(["import", "genemapper", str(BAD), "--lab", "LAB1"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7 and all(e.startswith(f"error: {BAD}, line ") for e in err)

@@ -42,6 +42,8 @@ def test_genemapper_good_file():
     assert c1.profile.amelogenin == ("X", "Y") and m1.profile.amelogenin == ("X", "X")
     # THO1 and VWA are folded; a homozygote given once is doubled.
     assert dict(m1.profile.genotypes) == {"D3S1358": ("14", "15"), "VWA": ("16", "17"), "TH01": ("7", "9.3")}
+    # DYS391 (a Y-STR of the autosomal kit) is S-C1's Y-STR haplotype, not a profile marker.
+    assert c1.y_haplotype == {"DYS391": "10"} and m1.y_haplotype is None
     notes = " | ".join(r.notes)
     assert "DYS391" in notes and "1 sample-marker row(s) with no allele called" in notes
     assert "Check" in notes and "line 4" in notes

@@ -91,6 +91,19 @@ received_on          the date the laboratory received it
 
 Dates must be in order: collected, then received, then typed.
 
+Lineage markers (docs/formats.md, docs/lineage.md) are rows of the same file:
+
+- a **Y-STR locus** (any ``DYS…``, ``DYF…S…``, ``Y-GATA-…`` name) is a row of the sample's Y-STR
+  haplotype: ``S1,DYS19,15,``; a multi-copy locus with both copies, ``S1,DYS385,13,19`` (or
+  ``13,19`` in ``allele1``, or ``DYS385a`` and ``DYS385b`` rows); one allele at a multi-copy locus
+  is that allele on every copy; ``null`` a null allele; two different alleles at a single-copy
+  locus a duplication; up to four alleles.
+- the **mtDNA** sequence is the sample's row with marker ``mtDNA`` and empty allele cells, the
+  differences to the rCRS in ``mt_variants`` (EMPOP notation, space separated; empty: as the rCRS)
+  and the range sequenced in ``mt_range`` (default ``16024-16365 73-340``).
+
+A stored haplotype may gain loci, and a sample may gain a sequence, but neither changes.
+
 ``families.csv`` (:func:`import_families`): ``family,id,father,mother,sex,sample,missing``, one
 row per pedigree member, the format of the search, read by
 :func:`reunite.search.io.read_families` (extra columns are ignored); ``family`` is the report number, ``father`` and
@@ -109,6 +122,8 @@ import functools
 import getpass
 import itertools
 import os
+import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,9 +134,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InputError, MarkerError, Problem
 from ..genetics import bundled_tables, display_name, load_frequencies, marker_key
+from ..genetics.haplotype import HaplotypeError
 from ..genetics.markers import AMELOGENIN
+from ..genetics.mtdna import parse_mt_sequence
 from ..genetics.pedigree import Person
+from ..genetics.ystr import parse_y_haplotype, y_locus_key
 from ..labfiles import read_cmf, read_genemapper
+from ..labfiles._common import is_y_str, y_allele_text
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
 from .audit import append_audit
@@ -153,6 +172,8 @@ REPORT_COLUMNS = ["report_number", "child_name", "sex", "date_of_birth", "disapp
                   "disappeared_lat", "disappeared_lon", "circumstances", "marks", "contact_name", "contact_phone",
                   "contact_address", "multiple_missing", "suspected_of_sale", "other_children"]
 FAMILY_OPTIONAL = ["consent", "consent_scope"]
+#: The optional columns of ``profiles.csv`` holding a sample's mtDNA sequence (on its ``mtDNA`` row).
+LINEAGE_COLUMNS = ["mt_range", "mt_variants"]
 #: The optional columns of ``profiles.csv`` describing each sample (one value per sample).
 SAMPLE_COLUMNS = ["kit", "typed_on", "sample_kind", "collected_on", "collected_by", "sealed_by", "received_by",
                   "received_on"]
@@ -495,19 +516,31 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
         raise InputError(Problem("the lab that typed the profiles is required (--lab NAME)", file=str(path),
                                  code="lab_required"))
     lab = lab.strip()
-    sheet = read_sheet(path, required=PROFILE_COLUMNS, optional=SAMPLE_COLUMNS, extra_columns=True)
+    sheet = read_sheet(path, required=PROFILE_COLUMNS, optional=[*SAMPLE_COLUMNS, *LINEAGE_COLUMNS],
+                       extra_columns=True)
     meta = _sample_metadata(sheet)
+    lineage = _lineage_rows(sheet)
     try:
-        parsed = read_profiles(path)
+        if lineage.lines:
+            # The search's reader takes the autosomal rows; the lineage rows, read above, are blanked
+            # (same line numbers) in a copy of the file it reads.
+            with tempfile.TemporaryDirectory() as tmp:
+                parsed = read_profiles(_autosomal_copy(sheet, lineage.lines, Path(tmp) / sheet.name))
+        else:
+            parsed = read_profiles(path)
     except InputError as exc:
         parsed = None
-        _merge_reader_problems(sheet, exc)
+        _merge_reader_problems(sheet, InputError([dataclasses.replace(p, file=str(path)) if p.file else p
+                                                  for p in exc.problems]))
     known = known_markers()
     first_line: dict[str, int] = {}
     where: dict[tuple[str, str], int] = {}
     for row in sheet.rows:
         sample, name = row.get("sample"), row.get("marker")
         if sample is None or name is None:
+            continue
+        if row.line in lineage.lines:
+            first_line.setdefault(sample, row.line)
             continue
         try:
             key = marker_key(name)
@@ -520,14 +553,120 @@ def import_profiles(session: Session, path: str | Path, *, lab: str, kit: str | 
                           row.line, "marker", "marker_unknown", marker=name)
     profiles = {sample: _genotypes(prof) for sample, prof in (parsed or {}).items()}
     result = ImportResult("profiles", sheet.name)
-    described = _store_profiles(session, sheet, result, profiles, names=profiles or first_line, lab=lab,
-                                kit=kit, typed_on=typed_on, meta=meta, first_line=first_line, where=where,
-                                user=user)
+    names = list(dict.fromkeys([*(profiles or first_line), *lineage.y, *lineage.mt]))
+    described = _store_profiles(session, sheet, result, profiles, names=names, lab=lab,
+                                kit=kit, typed_on=typed_on, meta=meta, first_line=first_line,
+                                where={**where, **lineage.where}, user=user, y=lineage.y, mt=lineage.mt)
     result.notes["rows"] = len(sheet.rows)
+    if lineage.y:
+        result.notes["y_haplotypes"] = len(lineage.y)
+    if lineage.mt:
+        result.notes["mt_sequences"] = len(lineage.mt)
     result.notes["lab"] = lab
     if any(sheet.has(c) for c in SAMPLE_COLUMNS):
         result.notes["samples_described"] = described
     return _finish(session, result, user, commit)
+
+
+@dataclass
+class _Lineage:
+    """The lineage rows of a profiles file: each sample's Y-STR haplotype (as stored) and mtDNA
+    sequence, the lines they were on, and the line of each (sample, ``Y:locus`` or ``mtDNA``)."""
+
+    y: dict[str, dict[str, str]] = field(default_factory=dict)
+    mt: dict[str, dict[str, str]] = field(default_factory=dict)
+    lines: set[int] = field(default_factory=set)
+    where: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+_MT_MARKERS = {"mtdna", "mt", "mtdna control region"}
+
+
+def _lineage_rows(sheet: Sheet) -> _Lineage:
+    """Read the Y-STR and mtDNA rows of a profiles file (see the module docstring); problems join the sheet's."""
+    out = _Lineage()
+    raw: dict[str, dict[str, list[str]]] = {}
+    names: dict[tuple[str, str], int] = {}
+    for row in sheet.rows:
+        sample, name = row.get("sample"), row.get("marker")
+        is_mt = name is not None and name.strip().lower() in _MT_MARKERS
+        if not is_mt and (row.get("mt_variants") is not None or row.get("mt_range") is not None):
+            sheet.problem("mt_variants and mt_range belong on the sample's mtDNA row (marker mtDNA, allele cells "
+                          "empty)", row.line, "mt_variants")
+        if not is_mt and (name is None or not is_y_str(name)):
+            continue
+        out.lines.add(row.line)
+        if sample is None:
+            sheet.problem("the sample id is empty", row.line, "sample")
+            continue
+        a1, a2 = row.get("allele1"), row.get("allele2")
+        if is_mt:
+            if a1 is not None or a2 is not None:
+                sheet.problem("an mtDNA row leaves allele1 and allele2 empty; the sequence goes in mt_variants "
+                              "(and mt_range)", row.line, "allele1")
+            if not sheet.has("mt_variants"):
+                sheet.problem("an mtDNA row needs the column mt_variants in the header (differences to the rCRS)",
+                              row.line, "marker")
+                continue
+            if sample in out.mt:
+                sheet.problem(f"sample {sample!r}: the mtDNA sequence is also on line {out.where[sample, 'mtDNA']}; "
+                              "give it once", row.line, "marker")
+                continue
+            try:
+                seq = parse_mt_sequence(row.get("mt_variants") or "", row.get("mt_range"), source=sheet.name)
+            except HaplotypeError as exc:
+                for p in exc.problems:
+                    sheet.problem(f"sample {sample!r}: {p.message}", row.line,
+                                  "mt_range" if p.field == "range" else "mt_variants")
+                continue
+            out.mt[sample] = seq.as_dict()
+            out.where[sample, "mtDNA"] = row.line
+            continue
+        key = y_locus_key(name)
+        if a1 is None:
+            sheet.problem(f"sample {sample!r}: allele1 is empty; give the allele(s) of {name} (null for a null "
+                          "allele)", row.line, "allele1")
+            continue
+        labels = [x for x in re.split(r"[,/;]\s*|\s+", a1) if x]
+        if len(labels) > 1 and a2 is not None:
+            sheet.problem(f"sample {sample!r}: {name} lists several alleles in allele1 and one more in allele2; "
+                          "give them all in allele1 (13,19) or one per cell", row.line, "allele2")
+            continue
+        spelled = re.sub(r"[\s_\-.]", "", name).upper()
+        if (sample, key) in out.where and (spelled == key or (sample, spelled) in names):
+            sheet.problem(f"sample {sample!r}: Y-STR locus {name} is also on line {out.where[sample, key]}; give "
+                          "each locus once", row.line, "marker")
+            continue
+        value = y_allele_text(name, [*labels, *([a2] if a2 is not None else [])])
+        try:
+            parse_y_haplotype({key: ",".join([*raw.get(sample, {}).get(key, []), value])}, source=sheet.name)
+        except HaplotypeError as exc:
+            for p in exc.problems:
+                sheet.problem(f"sample {sample!r}: {p.message}", row.line, "allele1")
+            continue
+        out.where.setdefault((sample, key), row.line)
+        out.where.setdefault((sample, f"Y:{key}"), row.line)
+        names[sample, spelled] = row.line
+        raw.setdefault(sample, {}).setdefault(key, []).extend(value.split(","))
+    for sample, loci in raw.items():
+        out.y[sample] = parse_y_haplotype({k: ",".join(v) for k, v in loci.items()}, source=sheet.name).as_dict()
+    return out
+
+
+def _autosomal_copy(sheet: Sheet, skip: set[int], dest: Path) -> Path:
+    """A copy of the profiles file without the lines ``skip`` (left blank: the others keep their line numbers)."""
+    import csv
+
+    by_line = {r.line: r for r in sheet.rows if r.line not in skip}
+    last = max((r.line for r in sheet.rows), default=1)
+    with dest.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(PROFILE_COLUMNS)
+        for n in range(2, last + 1):
+            r = by_line.get(n)
+            w.writerow([(r.get(c) or "").replace("\n", " ").replace("\r", " ") for c in PROFILE_COLUMNS]
+                       if r is not None else [""] * len(PROFILE_COLUMNS))
+    return dest
 
 
 def _genotypes(profile) -> dict[str, list[str]]:
@@ -541,7 +680,8 @@ def _genotypes(profile) -> dict[str, list[str]]:
 def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profiles: dict[str, dict[str, list[str]]],
                     *, names: Iterable[str], lab: str, kit: str | None, typed_on: dt.date | None,
                     meta: dict[str, dict[str, Any]], first_line: dict[str, int], where: dict[tuple[str, str], int],
-                    user: str | None, fields: tuple[str, str] = ("sample", "marker")) -> int:
+                    user: str | None, fields: tuple[str, str] = ("sample", "marker"),
+                    y: dict[str, dict[str, str]] | None = None, mt: dict[str, dict[str, str]] | None = None) -> int:
     """Check checked profiles against the store, then store them: the one path every profile import
     takes (CSV, GeneMapper, CMF).
 
@@ -552,6 +692,7 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
     sheet's, and all are raised before anything is written.  Counts go to ``result``; returns the
     number of samples whose description (:data:`SAMPLE_COLUMNS`) was stored or changed."""
     sample_field, marker_field = fields
+    y, mt = y or {}, mt or {}
     stored: dict[str, DnaSample] = _existing(session, DnaSample, DnaSample.sample, names)
     for sample, obj in stored.items():
         line = first_line.get(sample)
@@ -569,15 +710,24 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
             sheet.problem(f"sample {sample!r}: marker {display_name(k)} differs from the stored profile; a new "
                           f"typing needs a new sample code", where.get((sample, k), line), marker_field,
                           "marker_differs", sample=sample, marker=display_name(k))
+        have_y = obj.y_haplotype or {}
+        for k in sorted(k for k, v in (y.get(sample) or {}).items() if k in have_y and have_y[k] != v):
+            sheet.problem(f"sample {sample!r}: Y-STR locus {k} differs from the stored haplotype; a new typing "
+                          f"needs a new sample code", where.get((sample, f"Y:{k}"), line), marker_field)
+        if sample in mt and obj.mt_sequence and obj.mt_sequence != mt[sample]:
+            sheet.problem(f"sample {sample!r}: the mtDNA sequence differs from the stored one; a new typing needs "
+                          f"a new sample code", where.get((sample, "mtDNA"), line), marker_field)
     sheet.raise_if_problems()
     imported_by = user or default_user()
     described = 0
-    for sample, gts in profiles.items():
+    for sample in dict.fromkeys([*profiles, *y, *mt]):
+        gts = profiles.get(sample, {})
         obj = stored.get(sample)
         info = meta.get(sample, {})
         if obj is None:
             session.add(DnaSample(sample=sample, lab=lab, imported_by=imported_by, genotypes=gts,
-                                  marker_count=len(gts), **{"kit": kit, "typed_on": typed_on, **info}))
+                                  marker_count=len(gts), y_haplotype=y.get(sample), mt_sequence=mt.get(sample),
+                                  **{"kit": kit, "typed_on": typed_on, **info}))
             result.added += 1
             described += bool(info)
             continue
@@ -585,12 +735,19 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
         for k, v in changed.items():
             setattr(obj, k, v)
         described += bool(changed)
+        lineage_changed = False
+        if set(y.get(sample) or {}) - set(obj.y_haplotype or {}):
+            obj.y_haplotype = dict(sorted({**(obj.y_haplotype or {}), **y[sample]}.items()))
+            lineage_changed = True
+        if sample in mt and not obj.mt_sequence:
+            obj.mt_sequence = mt[sample]
+            lineage_changed = True
         if set(gts) - set(obj.genotypes):
             merged = dict(sorted({**obj.genotypes, **gts}.items()))
             obj.genotypes = merged
             obj.marker_count = len(merged)
             result.updated += 1
-        elif changed:
+        elif changed or lineage_changed:
             result.updated += 1
         else:
             result.unchanged += 1
@@ -623,13 +780,18 @@ def import_lab_profiles(session: Session, path: str | Path, *, kind: str, lab: s
         raise InputError(Problem("the lab that typed the profiles is required (--lab CODE)", file=str(path),
                                  code="lab_required"))
     sheet = Sheet(Path(path), [], [])
-    profiles = {s.sample: _genotypes(s.profile) for s in conv.samples}
+    profiles = {s.sample: _genotypes(s.profile) for s in conv.samples if len(s.profile) or s.profile.amelogenin}
+    ys = {s.sample: parse_y_haplotype(dict(s.y_haplotype), source=sheet.name).as_dict()
+          for s in conv.samples if getattr(s, "y_haplotype", None)}
     first_line = {s.sample: min(s.lines.values()) for s in conv.samples if s.lines}
     where = {(s.sample, k): n for s in conv.samples for k, n in s.lines.items()}
     result = ImportResult(kind, sheet.name, remarks=conv.notes)
-    _store_profiles(session, sheet, result, profiles, names=profiles, lab=lab, kit=kit, typed_on=typed_on,
-                    meta={}, first_line=first_line, where=where, user=user, fields=LAB_FORMATS[kind])
-    result.notes["samples"] = len(profiles)
+    _store_profiles(session, sheet, result, profiles, names=[s.sample for s in conv.samples], lab=lab, kit=kit,
+                    typed_on=typed_on, meta={}, first_line=first_line, where=where, user=user,
+                    fields=LAB_FORMATS[kind], y=ys)
+    result.notes["samples"] = len(conv.samples)
+    if ys:
+        result.notes["y_haplotypes"] = len(ys)
     result.notes["lab"] = lab
     return _finish(session, result, user, commit)
 

@@ -21,6 +21,17 @@ have), so no true pair is lost to a ranking cut; these pairs are ranked by that 
 ask for first), listed apart from the DNA candidates, and the non-DNA evidence never counts for more
 than an LR of 1,000 (:data:`reunite.evidence.fusion.NON_DNA_MAX_LOG10`).  Running it again changes
 nothing.
+
+Lineage markers (:mod:`reunite.cases.lineage`): a found child with a Y-STR haplotype or an mtDNA
+sequence is compared with every open family whose typed relatives include men of the missing boy's
+paternal line (with a haplotype) or people of the missing child's maternal line (with a sequence),
+derived from the stored pedigree.  The lineage LR (the closest typed relative of the line; the
+population probability counted in the configured database with the Clopper–Pearson bound) multiplies
+the autosomal LR of the same pair into the one DNA item (the markers are inherited independently;
+the item's data keep both factors and its sentence says so); a lineage exclusion makes it 0.  The
+threshold ``min_lr`` applies to the product, so a family whose only typed relative is a paternal
+uncle can become a DNA candidate by his Y-STRs; a family typed at lineage markers only has the
+lineage LR as its DNA LR (it is DNA evidence, never capped like the non-DNA kinds).
 """
 
 from __future__ import annotations
@@ -36,12 +47,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
+from ..evidence._bilingual import BilingualItem
 from ..evidence.face import face_embedding
 from ..evidence.fusion import EvidenceItem, from_lr, nondna_excludes, nondna_log10
 from ..evidence.population import MIN_REFERENCE_PLACES as _MIN_PLACES
 from ..evidence.population import reference_context
 from ..evidence.registry import compute_items, kinds
 from ..evidence.sex import MIN_POPULATION_SEXES
+from ..genetics.lineage import combine_with_autosomal
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
@@ -49,6 +62,16 @@ from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
 from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
+from .lineage import (
+    LINEAGE_MODEL,
+    LineageFamily,
+    LineageResult,
+    configured_databases,
+    lineage_family,
+    pair_lineage,
+    stored_mt,
+    stored_y,
+)
 from .models import Candidate, DnaSample, FoundChild, MissingReport
 from .photos import photo_path
 from .privacy import register_written_file
@@ -74,13 +97,15 @@ class MatchSummary:
     #: Existing candidates the rules exclude now (kept, with posterior 0 and the reason).
     candidates_excluded: int = 0
     rules: str = DEFAULT_RULES
+    #: Pairs of a found child and a family compared by lineage markers (Y-STR, mtDNA).
+    lineage_pairs: int = 0
 
     def as_dict(self) -> dict:
         return {"children_searched": self.children_searched, "families_indexed": self.families_indexed,
                 "families_recompiled": self.families_recompiled, "candidates": self.candidates,
                 "nondna_candidates": self.nondna_candidates, "prior": self.prior,
                 "excluded_pairs": self.excluded_pairs, "candidates_excluded": self.candidates_excluded,
-                "rules": self.rules}
+                "rules": self.rules, "lineage_pairs": self.lineage_pairs}
 
 
 def _families(session: Session, samples: dict[str, DnaSample]) -> tuple[dict[str, StoredFamily], list[MissingReport]]:
@@ -226,6 +251,33 @@ def _pair_dna(index: ReferenceIndex, prof: Profile, family: str):
     return found
 
 
+def _lineage_families(session: Session, samples: dict[str, DnaSample]) -> dict[str, LineageFamily]:
+    """The open families with typed relatives on a lineage line of their missing child (by report number)."""
+    if not any(s.y_haplotype or s.mt_sequence for s in samples.values()):
+        return {}
+    out = {}
+    for rep in session.scalars(select(MissingReport).where(MissingReport.status == "open")):
+        fam = lineage_family(rep, samples)
+        if fam is not None:
+            out[rep.report_number] = fam
+    return out
+
+
+def _child_lineage(sample: DnaSample | None, fams: dict[str, LineageFamily], dbs) -> dict[str, LineageResult]:
+    """The lineage evidence of a found child's sample against every lineage family (by report number)."""
+    if not fams or sample is None:
+        return {}
+    y, mt = stored_y(sample), stored_mt(sample)
+    if y is None and mt is None:
+        return {}
+    out = {}
+    for number, fam in fams.items():
+        res = pair_lineage(y, mt, fam, dbs)
+        if res is not None:
+            out[number] = res
+    return out
+
+
 class _Dna:
     """What the DNA evidence of this run is computed with, stored lazily (the table's content once)."""
 
@@ -257,14 +309,93 @@ class _Dna:
 
 
 def _dna_item(lr: float | None, log10_lr: float | None, inconsistent: int, markers_compared: int,
-              provenance: dict) -> EvidenceItem:
-    """The DNA item of a pair: its log10 LR (LR 0 as 0), the model, what computed it, the marker counts."""
+              provenance: dict, lineage: LineageResult | None = None, *, autosomal: bool = True) -> EvidenceItem:
+    """The DNA item of a pair: its log10 LR (LR 0 as 0), the model, what computed it, the marker counts.
+
+    With ``lineage`` the item's LR is the autosomal LR times the lineage LR (``autosomal`` False: the
+    family has no autosomal profile, the lineage LR alone); the data keep both factors."""
     params = {k: provenance.get(k) for k in ("frequencies", "frequencies_sha256", "theta", "rules")}
     params["mutation"] = (provenance.get("mutation_model") or {}).get("description")
     data = {"inconsistent_markers": inconsistent, "markers_compared": markers_compared}
+    if lineage is not None:
+        return _combined_item(lr, log10_lr, params, data, lineage, autosomal)
     if lr == 0 and log10_lr is None:
         return EvidenceItem("dna", 0.0, None, DNA_MODEL, params, data)
     return from_lr("dna", log10_lr=log10_lr, model=DNA_MODEL, parameters=params, observed=data)
+
+
+def _combined_item(lr, log10_lr, params: dict, data: dict, lineage: LineageResult, autosomal: bool) -> EvidenceItem:
+    """The DNA item of a pair with lineage evidence: autosomal × lineage, with the sentence that they multiply."""
+    auto_zero = autosomal and lr == 0 and log10_lr is None
+    auto = 0.0 if not autosomal else (None if auto_zero else float(log10_lr))
+    data.update(autosomal=autosomal, autosomal_log10_lr=auto if autosomal else None, lineage=lineage.entries,
+                lineage_log10_lr=lineage.log10_lr)
+    params["lineage"] = {e["marker"]: {"database": e["database"], "database_sha256": e["database_sha256"],
+                                       "simulated": e["simulated"], "method": e["method"], "alpha": e["alpha"]}
+                         for e in lineage.entries}
+    marker = " and ".join(lineage.markers)
+    model = (DNA_MODEL + " " if autosomal else "") + LINEAGE_MODEL
+    if auto is None or lineage.excluded:
+        total = None
+        if lineage.excluded:
+            combo = combine_with_autosomal(auto if auto is not None else 0.0, -math.inf,
+                                           marker="mtDNA" if _excluding(lineage) == "mtDNA" else "Y-STR")
+        else:
+            combo = {"sentence": {"en": "The autosomal STRs exclude the pair (LR 0), so the combined LR is 0.",
+                                  "zh": "常染色体STR排除该配对（似然比为0），合并似然比为0。"}}
+    else:
+        total = auto + (lineage.log10_lr or 0.0)
+        combo = combine_with_autosomal(auto, lineage.log10_lr or 0.0, marker=marker)
+        if not autosomal:
+            combo = {"sentence": {
+                "en": f"No autosomal STRs are compared (the found child's or the family's are not typed): the DNA "
+                      f"LR is the {marker} LR alone (log10 {lineage.log10_lr:.2f}).",
+                "zh": f"未比对常染色体STR（被寻儿童或该家庭未检测）：DNA似然比仅为{_zh_marker(marker)}似然比"
+                      f"（log10 {lineage.log10_lr:.2f}）。"}}
+    data["combined_log10_lr"] = total
+    sent = combo["sentence"]
+    note = f"({sent['en']})"
+    note_zh = f"（{sent['zh']}）"
+    if total is None:
+        return BilingualItem("dna", 0.0, None, model, params, data, note, note_zh)
+    base = from_lr("dna", log10_lr=total)
+    return BilingualItem("dna", base.lr, base.log10_lr, model, params, data, note, note_zh)
+
+
+def _excluding(lineage: LineageResult) -> str:
+    return next((e["marker"] for e in lineage.entries if e["conclusion"] == "exclusion"), "Y-STR")
+
+
+def _zh_marker(marker: str) -> str:
+    return marker.replace("mtDNA", "线粒体DNA").replace(" and ", "与")
+
+
+def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str) -> dict:
+    """The stored DNA conclusion of a pair with lineage evidence: the rules' conclusion on the autosomal
+    STRs (``base``; the standards' thresholds are for autosomal STRs), turned into an exclusion when a
+    lineage marker excludes the line; for a family typed at lineage markers only, no categorical decision."""
+    if lineage.excluded:
+        which = _excluding(lineage)
+        out = dict(base or {"rules": rules, "rule_id": "lineage", "relationship": "distant", "source": "",
+                            "source_zh": "", "alternatives": [], "type_more_markers": False})
+        line = "maternal" if which == "mtDNA" else "paternal"
+        out.update(decision="exclusion", excluded=True,
+                   reason=f"the {which} result excludes the {line} line (" + (
+                       "two or more differences, SWGDAM 2019" if which == "mtDNA" else
+                       "differences the mutation model cannot produce over the meioses") + ")",
+                   reason_zh=f"{_zh_marker(which)}结果排除了{'母系' if which == 'mtDNA' else '父系'}关系",
+                   verbal=f"exclusion by {which}", verbal_zh=f"{_zh_marker(which)}排除")
+        return out
+    if base is not None:
+        return base
+    return {"rules": rules, "rule_id": "lineage", "relationship": "distant",
+            "source": "lineage markers only", "source_zh": "仅有单亲遗传标记",
+            "decision": "no_decision", "excluded": False,
+            "reason": "only lineage markers (Y-STR, mtDNA) of the family are typed; the decision standards are "
+                      "written for autosomal STRs: no categorical decision; type the relative's autosomal STRs",
+            "reason_zh": "该家庭仅检测了单亲遗传标记（Y-STR、线粒体DNA）；判定标准针对常染色体STR，不作分类判定；"
+                         "请检测该亲属的常染色体STR",
+            "verbal": "see the LR", "verbal_zh": "见似然比", "type_more_markers": True, "alternatives": []}
 
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
@@ -306,34 +437,66 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     population = population_context(session)
     if faces:
         population["face_embeddings"] = face_embeddings(media)
+    lineage_fams = _lineage_families(session, samples)
+    dbs = configured_databases(session) if lineage_fams else None
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
-        prof = stored_profile(samples.get(child.sample)) if child.sample else None
+        sample = samples.get(child.sample) if child.sample else None
+        prof = stored_profile(sample)
         amel = prof.amelogenin if prof is not None else None
         touched: set[str] = set()
         has_dna = prof is not None and len(prof) > 0 and index is not None
         existing = {c.report.report_number for c in child.candidates}
-        if has_dna:
-            summary.children_searched += 1
-            for hit in search_child(index, prof, sample=child.sample, min_lr=min_lr, top=0):
-                if hit.lr == 0:
+        lineage = _child_lineage(sample, lineage_fams, dbs)
+        if lineage:
+            summary.lineage_pairs += len(lineage)
+        if has_dna or lineage:
+            summary.children_searched += has_dna
+            hits = {hit.family: hit for hit in search_child(index, prof, sample=child.sample, min_lr=min_lr, top=0)} \
+                if has_dna else {}
+            for number in sorted(set(hits) | set(lineage)):
+                lin = lineage.get(number)
+                if number in hits:
+                    pair = hits[number]
+                elif number in fams and has_dna and not index.set_aside_of(number):
+                    pair = _pair_dna(index, prof, number)   # below min_lr alone: the lineage LR may raise it
+                else:
+                    pair = None
+                auto = pair is not None
+                if lin is None and (not auto or pair.lr == 0):
                     continue  # an exclusion is not a candidate (an existing one is updated below)
-                conclusion = dna.conclusion(fams[hit.family], hit.lr, hit.log10_lr, hit.inconsistent,
-                                            hit.markers_compared)
-                if conclusion["excluded"] and hit.family not in existing:
+                if auto:
+                    base = dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
+                                          pair.markers_compared)
+                elif has_dna and number in fams:
+                    continue    # (a family set aside from the index keeps its earlier DNA evidence)
+                else:
+                    base = None   # no autosomal STRs to compare (the child's or the family's): lineage alone
+                conclusion = base if lin is None else _lineage_conclusion(base, lin, rules)
+                item = _dna_item(pair.lr if auto else None, pair.log10_lr if auto else None,
+                                 pair.inconsistent if auto else 0, pair.markers_compared if auto else 0,
+                                 dna.provenance(), lin, autosomal=auto)
+                if lin is not None and number not in existing:
+                    if item.log10_lr is None:
+                        summary.excluded_pairs += 1     # the lineage markers exclude it
+                        continue
+                    if item.lr < min_lr:
+                        continue                        # the product stays below the threshold
+                if conclusion["excluded"] and number not in existing:
                     summary.excluded_pairs += 1     # the rules exclude it: never a new candidate
                     continue
-                rep = reports[hit.family]
-                items = [_dna_item(hit.lr, hit.log10_lr, hit.inconsistent, hit.markers_compared, dna.provenance()),
-                         *_nondna(child, rep, amel, population)]
-                _, what = record_candidate(session, child.case_number, hit.family, user=user, prior=prior,
+                rep = reports[number]
+                items = [item, *_nondna(child, rep, amel, population)]
+                _, what = record_candidate(session, child.case_number, number, user=user, prior=prior,
                                            provenance=dna.provenance(), conclusion=conclusion, items=items,
                                            drop=_computed_kinds(faces))
                 summary.candidates[what] += 1
                 summary.candidates_excluded += bool(conclusion["excluded"] and what != "unchanged")
-                touched.add(hit.family)
+                touched.add(number)
         # Reports without DNA: every pair its non-DNA evidence does not exclude, ranked by that evidence.
         by_evidence = []
         for rep in no_dna:
+            if rep.report_number in lineage:
+                continue   # typed at lineage markers only: compared by them above, as DNA
             items = _nondna(child, rep, amel, population)
             if not nondna_excludes(items):
                 by_evidence.append((nondna_log10(items), rep.report_number, items))
@@ -355,17 +518,21 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 continue
             items = _nondna(child, old.report, amel, population)
             extra: dict = {}
-            if number not in fams and old.has_dna:
-                # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
-                drop_dna(old)
-            elif has_dna and number in fams and not index.set_aside_of(number):
+            lin = lineage.get(number)
+            if has_dna and number in fams and not index.set_aside_of(number):
                 # (a family set aside from the index keeps its earlier DNA evidence; its report page says why)
                 pair = _pair_dna(index, prof, number)
                 items.append(_dna_item(pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared,
-                                       dna.provenance()))
+                                       dna.provenance(), lin))
+                base = dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared)
                 extra = {"provenance": dna.provenance(),
-                         "conclusion": dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
-                                                      pair.markers_compared)}
+                         "conclusion": base if lin is None else _lineage_conclusion(base, lin, rules)}
+            elif lin is not None and not (has_dna and number in fams):
+                items.append(_dna_item(None, None, 0, 0, dna.provenance(), lin, autosomal=False))
+                extra = {"provenance": dna.provenance(), "conclusion": _lineage_conclusion(None, lin, rules)}
+            elif number not in fams and old.has_dna:
+                # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
+                drop_dna(old)
             _, what = record_candidate(session, child.case_number, number, user=user, prior=prior, items=items,
                                        drop=_computed_kinds(faces), **extra)
             summary.candidates[what] += 1

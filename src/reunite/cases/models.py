@@ -45,6 +45,7 @@ __all__ = [
     "DNA_DECISIONS",
     "FOUND_KINDS",
     "IMPORT_OUTCOMES",
+    "LINEAGE_KINDS",
     "OUTCOMES",
     "REPORT_STATUSES",
     "ROLES",
@@ -62,6 +63,7 @@ __all__ = [
     "FrequencyTableContent",
     "ImportRun",
     "Laboratory",
+    "LineageDatabase",
     "MissingReport",
     "PedigreeMember",
     "PhoneCode",
@@ -92,6 +94,8 @@ SAMPLE_KINDS = ("blood_card", "buccal_swab", "blood", "hair", "tissue", "bone", 
 FOUND_KINDS = ("found", "self_registered")
 #: What a verification code sent to a phone is for.
 CODE_PURPOSES = ("register", "reset")
+#: The lineage markers a reference database may hold: Y-STR haplotypes (``y``) or mtDNA sequences (``mt``).
+LINEAGE_KINDS = ("y", "mt")
 #: The decisions of :mod:`reunite.genetics.rules` a candidate's DNA conclusion may hold.
 DNA_DECISIONS = ("support", "exclusion", "inconclusive", "no_decision")
 
@@ -398,8 +402,12 @@ class DnaSample(Base):
     """A typed DNA sample and its profile.
 
     ``genotypes`` maps folded marker keys (see :func:`reunite.genetics.marker_key`) to two
-    sorted allele labels, Amelogenin included as ``"AMEL"``.  An ``erased`` sample (consent
-    withdrawn) keeps its row for the audit trail, with its genotypes removed.
+    sorted allele labels, Amelogenin included as ``"AMEL"``.  ``y_haplotype`` holds the sample's
+    Y-STR haplotype (``{locus key: "13,19"}``, a null allele as ``"null"``;
+    :func:`reunite.genetics.ystr.parse_y_haplotype` reads it back) and ``mt_sequence`` its mtDNA
+    control-region sequence (``{"range": "16024-16365 73-340", "variants": "16223T 73G"}``, EMPOP
+    notation); None when not typed.  An ``erased`` sample (consent withdrawn) keeps its row for the
+    audit trail, with its genotypes, haplotype and sequence removed.
     """
 
     __tablename__ = "dna_samples"
@@ -416,6 +424,8 @@ class DnaSample(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     genotypes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     marker_count: Mapped[int] = mapped_column(Integer, default=0)
+    y_haplotype: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mt_sequence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Chain of custody, printed in the lab report (all optional; see the import's columns).
@@ -426,6 +436,29 @@ class DnaSample(Base):
     sealed_by: Mapped[str | None] = mapped_column(String(100))
     received_by: Mapped[str | None] = mapped_column(String(100))
     received_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class LineageDatabase(Base):
+    """The reference database of lineage markers the matching counts haplotypes in, one per ``kind``
+    (``y``: Y-STR haplotypes, ``mt``: mtDNA sequences), imported by ``reunite import ydb|mtdb``.
+
+    ``content`` is the CSV text exactly as it was read, ``sha256`` the hex SHA-256 of its UTF-8
+    bytes (kept with every lineage result computed with it), ``size`` the number of haplotypes.
+    Without a row of a kind the shipped SIMULATED database is used (:mod:`reunite.cases.lineage`).
+    The database holds unrelated people's haplotypes, not the families' or the children's.
+    """
+
+    __tablename__ = "lineage_databases"
+    __table_args__ = (CheckConstraint(_in("kind", LINEAGE_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Laboratory(_Stamped, Base):

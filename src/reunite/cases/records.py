@@ -99,8 +99,8 @@ def read_genotypes(session: Session, sample: str, *, user: str, purpose: str) ->
 
 
 def erase_sample(session: Session, sample: str, *, user: str, reason: str, commit: bool = True) -> DnaSample:
-    """Erase a sample's genotypes (consent withdrawn): the row stays, marked ``erased``, so the
-    audit trail still makes sense and the sample cannot be imported again."""
+    """Erase a sample's genotypes, Y-STR haplotype and mtDNA sequence (consent withdrawn): the row stays,
+    marked ``erased``, so the audit trail still makes sense and the sample cannot be imported again."""
     if not reason or not reason.strip():
         raise InputError(Problem("erasing a sample needs a reason", field="reason"))
     obj = session.scalars(select(DnaSample).where(DnaSample.sample == sample)).first()
@@ -108,6 +108,8 @@ def erase_sample(session: Session, sample: str, *, user: str, reason: str, commi
         raise InputError(Problem(f"no sample has code {sample!r}", field="sample"))
     obj.genotypes = {}
     obj.marker_count = 0
+    obj.y_haplotype = None   # the lineage markers go with the autosomal genotypes
+    obj.mt_sequence = None
     obj.erased = True
     obj.erased_at = utcnow()
     session.flush()

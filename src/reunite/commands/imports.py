@@ -40,7 +40,8 @@ def _match(s, **kw) -> None:
     c = summary.candidates
     typer.echo(f"matching: {summary.children_searched} found children searched against "
                f"{summary.families_indexed} families with DNA; candidates {c['added']} added, "
-               f"{c['updated']} updated, {c['unchanged']} unchanged")
+               f"{c['updated']} updated, {c['unchanged']} unchanged"
+               + (f"; {summary.lineage_pairs} pairs compared by Y-STR/mtDNA" if summary.lineage_pairs else ""))
 
 
 def _run_import(fn, path: Path, match: bool = True, record_as: str | None = None, **kw) -> None:
@@ -179,6 +180,34 @@ def import_fam_cmd(
 
     _run_import(run, file, not no_match, record_as="fam", report=report, lab=lab, kit=kit, typed_on=_typed_on(date),
                 found=found, h1=h1, h2=h2, create_report=create_report, user=user)
+
+
+def _import_lineage_db(kind: str, file: Path, no_match: bool, user: str | None) -> None:
+    """Make a reference database CSV (or ``simulated``: the shipped one) the configured one of ``kind``."""
+    from ..cases.lineage import import_reference_database
+
+    _run_import(import_reference_database, file, not no_match, record_as=f"{kind}db", kind=kind, user=user)
+
+
+@import_app.command("ydb")
+def import_ydb_cmd(
+    file: Annotated[Path, typer.Argument(help="A Y-STR reference database CSV: one row per unrelated man, one "
+                                              "column per locus (DYS385 as 13,19); or 'simulated' for the "
+                                              "shipped SIMULATED one")],
+    no_match: NoMatchOpt = False, user: UserOpt = None,
+):
+    """Use a Y-STR haplotype database for the lineage LRs (docs/lineage.md); the matching runs again."""
+    _import_lineage_db("y", file, no_match, user)
+
+
+@import_app.command("mtdb")
+def import_mtdb_cmd(
+    file: Annotated[Path, typer.Argument(help="An mtDNA reference database CSV: id,range,variants (EMPOP "
+                                              "notation); or 'simulated' for the shipped SIMULATED one")],
+    no_match: NoMatchOpt = False, user: UserOpt = None,
+):
+    """Use an mtDNA sequence database for the lineage LRs (docs/lineage.md); the matching runs again."""
+    _import_lineage_db("mt", file, no_match, user)
 
 
 @import_app.command("families")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,17 +15,21 @@ from pathlib import Path
 
 from ..errors import InputError, MarkerError, Problem
 from ..genetics import Profile, bundled_tables, load_frequencies, parse_profile
+from ..genetics.haplotype import HaplotypeError
 from ..genetics.markers import AMELOGENIN, display_name, is_x_marker, marker_key
+from ..genetics.ystr import load_y_rates, y_locus_key
 
 __all__ = [
     "ConversionResult",
     "SampleProfile",
     "is_y_marker",
+    "is_y_str",
     "known_marker",
     "read_profiles_csv",
     "read_text",
     "write_atomic",
     "write_profiles_csv",
+    "y_allele_text",
 ]
 
 
@@ -36,6 +41,8 @@ class SampleProfile:
     sample: str
     profile: Profile
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    #: The sample's Y-STR haplotype as the store keeps it (``{locus key: "13,19"}``), when the file has one.
+    y_haplotype: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -64,6 +71,34 @@ def known_marker(key: str) -> bool:
 def is_y_marker(key: str) -> bool:
     """True for a Y-chromosomal marker of the autosomal kits (``DYS…``, the Y indel)."""
     return key.startswith("DYS") or key in ("YINDEL", "YGATAH4", "Y_INDEL")
+
+
+def is_y_str(name: str) -> bool:
+    """True for a Y-STR locus name (``DYS…``, ``DYF…S…``, ``Y-GATA-…``, folded by
+    :func:`reunite.genetics.ystr.y_locus_key`); the Y indel is not one."""
+    try:
+        y_locus_key(name)
+    except HaplotypeError:
+        return False
+    return True
+
+
+def y_allele_text(name: str, labels: Sequence[str]) -> str:
+    """The alleles of one Y-STR locus as a haplotype value (``"13,19"``), from a lab file's cells.
+
+    A multi-copy locus named as a whole (``DYS385``, not ``DYS385a``) with one allele called has that
+    allele on every copy (one peak: ``13`` is ``13,13``, as databases write it); a single-copy locus
+    written like a homozygote (``15``, ``15``) has one allele; two different alleles at a single-copy
+    locus are a duplication and are kept."""
+    labels = [x.strip() for x in labels if x and x.strip()]
+    if not labels:
+        return ""
+    key = y_locus_key(name)
+    copies = load_y_rates().copies.get(key, 1)
+    whole = not re.fullmatch(r".*\d[AB]", re.sub(r"[\s_\-.]", "", str(name)).upper())   # not DYS385a
+    if len(set(labels)) == 1 and labels[0].lower() not in ("null", "0"):
+        return ",".join([labels[0]] * (copies if whole and copies > 1 else 1))
+    return ",".join(labels)
 
 
 def read_text(path: str | os.PathLike, source: str) -> str:
@@ -125,7 +160,8 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
 
 def profiles_csv_text(samples: Iterable[SampleProfile]) -> str:
     """The profiles CSV of docs/formats.md: ``sample,marker,allele1,allele2``, one row per marker,
-    a homozygote's allele repeated, Amelogenin last."""
+    a homozygote's allele repeated, Amelogenin after the autosomal markers, then the Y-STR loci (all of
+    a locus's alleles in ``allele1``, e.g. ``13,19``)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["sample", "marker", "allele1", "allele2"])
@@ -135,6 +171,8 @@ def profiles_csv_text(samples: Iterable[SampleProfile]) -> str:
         if s.profile.amelogenin is not None:
             a, b = s.profile.amelogenin
             w.writerow([s.sample, display_name(AMELOGENIN), a, b])
+        for locus, value in (s.y_haplotype or {}).items():
+            w.writerow([s.sample, locus, value, ""])
     return buf.getvalue()
 
 

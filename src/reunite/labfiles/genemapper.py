@@ -18,9 +18,12 @@ the further columns an ID-X Genotypes table carries: "Sample File", "Panel", "Dy
 - quality flags: a column named "AQ", "SQ", "GQ", "Sample Quality", "Allele Quality" or "Genotype
   Quality" holding ``Low Quality``/``Fail``/``LQ`` refuses the row; ``Check`` is noted; numbers
   and ``Pass`` are accepted;
-- Y-STRs of the autosomal kits (``DYS391``, the Y indel) are left out with a note (lineage markers
-  are not profiles of this format); any other marker Reunite does not know is an error, unless
-  ``skip_unknown_markers``;
+- Y-STR loci (``DYS…``, ``DYF…S…``, ``Y-GATA-…``: a Yfiler Plus table, or ``DYS391`` of an autosomal
+  kit) are read as the sample's Y-STR haplotype (``SampleProfile.y_haplotype``, checked by
+  :func:`reunite.genetics.ystr.parse_y_haplotype`: up to four alleles at a multi-copy locus such as
+  ``DYS385``; one peak at a multi-copy locus is that allele on both copies; two alleles at a
+  single-copy locus are a duplication); the Y indel is left out with a note; any other marker
+  Reunite does not know is an error, unless ``skip_unknown_markers``;
 - "Size", "Height", "Dye" and every other column are ignored.
 
 Every problem names the file, the line, the column and the sample and marker; nothing is returned
@@ -35,8 +38,19 @@ import os
 import re
 
 from ..errors import InputError, MarkerError, Problem
+from ..genetics.haplotype import HaplotypeError
 from ..genetics.markers import AMELOGENIN, marker_key, validate_allele
-from ._common import ConversionResult, SampleProfile, is_y_marker, known_marker, profile_from_alleles, read_text
+from ..genetics.ystr import parse_y_haplotype, y_locus_key
+from ._common import (
+    ConversionResult,
+    SampleProfile,
+    is_y_marker,
+    is_y_str,
+    known_marker,
+    profile_from_alleles,
+    read_text,
+    y_allele_text,
+)
 
 __all__ = ["QUALITY_COLUMNS", "read_genemapper"]
 
@@ -92,6 +106,8 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
     y_left: set[str] = set()
     unknown_left: set[str] = set()
     checks: list[str] = []
+    y_data: dict[str, dict[str, list[str]]] = {}
+    y_where: dict[tuple[str, str], int] = {}
     for n, row in enumerate(rows[start + 1:], start=hline + 1):
         if not any(c.strip() for c in row):
             continue
@@ -127,6 +143,10 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
             elif v in _CHECK:
                 checks.append(f"line {n} ({what}, {qname})")
         if bad_quality:
+            continue
+        if is_y_str(marker):
+            _read_y(sample, marker, [(header[i], cell[i]) for _, i in allele_cols if cell[i]], n, source,
+                    y_data, y_where, problems)
             continue
         if is_y_marker(key):
             y_left.add(marker)
@@ -182,14 +202,22 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
         data.setdefault(sample, {})[marker] = pair
     if problems:
         raise InputError(problems)
-    if not data:
+    if not data and not y_data:
         raise InputError(Problem("the table holds no called alleles", file=source, code="no_alleles"))
     lines: dict[str, dict[str, int]] = {}
     for (s, key), n in where.items():
         lines.setdefault(s, {})[key] = n
-    samples = [SampleProfile(s, profile_from_alleles(g, source), lines[s]) for s, g in data.items()]
+    for (s, key), n in y_where.items():
+        lines.setdefault(s, {})[f"Y:{key}"] = n
+    order = sorted(set(data) | set(y_data), key=lambda x: min(lines[x].values()))   # first appearance
+    samples = [SampleProfile(s, profile_from_alleles(data.get(s, {}), source), lines.get(s, {}),
+                             {k: ",".join(v) for k, v in y_data[s].items()} if s in y_data else None)
+               for s in order]
+    if y_data:
+        loci = sorted({k for h in y_data.values() for k in h})
+        notes.append(f"Y-STR haplotype read for {len(y_data)} sample(s) at {len(loci)} locus/loci: {', '.join(loci)}")
     if y_left:
-        notes.append(f"Y-chromosomal marker(s) left out: {', '.join(sorted(y_left))}")
+        notes.append(f"Y-chromosomal marker(s) that are not STRs left out: {', '.join(sorted(y_left))}")
     if unknown_left:
         notes.append(f"marker(s) Reunite does not know left out: {', '.join(sorted(unknown_left))}")
     if uncalled:
@@ -197,3 +225,35 @@ def read_genemapper(path: str | os.PathLike, *, skip_unknown_markers: bool = Fal
     if checks:
         notes.append("flagged 'Check' (imported; review them): " + "; ".join(checks))
     return ConversionResult(samples=samples, notes=notes)
+
+
+def _read_y(sample: str, marker: str, alleles: list[tuple[str, str]], n: int, source: str,
+            y_data: dict[str, dict[str, list[str]]], y_where: dict[tuple[str, str], int],
+            problems: list[Problem]) -> None:
+    """One row of a Y-STR locus into the sample's haplotype (``DYS385a``/``DYS385b`` rows join one locus)."""
+    what = f"sample {sample!r}, marker {marker}"
+    key = y_locus_key(marker)
+    for col, a in alleles:
+        if _OFF_LADDER.match(a):
+            problems.append(Problem(f"{what}: allele {a!r} is off-ladder (OL); resolve it in GeneMapper "
+                                    f"(re-analyse, or call the microvariant) before export",
+                                    file=source, line=n, field=col))
+            return
+    labels = [a for _c, a in alleles]
+    if not labels:
+        return   # not called: untyped
+    whole_name = key == marker.replace(" ", "").replace("-", "").upper()
+    if (sample, key) in y_where and (whole_name or (sample, marker.upper()) in y_where):
+        problems.append(Problem(f"{what}: the locus is also on line {y_where[sample, key]} for this sample; "
+                                f"give each locus once", file=source, line=n, field=alleles[0][0]))
+        return
+    try:
+        value = y_allele_text(marker, labels)
+        parse_y_haplotype({key: ",".join([*y_data.get(sample, {}).get(key, []), value])}, source=source)
+    except HaplotypeError as exc:
+        problems.extend(Problem(f"sample {sample!r}: {p.message}", file=source, line=n, field=alleles[0][0])
+                        for p in exc.problems)
+        return
+    y_where.setdefault((sample, key), n)
+    y_where[sample, marker.upper()] = n
+    y_data.setdefault(sample, {}).setdefault(key, []).extend(value.split(","))
