@@ -46,6 +46,7 @@ from .evidence.place import place_lr, resolve_place
 from .evidence.registry import label, order_of
 from .genetics import format_lr, load_frequencies, verbal_equivalent
 from .genetics.simulate import MARKER_SETS
+from .genetics.simulate_lineage import mutate_y, simulate_y_population
 from .network import Network, import_network, province_leads, suspected_families, village_leads
 from .network.importing import PEOPLE_COLUMNS, TRANSFER_COLUMNS
 from .network.mapping import flow_map
@@ -234,6 +235,92 @@ def build_demo(seed: int = 2014) -> DemoData:
     return data
 
 
+#: The lineage example of the demo: a boy found in Kunming in 2015 whose family's only typed relative is
+#: his paternal uncle (伯父), typed at the 23 autosomal STRs and the 27 Y-STRs of Yfiler Plus.
+LINEAGE_REPORT, LINEAGE_CASE = "YN-2012-044", "KM-2015-031"
+
+
+def build_lineage_example(seed: int = 2014) -> dict[str, tuple[list[str], list]]:
+    """The lineage example's CSV rows (header, rows) by file: ``reports``, ``found``, ``profiles`` (the
+    autosomal rows and the Y-STR rows of the uncle and the boy), ``families``.
+
+    SIMULATED: the grandparents' and the mother's genotypes are drawn from the bundled table, the father
+    and the uncle are the grandparents' sons, the boy the father's; the uncle's haplotype is a man of the
+    clan process of :mod:`reunite.genetics.simulate_lineage` and the boy's is dropped from it through the
+    3 meioses between them (boy, father, grandfather, uncle)."""
+    rng = np.random.default_rng(seed + 44)
+    table = load_frequencies(TABLE)
+    mfs = [table[m] for m in MARKER_SETS["cn23"]]
+
+    def genotype():
+        return [(_draw(rng, mf.freqs), _draw(rng, mf.freqs)) for mf in mfs]
+
+    def child_of(fa, mo):
+        return [(f[rng.integers(2)], m[rng.integers(2)]) for f, m in zip(fa, mo, strict=True)]
+
+    gf, gm, mo = genotype(), genotype(), genotype()
+    father, uncle = child_of(gf, gm), child_of(gf, gm)
+    boy = child_of(father, mo)
+    y_uncle = simulate_y_population(1, seed=seed + 44)[0]
+    y_boy = mutate_y(y_uncle, 3, rng)
+    custody = {"kit": "Goldeneye 22NC; Yfiler Plus", "typed_on": "2015-04-02", "collected_by": "赵民警",
+               "sealed_by": "钱民警", "received_by": "周技术员"}
+    profiles = []
+    for sample, g, y, kind, collected in ((f"{LINEAGE_REPORT}-U", uncle, y_uncle, "buccal_swab", "2015-03-20"),
+                                          (f"{LINEAGE_CASE}-DNA", boy, y_boy, "blood_card", "2015-03-11")):
+        meta = {**custody, "sample_kind": kind, "collected_on": collected, "received_on": collected[:-2] + "25"}
+        rows = [(sample, mf.name, mf.alleles[a], mf.alleles[b]) for mf, (a, b) in zip(mfs, g, strict=True)]
+        rows.append((sample, "Amelogenin", "X", "Y"))
+        rows += [(sample, locus, ",".join(str(a) for a in alleles), "") for locus, alleles in y.items()]
+        profiles += [(*r, *(meta[c] for c in SAMPLE_COLUMNS)) for r in rows]
+    return {
+        "reports": (["report_number", "child_name", "sex", "date_of_birth", "disappeared_on", "disappeared_place",
+                     "circumstances", "contact_name", "contact_phone", "multiple_missing", "suspected_of_sale",
+                     "other_children"],
+                    [(LINEAGE_REPORT, "杨小军", "male", "2011-08-14", "2012-11-03", "云南省昭通市镇雄县",
+                      "在集市走失；父母外出务工，由伯父报案", "杨国华", "13908870044", "0", "0", "none")]),
+        "found": (["case_number", "sex", "age_months", "age_sd_months", "age_assessed_on", "found_on", "found_place",
+                   "care_location", "sample"],
+                  [(LINEAGE_CASE, "male", "43", "6", "2015-03-10", "2015-03-10", "云南省昆明市", "昆明市儿童福利院",
+                    f"{LINEAGE_CASE}-DNA")]),
+        "profiles": (["sample", "marker", "allele1", "allele2", *SAMPLE_COLUMNS], profiles),
+        "families": (["family", "id", "father", "mother", "sex", "sample", "missing"],
+                     [(LINEAGE_REPORT, *row) for row in (
+                         ("GF", "", "", "male", "", "0"), ("GM", "", "", "female", "", "0"),
+                         ("F", "GF", "GM", "male", "", "0"), ("M", "", "", "female", "", "0"),
+                         ("U", "GF", "GM", "male", f"{LINEAGE_REPORT}-U", "0"), ("C", "F", "M", "male", "", "1"))]),
+    }
+
+
+def _lineage_block(session, echo) -> dict:
+    """Print the lineage example: the boy's best family, the autosomal, Y-STR and combined LRs."""
+    child = session.scalars(select(FoundChild).where(FoundChild.case_number == LINEAGE_CASE)).one()
+    cands = sorted((c for c in child.candidates if c.dna_log10_lr is not None), key=lambda c: -c.dna_log10_lr)
+    echo("")
+    echo(f"Lineage markers (Y-STR): {LINEAGE_CASE}, a boy found in Kunming in 2015; the only typed relative of "
+         f"report {LINEAGE_REPORT} is his paternal uncle.")
+    out: dict = {"case": LINEAGE_CASE, "report": LINEAGE_REPORT, "rank": None}
+    for rank, c in enumerate(cands, start=1):
+        if c.report.report_number == LINEAGE_REPORT:
+            out["rank"] = rank
+            data = c.item("dna").data
+            y = data["lineage"][0]
+            auto, lin = data["autosomal_log10_lr"], data["lineage_log10_lr"]
+            out.update(autosomal=auto, lineage=lin, combined=c.dna_log10_lr, y=y)
+            sim = "SIMULATED " if y["simulated"] else ""
+            echo(f"  autosomal STRs (uncle, 23 loci): LR {format_lr(10 ** auto, auto)}; Y-STRs "
+                 f"({len(y['loci_compared'])} loci compared, {y['meioses']} meioses, {y['differences']} repeat "
+                 f"step(s) apart; the haplotype seen {y['count']} times in {y['n']} {sim}haplotypes, 95% bound "
+                 f"{y['probability']:.3g}): LR {format_lr(10 ** lin, lin)}")
+            echo(f"  combined DNA LR {format_lr(c.dna_lr, c.dna_log10_lr)} (the markers are inherited independently, "
+                 f"so the LRs multiply); the family ranks {rank} of {len(cands)} for this boy; posterior "
+                 f"{c.posterior:.4f}.")
+            break
+    else:
+        echo(f"  {LINEAGE_REPORT} is not a DNA candidate of {LINEAGE_CASE}.")
+    return out
+
+
 BUYER_PLACES = {"山东省": ["山东省临沂市", "山东省菏泽市", "山东省聊城市"], "福建省": ["福建省莆田市", "福建省泉州市"],
                 "河南省": ["河南省周口市", "河南省商丘市"]}
 
@@ -356,6 +443,13 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
         import_found(s, files["found"], user="张警官")
         import_profiles(s, files["profiles"], lab=LAB["name"], kit=KIT, typed_on=TYPED_ON, user="李分析师")
         import_families(s, files["families"], user="李分析师")
+        # The lineage example: a boy found in 2015, his paternal uncle typed at the Y-STRs too.
+        lineage_files = {k: _write_csv(out / f"lineage_{k}.csv", rows, header)
+                         for k, (header, rows) in build_lineage_example(seed).items()}
+        import_reports(s, lineage_files["reports"], user="张警官")
+        import_found(s, lineage_files["found"], user="张警官")
+        import_profiles(s, lineage_files["profiles"], lab=LAB["name"], user="李分析师")
+        import_families(s, lineage_files["families"], user="李分析师")
         # (the ring first: its chains give the matching the network evidence, and mark the parents who sold)
         ring = import_network(s, files["ring"], files["transfers"], investigation=RING, user="张警官")
         faces = _add_photos(s, data, out / "media")
@@ -385,14 +479,16 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 ask = [c.report.report_number for c in cands if c.dna_lr is None and c.dna_log10_lr is None][:3]
                 echo(f"{child.case_number:<13}{'(no DNA match)':<14}{'':>16}  {'':<26}{'':<13}{'':>10}{'':>8}  "
                      f"{'':<8} ask for DNA first: {', '.join(ask) if ask else 'no report fits'}")
+        lineage = _lineage_block(s, echo)
         _evidence_beside_dna(s, echo, faces)
         n_flag = sum(1 for c in s.scalars(select(Candidate)) if c.report.suspected_of_sale and c.dna_log10_lr
                      and c.dna_log10_lr >= 4)
         echo("")
         echo(f"{n_flag} matched families are flagged: investigators suspect they sold the child "
              "(outcome to record on confirmation: referred_for_investigation).")
-        cohort = _solve_cohort(s, echo, ranking)
-        network = _network(s, ring, echo, ranking)
+        ring_ranking = {k: v for k, v in ranking.items() if k != LINEAGE_CASE}   # (the ring's infants)
+        cohort = _solve_cohort(s, echo, ring_ranking)
+        network = _network(s, ring, echo, ring_ranking)
         network["flow_maps"] = _flow_maps(s, out, echo)
         picture = draw_png(Network.from_store(s, RING), out / "network.png")
         echo(f"The network picture (people by role, transfers of the children as arrows): {picture}")
@@ -403,7 +499,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 2014, echo=print, r
                 echo(f"Kinship reports (HTML) for the best match of each infant: {out / 'reports'}")
     echo(f"Database: {db}   CSV files, ring and transfers: {out}   ({time.perf_counter() - t0:.1f} s)")
     return {"ranking": ranking, "truth": data.truth, "with_dna": data.with_dna, "summary": summary.as_dict(),
-            "reports": written, "cohort": cohort, "network": network, "picture": picture}
+            "reports": written, "cohort": cohort, "network": network, "picture": picture, "lineage": lineage}
 
 
 def _flow_maps(session, out: Path, echo) -> list[str]:

@@ -40,6 +40,7 @@ ALLOWED = frozenset({
     "GeneMapper",  # the lab software whose genotypes table is imported (ID-X, CODIS, CMF, XML are upper case)
     "Familias", "pedtools", "forrel",  # the kinship software a candidate's case is exported for
     "Kunming",  # the example of a place searched in pinyin (例如：昆明、Kunming、云南)
+    "Clopper", "Pearson",  # the confidence bound of the lineage section (Clopper–Pearson), named after its authors
 })
 WORD = re.compile(r"[^\s,;:()（）“”\"'，。；：、！？!?·×→–—=≥≤±<>\[\]{}|#%‰*+]+")
 LATIN = re.compile(r"[A-Za-z]")

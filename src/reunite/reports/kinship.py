@@ -46,6 +46,7 @@ from ..genetics import KinshipCase, LRResult, display_name, format_lr, marker_ke
 from ..genetics.frequencies import FrequencyTable, bundled_tables, source_readme
 from ..genetics.mutation import DEFAULT_MUTATION, MutationSpec
 from ..genetics.rules import DEFAULT_RULES, Conclusion
+from .lineage import lineage_section
 from .pedigree_drawing import PedigreeDrawing, draw_pedigree
 
 __all__ = [
@@ -201,6 +202,9 @@ class KinshipReport:
     prior: float | None = None
     posterior: float | None = None
     posterior_log10_odds: float | None = None
+    #: The lineage evidence (Y-STR, mtDNA) the matching multiplied into the candidate's DNA LR: the DNA
+    #: item's stored data (:mod:`reunite.cases.matching`); printed as the lineage section.
+    lineage: Mapping | None = None
     software_version: str = __version__
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
@@ -403,7 +407,8 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
                  conclusion: Conclusion | None = None, lab: LabInfo | None = None,
                  samples: Iterable[SampleRecord] = (), mutation_description: str | None = None,
                  mutation_spec: object = None, frequencies_sha256: str = "",
-                 posterior_log10_odds: float | None = None, notes: Iterable[str] = ()) -> KinshipReport:
+                 posterior_log10_odds: float | None = None, notes: Iterable[str] = (),
+                 lineage: Mapping | None = None) -> KinshipReport:
     """Fill a :class:`KinshipReport` from a case and the result of ``missing_person_lr(case)``.
 
     ``other_evidence`` holds :class:`EvidenceLR` or ``(name, lr, sentence)`` tuples.  Given a
@@ -480,7 +485,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
         member_labels=dict(member_labels or {}), laboratory=laboratory, lab=lab, samples=tuple(samples),
         other_evidence=evidence,
         prior=None if prior is None else float(prior), posterior=None if posterior is None else float(posterior),
-        posterior_log10_odds=log_odds,
+        posterior_log10_odds=log_odds, lineage=lineage,
         generated_at=generated_at or datetime.now(UTC).replace(microsecond=0))
 
 
@@ -798,6 +803,13 @@ def view(report: KinshipReport) -> dict:
             name = _EVIDENCE_ZH.get(e.name.lower(), e.name) if lang == "zh" else e.name
         evidence.append({"name": name, "lr": format_lr(e.lr, lg), "log10": _log10(lg, e.lr),
                          "sentence": e.sentence or _evidence_sentence(e.lr, lang)})
+    lineage = lineage_section(report.lineage, lang)
+    if lineage is not None:
+        lin = report.lineage
+        lg = lin.get("lineage_log10_lr")
+        evidence.insert(1, {"name": lineage["title"], "lr": "0" if lg is None else format_lr(
+            10.0 ** lg if lg < 308 else math.inf, lg), "log10": _log10(lg, 0.0 if lg is None else None),
+            "sentence": lineage["sentence"]})
     odds = []
     if report.prior is not None:
         odds.append((t["prior"], _probability(report.prior, lang=lang)))
@@ -834,6 +846,7 @@ def view(report: KinshipReport) -> dict:
         "hash": report.content_hash,
         "missing": report.case.missing,
         "legend": [x.format(m=report.case.missing) for x in t["pedigree_legend"]],
+        "lineage": lineage,
     }
 
 

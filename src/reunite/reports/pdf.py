@@ -386,6 +386,25 @@ def _markers(d: _Doc):
     d.paragraph(t["m_legend"])
 
 
+def _lineage(d: _Doc):
+    """The lineage section (Y-STR, mtDNA), when the candidate's DNA LR has lineage evidence."""
+    lin = d.v.get("lineage")
+    if not lin:
+        return
+    d.heading(lin["title"])
+    for e in lin["entries"]:
+        d.font(10, True)
+        d.pdf.set_x(MARGIN)
+        d.pdf.cell(d.width, 6, e["heading"])
+        d.pdf.ln(6)
+        d.kv(e["rows"], key_w=52.0, size=8.5)
+        d.pdf.ln(1)
+    d.kv(lin["summary"], key_w=52.0, size=9.0)
+    d.pdf.ln(2)
+    d.paragraph(lin["sentence"], size=9.0, color=INK)
+    d.paragraph(lin["closest"])
+
+
 def _method(d: _Doc):
     d.heading(d.v["t"]["method"])
     d.kv(d.v["method"], key_w=40.0, size=8.5)
@@ -505,6 +524,7 @@ def write_pdf(report: KinshipReport, v: dict, path: Path, *, font=None) -> Path:
     _conclusion(d)
     _pedigree(d, report.drawing())
     _markers(d)
+    _lineage(d)
     _method(d)
     _provenance(d)
     _signatures(d)

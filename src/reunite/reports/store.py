@@ -122,6 +122,10 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
     notes = []
     conclusion = result.conclusion(case, rules)
     stored_decision = (cand.dna_conclusion or {}).get("decision")
+    dna_item = cand.item("dna")
+    lineage = (dna_item.data or {}) if dna_item is not None and (dna_item.data or {}).get("lineage") else None
+    if lineage is not None and lineage.get("lineage_log10_lr") is None:
+        stored_decision = None   # excluded by a lineage marker, which the recomputed autosomal conclusion cannot see
     if stored_decision is not None and (stored_decision, bool(cand.dna_excluded)) != (conclusion.decision,
                                                                                       conclusion.excluded):
         notes.append(f"The conclusion stored at matching (Reunite {cand.software_version}) was "
@@ -136,7 +140,7 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
                                                              lab.address or ""),
                         samples=records, mutation_description=mut.get("description"),
                         mutation_spec=mut.get("spec"), frequencies_sha256=cand.frequencies_sha256,
-                        conclusion=conclusion, notes=notes)
+                        conclusion=conclusion, notes=notes, lineage=lineage)
 
 
 def write_candidate_report(session, candidate_id: int, folder: str | Path, *, fmt: str = "html",

@@ -34,22 +34,26 @@ from ..cases import importing
 from ..cases.db import store_busy
 from ..cases.famimport import import_fam
 from ..cases.import_history import record_import_run
+from ..cases.lineage import import_reference_database
 from ..cases.matching import run_matching
 from ..cases.models import utcnow
 from ..cases.settings import MatchingSettings
 from ..cases.state import is_matching_owed
 from ..errors import InputError, ReuniteError
 
-__all__ = ["KINDS", "LAB_KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
+__all__ = ["DB_KINDS", "KINDS", "LAB_KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
 
 log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
 KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst",
-         "genemapper": "lab_analyst", "cmf": "lab_analyst", "fam": "lab_analyst"}
+         "genemapper": "lab_analyst", "cmf": "lab_analyst", "fam": "lab_analyst", "ydb": "lab_analyst",
+         "mtdb": "lab_analyst"}
 #: The kinds that are lab files (read by reunite.labfiles, stored as profiles; a Familias case as a report's
 #: family and its relatives' profiles), with their files' suffix.
 LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml", "fam": ".fam"}
+#: The kinds that are reference databases of lineage markers (Y-STR, mtDNA; :mod:`reunite.cases.lineage`).
+DB_KINDS = ("ydb", "mtdb")
 #: The most problems a job keeps to show (a file wrong on every one of 100,000 rows stays readable).
 MAX_PROBLEMS = 500
 
@@ -114,7 +118,8 @@ class JobManager:
             while len(self._jobs) > 500:
                 self._jobs.pop(next(iter(self._jobs)))
         folder = Path(tempfile.mkdtemp(prefix="reunite-import-"))
-        path = folder / f"{kind}{LAB_KINDS.get(kind, '.csv')}"
+        # (a reference database keeps the name it was uploaded under: every lineage result names it)
+        path = folder / (filename if kind in DB_KINDS and filename else f"{kind}{LAB_KINDS.get(kind, '.csv')}")
         path.write_bytes(data)
         t = threading.Thread(target=self._run, args=(job, path, options), daemon=True, name=f"import-{job.id[:8]}")
         self._threads.append(t)
@@ -148,7 +153,8 @@ class JobManager:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families,
               **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS if k != "fam"},
-              "fam": import_fam}[job.kind]
+              "fam": import_fam,
+              **{k: functools.partial(import_reference_database, kind=k) for k in DB_KINDS}}[job.kind]
         # The history is written under the run lock too: written after it, it raced the next job's import
         # and matching for the store's write lock and was lost on SQLite when they held it longer than
         # the busy timeout.

@@ -38,6 +38,7 @@ from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError, Problem, ReuniteError
 from ..reports.kinship import render_html
+from ..reports.lineage import lineage_section
 from ..reports.store import candidate_report, write_candidate_report
 from ..search.index import index_status
 from . import views
@@ -55,7 +56,7 @@ from .api import (
 from .cohort_view import cohort_page_data, guidance_box
 from .i18n import LANGUAGES, choose_language, translator
 from .imports_view import run_view
-from .jobs import KINDS, LAB_KINDS, _matching_settings
+from .jobs import DB_KINDS, KINDS, LAB_KINDS, _matching_settings
 from .network_view import child_chains, sale_records
 from .public_view import staff_appeal
 from .responses import render
@@ -236,7 +237,10 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     except InputError as exc:
         report_error = str(exc.problems[0].message)
     cand = get_candidate(db, candidate_id)
+    dna = cand.item("dna")
+    lineage = lineage_section(dna.data if dna is not None else None, choose_language(request))
     return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
+                                              "lineage": lineage,
                                               "outcomes": OUTCOMES, "report_html": report_html,
                                               "report_error": report_error,
                                               "message": request.query_params.get("msg"),
@@ -335,7 +339,8 @@ def imports_page(request: Request, user: Me, db: DB, page: Annotated[int, Query(
     """The upload form (the lab chosen from the registered laboratories), templates, the history."""
     kinds = [k for k, role in KINDS.items() if role == user.role]
     history = import_history(db, page=page, per_page=20)
-    return render(request, "imports.html", {"kinds": kinds, "lab_kinds": LAB_KINDS, "problems": [],
+    return render(request, "imports.html", {"kinds": kinds, "lab_kinds": LAB_KINDS, "db_kinds": DB_KINDS,
+                                            "problems": [],
                                             "labs": list_labs(db), "history": history,
                                             "runs": [run_view(r) for r in history.runs]})
 
