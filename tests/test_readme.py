@@ -140,6 +140,11 @@ def test_the_case_registry_and_web_account_examples_run(folder, capsys, monkeypa
     (folder / "SPECIMENS.xml").write_text((lab / "specimens.xml").read_text(encoding="utf-8")
                                           .replace("S-C1", "CM-C1").replace("S-M1", "CM-M1"), encoding="utf-8")
     (folder / "CASE.fam").write_bytes((lab / "duo.fam").read_bytes())
+    # `reunite import ydb ystr_database.csv`: a Y-STR database of the README's name (the shipped one's rows)
+    from importlib import resources
+
+    (folder / "ystr_database.csv").write_bytes(
+        resources.files("reunite").joinpath("data/lineage/simulated_ystr_database.csv").read_bytes())
     lines = [ln for ln in readme_lines() if subcommand(ln) in REGISTRY]
     # Reviews need a registered reviewer: the README's account lines run first.
     accounts = [ln for ln in lines if subcommand(ln) == "users"]

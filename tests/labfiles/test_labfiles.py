@@ -103,13 +103,13 @@ def test_genemapper_gb18030_sample_names(tmp_path):
 def test_profiles_csv_written_and_read_back(tmp_path):
     r = read_genemapper(HERE / "genemapper_good.txt")
     out = tmp_path / "profiles.csv"
-    assert write_profiles_csv(r.samples, out) == 8
+    assert write_profiles_csv(r.samples, out) == 9     # 8 autosomal and Amelogenin rows, S-C1's DYS391
     lines = out.read_text().splitlines()
     assert lines[0] == "sample,marker,allele1,allele2"
     assert "S-C1,vWA,17,17" in lines and "S-C1,Amelogenin,X,Y" in lines and "S-M1,TH01,7,9.3" in lines
     back = read_profiles_csv(out)
-    assert [(s.sample, s.profile.genotypes, s.profile.amelogenin) for s in back] == [
-        (s.sample, s.profile.genotypes, s.profile.amelogenin) for s in r.samples]
+    assert [(s.sample, s.profile.genotypes, s.profile.amelogenin, s.y_haplotype) for s in back] == [
+        (s.sample, s.profile.genotypes, s.profile.amelogenin, s.y_haplotype) for s in r.samples]
     # the store's reader accepts it
     from reunite.search.io import read_profiles
 

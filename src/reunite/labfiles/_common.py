@@ -17,7 +17,7 @@ from ..errors import InputError, MarkerError, Problem
 from ..genetics import Profile, bundled_tables, load_frequencies, parse_profile
 from ..genetics.haplotype import HaplotypeError
 from ..genetics.markers import AMELOGENIN, display_name, is_x_marker, marker_key
-from ..genetics.ystr import load_y_rates, y_locus_key
+from ..genetics.ystr import load_y_rates, parse_y_haplotype, y_locus_key
 
 __all__ = [
     "ConversionResult",
@@ -204,6 +204,7 @@ def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
     col = {c: header.index(c) for c in _PROFILE_COLUMNS}
     problems: list[Problem] = []
     data: dict[str, dict[str, list[str]]] = {}
+    ys: dict[str, dict[str, str]] = {}
     seen: dict[tuple[str, str], int] = {}
     for n, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
@@ -211,6 +212,19 @@ def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
         cell = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
         if not cell["sample"]:
             problems.append(Problem("the sample id is empty", file=source, line=n, field="sample", code="sample_empty"))
+            continue
+        if is_y_str(cell["marker"]):   # a Y-STR row: the sample's haplotype (docs/formats.md)
+            try:
+                key = y_locus_key(cell["marker"])
+                value = y_allele_text(cell["marker"], [x for x in re.split(r"[,/;]\s*|\s+", cell["allele1"])
+                                                       if x] + ([cell["allele2"]] if cell["allele2"] else []))
+                parse_y_haplotype({key: value}, source=source)
+            except HaplotypeError as exc:
+                problems.extend(Problem(f"sample {cell['sample']!r}: {p.message}", file=source, line=n,
+                                        field="allele1") for p in exc.problems)
+                continue
+            ys.setdefault(cell["sample"], {})[key] = value
+            data.setdefault(cell["sample"], {})
             continue
         try:
             key = marker_key(cell["marker"])
@@ -239,7 +253,7 @@ def read_profiles_csv(path: str | os.PathLike) -> list[SampleProfile]:
         data.setdefault(cell["sample"], {})[cell["marker"]] = alleles
     if problems:
         raise InputError(problems)
-    return [SampleProfile(s, parse_profile(g, source=source)) for s, g in data.items()]
+    return [SampleProfile(s, parse_profile(g, source=source), y_haplotype=ys.get(s)) for s, g in data.items()]
 
 
 def profile_from_alleles(data: Mapping[str, Sequence[str]], source: str) -> Profile:
