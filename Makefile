@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BENCH)/cohort.py --quick
 	$(BENCH)/faces.py --quick
 	$(BENCH)/lineage.py --quick
+	$(BENCH)/lineage_store.py --quick
 	$(BENCH)/network.py --quick
 	$(BENCH)/nondna.py --quick
 	$(BENCH)/alerts.py --quick
@@ -51,6 +52,7 @@ bench-full: $(STAMP)
 	$(BENCH)/cohort.py
 	$(BENCH)/faces.py
 	$(BENCH)/lineage.py
+	$(BENCH)/lineage_store.py
 	$(BENCH)/network.py
 	$(BENCH)/nondna.py --seeds 1 2 3
 	$(BENCH)/alerts.py

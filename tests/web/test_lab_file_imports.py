@@ -46,7 +46,7 @@ def test_a_genemapper_table_is_stored_and_a_bad_one_is_refused_line_by_line(as_u
     client.app.state.jobs.wait()
     st = lab.get(r.json()["status_url"]).json()
     assert st["status"] == "done" and st["counts"] == {"added": 2, "updated": 0, "unchanged": 0}
-    assert "note: Y-chromosomal marker(s) left out: DYS391" in st["summary"]
+    assert "note: Y-STR haplotype read for 1 sample(s) at 1 locus/loci: DYS391" in st["summary"]
     with Session(store.make_engine(world[0])) as s:
         gm = s.scalars(select(DnaSample).where(DnaSample.sample == "GM-C1")).one()
         assert (gm.lab, gm.genotypes["VWA"], gm.imported_by) == ("LAB9", ["17", "17"], "lab")

@@ -117,6 +117,7 @@ pedigree.  Re-importing a family with a different pedigree replaces the stored p
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import getpass
@@ -655,8 +656,6 @@ def _lineage_rows(sheet: Sheet) -> _Lineage:
 
 def _autosomal_copy(sheet: Sheet, skip: set[int], dest: Path) -> Path:
     """A copy of the profiles file without the lines ``skip`` (left blank: the others keep their line numbers)."""
-    import csv
-
     by_line = {r.line: r for r in sheet.rows if r.line not in skip}
     last = max((r.line for r in sheet.rows), default=1)
     with dest.open("w", encoding="utf-8", newline="") as fh:

@@ -57,7 +57,9 @@ from ..genetics.ystr import (
     y_lineage_lr,
 )
 from .audit import append_audit
+from .importing import ImportResult, default_user
 from .models import DnaSample, LineageDatabase, MissingReport
+from .state import lock_store, owe_matching
 
 __all__ = [
     "LINEAGE_MODEL",
@@ -187,8 +189,6 @@ def import_lineage_database(session: Session, path: str | Path, *, kind: str, us
     All-or-nothing: every problem (file, line, locus or field) is raised before anything is stored.
     The content is kept in the store, so a result can always be replayed with the database it used;
     the import is audited (kind, name, size, SHA-256) and the matching becomes owed."""
-    from .state import lock_store, owe_matching
-
     if kind not in _KIND_NAMES:
         raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind"))
     path = Path(path)
@@ -233,8 +233,6 @@ def import_reference_database(session: Session, path: str | Path, *, kind: str, 
     """:func:`import_lineage_database` (``kind`` ``ydb``/``y`` or ``mtdb``/``mt``) as an import of the
     store (an :class:`~reunite.cases.importing.ImportResult`), the way the CLI and the web's jobs run it;
     the path ``simulated`` (no such file) goes back to the shipped SIMULATED database."""
-    from .importing import ImportResult, default_user
-
     short = kind.removesuffix("db")
     who = user or default_user()
     if str(path) == "simulated" and not Path(path).exists():
@@ -248,8 +246,6 @@ def import_reference_database(session: Session, path: str | Path, *, kind: str, 
 
 def use_simulated_database(session: Session, *, kind: str, user: str, commit: bool = True) -> DatabaseInfo:
     """Go back to the shipped SIMULATED database of ``kind`` (the imported one is removed from the store)."""
-    from .state import lock_store, owe_matching
-
     if kind not in _KIND_NAMES:
         raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind"))
     lock_store(session)
