@@ -118,6 +118,7 @@ pedigree.  Re-importing a family with a different pedigree replaces the stored p
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import getpass

@@ -6,8 +6,8 @@ reference database of each kind the matching counts haplotypes in.
 - ``lineage_databases``: one row per kind (``y``, ``mt``), the CSV content and its SHA-256; none:
   the shipped SIMULATED database.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
