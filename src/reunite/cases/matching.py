@@ -387,7 +387,15 @@ def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str) -
                    verbal=f"exclusion by {which}", verbal_zh=f"{_zh_marker(which)}排除")
         return out
     if base is not None:
-        return base
+        # The decision stays the autosomal STRs'; the reason says what the lineage markers add.
+        out = dict(base)
+        lg = lineage.log10_lr or 0.0
+        out["reason"] = (f"{base.get('reason', '')}; the decision is that of the autosomal STRs (the standards' "
+                         f"thresholds are for them): the lineage markers ({', '.join(lineage.markers)}) multiply "
+                         f"their LR by 10^{lg:.2f}").lstrip("; ")
+        out["reason_zh"] = (f"{base.get('reason_zh', '')}；以上判定依据常染色体STR（标准阈值针对常染色体STR）；"
+                            f"单亲遗传标记另使似然比乘以 10^{lg:.2f}").lstrip("；")
+        return out
     return {"rules": rules, "rule_id": "lineage", "relationship": "distant",
             "source": "lineage markers only", "source_zh": "仅有单亲遗传标记",
             "decision": "no_decision", "excluded": False,
