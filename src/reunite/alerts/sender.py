@@ -11,7 +11,9 @@ Claim, then send (at most once)
    ``claimed_by`` this run) with ``INSERT … ON CONFLICT DO NOTHING`` and committed.  The unique key
    means a subscriber is claimed once per alert, whatever runs at the same time or again.
 2. *Prepare* a batch: each message is made ready short of its irrevocable step — with SMTP, MAIL,
-   RCPT, DATA and the whole message but the final ``.`` line, one message per connection of a pool.
+   RCPT, DATA and the whole message but the final ``.`` line, one message per connection of a pool
+   (:func:`_deliver_fleet`: an asyncio :class:`~reunite.notify.fleet.SmtpFleet`; a turn releases the
+   held messages and prepares the next ones, then one commit records the first and marks the second).
 3. *Mark*: the batch's rows go ``claimed`` → ``sending`` in one conditional UPDATE (only rows still
    claimed by this run), committed.
 4. *Release*: the final ``.`` goes out on every connection; the replies are read; the rows become
@@ -23,7 +25,8 @@ server discards a DATA that did not end — so they are claimed again and sent. 
 ``sending`` are ambiguous: the ``.`` may have gone out.  They become ``unknown`` and are NOT sent
 again: delivery is *at most once*.  The window in which a crash loses a message is the writing of
 the final ``.`` lines of one batch (a few microseconds per message), after the ``sending`` commit;
-no window delivers twice.  SMTP cannot be made exactly-once (a server's reply to the final ``.`` can
+no window delivers twice.  A failure after a ``.`` was written (no reply: the server may have taken
+it) is ``unknown`` too, never retried.  SMTP cannot be made exactly-once (a server's reply to the final ``.`` can
 be lost after it took the message: RFC 1047); we chose to never duplicate and to list the
 ``unknown`` rows, which an operator may resend by hand.  Channels without a prepare step
 (webhook, SMS and WeChat gateways) send in ``release`` and are marked ``sending`` one message at a
