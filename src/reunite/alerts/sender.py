@@ -480,17 +480,19 @@ def _deliver_fleet(session: Session, me: str, kind: str, fleet, links: Links, no
         return rows, items, outcomes, attempts
 
     def settle(future, rows: list, outcomes: dict, attempts: dict) -> None:
+        counted = set()
         for k, (released, failed) in enumerate(future.result()):
             if held[k] is not None:
                 outcomes.setdefault(_outcome(released or Delivery(False, kind, error="NotReleased", uncertain=True)),
                                     []).append(held[k].id)
                 attempts.setdefault(held[k].id, held[k].attempts + 1)
+                counted.add(held[k].id)
                 held[k] = None
             if rows[k] is not None and failed is not None:
                 outcomes.setdefault(_outcome(failed), []).append(rows[k].id)
                 rows[k] = None
         mine = _finish_turn(session, outcomes, [r.id for r in rows if r is not None], me, now, policy, attempts,
-                            result)
+                            result, counted)
         for k, row in enumerate(rows):
             if row is not None and row.id in mine:
                 held[k] = row              # else another sender took it over: the next turn drops it unsent
@@ -512,16 +514,18 @@ def _deliver_fleet(session: Session, me: str, kind: str, fleet, links: Links, no
 
 
 def _finish_turn(session: Session, outcomes: dict[tuple, list[int]], prepared: list[int], me: str,
-                 now: dt.datetime, policy: SendPolicy, attempts: dict[int, int], result: FanOut) -> set[int]:
-    """One commit: the outcomes of the released (and of failed preparations: an attempt each), and the
-    prepared rows marked ``sending`` (only those still claimed by ``me``; returned)."""
+                 now: dt.datetime, policy: SendPolicy, attempts: dict[int, int], result: FanOut,
+                 counted: set[int] = frozenset()) -> set[int]:
+    """One commit: the outcomes of the released (``counted``: their attempt was counted when they were
+    marked ``sending``) and of failed preparations (an attempt each), and the prepared rows marked
+    ``sending`` (only those still claimed by ``me``; returned)."""
     mine: set[int] = set()
     if prepared:
         mine = set(session.execute(update(_T).where(_T.c.id.in_(prepared), _T.c.claimed_by == me,
                                                     _T.c.status == "claimed")
                                    .values(status="sending", attempts=_T.c.attempts + 1).returning(_T.c.id)).scalars())
-    ids = [i for v in outcomes.values() for i in v]
-    if ids:    # a failure while preparing is an attempt too (nothing went out); `sending` rows were counted
+    ids = [i for v in outcomes.values() for i in v if i not in counted]
+    if ids:    # a failure while preparing is an attempt too (nothing went out)
         session.execute(update(_T).where(_T.c.id.in_(ids), _T.c.claimed_by == me, _T.c.status == "claimed")
                         .values(attempts=_T.c.attempts + 1))
     _record(session, outcomes, now, policy, attempts, result)
