@@ -59,3 +59,33 @@ def test_concurrent_imports_and_matching_runs_are_serialised(url, files, tmp_pat
                         .where(AuditEntry.action == "import.found_children")) == N
         assert not is_matching_owed(s)
         assert verify_audit(s) is None   # the chain is whole: no entry broke it
+
+
+def test_readers_read_while_a_long_writer_holds_the_sqlite_store(tmp_path):
+    """A matching writes many rows in one transaction; once they passed SQLite's page cache they were
+    spilled into the file under the exclusive lock, and every reader (a page, an import job's status)
+    waited and failed with "database is locked" (seen as 500s, then 503s, during six imports at once)."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    url = f"sqlite:///{tmp_path / 'spill.db'}"
+    store.init_db(url)
+    writer = store.make_engine(url).connect()
+    reader = store.make_engine(url).connect()
+    try:
+        writer.exec_driver_sql("CREATE TABLE scratch (x TEXT)")
+        writer.commit()
+        writer.execute(text("INSERT INTO scratch VALUES (:x)"), [{"x": "a" * 500}] * 20_000)   # ~10 MB, open
+        reader.exec_driver_sql("PRAGMA busy_timeout=200")
+        try:
+            n = reader.execute(select(func.count()).select_from(FoundChild)).scalar_one()
+        except OperationalError as exc:   # pragma: no cover - the old behaviour
+            pytest.fail(f"a reader was locked out by a writer's open transaction: {exc.orig}")
+        assert n == 0
+        reader.rollback()
+        writer.commit()
+    finally:
+        writer.close()
+        reader.close()
+        store.dispose_engines()

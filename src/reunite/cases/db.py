@@ -64,6 +64,10 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # A long writer (an import, a matching run) keeps its changes in memory until it commits instead of
+    # spilling them into the database file, which takes the exclusive lock: readers (every page, a job's
+    # status) went on reading instead of waiting and failing with "database is locked".
+    cur.execute("PRAGMA cache_spill=OFF")
     cur.close()
 
 
