@@ -181,3 +181,45 @@ def test_a_store_busy_past_its_timeout_answers_503_not_500(app, world, caplog):
     assert r.json()["error"]["code"] == "busy" and r.headers["retry-after"] == "10"
     assert "store busy on POST /api/v1/token" in caplog.text and "internal error" not in caplog.text
     assert PASSWORD not in caplog.text
+
+
+def test_uploads_left_by_a_stopped_server_are_deleted_at_the_next_start(world, tmp_path, monkeypatch, caplog):
+    """A server killed (or restarted) with jobs running or queued left their uploads, names, phone numbers
+    or genotypes, in /tmp/reunite-import-* for good.  Uploads wait in a spool; each job locks its folder;
+    the next server deletes the folders whose process is gone, never a running server's."""
+    import fcntl
+
+    from fastapi.testclient import TestClient
+
+    from reunite.web import create_app
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    left = spool / "job-left"
+    left.mkdir()
+    (left / ".lock").touch()
+    (left / "reports.csv").write_text("report_number,child_name\nR-9,Zhang Xiuying\n", encoding="utf-8")
+    running = spool / "job-running"
+    running.mkdir()
+    held = open(running / ".lock", "a+")   # another server's job, still running
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    monkeypatch.setenv("REUNITE_IMPORT_SPOOL", str(spool))
+    url, media, _ = world
+    try:
+        with caplog.at_level(logging.WARNING):
+            app = create_app(url, media, reports_dir=tmp_path / "reports", secret_key="test-secret",
+                             secure_cookies=False, match_after_import=False)
+        assert not left.exists() and running.exists()
+        assert "deleted 1 upload(s)" in caplog.text and "Zhang" not in caplog.text
+        # A job's own folder goes when it ends.
+        with TestClient(app) as c:
+            assert login(c, "inv").status_code == 303
+            from .conftest import csrf_of
+
+            r = c.post("/api/v1/imports", data={"kind": "found"}, files={"file": ("f.csv", _file(9))},
+                       headers={"X-CSRF-Token": csrf_of(c, "/login")})
+            assert r.status_code == 202, r.text
+            app.state.jobs.wait(60)
+        assert sorted(p.name for p in spool.iterdir()) == ["job-running"]
+    finally:
+        held.close()

@@ -1,6 +1,6 @@
 """Imports run in the background: a thread per job, its status kept in memory for the pages.
 
-A job reads the uploaded CSV from a private temporary folder, imports it in one transaction
+A job reads the uploaded CSV from a private folder of the spool (:func:`spool_dir`), imports it in one transaction
 (all-or-nothing, see :mod:`reunite.cases.importing`), optionally runs the matching, and records
 ``queued`` → ``running`` → ``done`` or ``failed`` with the problems row by row.
 
@@ -11,6 +11,11 @@ with ``stored`` true, its summary saying what was imported, and the matching sta
 next import, ``reunite match`` or the application's start, :meth:`JobManager.finish_owed_matching`).
 A failure is logged by the job's id, kind and the error's type, never with the file's values.
 
+An upload holds names, phone numbers or genotypes: its folder is deleted when the job ends, and a
+folder left by a server stopped mid-job (killed, restarted) is deleted when the next one starts (each
+job holds a lock on its folder, so only folders whose process is gone are swept; a queued upload is
+lost with its process and must be sent again).
+
 Every job's end is recorded in the store's history of imports (:mod:`reunite.cases.import_history`).
 A job keeps at most :data:`MAX_PROBLEMS` problems to show (the first ones, by line) and says how many
 there were in all (``problems_total``).
@@ -19,8 +24,10 @@ there were in all (``problems_total``).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import functools
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -41,7 +48,7 @@ from ..cases.settings import MatchingSettings
 from ..cases.state import is_matching_owed
 from ..errors import InputError, ReuniteError
 
-__all__ = ["DB_KINDS", "KINDS", "LAB_KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager"]
+__all__ = ["DB_KINDS", "KINDS", "LAB_KINDS", "MAX_PROBLEMS", "ImportJob", "JobManager", "spool_dir", "sweep_spool"]
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +101,56 @@ def _matching_settings() -> dict[str, Any]:
     return MatchingSettings.from_env().matching_kwargs()
 
 
+def spool_dir() -> Path:
+    """Where uploads wait for their job: ``$REUNITE_IMPORT_SPOOL``, else ``reunite-imports`` in the
+    system's temporary folder (made 0700)."""
+    root = Path(os.environ.get("REUNITE_IMPORT_SPOOL") or Path(tempfile.gettempdir()) / "reunite-imports")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root
+
+
+def _held(folder: Path):
+    """Lock ``folder``'s ``.lock`` for this process (the open file, or None if another process holds it)."""
+    fh = open(folder / ".lock", "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    return fh
+
+
+def sweep_spool(root: Path) -> int:
+    """Delete the upload folders in ``root`` whose job's process is gone (their lock is free); how many."""
+    removed = 0
+    for folder in root.glob("job-*"):
+        if not folder.is_dir():
+            continue
+        fh = _held(folder)
+        if fh is None:
+            continue   # a running server's job
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        finally:
+            fh.close()
+    return removed
+
+
 class JobManager:
     """Starts import jobs and keeps their state (the newest 500)."""
 
-    def __init__(self, open_session, *, match: bool = True):
+    def __init__(self, open_session, *, match: bool = True, spool: Path | None = None):
         self._open_session = open_session
         self.match = match
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._run_lock = threading.Lock()   # one job at a time in this process (see the module's text)
+        self.spool = spool or spool_dir()
+        left = sweep_spool(self.spool)
+        if left:
+            log.warning("deleted %d upload(s) left by an import server stopped mid-job; not imported", left)
 
     def get(self, job_id: str) -> ImportJob | None:
         """The job with this id, or None."""
@@ -117,11 +164,13 @@ class JobManager:
             self._jobs[job.id] = job
             while len(self._jobs) > 500:
                 self._jobs.pop(next(iter(self._jobs)))
-        folder = Path(tempfile.mkdtemp(prefix="reunite-import-"))
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.spool))
+        held = _held(folder)   # (released when the job ends, or by the process's death)
         # (a reference database keeps the name it was uploaded under: every lineage result names it)
         path = folder / (filename if kind in DB_KINDS and filename else f"{kind}{LAB_KINDS.get(kind, '.csv')}")
         path.write_bytes(data)
-        t = threading.Thread(target=self._run, args=(job, path, options), daemon=True, name=f"import-{job.id[:8]}")
+        t = threading.Thread(target=self._run, args=(job, path, options, held), daemon=True,
+                             name=f"import-{job.id[:8]}")
         self._threads.append(t)
         t.start()
         return job
@@ -149,7 +198,7 @@ class JobManager:
         except Exception as exc:
             log.error("the owed matching failed: %s", type(exc).__name__)
 
-    def _run(self, job: ImportJob, path: Path, options: dict[str, Any]) -> None:
+    def _run(self, job: ImportJob, path: Path, options: dict[str, Any], held=None) -> None:
         fn = {"found": importing.import_found, "reports": importing.import_reports,
               "profiles": importing.import_profiles, "families": importing.import_families,
               **{k: functools.partial(importing.import_lab_profiles, kind=k) for k in LAB_KINDS if k != "fam"},
@@ -167,6 +216,8 @@ class JobManager:
                 self._failed(job, exc)
             finally:
                 shutil.rmtree(path.parent, ignore_errors=True)
+                if held is not None:
+                    held.close()
                 self._record(job)
 
     def _record(self, job: ImportJob, attempts: int = 3) -> None:
