@@ -223,3 +223,20 @@ def test_uploads_left_by_a_stopped_server_are_deleted_at_the_next_start(world, t
         assert sorted(p.name for p in spool.iterdir()) == ["job-running"]
     finally:
         held.close()
+
+
+@pytest.mark.parametrize("name", ["..", ".", " . "])
+def test_an_upload_named_dot_dot_is_imported_under_a_file_name_of_its_own(app, name):
+    """A reference database keeps the name it was uploaded under; an upload named '..' was written to its
+    folder's parent, a directory: 500 'internal error' (and its folder left behind)."""
+    from fastapi.testclient import TestClient
+
+    from .conftest import bearer
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/imports", data={"kind": "ydb"}, files={"file": (name, b"not a database\n")},
+                   headers=bearer(c, "lab"))
+        assert r.status_code == 202, r.text
+        app.state.jobs.wait(60)
+        job = app.state.jobs.get(r.json()["id"]).as_dict()
+        assert job["status"] == "failed" and not job["stored"]

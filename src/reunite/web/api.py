@@ -299,7 +299,9 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
             raise WebError(400, "invalid", "importing a Familias case needs the report number",
                            [{"file": None, "line": None, "field": "report", "message": "required"}])
         options.update(report=report.strip()[:64], create_report=bool(create_reports))
-    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[-100:] or f"{kind}.csv"
+    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[-100:].strip()
+    if not safe_name.strip("."):   # ('.' and '..' name a folder, not a file)
+        safe_name = f"{kind}.csv"
     return request.app.state.jobs.start(kind, safe_name, data, user.name, options)
 
 
