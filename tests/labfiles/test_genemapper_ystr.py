@@ -55,3 +55,41 @@ def test_y_allele_text_by_hand():
 def test_the_profiles_csv_carries_the_haplotype():
     text = profiles_csv_text(read_genemapper(HERE / "genemapper_yfiler.txt").samples)
     assert "S-U1,DYS385,\"13,19\",\n" in text and "S-C9,DYS576,19,\n" in text
+
+
+# A property: any haplotype written as profiles-CSV rows reads back the same (the writer of `reunite convert`
+# and the reader of the converters agree), whatever the loci, copies, null alleles and duplications.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from reunite.genetics.markers import parse_profile  # noqa: E402
+from reunite.genetics.ystr import KITS, load_y_rates, parse_y_haplotype  # noqa: E402
+from reunite.labfiles import read_profiles_csv, write_profiles_csv  # noqa: E402
+from reunite.labfiles._common import SampleProfile  # noqa: E402
+
+
+@st.composite
+def haplotypes(draw):
+    copies = load_y_rates().copies
+    loci = draw(st.lists(st.sampled_from(KITS["yfiler_plus"]), min_size=1, max_size=8, unique=True))
+    out = {}
+    for locus in loci:
+        n = copies.get(locus, 1)
+        if draw(st.booleans()) and n == 1 and draw(st.booleans()):
+            out[locus] = "null"
+            continue
+        k = draw(st.integers(min_value=n, max_value=min(4, n + 1)))
+        alleles = sorted(draw(st.lists(st.integers(min_value=5, max_value=45), min_size=k, max_size=k)))
+        if n == 1 and k == 2 and alleles[0] == alleles[1]:
+            alleles = alleles[:1]      # written twice, a single-copy allele is one allele
+        out[locus] = ",".join(map(str, alleles))
+    return parse_y_haplotype(out).as_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(haplotypes())
+def test_a_haplotype_written_as_rows_reads_back_the_same(tmp_path_factory, hap):
+    path = tmp_path_factory.mktemp("y") / "profiles.csv"
+    write_profiles_csv([SampleProfile("S1", parse_profile({}), y_haplotype=hap)], path)
+    (back,) = read_profiles_csv(path)
+    assert back.y_haplotype == hap
