@@ -5,6 +5,7 @@
     python benchmarks/alerts.py --no-smtp       # the console backend only
     python benchmarks/alerts.py --pool 100      # SMTP connections (default 50)
     python benchmarks/alerts.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres   # store on PostgreSQL
+    python benchmarks/alerts.py --profile /tmp/fanout   # pyinstrument of each SMTP fan-out: /tmp/fanout-<server>.txt
 
 SMTP is measured against two local servers, each in its own process:
 
@@ -197,7 +198,7 @@ def _fleet_no_store(port: int, alert: Alert, n: int, pool: int) -> float:
     return seconds
 
 
-def _smtp(kind: str, url: str, n: int, pool: int) -> dict:
+def _smtp(kind: str, url: str, n: int, pool: int, profile: str | None = None) -> dict:
     if kind == "smtp_sink" and not os.access(SMTP_SINK, os.X_OK):
         print(f"benchmarks/alerts.py: {SMTP_SINK} is missing: the smtp-sink run is skipped; install it with "
               f"`{INSTALL}`", file=sys.stderr)
@@ -208,7 +209,16 @@ def _smtp(kind: str, url: str, n: int, pool: int) -> dict:
         env = {"REUNITE_SMTP_HOST": "127.0.0.1", "REUNITE_SMTP_PORT": str(port), "REUNITE_SMTP_TLS": "none",
                "REUNITE_SMTP_FROM": "alerts@reunite.test"}
         alert_id = _alert(url)
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler  # a test dependency (pip install -e '.[test]')
+
+            profiler = Profiler()
+            profiler.start()
         seconds, res = _fan_out(url, alert_id, NotifySettings.from_env(env).channel, pool)
+        if profiler is not None:
+            profiler.stop()
+            Path(f"{profile}-{kind}.txt").write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
         assert res.get("sent") == n, res
         with open_session(url) as s:
             alert = s.get(Alert, alert_id)
@@ -342,6 +352,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1/"
                                                 "postgres): the store is a new database on it, dropped at the end")
+    ap.add_argument("--profile", metavar="PREFIX", help="profile each SMTP fan-out with pyinstrument (main thread; "
+                                                        "the sender and the store) into PREFIX-<server>.txt")
     args = ap.parse_args(argv)
     n = 1000 if args.quick else args.subscribers
     out: dict = {"benchmark": "alerts", "subscribers": n, "python": platform.python_version(),
@@ -360,7 +372,7 @@ def main(argv: list[str] | None = None) -> dict:
                           "baseline_seconds": round(base, 3), "ratio": round(seconds / base, 2)}
         if not args.no_smtp:
             for kind in ("smtp_sink", "aiosmtpd"):
-                out[kind] = _smtp(kind, url, n, args.pool)
+                out[kind] = _smtp(kind, url, n, args.pool, args.profile)
         alert = _alert(url)
         dispose_engines()
         out["crash"] = _crash(folder, url, alert, n)
