@@ -62,3 +62,22 @@ def test_no_line_of_the_advice_says_100_of_100_or_0_of_100(p_now, p_one, p_two, 
         assert "{" not in text
     zh = " ".join(family_guidance_lines(g, ZH))
     assert not re.search(r"[a-z]", zh), zh   # (DNA stays as it is)
+
+
+@pytest.mark.parametrize(("p", "words"), [(0.0, "0%"), (0.0004, "< 0.1%"), (0.0006, "0.1%"),
+                                          (0.4234, "42.3%"), (0.07, "7%"), (0.9994, "99.9%"), (0.9996, "> 99.9%"),
+                                          (1.0, "100%")])
+def test_the_staff_advice_percentages(p, words):
+    from reunite.genetics.guidance import percent_words
+
+    assert percent_words(p) == words
+
+
+@given(p=probability)
+def test_a_percentage_says_certain_or_impossible_only_when_it_is(p):
+    from reunite.genetics.guidance import percent_words
+
+    words = percent_words(p)
+    assert (words == "100%") == (p == 1.0) and (words == "0%") == (p == 0.0)
+    if words[0].isdigit():
+        assert abs(float(words.rstrip("%")) - 100 * p) <= 0.05 + 1e-9

@@ -396,6 +396,18 @@ def _names(ped, ids, missing, lang):
     return (" and " if lang == "en" else "和").join(parts)
 
 
+def percent_words(p: float) -> str:
+    """A probability as a percentage with one decimal ("42.3%", "7%"), never "100%" for one short of
+    certain nor "0%" for one above zero: those are "> 99.9%" and "< 0.1%" (a simulated chance is rarely
+    exactly 0 or 1, and the advice must not say "certain" when it is not)."""
+    text = f"{100 * p:.1f}%".replace(".0%", "%")
+    if text == "100%" and p < 1:
+        return "> 99.9%"
+    if text == "0%" and p > 0:
+        return "< 0.1%"
+    return text
+
+
 def _advice(ped, missing, base: float, options: list[dict]) -> dict:
     if not options:
         en = ("No relative is listed as available for a swab; the figures above are what the "
@@ -405,8 +417,7 @@ def _advice(ped, missing, base: float, options: list[dict]) -> dict:
     one = max((o for o in options if len(o["swab"]) == 1), key=lambda o: o["p"], default=None)
     two = max((o for o in options if len(o["swab"]) == 2), key=lambda o: o["p"], default=None)
 
-    def pct(x):
-        return f"{100 * x:.1f}%".replace(".0%", "%")
+    pct = percent_words
 
     en = [f"With the relatives typed now, a true missing child would reach LR >= 10,000 in "
           f"{pct(base)} of cases."]
