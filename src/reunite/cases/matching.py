@@ -54,6 +54,7 @@ from ..evidence.population import MIN_REFERENCE_PLACES as _MIN_PLACES
 from ..evidence.population import reference_context
 from ..evidence.registry import compute_items, kinds
 from ..evidence.sex import MIN_POPULATION_SEXES
+from ..genetics.decisions import verbal_scale
 from ..genetics.lineage import combine_with_autosomal
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
@@ -370,7 +371,8 @@ def _zh_marker(marker: str) -> str:
     return marker.replace("mtDNA", "线粒体DNA").replace(" and ", "与")
 
 
-def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str) -> dict:
+def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str,
+                        combined_log10: float | None = None) -> dict:
     """The stored DNA conclusion of a pair with lineage evidence: the rules' conclusion on the autosomal
     STRs (``base``; the standards' thresholds are for autosomal STRs), turned into an exclusion when a
     lineage marker excludes the line; for a family typed at lineage markers only, no categorical decision."""
@@ -395,6 +397,9 @@ def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str) -
                          f"their LR by 10^{lg:.2f}").lstrip("; ")
         out["reason_zh"] = (f"{base.get('reason_zh', '')}；以上判定依据常染色体STR（标准阈值针对常染色体STR）；"
                             f"单亲遗传标记另使似然比乘以 10^{lg:.2f}").lstrip("；")
+        if combined_log10 is not None and not base.get("excluded"):
+            # the verbal equivalent of the DNA LR the candidate shows: the product
+            out["verbal"], out["verbal_zh"] = verbal_scale(combined_log10), verbal_scale(combined_log10, "zh")
         return out
     return {"rules": rules, "rule_id": "lineage", "relationship": "distant",
             "source": "lineage markers only", "source_zh": "仅有单亲遗传标记",
@@ -403,7 +408,9 @@ def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str) -
                       "written for autosomal STRs: no categorical decision; type the relative's autosomal STRs",
             "reason_zh": "该家庭仅检测了单亲遗传标记（Y-STR、线粒体DNA）；判定标准针对常染色体STR，不作分类判定；"
                          "请检测该亲属的常染色体STR",
-            "verbal": "see the LR", "verbal_zh": "见似然比", "type_more_markers": True, "alternatives": []}
+            "verbal": verbal_scale(combined_log10) if combined_log10 is not None else "see the LR",
+            "verbal_zh": verbal_scale(combined_log10, "zh") if combined_log10 is not None else "见似然比",
+            "type_more_markers": True, "alternatives": []}
 
 
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
@@ -479,10 +486,10 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                     continue    # (a family set aside from the index keeps its earlier DNA evidence)
                 else:
                     base = None   # no autosomal STRs to compare (the child's or the family's): lineage alone
-                conclusion = base if lin is None else _lineage_conclusion(base, lin, rules)
                 item = _dna_item(pair.lr if auto else None, pair.log10_lr if auto else None,
                                  pair.inconsistent if auto else 0, pair.markers_compared if auto else 0,
                                  dna.provenance(), lin, autosomal=auto)
+                conclusion = base if lin is None else _lineage_conclusion(base, lin, rules, item.log10_lr)
                 if lin is not None and number not in existing:
                     if item.log10_lr is None:
                         summary.excluded_pairs += 1     # the lineage markers exclude it
@@ -530,14 +537,17 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
             if has_dna and number in fams and not index.set_aside_of(number):
                 # (a family set aside from the index keeps its earlier DNA evidence; its report page says why)
                 pair = _pair_dna(index, prof, number)
-                items.append(_dna_item(pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared,
-                                       dna.provenance(), lin))
+                item = _dna_item(pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared,
+                                 dna.provenance(), lin)
+                items.append(item)
                 base = dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent, pair.markers_compared)
                 extra = {"provenance": dna.provenance(),
-                         "conclusion": base if lin is None else _lineage_conclusion(base, lin, rules)}
+                         "conclusion": base if lin is None else _lineage_conclusion(base, lin, rules, item.log10_lr)}
             elif lin is not None and not (has_dna and number in fams):
-                items.append(_dna_item(None, None, 0, 0, dna.provenance(), lin, autosomal=False))
-                extra = {"provenance": dna.provenance(), "conclusion": _lineage_conclusion(None, lin, rules)}
+                item = _dna_item(None, None, 0, 0, dna.provenance(), lin, autosomal=False)
+                items.append(item)
+                extra = {"provenance": dna.provenance(),
+                         "conclusion": _lineage_conclusion(None, lin, rules, item.log10_lr)}
             elif number not in fams and old.has_dna:
                 # The family's DNA is gone (consent withdrawn, sample erased): so is this evidence.
                 drop_dna(old)
