@@ -114,9 +114,27 @@ def demo(tmp_path_factory):
         for u in s.scalars(select(User)):
             u.password_hash = accounts.hash_password(PASSWORD)
         s.commit()
+        _family(s)
     store.dispose_engines()
     yield url, out
     store.dispose_engines()
+
+
+def _family(s) -> None:
+    """A family (陈秀英, user chen.family) with a verified phone, a report and a relative who consented."""
+    import datetime as dt
+
+    from reunite.cases.family_reports import SCOPES, add_relative, create_report
+    from reunite.cases.models import utcnow
+
+    fam = accounts.register_family(s, "13988712345", "river bamboo lantern", display_name="陈秀英",
+                                   name="chen.family")
+    fam.phone_verified_at, fam.password_hash = utcnow(), accounts.hash_password(PASSWORD)
+    s.commit()
+    rep = create_report(s, fam, child_name="陈小宝", sex="male", date_of_birth=dt.date(2013, 6, 1),
+                        disappeared_on=dt.date(2014, 1, 5), disappeared_place="云南省昭通市镇雄县", circumstances=None,
+                        marks="左耳后有胎记", contact_phone="139 8871 2345")
+    add_relative(s, rep, "mother", True, SCOPES[0], user=fam.name)
 
 
 @pytest.fixture(scope="module")
@@ -342,3 +360,27 @@ def test_an_alert_refused_is_explained_in_chinese(zh):
         r = inv.post("/alerts", data={"csrf_token": inv.csrf, **data})
         assert r.status_code == 400 and words in r.text, r.text[-800:]
         assert 'lang="en"' not in r.text and not english_words(r.text)
+
+
+def test_a_crawl_of_the_family_pages_in_chinese_finds_no_english(demo, zh):
+    """The family's pages (their reports, where to give a sample, the steps of the case, withdrawing consent,
+    the account, 寻家), reached by following links, in Chinese: no sentence of the English catalogue, no
+    English word."""
+    from reunite.cases.models import MissingReport, User
+
+    with store.open_session(demo[0]) as s:
+        number = s.scalars(select(MissingReport.report_number).join(User, MissingReport.family_user_id == User.id)
+                           .where(User.name == "chen.family")).one()
+    client = zh("chen.family")
+    pages = _crawl(client, ["/family", f"/family/reports/{number}", f"/family/reports/{number}/sample", "/xunjia",
+                            "/account"])
+    assert f"/family/reports/{number}/sample" in pages and any("/withdraw" in p for p in pages), sorted(pages)
+    sentences = english_sentences()
+    found = {}
+    for path, html in pages.items():
+        assert '<html lang="zh-CN">' in html, path
+        text = _visible_text(html)
+        left = sorted({f"{sentences[f]}: {f}" for f in sentences if f in text})
+        if left or english_words(html):
+            found[path] = left + sorted(set(english_words(html)))
+    assert not found, f"English on Chinese pages: {found}"
