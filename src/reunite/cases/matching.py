@@ -473,7 +473,11 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                 if number in hits:
                     pair = hits[number]
                 elif number in fams and has_dna and not index.set_aside_of(number):
-                    pair = _pair_dna(index, prof, number)   # below min_lr alone: the lineage LR may raise it
+                    # Below min_lr alone: only a lineage LR above 1 can raise it (the exact pair is costly).
+                    if number not in existing and (lin.excluded or (lin.log10_lr or 0.0) <= 0.0):
+                        summary.excluded_pairs += lin.excluded
+                        continue
+                    pair = _pair_dna(index, prof, number)
                 else:
                     pair = None
                 auto = pair is not None
