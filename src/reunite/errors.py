@@ -24,6 +24,8 @@ code that raises them are listed with their module::
     │                                  (reunite.reports.fonts)
     ├── AlertError                     an alert subscription or sending that cannot be done as asked
     │                                  (reunite.alerts.subscriptions)
+    ├── SigningKeyMissing              no signing key where one is needed (posters, links, tokens);
+    │                                  says which variable to set (reunite.cases.signing)
     ├── NotifyError                    a notification that cannot be sent as configured
     │   │                              (reunite.notify.channels)
     │   └── ChannelNotConfigured       a channel used without its configuration (names the variables)
@@ -31,8 +33,9 @@ code that raises them are listed with their module::
                                        its status and code (reunite.web.access)
 
 (``reunite.search.columnar`` also has a private ``_Irregular(ReuniteError)`` that never leaves it:
-the columnar reader raises it to hand a file over to the exact readers.)  The second bases are
-kept because callers catch them: ``except ValueError`` around parsing, ``except
+the columnar reader raises it to hand a file over to the exact readers; ``reunite.notify.fleet``
+has a private ``_Reply(ReuniteError)``, an SMTP reply that abandons one transaction, caught there.)
+The second bases are kept because callers catch them: ``except ValueError`` around parsing, ``except
 FileNotFoundError`` where a font is optional.
 
 Messages say what is wrong, which value (a marker, a person id, a file, line and field) and how

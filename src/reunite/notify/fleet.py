@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from ..errors import ReuniteError
 from .channels import Delivery, Message, SmtpChannel, _message_id
 
 __all__ = ["SmtpFleet", "Template"]
@@ -84,8 +85,9 @@ class _Item:
     data: bytes
 
 
-class _Reply(Exception):
-    """An unexpected reply (code) on a connection: the transaction is abandoned."""
+class _Reply(ReuniteError):
+    """An unexpected reply (code) on a connection: the transaction is abandoned (private: caught
+    inside this module, never raised to a caller)."""
 
     def __init__(self, code: int):
         super().__init__(code)
