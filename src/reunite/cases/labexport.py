@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,19 +193,6 @@ def _record(session: Session, cand: Candidate, paths: list[Path], fmt: str, who:
         raise
 
 
-def _write_bytes(target: Path, data: bytes) -> None:
-    """Write ``data`` all at once (a temporary file in the same folder, renamed)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_candidate_fam(session: Session, candidate_id: int, out: str | Path, *, user: str | None = None,
                          commit: bool = True) -> CandidateExport:
     """Write a stored candidate as a Familias ``.fam`` file (H1: the found child is the report's missing
@@ -238,7 +223,7 @@ def export_candidate_pedtools(session: Session, candidate_id: int, outdir: str |
             for name, text in files.items():
                 z.writestr(f"candidate-{cand.id}/{name}", text)
         paths = [Path(zip_path)]
-        _write_bytes(paths[0], buf.getvalue())
+        write_atomic(paths[0], buf.getvalue())
     else:
         out = Path(outdir)
         paths = []
