@@ -15,14 +15,16 @@ import pytest
 
 from reunite.cases import import_families, import_found, import_profiles, import_reports
 from reunite.cases.importing import import_lab_profiles
-from reunite.errors import InputError, Problem
+from reunite.errors import InputError, PedigreeError, Problem
+from reunite.genetics.pedigree import make_pedigree
+from reunite.labfiles import read_fam
 from reunite.labfiles.cmf import CMF_NAMESPACE
 from reunite.web.i18n import MESSAGES, problem_line, problem_words
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "reunite"
 # The validators whose problems a page shows (imports, readers, lab files, markers).
 VALIDATORS = ["cases/_csv.py", "cases/importing.py", "search/io.py", "genetics/markers.py", "labfiles/_common.py",
-              "labfiles/genemapper.py", "labfiles/cmf.py"]
+              "labfiles/genemapper.py", "labfiles/cmf.py", "labfiles/familias.py", "genetics/pedigree.py"]
 
 
 def _codes(path: Path) -> set[str]:
@@ -155,3 +157,123 @@ def test_params_hold_no_personal_value(session, tmp_path):
     for p in _files(session, tmp_path):
         for v in p.params.values():
             assert SECRET not in str(v) and PHONE not in str(v) and "banana" not in str(v), p
+
+
+DUO = Path(__file__).resolve().parents[1] / "labfiles" / "duo.fam"
+
+
+def _fam(tmp_path, edits: dict[int, str], *, cut: int | None = None, extra: str = "", **kw) -> list[Problem]:
+    """The problems of duo.fam with its lines (numbered from 1) replaced by ``edits``."""
+    lines = DUO.read_text("utf-8").splitlines()[:cut]
+    for n, text in edits.items():
+        lines[n - 1] = text
+    path = tmp_path / "bad.fam"
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return _problems(read_fam, path, **kw)
+
+
+def _bad_fam_files(tmp_path) -> list[Problem]:
+    out = []
+    for edits, kw in [
+        ({6: f'"{SECRET}"', 18: f'"{SECRET}"'}, {}),            # a name twice
+        ({6: '""'}, {}),                                         # an empty name
+        ({5: SECRET}, {}),                                       # the number of persons
+        ({10: SECRET}, {}),                                      # the sex flag
+        ({11: SECRET}, {}),                                      # a whole number
+        ({36: SECRET}, {}),                                      # "Known relations"
+        ({46: SECRET}, {}),                                      # a parent's index
+        ({48: "Direct"}, {}),                                    # twins
+        ({57: "#TRUE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )"}, {}),
+        ({64: "7"}, {}),                                         # a model code out of 0-4
+        ({71: "#TRUE#"}, {}),                                    # a silent allele
+        ({73: SECRET}, {}),                                      # the allele count
+        ({75: SECRET}, {}),                                      # a frequency
+        ({64: "3", 76: '"14"', 78: '"rest"', 95: '"1.2.3"'}, {}),  # collected: stationary, twice, rest, allele
+        ({15: "99", 14: "9"}, {}),                               # an allele index, a marker index
+        ({46: "7"}, {}),                                         # a relation naming nobody
+        ({}, {"h1": SECRET}),
+        ({}, {"found": SECRET}),
+    ]:
+        out += _fam(tmp_path, edits, **kw)
+    out += _fam(tmp_path, {}, cut=20)                            # the file ends early
+    out += _fam(tmp_path, {}, extra="[DVI]\n")
+    return out
+
+
+def _bad_pedigrees() -> list[Problem]:
+    out = []
+    for records in [
+        [],
+        [{"id": SECRET, "sex": "robot"}, {"id": SECRET}, {"sex": "male"}, "not a member",
+         {"id": "K", "father": SECRET}, {"id": "L", "father": "P", "mother": "P"},
+         {"id": "Q", "father": "Q", "mother": "W"}, {"id": "W", "sex": "male"},
+         {"id": "V", "father": "Z", "mother": SECRET}, {"id": "Z", "sex": "female"}],
+        [{"id": SECRET, "father": "B", "mother": "C"}, {"id": "B", "father": SECRET, "mother": "C", "sex": "male"},
+         {"id": "C", "sex": "female"}],                          # a cycle
+        [{"id": "A", "father": SECRET, "mother": "B"}, {"id": SECRET}, {"id": "B"},
+         {"id": "D", "father": "B", "mother": SECRET}],          # both a father and a mother
+    ]:
+        out += _problems(make_pedigree, records, source="families.csv")
+    ped = make_pedigree([{"id": "F", "sex": "male"}, {"id": "M", "sex": "female"}, {"id": "F2", "sex": "male"},
+                         {"id": "A", "father": "F", "mother": "M"}, {"id": "B", "father": "F", "mother": "M"},
+                         {"id": "C", "father": "F2", "mother": "A"}, {"id": "D", "father": "B", "mother": "M"}])
+    with pytest.raises(PedigreeError) as err:
+        ped.check_loop_free()
+    return out + err.value.problems
+
+
+def _said_in_chinese(p: Problem) -> str:
+    words = problem_words(p, "zh")
+    assert p.code and words, p
+    line, said = problem_line(p, "zh")
+    assert said and words in line, line
+    rest = words
+    for v in sorted([*map(str, p.params.values()), p.field or ""], key=len, reverse=True):
+        rest = rest.replace(v, "") if v else rest
+    # proper nouns, the file's own words and Familias' option names stay as they are
+    rest = re.sub(r"Reunite|Familias|Known relations|Direct|pedtools|male|female|unknown|rest|--h1|--h2|--found",
+                  "", rest)
+    assert not re.search(r"[a-z]{3,}", rest), (p.code, words)
+    for value in (SECRET, "robot", "1.2.3"):
+        assert value not in words and value not in str(dict(p.params)), (p.code, words)
+    return words
+
+
+def test_a_bad_familias_file_is_said_in_chinese_without_the_names(tmp_path):
+    problems = _bad_fam_files(tmp_path)
+    codes = {p.code for p in problems}
+    assert {"fam_names_twice", "fam_name_empty", "fam_persons", "fam_not_flag", "fam_not_whole",
+            "fam_known_relations", "fam_parent_index", "fam_twins", "fam_precomputed", "fam_range",
+            "fam_silent_allele", "fam_allele_count", "fam_not_number", "fam_stationary", "fam_allele_twice",
+            "fam_rest_allele", "allele_malformed", "fam_allele_index", "fam_marker_index", "fam_relation",
+            "fam_no_pedigree", "fam_found_untyped", "fam_ends", "fam_dvi"} <= codes, codes
+    for p in problems:
+        _said_in_chinese(p)
+        assert p.file.endswith("bad.fam")
+    by = {p.code: p for p in problems}
+    assert problem_line(by["fam_names_twice"], "zh")[0].endswith("有 1 个人员姓名出现了两次")
+    assert problem_line(by["fam_range"], "zh")[0].endswith("第 64 行：数值须在 0 至 4 之间")
+    assert problem_line(by["fam_stationary"], "zh")[0].endswith(
+        "第 63 行：基因座 D3S1358：不支持平稳逐步突变模型（代码 3），Reunite 不做平稳性校正；"
+        "请改用扩展逐步模型（代码 4）")
+    # the English message, for the CLI and the logs, is the one it was (with the name: it is the file's)
+    assert by["fam_names_twice"].message == f"person name(s) {SECRET!r} appear twice"
+    assert by["fam_range"].message == "the female mutation model of D3S1358 (0-4) must be between 0 and 4, found 7"
+
+
+def test_a_bad_pedigree_is_said_in_chinese_without_the_ids():
+    problems = _bad_pedigrees()
+    codes = {p.code for p in problems}
+    assert {"pedigree_empty", "pedigree_sex", "pedigree_id_twice", "pedigree_no_id", "pedigree_not_object",
+            "pedigree_father_absent", "pedigree_mother_absent", "pedigree_one_parent", "pedigree_same_parents",
+            "pedigree_own_father", "pedigree_father_sex", "pedigree_has_cycle", "pedigree_father_and_mother",
+            "pedigree_loop"} <= codes, codes
+    for p in problems:
+        _said_in_chinese(p)
+    by = {p.code: p for p in problems}
+    assert problem_line(by["pedigree_id_twice"], "zh")[0] == (
+        "families.csv，字段 id：第 2 名成员的编号与第 1 名成员的相同")
+    assert problem_line(by["pedigree_has_cycle"], "zh")[0] == (
+        "families.csv：家系中有经过 2 名成员的环（有人是自己的祖先）")
+    assert problem_words(by["pedigree_father_sex"], "zh") == "第 9 名成员：父亲的性别不是男"
+    assert by["pedigree_sex"].message == f"{SECRET}: sex 'robot' is not male, female or unknown"

@@ -107,9 +107,9 @@ class Pedigree:
             for a, b in edges:
                 ra, rb = find(a), find(b)
                 if ra == rb:
-                    raise PedigreeError(
+                    raise PedigreeError(Problem(
                         "the pedigree has a loop (inbreeding or a marriage loop) through "
-                        f"{pid!r}; exact peeling here supports pedigrees without loops")
+                        f"{pid!r}; exact peeling here supports pedigrees without loops", code="pedigree_loop"))
                 parent[ra] = rb
 
     def trimmed(self, typed: Iterable[str]) -> Pedigree:
@@ -191,31 +191,38 @@ def _norm_id(v: object) -> str | None:
 def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pedigree:
     """Validate records ``{"id", "father", "mother", "sex"}`` into a :class:`Pedigree`.
 
-    Every problem is collected and raised together as one :class:`PedigreeError`.
+    Every problem is collected and raised together as one :class:`PedigreeError`.  Each has a ``code``
+    and ``params`` (the member's place ``n`` in ``records``, from 1; never an id or a typed value), which
+    the web's catalogues say in Chinese as ``problem.<code>``.
     """
     problems: list[Problem] = []
     persons: list[Person] = []
     seen: set[str] = set()
     recs = list(records)
     if not recs:
-        raise PedigreeError(Problem("the pedigree is empty", file=source))
+        raise PedigreeError(Problem("the pedigree is empty", file=source, code="pedigree_empty"))
+    place: dict[str, int] = {}
     for i, r in enumerate(recs, start=1):
         if not isinstance(r, Mapping):
-            problems.append(Problem(f"member {i} is not an object", file=source))
+            problems.append(Problem(f"member {i} is not an object", file=source, code="pedigree_not_object",
+                                    params={"n": i}))
             continue
         pid = _norm_id(r.get("id"))
         if pid is None:
-            problems.append(Problem(f"member {i} has no id", file=source, field="id"))
+            problems.append(Problem(f"member {i} has no id", file=source, field="id", code="pedigree_no_id",
+                                    params={"n": i}))
             continue
         if pid in seen:
-            problems.append(Problem(f"id {pid!r} is used twice", file=source, field="id"))
+            problems.append(Problem(f"id {pid!r} is used twice", file=source, field="id", code="pedigree_id_twice",
+                                    params={"n": i, "first": place[pid]}))
             continue
         seen.add(pid)
+        place[pid] = i
         sex_raw = r.get("sex", "unknown")
         sex = SEX_ALIASES.get(str(sex_raw).strip().lower()) if sex_raw is not None else "unknown"
         if sex is None:
             problems.append(Problem(f"{pid}: sex {sex_raw!r} is not male, female or unknown",
-                                    file=source, field="sex"))
+                                    file=source, field="sex", code="pedigree_sex", params={"n": i}))
             sex = "unknown"
         persons.append(Person(pid, _norm_id(r.get("father")), _norm_id(r.get("mother")), sex))
     by_id = {p.id: p for p in persons}
@@ -223,30 +230,36 @@ def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pe
         if (p.father is None) != (p.mother is None):
             problems.append(Problem(
                 f"{p.id}: has only one parent in the pedigree; add the other parent as an "
-                f"untyped founder", file=source, field="father" if p.father is None else "mother"))
+                f"untyped founder", file=source, field="father" if p.father is None else "mother",
+                code="pedigree_one_parent", params={"n": place[p.id]}))
             continue
         for role, par, want in (("father", p.father, "male"), ("mother", p.mother, "female")):
             if par is None:
                 continue
             if par not in by_id:
                 problems.append(Problem(f"{p.id}: {role} {par!r} is not in the pedigree",
-                                        file=source, field=role))
+                                        file=source, field=role, params={"n": place[p.id]},
+                                        code=("pedigree_father_absent" if role == "father"
+                                              else "pedigree_mother_absent")))
             elif par == p.id:
                 problems.append(Problem(f"{p.id} is given as their own {role}",
-                                        file=source, field=role))
+                                        file=source, field=role, params={"n": place[p.id]},
+                                        code="pedigree_own_father" if role == "father" else "pedigree_own_mother"))
             elif by_id[par].sex not in (want, "unknown"):
                 problems.append(Problem(
                     f"{p.id}: {role} {par!r} has sex {by_id[par].sex}; a {role} must be {want}",
-                    file=source, field=role))
+                    file=source, field=role, params={"n": place[p.id]},
+                    code="pedigree_father_sex" if role == "father" else "pedigree_mother_sex"))
         if p.father is not None and p.father == p.mother:
             problems.append(Problem(f"{p.id}: father and mother are the same person",
-                                    file=source, field="mother"))
+                                    file=source, field="mother", code="pedigree_same_parents",
+                                    params={"n": place[p.id]}))
     if not problems:
         cyc = find_cycle({pid: [x for x in (p.father, p.mother) if x is not None] for pid, p in by_id.items()})
         if cyc:
             problems.append(Problem(
                 "the pedigree has a cycle (someone is their own ancestor): "
-                + " -> ".join(cyc), file=source))
+                + " -> ".join(cyc), file=source, code="pedigree_has_cycle", params={"n": len(cyc) - 1}))
     if problems:
         raise PedigreeError(problems)
     # Parents of unknown sex take the sex their role implies.
@@ -262,7 +275,8 @@ def make_pedigree(records: Iterable[Mapping], *, source: str = "pedigree") -> Pe
         fixed.append(Person(p.id, p.father, p.mother, sex))
     if fathers & mothers:
         both = sorted(fathers & mothers)[0]
-        raise PedigreeError(Problem(f"{both} is both a father and a mother", file=source))
+        raise PedigreeError(Problem(f"{both} is both a father and a mother", file=source,
+                                    code="pedigree_father_and_mother", params={"n": place[both]}))
     return Pedigree(fixed)
 
 

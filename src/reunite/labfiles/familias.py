@@ -43,6 +43,7 @@ unrelated, so that Familias computes exactly Reunite's LR.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -85,12 +86,15 @@ class _Lines:
         self.source = source
         self.i = 0
 
-    def error(self, message: str, line: int | None = None) -> InputError:
-        return InputError(Problem(message, file=self.source, line=line if line is not None else self.i))
+    def error(self, message: str, line: int | None = None, *, code: str, **params) -> InputError:
+        """The problem at ``line`` (the current one by default); ``code`` and ``params`` say it in another
+        language (the catalogues' ``problem.<code>``): no person's name, no typed value in ``params``."""
+        return InputError(Problem(message, file=self.source, line=line if line is not None else self.i,
+                                  code=code, params=params))
 
     def next(self, what: str) -> str:
         if self.i >= len(self.lines):
-            raise self.error(f"the file ends where {what} was expected", len(self.lines))
+            raise self.error(f"the file ends where {what} was expected", len(self.lines), code="fam_ends")
         raw = self.lines[self.i].strip()
         self.i += 1
         if len(raw) >= 2 and raw[0] == raw[-1] == '"':
@@ -102,10 +106,11 @@ class _Lines:
         try:
             n = int(v)
         except ValueError:
-            raise self.error(f"expected {what} (a whole number), found {v!r}") from None
+            raise self.error(f"expected {what} (a whole number), found {v!r}", code="fam_not_whole") from None
         if n < lo or (hi is not None and n > hi):
-            raise self.error(f"{what} must be between {lo} and {hi}, found {n}" if hi is not None
-                             else f"{what} must be at least {lo}, found {n}")
+            if hi is not None:
+                raise self.error(f"{what} must be between {lo} and {hi}, found {n}", code="fam_range", lo=lo, hi=hi)
+            raise self.error(f"{what} must be at least {lo}, found {n}", code="fam_at_least", lo=lo)
         return n
 
     def float(self, what: str) -> float:
@@ -113,12 +118,12 @@ class _Lines:
         try:
             return float(v)
         except ValueError:
-            raise self.error(f"expected {what} (a number), found {v!r}") from None
+            raise self.error(f"expected {what} (a number), found {v!r}", code="fam_not_number") from None
 
     def flag(self, what: str) -> bool:
         v = self.next(what)
         if v not in ("#TRUE#", "#FALSE#"):
-            raise self.error(f"expected {what} (#TRUE# or #FALSE#), found {v!r}")
+            raise self.error(f"expected {what} (#TRUE# or #FALSE#), found {v!r}", code="fam_not_flag")
         return v == "#TRUE#"
 
 
@@ -127,11 +132,12 @@ def _relations(lines: _Lines, n: int, where: str) -> list[tuple[int, int, int]]:
     for _ in range(n):
         v = lines.next(f"a parent index in {where}")
         if "direct" in v.lower():
-            raise lines.error("the file holds twins (a 'Direct' relation); Reunite does not support twins")
+            raise lines.error("the file holds twins (a 'Direct' relation); Reunite does not support twins",
+                              code="fam_twins")
         try:
             parent = int(v)
         except ValueError:
-            raise lines.error(f"expected a parent index in {where}, found {v!r}") from None
+            raise lines.error(f"expected a parent index in {where}, found {v!r}", code="fam_parent_index") from None
         line = lines.i
         child = lines.int(f"a child index in {where}")
         out.append((parent, child, line))
@@ -155,7 +161,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
     text = read_text(path, source)
     if any(line.strip() == "[DVI]" for line in text.splitlines()):
         raise InputError(Problem("the file holds a DVI section ([DVI]); Reunite reads Familias' "
-                                 "standard (pedigree) cases only", file=source))
+                                 "standard (pedigree) cases only", file=source, code="fam_dvi"))
     L = _Lines(text, source)
     notes: list[str] = []
     L.next("the header line")
@@ -167,7 +173,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
     try:
         nid = int(v)
     except ValueError:
-        raise L.error(f"expected the number of persons, found {v!r}") from None
+        raise L.error(f"expected the number of persons, found {v!r}", code="fam_persons") from None
 
     names: list[str] = []
     males: list[bool] = []
@@ -178,7 +184,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
         name = L.next("a person's name")
         person_lines.setdefault(name, L.i)
         if not name:
-            raise L.error("a person's name is empty")
+            raise L.error("a person's name is empty", code="fam_name_empty")
         L.next(f"the first flag of person {name!r}")
         if "consider dropouts" in L.next(f"the dropout setting of person {name!r}").lower():
             dropout.append(name)
@@ -195,12 +201,13 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
         raw_geno.append(g)
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
-        raise InputError(Problem(f"person name(s) {', '.join(map(repr, dups))} appear twice", file=source))
+        raise InputError(Problem(f"person name(s) {', '.join(map(repr, dups))} appear twice", file=source,
+                                 code="fam_names_twice", params={"n": len(dups)}))
     if dropout:
         notes.append(f"dropout settings of {', '.join(dropout)} ignored (Reunite does not model dropout)")
 
     if L.next("'Known relations'") != "Known relations":
-        raise L.error("expected the line \"Known relations\"")
+        raise L.error("expected the line \"Known relations\"", code="fam_known_relations")
     g_fem, g_mal = L.int("the number of extra females"), L.int("the number of extra males")
     g_rel = _relations(L, L.int("the number of known relations"), "the known relations")
     n_ped = L.int("the number of pedigrees")
@@ -214,7 +221,7 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
 
     db_line = L.next("the database line")
     if db_line.startswith("#TRUE#"):
-        raise L.error("the file holds precomputed probabilities; Reunite does not read them")
+        raise L.error("the file holds precomputed probabilities; Reunite does not read them", code="fam_precomputed")
     mt = re.search(r"Theta/Kinship/Fst:\s*([0-9.eE+-]+)", db_line)
     theta = float(mt.group(1)) if mt else 0.0
     n_loc = L.int("the number of loci")
@@ -235,13 +242,15 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
         gf, gm = L.float(f"the female range of {lname}"), L.float(f"the male range of {lname}")
         r2f, r2m = L.float(f"the female rate2 of {lname}"), L.float(f"the male rate2 of {lname}")
         if L.flag(f"whether {lname} has a silent allele"):
-            raise L.error(f"locus {lname} has a silent allele; Reunite does not support silent alleles")
+            raise L.error(f"locus {lname} has a silent allele; Reunite does not support silent alleles",
+                              code="fam_silent_allele", locus=lname)
         L.float(f"the silent allele frequency of {lname}")
         info = L.next(f"the allele count of {lname}")
         try:
             n_all = int(info.split("\t")[0].split()[0])
         except (ValueError, IndexError):
-            raise L.error(f"expected the number of alleles of {lname}, found {info!r}") from None
+            raise L.error(f"expected the number of alleles of {lname}, found {info!r}", code="fam_allele_count",
+                          locus=lname) from None
         alleles: list[str] = []
         freqs: dict[str, float] = {}
         for _ in range(n_all):
@@ -250,23 +259,26 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
             fr = L.float(f"the frequency of allele {a!r} of {lname}")
             if a.lower().startswith("rest"):
                 problems.append(Problem(f"locus {lname}: Familias' rest allele {a!r} is not supported; give "
-                                        f"the alleles one by one", file=source, line=line - 1))
+                                        f"the alleles one by one", file=source, line=line - 1,
+                                        code="fam_rest_allele", params={"locus": lname}))
                 alleles.append(a)
                 continue
             try:
                 label = validate_allele(lname, a)
             except MarkerError as exc:
-                problems.extend(Problem(p.message, file=source, line=line - 1) for p in exc.problems)
+                problems.extend(dataclasses.replace(p, file=source, line=line - 1, field=None) for p in exc.problems)
                 alleles.append(a)
                 continue
             if label in freqs:
-                problems.append(Problem(f"locus {lname}: allele {label!r} is given twice", file=source, line=line - 1))
+                problems.append(Problem(f"locus {lname}: allele {label!r} is given twice", file=source, line=line - 1,
+                                        code="fam_allele_twice", params={"locus": lname}))
             alleles.append(label)
             freqs[label] = fr
         if 3 in (cf, cm):
             problems.append(Problem(f"locus {lname}: the stationary stepwise model (code 3) is not supported "
                                     f"(Reunite makes no stationarity adjustment); use the extended stepwise "
-                                    f"model (4)", file=source, line=line0 + 2))
+                                    f"model (4)", file=source, line=line0 + 2,
+                                    code="fam_stationary", params={"locus": lname}))
         female = _model(cf, rf, r2f, gf)
         male = _model(cm, rm, r2m, gm)
         models[lname] = female if female == male else {"female": female, "male": male}
@@ -282,12 +294,14 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
         for a1, a2, m, line in g:
             if m >= len(loci):
                 problems.append(Problem(f"person {name!r}: marker index {m} but the database has {len(loci)} loci",
-                                        file=source, line=line))
+                                        file=source, line=line, code="fam_marker_index",
+                                        params={"index": m, "loci": len(loci)}))
                 continue
             lname, als = loci[m]
             if a1 >= len(als) or a2 >= len(als):
                 problems.append(Problem(f"person {name!r}, locus {lname}: allele index beyond the {len(als)} "
-                                        f"alleles of the database", file=source, line=line))
+                                        f"alleles of the database", file=source, line=line,
+                                        code="fam_allele_index", params={"locus": lname, "n": len(als)}))
                 continue
             genotypes.setdefault(name, {})[lname] = [als[a1], als[a2]]
             genotype_lines[name, lname] = line - 2
@@ -314,13 +328,15 @@ def read_fam(path: str | os.PathLike, *, found: str | None = None, h1: str | Non
         for parent, child, line in g_rel + rel:
             if parent >= len(ids) or child >= len(ids) or parent == child:
                 problems.append(Problem(f"pedigree {pname!r}: relation {parent} -> {child} names no valid pair "
-                                        f"of persons", file=source, line=line))
+                                        f"of persons", file=source, line=line,
+                                        code="fam_relation", params={"parent": parent, "child": child}))
                 continue
             p, c = ids[parent], ids[child]
             book = father if sex[parent] == "male" else mother
             if c in book and book[c] != p:
                 problems.append(Problem(f"pedigree {pname!r}: person {c!r} has two "
-                                        f"{'fathers' if book is father else 'mothers'}", file=source, line=line))
+                                        f"{'fathers' if book is father else 'mothers'}", file=source, line=line,
+                                        code="fam_two_fathers" if book is father else "fam_two_mothers"))
                 continue
             book[c] = p
             related.update((p, c))
@@ -376,7 +392,8 @@ def _choose(hyp, order, typed, found, h1, h2, source):
     for given, label in ((h1, "--h1"), (h2, "--h2")):
         if given is not None and given not in hyp:
             raise InputError(Problem(f"{label}: no pedigree is named {given!r} (the file has "
-                                     f"{', '.join(map(repr, order))})", file=source))
+                                     f"{', '.join(map(repr, order))})", file=source, code="fam_no_pedigree",
+                                     params={"option": label}))
     if h1 is not None and h2 is not None:
         pairs = [(h1, h2)]
     elif h1 is not None:
@@ -386,9 +403,11 @@ def _choose(hyp, order, typed, found, h1, h2, source):
     elif len(order) == 2:
         pairs = [(order[0], order[1]), (order[1], order[0])]
     else:
-        raise InputError(Problem(f"the file has {len(order)} pedigrees; name H1 and H2 (--h1, --h2)", file=source))
+        raise InputError(Problem(f"the file has {len(order)} pedigrees; name H1 and H2 (--h1, --h2)", file=source,
+                                 code="fam_pedigrees", params={"n": len(order)}))
     if found is not None and found not in typed:
-        raise InputError(Problem(f"--found: {found!r} is not a typed person of the file", file=source))
+        raise InputError(Problem(f"--found: {found!r} is not a typed person of the file", file=source,
+                                 code="fam_found_untyped"))
     options = []
     for a, b in pairs:
         for p in typed:
@@ -399,9 +418,10 @@ def _choose(hyp, order, typed, found, h1, h2, source):
     if not options:
         raise InputError(Problem("no typed person is related to the family in one pedigree (H1) and unrelated "
                                  "in the other (H2); Reunite's case needs such a found person (give --found, "
-                                 "--h1 and --h2)", file=source))
+                                 "--h1 and --h2)", file=source, code="fam_no_found"))
     raise InputError(Problem("several readings of the file are possible: " + "; ".join(
-        f"found {p!r} with H1 {a!r}" for a, _, p in options) + "; give --found (and --h1, --h2)", file=source))
+        f"found {p!r} with H1 {a!r}" for a, _, p in options) + "; give --found (and --h1, --h2)", file=source,
+        code="fam_readings", params={"n": len(options)}))
 
 
 def _complete(H: dict, new_id, keep: set[str]) -> list[dict]:
@@ -470,7 +490,8 @@ def _code(model: MutationModel, marker: str) -> tuple[int, float, float, float]:
     if model.model == "trivial":
         return 0, 0.0, 0.0, 0.0
     raise InputError(Problem(f"marker {marker}: the {model.model} mutation model has no Familias equivalent "
-                             f"(Familias has equal, proportional and stepwise)", field="mutation"))
+                             f"(Familias has equal, proportional and stepwise)", field="mutation",
+                             code="fam_model", params={"marker": marker, "model": model.model}))
 
 
 def _num(x: float) -> str:
@@ -488,7 +509,8 @@ def fam_text(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_F
     unknown_found = [case.found.names.get(k, k) for k in case.found.genotypes if k not in table.markers]
     if unknown_found:
         problems.append(Problem(f"marker(s) {', '.join(unknown_found)} of the found person are not in the "
-                                f"frequency table {table.name!r}", field="found"))
+                                f"frequency table {table.name!r}", field="found", code="fam_found_markers",
+                                params={"markers": ", ".join(unknown_found), "table": table.name}))
     left = sorted({p.names.get(k, k) for p in profiles.values() for k in p.genotypes if k not in table.markers})
     if left:
         notes.append(f"relatives' marker(s) not in the frequency table left out: {', '.join(left)}")
@@ -503,7 +525,8 @@ def fam_text(case: KinshipCase, *, new_allele_freq: float = DEFAULT_NEW_ALLELE_F
         if mf.is_x:
             if k in observed:
                 problems.append(Problem(f"marker {mf.name} is X-chromosomal; Familias treats every marker as "
-                                        f"autosomal (use pedtools for X markers)", field=mf.name))
+                                        f"autosomal (use pedtools for X markers)", field=mf.name, code="fam_x_marker",
+                                        params={"marker": mf.name}))
             else:
                 notes.append(f"X-chromosomal marker {mf.name} (nobody typed) left out")
             continue
