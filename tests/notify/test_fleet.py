@@ -209,8 +209,8 @@ def test_a_server_that_never_answers_the_final_dot_times_out_uncertain():
                         data = False
                         if n == 0:
                             continue             # the first connection: silence after the "."
+                        answered_dot.set()       # before the reply: the client may return as soon as it reads it
                         conn.sendall(b"250 ok\r\n")
-                        answered_dot.set()
                     continue
                 cmd = line[:4].upper()
                 if cmd == b"EHLO":
