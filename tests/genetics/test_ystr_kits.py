@@ -12,7 +12,7 @@ from reunite.genetics.ystr import DEFAULT_RATE, KIT_LOCI_AT_DEFAULT_RATE, KITS, 
 
 #: Loci per kit as each source counts them (a multi-copy locus counts once per copy).
 SIZES = {"yfiler": 17, "yfiler_plus": 27, "ppy23": 23, "agcu_y24": 24, "y36_du2019": 36, "agcu_y_supp": 24,
-         "agcu_y24_supp": 41}
+         "agcu_y24_supp": 41, "microreader_24y": 24}
 
 
 def _table() -> dict[str, dict]:
@@ -46,3 +46,39 @@ def test_the_published_lists():
     assert set(KITS["agcu_y24_supp"]) == set(KITS["agcu_y24"]) | set(KITS["agcu_y_supp"])
     assert y_locus_key("Y-GATA-A10") == "YGATAA10" and y_locus_key("DYS459a/b") == "DYS459"
     assert 0 < DEFAULT_RATE < 0.01
+
+
+def test_microreader_24y_is_the_list_printed_by_fu_2020():
+    # The loci as printed in the abstract of Fu et al. 2020 (Mol Biol Rep 47:7755), in its order and spelling.
+    printed = ("DYS576 DYS389I DYS389II DYS448 DYS19 DYS391 DYS481 DYS549 DYS533 DYS438 DYS437 DYS570 DYS635 "
+               "DYS390 DYS439 DYS392 DYS643 DYS393 DYS458 DYS460 DYS385ab DYS456 Y-GATA-H4").split()
+    assert len(printed) == 23                     # "23 Y-STRs", DYS385ab named once
+    assert sorted(y_locus_key(x) for x in printed) == sorted(KITS["microreader_24y"])
+    assert set(KITS["microreader_24y"]) == set(KITS["ppy23"]) | {"DYS460"}
+
+
+#: Counts printed in Table 1 (single-step column) of Boattini et al. 2019, Sci Rep 9:9032: locus ->
+#: (mutations, meioses, the rate as printed there in units of 10^-3).
+_SCI_REP_2019 = {"DYS385": (8, 1166, 6.86), "DYF387S1": (13, 1166, 11.15), "DYS549": (8, 810, 9.88)}
+
+
+@pytest.mark.parametrize("locus", sorted(_SCI_REP_2019))
+def test_a_rate_is_its_published_mutations_over_meioses(locus):
+    mutations, meioses, printed = _SCI_REP_2019[locus]
+    expected = mutations / meioses
+    assert round(expected * 1000, 2) == printed          # our division agrees with the paper's figure
+    row = _table()[locus]
+    assert (int(row["mutations"]), int(row["meioses"])) == (mutations, meioses)
+    assert load_y_rates().rates[locus] == pytest.approx(expected, abs=5e-6)
+
+
+def test_every_row_names_its_source_and_counts_agree_with_the_rate():
+    for locus, row in _table().items():
+        assert (row["source"] or "").strip(), locus
+        rate = (row["rate"] or "").strip()
+        if rate and row["mutations"] and row["meioses"]:
+            assert float(rate) == pytest.approx(int(row["mutations"]) / int(row["meioses"]), abs=5e-6), locus
+        if not rate:
+            # no figure: no mutation seen (no point estimate) or nothing found; the default is used
+            assert locus in KIT_LOCI_AT_DEFAULT_RATE and load_y_rates().rate(locus) == (DEFAULT_RATE, True)
+            assert not row["mutations"] or int(row["mutations"]) == 0, locus

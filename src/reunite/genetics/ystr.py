@@ -106,9 +106,20 @@ TWO_STEP_SHARE = 1 / 26.23
 #: DYS510, DYS459a/b, DYS446, DYS443, DYS587, Y-GATA-A10, DYS520, DYS557.  ``agcu_y24_supp``: the two AGCU
 #: kits typed together, the union of those two lists: 41 loci counting DYS385a/b, DYS527a/b and
 #: DYS459a/b as two each (computed here from the two cited lists, not a kit's own published list).
-#: Not listed, for want of a published locus list found: the 27-locus Chinese kits (AGCU Y27, Goldeneye
-#: DNA ID System 27Y, DNATyper Y27) and the 41-locus single kits (SureID PathFinder, Microreader 40Y,
-#: DNATyper Y41); their haplotypes parse all the same (any DYS…/DYF…/Y-GATA… name is accepted).
+#: ``microreader_24y``: the Chinese Microreader 24Y Direct ID System, as the loci typed with it are listed
+#: in the abstract of Fu J, Cheng J, Wei C, Khan MA, Jin Z, Fu J, "Assessing 23 Y-STR loci mutation rates
+#: in Chinese Han father-son pairs from southwestern China", Mol Biol Rep 47(10):7755 (2020), PMID 32989501:
+#: DYS576, DYS389I, DYS389II, DYS448, DYS19, DYS391, DYS481, DYS549, DYS533, DYS438, DYS437, DYS570,
+#: DYS635, DYS390, DYS439, DYS392, DYS643, DYS393, DYS458, DYS460, DYS385ab, DYS456, Y-GATA-H4 — 23 names,
+#: 24 loci counting DYS385a/b twice, as the kit's name and its developmental validation ("Developmental
+#: validation study of a 24-plex Y-STR direct amplification system for forensic application", 2019:
+#: "24 Y-STR loci from the Microreader 24Y Direct ID System") count them; i.e. PowerPlex Y23 and DYS460.
+#: Not listed, for want of a published locus list found (searched in stored copies of PMC, PubMed,
+#: publisher and abstract pages and of public code): the 27-locus Chinese kits (AGCU Y27, Goldeneye DNA ID
+#: System 27Y, DNATyper Y27, SureID 27Y — the last named by Shonhai et al., Scientific African 7:e00310,
+#: 2020, without its loci in the part read) and the 41-locus single kits (SureID PathFinder Plus,
+#: Microreader 40Y, DNATyper Y41, Goldeneye DNA ID Y Plus — the last counted as 41 loci in Table 1 of
+#: PMC10445670 without its list); their haplotypes parse all the same (any DYS…/DYF…/Y-GATA… is accepted).
 _YFILER = ("DYS19", "DYS385", "DYS389I", "DYS389II", "DYS390", "DYS391", "DYS392", "DYS393", "DYS437",
            "DYS438", "DYS439", "DYS448", "DYS456", "DYS458", "DYS635", "YGATAH4")
 _YFILER_PLUS = (*_YFILER, "DYS449", "DYS460", "DYS481", "DYS518", "DYS533", "DYS570", "DYS576", "DYS627",
@@ -117,15 +128,17 @@ _AGCU_Y24 = (*_YFILER, "DYS388", "DYS444", "DYS447", "DYS449", "DYS522", "DYS527
 _AGCU_Y_SUPP = ("DYS385", "DYS635", "DYS533", "DYS481", "DYS549", "DYS460", "DYS527", "DYS522", "DYS444",
                 "DYS531", "DYS630", "DYS622", "DYS552", "DYS510", "DYS459", "DYS446", "DYS443", "DYS587",
                 "YGATAA10", "DYS520", "DYS557")
+_PPY23 = (*_YFILER, "DYS481", "DYS533", "DYS549", "DYS570", "DYS576", "DYS643")
 KITS: dict[str, tuple[str, ...]] = {
     "yfiler": _YFILER,
     "yfiler_plus": _YFILER_PLUS,
-    "ppy23": (*_YFILER, "DYS481", "DYS533", "DYS549", "DYS570", "DYS576", "DYS643"),
+    "ppy23": _PPY23,
     "agcu_y24": _AGCU_Y24,
     "y36_du2019": (*_YFILER_PLUS, "DYS388", "DYS444", "DYS447", "DYS522", "DYS527", "DYS549", "DYS596",
                    "DYS643"),
     "agcu_y_supp": _AGCU_Y_SUPP,
     "agcu_y24_supp": tuple(dict.fromkeys((*_AGCU_Y24, *_AGCU_Y_SUPP))),
+    "microreader_24y": (*_PPY23, "DYS460"),
 }
 #: Loci of the kits above without a published rate in the bundled table: its rows leave the rate empty
 #: (or it has no row), so :data:`DEFAULT_RATE` is used and every result lists them.
