@@ -134,9 +134,9 @@ def test_cmf_good_file():
     assert c1.sample == "S-C1" and dict(c1.profile.genotypes) == {"D3S1358": ("15", "16"), "TH01": ("9.3", "9.3")}
     assert c1.profile.amelogenin == ("X", "Y")
     assert m1.sample == "S-M1" and dict(m1.profile.genotypes) == {"VWA": ("16", "17")}
-    assert "DYS391" in r.notes[0]
+    assert "DYS391" in r.notes[0] and c1.y_haplotype == {"DYS391": "10"}   # a Y-STR: S-C1's haplotype
     assert validate_cmf(HERE / "specimens.xml") == []
-    assert dict(c1.lines) == {"D3S1358": 15, "TH01": 22, "AMEL": 28}   # the LOCUS elements' lines
+    assert dict(c1.lines) == {"D3S1358": 15, "TH01": 22, "AMEL": 28, "Y:DYS391": 35}   # the LOCUS elements' lines
 
 
 def test_cmf_lenient_reading_takes_attributes_and_no_namespace():

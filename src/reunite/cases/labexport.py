@@ -46,10 +46,11 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
     """The samples to export: those named (each must be stored, not erased and, with ``lab``, typed by
     that lab), else every stored one (of ``lab``)."""
     if samples is None:
-        q = select(DnaSample).where(DnaSample.erased.is_(False), DnaSample.marker_count > 0)
+        q = select(DnaSample).where(DnaSample.erased.is_(False))
         if lab is not None:
             q = q.where(DnaSample.lab == lab)
-        return list(session.scalars(q.order_by(DnaSample.sample)))
+        # (a sample typed for Y-STRs only has no autosomal marker but a haplotype CMF carries)
+        return [r for r in session.scalars(q.order_by(DnaSample.sample)) if r.marker_count > 0 or r.y_haplotype]
     names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
     if not names:
         raise InputError(Problem("name at least one sample to export", field="samples", code="export_no_samples"))
@@ -58,7 +59,8 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
                         params={"sample": n}) for n in names if n not in stored]
     problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples",
                          code="export_sample_erased", params={"sample": n})
-                 for n in names if n in stored and (stored[n].erased or not stored[n].genotypes)]
+                 for n in names if n in stored and (stored[n].erased or not (stored[n].genotypes
+                                                                            or stored[n].y_haplotype))]
     if lab is not None:
         problems += [Problem(f"sample {n!r} was typed by another lab", field="samples",
                              code="export_sample_other_lab", params={"sample": n})
@@ -98,7 +100,8 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
         raise InputError(Problem("there is no stored profile to export", field="samples", code="export_nothing"))
     who = user or default_user()
     profiles = [SampleProfile(r.sample, parse_profile({display_name(k): v for k, v in r.genotypes.items()},
-                                                      source=f"sample {r.sample}")) for r in rows]
+                                                      source=f"sample {r.sample}"),
+                              y_haplotype=r.y_haplotype or None) for r in rows]
     n = write_cmf(profiles, out, source_lab=source_lab.strip(), destination_ori=destination_ori.strip(),
                   category=category, user=who, kit=kit)
     try:

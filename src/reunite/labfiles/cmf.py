@@ -39,15 +39,19 @@ from importlib import resources
 from lxml import etree
 
 from ..errors import InputError, MarkerError, Problem
+from ..genetics.haplotype import HaplotypeError
 from ..genetics.markers import AMELOGENIN, display_name, marker_key, validate_allele
+from ..genetics.ystr import parse_y_haplotype, y_locus_key
 from ._common import (
     ConversionResult,
     SampleProfile,
     is_y_marker,
+    is_y_str,
     known_marker,
     profile_from_alleles,
     read_text,
     write_atomic,
+    y_allele_text,
 )
 
 __all__ = ["CMF_NAMESPACE", "cmf_schema", "cmf_text", "read_cmf", "validate_cmf", "write_cmf"]
@@ -169,6 +173,7 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
     data: dict[str, dict[str, list[str]]] = {}
     lines: dict[str, dict[str, int]] = {}
     y_left: set[str] = set()
+    ys: dict[str, dict[str, str]] = {}
     unknown_left: set[str] = set()
     specimens = [el for el in root.iter() if _local(el.tag) == "SPECIMEN"]
     if not specimens and not problems:
@@ -187,6 +192,8 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
         genotypes: dict[str, list[str]] = {}
         where: dict[str, int] = {}
         keys: set[str] = set()
+        y_raw: dict[str, list[str]] = {}
+        y_spelled: dict[str, int] = {}
         for loc in (c for c in sp.iter() if _local(c.tag) == "LOCUS"):
             name = _value(loc, "LOCUSNAME")
             line = loc.sourceline
@@ -195,6 +202,9 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
                                         field="LOCUSNAME", code="cmf_no_locus_name", params={"sample": sid}))
                 continue
             what = f"specimen {sid!r}, locus {name}"
+            if is_y_str(name):
+                _read_y_locus(loc, sid, name, source, y_raw, y_spelled, where, problems)
+                continue
             key = marker_key(name)
             if is_y_marker(key):
                 y_left.add(name)
@@ -244,17 +254,66 @@ def read_cmf(path: str | os.PathLike, *, skip_unknown_markers: bool = False, val
                 where[key] = line
         data[sid] = genotypes
         lines[sid] = where
+        if y_raw:
+            ys[sid] = {k: ",".join(v) for k, v in y_raw.items()}
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.line or 0))
-    samples = [SampleProfile(s, profile_from_alleles(g, source), lines=lines[s]) for s, g in data.items() if g]
-    empty = [s for s, g in data.items() if not g]
+    samples = [SampleProfile(s, profile_from_alleles(g, source), lines=lines[s],
+                             y_haplotype=parse_y_haplotype(ys[s], source=source).as_dict() if s in ys else None)
+               for s, g in data.items() if g or s in ys]
+    if ys:
+        loci = sorted({k for h in ys.values() for k in h})
+        notes.append(f"Y-STR haplotype read for {len(ys)} specimen(s) at {len(loci)} locus/loci: {', '.join(loci)}")
+    empty = [s for s, g in data.items() if not g and s not in ys]
     if empty:
         notes.append(f"{len(empty)} specimen(s) without alleles left out")
     if y_left:
-        notes.append(f"Y-chromosomal locus/loci left out: {', '.join(sorted(y_left))}")
+        notes.append(f"Y-chromosomal locus/loci that are not STRs left out: {', '.join(sorted(y_left))}")
     if unknown_left:
         notes.append(f"locus/loci Reunite does not know left out: {', '.join(sorted(unknown_left))}")
     return ConversionResult(samples=samples, notes=notes, source_lab=_value(root, "SOURCELAB"))
+
+
+def _read_y_locus(loc, sid: str, name: str, source: str, y_raw: dict[str, list[str]], y_spelled: dict[str, int],
+                  where: dict[str, int], problems: list[Problem]) -> None:
+    """One Y-STR ``LOCUS`` of specimen ``sid`` into its haplotype (``y_raw``: locus key -> alleles).
+
+    ``DYS385a``/``DYS385b`` (two LOCUS elements) join one multi-copy locus; ``DYS385`` with its alleles as
+    several ``ALLELE`` elements is the same; one allele at a multi-copy locus named as a whole is that
+    allele on every copy; ``null`` (or ``0``) is a null allele.  A problem names the line, specimen, locus."""
+    line = loc.sourceline
+    what = f"specimen {sid!r}, locus {name}"
+    key = y_locus_key(name)
+    spelled = re.sub(r"[\s_\-.]", "", name).upper()
+    params = {"sample": sid, "marker": name}
+    if f"Y:{key}" in where and (spelled == key or spelled in y_spelled or key in y_spelled):
+        problems.append(Problem(f"{what}: the locus is given twice", file=source, line=line, field="LOCUSNAME",
+                                code="cmf_locus_twice", params=params))
+        return
+    labels: list[str] = []
+    for al in (c for c in loc if _local(c.tag) == "ALLELE"):
+        v = _value(al, "ALLELEVALUE") or (al.text or "").strip()
+        if not v:
+            continue
+        if _OFF_LADDER.match(v):
+            problems.append(Problem(f"{what}: allele {v!r} is off-ladder; CODIS range values are not used in a "
+                                    f"lineage LR", file=source, line=al.sourceline, field="ALLELEVALUE",
+                                    code="off_ladder", params=params))
+            return
+        labels.append(v)
+    if not labels:
+        return   # not typed
+    try:
+        value = y_allele_text(name, labels)
+        parse_y_haplotype({key: ",".join([*y_raw.get(key, []), value])}, source=source)
+    except HaplotypeError as exc:
+        problems.extend(Problem(f"{what}: {p.message}", file=source, line=line, field="ALLELEVALUE",
+                                code="cmf_y_allele", params={**params, "reason": p.message})
+                        for p in exc.problems)
+        return
+    where.setdefault(f"Y:{key}", line)
+    y_spelled[spelled] = line
+    y_raw.setdefault(key, []).extend(value.split(","))
 
 
 def _locus_name(key: str) -> str:
@@ -262,7 +321,7 @@ def _locus_name(key: str) -> str:
 
 
 def cmf_text(samples: Iterable[SampleProfile], *, source_lab: str, destination_ori: str,
-             category: str = "Unidentified Person", user: str = "", kit: str = "",
+             category: str = "Unidentified Person", user: str = "", kit: str = "", y_kit: str = "",
              when: dt.datetime | None = None) -> str:
     """The CMF 3.2 XML of the samples (see the module docstring for the elements written), validated
     against the CMF schema: a value CMF cannot hold (a sample code longer than 24 characters, a lab ORI
@@ -310,6 +369,16 @@ def cmf_text(samples: Iterable[SampleProfile], *, source_lab: str, destination_o
             sub(loc, "READINGBY", user.strip())
             sub(loc, "READINGDATETIME", stamp)
             for a in dict.fromkeys(pair):
+                al = sub(loc, "ALLELE")
+                sub(al, "ALLELEVALUE", a)
+        for key, alleles in parse_y_haplotype(dict(s.y_haplotype or {}), source=f"sample {s.sample}").alleles.items():
+            # One LOCUS per Y-STR locus, a multi-copy locus (DYS385) with one ALLELE per copy (13, 13 kept:
+            # both copies carry 13), a null allele as the value ``null``.
+            loc = sub(sp, "LOCUS", KIT=y_kit)
+            sub(loc, "LOCUSNAME", key)
+            sub(loc, "READINGBY", user.strip())
+            sub(loc, "READINGDATETIME", stamp)
+            for a in alleles or ("null",):
                 al = sub(loc, "ALLELE")
                 sub(al, "ALLELEVALUE", a)
     etree.indent(root)
