@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cases.helpers import snapshot
 from sqlalchemy import select
 
+from cases.helpers import snapshot
 from reunite.cases.importing import import_lab_profiles
 from reunite.cases.labexport import export_cmf
 from reunite.cases.models import DnaSample

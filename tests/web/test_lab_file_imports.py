@@ -75,5 +75,30 @@ def test_the_form_offers_the_lab_files_in_both_languages(as_user):
     en = lab.get("/imports?lang=en").text
     assert '<option value="genemapper">GeneMapper ID-X genotypes table</option>' in en
     assert '<option value="cmf">CODIS CMF XML (specimen profiles)</option>' in en
-    assert 'accept=".csv,text/csv,.txt,.xml,.fam"' in en and "/imports/templates/cmf.csv" not in en
+    assert 'accept=".csv,text/csv,.txt,.xml,.emp,.fam"' in en and "/imports/templates/cmf.csv" not in en
     assert "GeneMapper ID-X 基因型表" in lab.get("/imports?lang=zh").text
+
+
+def test_an_empop_mtdna_table_is_stored_and_a_bad_one_said_in_chinese(as_user, client, world):
+    lab = as_user("lab")
+    en, zh = lab.get("/imports?lang=en").text, lab.get("/imports?lang=zh").text
+    assert '<option value="mt">mtDNA haplotypes (EMPOP table)</option>' in en
+    assert '<option value="mt">线粒体DNA 单倍型（EMPOP 表）</option>' in zh
+    bad = _import(client, lab, "mt", LAB / "empop_bad.emp", lab="LAB9")
+    assert bad["status"] == "failed" and not bad["stored"] and bad["problems_total"] == 8
+    count = next(p for p in bad["problems"] if p["line"] == 7)
+    assert (count["file"], count["field"], count["code"]) == ("empop_bad.emp", "count", "mt_count")
+    r = lab.post("/api/v1/imports", data={"kind": "mt", "lab": "LAB9"},
+                 files={"file": ("empop_bad.emp", (LAB / "empop_bad.emp").read_bytes())},
+                 headers={"X-CSRF-Token": lab.csrf, "Accept-Language": "zh"})
+    client.app.state.jobs.wait()
+    st = lab.get(r.json()["status_url"], headers={"Accept-Language": "zh"}).json()
+    assert "样本 R1-B1：C 列必须为 1" in next(p for p in st["problems"] if p["line"] == 7)["words"]
+    good = _import(client, lab, "mt", LAB / "empop_good.emp", lab="LAB9")
+    assert good["status"] == "done" and good["counts"] == {"added": 5, "updated": 0, "unchanged": 0}, good
+    with Session(store.make_engine(world[0])) as s:
+        m1 = s.scalars(select(DnaSample).where(DnaSample.sample == "R3-GM")).one()
+        assert (m1.lab, m1.mt_sequence["range"], m1.genotypes) == ("LAB9", "16024-16569 1-576", {})
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "import.mt")).first() is not None
+    assert lab.post("/api/v1/imports", data={"kind": "mt"}, files={"file": ("m.emp", b"x")},
+                    headers={"X-CSRF-Token": lab.csrf}).status_code == 400   # the lab is required

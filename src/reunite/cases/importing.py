@@ -141,7 +141,7 @@ from ..genetics.markers import AMELOGENIN
 from ..genetics.mtdna import parse_mt_sequence
 from ..genetics.pedigree import Person
 from ..genetics.ystr import parse_y_haplotype, y_locus_key
-from ..labfiles import read_cmf, read_genemapper
+from ..labfiles import read_cmf, read_emp, read_genemapper
 from ..labfiles._common import is_y_str, y_allele_text
 from ..search.io import FAMILY_COLUMNS, PROFILE_COLUMNS, read_families, read_profiles
 from ._csv import Row, Sheet, read_sheet
@@ -713,10 +713,12 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
         have_y = obj.y_haplotype or {}
         for k in sorted(k for k, v in (y.get(sample) or {}).items() if k in have_y and have_y[k] != v):
             sheet.problem(f"sample {sample!r}: Y-STR locus {k} differs from the stored haplotype; a new typing "
-                          f"needs a new sample code", where.get((sample, f"Y:{k}"), line), marker_field)
+                          f"needs a new sample code", where.get((sample, f"Y:{k}"), line), marker_field, "y_differs",
+                          sample=sample, marker=k)
         if sample in mt and obj.mt_sequence and obj.mt_sequence != mt[sample]:
             sheet.problem(f"sample {sample!r}: the mtDNA sequence differs from the stored one; a new typing needs "
-                          f"a new sample code", where.get((sample, "mtDNA"), line), marker_field)
+                          f"a new sample code", where.get((sample, "mtDNA"), line), marker_field, "mt_differs",
+                          sample=sample)
     sheet.raise_if_problems()
     imported_by = user or default_user()
     described = 0
@@ -756,7 +758,8 @@ def _store_profiles(session: Session, sheet: Sheet, result: ImportResult, profil
 
 
 #: The lab-file formats :func:`import_lab_profiles` reads, with the file's names of the sample and marker.
-LAB_FORMATS = {"genemapper": ("Sample Name", "Marker"), "cmf": ("SPECIMENID", "LOCUSNAME")}
+LAB_FORMATS = {"genemapper": ("Sample Name", "Marker"), "cmf": ("SPECIMENID", "LOCUSNAME"),
+               "mt": ("sample", "variants")}
 
 
 @_guard
@@ -764,17 +767,22 @@ def import_lab_profiles(session: Session, path: str | Path, *, kind: str, lab: s
                         kit: str | None = None, typed_on: dt.date | None = None, skip_unknown_markers: bool = False,
                         user: str | None = None, commit: bool = True) -> ImportResult:
     """Import the profiles of a lab file (``kind`` ``genemapper``: a GeneMapper ID-X Genotypes table;
-    ``cmf``: a CODIS CMF XML file) into the store, as :func:`import_profiles` does with the profiles
-    CSV: all-or-nothing, every problem named (file, line, sample, marker), idempotent, audited.
+    ``cmf``: a CODIS CMF XML file; ``mt``: an EMPOP ``.emp`` table of mtDNA haplotypes) into the store, as
+    :func:`import_profiles` does with the profiles CSV: all-or-nothing, every problem named (file, line,
+    sample, marker or field), idempotent, audited.
 
     The file is read by :mod:`reunite.labfiles` (a sample with more than two alleles at a marker is
-    refused as a possible mixture); ``lab`` defaults to the file's ``SOURCELAB`` for CMF.  What the
-    reader left out or flagged is in the result's ``remarks``."""
+    refused as a possible mixture); ``lab`` defaults to the file's ``SOURCELAB`` for CMF.  Y-STR
+    haplotypes and mtDNA sequences go into the sample's ``y_haplotype`` and ``mt_sequence`` as the
+    profiles CSV's lineage rows do.  What the reader left out or flagged is in the result's ``remarks``."""
     if kind not in LAB_FORMATS:
         raise InputError(Problem(f"{kind!r} is not a lab-file format; use one of {', '.join(LAB_FORMATS)}",
                                  file=str(path), code="not_lab_format", params={"formats": ", ".join(LAB_FORMATS)}))
-    read = read_genemapper if kind == "genemapper" else read_cmf
-    conv = read(path, skip_unknown_markers=skip_unknown_markers)
+    if kind == "mt":
+        conv = read_emp(path)
+    else:
+        read = read_genemapper if kind == "genemapper" else read_cmf
+        conv = read(path, skip_unknown_markers=skip_unknown_markers)
     lab = (lab or conv.source_lab or "").strip()
     if not lab:
         raise InputError(Problem("the lab that typed the profiles is required (--lab CODE)", file=str(path),
@@ -783,15 +791,18 @@ def import_lab_profiles(session: Session, path: str | Path, *, kind: str, lab: s
     profiles = {s.sample: _genotypes(s.profile) for s in conv.samples if len(s.profile) or s.profile.amelogenin}
     ys = {s.sample: parse_y_haplotype(dict(s.y_haplotype), source=sheet.name).as_dict()
           for s in conv.samples if getattr(s, "y_haplotype", None)}
+    mts = {s.sample: dict(s.mt_sequence) for s in conv.samples if getattr(s, "mt_sequence", None)}
     first_line = {s.sample: min(s.lines.values()) for s in conv.samples if s.lines}
     where = {(s.sample, k): n for s in conv.samples for k, n in s.lines.items()}
     result = ImportResult(kind, sheet.name, remarks=conv.notes)
     _store_profiles(session, sheet, result, profiles, names=[s.sample for s in conv.samples], lab=lab, kit=kit,
                     typed_on=typed_on, meta={}, first_line=first_line, where=where, user=user,
-                    fields=LAB_FORMATS[kind], y=ys)
+                    fields=LAB_FORMATS[kind], y=ys, mt=mts)
     result.notes["samples"] = len(conv.samples)
     if ys:
         result.notes["y_haplotypes"] = len(ys)
+    if mts:
+        result.notes["mt_sequences"] = len(mts)
     result.notes["lab"] = lab
     return _finish(session, result, user, commit)
 

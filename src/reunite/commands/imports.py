@@ -155,6 +155,18 @@ def import_cmf_cmd(
     _import_lab_file("cmf", file, lab, kit, date, skip_unknown_markers, no_match, user)
 
 
+@import_app.command("mt")
+def import_mt_cmd(
+    file: Annotated[Path, typer.Argument(help="An EMPOP .emp table of mtDNA haplotypes (tab-separated: a '#!' "
+                                              "range line, then sample, haplogroup, 1, the variants), or a "
+                                              "sample,range,haplotype table")],
+    lab: Annotated[str, typer.Option("--lab", help="The lab that sequenced the samples.")],
+    kit: KitOpt = None, date: DateOpt = None, no_match: NoMatchOpt = False, user: UserOpt = None,
+):
+    """Import the mtDNA sequences of an EMPOP haplotype table into the samples (docs/labfiles.md)."""
+    _import_lab_file("mt", file, lab, kit, date, False, no_match, user)
+
+
 @import_app.command("fam")
 def import_fam_cmd(
     file: Annotated[Path, typer.Argument(help="A Familias 3 .fam case file")],

@@ -8,6 +8,7 @@ genemapper      GeneMapper ID-X Genotypes table (TSV)       :func:`read_genemapp
 familias        Familias 3 ``.fam`` case                     :func:`read_fam`, :func:`write_fam`
 cmf             CODIS CMF 3.2 XML (specimen profiles)        :func:`read_cmf`, :func:`write_cmf`,
                                                             :func:`validate_cmf`
+empop           EMPOP ``.emp`` mtDNA haplotype table         :func:`read_emp`
 pedtools        R pedsuite ped data frame, frequencies, R    :func:`export_pedtools`
 _common         Reunite's profiles CSV (docs/formats.md)     :func:`read_profiles_csv`,
                                                             :func:`write_profiles_csv`
@@ -21,6 +22,7 @@ docs/labfiles.md says what each format supports and which published descriptions
 
 from ._common import ConversionResult, SampleProfile, read_profiles_csv, write_profiles_csv
 from .cmf import cmf_text, read_cmf, validate_cmf, write_cmf
+from .empop import read_emp
 from .familias import FamiliasCase, fam_text, read_fam, write_fam
 from .genemapper import read_genemapper
 from .pedtools import export_pedtools, pedtools_files
@@ -34,6 +36,7 @@ __all__ = [
     "fam_text",
     "pedtools_files",
     "read_cmf",
+    "read_emp",
     "read_fam",
     "read_genemapper",
     "read_profiles_csv",

@@ -43,6 +43,9 @@ class SampleProfile:
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     #: The sample's Y-STR haplotype as the store keeps it (``{locus key: "13,19"}``), when the file has one.
     y_haplotype: Mapping[str, str] | None = None
+    #: The sample's mtDNA sequence as the store keeps it (``{"range": "16024-16365 73-340", "variants":
+    #: "16223T 73G"}``), when the file has one.
+    mt_sequence: Mapping[str, str] | None = None
 
 
 @dataclass

@@ -308,7 +308,7 @@ def _read_y_locus(loc, sid: str, name: str, source: str, y_raw: dict[str, list[s
         parse_y_haplotype({key: ",".join([*y_raw.get(key, []), value])}, source=source)
     except HaplotypeError as exc:
         problems.extend(Problem(f"{what}: {p.message}", file=source, line=line, field="ALLELEVALUE",
-                                code="cmf_y_allele", params={**params, "reason": p.message})
+                                code="cmf_y_allele", params=params)
                         for p in exc.problems)
         return
     where.setdefault(f"Y:{key}", line)

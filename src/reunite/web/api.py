@@ -307,8 +307,8 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
 
 @router.post("/imports", status_code=202, summary="Start an import (runs in the background)")
 async def imports(request: Request, user: Me, db: DB,
-                  kind: Annotated[Literal["found", "reports", "profiles", "families", "genemapper", "cmf", "fam",
-                                          "ydb", "mtdb"], Form()],
+                  kind: Annotated[Literal["found", "reports", "profiles", "families", "genemapper", "cmf", "mt",
+                                          "fam", "ydb", "mtdb"], Form()],
                   file: Annotated[UploadFile, File(description="The CSV file")],
                   lab: Annotated[str | None, Form(max_length=100)] = None,
                   kit: Annotated[str | None, Form(max_length=100)] = None,
@@ -316,8 +316,8 @@ async def imports(request: Request, user: Me, db: DB,
                   create_reports: Annotated[bool, Form()] = False,
                   report: Annotated[str | None, Form(max_length=64, description="fam: the report number")] = None,
                   ) -> dict[str, Any]:
-    """Upload a CSV file (or a lab file: ``genemapper``, ``cmf``, ``fam`` with its ``report``; or a lineage
-    reference database: ``ydb``, ``mtdb``); follow the job at ``/api/v1/imports/{job_id}``."""
+    """Upload a CSV file (or a lab file: ``genemapper``, ``cmf``, ``mt`` (an EMPOP mtDNA table), ``fam`` with its
+    ``report``; or a lineage reference database: ``ydb``, ``mtdb``); follow the job at ``/api/v1/imports/{job_id}``."""
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
                        create_reports, report)

@@ -54,11 +54,11 @@ log = logging.getLogger(__name__)
 
 #: Import kind -> the role that may run it.
 KINDS = {"found": "investigator", "reports": "investigator", "profiles": "lab_analyst", "families": "lab_analyst",
-         "genemapper": "lab_analyst", "cmf": "lab_analyst", "fam": "lab_analyst", "ydb": "lab_analyst",
-         "mtdb": "lab_analyst"}
+         "genemapper": "lab_analyst", "cmf": "lab_analyst", "mt": "lab_analyst", "fam": "lab_analyst",
+         "ydb": "lab_analyst", "mtdb": "lab_analyst"}
 #: The kinds that are lab files (read by reunite.labfiles, stored as profiles; a Familias case as a report's
 #: family and its relatives' profiles), with their files' suffix.
-LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml", "fam": ".fam"}
+LAB_KINDS = {"genemapper": ".txt", "cmf": ".xml", "mt": ".emp", "fam": ".fam"}
 #: The kinds that are reference databases of lineage markers (Y-STR, mtDNA; :mod:`reunite.cases.lineage`).
 DB_KINDS = ("ydb", "mtdb")
 #: The most problems a job keeps to show (a file wrong on every one of 100,000 rows stays readable).
