@@ -138,7 +138,7 @@ SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt"], "cohort": ["solve", "a
                "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"],
-               "import": ["profiles", "genemapper", "cmf", "fam", "ydb", "mtdb", "families", "found", "reports"],
+               "import": ["profiles", "genemapper", "cmf", "mt", "fam", "ydb", "mtdb", "families", "found", "reports"],
                "convert": ["genemapper", "cmf", "familias", "to-familias", "to-pedtools", "to-cmf"],
                "consent": ["withdraw"], "audit": ["verify"], "candidates": ["list", "show"],
                "users": ["add", "disable", "list"], "labs": ["add", "list"], "photos": ["add", "strip-metadata"],
