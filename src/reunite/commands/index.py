@@ -12,7 +12,7 @@ import typer
 from ..errors import InputError, ReuniteError
 from ._common import fail, parse_mutation_option
 
-__all__ = ["register", "set_aside_lines"]
+__all__ = ["lineage_line", "register", "set_aside_lines"]
 
 _SHOWN_SET_ASIDE = 50  # index build lists at most this many set-aside entries (index status lists all)
 
@@ -53,15 +53,22 @@ def index_build(
     aside (not indexed); the build ends with a list of them (family, member(s), marker, why)."""
     from ..genetics import load_frequencies
     from ..search.columnar import read_reference_columns
-    from ..search.index import compile_index
+    from ..search.index import build_index, compile_index
+    from ..search.io import profiles_have_lineage, read_families, read_profiles_lineage
 
     try:
         t0 = time.perf_counter()
         table = load_frequencies(frequencies)
         mut = parse_mutation_option(mutation)
-        # Columnar reading (pyarrow), straight into the index's groups; same checks and messages.
-        idx = compile_index(table, *read_reference_columns(families, profiles, table, mutation=mut),
-                            mutation=mut)
+        if profiles_have_lineage(profiles):
+            # Y-STR / mtDNA rows: read with them, and the families' paternal and maternal lines indexed.
+            prof = read_profiles_lineage(profiles)
+            fams = read_families(families, prof.profiles)
+            idx = build_index(fams.values(), table, mutation=mut, y=prof.y, mt=prof.mt)
+        else:
+            # Columnar reading (pyarrow), straight into the index's groups; same checks and messages.
+            idx = compile_index(table, *read_reference_columns(families, profiles, table, mutation=mut),
+                                mutation=mut)
         idx.save(out)
     except ReuniteError as exc:
         fail(exc)
@@ -77,8 +84,17 @@ def index_build(
             typer.echo(line)
     else:
         typer.echo("set aside: none")
+    if idx.lineage is not None:
+        typer.echo(lineage_line(idx.lineage.counts(), idx.lineage.loci))
     for note in idx.notes:
         typer.echo(f"note: {note}")
+
+
+def lineage_line(counts: dict, loci: list[str]) -> str:
+    """What the index holds of lineage markers, in one line."""
+    return (f"lineage markers: {counts['y']} famil{'y' if counts['y'] == 1 else 'ies'} with a typed man of the "
+            f"missing child's paternal line (Y-STR, {len(loci)} loci), {counts['mt']} with a typed relative of the "
+            f"maternal line (mtDNA); {counts['either']} with either (their lineage LRs multiply with the autosomal LR)")
 
 
 @index_app.command("status")
@@ -97,7 +113,7 @@ def index_status_cmd(
         typer.echo(json.dumps(st))
         return
     typer.echo(f"index {st['index']} (format version {st['version']})")
-    if st["version"] != st["current_version"]:
+    if not st.get("readable", st["version"] == st["current_version"]):
         typer.echo(f"  this Reunite reads format version {st['current_version']}: rebuild the index")
     typer.echo(f"families indexed: {st['families']} ({st['engine_evaluated']} evaluated by the kinship engine; "
                f"{st['set_aside_families']} set aside; {st['rows']} rows)")
@@ -105,6 +121,8 @@ def index_status_cmd(
     typer.echo(f"frequency table: {st['frequencies']}")
     typer.echo(f"markers ({len(st['markers'])}): {', '.join(st['markers'])}")
     typer.echo(f"mutation model: {st['mutation_text']}")
+    lin = st.get("lineage")
+    typer.echo(lineage_line(lin, lin.get("loci", [])) if lin else "lineage markers: none (autosomal only)")
     if st["set_aside"]:
         typer.echo(f"set-aside families ({st['set_aside_families']}):")
         for line in set_aside_lines(st["set_aside"]):

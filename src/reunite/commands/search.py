@@ -34,6 +34,8 @@ def _print(results, as_json: bool) -> None:
         for i, c in enumerate(cands, start=1):
             who = c.family if c.family != sample else c.sample
             if c.flagged:
+                if c.lineage:
+                    typer.echo(f"       {c.sentence('en')}")
                 n = c.inconsistent
                 other = c.markers_compared - n
                 lr = format_lr(None, c.log10_lr_consistent)
@@ -42,6 +44,8 @@ def _print(results, as_json: bool) -> None:
                 continue
             typer.echo(f"  {i:>3}. {who:<16} LR {format_lr(c.lr, c.log10_lr):>18}   "
                        f"inconsistent {c.inconsistent}   markers {c.markers_compared}")
+            if c.lineage:
+                typer.echo(f"       {c.sentence('en')}")
 
 
 @search_app.callback()
@@ -56,12 +60,23 @@ def search(
     min_lr: Annotated[float, typer.Option(help="Report candidates with LR at least this")] = 1.0,
     top: Annotated[int, typer.Option(help="At most this many candidates (0: all)")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+    y_database: Annotated[Path | None, typer.Option(
+        help="Y-STR reference database CSV for the lineage LR (one row per man, one column per locus; "
+             "default: the bundled SIMULATED database)")] = None,
+    mt_database: Annotated[Path | None, typer.Option(
+        help="mtDNA reference database CSV (id, range, variants; default: the bundled SIMULATED database)")] = None,
+    lineage_method: Annotated[str, typer.Option(
+        help="Population probability of the found haplotype: clopper_pearson (default), count, augmented "
+             "or discrete_laplace")] = "clopper_pearson",
 ):
-    """Search found children against all families, or (--family) a family against all children."""
+    """Search found children against all families, or (--family) a family against all children.
+
+    Where the index has lineage markers (Y-STR, mtDNA rows in the families' profiles.csv) and a found
+    child has them too, a family's LR is the autosomal LR times the lineage LRs (independently
+    inherited markers); that product ranks the candidates and passes --min-lr."""
     if ctx.invoked_subcommand is not None:
         return
     from ..search.index import ReferenceIndex
-    from ..search.io import read_profiles
     from ..search.kernel import FoundChildIndex, search_child, search_family
 
     try:
@@ -69,25 +84,49 @@ def search(
             raise InputError("--index is required")
         idx = ReferenceIndex.load(index)
         if family is not None:
+            lin = {}
             if found_index is not None:
                 kids = FoundChildIndex.load(found_index)
             elif found_profiles is not None:
-                kids = read_profiles(found_profiles)
+                kids, lin = _read_found(found_profiles, idx)
             else:
                 raise InputError("--family needs --found-profiles or --found-index")
-            res = {family: search_family(idx, family, kids, min_lr=min_lr, top=top)}
+            opts = _options(lin, y_database, mt_database, lineage_method)
+            res = {family: search_family(idx, family, kids, min_lr=min_lr, top=top, found_lineage=lin,
+                                         lineage=opts)}
         else:
             if profiles is None:
                 raise InputError("--profiles is required (or --family with --found-profiles)")
-            kids = read_profiles(profiles)
+            kids, lin = _read_found(profiles, idx)
             if sample is not None:
                 if sample not in kids:
                     raise InputError(f"sample {sample!r} is not in {profiles}")
                 kids = {sample: kids[sample]}
-            res = {s: search_child(idx, p, sample=s, min_lr=min_lr, top=top) for s, p in kids.items()}
+            opts = _options(lin, y_database, mt_database, lineage_method)
+            none = (None, None)
+            res = {s: search_child(idx, p, sample=s, min_lr=min_lr, top=top, found_y=lin.get(s, none)[0],
+                                   found_mt=lin.get(s, none)[1], lineage=opts) for s, p in kids.items()}
     except ReuniteError as exc:
         fail(exc)
     _print(res, as_json)
+
+
+def _read_found(path: Path, idx=None):
+    """Found children's profiles and, when the file has lineage rows, {sample: (haplotype, sequence)}."""
+    from ..search.io import profiles_have_lineage, read_profiles, read_profiles_lineage
+
+    if not profiles_have_lineage(path):
+        return read_profiles(path), {}
+    r = read_profiles_lineage(path)
+    return r.profiles, {s: (r.y.get(s), r.mt.get(s)) for s in dict.fromkeys([*r.y, *r.mt])}
+
+
+def _options(lin, y_database, mt_database, method):
+    from ..search.lineage import lineage_options
+
+    if not lin and y_database is None and mt_database is None and method == "clopper_pearson":
+        return None
+    return lineage_options(y_database, mt_database, method=method)
 
 
 @search_app.command("batch")
@@ -99,14 +138,24 @@ def search_batch(
     min_lr: Annotated[float, typer.Option()] = 1.0,
     top: Annotated[int, typer.Option()] = 20,
     workers: Annotated[int, typer.Option(help="Workers of the local cluster")] = 2,
+    y_database: Annotated[Path | None, typer.Option(
+        help="Y-STR reference database CSV for the lineage LR (one row per man, one column per locus; "
+             "default: the bundled SIMULATED database)")] = None,
+    mt_database: Annotated[Path | None, typer.Option(
+        help="mtDNA reference database CSV (id, range, variants; default: the bundled SIMULATED database)")] = None,
+    lineage_method: Annotated[str, typer.Option(
+        help="Population probability of the found haplotype: clopper_pearson (default), count, augmented "
+             "or discrete_laplace")] = "clopper_pearson",
 ):
-    """All found children against all families on Dask; results written as Parquet."""
+    """All found children against all families on Dask; results written as Parquet (with the autosomal,
+    Y-STR and mtDNA parts of each LR when lineage markers were used)."""
     from ..search.batch import batch_search, write_results
-    from ..search.io import read_profiles
 
     try:
-        kids = read_profiles(profiles)
-        res = batch_search(index, kids, scheduler=scheduler, min_lr=min_lr, top=top, workers=workers)
+        kids, lin = _read_found(profiles)
+        opts = _options(lin, y_database, mt_database, lineage_method)
+        res = batch_search(index, kids, scheduler=scheduler, min_lr=min_lr, top=top, workers=workers,
+                           found_lineage=lin, lineage=opts)
         write_results(res, out)
     except (ReuniteError, ImportError) as exc:  # ImportError: the batch extra is not installed
         fail(exc)

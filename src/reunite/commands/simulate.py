@@ -39,13 +39,18 @@ def simulate(
     mutation: Annotated[str | None, typer.Option(
         "--mutation", help='Mutation model at transmission, as JSON, e.g. \'{"model": "stepwise", '
                            '"rate": 0.002, "rate2": 1e-06, "range": 0.1}\' (default: none).')] = None,
+    y_haplotypes: Annotated[bool, typer.Option(
+        "--y-haplotypes", help="Also write SIMULATED Y-STR haplotypes (Yfiler Plus loci) for the typed men of "
+                               "the families and the found boys, dropped along the paternal lines with the "
+                               "stepwise mutation model the lineage LR uses.")] = False,
 ):
     """Gene-drop reference families and found children and write them as CSV.
 
     Writes OUT/profiles.csv (typed family members), OUT/families.csv, OUT/found.csv (the
     found children's profiles) and OUT/truth.csv (sample,family: the family each found
     child belongs to, empty when unrelated), in the formats `reunite index build` and
-    `reunite search` read.  Families are spread evenly over the structures.
+    `reunite search` read.  Families are spread evenly over the structures.  With --y-haplotypes
+    the men's Y-STR rows are added to profiles.csv and found.csv (docs/formats.md, lineage rows).
     """
     from ..genetics.simulate import simulate_population
     from ..simulation.io import write_population
@@ -60,11 +65,19 @@ def simulate(
                 raise InputError(f"--mutation is not valid JSON: {exc.msg}") from None
         pop = simulate_population(frequencies, families, found, related_fraction, seed,
                                   structures=structures, markers=markers, mutation=spec)
-        write_population(pop, out)
+        paths = write_population(pop, out)
+        y_note = ""
+        if y_haplotypes:
+            from ..simulation.lineage import append_y_rows, population_y
+
+            men, boys = population_y(pop, seed=seed)
+            append_y_rows(paths["profiles"], men)
+            append_y_rows(paths["found"], boys)
+            y_note = f"; Y-STR haplotypes for {len(men)} typed men and {len(boys)} found boys (SIMULATED)"
     except ReuniteError as exc:
         fail(exc)
     counts = ", ".join(f"{k} {v}" for k, v in pop.counts().items())
     related = int((pop.found_family >= 0).sum())
     typer.echo(f"simulated {pop.n_families} families ({counts}) and {pop.n_found} found children "
                f"({related} related) at {len(pop.markers)} markers of {pop.table}, seed {seed}, "
-               f"in {time.perf_counter() - t0:.1f} s; wrote {out}/profiles.csv, families.csv, found.csv, truth.csv")
+               f"in {time.perf_counter() - t0:.1f} s; wrote {out}/profiles.csv, families.csv, found.csv, truth.csv{y_note}")

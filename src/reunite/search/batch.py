@@ -52,6 +52,7 @@ from . import _nb
 from .hits import SearchHit, _rank
 from .index import ReferenceIndex
 from .kernel import search_child
+from .lineage import lineage_options
 
 __all__ = ["batch_search", "write_results"]
 
@@ -100,10 +101,11 @@ def _warm(index_dir: str, kids, min_lr: float, top: int) -> dict:
     t0 = time.perf_counter()
     index = cached_index(index_dir)
     t1 = time.perf_counter()
-    samples, profiles = kids
+    samples, profiles = kids[0], kids[1]
     n = len(index.family_ids)
     if samples:
-        search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n, 8)))
+        search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n, 8)),
+                     **_lineage_kwargs(kids, 0))
     t2 = time.perf_counter()
     return {"pid": os.getpid(), "load_s": round(t1 - t0, 3), "warm_s": round(t2 - t1, 3), **_kernel_stats(),
             "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
@@ -113,11 +115,20 @@ def _search_task(index_dir: str, kids, c_lo: int, c_hi: int, lo: int, hi: int, m
     """Children ``c_lo..c_hi`` (positions in the broadcast list) against index rows ``lo..hi``."""
     t0 = time.thread_time()
     index = cached_index(index_dir)
-    samples, profiles = kids
+    samples, profiles = kids[0], kids[1]
     rows = range(lo, hi)
-    out = [(samples[i], search_child(index, profiles[i], sample=samples[i], min_lr=min_lr, top=top, rows=rows))
+    out = [(samples[i], search_child(index, profiles[i], sample=samples[i], min_lr=min_lr, top=top, rows=rows,
+                                     **_lineage_kwargs(kids, i)))
            for i in range(c_lo, c_hi)]
     return out, time.thread_time() - t0
+
+
+def _lineage_kwargs(kids, i: int) -> dict:
+    """The lineage arguments of child ``i`` of the broadcast (samples, profiles[, lineage, options])."""
+    if len(kids) < 4 or kids[2] is None:
+        return {}
+    y, mt = kids[2][i]
+    return {"found_y": y, "found_mt": mt, "lineage": kids[3]}
 
 
 def _plan(n_children: int, n_rows: int, threads: int, partitions: int | None,
@@ -147,7 +158,8 @@ def _sort_key(c: SearchHit):
 def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, scheduler: str = "local",
                  min_lr: float = 1.0, top: int = 20, partitions: int | None = None,
                  workers: int | None = None, progress: bool = True, chunk: int | None = None,
-                 timings: dict | None = None) -> dict[str, list[SearchHit]]:
+                 timings: dict | None = None, found_lineage: Mapping[str, tuple] | None = None,
+                 lineage=None) -> dict[str, list[SearchHit]]:
     """Every child against every family on a Dask cluster; same results as the single process.
 
     ``scheduler`` is ``"local"`` (a local cluster of ``workers`` processes, one thread each,
@@ -156,7 +168,9 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     chosen from the number of worker threads when not given.  ``timings``, if a dict, receives
     the time spent starting the cluster, sending the children, searching (the workers' warm-up
     included) and closing, the CPU time of the tasks' threads, the plan, and each worker's index
-    load, warm-up and kernel cache figures.
+    load, warm-up and kernel cache figures.  ``found_lineage`` (sample → (Y-STR haplotype, mtDNA
+    sequence)) and ``lineage`` (:class:`~reunite.search.lineage.LineageOptions`) make the search
+    lineage-aware as :func:`~reunite.search.kernel.search_child` is.
     """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -173,7 +187,13 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
     # kernels for this index's array types if it is missing, so that no worker compiles them.
     index = cached_index(index_dir)
     n_rows = len(index.family_ids)
-    search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n_rows, 8)))
+    if found_lineage and index.lineage is not None:
+        none = (None, None)
+        payload = (samples, profiles, [found_lineage.get(s, none) for s in samples], lineage or lineage_options())
+    else:
+        payload = (samples, profiles)
+    search_child(index, profiles[0], sample=samples[0], min_lr=min_lr, top=top, rows=range(0, min(n_rows, 8)),
+                 **_lineage_kwargs(payload, 0))
     cluster = None
     if scheduler == "local":
         import dask  # the optional extra "batch", as above
@@ -201,7 +221,7 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
         info = client.scheduler_info(n_workers=-1).get("workers", {})
         threads = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
         t_cluster = time.perf_counter()
-        kids = client.scatter([(samples, profiles)], broadcast=True, hash=False)[0]
+        kids = client.scatter([payload], broadcast=True, hash=False)[0]
         # One warm-up per worker, submitted first (so run first) but not waited for: the search
         # tasks queue behind them instead of behind a round trip.
         warming = [client.submit(_warm, index_dir, kids, min_lr, top, workers=[addr], allow_other_workers=False,
@@ -245,11 +265,18 @@ def batch_search(index_dir: str | Path, children: Mapping[str, Profile], *, sche
 
 def write_results(results: Mapping[str, list[SearchHit]], out: str | Path) -> Path:
     """Write search results as Parquet: sample, rank, family, lr, log10_lr, inconsistent, markers_compared
-    and log10_lr_consistent (the log10 LR over the consistent markers of a flagged hit)."""
+    and log10_lr_consistent (the log10 LR over the consistent markers of a flagged hit); when lineage
+    markers were used, also the parts of log10_lr (log10_lr_autosomal, log10_lr_y, log10_lr_mt: the LRs
+    multiply) and the relative of each line (y_relation, y_meioses, mt_relation, mt_meioses, mt_conclusion)."""
 
     rows = {"sample": [], "rank": [], "family": [], "lr": [], "log10_lr": [], "inconsistent": [],
             "markers_compared": []}
     rows["log10_lr_consistent"] = []
+    lineage = any(c.lineage for cands in results.values() for c in cands)
+    if lineage:  # the parts of each LR (columns only when lineage markers were used)
+        for k in ("log10_lr_autosomal", "log10_lr_y", "log10_lr_mt", "y_relation", "y_meioses", "mt_relation",
+                  "mt_meioses", "mt_conclusion"):
+            rows[k] = []
     for s, cands in results.items():
         for i, c in enumerate(cands, start=1):
             rows["sample"].append(s)
@@ -260,6 +287,17 @@ def write_results(results: Mapping[str, list[SearchHit]], out: str | Path) -> Pa
             rows["inconsistent"].append(c.inconsistent)
             rows["markers_compared"].append(c.markers_compared)
             rows["log10_lr_consistent"].append(c.log10_lr_consistent)
+            if lineage:
+                ent = {e["marker"]: e for e in c.lineage}
+                y, mt = ent.get("Y-STR", {}), ent.get("mtDNA", {})
+                rows["log10_lr_autosomal"].append(c.log10_lr_autosomal if c.lineage else c.log10_lr)
+                rows["log10_lr_y"].append(c.log10_lr_y)
+                rows["log10_lr_mt"].append(c.log10_lr_mt)
+                rows["y_relation"].append(y.get("relation"))
+                rows["y_meioses"].append(y.get("meioses"))
+                rows["mt_relation"].append(mt.get("relation"))
+                rows["mt_meioses"].append(mt.get("meioses"))
+                rows["mt_conclusion"].append(mt.get("conclusion"))
     out = Path(out)
     pq.write_table(pa.table(rows), out)
     return out

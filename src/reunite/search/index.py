@@ -58,10 +58,12 @@ from ..genetics.markers import Profile, marker_key, parse_profile
 from ..genetics.mutation import SexSpecificMutation, parse_mutation
 from ..genetics.pedigree import Pedigree, Person
 from .codes import lump_codes
+from .lineage import LINEAGE_FILES, LineageIndex, compile_lineage, empty_lineage
 from .mutation import prepare_group
 
 __all__ = [
     "INDEX_VERSION",
+    "READABLE_VERSIONS",
     "FamilyGroup",
     "GroupInput",
     "ReferenceIndex",
@@ -72,7 +74,10 @@ __all__ = [
     "index_status",
 ]
 
-INDEX_VERSION = 3  # 3: the mutation index keeps pattern tables (group<i>_x_*.npy), no per-family l2/rel/bad0
+INDEX_VERSION = 4  # 4: lineage markers (lineage*.npy, lineage.json); 3: the mutation index keeps pattern tables
+#: Versions this Reunite loads: an index without lineage data is still written as version 3, and
+#: loads and searches exactly as before.
+READABLE_VERSIONS = (3, 4)
 _CHUNK = 50_000
 
 
@@ -232,6 +237,9 @@ class ReferenceIndex:
     set_aside: list[dict] = field(default_factory=list)
     # X-chromosomal markers of the frequency table left out (the index is autosomal), display names.
     x_markers_skipped: list[str] = field(default_factory=list)
+    # The families' closest typed relatives of the paternal and maternal lines (reunite.search.lineage),
+    # one row per index row; None when no family has lineage markers.
+    lineage: LineageIndex | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -246,7 +254,8 @@ class ReferenceIndex:
         return int(self.family_alleles.nbytes + self.genotype_tables.nbytes + self.searched.nbytes
                    + sum(g.geno.nbytes + g.rows.nbytes for g in self.groups)
                    + sum(np.asarray(a).nbytes for g in self.groups for a in g.extra.values())
-                   + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0))
+                   + (self.row_group.nbytes + self.row_pos.nbytes if self.row_group is not None else 0)
+                   + (self.lineage.nbytes() if self.lineage is not None else 0))
 
     def freq_arrays(self) -> list[np.ndarray]:
         return [np.asarray(self.table.markers[m].freqs, dtype=float) for m in self.markers]
@@ -278,9 +287,13 @@ class ReferenceIndex:
 
     # ------------------------------------------------------------------ incremental updates
 
-    def add_families(self, families: Iterable, mutation=None) -> int:
-        """Compile and append families (FamilyRecord-like); return how many were added."""
-        new = build_index(families, self.table, mutation=self.mutation, markers=self.markers, k=self.allele_slots)
+    def add_families(self, families: Iterable, mutation=None, *, y: Mapping | None = None,
+                     mt: Mapping | None = None) -> int:
+        """Compile and append families (FamilyRecord-like); return how many were added.
+
+        ``y``/``mt`` (sample id → haplotype / sequence) give the new families' lineage markers."""
+        new = build_index(families, self.table, mutation=self.mutation, markers=self.markers, k=self.allele_slots,
+                          y=y, mt=mt)
         dup = set(new.family_ids) & {f for f, a in zip(self.family_ids, self.searched, strict=True) if a}
         if dup:
             raise InputError(f"{len(dup)} family id(s) are already in the index (e.g. {sorted(dup)[0]!r}); "
@@ -299,6 +312,10 @@ class ReferenceIndex:
         self.row_group = np.concatenate([self.row_group, np.where(new.row_group >= 0, new.row_group + goff, -1)])
         self.row_pos = np.concatenate([self.row_pos, new.row_pos])
         self.records.update(new.records)
+        if new.lineage is not None or self.lineage is not None:
+            if self.lineage is None:
+                self.lineage = empty_lineage(off, new.lineage.loci)
+            self.lineage.extend(new.lineage, len(new.family_ids))
         again = set(new.family_ids)
         self.set_aside = [e for e in self.set_aside if e["family"] not in again] + new.set_aside
         return new.size
@@ -341,8 +358,10 @@ class ReferenceIndex:
             groups.append({"pedigree": g.pedigree.as_records(), "missing": g.missing, "typed": list(g.typed),
                            "extra": sorted(g.extra)})
         records = [_record_to_json(r) for r in self.records.values()]
+        if self.lineage is not None:
+            self.lineage.save(out, _save_npy, _save_text)
         meta = {
-            "version": INDEX_VERSION,
+            "version": INDEX_VERSION if self.lineage is not None else 3,
             "frequencies": self.table.name,
             "frequency_table": {m: {"alleles": list(self.table.markers[m].alleles),
                                     "freqs": [float(x) for x in self.table.markers[m].freqs],
@@ -355,6 +374,8 @@ class ReferenceIndex:
             "set_aside": self.set_aside,
             "x_markers_skipped": self.x_markers_skipped,
         }
+        if self.lineage is not None:
+            meta["lineage"] = {"files": list(LINEAGE_FILES), "loci": self.lineage.loci, **self.lineage.counts()}
         _save_text(out / "meta.json", json.dumps(meta))
         return out
 
@@ -367,7 +388,7 @@ class ReferenceIndex:
         except OSError:
             raise InputError(f"{path}: not a Reunite index (no meta.json); build one with "
                              "`reunite index build`") from None
-        if meta.get("version") != INDEX_VERSION:
+        if meta.get("version") not in READABLE_VERSIONS:
             raise InputError(f"{path}: index version {meta.get('version')} is not {INDEX_VERSION}; rebuild it")
         mode = "r" if mmap else None
         table = _table_from_meta(meta)
@@ -389,7 +410,8 @@ class ReferenceIndex:
                    np.load(path / "alive.npy"), groups, np.load(path / "row_group.npy"),
                    np.load(path / "row_pos.npy"), records, parse_mutation(meta["mutation"]),
                    set_aside=list(meta.get("set_aside", [])),
-                   x_markers_skipped=list(meta.get("x_markers_skipped", [])))
+                   x_markers_skipped=list(meta.get("x_markers_skipped", [])),
+                   lineage=LineageIndex.load(path, mode) if meta.get("lineage") else None)
 
 
 def _x_notes(skipped: Sequence[str]) -> list[str]:
@@ -453,18 +475,25 @@ def _signature(ped: Pedigree) -> tuple:
 
 
 def build_index(families: Iterable, frequencies: str | FrequencyTable, *, mutation: object = None,
-                markers: Sequence[str] | None = None, k: int | None = None) -> ReferenceIndex:
+                markers: Sequence[str] | None = None, k: int | None = None, y: Mapping | None = None,
+                mt: Mapping | None = None) -> ReferenceIndex:
     """Compile families (objects with ``family``, ``pedigree``, ``missing``, ``profiles``).
 
     ``markers`` defaults to the table's markers typed in at least one family.  Families that
     need the kinship engine (an allele absent from the table; with a mutation model, no member
     typed at a marker of the table, or a table marker outside ``markers``) are kept as records
-    and searched pair by pair.
+    and searched pair by pair.  ``y``/``mt`` (sample id → Y-STR haplotype / mtDNA sequence, as
+    :func:`reunite.search.io.read_profiles_lineage` reads them; the families then need ``samples``)
+    add the lineage rows (:mod:`reunite.search.lineage`).
     """
     table = load_frequencies(frequencies)
     mut = parse_mutation(mutation)
-    markers, ids, structures, records = group_families(families, table, mutation=mut, markers=markers)
-    return compile_index(table, list(markers), ids, structures, records, mutation=mut, k=k)
+    fams = list(families)
+    markers, ids, structures, records = group_families(fams, table, mutation=mut, markers=markers)
+    idx = compile_index(table, list(markers), ids, structures, records, mutation=mut, k=k)
+    if y or mt:
+        idx.lineage = compile_lineage(idx.family_ids, fams, y or {}, mt or {})
+    return idx
 
 
 def group_families(families: Iterable, frequencies: str | FrequencyTable, *, mutation: object = None,
@@ -692,6 +721,7 @@ def index_status(path: str | Path) -> dict:
         mutation_text = json.dumps(meta.get("mutation"))
     tables = meta.get("frequency_table", {})
     return {"index": str(path), "version": meta.get("version"), "current_version": INDEX_VERSION,
+            "readable": meta.get("version") in READABLE_VERSIONS,
             "families": int(np.count_nonzero(alive)), "rows": len(alive),
             "engine_evaluated": len(meta.get("records", [])),
             "set_aside_families": len({e["family"] for e in aside}),
@@ -700,6 +730,7 @@ def index_status(path: str | Path) -> dict:
             "markers": [tables.get(m, {}).get("name", m) for m in meta.get("markers", [])],
             "mutation": meta.get("mutation"), "mutation_text": mutation_text, "set_aside": aside,
             "x_markers_skipped": list(meta.get("x_markers_skipped", [])),
+            "lineage": meta.get("lineage"),
             "notes": _x_notes(meta.get("x_markers_skipped", []))}
 
 

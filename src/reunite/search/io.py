@@ -41,6 +41,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -53,15 +54,23 @@ import pyarrow.csv as pa_csv
 
 from ..errors import InputError, MarkerError, Problem
 from ..genetics.frequencies import FrequencyTable
+from ..genetics.haplotype import HaplotypeError, YHaplotype
 from ..genetics.markers import AMELOGENIN, Profile, allele_sort_key, display_name, marker_key, validate_allele
+from ..genetics.mtdna import MtSequence, parse_mt_sequence
 from ..genetics.pedigree import SEX_ALIASES, Pedigree, find_cycle, make_pedigree
+from ..genetics.ystr import load_y_rates, parse_y_haplotype, y_locus_key
 
 __all__ = [
     "FAMILY_COLUMNS",
+    "MT_COLUMNS",
     "PROFILE_COLUMNS",
     "FamilyRecord",
+    "ProfilesLineage",
+    "profiles_have_lineage",
     "read_families",
+    "read_lineage",
     "read_profiles",
+    "read_profiles_lineage",
     "write_families",
     "write_profiles",
 ]
@@ -101,9 +110,10 @@ class FamilyRecord:
 # ---------------------------------------------------------------------------------- parsing
 
 
-def read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dict[str, Column], np.ndarray]:
-    """Read a headed CSV: the ``required`` columns, trimmed and dictionary-encoded, and the line
-    number of each row.
+def read_table(path: str | os.PathLike, required: tuple[str, ...], optional: tuple[str, ...] = ()
+               ) -> tuple[dict[str, Column], np.ndarray]:
+    """Read a headed CSV: the ``required`` columns (and those of ``optional`` the header has),
+    trimmed and dictionary-encoded, and the line number of each row.
 
     Blank lines are dropped.  Raises :class:`InputError` for an unreadable file, a bad header,
     ragged rows or text that is not UTF-8 (every such row reported).
@@ -147,7 +157,7 @@ def read_table(path: str | os.PathLike, required: tuple[str, ...]) -> tuple[dict
     blank = np.ones(len(lines), dtype=bool)
     for col in encoded.values():
         blank &= col.is_empty()
-    columns = {c: encoded[c] for c in required}
+    columns = {c: encoded[c] for c in (*required, *(c for c in optional if c in encoded))}
     if blank.any():
         keep = ~blank
         columns = {c: Column(col.codes[keep], col.values).compact() for c, col in columns.items()}
@@ -275,9 +285,181 @@ def read_profiles(path: str | os.PathLike, *, frequencies: FrequencyTable | None
     lacks (other than Amelogenin) is a problem too.  Every problem in the file is reported
     together in one :class:`~reunite.errors.InputError`; nothing is returned then.
     """
-    source = str(path)
     cols, lines = read_table(path, PROFILE_COLUMNS)
+    return _profile_rows(str(path), cols, lines, frequencies, [])
+
+
+#: The optional columns of ``profiles.csv`` that carry a sample's mtDNA sequence (on its ``mtDNA`` row).
+MT_COLUMNS = ("mt_range", "mt_variants")
+_MT_MARKERS = {"mtdna", "mt", "mtdna control region"}
+
+
+@dataclass(frozen=True)
+class ProfilesLineage:
+    """``profiles.csv`` read with its lineage rows: the autosomal profiles (a sample with lineage rows
+    only has an empty profile), and each sample's Y-STR haplotype and mtDNA sequence."""
+
+    profiles: dict[str, Profile]
+    y: dict[str, YHaplotype]
+    mt: dict[str, MtSequence]
+
+
+def _y_value(name: str, key: str, labels: list[str]) -> str:
+    """The alleles of one Y-STR row as a haplotype value, read as the store reads them
+    (:func:`reunite.labfiles._common.y_allele_text`): a multi-copy locus named whole with one allele
+    has it on every copy; a single-copy locus written like a homozygote has one allele."""
+    labels = [x.strip() for x in labels if x and x.strip()]
+    if not labels:
+        return ""
+    copies = load_y_rates().copies.get(key, 1)
+    whole = not re.fullmatch(r".*\d[AB]", re.sub(r"[\s_\-.]", "", str(name)).upper())
+    if len(set(labels)) == 1 and labels[0].lower() not in ("null", "0"):
+        return ",".join([labels[0]] * (copies if whole and copies > 1 else 1))
+    return ",".join(labels)
+
+
+def read_profiles_lineage(path: str | os.PathLike, *, frequencies: FrequencyTable | None = None) -> ProfilesLineage:
+    """Read ``profiles.csv`` with its lineage rows (docs/formats.md, "Lineage markers"), as the store's
+    import reads them: a row whose marker is a Y-STR locus (``DYS…``, ``DYF…S…``, ``Y-GATA-…``) is one
+    locus of the sample's Y-STR haplotype (``DYS385a``/``DYS385b`` rows join ``DYS385``; ``null`` a null
+    allele); the row with marker ``mtDNA`` (allele cells empty) gives the sequence in the optional
+    columns ``mt_variants`` (EMPOP notation) and ``mt_range``.  The other rows are read by
+    :func:`read_profiles`'s rules.  Every problem of the file (lineage rows and others) is reported
+    together, naming file, line and field, in one :class:`InputError`; nothing is returned then."""
+    source = str(path)
+    cols, lines = read_table(path, PROFILE_COLUMNS, MT_COLUMNS)
+    marker = cols["marker"]
+    kinds = []   # per distinct marker spelling: None (autosomal), "mt", or its Y locus key
+    for name in marker.values:
+        if name.strip().lower() in _MT_MARKERS:
+            kinds.append("mt")
+            continue
+        try:
+            kinds.append(y_locus_key(name))
+        except HaplotypeError:
+            kinds.append(None)
+    lin = marker.mask(k is not None for k in kinds)
     problems: list[tuple[int, int, Problem]] = []
+    mt_cols = {c: cols[c] for c in MT_COLUMNS if c in cols}
+    field_at = {c: i for i, c in enumerate((*PROFILE_COLUMNS, *MT_COLUMNS))}
+
+    def problem(line: int, fld: str, message: str, code: str, **params) -> None:
+        problems.append((line, field_at[fld], Problem(message, file=source, line=line, field=fld, code=code,
+                                                      params=params)))
+
+    # mt_range / mt_variants only on a sample's mtDNA row
+    for c, col in mt_cols.items():
+        stray = ~col.is_empty() & ~marker.mask(k == "mt" for k in kinds)
+        for r in np.flatnonzero(stray):
+            problem(int(lines[r]), c, "mt_variants and mt_range belong on the sample's mtDNA row (marker mtDNA, "
+                                      "allele cells empty)", "lineage_mt_column_stray", column=c)
+    y_raw: dict[str, dict[str, list[str]]] = {}
+    y_where: dict[tuple[str, str], int] = {}
+    spelled_at: dict[tuple[str, str], int] = {}
+    mt: dict[str, MtSequence] = {}
+    mt_line: dict[str, int] = {}
+    sample, a1c, a2c = cols["sample"], cols["allele1"], cols["allele2"]
+    for r in np.flatnonzero(lin):
+        line = int(lines[r])
+        name = marker.values[marker.codes[r]]
+        kind = kinds[marker.codes[r]]
+        smp = sample.values[sample.codes[r]]
+        a1, a2 = a1c.values[a1c.codes[r]], a2c.values[a2c.codes[r]]
+        if smp == "":
+            problem(line, "sample", "the sample id is empty", "sample_empty")
+            continue
+        if kind == "mt":
+            if a1 or a2:
+                problem(line, "allele1", "an mtDNA row leaves allele1 and allele2 empty; the sequence goes in "
+                                         "mt_variants (and mt_range)", "lineage_mt_alleles")
+            if "mt_variants" not in mt_cols:
+                problem(line, "marker", "an mtDNA row needs the column mt_variants in the header (differences to "
+                                        "the rCRS)", "lineage_mt_no_column")
+                continue
+            if smp in mt:
+                problem(line, "marker", f"sample {smp}: the mtDNA sequence is also on line {mt_line[smp]}; give it "
+                                        "once", "lineage_mt_twice", sample=smp, other=mt_line[smp])
+                continue
+            var = mt_cols["mt_variants"].values[mt_cols["mt_variants"].codes[r]]
+            rng = mt_cols["mt_range"].values[mt_cols["mt_range"].codes[r]] if "mt_range" in mt_cols else ""
+            try:
+                mt[smp] = parse_mt_sequence(var, rng or None, source=source)
+                mt_line[smp] = line
+            except HaplotypeError as exc:
+                for p in exc.problems:
+                    fld = "mt_range" if p.field == "range" else "mt_variants"
+                    problem(line, fld, f"sample {smp}: {p.message}", "lineage_mt_invalid", sample=smp, column=fld)
+            continue
+        key = kind
+        if not a1:
+            problem(line, "allele1", f"sample {smp}: allele1 is empty; give the allele(s) of {name} (null for a null "
+                                     "allele)", "lineage_y_allele_empty", sample=smp, marker=name)
+            continue
+        labels = [x for x in re.split(r"[,/;]\s*|\s+", a1) if x]
+        if len(labels) > 1 and a2:
+            problem(line, "allele2", f"sample {smp}: {name} lists several alleles in allele1 and one more in allele2; "
+                                     "give them all in allele1 (13,19) or one per cell", "lineage_y_allele2",
+                    sample=smp, marker=name)
+            continue
+        spelled = re.sub(r"[\s_\-.]", "", name).upper()
+        if (smp, key) in y_where and (spelled == key or (smp, spelled) in spelled_at):
+            problem(line, "marker", f"sample {smp}: Y-STR locus {name} is also on line {y_where[smp, key]}; give "
+                                    "each locus once", "lineage_y_twice", sample=smp, marker=name,
+                    other=y_where[smp, key])
+            continue
+        value = _y_value(name, key, [*labels, *([a2] if a2 else [])])
+        try:
+            parse_y_haplotype({key: ",".join([*y_raw.get(smp, {}).get(key, []), value])}, source=source)
+        except HaplotypeError as exc:
+            for p in exc.problems:
+                problem(line, "allele1", f"sample {smp}: {p.message}", "lineage_y_invalid", sample=smp, marker=name)
+            continue
+        y_where.setdefault((smp, key), line)
+        spelled_at[smp, spelled] = line
+        y_raw.setdefault(smp, {}).setdefault(key, []).extend(value.split(","))
+    y = {}
+    if not problems:
+        for smp, loci in y_raw.items():
+            y[smp] = parse_y_haplotype({k: ",".join(v) for k, v in loci.items()}, source=source)
+    keep = ~lin
+    auto = {c: Column(cols[c].codes[keep], cols[c].values).compact() for c in PROFILE_COLUMNS}
+    profiles = _profile_rows(source, auto, lines[keep], frequencies, problems)
+    for smp in [*y, *mt]:
+        if smp not in profiles:
+            profiles[smp] = Profile({}, {}, None)
+    return ProfilesLineage(profiles, y, mt)
+
+
+def profiles_have_lineage(path: str | os.PathLike) -> bool:
+    """Whether ``profiles.csv`` has lineage rows (a Y-STR locus or an ``mtDNA`` marker) or the mtDNA
+    columns (read by :func:`read_profiles_lineage`; problems are left to the reader that follows)."""
+    try:
+        cols, _lines = read_table(path, PROFILE_COLUMNS, MT_COLUMNS)
+    except InputError:
+        return False
+    if any(c in cols for c in MT_COLUMNS):
+        return True
+    for name in cols["marker"].values:
+        if name.strip().lower() in _MT_MARKERS:
+            return True
+        try:
+            y_locus_key(name)
+        except HaplotypeError:
+            continue
+        return True
+    return False
+
+
+def read_lineage(path: str | os.PathLike) -> tuple[dict[str, YHaplotype], dict[str, MtSequence]]:
+    """The Y-STR haplotypes and mtDNA sequences of ``profiles.csv`` (:func:`read_profiles_lineage`)."""
+    r = read_profiles_lineage(path)
+    return r.y, r.mt
+
+
+def _profile_rows(source: str, cols: dict[str, Column], lines: np.ndarray, frequencies: FrequencyTable | None,
+                  problems: list[tuple[int, int, Problem]]) -> dict[str, Profile]:
+    """The profiles of the rows ``cols``/``lines`` (see :func:`read_profiles`); ``problems`` already
+    found in the file are reported with the rows' own."""
 
     def bad(rows: np.ndarray, fld: str, message, code: str | None = None) -> None:
         for r in np.flatnonzero(rows):

@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..genetics.haplotype import YHaplotype
 from ..genetics.kinship import hw_genotype_prob
 from ..genetics.markers import Profile, parse_profile
+from ..genetics.mtdna import MtSequence
 from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
 from ._nb import family_vs_children as _compiled_rev
 from .codes import packed_index
 from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank, lr_from_log10
 from .index import ReferenceIndex, _Record, engine_lr, family_tables
+from .lineage import LineageIndex, LineageOptions, LineageScores, lineage_log10, lineage_options, pair_scores
 from .mutation import family_vs_children, search_group_rows
 
 __all__ = ["COMPILED", "KERNELS", "FoundChildIndex", "SearchHit", "child_alleles", "search_child", "search_family"]
@@ -188,15 +191,25 @@ def prefilter_rows(log10: np.ndarray, min_lr: float, top: int) -> np.ndarray:
 
 
 def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min_lr: float = 1.0,
-                 top: int = 20, rows: range | None = None) -> list[SearchHit]:
+                 top: int = 20, rows: range | None = None, found_y: YHaplotype | None = None,
+                 found_mt: MtSequence | None = None, lineage: LineageOptions | None = None) -> list[SearchHit]:
     """Families whose exact LR with ``child`` is at least ``min_lr``, best first, at most ``top``.
 
     ``rows`` restricts the search to a range of index rows (a partition of the batch search).
+    With the child's Y-STR haplotype ``found_y`` and/or mtDNA sequence ``found_mt`` and an index
+    with lineage rows, the LR of a family with a typed relative of the line is the autosomal LR times
+    the lineage LRs (:mod:`reunite.search.lineage`; ``lineage`` the databases and method, default the
+    bundled SIMULATED databases), and that product ranks, passes ``min_lr`` and fills ``top``.
     """
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     if top < 0:
         raise InputError(f"--top must be 0 (all) or positive, got {top}")
+    if index.lineage is not None and (found_y is not None or found_mt is not None):
+        lo, hi = (rows.start, rows.stop) if rows is not None else (0, len(index.family_ids))
+        sc = lineage_log10(index.lineage, np.arange(lo, hi), found_y, found_mt, lineage or lineage_options())
+        if sc.applies.any():
+            return _search_child_lineage(index, child, sample, min_lr, top, lo, hi, sc)
     x, irregular = child_alleles(index, child)
     compared = int((x[:, 0] >= 0).sum())
     results: list[SearchHit] = []
@@ -224,6 +237,92 @@ def search_child(index: ReferenceIndex, child: Profile, *, sample: str = "", min
     results = [c for c in results if _passes(c, min_lr)]
     results.sort(key=lambda c: _rank(c, "family"))
     return results[:top] if top else results
+
+
+def _search_child_lineage(index: ReferenceIndex, child: Profile, sample: str, min_lr: float, top: int, lo: int,
+                          hi: int, sc: LineageScores) -> list[SearchHit]:
+    """:func:`search_child` over rows ``lo..hi`` with the lineage log10 LRs ``sc`` (of those rows)."""
+    x, irregular = child_alleles(index, child)
+    compared = int((x[:, 0] >= 0).sum())
+    total = sc.total
+    compact = lo + np.nonzero(np.asarray(index.searched[lo:hi]) & (index.row_group[lo:hi] >= 0))[0]
+    lc = total[compact - lo]
+    applies = sc.applies[compact - lo]
+    results: list[SearchHit] = []
+    if compared == 0 and not irregular:
+        # No autosomal marker: the autosomal LR is 1 for every family; the lineage LRs rank alone.
+        keep = compact[prefilter_rows(lc, min_lr, top)] if len(compact) else compact
+        cons = 0.0 if index.mutation is None else None
+        results = [SearchHit(index.family_ids[r], sample, 1.0, 0.0, 0, 0, cons) for r in keep]
+    elif irregular:
+        results = [_engine_hit(index, r, child, sample) for r in compact]
+    elif index.mutation is not None:
+        # Rows without lineage data as before; rows with, every one whose autosomal LR times the
+        # best lineage LR among them may pass min_lr (then combined and filtered below).
+        results.extend(search_group_rows(index, child, compact[~applies], sample, min_lr, top))
+        finite = applies & np.isfinite(lc)
+        if finite.any():
+            lmax = float(lc[finite].max())
+            ml = 10.0 ** max(-300.0, math.log10(min_lr) - lmax) if min_lr > 0 else 0.0
+            results.extend(search_group_rows(index, child, compact[finite], sample, ml, 0))
+        excluded = applies & ~np.isfinite(lc)
+        if min_lr <= 0 and excluded.any():
+            results.extend(search_group_rows(index, child, compact[excluded], sample, 0.0, 0))
+    elif len(compact):
+        approx, zeros = approx_log10(index, x, compact, consistent=True)
+        cap = MAX_INCONSISTENT + 1
+        zeros = np.where(np.isneginf(lc), cap, zeros)
+        approx = np.where(zeros >= cap, -np.inf, approx + lc)
+        sel = compact[_select_tiers(approx, zeros, min_lr, top)]
+        ex, nz = exact_log10(index, x, sel, consistent=True)
+        for r, lg, z in zip(sel, ex, nz, strict=True):
+            results.append(_free_hit(index.family_ids[r], sample, float(lg), int(z), compared))
+    for fam, rec in index.records.items():
+        r = index.row_of(fam)
+        if lo <= r < hi:
+            if (compared == 0 and not irregular) or not any(len(p) for p in rec.profiles.values()):
+                results.append(SearchHit(fam, sample, 1.0, 0.0, 0, 0, 0.0 if index.mutation is None else None))
+            else:
+                results.append(_engine_hit(index, r, child, sample))
+    rows_of = index._rows
+    li = index.lineage
+    out = []
+    for h in results:
+        j = rows_of[h.family] - lo
+        out.append(with_lineage(h, li, j + lo, float(sc.y[j]), float(sc.mt[j]), int(sc.mt_state[j])))
+    out = [c for c in out if _passes(c, min_lr)]
+    out.sort(key=lambda c: _rank(c, "family"))
+    return out[:top] if top else out
+
+
+_MT_CONCLUSIONS = ("cannot_exclude", "inconclusive", "exclusion")
+
+
+def with_lineage(h: SearchHit, li: LineageIndex, row: int, y: float, mt: float, mt_state: int) -> SearchHit:
+    """The hit ``h`` (autosomal) with the lineage parts of index row ``row``: Y-STR log10 LR ``y``
+    and mtDNA ``mt`` (NaN: none; -inf: an exclusion) and the mtDNA conclusion (-1: not compared)."""
+    entries = []
+    if not math.isnan(y):
+        entries.append({"marker": "Y-STR", "relative": li.y_relative[row], "relation": li.y_relation[row],
+                        "meioses": int(li.y_meioses[row]), "conclusion": "exclusion" if y == -math.inf else "compared",
+                        "log10_lr": None if y == -math.inf else y})
+    if mt_state >= 0:
+        entries.append({"marker": "mtDNA", "relative": li.mt_relative[row], "relation": li.mt_relation[row],
+                        "meioses": int(li.mt_meioses[row]), "conclusion": _MT_CONCLUSIONS[mt_state],
+                        "log10_lr": None if math.isnan(mt) or mt == -math.inf else mt})
+    if not entries:
+        return h
+    ly = None if math.isnan(y) or y == -math.inf else y
+    lm = None if math.isnan(mt) or mt == -math.inf else mt
+    excluded = y == -math.inf or mt == -math.inf
+    add = (ly or 0.0) + (lm or 0.0)
+    if excluded:
+        lg, cons = None, None
+    else:
+        lg = None if h.log10_lr is None else h.log10_lr + add
+        cons = None if h.log10_lr_consistent is None else h.log10_lr_consistent + add
+    return replace(h, lr=lr_from_log10(lg), log10_lr=lg, log10_lr_consistent=cons, log10_lr_autosomal=h.log10_lr,
+                   log10_lr_y=ly, log10_lr_mt=lm, lineage=tuple(entries))
 
 
 def _fills(vals: np.ndarray, min_lr: float, top: int) -> bool:
@@ -355,11 +454,38 @@ class FoundChildIndex:
 
 
 def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildIndex, *,
-                  min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[SearchHit]:
+                  min_lr: float = 1.0, top: int = 20, kernel: str = "auto",
+                  found_lineage: Mapping[str, tuple[YHaplotype | None, MtSequence | None]] | None = None,
+                  lineage: LineageOptions | None = None) -> list[SearchHit]:
     """Found children whose exact LR with the index's ``family`` is at least ``min_lr``, best first.
 
     ``kernel`` (one of :data:`KERNELS`) chooses the compiled or the numpy kernel of the
-    mutation-free index; both give the same figures."""
+    mutation-free index; both give the same figures.  ``found_lineage`` (sample → (Y-STR haplotype,
+    mtDNA sequence)) multiplies in the lineage LRs where the family has a typed relative of the line
+    (as :func:`search_child`; ``lineage`` the databases and method)."""
+    if min_lr < 0 or not math.isfinite(min_lr):
+        raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
+    li = index.lineage
+    if li is None or not found_lineage:
+        return _search_family(index, family, children, min_lr=min_lr, top=top, kernel=kernel)
+    row = index.row_of(family)
+    if li.y_meioses[row] < 0 and li.mt_seq[row] < 0:
+        return _search_family(index, family, children, min_lr=min_lr, top=top, kernel=kernel)
+    opts = lineage or lineage_options()
+    parts = {s: pair_scores(li, row, y, mt, opts) for s, (y, mt) in found_lineage.items()}
+    tot = [(0.0 if math.isnan(a) else a) + (0.0 if math.isnan(b) else b) for a, b, _st in parts.values()]
+    best = max([0.0, *(t for t in tot if math.isfinite(t))])
+    ml = 10.0 ** max(-300.0, math.log10(min_lr) - best) if min_lr > 0 else 0.0
+    out = _search_family(index, family, children, min_lr=ml, top=0, kernel=kernel)
+    none = (math.nan, math.nan, -1)
+    out = [with_lineage(h, li, row, *parts.get(h.sample, none)) for h in out]
+    out = [c for c in out if _passes(c, min_lr)]
+    out.sort(key=lambda c: _rank(c, "sample"))
+    return out[:top] if top else out
+
+
+def _search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildIndex, *,
+                   min_lr: float = 1.0, top: int = 20, kernel: str = "auto") -> list[SearchHit]:
     compiled_rev = _compiled_kernel(kernel, _compiled_rev)
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
@@ -452,9 +578,12 @@ def _codes(s_m: np.ndarray, alleles: np.ndarray, k: int) -> np.ndarray:
 
 
 def search_children(index: ReferenceIndex, children: Mapping[str, Profile], *, min_lr: float = 1.0,
-                    top: int = 20) -> dict[str, list[SearchHit]]:
-    """Each child against all families (single process)."""
-    return {s: search_child(index, p, sample=s, min_lr=min_lr, top=top) for s, p in children.items()}
+                    top: int = 20, found_lineage: Mapping[str, tuple] | None = None,
+                    lineage: LineageOptions | None = None) -> dict[str, list[SearchHit]]:
+    """Each child against all families (single process); ``found_lineage`` as in :func:`search_family`."""
+    fl = found_lineage or {}
+    return {s: search_child(index, p, sample=s, min_lr=min_lr, top=top, found_y=fl.get(s, (None, None))[0],
+                            found_mt=fl.get(s, (None, None))[1], lineage=lineage) for s, p in children.items()}
 
 
-__all__ += ["approx_log10", "exact_log10", "search_children"]
+__all__ += ["approx_log10", "exact_log10", "search_children", "with_lineage"]

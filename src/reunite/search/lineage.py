@@ -1,0 +1,579 @@
+"""Lineage markers in the national search: the index's paternal and maternal lines, and the LR of a
+found child against every family at once.
+
+Where a family's typed relatives have Y-STR haplotypes or mtDNA sequences (``profiles.csv``'s
+lineage rows, :func:`reunite.search.io.read_profiles_lineage`), the index keeps per family, as the
+store's matching picks them (:func:`reunite.cases.lineage.pair_lineage`):
+
+* the closest typed man of the missing child's paternal line (fewest meioses, ties by member id;
+  :func:`~reunite.genetics.ystr.paternal_relatives`; none when the missing child is female), his
+  meioses to the missing child and his haplotype over the index's locus list ``loci``:
+  ``y_count[f, l]`` the number of alleles (-1 untyped, 0 a null allele) and ``y_alleles[f, l, c]``
+  the alleles times ten (``17.2`` is 172), sorted, so a microvariant is an integer too;
+* the closest typed person of the maternal line (:func:`~reunite.genetics.mtdna.maternal_relatives`),
+  the meioses and the sequence (distinct sequences stored once, ``mt_seq[f]`` an index into them).
+
+:func:`lineage_log10` gives, for one found child, the Y-STR and mtDNA log10 LRs against every row:
+
+* **Y-STR**, vectorized in numpy: per meioses and locus the step distribution of
+  :func:`~reunite.genetics.ystr.step_distribution` (the per-copy rate of the locus) as a table
+  over the repeat differences; per locus the families with as many alleles as the child (others are
+  not compared, as :func:`~reunite.genetics.ystr.compare_y` says) get P(child's alleles | relative's)
+  — for two alleles the sum over the two pairings (one when the child's two are equal), a pairing
+  whose differences are not whole repeats left out, the locus not compared when no pairing is
+  whole; a null against a null is compared with probability 1.  The numerator is the product over
+  the compared loci (float64, in the order :func:`~reunite.genetics.ystr.compare_y` multiplies), the
+  denominator the child's population probability on exactly those loci, computed once per child and
+  set of loci (:func:`~reunite.genetics.ystr.haplotype_probability` on
+  :meth:`~reunite.genetics.ystr.YDatabase.count`, or the discrete Laplace fit).  A child with three
+  or more alleles at a locus is evaluated by :func:`~reunite.genetics.ystr.y_lineage_lr` itself,
+  pair by pair.  No locus compared: no Y-STR LR (NaN); a difference the model cannot reach in the
+  meioses: LR 0 (-inf), an exclusion.
+* **mtDNA**: each distinct family sequence compared once per child by
+  :func:`~reunite.genetics.mtdna.compare_mt` and :func:`~reunite.genetics.mtdna.mt_lineage_lr`
+  (count in the database over the compared range, cached per range): cannot exclude → log10 LR,
+  inconclusive → no LR (0 in the sum, the conclusion kept), exclusion → -inf.
+
+The parts multiply with the autosomal LR (independently inherited markers).  The results equal
+:func:`~reunite.genetics.ystr.y_lineage_lr` / :func:`~reunite.genetics.mtdna.mt_lineage_lr` on the
+same pair (tests/search/test_lineage_search.py, to 1e-9 in log10).  Nothing here names an allele or
+a variant in a message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, PedigreeError, Problem
+from ..genetics.haplotype import HaplotypeError, YHaplotype
+from ..genetics.mtdna import (
+    MtDatabase,
+    MtSequence,
+    bundled_mt_database,
+    compare_mt,
+    load_mt_database,
+    maternal_relatives,
+    mt_lineage_lr,
+    parse_mt_sequence,
+)
+from ..genetics.pedigree import Pedigree
+from ..genetics.ystr import (
+    TWO_STEP_SHARE,
+    Y_METHODS,
+    YDatabase,
+    bundled_y_database,
+    haplotype_probability,
+    load_y_database,
+    load_y_rates,
+    paternal_relatives,
+    step_distribution,
+    y_lineage_lr,
+)
+
+__all__ = [
+    "LINEAGE_FILES",
+    "FamilyLineage",
+    "LineageIndex",
+    "LineageOptions",
+    "LineageScores",
+    "compile_lineage",
+    "family_lineage",
+    "lineage_log10",
+    "lineage_options",
+    "relation",
+    "y_codes",
+]
+
+#: Files a saved index with lineage data adds (beside meta.json): arrays and the relatives' labels.
+LINEAGE_FILES = ("lineage_y_meioses.npy", "lineage_y_count.npy", "lineage_y_alleles.npy",
+                 "lineage_mt_meioses.npy", "lineage_mt_seq.npy", "lineage.json")
+
+_NA = -1      # y_count: untyped; meioses: no relative on that line
+_MAX_COPIES = 4
+
+
+def relation(ped: Pedigree, missing: str, pid: str, maternal: bool) -> str:
+    """The relative's relation to the missing child on one line (``brother``, ``paternal_uncle``,
+    ``maternal_grandmother``, …), named as the store's lineage section names it."""
+    me, p = ped[missing], ped[pid]
+    parent = me.mother if maternal else me.father
+    up = (lambda x: ped[x].mother) if maternal else (lambda x: ped[x].father)
+    if pid == parent:
+        return "mother" if maternal else "father"
+    if parent is not None and (p.mother if maternal else p.father) == parent:
+        return "maternal_sibling" if maternal else "brother"
+    grand = up(parent) if parent is not None else None
+    if grand is not None and pid == grand:
+        return "maternal_grandmother" if maternal else "paternal_grandfather"
+    if grand is not None and (p.mother if maternal else p.father) == grand:
+        return "maternal_aunt_or_uncle" if maternal else "paternal_uncle"
+    pp = p.mother if maternal else p.father
+    if grand is not None and pp is not None and (ped[pp].mother if maternal else ped[pp].father) == grand:
+        return "maternal_cousin" if maternal else "paternal_cousin"
+    return "maternal_line" if maternal else "paternal_line"
+
+
+@dataclass(frozen=True)
+class FamilyLineage:
+    """A family's closest typed relative of each line: (member id, meioses, relation, haplotype or
+    sequence), None when the line has none."""
+
+    y: tuple[str, int, str, YHaplotype] | None
+    mt: tuple[str, int, str, MtSequence] | None
+
+
+def family_lineage(ped: Pedigree, missing: str, y: Mapping[str, YHaplotype],
+                   mt: Mapping[str, MtSequence]) -> FamilyLineage | None:
+    """The closest typed relative of the missing child's paternal line (with a haplotype) and of the
+    maternal line (with a sequence), picked as :func:`reunite.cases.lineage.lineage_family` and
+    ``pair_lineage`` pick them; ``y``/``mt`` map member ids to their markers.  None when neither."""
+    ys = {pid: h for pid, h in y.items() if h is not None and h.alleles and pid != missing}
+    mts = {pid: s for pid, s in mt.items() if s is not None and pid != missing}
+    y_rel = None
+    if ys and ped[missing].sex != "female":
+        try:
+            rel = paternal_relatives(ped, missing, ys)
+        except PedigreeError:
+            rel = []
+        if rel:
+            pid, m = rel[0]
+            y_rel = (pid, m, relation(ped, missing, pid, False), ys[pid])
+    mt_rel = None
+    if mts:
+        rel = maternal_relatives(ped, missing, mts)
+        if rel:
+            pid, m = rel[0]
+            mt_rel = (pid, m, relation(ped, missing, pid, True), mts[pid])
+    if y_rel is None and mt_rel is None:
+        return None
+    return FamilyLineage(y_rel, mt_rel)
+
+
+def y_codes(h: YHaplotype, loci: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A haplotype over ``loci``: the number of alleles per locus (-1 untyped, 0 null) and the
+    alleles times ten, sorted ((L, 4) int16, 0 padding)."""
+    count = np.full(len(loci), _NA, dtype=np.int8)
+    vals = np.zeros((len(loci), _MAX_COPIES), dtype=np.int16)
+    for li, locus in enumerate(loci):
+        a = h.alleles.get(locus)
+        if a is None:
+            continue
+        count[li] = len(a)
+        vals[li, : len(a)] = sorted(round(float(x) * 10) for x in a)
+    return count, vals
+
+
+def _label(v: int) -> str:
+    return str(v // 10) if v % 10 == 0 else f"{v // 10}.{v % 10}"
+
+
+@dataclass
+class LineageIndex:
+    """The lineage part of a reference index, one row per index row (see the module docstring)."""
+
+    loci: list[str]
+    y_meioses: np.ndarray            # (F,) int16, -1: no typed man of the paternal line
+    y_count: np.ndarray              # (F, L) int8, -1 untyped, 0 null
+    y_alleles: np.ndarray            # (F, L, 4) int16, alleles x 10, sorted
+    mt_meioses: np.ndarray           # (F,) int16, -1: no typed person of the maternal line
+    mt_seq: np.ndarray               # (F,) int32 index into ``mt_sequences``, -1 none
+    mt_sequences: list[MtSequence]
+    y_relative: list[str | None] = field(default_factory=list)     # member id per row
+    y_relation: list[str | None] = field(default_factory=list)
+    mt_relative: list[str | None] = field(default_factory=list)
+    mt_relation: list[str | None] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.y_meioses)
+
+    def counts(self) -> dict:
+        """Rows with a paternal-line man, with a maternal-line relative, with either."""
+        y = np.asarray(self.y_meioses) >= 0
+        mt = np.asarray(self.mt_meioses) >= 0
+        return {"y": int(y.sum()), "mt": int(mt.sum()), "either": int((y | mt).sum())}
+
+    def nbytes(self) -> int:
+        return int(sum(np.asarray(a).nbytes for a in (self.y_meioses, self.y_count, self.y_alleles,
+                                                       self.mt_meioses, self.mt_seq)))
+
+    def haplotype(self, row: int) -> YHaplotype:
+        """The paternal-line man's haplotype of ``row`` (labels rebuilt from the codes)."""
+        out = {}
+        cnt, vals = self.y_count[row], self.y_alleles[row]
+        for li, locus in enumerate(self.loci):
+            n = int(cnt[li])
+            if n >= 0:
+                out[locus] = tuple(_label(int(v)) for v in vals[li, :n])
+        return YHaplotype(out)
+
+    def extend(self, other: LineageIndex | None, n: int) -> None:
+        """Append ``n`` rows (``other``'s, or rows without lineage data)."""
+        if other is None:
+            other = empty_lineage(n, self.loci)
+        if other.loci != self.loci:
+            other = _relocus(other, self.loci)
+        off = len(self.mt_sequences)
+        self.y_meioses = np.concatenate([np.asarray(self.y_meioses), other.y_meioses])
+        self.y_count = np.concatenate([np.asarray(self.y_count), other.y_count])
+        self.y_alleles = np.concatenate([np.asarray(self.y_alleles), other.y_alleles])
+        self.mt_meioses = np.concatenate([np.asarray(self.mt_meioses), other.mt_meioses])
+        self.mt_seq = np.concatenate([np.asarray(self.mt_seq), np.where(other.mt_seq >= 0, other.mt_seq + off, -1)])
+        self.mt_sequences = self.mt_sequences + other.mt_sequences
+        for name in ("y_relative", "y_relation", "mt_relative", "mt_relation"):
+            setattr(self, name, list(getattr(self, name)) + list(getattr(other, name)))
+
+    # ------------------------------------------------------------------------------ save / load
+
+    def save(self, out: Path, save_npy, save_text) -> None:
+        save_npy(out / "lineage_y_meioses.npy", self.y_meioses)
+        save_npy(out / "lineage_y_count.npy", self.y_count)
+        save_npy(out / "lineage_y_alleles.npy", self.y_alleles)
+        save_npy(out / "lineage_mt_meioses.npy", self.mt_meioses)
+        save_npy(out / "lineage_mt_seq.npy", self.mt_seq)
+        save_text(out / "lineage.json", json.dumps({
+            "loci": self.loci, "mt_sequences": [s.as_dict() for s in self.mt_sequences],
+            "y_relative": self.y_relative, "y_relation": self.y_relation,
+            "mt_relative": self.mt_relative, "mt_relation": self.mt_relation}))
+
+    @classmethod
+    def load(cls, path: Path, mmap_mode: str | None = "r") -> LineageIndex:
+        meta = json.loads((path / "lineage.json").read_text(encoding="utf-8"))
+        seqs = [parse_mt_sequence(d["variants"], d["range"], source="lineage.json") for d in meta["mt_sequences"]]
+        return cls(meta["loci"], np.load(path / "lineage_y_meioses.npy"),
+                   np.load(path / "lineage_y_count.npy", mmap_mode=mmap_mode),
+                   np.load(path / "lineage_y_alleles.npy", mmap_mode=mmap_mode),
+                   np.load(path / "lineage_mt_meioses.npy"), np.load(path / "lineage_mt_seq.npy"), seqs,
+                   meta["y_relative"], meta["y_relation"], meta["mt_relative"], meta["mt_relation"])
+
+
+def empty_lineage(n: int, loci: Sequence[str] = ()) -> LineageIndex:
+    """``n`` rows without lineage data."""
+    loci = list(loci)
+    return LineageIndex(loci, np.full(n, _NA, np.int16), np.full((n, len(loci)), _NA, np.int8),
+                        np.zeros((n, len(loci), _MAX_COPIES), np.int16), np.full(n, _NA, np.int16),
+                        np.full(n, -1, np.int32), [], [None] * n, [None] * n, [None] * n, [None] * n)
+
+
+def _relocus(li: LineageIndex, loci: list[str]) -> LineageIndex:
+    if any(x not in loci for x in li.loci):
+        extra = [x for x in li.loci if x not in loci]
+        raise InputError(f"the new families are typed at Y-STR loci the index does not have ({', '.join(extra)}); "
+                         "rebuild the index")
+    pos = [li.loci.index(x) if x in li.loci else -1 for x in loci]
+    n = li.rows
+    cnt = np.full((n, len(loci)), _NA, np.int8)
+    vals = np.zeros((n, len(loci), _MAX_COPIES), np.int16)
+    for j, p in enumerate(pos):
+        if p >= 0:
+            cnt[:, j] = li.y_count[:, p]
+            vals[:, j] = li.y_alleles[:, p]
+    return LineageIndex(loci, li.y_meioses, cnt, vals, li.mt_meioses, li.mt_seq, li.mt_sequences,
+                        li.y_relative, li.y_relation, li.mt_relative, li.mt_relation)
+
+
+def compile_lineage(family_ids: Sequence[str], families: Iterable, y: Mapping[str, YHaplotype],
+                    mt: Mapping[str, MtSequence]) -> LineageIndex | None:
+    """The lineage rows of an index whose rows are ``family_ids``, from family records (``family``,
+    ``pedigree``, ``missing``, ``samples``: member id → sample id) and the samples' Y-STR haplotypes
+    and mtDNA sequences.  None when no family has a typed relative of either line."""
+    found: dict[str, FamilyLineage] = {}
+    for f in families:
+        ys = {pid: y[s] for pid, s in f.samples.items() if s in y}
+        mts = {pid: mt[s] for pid, s in f.samples.items() if s in mt}
+        if not ys and not mts:
+            continue
+        fl = family_lineage(f.pedigree, f.missing, ys, mts)
+        if fl is not None:
+            found[f.family] = fl
+    if not found:
+        return None
+    loci = sorted({locus for fl in found.values() if fl.y for locus in fl.y[3].alleles})
+    out = empty_lineage(len(family_ids), loci)
+    seq_at: dict[tuple, int] = {}
+    for r, fam in enumerate(family_ids):
+        fl = found.get(fam)
+        if fl is None:
+            continue
+        if fl.y is not None:
+            pid, m, rel, h = fl.y
+            out.y_meioses[r] = m
+            out.y_count[r], out.y_alleles[r] = y_codes(h, loci)
+            out.y_relative[r], out.y_relation[r] = pid, rel
+        if fl.mt is not None:
+            pid, m, rel, s = fl.mt
+            key = (s.range, tuple(sorted(s.variants.items())))
+            if key not in seq_at:
+                seq_at[key] = len(out.mt_sequences)
+                out.mt_sequences.append(s)
+            out.mt_meioses[r] = m
+            out.mt_seq[r] = seq_at[key]
+            out.mt_relative[r], out.mt_relation[r] = pid, rel
+    return out
+
+
+# ------------------------------------------------------------------------------ options
+
+
+@dataclass
+class LineageOptions:
+    """The reference databases the lineage LRs count in, and the method (one of ``Y_METHODS``; mtDNA
+    uses the one-sided Clopper–Pearson bound when the method is ``discrete_laplace``, as the store)."""
+
+    y_database: YDatabase
+    mt_database: MtDatabase
+    method: str = "clopper_pearson"
+    alpha: float = 0.05
+
+    def describe(self) -> dict:
+        return {"y_database": self.y_database.source, "y_simulated": self.y_database.simulated,
+                "mt_database": self.mt_database.source, "mt_simulated": self.mt_database.simulated,
+                "method": self.method, "alpha": self.alpha}
+
+
+_BUNDLED: dict[str, object] = {}
+
+
+def lineage_options(y_database: str | Path | None = None, mt_database: str | Path | None = None, *,
+                    method: str = "clopper_pearson", alpha: float = 0.05) -> LineageOptions:
+    """Options from database CSV paths (None: the bundled SIMULATED databases) and a method."""
+    if method not in Y_METHODS:
+        raise InputError(Problem(f"method {method!r} is not one of {', '.join(Y_METHODS)}", field="method",
+                                 code="lineage_method", params={"method": method, "methods": ", ".join(Y_METHODS)}))
+    if not 0 < alpha < 1:
+        raise InputError(Problem(f"alpha must be between 0 and 1, got {alpha}", field="alpha"))
+    if y_database is None:
+        ydb = _BUNDLED.get("y") or _BUNDLED.setdefault("y", bundled_y_database())
+    else:
+        ydb = load_y_database(y_database)
+        if not ydb.loci:
+            raise HaplotypeError(Problem("no locus is typed in every haplotype of the database; a database row "
+                                         "needs every locus the database is counted on", file=str(y_database)))
+    mdb = (_BUNDLED.get("mt") or _BUNDLED.setdefault("mt", bundled_mt_database())) if mt_database is None \
+        else load_mt_database(mt_database)
+    return LineageOptions(ydb, mdb, method, alpha)
+
+
+# ------------------------------------------------------------------------------ the kernel
+
+
+@dataclass
+class LineageScores:
+    """One found child's lineage log10 LRs against rows ``rows`` of the index.
+
+    ``y``/``mt``: NaN where the line gives no LR (no relative, nothing compared; for mtDNA also an
+    inconclusive comparison), -inf for an exclusion.  ``mt_state``: -1 not compared, 0 cannot
+    exclude, 1 inconclusive, 2 exclusion.  ``total``: the sum (NaN parts count 0), -inf if either
+    excludes; ``applies``: rows where either line was compared."""
+
+    rows: np.ndarray
+    y: np.ndarray
+    mt: np.ndarray
+    mt_state: np.ndarray
+
+    @property
+    def y_applies(self) -> np.ndarray:
+        return ~np.isnan(self.y)
+
+    @property
+    def applies(self) -> np.ndarray:
+        return self.y_applies | (self.mt_state >= 0)
+
+    @property
+    def total(self) -> np.ndarray:
+        t = np.where(np.isnan(self.y), 0.0, self.y) + np.where(np.isnan(self.mt), 0.0, self.mt)
+        return np.where(np.isneginf(self.y) | np.isneginf(self.mt), -np.inf, t)
+
+
+_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _step_table(meioses: int, per_copy: float) -> np.ndarray:
+    """P(net change d) for d = -2m..2m (index d + 2m), from :func:`step_distribution` itself."""
+    key = (meioses, per_copy)
+    t = _TABLES.get(key)
+    if t is None:
+        dist = step_distribution(meioses, per_copy, TWO_STEP_SHARE)
+        t = np.zeros(4 * meioses + 1)
+        for d, p in dist.items():
+            t[d + 2 * meioses] = p
+        _TABLES[key] = t
+    return t
+
+
+def _lookup(table: np.ndarray, d10: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """(whole repeat difference?, its probability) for differences in tenths of a repeat."""
+    whole = d10 % 10 == 0
+    d = d10 // 10 + 2 * m
+    inside = whole & (d >= 0) & (d < len(table))
+    return whole, np.where(inside, table[np.clip(d, 0, len(table) - 1)], 0.0)
+
+
+def _y_scores(li: LineageIndex, rows: np.ndarray, found: YHaplotype, opts: LineageOptions) -> np.ndarray:
+    out = np.full(len(rows), np.nan)
+    mei = np.asarray(li.y_meioses)[rows]
+    has = mei >= 0
+    if not has.any() or not found.alleles:
+        return out
+    db = opts.y_database
+    db_loci = set(db.loci)
+    loci = li.loci
+    if any(len(found.alleles[x]) > 2 for x in found.alleles if x in db_loci and x in loci):
+        for j in np.nonzero(has)[0]:   # three or more copies: the pair-by-pair function itself
+            out[j] = _y_pair(li, int(rows[j]), found, opts)
+        return out
+    fc, fv = y_codes(found, loci)
+    fc = np.where(np.array([x in db_loci for x in loci], dtype=bool), fc, _NA)
+    rates = load_y_rates()
+    typed = [li_ for li_ in range(len(loci)) if fc[li_] >= 0]
+    sel_all = np.nonzero(has)[0]
+    num = np.ones(len(rows))
+    comp = np.zeros((len(rows), len(loci)), dtype=bool)
+    for m in np.unique(mei[sel_all]):
+        m = int(m)
+        sel = sel_all[mei[sel_all] == m]
+        r = rows[sel]
+        for li_ in typed:
+            n = int(fc[li_])
+            rc = np.asarray(li.y_count[r, li_])
+            same = rc == n
+            if not same.any():
+                continue
+            if n == 0:
+                comp[sel[same], li_] = True
+                continue
+            rate, _default = rates.rate(loci[li_])
+            table = _step_table(m, rate / max(rates.copies.get(loci[li_], 1), 1))
+            rv = np.asarray(li.y_alleles[r, li_, :2], dtype=np.int64)
+            f0, f1 = int(fv[li_, 0]), int(fv[li_, 1])
+            if n == 1:
+                ok, p = _lookup(table, f0 - rv[:, 0], m)
+            else:
+                ok0, p0 = _lookup(table, f0 - rv[:, 0], m)
+                ok1, p1 = _lookup(table, f1 - rv[:, 1], m)
+                ok, p = ok0 & ok1, np.where(ok0 & ok1, p0 * p1, 0.0)
+                if f0 != f1:
+                    ok2, q0 = _lookup(table, f1 - rv[:, 0], m)
+                    ok3, q1 = _lookup(table, f0 - rv[:, 1], m)
+                    swap = ok2 & ok3
+                    p = p + np.where(swap, q0 * q1, 0.0)
+                    ok = ok | swap
+            use = same & ok
+            comp[sel[use], li_] = True
+            num[sel[use]] *= p[use]
+    sets, inverse = np.unique(comp[sel_all], axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    for si, s in enumerate(sets):
+        if not s.any():
+            continue
+        pop = _y_population(found, [loci[i] for i in np.nonzero(s)[0]], opts)
+        j = sel_all[inverse == si]
+        with np.errstate(divide="ignore"):
+            out[j] = np.where(num[j] > 0, np.log10(num[j]) - math.log10(pop), -np.inf)
+    return out
+
+
+def _y_population(found: YHaplotype, loci: list[str], opts: LineageOptions) -> float:
+    db = opts.y_database
+    cache = db._counts.setdefault("search_population", {})
+    key = (found.key(loci), tuple(loci), opts.method, opts.alpha)
+    p = cache.get(key)
+    if p is None:
+        if opts.method == "discrete_laplace":
+            p = db.discrete_laplace(loci).probability(found)
+        else:
+            x, n = db.count(found, loci)
+            p = haplotype_probability(x, n, method=opts.method, alpha=opts.alpha, database=db.source).probability
+        cache[key] = p
+    return p
+
+
+def _y_pair(li: LineageIndex, row: int, found: YHaplotype, opts: LineageOptions) -> float:
+    """One row by :func:`y_lineage_lr` itself (NaN when nothing is compared)."""
+    try:
+        r = y_lineage_lr(li.haplotype(row), found, int(li.y_meioses[row]), opts.y_database, method=opts.method,
+                         alpha=opts.alpha)
+    except HaplotypeError:
+        return math.nan
+    return r.log10_lr
+
+
+def _mt_scores(li: LineageIndex, rows: np.ndarray, found: MtSequence, opts: LineageOptions
+               ) -> tuple[np.ndarray, np.ndarray]:
+    out = np.full(len(rows), np.nan)
+    state = np.full(len(rows), -1, dtype=np.int8)
+    seq = np.asarray(li.mt_seq)[rows]
+    has = seq >= 0
+    if not has.any():
+        return out, state
+    method = opts.method if opts.method != "discrete_laplace" else "clopper_pearson"
+    for s in np.unique(seq[has]):
+        j = np.nonzero(seq == s)[0]
+        lg, st = _mt_pair(li.mt_sequences[int(s)], found, opts.mt_database, method, opts.alpha)
+        out[j], state[j] = lg, st
+    return out, state
+
+
+_STATES = {"cannot_exclude": 0, "inconclusive": 1, "exclusion": 2}
+
+
+def _mt_pair(rel: MtSequence, found: MtSequence, db: MtDatabase, method: str, alpha: float) -> tuple[float, int]:
+    cmp = compare_mt(rel, found)
+    if not cmp.range:
+        return math.nan, -1
+    if cmp.conclusion != "cannot_exclude":
+        return (-math.inf if cmp.conclusion == "exclusion" else math.nan), _STATES[cmp.conclusion]
+    cache = db._cache.setdefault("search_population", {})
+    key = (tuple(sorted(found.variants.items())), cmp.range, method, alpha)
+    p = cache.get(key)
+    if p is None:
+        try:
+            r = mt_lineage_lr(rel, found, db, method=method, alpha=alpha)
+        except HaplotypeError:
+            return math.nan, -1
+        p = cache[key] = r.population.probability
+    return -math.log10(p), 0
+
+
+def lineage_log10(li: LineageIndex, rows: np.ndarray, found_y: YHaplotype | None, found_mt: MtSequence | None,
+                  opts: LineageOptions) -> LineageScores:
+    """A found child's Y-STR and mtDNA log10 LRs against index rows ``rows`` (see the module docstring)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    y = _y_scores(li, rows, found_y, opts) if found_y is not None and found_y.alleles \
+        else np.full(len(rows), np.nan)
+    if found_mt is not None:
+        mt, st = _mt_scores(li, rows, found_mt, opts)
+    else:
+        mt, st = np.full(len(rows), np.nan), np.full(len(rows), -1, dtype=np.int8)
+    return LineageScores(rows, y, mt, st)
+
+
+def pair_scores(li: LineageIndex, row: int, found_y: YHaplotype | None, found_mt: MtSequence | None,
+                opts: LineageOptions) -> tuple[float, float, int]:
+    """One row pair by pair (:func:`y_lineage_lr`, :func:`mt_lineage_lr`): (y, mt, mt_state) as in
+    :class:`LineageScores` — the reference the vectorized kernel is tested against, and the reverse
+    search's evaluation (one family against each child)."""
+    y = math.nan
+    if found_y is not None and found_y.alleles and li.y_meioses[row] >= 0:
+        y = _y_pair(li, row, found_y, opts)
+    mt, st = math.nan, -1
+    if found_mt is not None and li.mt_seq[row] >= 0:
+        method = opts.method if opts.method != "discrete_laplace" else "clopper_pearson"
+        rel = li.mt_sequences[int(li.mt_seq[row])]
+        try:
+            r = mt_lineage_lr(rel, found_mt, opts.mt_database, method=method, alpha=opts.alpha)
+        except HaplotypeError:
+            return y, mt, st
+        st = _STATES[r.comparison.conclusion]
+        lg = r.log10_lr
+        mt = math.nan if lg is None else lg
+    return y, mt, st
+
+
+__all__ += ["empty_lineage", "pair_scores"]
