@@ -80,4 +80,5 @@ def simulate(
     related = int((pop.found_family >= 0).sum())
     typer.echo(f"simulated {pop.n_families} families ({counts}) and {pop.n_found} found children "
                f"({related} related) at {len(pop.markers)} markers of {pop.table}, seed {seed}, "
-               f"in {time.perf_counter() - t0:.1f} s; wrote {out}/profiles.csv, families.csv, found.csv, truth.csv{y_note}")
+               f"in {time.perf_counter() - t0:.1f} s; wrote {out}/profiles.csv, families.csv, found.csv, "
+               f"truth.csv{y_note}")

@@ -89,6 +89,10 @@ def append_y_rows(path: str | Path, haplotypes: dict[str, YHaplotype]) -> int:
     return n
 
 
+def _profile(g: np.ndarray, names: Sequence[str], alleles: Sequence[tuple[str, ...]]):
+    return parse_profile({nm: [al[int(a)], al[int(b)]] for nm, al, (a, b) in zip(names, alleles, g, strict=True)})
+
+
 #: The paternal-line relatives :func:`paternal_line_families` types, with their meioses to the boy.
 PATERNAL_KINDS = {"brother": 2, "paternal_uncle": 3, "paternal_grandfather": 2}
 
@@ -149,15 +153,11 @@ def paternal_line_families(table: FrequencyTable, markers: Sequence[str], counts
                     if sex == "male":
                         hap[pid] = mutate_y(hap[fa], 1, rng)
 
-            def profile(pid: str) -> object:
-                g = geno[pid]
-                return parse_profile({nm: [al[int(a)], al[int(b)]] for nm, al, (a, b)
-                                      in zip(names, alleles, g, strict=True)})
-
-            fams.append(FamilyRecord(fam, peds[kind], "C", {"R": profile("R")}, {"R": f"{fam}-R"}))
+            fams.append(FamilyRecord(fam, peds[kind], "C", {"R": _profile(geno["R"], names, alleles)},
+                                     {"R": f"{fam}-R"}))
             ys[f"{fam}-R"] = as_haplotype(hap["R"])
             boy = f"{fam}-C"
-            kids[boy] = profile("C")
+            kids[boy] = _profile(geno["C"], names, alleles)
             kid_y[boy] = as_haplotype(hap["C"])
             truth[boy] = fam
     return fams, ys, kids, kid_y, truth
