@@ -24,7 +24,8 @@ from reunite.web.i18n import MESSAGES, problem_line, problem_words
 SRC = Path(__file__).resolve().parents[2] / "src" / "reunite"
 # The validators whose problems a page shows (imports, readers, lab files, markers).
 VALIDATORS = ["cases/_csv.py", "cases/importing.py", "search/io.py", "genetics/markers.py", "labfiles/_common.py",
-              "labfiles/genemapper.py", "labfiles/cmf.py", "labfiles/familias.py", "genetics/pedigree.py"]
+              "labfiles/genemapper.py", "labfiles/cmf.py", "labfiles/familias.py", "genetics/pedigree.py",
+              "genetics/ystr.py", "genetics/mtdna.py", "genetics/lineage.py", "genetics/disclap.py", "cases/lineage.py"]
 
 
 def _codes(path: Path) -> set[str]:
@@ -277,3 +278,32 @@ def test_a_bad_pedigree_is_said_in_chinese_without_the_ids():
         "families.csv：家系中有经过 2 名成员的环（有人是自己的祖先）")
     assert problem_words(by["pedigree_father_sex"], "zh") == "第 9 名成员：父亲的性别不是男"
     assert by["pedigree_sex"].message == f"{SECRET}: sex 'robot' is not male, female or unknown"
+
+
+def test_the_lineage_problems_have_chinese_words_and_no_personal_value():
+    """ystr/mtdna raise their pedigree and haplotype problems with codes (issue 15): a Chinese page says them in
+    Chinese, and the params carry no allele, variant or person id."""
+    from reunite.genetics.mtdna import maternal_relatives, parse_mt_sequence
+    from reunite.genetics.ystr import parse_y_haplotype, paternal_relatives
+
+    ped = make_pedigree([{"id": "F", "sex": "male"}, {"id": "M", "sex": "female"},
+                         {"id": "GIRL", "father": "F", "mother": "M", "sex": "female"}])
+    with pytest.raises(PedigreeError) as e1:
+        paternal_relatives(ped, "GIRL", ["F"])
+    with pytest.raises(PedigreeError) as e2:
+        paternal_relatives(ped, "NOBODY", ["F"])
+    with pytest.raises(PedigreeError) as e3:
+        maternal_relatives(ped, "NOBODY", ["M"])
+    with pytest.raises(InputError) as e4:
+        parse_y_haplotype({"DYS19": "15,x", "NOTALOCUS": "3", "DYS385": "1,2,3,4,5"})
+    with pytest.raises(InputError) as e5:
+        parse_mt_sequence("16223T 99999A 16223T 16111Q", "16024-16365")
+    problems = [*e1.value.problems, *e2.value.problems, *e3.value.problems, *e4.value.problems, *e5.value.problems]
+    assert [p.code for p in e1.value.problems] == ["y_missing_female"]
+    assert {p.code for p in e4.value.problems} == {"y_allele_format", "y_locus_name", "y_too_many_alleles"}
+    assert {p.code for p in e5.value.problems} >= {"mt_variant_position", "mt_position_twice", "mt_variant_state"}
+    for p in problems:
+        zh = problem_words(p, "zh")
+        assert zh and re.search(r"[\u4e00-\u9fff]", zh), (p.code, zh)
+        for value in ("GIRL", "NOBODY", "99999", "16223", "16111", "x"):
+            assert value not in zh and value not in str(p.params.values()), (p.code, value)

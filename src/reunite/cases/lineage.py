@@ -190,20 +190,24 @@ def import_lineage_database(session: Session, path: str | Path, *, kind: str, us
     The content is kept in the store, so a result can always be replayed with the database it used;
     the import is audited (kind, name, size, SHA-256) and the matching becomes owed."""
     if kind not in _KIND_NAMES:
-        raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind"))
+        raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind",
+                                 code="lineage_database_kind"))
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", file=path.name)) from None
+        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", file=path.name,
+                                 code="unreadable")) from None
     try:
         content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(Problem("the file is not UTF-8 text; save it as UTF-8", file=path.name)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem("the file is not UTF-8 text; save it as UTF-8", file=path.name, code="not_utf8",
+                                 params={"byte": exc.start})) from None
     db = load_y_database(path) if kind == "y" else load_mt_database(path)
     if kind == "y" and not db.loci:
         raise HaplotypeError(Problem("no locus is typed in every haplotype of the database; a database row "
-                                     "needs every locus the database is counted on", file=path.name))
+                                     "needs every locus the database is counted on", file=path.name,
+                                     code="y_database_no_common_locus"))
     sha = hashlib.sha256(content.encode("utf-8")).hexdigest()
     try:
         lock_store(session)
@@ -247,7 +251,8 @@ def import_reference_database(session: Session, path: str | Path, *, kind: str, 
 def use_simulated_database(session: Session, *, kind: str, user: str, commit: bool = True) -> DatabaseInfo:
     """Go back to the shipped SIMULATED database of ``kind`` (the imported one is removed from the store)."""
     if kind not in _KIND_NAMES:
-        raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind"))
+        raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind",
+                                 code="lineage_database_kind"))
     lock_store(session)
     row = _row(session, kind)
     if row is not None:
@@ -399,7 +404,8 @@ def pair_lineage(found_y: YHaplotype | None, found_mt: MtSequence | None, fam: L
     with one difference is inconclusive: listed, no LR (it counts 1).  An exclusion by either kind makes
     the lineage LR 0."""
     if method not in Y_METHODS:
-        raise InputError(Problem(f"method {method!r} is not one of {', '.join(Y_METHODS)}", field="method"))
+        raise InputError(Problem(f"method {method!r} is not one of {', '.join(Y_METHODS)}", field="method",
+                                 code="lineage_method", params={"methods": ", ".join(Y_METHODS)}))
     entries = []
     if found_y is not None and found_y.alleles and fam.y:
         e = _y_entry(fam, found_y, dbs, method, alpha)

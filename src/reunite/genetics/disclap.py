@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import Problem
 from .haplotype import HaplotypeError, YHaplotype
 
 __all__ = ["DiscreteLaplaceFit", "discrete_laplace_pmf", "fit_discrete_laplace", "haplotype_matrix"]
@@ -82,8 +83,9 @@ class DiscreteLaplaceFit:
     def _row(self, h: YHaplotype) -> np.ndarray:
         x, _, kept = haplotype_matrix([h], self.loci, self.copies)
         if not kept:
-            raise HaplotypeError("the haplotype has a null, duplicated or microvariant allele (or an untyped "
-                                 "locus) among the fitted loci: the discrete Laplace model cannot evaluate it")
+            raise HaplotypeError(Problem("the haplotype has a null, duplicated or microvariant allele (or an "
+                                         "untyped locus) among the fitted loci: the discrete Laplace model "
+                                         "cannot evaluate it", code="disclap_cannot_evaluate"))
         return x[0]
 
     def probability(self, h: YHaplotype) -> float:
@@ -95,6 +97,19 @@ class DiscreteLaplaceFit:
     @property
     def clusters(self) -> int:
         return len(self.weights)
+
+    def as_dict(self) -> dict:
+        """The fitted parameters as JSON-able values (:meth:`from_dict` reads them back exactly)."""
+        return {"loci": list(self.loci), "copies": dict(self.copies), "weights": self.weights.tolist(),
+                "centres": self.centres.tolist(), "dispersion": self.dispersion.tolist(), "n": self.n,
+                "log_likelihood": self.log_likelihood, "bic": self.bic}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DiscreteLaplaceFit:
+        """A fit from :meth:`as_dict`'s values (no refit: the same probabilities to the last bit)."""
+        return cls(tuple(d["loci"]), dict(d["copies"]), np.asarray(d["weights"], dtype=float),
+                   np.asarray(d["centres"], dtype=np.int64), np.asarray(d["dispersion"], dtype=float),
+                   int(d["n"]), float(d["log_likelihood"]), float(d["bic"]))
 
 
 def _loglik_terms(x: np.ndarray, w: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -148,7 +163,8 @@ def fit_discrete_laplace(haplotypes: Sequence[YHaplotype], loci: Sequence[str], 
     x, _, _ = haplotype_matrix(haplotypes, loci, copies)
     n, nl = x.shape
     if n < 2:
-        raise HaplotypeError("too few whole haplotypes to fit the discrete Laplace model")
+        raise HaplotypeError(Problem("too few whole haplotypes to fit the discrete Laplace model",
+                                     code="disclap_too_few"))
     rng = np.random.default_rng(seed)
     best = None
     for c in range(1, min(max_clusters, n) + 1):

@@ -49,9 +49,10 @@ def load_lineage_case(path: str | Path) -> dict:
     try:
         case = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(Problem(f"cannot read the case: {exc}", file=path.name)) from None
+        raise InputError(Problem(f"cannot read the case: {exc}", file=path.name, code="lineage_case_unreadable")) \
+            from None
     if not isinstance(case, dict):
-        raise InputError(Problem("the case is not a JSON object", file=path.name))
+        raise InputError(Problem("the case is not a JSON object", file=path.name, code="lineage_case_not_object"))
     case["_dir"] = str(path.parent)
     case["_source"] = path.name
     return case
@@ -60,7 +61,8 @@ def load_lineage_case(path: str | Path) -> dict:
 def _need(case: dict, keys: tuple[str, ...]) -> None:
     missing = [k for k in keys if k not in case]
     if missing:
-        raise InputError([Problem(f"the case has no {k!r}", file=case.get("_source"), field=k) for k in missing])
+        raise InputError([Problem(f"the case has no {k!r}", file=case.get("_source"), field=k,
+                                   code="lineage_case_no_key", params={"key": k}) for k in missing])
 
 
 def _db_path(case: dict) -> Path | None:
@@ -71,7 +73,8 @@ def _db_path(case: dict) -> Path | None:
     p = p if p.is_absolute() else Path(case.get("_dir", ".")) / p
     if not p.is_file():
         raise InputError(Problem(f"the database {db!r} is not a file (give a CSV path relative to the case, "
-                                 "or 'simulated')", file=case.get("_source"), field="database"))
+                                 "or 'simulated')", file=case.get("_source"), field="database",
+                                 code="lineage_database_not_file"))
     return p
 
 
@@ -84,7 +87,8 @@ def evaluate_y_case(case: dict) -> dict:
     haps = {}
     for pid, h in [*case["haplotypes"].items(), (None, case["found"])]:
         if pid is not None and pid not in ped:
-            problems.append(Problem(f"haplotype of {pid!r}, who is not in the pedigree", file=src, field="haplotypes"))
+            problems.append(Problem(f"haplotype of {pid!r}, who is not in the pedigree", file=src, field="haplotypes",
+                                    code="lineage_typed_not_in_pedigree"))
             continue
         try:
             haps[pid] = parse_y_haplotype(h if isinstance(h, dict) else {}, source=f"{src}: {pid or 'found'}")
@@ -95,7 +99,7 @@ def evaluate_y_case(case: dict) -> dict:
     found = haps.pop(None)
     if case.get("method", "clopper_pearson") not in Y_METHODS:
         raise InputError(Problem(f"method {case['method']!r} is not one of {', '.join(Y_METHODS)}", file=src,
-                                 field="method"))
+                                 field="method", code="lineage_method", params={"methods": ", ".join(Y_METHODS)}))
     path = _db_path(case)
     db = bundled_y_database() if path is None else load_y_database(path)
     rel = paternal_relatives(ped, case["missing"], haps)
@@ -122,7 +126,8 @@ def evaluate_mt_case(case: dict) -> dict:
     problems: list[Problem] = []
     for pid, s in case["sequences"].items():
         if pid not in ped:
-            problems.append(Problem(f"sequence of {pid!r}, who is not in the pedigree", file=src, field="sequences"))
+            problems.append(Problem(f"sequence of {pid!r}, who is not in the pedigree", file=src, field="sequences",
+                                    code="lineage_typed_not_in_pedigree"))
             continue
         s = s if isinstance(s, dict) else {"variants": s}
         try:
@@ -138,7 +143,7 @@ def evaluate_mt_case(case: dict) -> dict:
         raise InputError(problems)
     if case.get("method", "clopper_pearson") not in METHODS:
         raise InputError(Problem(f"method {case['method']!r} is not one of {', '.join(METHODS)} for mtDNA",
-                                 file=src, field="method"))
+                                 file=src, field="method", code="lineage_method", params={"methods": ", ".join(METHODS)}))
     path = _db_path(case)
     db = bundled_mt_database() if path is None else load_mt_database(path)
     rel = maternal_relatives(ped, case["missing"], seqs)

@@ -82,12 +82,14 @@ def parse_range(text: str | None, *, source: str = "sequence") -> tuple[tuple[in
     for part in re.split(r"[\s;,]+", str(text).strip()):
         m = re.match(r"^(\d{1,5})-(\d{1,5})$", part)
         if not m:
-            problems.append(Problem(f"range {part!r} is not START-END (e.g. 16024-16365)", file=source, field="range"))
+            problems.append(Problem(f"range {part!r} is not START-END (e.g. 16024-16365)", file=source, field="range",
+                                    code="mt_range_format"))
             continue
         a, b = int(m.group(1)), int(m.group(2))
         if not (1 <= a <= b <= RCRS_LENGTH):
             problems.append(Problem(f"range {part!r} is not within 1-{RCRS_LENGTH} with start <= end",
-                                    file=source, field="range"))
+                                    file=source, field="range", code="mt_range_bounds",
+                                    params={"max": RCRS_LENGTH}))
             continue
         out.append((a, b))
     if problems:
@@ -130,36 +132,38 @@ def parse_mt_sequence(variants: str | Iterable[str], region: str | None = None, 
         m = _TOKEN.match(t)
         if not m:
             problems.append(Problem(f"variant {t!r} is not EMPOP notation (e.g. 16223T, 309.1C, 249d, 16189Y)",
-                                    file=source, field="variants"))
+                                    file=source, field="variants", code="mt_variant_format"))
             continue
         pos, ins, state = int(m.group(1)), int(m.group(2) or 0), m.group(3)
         if state in ("d", "del", "DEL", "Del", "-"):
             if ins:
                 problems.append(Problem(f"variant {t!r}: an insertion cannot be a deletion", file=source,
-                                        field="variants"))
+                                        field="variants", code="mt_insertion_deletion"))
                 continue
             state = DELETION
         elif state == "D":
             problems.append(Problem(f"variant {t!r} is ambiguous: 'D' is the IUPAC code for A/G/T; write "
-                                    f"{pos}d or {pos}DEL for a deletion", file=source, field="variants"))
+                                    f"{pos}d or {pos}DEL for a deletion", file=source, field="variants",
+                                    code="mt_variant_d_ambiguous"))
             continue
         elif state.upper() in IUPAC and len(state) == 1:
             state = state.upper()
         else:
             problems.append(Problem(f"variant {t!r}: {state!r} is not a base, an IUPAC code or a deletion",
-                                    file=source, field="variants"))
+                                    file=source, field="variants", code="mt_variant_state"))
             continue
         if not 1 <= pos <= RCRS_LENGTH:
             problems.append(Problem(f"variant {t!r}: position outside the rCRS (1-{RCRS_LENGTH})",
-                                    file=source, field="variants"))
+                                    file=source, field="variants", code="mt_variant_position",
+                                    params={"max": RCRS_LENGTH}))
             continue
         if not _in_range(pos, rng):
             problems.append(Problem(f"variant {t!r} lies outside the sequenced range; widen the range or "
-                                    "drop the variant", file=source, field="variants"))
+                                    "drop the variant", file=source, field="variants", code="mt_variant_outside_range"))
             continue
         if (pos, ins) in out:
             problems.append(Problem(f"position {pos}{'.' + str(ins) if ins else ''} is given twice",
-                                    file=source, field="variants"))
+                                    file=source, field="variants", code="mt_position_twice"))
             continue
         out[(pos, ins)] = state
     if problems:
@@ -260,13 +264,15 @@ def load_mt_database(path: str | Path, *, simulated: bool = False) -> MtDatabase
     seqs = []
     for i, row in enumerate(rows, start=2):
         if "variants" not in row:
-            raise HaplotypeError(Problem("the database has no 'variants' column", file=path.name))
+            raise HaplotypeError(Problem("the database has no 'variants' column", file=path.name,
+                                         code="header_no_column", params={"column": "variants"}))
         try:
             seqs.append(parse_mt_sequence(row.get("variants") or "", row.get("range"), source=path.name))
         except HaplotypeError as exc:
-            problems += [Problem(p.message, file=path.name, line=i, field=p.field) for p in exc.problems]
+            problems += [Problem(p.message, file=path.name, line=i, field=p.field, code=p.code, params=p.params)
+                         for p in exc.problems]
     if not rows:
-        problems.append(Problem("the database has no sequences", file=path.name))
+        problems.append(Problem("the database has no sequences", file=path.name, code="mt_database_empty"))
     if problems:
         raise HaplotypeError(problems)
     return MtDatabase(seqs, path.name, simulated)
@@ -302,7 +308,8 @@ def maternal_meioses(ped: Pedigree, a: str, b: str) -> int | None:
 def maternal_relatives(ped: Pedigree, missing: str, typed: Iterable[str]) -> list[tuple[str, int]]:
     """The typed people (of either sex) who share ``missing``'s mtDNA, with their meioses, closest first."""
     if missing not in ped:
-        raise PedigreeError(f"the missing person {missing!r} is not in the pedigree")
+        raise PedigreeError(Problem(f"the missing person {missing!r} is not in the pedigree",
+                                    code="lineage_missing_not_in_pedigree"))
     out = []
     for pid in typed:
         if pid == missing or pid not in ped:
@@ -372,11 +379,12 @@ def mt_lineage_lr(relative: MtSequence, found: MtSequence, database: MtDatabase,
     """Compare ``found`` with a maternal relative and, if they cannot be excluded, the LR from ``database``."""
     cmp = compare_mt(relative, found)
     if not cmp.range:
-        raise HaplotypeError("the two sequences share no sequenced range")
+        raise HaplotypeError(Problem("the two sequences share no sequenced range", code="mt_no_shared_range"))
     pop = None
     if cmp.conclusion == "cannot_exclude":
         x, n = database.count(found, cmp.range)
         if n == 0:
-            raise HaplotypeError(f"no sequence of the database {database.source} covers the compared range")
+            raise HaplotypeError(Problem(f"no sequence of the database {database.source} covers the compared range",
+                                     code="mt_database_no_cover"))
         pop = haplotype_probability(x, n, method=method, alpha=alpha, database=database.source)
     return MtLineageLR(relative_id, meioses, cmp, pop)

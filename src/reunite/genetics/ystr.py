@@ -168,7 +168,8 @@ def y_locus_key(name: str) -> str:
     if m:
         s = m.group(1)
     if not _NAME_RE.match(s):
-        raise HaplotypeError(f"{name!r} is not a Y-STR locus name (expected DYS…, DYF…S…, Y-GATA-…)")
+        raise HaplotypeError(Problem(f"{name!r} is not a Y-STR locus name (expected DYS…, DYF…S…, Y-GATA-…)",
+                                     code="y_locus_name"))
     return s
 
 
@@ -190,7 +191,7 @@ def parse_y_haplotype(values: Mapping[str, object], *, source: str = "haplotype"
         try:
             locus = y_locus_key(name)
         except HaplotypeError as exc:
-            problems.append(Problem(exc.problems[0].message, file=source, field=str(name)))
+            problems.append(Problem(exc.problems[0].message, file=source, field=str(name), code="y_locus_name"))
             continue
         if isinstance(value, list | tuple):
             parts = [str(v).strip() for v in value]
@@ -207,17 +208,18 @@ def parse_y_haplotype(values: Mapping[str, object], *, source: str = "haplotype"
         for p in parts:
             if p.lower() in _NULL:
                 problems.append(Problem("a null allele cannot be listed with other alleles",
-                                        file=source, field=str(name)))
+                                        file=source, field=str(name), code="y_null_with_alleles"))
             elif not _ALLELE_RE.match(p):
                 problems.append(Problem(
                     f"allele {p!r} is not a repeat number with at most one decimal (e.g. 15 or 17.2)",
-                    file=source, field=str(name)))
+                    file=source, field=str(name), code="y_allele_format"))
             else:
                 out.setdefault(locus, []).append(p)
     for locus, labels in out.items():
         if len(labels) > 4:
             problems.append(Problem(f"{len(labels)} alleles at {locus}: more than a multi-copy locus carries "
-                                    "(a mixture? type the sample again)", file=source, field=locus))
+                                    "(a mixture? type the sample again)", file=source, field=locus,
+                                    code="y_too_many_alleles", params={"n": len(labels), "locus": locus}))
     if problems:
         raise HaplotypeError(problems)
     return YHaplotype({k: _sort_alleles(v) for k, v in out.items()})
@@ -530,11 +532,12 @@ def load_y_database(path: str | Path, *, simulated: bool = False) -> YDatabase:
         try:
             h = parse_y_haplotype({k: ",".join(x or "" for x in v) for k, v in merged.items()}, source=path.name)
         except HaplotypeError as exc:
-            problems += [Problem(p.message, file=path.name, line=i, field=p.field) for p in exc.problems]
+            problems += [Problem(p.message, file=path.name, line=i, field=p.field, code=p.code, params=p.params)
+                         for p in exc.problems]
             continue
         haps.append(h)
     if not rows:
-        problems.append(Problem("the database has no haplotypes", file=path.name))
+        problems.append(Problem("the database has no haplotypes", file=path.name, code="y_database_empty"))
     if problems:
         raise HaplotypeError(problems)
     return YDatabase(haps, path.name, simulated)
@@ -576,9 +579,11 @@ def paternal_relatives(ped: Pedigree, missing: str, typed: Iterable[str]) -> lis
     Raises :class:`PedigreeError` if ``missing`` is not in the pedigree or is female.
     """
     if missing not in ped:
-        raise PedigreeError(f"the missing person {missing!r} is not in the pedigree")
+        raise PedigreeError(Problem(f"the missing person {missing!r} is not in the pedigree",
+                                    code="lineage_missing_not_in_pedigree"))
     if ped[missing].sex == "female":
-        raise PedigreeError(f"the missing person {missing!r} is female: Y-STRs follow the paternal line of a male")
+        raise PedigreeError(Problem(f"the missing person {missing!r} is female: Y-STRs follow the paternal line of "
+                                    "a male", code="y_missing_female"))
     fathers = {p.father for p in ped.persons.values() if p.father is not None}
     out = []
     for pid in typed:
@@ -657,7 +662,8 @@ def y_lineage_lr(relative: YHaplotype, found: YHaplotype, meioses: int, database
                         loci=[x for x in found.alleles if x in db_loci])
     loci = [c.locus for c in cmp_all.compared]
     if not loci:
-        raise HaplotypeError("no Y-STR locus is typed in the relative, the found person and the database alike")
+        raise HaplotypeError(Problem("no Y-STR locus is typed in the relative, the found person and the database "
+                                     "alike", code="y_no_common_locus"))
     x, n = database.count(found, loci)
     if method == "discrete_laplace":
         p = database.discrete_laplace(loci, rates=rates).probability(found)
