@@ -25,8 +25,9 @@ nothing.
 Lineage markers (:mod:`reunite.cases.lineage`): a found child with a Y-STR haplotype or an mtDNA
 sequence is compared with every open family whose typed relatives include men of the missing boy's
 paternal line (with a haplotype) or people of the missing child's maternal line (with a sequence),
-derived from the stored pedigree.  The lineage LR (the closest typed relative of the line; the
-population probability counted in the configured database with the Clopper–Pearson bound) multiplies
+derived from the stored pedigree.  The lineage LR (the closest typed relative of the line, the others
+listed with their own LRs; the population probability estimated from the configured database by the
+configured method, :func:`reunite.cases.lineage.lineage_method`; discrete Laplace fits kept) multiplies
 the autosomal LR of the same pair into the one DNA item (the markers are inherited independently;
 the item's data keep both factors and its sentence says so); a lineage exclusion makes it 0.  The
 threshold ``min_lr`` applies to the product, so a family whose only typed relative is a paternal
@@ -70,6 +71,7 @@ from .lineage import (
     configured_databases,
     lineage_family,
     pair_lineage,
+    save_fits,
     stored_mt,
     stored_y,
 )
@@ -563,6 +565,8 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
     if summary.candidates["added"] or summary.candidates["updated"]:
         append_audit(session, user, "matching.run", entity="matching", entity_id=None,
                      details={k: v for k, v in summary.as_dict().items()})
+    if dbs is not None:
+        save_fits(session, dbs)   # a discrete Laplace fit made in this run is kept: the next run reads it back
     matching_done(session)   # in the transaction that records the candidates: complete, or still owed
     session.commit()
     return summary

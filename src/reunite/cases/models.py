@@ -461,6 +461,29 @@ class LineageDatabase(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class LineageFit(Base):
+    """A discrete Laplace mixture fitted to a Y-STR reference database on one set of loci (issue 15):
+    the fitted parameters (``params``: weights, centres, dispersions; no man's haplotype), kept so that a
+    matching run reads them back instead of refitting (a fit on 50,000 haplotypes takes minutes).
+
+    Keyed by the database's SHA-256 (the shipped SIMULATED one's too), the SHA-256 of its loci (joined by
+    commas) and the EM seed; ``loci`` names them.  Fits of a database no longer configured are deleted
+    when another is imported (:mod:`reunite.cases.lineage`)."""
+
+    __tablename__ = "lineage_fits"
+    __table_args__ = (UniqueConstraint("database_sha256", "loci_sha256", "seed"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    loci_sha256: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    loci: Mapped[str] = mapped_column(Text)
+    clusters: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict] = mapped_column(JSON)
+    fit_seconds: Mapped[float] = mapped_column(Float)
+    fitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Laboratory(_Stamped, Base):
     """A laboratory that types samples: ``DnaSample.lab`` is its ``name``.
 

@@ -12,7 +12,7 @@ module         commands
 =============  ==========================================================
 kinship        ``kinship lr``
 cohort         ``cohort solve``
-lineage        ``lineage y|mt``
+lineage        ``lineage y|mt|method``
 guidance       ``guidance``
 frequencies    ``frequencies list|show``
 demo           ``demo``

@@ -194,11 +194,13 @@ def import_fam_cmd(
                 found=found, h1=h1, h2=h2, create_report=create_report, user=user)
 
 
-def _import_lineage_db(kind: str, file: Path, no_match: bool, user: str | None) -> None:
-    """Make a reference database CSV (or ``simulated``: the shipped one) the configured one of ``kind``."""
+def _import_lineage_db(kind: str, file: Path, no_match: bool, user: str | None, **method) -> None:
+    """Make a reference database CSV (or ``simulated``: the shipped one) the configured one of ``kind``
+    (``method``/``alpha``: the Y-STR population method, set with it)."""
     from ..cases.lineage import import_reference_database
 
-    _run_import(import_reference_database, file, not no_match, record_as=f"{kind}db", kind=kind, user=user)
+    _run_import(import_reference_database, file, not no_match, record_as=f"{kind}db", kind=kind, user=user,
+                **{k: v for k, v in method.items() if v is not None})
 
 
 @import_app.command("ydb")
@@ -207,9 +209,14 @@ def import_ydb_cmd(
                                               "column per locus (DYS385 as 13,19); or 'simulated' for the "
                                               "shipped SIMULATED one")],
     no_match: NoMatchOpt = False, user: UserOpt = None,
+    method: Annotated[str | None, typer.Option(
+        "--method", help="How the haplotype's population probability is estimated: clopper_pearson (default), "
+                         "count, augmented or discrete_laplace (also: reunite lineage method).")] = None,
+    alpha: Annotated[float | None, typer.Option(
+        "--alpha", help="α of the one-sided Clopper–Pearson bound (default 0.05).")] = None,
 ):
     """Use a Y-STR haplotype database for the lineage LRs (docs/lineage.md); the matching runs again."""
-    _import_lineage_db("y", file, no_match, user)
+    _import_lineage_db("y", file, no_match, user, method=method, alpha=alpha)
 
 
 @import_app.command("mtdb")

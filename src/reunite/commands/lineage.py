@@ -1,4 +1,5 @@
-"""``reunite lineage y|mt``: Y-STR and mtDNA evidence for a lineage case (reunite.genetics.lineage)."""
+"""``reunite lineage y|mt``: Y-STR and mtDNA evidence for a lineage case (reunite.genetics.lineage);
+``reunite lineage method``: the population method of the store's Y-STR database (reunite.cases.lineage)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ReuniteError
-from ._common import fail
+from ._common import UserOpt, fail
 
 __all__ = ["register", "render_lineage_text"]
 
@@ -60,6 +61,42 @@ def lineage_mt(case: CaseArg, as_json: JsonOpt = False, lang: LangOpt = "en"):
     differences (0 cannot exclude, 1 inconclusive, 2 or more exclusion; SWGDAM 2019) and, if not
     excluded, the LR from the sequence's count in the database."""
     _run(case, "mt", as_json, lang)
+
+
+@lineage_app.command("method")
+def lineage_method_cmd(
+    method: Annotated[str | None, typer.Argument(
+        help="clopper_pearson (the default), count, augmented or discrete_laplace; none: show the current one")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="α of the one-sided Clopper–Pearson bound.")] = 0.05,
+    no_match: Annotated[bool, typer.Option("--no-match", help="Do not run the matching after the change.")] = False,
+    user: UserOpt = None,
+):
+    """The method the store's matching estimates a Y-STR haplotype's population probability by (docs/lineage.md):
+    counting in the configured database with a one-sided Clopper–Pearson bound, the count over N, the
+    augmented count, or the discrete Laplace mixture fitted to the database (fitted once per database and set
+    of loci, and kept in the store).  A change is audited and the matching runs again, re-evaluating the
+    lineage evidence of every candidate."""
+    from ..cases.db import open_session
+    from ..cases.importing import default_user
+    from ..cases.lineage import database_info, lineage_method, set_lineage_method
+    from ..cases.state import is_matching_owed
+
+    try:
+        with open_session() as s:
+            if method is None:
+                m, y = lineage_method(s), database_info(s)["y"]
+                typer.echo(f"Y-STR database: {y.name} ({y.size:,} haplotypes{', SIMULATED' if y.simulated else ''})")
+                typer.echo(f"method: {m.method}, alpha {m.alpha:g}")
+                return
+            new = set_lineage_method(s, method, alpha=alpha, user=user or default_user())
+            typer.echo(f"method: {new.method}, alpha {new.alpha:g}")
+            if not no_match and is_matching_owed(s):
+                from .imports import _match
+
+                s.rollback()
+                _match(s)
+    except ReuniteError as exc:
+        fail(exc)
 
 
 def render_lineage_text(res: dict, lang: str = "en") -> str:

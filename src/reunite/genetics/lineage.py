@@ -143,7 +143,8 @@ def evaluate_mt_case(case: dict) -> dict:
         raise InputError(problems)
     if case.get("method", "clopper_pearson") not in METHODS:
         raise InputError(Problem(f"method {case['method']!r} is not one of {', '.join(METHODS)} for mtDNA",
-                                 file=src, field="method", code="lineage_method", params={"methods": ", ".join(METHODS)}))
+                                 file=src, field="method", code="lineage_method",
+                                 params={"methods": ", ".join(METHODS)}))
     path = _db_path(case)
     db = bundled_mt_database() if path is None else load_mt_database(path)
     rel = maternal_relatives(ped, case["missing"], seqs)

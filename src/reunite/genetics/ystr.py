@@ -498,6 +498,15 @@ class YDatabase:
             self._counts[key] = fit_discrete_laplace(self.haplotypes, loci, copies, seed=seed)
         return self._counts[key]
 
+    def set_discrete_laplace(self, fit: DiscreteLaplaceFit, *, seed: int = 1) -> None:
+        """Use ``fit`` (e.g. read back from a store) as the mixture fitted on its loci, instead of refitting."""
+        self._counts[("disclap", tuple(fit.loci), seed)] = fit
+
+    def discrete_laplace_fits(self) -> dict[tuple[tuple[str, ...], int], DiscreteLaplaceFit]:
+        """The mixtures fitted (or set) so far, by (loci, seed)."""
+        return {(k[1], k[2]): v for k, v in self._counts.items()
+                if isinstance(k, tuple) and len(k) == 3 and k[0] == "disclap"}
+
     def count(self, haplotype: YHaplotype, loci: Sequence[str]) -> tuple[int, int]:
         """(matches, haplotypes typed at all ``loci``): exact matches of ``haplotype`` on ``loci``."""
         loci = tuple(loci)

@@ -42,6 +42,22 @@ TEXT = {
                      "the autosomal STRs, so the likelihood ratios of the same relationship multiply: combined LR = "
                      "autosomal LR × lineage LR."),
         "closest": "The closest typed relative of the line is used; the others are listed, not combined.",
+        "method": "Population method",
+        "m_clopper_pearson": "count, one-sided {c}% Clopper–Pearson upper bound (α = {a})",
+        "m_count": "count / N (an unseen haplotype: the one-sided {c}% Clopper–Pearson bound)",
+        "m_augmented": "augmented count (count + 1) / (N + 1)",
+        "m_discrete_laplace": "discrete Laplace mixture fitted to the database (Andersen, Eriksen & Morling 2013)",
+        "line_title": "Every typed relative of the line",
+        "col_relative": "Relative", "col_meioses": "Meioses", "col_differences": "Differences",
+        "col_lr": "LR", "col_used": "Used",
+        "used": "used", "not_used": "listed", "not_comparable": "not comparable (no locus or range in common)",
+        "y_steps": "{n} step(s)", "mt_diffs": "{n}",
+        "choice_y": ("The evidence is the LR of {who}, the closest typed man of the paternal line (fewest meioses; "
+                     "a tie is broken by member id). The other men's LRs are shown, not multiplied: the men of "
+                     "one line carry the same Y chromosome by descent, so their comparisons are not independent."),
+        "choice_mt": ("The evidence is the LR of {who}, the closest typed relative of the maternal line (fewest "
+                      "meioses; a tie is broken by member id). The others' LRs are shown, not multiplied: they "
+                      "carry the same mitochondrial DNA by descent, so their comparisons are not independent."),
     },
     "zh": {
         "title": "单亲遗传标记（Y-STR、线粒体DNA）",
@@ -66,6 +82,20 @@ TEXT = {
         "multiply": ("单亲遗传标记（位于Y染色体或线粒体）与常染色体STR独立遗传，同一亲缘关系的似然比相乘："
                      "合并似然比 = 常染色体似然比 × 单亲遗传标记似然比。"),
         "closest": "采用该亲缘线上关系最近的已检测亲属；其他亲属仅列出，不合并计算。",
+        "method": "群体概率估计方法",
+        "m_clopper_pearson": "计数，单侧 {c}% Clopper–Pearson 置信上限（α = {a}）",
+        "m_count": "次数 / N（未见单倍型：单侧 {c}% Clopper–Pearson 置信上限）",
+        "m_augmented": "加一计数（次数 + 1）/（N + 1）",
+        "m_discrete_laplace": "按数据库拟合的离散拉普拉斯混合模型（Andersen、Eriksen 和 Morling，2013）",
+        "line_title": "该亲缘线上所有已检测亲属",
+        "col_relative": "亲属", "col_meioses": "减数分裂次数", "col_differences": "差异",
+        "col_lr": "似然比", "col_used": "是否采用",
+        "used": "采用", "not_used": "仅列出", "not_comparable": "无法比对（无共同基因座或区段）",
+        "y_steps": "{n} 步", "mt_diffs": "{n} 处",
+        "choice_y": ("证据采用{who}的似然比：他是父系中关系最近的已检测男性（减数分裂次数最少；次数相同时按成员编号）。"
+                     "其他男性的似然比仅列出，不相乘：同一父系的男性经共同祖先继承同一条Y染色体，彼此的比对并不独立。"),
+        "choice_mt": ("证据采用{who}的似然比：其为母系中关系最近的已检测亲属"
+                      "（减数分裂次数最少；次数相同时按成员编号）。其他亲属的似然比仅列出，不相乘：他们经共同祖先继承相同的线粒体DNA，彼此的比对并不独立。"),
     },
 }
 
@@ -100,11 +130,45 @@ def _probability(e: Mapping, t: dict) -> str:
     return t[{"count": "count_m", "augmented": "augmented"}.get(method, "disclap")].format(p=shown)
 
 
-def _entry(e: Mapping, lang: str) -> dict:
-    t = TEXT[lang]
+def _who(e: Mapping, lang: str) -> str:
     en, zh = _RELATIONS.get(e.get("relation", ""), (e.get("relation", ""), e.get("relation", "")))
     relation = zh if lang == "zh" else en
-    rel = f"{e['relative']}（{relation}）" if lang == "zh" else f"{e['relative']} ({relation})"
+    return f"{e['relative']}（{relation}）" if lang == "zh" else f"{e['relative']} ({relation})"
+
+
+def _method(e: Mapping, t: dict) -> str:
+    a = float(e.get("alpha") or 0.05)
+    key = f"m_{e.get('method') or 'clopper_pearson'}"
+    return t.get(key, str(e.get("method"))).format(c=f"{100 * (1 - a):g}", a=f"{a:g}")
+
+
+def _line(e: Mapping, lang: str) -> dict | None:
+    """The table of every typed relative of the line (None for an entry stored before it was kept)."""
+    line = e.get("line")
+    if not line:
+        return None
+    t = TEXT[lang]
+    rows = []
+    for r in line:
+        if r.get("conclusion") == "not_compared":
+            diff, lr = t["not_comparable"], "–"
+        else:
+            n = r.get("differences") or 0
+            diff = t["y_steps" if e["marker"] == "Y-STR" else "mt_diffs"].format(n=n)
+            if e["marker"] == "Y-STR" and r.get("differing"):
+                diff += f" ({', '.join(r['differing'])})"
+            lr = (t["inconclusive"] if r.get("conclusion") == "inconclusive"
+                  else _lr(r.get("log10_lr"), r.get("conclusion") == "exclusion", t))
+        used = bool(r.get("used"))
+        rows.append({"id": r["relative"], "used": used,
+                     "cells": [_who(r, lang), str(r.get("meioses")), diff, lr, t["used"] if used else t["not_used"]]})
+    return {"title": t["line_title"], "head": [t["col_relative"], t["col_meioses"], t["col_differences"], t["col_lr"],
+                                               t["col_used"]], "rows": rows}
+
+
+def _entry(e: Mapping, lang: str) -> dict:
+    t = TEXT[lang]
+    rel = _who(e, lang)
     excluded = e.get("conclusion") == "exclusion"
     rows = [(t["kind"], t[e["marker"]]), (t["relative"], rel), (t["meioses"], str(e.get("meioses")))]
     if e["marker"] == "Y-STR":
@@ -128,20 +192,26 @@ def _entry(e: Mapping, lang: str) -> dict:
     rows.append((t["database"], db))
     if e.get("n") is not None:
         rows.append((t["count"], t["count_of"].format(x=e.get("count"), n=f"{e['n']:,}")))
+        rows.append((t["method"], _method(e, t)))
         rows.append((t["probability"], _probability(e, t)))
     if e["marker"] == "Y-STR" and e.get("numerator") is not None:
         rows.append((t["numerator"], f"{e['numerator']:.4g}"))
     rows.append((t["lineage_lr"], _lr(e.get("log10_lr"), excluded, t) if e.get("conclusion") != "inconclusive"
                  else t["inconclusive"]))
-    if e.get("others_on_line"):
+    line = _line(e, lang)
+    if e.get("others_on_line") and line is None:
         rows.append((t["others"], ", ".join(e["others_on_line"])))
-    return {"id": "lineage-y" if e["marker"] == "Y-STR" else "lineage-mt", "heading": t[e["marker"]], "rows": rows}
+    choice = t["choice_y" if e["marker"] == "Y-STR" else "choice_mt"].format(who=rel) if line else None
+    return {"id": "lineage-y" if e["marker"] == "Y-STR" else "lineage-mt", "heading": t[e["marker"]], "rows": rows,
+            "line": line, "choice": choice}
 
 
 def lineage_section(data: Mapping | None, lang: str = "en") -> dict | None:
     """The lineage section of a DNA item's stored ``data`` in ``lang`` (None when it has no lineage evidence):
-    ``{"title", "entries": [{"id", "heading", "rows": [(label, value)]}], "summary": [(label, value)],
-    "sentence", "closest"}``."""
+    ``{"title", "entries": [{"id", "heading", "rows": [(label, value)], "line", "choice"}],
+    "summary": [(label, value)], "sentence", "closest"}``; ``line`` (None for a result stored before it was
+    kept) is every typed relative of the line, ``{"title", "head", "rows": [{"id", "used", "cells"}]}``, and
+    ``choice`` says which one is used and why."""
     if not data or not data.get("lineage"):
         return None
     lang = "zh" if lang == "zh" else "en"
@@ -154,4 +224,4 @@ def lineage_section(data: Mapping | None, lang: str = "en") -> dict | None:
     summary = [(t["autosomal_lr"], auto), (t["lineage_total"], _lr(data.get("lineage_log10_lr"), lineage_excluded, t)),
                (t["combined_lr"], _lr(combined, combined is None, t))]
     return {"title": t["title"], "entries": entries, "summary": summary, "sentence": t["multiply"],
-            "closest": t["closest"]}
+            "closest": t["closest"] if any(x["line"] is None for x in entries) else None}

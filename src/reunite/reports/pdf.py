@@ -399,10 +399,36 @@ def _lineage(d: _Doc):
         d.pdf.ln(6)
         d.kv(e["rows"], key_w=52.0, size=8.5)
         d.pdf.ln(1)
+        if e.get("line"):
+            _lineage_line(d, e)
     d.kv(lin["summary"], key_w=52.0, size=9.0)
     d.pdf.ln(2)
     d.paragraph(lin["sentence"], size=9.0, color=INK)
-    d.paragraph(lin["closest"])
+    if lin.get("closest"):
+        d.paragraph(lin["closest"])
+
+
+def _lineage_line(d: _Doc, e: dict):
+    """Every typed relative of the line: meioses, differences, his own LR, the one used (bold)."""
+    line = e["line"]
+    d.font(9, True)
+    d.pdf.set_x(MARGIN)
+    d.pdf.cell(d.width, 5, line["title"])
+    d.pdf.ln(5)
+    widths = [46.0, 20.0, 0.0, 40.0, 18.0]
+    widths[2] = d.width - sum(widths)
+
+    def header():
+        d.row([(w, h, True, "L", INK) for w, h in zip(widths, line["head"], strict=True)], size=8.0, lh=3.8,
+              fills=[BAND] * len(widths))
+
+    header()
+    for r in line["rows"]:
+        d.row([(w, c, r["used"], "L", INK) for w, c in zip(widths, r["cells"], strict=True)], size=8.0, lh=3.8,
+              header=header)
+    d.pdf.ln(1)
+    d.paragraph(e["choice"])
+    d.pdf.ln(1)
 
 
 def _method(d: _Doc):

@@ -140,6 +140,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/imports"): Rule(IMPORTERS),
     ("POST", "/imports"): Rule(IMPORTERS, "CSRF; kind by role"),
     ("GET", "/imports/{job_id}"): Rule(IMPORTERS, "only the user who started it, or an investigator"),
+    ("POST", "/imports/lineage-method"): Rule(frozenset(("lab_analyst",)),
+                                              "CSRF; the Y-STR population method (audited; matching re-runs)"),
     ("GET", "/imports/templates/{kind}.csv"): Rule(IMPORTERS, "made-up example rows"),
     ("GET", "/appeals"): Rule(EVERYONE, "published appeals only"),
     ("GET", "/appeals/{appeal_id}"): Rule(EVERYONE, "published appeals only; with a poster's token: whether the "

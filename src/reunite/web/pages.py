@@ -30,6 +30,7 @@ from ..cases.cohorts import (
 from ..cases.guidance import report_guidance
 from ..cases.import_history import import_history
 from ..cases.labs import list_labs
+from ..cases.lineage import database_info, lineage_method, set_lineage_method
 from ..cases.models import OUTCOMES, ROLES, Appeal, MissingReport, Photo, Tip, User
 from ..cases.queries import search_children
 from ..cases.selfsearch import read_memories
@@ -37,6 +38,7 @@ from ..cases.settings import MatchingSettings
 from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError, Problem, ReuniteError
+from ..genetics.ystr import Y_METHODS
 from ..reports.kinship import render_html
 from ..reports.lineage import lineage_section
 from ..reports.store import candidate_report, write_candidate_report
@@ -339,8 +341,10 @@ def imports_page(request: Request, user: Me, db: DB, page: Annotated[int, Query(
     """The upload form (the lab chosen from the registered laboratories), templates, the history."""
     kinds = [k for k, role in KINDS.items() if role == user.role]
     history = import_history(db, page=page, per_page=20)
+    lineage = ({"y": database_info(db)["y"], "method": lineage_method(db), "methods": Y_METHODS,
+                "saved": request.query_params.get("lineage") == "saved"} if "ydb" in kinds else None)
     return render(request, "imports.html", {"kinds": kinds, "lab_kinds": LAB_KINDS, "db_kinds": DB_KINDS,
-                                            "problems": [],
+                                            "problems": [], "lineage": lineage,
                                             "labs": list_labs(db), "history": history,
                                             "runs": [run_view(r) for r in history.runs]})
 
@@ -360,6 +364,20 @@ async def imports_post(request: Request, user: Me, db: DB, kind: Annotated[str, 
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
                        create_reports, report)
     return _see_other(f"/imports/{job.id}")
+
+
+@router.post("/imports/lineage-method")
+def lineage_method_post(request: Request, user: Me, db: DB, method: Annotated[str, Form(max_length=32)],
+                        alpha: Annotated[float, Form(gt=0, lt=1)] = 0.05):
+    """Choose the population method of the store's Y-STR database (lab analysts): audited; the matching runs
+    again in the background and re-evaluates every candidate's lineage evidence."""
+    try:
+        set_lineage_method(db, method, alpha=alpha, user=user.name)
+    except InputError as exc:
+        db.rollback()
+        raise WebError(400, "invalid", str(exc.problems[0].message), [p.as_dict() for p in exc.problems]) from None
+    request.app.state.jobs.finish_owed_matching()
+    return _see_other("/imports?lineage=saved#lineage-method")
 
 
 @router.get("/imports/{job_id}")
