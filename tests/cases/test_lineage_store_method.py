@@ -125,7 +125,7 @@ def test_the_section_lists_the_men_and_says_which_is_used(two_men, lang):
     rows = dict(e["rows"])
     if lang == "zh":
         assert "B1（兄弟）" in e["choice"] and "不相乘" in e["choice"] and "成员编号" in e["choice"]
-        assert e["line"]["rows"][0]["cells"][4] == "采用" and "1 步 (DYS19)" in e["line"]["rows"][1]["cells"][2]
+        assert e["line"]["rows"][0]["cells"][4] == "采用" and "1 步（DYS19）" in e["line"]["rows"][1]["cells"][2]
         assert "Clopper–Pearson" in rows["群体概率估计方法"] and "α = 0.05" in rows["群体概率估计方法"]
     else:
         assert "B1 (brother)" in e["choice"] and "not multiplied" in e["choice"] and "member id" in e["choice"]

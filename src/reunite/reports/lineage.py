@@ -42,7 +42,7 @@ TEXT = {
                      "the autosomal STRs, so the likelihood ratios of the same relationship multiply: combined LR = "
                      "autosomal LR × lineage LR."),
         "closest": "The closest typed relative of the line is used; the others are listed, not combined.",
-        "method": "Population method",
+        "method": "Population method", "probability_plain": "Population probability",
         "m_clopper_pearson": "count, one-sided {c}% Clopper–Pearson upper bound (α = {a})",
         "m_count": "count / N (an unseen haplotype: the one-sided {c}% Clopper–Pearson bound)",
         "m_augmented": "augmented count (count + 1) / (N + 1)",
@@ -82,7 +82,7 @@ TEXT = {
         "multiply": ("单亲遗传标记（位于Y染色体或线粒体）与常染色体STR独立遗传，同一亲缘关系的似然比相乘："
                      "合并似然比 = 常染色体似然比 × 单亲遗传标记似然比。"),
         "closest": "采用该亲缘线上关系最近的已检测亲属；其他亲属仅列出，不合并计算。",
-        "method": "群体概率估计方法",
+        "method": "群体概率估计方法", "probability_plain": "群体概率",
         "m_clopper_pearson": "计数，单侧 {c}% Clopper–Pearson 置信上限（α = {a}）",
         "m_count": "次数 / N（未见单倍型：单侧 {c}% Clopper–Pearson 置信上限）",
         "m_augmented": "加一计数（次数 + 1）/（N + 1）",
@@ -156,7 +156,7 @@ def _line(e: Mapping, lang: str) -> dict | None:
             n = r.get("differences") or 0
             diff = t["y_steps" if e["marker"] == "Y-STR" else "mt_diffs"].format(n=n)
             if e["marker"] == "Y-STR" and r.get("differing"):
-                diff += f" ({', '.join(r['differing'])})"
+                diff += f"（{', '.join(r['differing'])}）" if lang == "zh" else f" ({', '.join(r['differing'])})"
             lr = (t["inconclusive"] if r.get("conclusion") == "inconclusive"
                   else _lr(r.get("log10_lr"), r.get("conclusion") == "exclusion", t))
         used = bool(r.get("used"))
@@ -193,7 +193,8 @@ def _entry(e: Mapping, lang: str) -> dict:
     if e.get("n") is not None:
         rows.append((t["count"], t["count_of"].format(x=e.get("count"), n=f"{e['n']:,}")))
         rows.append((t["method"], _method(e, t)))
-        rows.append((t["probability"], _probability(e, t)))
+        label = t["probability"] if e.get("method") in ("clopper_pearson", None) else t["probability_plain"]
+        rows.append((label, _probability(e, t)))
     if e["marker"] == "Y-STR" and e.get("numerator") is not None:
         rows.append((t["numerator"], f"{e['numerator']:.4g}"))
     rows.append((t["lineage_lr"], _lr(e.get("log10_lr"), excluded, t) if e.get("conclusion") != "inconclusive"
