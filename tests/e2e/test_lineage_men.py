@@ -148,6 +148,9 @@ def test_two_typed_men_and_the_method_on_the_pages(server, browser, stored, tmp_
         page.locator("#lineage").scroll_into_view_if_needed()
         shot(page, f"candidate-{name}")
         page.locator("#lineage").screenshot(path=str(folder / f"section-{name}.png"))
+        if name == "men-desktop-en":
+            html = page.request.get(f"/files/reports/candidate-{cid}.html?lang=en")
+            assert html.ok and 'id="lineage-y-line"' in html.text() and "closest typed man" in html.text()
         if name == "men-phone-zh":
             pdf = page.request.get(f"/files/reports/candidate-{cid}.pdf?lang=zh")
             assert pdf.ok, pdf.status

@@ -42,6 +42,7 @@ ALLOWED = frozenset({
     "Familias", "pedtools", "forrel",  # the kinship software a candidate's case is exported for
     "Kunming",  # the example of a place searched in pinyin (例如：昆明、Kunming、云南)
     "Clopper", "Pearson",  # the confidence bound of the lineage section (Clopper–Pearson), named after its authors
+    "Andersen",  # the discrete Laplace method of the Y-STR population probability (Andersen et al. 2013), its author
 })
 WORD = re.compile(r"[^\s,;:()（）“”\"'，。；：、！？!?·×→–—=≥≤±<>\[\]{}|#%‰*+]+")
 LATIN = re.compile(r"[A-Za-z]")

@@ -86,7 +86,7 @@ TEXT = {
         "m_clopper_pearson": "计数，单侧 {c}% Clopper–Pearson 置信上限（α = {a}）",
         "m_count": "次数 / N（未见单倍型：单侧 {c}% Clopper–Pearson 置信上限）",
         "m_augmented": "加一计数（次数 + 1）/（N + 1）",
-        "m_discrete_laplace": "按数据库拟合的离散拉普拉斯混合模型（Andersen、Eriksen 和 Morling，2013）",
+        "m_discrete_laplace": "按数据库拟合的离散拉普拉斯混合模型（Andersen 等，2013）",
         "line_title": "该亲缘线上所有已检测亲属",
         "col_relative": "亲属", "col_meioses": "减数分裂次数", "col_differences": "差异",
         "col_lr": "似然比", "col_used": "是否采用",
