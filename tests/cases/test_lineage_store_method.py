@@ -140,8 +140,15 @@ def test_changing_the_method_is_audited_and_re_evaluates_the_candidates(two_men,
     (entry,) = [e for e in two_men.scalars(select(AuditEntry)) if e.action == "lineage_database.method"]
     assert entry.actor == "lab1" and json.loads(entry.details) == {"method": "augmented", "alpha": 0.05,
                                                         "previous_method": "clopper_pearson", "previous_alpha": 0.05}
+    # Until the matching has run, the pages mark the stored evidence stale, in both languages.
+    data = {"lineage": [_y(two_men)], "lineage_log10_lr": 0.0}
+    now = lineage_method(two_men).as_dict()
+    assert "changed to augmented count" in lineage_section(data, "en", current_method=now)["stale"]
+    assert "已改为：加一计数" in lineage_section(data, "zh", current_method=now)["stale"]
     summary = run_matching(two_men, mutation=None, index_dir=tmp_path / "ix")
     assert summary.candidates["updated"] == 1 and not is_matching_owed(two_men)
+    data = {"lineage": [_y(two_men)], "lineage_log10_lr": 0.0}
+    assert lineage_section(data, "en", current_method=lineage_method(two_men).as_dict())["stale"] is None
     y = _y(two_men)
     assert (y["method"], y["probability"]) == ("augmented", pytest.approx(1 / 21, rel=1e-12))
     assert y["log10_lr"] == pytest.approx(math.log10(B1_NUM * 21), abs=1e-12)

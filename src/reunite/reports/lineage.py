@@ -43,6 +43,8 @@ TEXT = {
                      "autosomal LR × lineage LR."),
         "closest": "The closest typed relative of the line is used; the others are listed, not combined.",
         "method": "Population method", "probability_plain": "Population probability",
+        "stale": ("The store's Y-STR population method has been changed to {method} since this evidence was "
+                  "computed; the matching re-evaluates it (reload the page once it has run)."),
         "m_clopper_pearson": "count, one-sided {c}% Clopper–Pearson upper bound (α = {a})",
         "m_count": "count / N (an unseen haplotype: the one-sided {c}% Clopper–Pearson bound)",
         "m_augmented": "augmented count (count + 1) / (N + 1)",
@@ -83,6 +85,7 @@ TEXT = {
                      "合并似然比 = 常染色体似然比 × 单亲遗传标记似然比。"),
         "closest": "采用该亲缘线上关系最近的已检测亲属；其他亲属仅列出，不合并计算。",
         "method": "群体概率估计方法", "probability_plain": "群体概率",
+        "stale": "本证据计算之后，Y-STR 群体概率估计方法已改为：{method}；比对正在重新计算（运行完成后请刷新页面）。",
         "m_clopper_pearson": "计数，单侧 {c}% Clopper–Pearson 置信上限（α = {a}）",
         "m_count": "次数 / N（未见单倍型：单侧 {c}% Clopper–Pearson 置信上限）",
         "m_augmented": "加一计数（次数 + 1）/（N + 1）",
@@ -207,12 +210,13 @@ def _entry(e: Mapping, lang: str) -> dict:
             "line": line, "choice": choice}
 
 
-def lineage_section(data: Mapping | None, lang: str = "en") -> dict | None:
+def lineage_section(data: Mapping | None, lang: str = "en", *, current_method: Mapping | None = None) -> dict | None:
     """The lineage section of a DNA item's stored ``data`` in ``lang`` (None when it has no lineage evidence):
     ``{"title", "entries": [{"id", "heading", "rows": [(label, value)], "line", "choice"}],
     "summary": [(label, value)], "sentence", "closest"}``; ``line`` (None for a result stored before it was
     kept) is every typed relative of the line, ``{"title", "head", "rows": [{"id", "used", "cells"}]}``, and
-    ``choice`` says which one is used and why."""
+    ``choice`` says which one is used and why.  With ``current_method`` (``{"method", "alpha"}``: the store's
+    configured one), a Y-STR entry computed by another method is marked stale (``stale``: the sentence)."""
     if not data or not data.get("lineage"):
         return None
     lang = "zh" if lang == "zh" else "en"
@@ -225,4 +229,15 @@ def lineage_section(data: Mapping | None, lang: str = "en") -> dict | None:
     summary = [(t["autosomal_lr"], auto), (t["lineage_total"], _lr(data.get("lineage_log10_lr"), lineage_excluded, t)),
                (t["combined_lr"], _lr(combined, combined is None, t))]
     return {"title": t["title"], "entries": entries, "summary": summary, "sentence": t["multiply"],
-            "closest": t["closest"] if any(x["line"] is None for x in entries) else None}
+            "closest": t["closest"] if any(x["line"] is None for x in entries) else None,
+            "stale": _stale(data["lineage"], current_method, t)}
+
+
+def _stale(entries, current: Mapping | None, t: dict) -> str | None:
+    if not current:
+        return None
+    for e in entries:
+        if e.get("marker") == "Y-STR" and (e.get("method"), float(e.get("alpha") or 0.05)) != (
+                current["method"], float(current["alpha"])):
+            return t["stale"].format(method=_method(current, t))
+    return None

@@ -240,7 +240,8 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
         report_error = str(exc.problems[0].message)
     cand = get_candidate(db, candidate_id)
     dna = cand.item("dna")
-    lineage = lineage_section(dna.data if dna is not None else None, choose_language(request))
+    lineage = lineage_section(dna.data if dna is not None else None, choose_language(request),
+                              current_method=lineage_method(db).as_dict())
     return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
                                               "lineage": lineage,
                                               "outcomes": OUTCOMES, "report_html": report_html,
