@@ -99,7 +99,8 @@ def test_a_stored_candidate_as_pedtools_files_and_zip(trio, tmp_path):
 def test_a_fam_case_becomes_a_reference_family(session):
     result = import_fam(session, DUO, report="R-9", lab="LAB1", create_report=True, user="ana")
     assert (result.added, result.updated, result.unchanged) == (1, 0, 0)
-    assert result.notes["samples_added"] == 1 and any("not stored" in r for r in result.remarks)
+    # C's sample, and the person of interest F's as found child R-9-F's (tests/labfiles/test_fam_store.py)
+    assert result.notes["samples_added"] == 2 and any("found child R-9-F created" in r for r in result.remarks)
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == "R-9")).one()
     assert rep.sex == "male"
     assert sorted((m.member_id, m.father, m.mother, m.sex, m.sample, m.missing) for m in rep.pedigree) == [
@@ -107,13 +108,13 @@ def test_a_fam_case_becomes_a_reference_family(session):
         ("M", None, None, "female", None, False)]
     assert [(d.member_id, d.relation, d.sample, d.consent_given) for d in rep.relatives] == [
         ("C", "child", "R-9-C", None)]
-    sample = session.scalars(select(DnaSample)).one()
+    sample = session.scalars(select(DnaSample).where(DnaSample.sample == "R-9-C")).one()
     # duo.fam: C is 14/16 at D3S1358 and 7/9.3 at TH01 (allele indices 0,2 and 0,1 of the database).
     assert (sample.sample, sample.lab, sample.genotypes) == ("R-9-C", "LAB1", {"D3S1358": ["14", "16"],
                                                                                "TH01": ["7", "9.3"]})
     assert is_matching_owed(session)
     again = import_fam(session, DUO, report="R-9", lab="LAB1", user="ana")
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 1) and again.notes["samples_unchanged"] == 1
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1) and again.notes["samples_unchanged"] == 2
     details = [a.details for a in session.scalars(select(AuditEntry).where(AuditEntry.action == "import.fam"))]
     assert len(details) == 2 and all("14" not in d and '"C"' not in d for d in details)
 
@@ -139,8 +140,8 @@ def test_a_bad_fam_changes_nothing_and_names_lines(session, tmp_path):
     unknown.write_text(DUO.read_text().replace('"TH01"', '"D99S999"'))
     with pytest.raises(InputError) as err:
         import_fam(session, unknown, report="R-9", lab="LAB1", user="ana")
-    # C's TH01 (now D99S999) genotype starts on line 33; the found person's is not stored, so not checked.
-    assert [(x.line, x.field) for x in err.value.problems] == [(33, "locus")]
+    # C's TH01 (now D99S999) genotype starts on line 33, the found person F's on line 15.
+    assert [(x.line, x.field) for x in err.value.problems] == [(15, "locus"), (33, "locus")]
     assert "person 'C', locus D99S999: not a marker Reunite knows" in str(err.value)
     assert snapshot(session) == before
 
@@ -169,12 +170,12 @@ def test_the_commands(trio, url, monkeypatch, capsys, tmp_path):
     assert main(["import", "fam", str(DUO), "--report", "R-9", "--lab", "LAB1", "--create-report"]) == 0
     cap = capsys.readouterr()
     assert "fam from duo.fam: 1 added, 0 updated, 0 unchanged" in cap.out and "matching:" in cap.out
-    assert "note: the person of interest's genotype is not stored" in cap.err
+    assert "note: found child R-9-F created for the person of interest 'F'" in cap.err
     bad = tmp_path / "bad.fam"
     bad.write_text(DUO.read_text().replace('"TH01"', '"D99S999"'))
     assert main(["import", "fam", str(bad), "--report", "R-9", "--lab", "LAB1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {bad}, line 33") and "D99S999" in err
+    assert err.startswith(f"error: {bad}, line 15") and f"error: {bad}, line 33" in err and "D99S999" in err
 
 
 def _read_pedtools(folder: Path) -> dict:
@@ -233,8 +234,10 @@ def test_a_candidate_exported_as_fam_and_imported_as_a_family_matches_with_the_s
     fam = tmp_path / "c.fam"
     export_candidate_fam(s, cand.id, fam, user="ana")
     result = import_fam(s, fam, report="R-COPY", lab="LAB-COPY", create_report=True, user="ana")
-    assert result.added == 1 and result.notes["samples_added"] == len(cand.report.relatives)
+    # (the relatives' samples, and the person of interest's as a new found child's: a copy of the child)
+    assert result.added == 1 and result.notes["samples_added"] == len(cand.report.relatives) + 1
     run_matching(s, frequencies="nist1036_us_asian", rules="gbt", prior=0.001, index_dir=tmp_path / "idx")
     copy = s.scalars(select(Candidate).join(Candidate.report).where(MissingReport.report_number == "R-COPY")).all()
-    assert [(c.found_child.case_number, c.dna_log10_lr) for c in copy if c.dna_log10_lr is not None] == [
+    assert [(c.found_child.case_number, c.dna_log10_lr) for c in copy
+            if c.dna_log10_lr is not None and c.found_child.case_number == child] == [
         (child, pytest.approx(stored, abs=TOL))]

@@ -18,7 +18,7 @@ EXPECTED = {"users", "found_children", "missing_reports", "pedigree_members", "r
             "photos", "candidates", "candidate_evidence", "reviews", "audit_log", "appeals", "tips",
             "network_people", "network_relations", "network_transfers", "api_tokens", "written_files",
             "withdrawal_reasons", "store_state", "phone_codes", "alert_subscriptions", "alerts",
-            "alert_deliveries", "import_runs", "lineage_databases", "lineage_fits"}
+            "alert_deliveries", "import_runs", "lineage_databases", "lineage_fits", "report_kinship"}
 
 
 def test_upgrade_creates_every_table(db_url):

@@ -26,7 +26,7 @@ def test_a_familias_case_becomes_a_family_through_the_web(as_user, client, world
     client.app.state.jobs.wait()
     st = lab.get(r.json()["status_url"]).json()
     assert st["status"] == "done" and st["counts"] == {"added": 1, "updated": 0, "unchanged": 0}
-    assert "note: the person of interest's genotype is not stored" in st["summary"]
+    assert "note: found child R-9-F created for the person of interest 'F'" in st["summary"]
     with Session(store.make_engine(world[0])) as s:
         rep = s.scalars(select(MissingReport).where(MissingReport.report_number == "R-9")).one()
         assert sorted((m.member_id, m.sample, m.missing) for m in rep.pedigree) == [
@@ -39,7 +39,8 @@ def test_a_familias_case_becomes_a_family_through_the_web(as_user, client, world
     client.app.state.jobs.wait()
     st = lab.get(r.json()["status_url"]).json()
     assert st["status"] == "failed" and not st["stored"]
-    assert [(p["file"], p["line"], p["field"]) for p in st["problems"]] == [("bad.fam", 33, "locus")]
+    assert [(p["file"], p["line"], p["field"]) for p in st["problems"]] == [("bad.fam", 15, "locus"),
+                                                                            ("bad.fam", 33, "locus")]
     with Session(store.make_engine(world[0])) as s:
         assert s.scalars(select(MissingReport).where(MissingReport.report_number == "R-10")).first() is None
 

@@ -1,19 +1,27 @@
 """A Familias ``.fam`` case into the store: its family (the pedigree, the missing person, the typed
-relatives) as a report's reference family, and the relatives' genotypes as their DNA samples.
+relatives) as a report's reference family, the relatives' genotypes as their DNA samples, the person of
+interest's genotypes as a found child's sample, and the file's frequency database, mutation models and
+theta as the report's kinship settings (:class:`~reunite.cases.models.ReportKinship`).
 
 The file is read by :func:`reunite.labfiles.read_fam` (which chooses H1, H2 and the person of
 interest as ``reunite convert familias`` does).  H1's pedigree becomes the report's pedigree, the
 person of interest its missing member (untyped in the store, as every reference family's missing
 child is); each other typed person becomes a relative with a sample ``REPORT-PERSON`` typed by
-``lab``.  Then everything is stored by the paths ``reunite import families`` and ``reunite import
-profiles`` take: all-or-nothing under the store's lock, every problem named by file, line and field
-(a marker Reunite does not know, a stored sample that differs or belongs to another lab, a report
-that is not stored, a sex that contradicts the report), idempotent, audited (counts, never names
-or genotypes), then the matching.
+``lab``.  The person of interest's genotypes (Familias types the person of interest as one of the
+file's persons, in the pedigrees like any other; the reader takes the typed person related to the
+family in H1 and unrelated in H2) become the sample ``REPORT-PERSON`` of a found child (``found_case``,
+default that sample code; created with the file's sex if it is not stored), so that the matching
+compares it with every family.  The file's frequency database is stored as a named table
+(``frequency_tables``, once per content: ``fam:REPORT:FILE``), and with its mutation model and theta
+recorded for the report (``report_kinship``): :func:`stored_fam_case` rebuilds the file's case from the
+store, with the file's own settings, and its LR is the LR the file implies.
 
-Not stored (each said in a note): the person of interest's genotype (import it as a found child's
-profile), and the file's frequency database and mutation models (the matching uses Reunite's own
-settings, recorded with each candidate; ``reunite export fam --candidate`` writes those).
+Everything is stored by the paths ``reunite import families`` and ``reunite import profiles`` take:
+all-or-nothing under the store's lock, every problem named by file, line and field (a marker Reunite
+does not know, a stored sample that differs or belongs to another lab, a report that is not stored, a
+sex that contradicts the report, a found child that holds another sample), idempotent, audited
+(counts, never names or genotypes), then the matching.  The matching itself computes each candidate
+with Reunite's settings (``REUNITE_FREQUENCIES``, the mutation model), recorded with the candidate.
 """
 
 from __future__ import annotations
@@ -21,13 +29,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import InputError, Problem
+from ..errors import FrequencyError, InputError, Problem
 from ..genetics import marker_key, parse_profile
+from ..genetics.frequencies import load_frequencies
+from ..genetics.kinship import KinshipCase
+from ..genetics.markers import Profile
 from ..genetics.pedigree import make_pedigree
 from ..labfiles import read_fam
 from ._csv import Sheet
+from .families import stored_family, stored_profile
 from .importing import (
     ImportResult,
     _existing,
@@ -36,12 +49,14 @@ from .importing import (
     _guard,
     _relation,
     _store_profiles,
+    default_user,
     known_markers,
 )
-from .models import MissingReport, PedigreeMember, Relative
+from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, ReportKinship
+from .provenance import mutation_record, store_table, stored_mutation, stored_table
 from .state import owe_matching
 
-__all__ = ["import_fam", "sample_code"]
+__all__ = ["frequency_csv", "import_fam", "sample_code", "stored_fam_case"]
 
 
 def sample_code(report: str, person: str) -> str:
@@ -49,14 +64,57 @@ def sample_code(report: str, person: str) -> str:
     return f"{report}-{person}"[:64]
 
 
+def frequency_csv(frequencies: dict[str, dict[str, float]]) -> str:
+    """A ``.fam`` database as Reunite's frequency table CSV (``marker,allele,frequency``), every frequency
+    written with full precision (``repr``), so the stored table is the file's to the last bit."""
+    rows = ["marker,allele,frequency"]
+    for marker, alleles in frequencies.items():
+        rows += [f"{marker},{allele},{float(f)!r}" for allele, f in alleles.items()]
+    return "\n".join(rows) + "\n"
+
+
+def _in_table(profile: Profile, markers) -> Profile:
+    keep = {k: v for k, v in profile.genotypes.items() if k in markers}
+    return Profile(keep, {k: profile.names.get(k, k) for k in keep}, profile.amelogenin)
+
+
+def stored_fam_case(session: Session, report: str) -> KinshipCase:
+    """The kinship case of a report imported from a Familias file, rebuilt from the store: the stored
+    pedigree and the relatives' stored profiles, the person of interest's profile (its found child's
+    sample) as the found person, and the file's frequency table, mutation model and theta as stored
+    (``report_kinship``).  Reads genotypes: the caller audits."""
+    rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report)).first()
+    kin = None if rep is None else session.scalars(
+        select(ReportKinship).where(ReportKinship.report_id == rep.id)).first()
+    if rep is None or kin is None:
+        raise InputError(Problem(f"report {report!r} has no case imported from a Familias file (reunite import "
+                                 f"fam)", field="report", code="fam_no_case", params={"family": report}))
+    child = kin.found_child
+    names = {r.sample for r in rep.pedigree if r.sample} | ({child.sample} if child and child.sample else set())
+    stored = {s.sample: s for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(names)))}
+    found = stored_profile(stored.get(child.sample)) if child is not None and child.sample else None
+    family = stored_family(rep, stored)
+    if found is None or family is None:
+        raise InputError(Problem(f"report {report!r}: the person of interest or the family has no usable DNA "
+                                 f"(erased, or not typed)", field="report", code="fam_no_dna",
+                                 params={"family": report}))
+    table = stored_table(session, kin.frequencies_sha256)
+    markers = set(table.markers)
+    return KinshipCase(family.pedigree, {p: _in_table(prof, markers) for p, prof in family.profiles.items()},
+                       family.missing, _in_table(found, markers), table, stored_mutation(kin.mutation_model),
+                       float(kin.theta or 0.0), id=f"report-{report}")
+
+
 @_guard
 def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit: str | None = None,
                typed_on: dt.date | None = None, found: str | None = None, h1: str | None = None,
-               h2: str | None = None, create_report: bool = False, user: str | None = None,
-               commit: bool = True) -> ImportResult:
+               h2: str | None = None, create_report: bool = False, found_case: str | None = None,
+               user: str | None = None, commit: bool = True) -> ImportResult:
     """Import a Familias ``.fam`` case as the reference family of report ``report`` (see the module
     docstring).  ``found``, ``h1``, ``h2`` choose the person of interest and the hypotheses when the
-    file leaves them ambiguous.  The result's ``remarks`` say what the reader and the import left out."""
+    file leaves them ambiguous; ``found_case`` is the case number of the found child that holds the
+    person of interest's profile (default: its sample code, ``REPORT-PERSON``).  The result's
+    ``remarks`` say what the reader and the import left out and what was created."""
     source = str(path)
     report = (report or "").strip()
     lab = (lab or "").strip()
@@ -92,6 +150,32 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
         for loc in gts:
             where[code, marker_key(loc)] = fc.genotype_lines.get((person, loc), first_line[code])
 
+    # The person of interest's genotypes: a found child's sample, checked like the relatives'.
+    poi_code = sample_code(report, missing)
+    found_case = (found_case or "").strip() or poi_code
+    first_line[poi_code] = fc.person_lines.get(missing, 0)
+    unknown = [loc for loc in case["found"] if marker_key(loc) not in known_markers()]
+    for loc in unknown:
+        sheet.problems.append(Problem(
+            f"person {missing!r}, locus {loc}: not a marker Reunite knows (it has no frequency table for it); "
+            f"remove it from the file", file=source, line=fc.genotype_lines.get((missing, loc)), field=field_locus,
+            code="marker_unknown", params={"marker": loc}))
+    if not unknown:
+        profiles[poi_code] = _genotypes(parse_profile(case["found"], source=source))
+        for loc in case["found"]:
+            where[poi_code, marker_key(loc)] = fc.genotype_lines.get((missing, loc), first_line[poi_code])
+    child = _existing(session, FoundChild, FoundChild.case_number, [found_case]).get(found_case)
+    if child is not None and child.sample not in (None, poi_code):
+        sheet.problems.append(Problem(f"found child {found_case!r} holds another sample; give another found case",
+                                      file=source, line=fc.person_lines.get(missing), field="found_case",
+                                      code="fam_found_case_sample", params={"case": found_case}))
+    try:
+        table = load_frequencies(case["frequencies"])
+    except FrequencyError as exc:
+        table = None
+        sheet.problems.extend(Problem(f"the database: {p.message}", file=source, field="database",
+                                      code="fam_database", params={}) for p in exc.problems)
+
     rep = _existing(session, MissingReport, MissingReport.report_number, [report],
                     load=(selectinload(MissingReport.pedigree), selectinload(MissingReport.relatives))).get(report)
     records = case["pedigree"]
@@ -111,9 +195,6 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
                     meta={}, first_line=first_line, where=where, user=user, fields=(field_person, field_locus))
 
     result = ImportResult("fam", sheet.name, remarks=list(fc.notes))
-    result.remarks.append("the person of interest's genotype is not stored (import it as a found child's "
-                          "profile); the file's frequency database and mutation models are not stored either "
-                          "(the matching uses Reunite's settings)")
     if rep is None:
         rep = MissingReport(report_number=report, sex=msex)
         session.add(rep)
@@ -150,8 +231,40 @@ def import_fam(session: Session, path: str | Path, *, report: str, lab: str, kit
             rep.relatives.append(Relative(member_id=mid, relation=relation, consent_given=given,
                                           consent_scope=scope, sample=sample))
     session.flush()
+
+    # The person of interest's found child, and the report's kinship settings from the file.
+    if child is None:
+        child = FoundChild(case_number=found_case, sex=msex)
+        session.add(child)
+        result.remarks.append(f"found child {found_case} created for the person of interest {missing!r} "
+                              f"(sample {poi_code})")
+    if child.sample != poi_code:
+        child.sample = poi_code
+        session.flush()
+    name = f"fam:{report}:{Path(source).name}"[:200]
+    sha = store_table(session, name, frequency_csv(case["frequencies"]))
+    want = {"frequencies": name, "frequencies_sha256": sha, "mutation_model": mutation_record(case["mutation"]),
+            "theta": float(case["theta"] or 0.0), "found_child_id": child.id}
+    kin = session.scalars(select(ReportKinship).where(ReportKinship.report_id == rep.id)).first()
+    if kin is None:
+        kin = ReportKinship(report_id=rep.id, source_file=Path(source).name[:200], imported_by=user or default_user(),
+                            **want)
+        session.add(kin)
+        kin_changed = True
+    else:
+        kin_changed = any(getattr(kin, k) != v for k, v in want.items())
+        for k, v in want.items():
+            setattr(kin, k, v)
+        if kin_changed:
+            kin.source_file, kin.imported_by = Path(source).name[:200], user or default_user()
+    if kin_changed and result.unchanged:
+        result.unchanged, result.updated = 0, 1
+    result.remarks.append(f"the file's frequency database ({len(table.markers)} loci), mutation model and theta "
+                          f"stored as the report's kinship settings (table {name}); the matching computes "
+                          f"candidates with Reunite's own settings")
+    session.flush()
     result.notes.update(members=len(persons), samples_added=samples.added, samples_updated=samples.updated,
-                        samples_unchanged=samples.unchanged, lab=lab)
+                        samples_unchanged=samples.unchanged, lab=lab, found_case=found_case)
     if samples.added or samples.updated:
         owe_matching(session)   # new DNA for an unchanged family: the matching must run all the same
     return _finish(session, result, user, commit)

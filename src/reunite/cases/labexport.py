@@ -33,13 +33,14 @@ from ..labfiles import SampleProfile, fam_text, pedtools_files, write_cmf
 from ..labfiles._common import write_atomic
 from .audit import append_audit
 from .families import stored_family, stored_profile
+from .famimport import stored_fam_case
 from .importing import _existing, default_user
 from .models import Candidate, DnaSample
 from .privacy import register_written_file
 from .provenance import stored_mutation, stored_table
 
 __all__ = ["CandidateExport", "candidate_case", "export_candidate_fam", "export_candidate_pedtools",
-           "export_cmf", "lab_samples", "sample_labs"]
+           "export_cmf", "export_report_fam", "lab_samples", "sample_labs"]
 
 
 def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = None) -> list[DnaSample]:
@@ -235,3 +236,27 @@ def export_candidate_pedtools(session: Session, candidate_id: int, outdir: str |
             paths.append(out / name)
     _record(session, cand, paths, "pedtools", user or default_user(), len(case.profiles) + 1, commit)
     return CandidateExport(paths, log10, cand.dna_log10_lr, notes)
+
+
+def export_report_fam(session: Session, report: str, out: str | Path, *, user: str | None = None,
+                      commit: bool = True) -> CandidateExport:
+    """Write the case of a report imported from a Familias file (``reunite import fam``) back as a ``.fam``
+    file: the stored pedigree, the relatives' and the person of interest's stored profiles, and the file's
+    frequency table, mutation model and theta as the store keeps them
+    (:func:`reunite.cases.famimport.stored_fam_case`); audited (``export.fam``, the report) and registered."""
+    case = stored_fam_case(session, report)
+    text, notes = fam_text(case)
+    log10 = missing_person_lr(case).log10_lr
+    out = Path(out)
+    who = user or default_user()
+    write_atomic(out, text)
+    try:
+        register_written_file(session, out, kind="export", user=who, table_name="fam", commit=False)
+        append_audit(session, who, "export.fam", entity="missing_report", details={
+            "format": "fam", "report": report, "samples": len(case.profiles) + 1, "files": [out.name]})
+        if commit:
+            session.commit()
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    return CandidateExport([out], log10, None, notes)

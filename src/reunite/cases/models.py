@@ -69,6 +69,7 @@ __all__ = [
     "PhoneCode",
     "Photo",
     "Relative",
+    "ReportKinship",
     "ReportOtherChild",
     "Review",
     "StoreState",
@@ -515,6 +516,33 @@ class FrequencyTableContent(Base):
     name: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReportKinship(Base):
+    """The kinship settings a report's family came with from a Familias case (``reunite import fam``):
+    the file's frequency database as a stored table (``frequencies``, its name, and ``frequencies_sha256``,
+    its content in ``frequency_tables``), its mutation model (``{"spec", "model", "description"}`` as a
+    candidate keeps one, or None), theta, the file's name, and the person of interest the file typed: the
+    found child holding that profile (``found_child_id``).  With them the case the file describes is
+    computed from the store (:func:`reunite.cases.famimport.stored_fam_case`) and written back
+    (``reunite export fam --report``).  One row per report; a new import of a ``.fam`` replaces it."""
+
+    __tablename__ = "report_kinship"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), unique=True)
+    frequencies: Mapped[str] = mapped_column(String(200))
+    frequencies_sha256: Mapped[str] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    theta: Mapped[float] = mapped_column(Float, default=0.0)
+    found_child_id: Mapped[int | None] = mapped_column(ForeignKey("found_children.id", ondelete="SET NULL"),
+                                                       index=True)
+    source_file: Mapped[str] = mapped_column(String(200))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    report: Mapped[MissingReport] = relationship()
+    found_child: Mapped[FoundChild | None] = relationship()
 
 
 class Photo(Base):

@@ -178,10 +178,15 @@ def import_fam_cmd(
     = None,
     h1: Annotated[str | None, typer.Option("--h1", help="The file's pedigree that is H1 (when ambiguous).")] = None,
     h2: Annotated[str | None, typer.Option("--h2", help="The file's pedigree that is H2 (when ambiguous).")] = None,
+    found_case: Annotated[str | None, typer.Option(
+        "--found-case", help="The found child that holds the person of interest's profile (default: "
+                             "REPORT-PERSON; created if not stored).")] = None,
     kit: KitOpt = None, date: DateOpt = None, no_match: NoMatchOpt = False, user: UserOpt = None,
 ):
     """Import a Familias case as a report's reference family: its pedigree, the missing person and the
-    typed relatives with their DNA samples (docs/labfiles.md)."""
+    typed relatives with their DNA samples, the person of interest's profile as a found child's sample,
+    and the file's frequencies, mutation model and theta as the report's kinship settings
+    (docs/labfiles.md)."""
     from ..cases.famimport import import_fam
 
     def run(s, path, **kw):
@@ -191,7 +196,7 @@ def import_fam_cmd(
         return result
 
     _run_import(run, file, not no_match, record_as="fam", report=report, lab=lab, kit=kit, typed_on=_typed_on(date),
-                found=found, h1=h1, h2=h2, create_report=create_report, user=user)
+                found=found, h1=h1, h2=h2, create_report=create_report, found_case=found_case, user=user)
 
 
 def _import_lineage_db(kind: str, file: Path, no_match: bool, user: str | None, **method) -> None:
@@ -283,6 +288,8 @@ def export_cmd(
     kit: Annotated[str, typer.Option("--kit", help="cmf: the KIT written on every locus.")] = "",
     lab: Annotated[str | None, typer.Option("--lab", help="cmf: only the samples this lab typed.")] = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="fam, pedtools: the candidate's id.")] = None,
+    report: Annotated[str | None, typer.Option("--report", help="fam: the report whose case came from a Familias "
+                                                                "file (reunite import fam).")] = None,
     user: UserOpt = None,
 ):
     """Export a table as CSV or JSON (formula-like CSV cells are escaped with a leading quote).
@@ -293,14 +300,18 @@ def export_cmd(
     --destination-ori ORI [--samples S1,S2] [--lab LAB]`` (validated against the CMF schema).  ``fam``
     and ``pedtools`` write a stored candidate (found child against a family) as a Familias case or
     as R pedsuite files, with the frequencies and mutation model of its LR: ``fam --candidate ID
-    OUT.fam``, ``pedtools --candidate ID OUTDIR`` (or ``OUT.zip``).  Every such export is audited and
-    registered so that a withdrawal of consent deletes it."""
+    OUT.fam``, ``pedtools --candidate ID OUTDIR`` (or ``OUT.zip``); ``fam --report NUMBER OUT.fam``
+    writes a report's case imported from a Familias file, with the file's own frequencies.  Every such
+    export is audited and registered so that a withdrawal of consent deletes it."""
     from ..cases.db import open_session
     from ..cases.export import export_table
     from ..network import models as _network_tables  # noqa: F401  (the network_* tables can be exported)
 
     if table == "cmf":
         _export_cmf(out or target, samples, source_lab, destination_ori, kit, user, lab)
+        return
+    if table == "fam" and report is not None:
+        _export_report_fam(report, target or out, user)
         return
     if table in ("fam", "pedtools"):
         _export_candidate(table, candidate, target or out, user)
@@ -347,6 +358,23 @@ def _export_candidate(fmt: str, candidate: int | None, out: Path | None, user: s
         typer.echo(f"note: {note}", err=True)
     lr = "LR 0" if done.log10_lr is None else f"log10 LR {done.log10_lr:.6f}"
     typer.echo(f"candidate {candidate} ({lr}) written to {', '.join(str(p) for p in done.paths)}")
+
+
+def _export_report_fam(report: str, out: Path | None, user: str | None) -> None:
+    from ..cases.db import open_session
+    from ..cases.labexport import export_report_fam
+
+    if out is None:
+        fail(InputError(Problem("give the .fam file to write", field="out")))
+    try:
+        with open_session() as s:
+            done = export_report_fam(s, report, out, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    for note in done.notes:
+        typer.echo(f"note: {note}", err=True)
+    lr = "LR 0" if done.log10_lr is None else f"log10 LR {done.log10_lr:.6f}"
+    typer.echo(f"report {report}'s case ({lr}) written to {out}")
 
 
 def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, destination_ori: str | None,
