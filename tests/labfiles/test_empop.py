@@ -55,7 +55,7 @@ def test_every_problem_is_named_and_said_in_both_languages():
                    (b, 7, "count", "mt_count", "R1-B1"),
                    (b, 8, "count", "mt_row_short", "R1-C1"),
                    (b, 9, "variants", "mt_variants", "R1-D1"),    # 16223Q: not a base
-                   (b, 9, "variants", "mt_variants", "R1-D1"),    # 400A: outside the range
+                   (b, 9, "variants", "mt_variants_outside", "R1-D1"),    # 400A: outside the range
                    (b, 10, "sample", "mt_sample_twice", "R1-M1"),
                    (b, 11, "range", "mt_range", None)], got
     assert "'16223Q'" in exc.value.problems[4].message and "outside" in exc.value.problems[5].message

@@ -43,6 +43,8 @@ __all__ = ["read_emp"]
 
 _SAMPLE_HEADERS = ("sample", "sample name", "sample id", "sampleid")
 _HAPLOTYPE_HEADERS = ("haplotype", "variants", "mt_variants")
+#: The codes of :func:`reunite.genetics.mtdna.parse_mt_sequence`'s problems said apart (with the sample).
+_VARIANT_CODES = {"mt_variant_outside_range": "mt_variants_outside", "mt_position_twice": "mt_variants_twice"}
 
 
 def _range_text(text: str) -> str:
@@ -101,7 +103,8 @@ def _add(out: dict, where: dict, sample: str, variants: list[str], rng: str, lin
         seq = parse_mt_sequence(variants, rng, source=source)
     except HaplotypeError as exc:
         problems.extend(Problem(f"sample {sample!r}: {p.message}", file=source, line=line, field=field,
-                                code="mt_variants", params={"sample": sample}) for p in exc.problems)
+                                code=_VARIANT_CODES.get(p.code or "", "mt_variants"), params={"sample": sample})
+                        for p in exc.problems)
         return
     out[sample] = seq.as_dict()
 
