@@ -140,6 +140,7 @@ def test_the_case_registry_and_web_account_examples_run(folder, capsys, monkeypa
     (folder / "SPECIMENS.xml").write_text((lab / "specimens.xml").read_text(encoding="utf-8")
                                           .replace("S-C1", "CM-C1").replace("S-M1", "CM-M1"), encoding="utf-8")
     (folder / "CASE.fam").write_bytes((lab / "duo.fam").read_bytes())
+    (folder / "HAPLOTYPES.emp").write_bytes((lab / "empop_good.emp").read_bytes())
     # `reunite import ydb ystr_database.csv`: a Y-STR database of the README's name (the shipped one's rows)
     from importlib import resources
 
