@@ -8,6 +8,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -569,3 +570,34 @@ def test_simulate_y_haplotypes_then_index_and_search(tmp_path):
             assert _same(got, want)
             compared += 1
     assert compared
+
+
+def test_benchmark_script_smoke():
+    # benchmarks/lineage_search.py at its smallest (not timed): the figures are computed and the kernel
+    # agrees with y_lineage_lr on every row.
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "lineage_search.py"
+    spec = importlib.util.spec_from_file_location("bench_lineage_search", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.run(n_families=30, paternal=4, children=4, kernel_children=2)
+    assert out["families"] == 30 and out["paternal_line_families"] == 12
+    assert set(out["a_accuracy"]) == {"brother", "paternal_uncle", "paternal_grandfather"}
+    assert all(v["pairs"] == 4 for v in out["a_accuracy"].values())
+    assert out["c_max_abs_difference_log10"] <= 1e-9
+
+
+@pytest.mark.parametrize(("min_lr", "top"), [(1.0, 3), (100.0, 5), (0.0, 4), (1e-3, 0)])
+def test_top_and_min_lr_apply_to_the_combined_lr(world, min_lr, top):
+    """The prefilter with lineage LRs added keeps exactly the hits a full search ranks first."""
+    from reunite.search.hits import _passes, _rank
+
+    table, fams, kids, y, mt, found_y, _truth = world
+    idx = build_index(fams, table, y=y, mt=mt)
+    for s in list(kids)[::3]:
+        full = search_child(idx, kids[s], sample=s, min_lr=0.0, top=0, found_y=found_y[s], lineage=OPTS)
+        want = sorted([h for h in full if _passes(h, min_lr)], key=lambda h: _rank(h, "family"))
+        want = want[:top] if top else want
+        got = search_child(idx, kids[s], sample=s, min_lr=min_lr, top=top, found_y=found_y[s], lineage=OPTS)
+        assert got == want

@@ -269,10 +269,18 @@ def _search_child_lineage(index: ReferenceIndex, child: Profile, sample: str, mi
         if min_lr <= 0 and excluded.any():
             results.extend(search_group_rows(index, child, compact[excluded], sample, 0.0, 0))
     elif len(compact):
-        approx, zeros = approx_log10(index, x, compact, consistent=True)
-        cap = MAX_INCONSISTENT + 1
-        zeros = np.where(np.isneginf(lc), cap, zeros)
-        approx = np.where(zeros >= cap, -np.inf, approx + lc)
+        # As the autosomal search: a first pass that stops at a family's first inconsistent marker,
+        # the second (counting them) only if the families with LR > 0 may not fill the top.  The
+        # lineage log10 LR is added to the approximate one; a lineage exclusion is LR 0.
+        excl = np.isneginf(lc)
+        approx, zeros = approx_log10(index, x, compact)
+        zeros = np.where(excl, 1, zeros)
+        approx = np.where(zeros >= 1, -np.inf, approx + lc)
+        if not _tier0_fills(approx, zeros, min_lr, top):
+            approx, zeros = approx_log10(index, x, compact, consistent=True)
+            cap = MAX_INCONSISTENT + 1
+            zeros = np.where(excl, cap, zeros)
+            approx = np.where(zeros >= cap, -np.inf, approx + lc)
         sel = compact[_select_tiers(approx, zeros, min_lr, top)]
         ex, nz = exact_log10(index, x, sel, consistent=True)
         for r, lg, z in zip(sel, ex, nz, strict=True):

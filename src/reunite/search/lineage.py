@@ -407,12 +407,17 @@ def _step_table(meioses: int, per_copy: float) -> np.ndarray:
     return t
 
 
-def _lookup(table: np.ndarray, d10: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """(whole repeat difference?, its probability) for differences in tenths of a repeat."""
+_BLOCK = 1 << 16   # families per block of the Y-STR kernel (bounds its temporary arrays)
+
+
+def _lookup2(table: np.ndarray, d10: np.ndarray, m: int, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_lookup` for (families, loci) differences, ``table`` (loci, 4m + 1)."""
     whole = d10 % 10 == 0
+    width = table.shape[1]
     d = d10 // 10 + 2 * m
-    inside = whole & (d >= 0) & (d < len(table))
-    return whole, np.where(inside, table[np.clip(d, 0, len(table) - 1)], 0.0)
+    inside = whole & (d >= 0) & (d < width)
+    flat = table.ravel()[cols[None, :] * width + np.clip(d, 0, width - 1)]
+    return whole, np.where(inside, flat, 0.0)
 
 
 def _y_scores(li: LineageIndex, rows: np.ndarray, found: YHaplotype, opts: LineageOptions) -> np.ndarray:
@@ -431,51 +436,60 @@ def _y_scores(li: LineageIndex, rows: np.ndarray, found: YHaplotype, opts: Linea
     fc, fv = y_codes(found, loci)
     fc = np.where(np.array([x in db_loci for x in loci], dtype=bool), fc, _NA)
     rates = load_y_rates()
-    typed = [li_ for li_ in range(len(loci)) if fc[li_] >= 0]
     sel_all = np.nonzero(has)[0]
     num = np.ones(len(rows))
     comp = np.zeros((len(rows), len(loci)), dtype=bool)
+    per_copy = [rates.rate(x)[0] / max(rates.copies.get(x, 1), 1) for x in loci]
+    typed_l = fc >= 0
+    n0, n2 = typed_l & (fc == 0), typed_l & (fc == 2)
+    two = np.nonzero(n2)[0]
+    cols2 = np.arange(len(two))
+    swap_l = n2 & (fv[:, 0] != fv[:, 1])       # two different alleles: two pairings
+    f0, f1 = fv[:, 0].astype(np.int64), fv[:, 1].astype(np.int64)
+    cols = np.arange(len(loci))
     for m in np.unique(mei[sel_all]):
         m = int(m)
-        sel = sel_all[mei[sel_all] == m]
-        r = rows[sel]
-        for li_ in typed:
-            n = int(fc[li_])
-            rc = np.asarray(li.y_count[r, li_])
-            same = rc == n
-            if not same.any():
-                continue
-            if n == 0:
-                comp[sel[same], li_] = True
-                continue
-            rate, _default = rates.rate(loci[li_])
-            table = _step_table(m, rate / max(rates.copies.get(loci[li_], 1), 1))
-            rv = np.asarray(li.y_alleles[r, li_, :2], dtype=np.int64)
-            f0, f1 = int(fv[li_, 0]), int(fv[li_, 1])
-            if n == 1:
-                ok, p = _lookup(table, f0 - rv[:, 0], m)
-            else:
-                ok0, p0 = _lookup(table, f0 - rv[:, 0], m)
-                ok1, p1 = _lookup(table, f1 - rv[:, 1], m)
-                ok, p = ok0 & ok1, np.where(ok0 & ok1, p0 * p1, 0.0)
-                if f0 != f1:
-                    ok2, q0 = _lookup(table, f1 - rv[:, 0], m)
-                    ok3, q1 = _lookup(table, f0 - rv[:, 1], m)
-                    swap = ok2 & ok3
-                    p = p + np.where(swap, q0 * q1, 0.0)
-                    ok = ok | swap
+        table = np.stack([_step_table(m, per_copy[i]) for i in range(len(loci))])   # (L, 4m + 1)
+        sel_m = sel_all[mei[sel_all] == m]
+        for c0 in range(0, len(sel_m), _BLOCK):
+            sel = sel_m[c0:c0 + _BLOCK]
+            r = rows[sel]
+            cnt = np.asarray(li.y_count[r])                                       # (n, L)
+            vals = np.asarray(li.y_alleles[r][:, :, :2], dtype=np.int64)          # (n, L, 2)
+            same = (cnt == fc[None, :]) & typed_l[None, :]
+            ok, p = _lookup2(table, f0[None, :] - vals[:, :, 0], m, cols)
+            if len(two):
+                # two alleles: both copies whole; the two pairings summed where the child's differ
+                w1, p1 = _lookup2(table[two], f1[None, two] - vals[:, two, 1], m, cols2)
+                ident = ok[:, two] & w1
+                pt = np.where(ident, p[:, two] * p1, 0.0)
+                ws0, q0 = _lookup2(table[two], f1[None, two] - vals[:, two, 0], m, cols2)
+                ws1, q1 = _lookup2(table[two], f0[None, two] - vals[:, two, 1], m, cols2)
+                swap = swap_l[None, two] & ws0 & ws1
+                ok[:, two] = ident | swap
+                p[:, two] = pt + np.where(swap, q0 * q1, 0.0)
+            ok[:, n0] = True
+            p[:, n0] = 1.0
             use = same & ok
-            comp[sel[use], li_] = True
-            num[sel[use]] *= p[use]
-    sets, inverse = np.unique(comp[sel_all], axis=0, return_inverse=True)
+            comp[sel] = use
+            num[sel] = np.prod(np.where(use, p, 1.0), axis=1)
+    # The loci compared differ between families (nulls, duplications, microvariants, loci typed):
+    # one population probability per distinct set, each set a row of bits.
+    bits = np.packbits(comp[sel_all], axis=1, bitorder="little")
+    keys = np.ascontiguousarray(bits).view(np.dtype((np.void, bits.shape[1]))).reshape(-1)
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    for si, s in enumerate(sets):
+    with np.errstate(divide="ignore"):
+        lnum = np.log10(num[sel_all])
+    res = np.full(len(sel_all), np.nan)
+    for si in range(len(uniq)):
+        s = comp[sel_all[first[si]]]
         if not s.any():
             continue
         pop = _y_population(found, [loci[i] for i in np.nonzero(s)[0]], opts)
-        j = sel_all[inverse == si]
-        with np.errstate(divide="ignore"):
-            out[j] = np.where(num[j] > 0, np.log10(num[j]) - math.log10(pop), -np.inf)
+        j = inverse == si
+        res[j] = np.where(np.isneginf(lnum[j]), -np.inf, lnum[j] - math.log10(pop))
+    out[sel_all] = res
     return out
 
 

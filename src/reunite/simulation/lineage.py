@@ -39,14 +39,17 @@ def _pool(n: int, seed: int, loci: Sequence[str]) -> list[dict[str, tuple[int, .
     return simulate_y_population(max(n, 1), seed=seed, loci=loci)
 
 
-def population_y(pop: SimulatedPopulation, *, seed: int = 1, kit: str = "yfiler_plus"
-                 ) -> tuple[dict[str, YHaplotype], dict[str, YHaplotype]]:
+def population_y(pop: SimulatedPopulation, *, seed: int = 1, kit: str = "yfiler_plus",
+                 founders: Sequence[dict] | None = None) -> tuple[dict[str, YHaplotype], dict[str, YHaplotype]]:
     """Y-STR haplotypes of the typed men of ``pop``'s families (by sample id, ``F000001-F``) and of its
-    found boys (by sample id), dropped along the paternal lines (see the module docstring)."""
+    found boys (by sample id), dropped along the paternal lines (see the module docstring).
+    ``founders``: the male founders' haplotypes, used in turn (default: a clan population of ``seed``)."""
     loci = KITS[kit]
     rng = np.random.default_rng(seed)
-    founders = sum(sum(1 for _p, fa, _m, _s in g.layout.members if fa is None) * len(g) for g in pop.groups)
-    pool = _pool(founders + pop.n_found, seed, loci)
+    need = sum(sum(1 for _p, fa, _m, _s in g.layout.members if fa is None) * len(g) for g in pop.groups)
+    pool = list(founders) if founders is not None else _pool(need + pop.n_found, seed, loci)
+    if len(pool) < need + pop.n_found:
+        raise ValueError(f"{need + pop.n_found} founder haplotypes are needed, {len(pool)} given")
     nxt = iter(pool)
     fam_ids = pop.family_ids()
     typed: dict[str, YHaplotype] = {}
@@ -107,7 +110,8 @@ _PEDIGREES = {
 
 
 def paternal_line_families(table: FrequencyTable, markers: Sequence[str], counts: dict[str, int], *,
-                           seed: int = 1, kit: str = "yfiler_plus", prefix: str = "P"
+                           seed: int = 1, kit: str = "yfiler_plus", prefix: str = "P",
+                           founders: Sequence[dict] | None = None
                            ) -> tuple[list[FamilyRecord], dict[str, YHaplotype], dict, dict, dict[str, str]]:
     """Families whose only typed relative (member ``R``, sample ``<family>-R``) is the missing boy's
     brother, paternal uncle or paternal grandfather (``counts``: how many of each), gene-dropped:
@@ -115,11 +119,12 @@ def paternal_line_families(table: FrequencyTable, markers: Sequence[str], counts
     haplotypes of ``kit`` along the paternal line.
 
     Returns (families, relatives' haplotypes by sample, found boys' profiles, found boys' haplotypes,
-    truth: boy → family).  The boy ``<family>-C`` is the missing child himself."""
+    truth: boy → family).  The boy ``<family>-C`` is the missing child himself.  ``founders``: the
+    haplotypes of the lines' founders, one per family (default: a clan population of ``seed``)."""
     rng = np.random.default_rng(seed)
     loci = KITS[kit]
     total = sum(counts.values())
-    pool = iter(_pool(total, seed + 7, loci))
+    pool = iter(list(founders) if founders is not None else _pool(total, seed + 7, loci))
     freqs = [np.asarray(table.markers[m].freqs, dtype=float) for m in markers]
     cdfs = [np.cumsum(f) / f.sum() for f in freqs]
     names = [table.markers[m].name for m in markers]
