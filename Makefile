@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BENCH)/faces.py --quick
 	$(BENCH)/lineage.py --quick
 	$(BENCH)/lineage_store.py --quick
+	$(BENCH)/lineage_search.py --quick
 	$(BENCH)/network.py --quick
 	$(BENCH)/nondna.py --quick
 	$(BENCH)/alerts.py --quick
@@ -53,6 +54,8 @@ bench-full: $(STAMP)
 	$(BENCH)/faces.py
 	$(BENCH)/lineage.py
 	$(BENCH)/lineage_store.py
+	$(BENCH)/lineage_search.py
+	$(BENCH)/lineage_search.py --database 50000
 	$(BENCH)/network.py
 	$(BENCH)/nondna.py --seeds 1 2 3
 	$(BENCH)/alerts.py
