@@ -601,3 +601,19 @@ def test_top_and_min_lr_apply_to_the_combined_lr(world, min_lr, top):
         want = want[:top] if top else want
         got = search_child(idx, kids[s], sample=s, min_lr=min_lr, top=top, found_y=found_y[s], lineage=OPTS)
         assert got == want
+
+
+def test_lineage_row_problems_have_words_in_both_languages(tmp_path):
+    from reunite.web.i18n import MESSAGES
+
+    p = tmp_path / "profiles.csv"
+    p.write_text("sample,marker,allele1,allele2,mt_range,mt_variants\nS1,DYS19,,,,\nS1,DYS19,15,,,\nS1,DYS19,16,,,\n"
+                 "S1,DYS385,\"13,19\",14,,\nS1,DYS390,x,,,\nS2,mtDNA,1,,,16223T\nS2,mtDNA,,,,16223T\n"
+                 "S3,mtDNA,,,,16223Q\nS4,vWA,17,17,,73G\n")
+    with pytest.raises(InputError) as exc:
+        read_profiles_lineage(p)
+    codes = {x.code for x in exc.value.problems}
+    assert {"lineage_y_allele_empty", "lineage_y_twice", "lineage_y_allele2", "lineage_y_invalid",
+            "lineage_mt_alleles", "lineage_mt_twice", "lineage_mt_invalid", "lineage_mt_column_stray"} <= codes
+    for c in codes:
+        assert f"problem.{c}" in MESSAGES["zh"] and f"problem.{c}" in MESSAGES["en"]

@@ -351,8 +351,8 @@ def read_profiles_lineage(path: str | os.PathLike, *, frequencies: FrequencyTabl
     for c, col in mt_cols.items():
         stray = ~col.is_empty() & ~marker.mask(k == "mt" for k in kinds)
         for r in np.flatnonzero(stray):
-            problem(int(lines[r]), c, "mt_variants and mt_range belong on the sample's mtDNA row (marker mtDNA, "
-                                      "allele cells empty)", "lineage_mt_column_stray", column=c)
+            problem(int(lines[r]), c, f"{c} belongs on the sample's mtDNA row (marker mtDNA, allele cells empty)",
+                    "lineage_mt_column_stray", column=c)
     y_raw: dict[str, dict[str, list[str]]] = {}
     y_where: dict[tuple[str, str], int] = {}
     spelled_at: dict[tuple[str, str], int] = {}

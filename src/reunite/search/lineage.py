@@ -345,7 +345,7 @@ def lineage_options(y_database: str | Path | None = None, mt_database: str | Pat
     """Options from database CSV paths (None: the bundled SIMULATED databases) and a method."""
     if method not in Y_METHODS:
         raise InputError(Problem(f"method {method!r} is not one of {', '.join(Y_METHODS)}", field="method",
-                                 code="lineage_method", params={"method": method, "methods": ", ".join(Y_METHODS)}))
+                                 code="lineage_method", params={"methods": ", ".join(Y_METHODS)}))
     if not 0 < alpha < 1:
         raise InputError(Problem(f"alpha must be between 0 and 1, got {alpha}", field="alpha"))
     if y_database is None:
