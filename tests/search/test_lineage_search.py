@@ -189,8 +189,12 @@ def _mt_variants(seed: int, n: int):
                 var[(pos, 0)] = str(rng.choice(list("ACGT")))
             elif u < 0.7:
                 var[(pos, 0)] = str(rng.choice(list("RYKM")))        # heteroplasmy
-            elif u < 0.85:
+            elif u < 0.78:
                 var[(309, 1)] = "C"                                    # a length variant (ignored)
+            elif u < 0.84:
+                var[(pos, 0)] = "-"                                    # a deletion
+            elif u < 0.9:
+                var[(pos, 1)] = str(rng.choice(list("ACGT")))         # an insertion
             elif var:
                 var.pop(next(iter(var)))
         if rng.random() < 0.15:
@@ -200,11 +204,13 @@ def _mt_variants(seed: int, n: int):
     return seqs
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000))
 def test_mt_kernel_equals_mt_lineage_lr(seed):
+    """The vectorized difference count (same range, no heteroplasmy) and compare_mt (the rest) against
+    mt_lineage_lr, with substitutions, heteroplasmies, deletions, insertions, length variants, ranges."""
     rels = _mt_variants(seed, 30)
-    founds = _mt_variants(seed + 1, 4) + rels[:3]
+    founds = _mt_variants(seed + 1, 4) + rels[:3] + [MtSequence(dict(r.variants), r.range) for r in rels[3:6]]
     li = empty_lineage(len(rels))
     for r, s in enumerate(rels):
         li.mt_meioses[r] = 1

@@ -53,6 +53,9 @@ import numpy as np
 from ..errors import InputError, PedigreeError, Problem
 from ..genetics.haplotype import HaplotypeError, YHaplotype
 from ..genetics.mtdna import (
+    DELETION,
+    IUPAC,
+    LENGTH_HETEROPLASMY,
     MtDatabase,
     MtSequence,
     bundled_mt_database,
@@ -527,11 +530,90 @@ def _mt_scores(li: LineageIndex, rows: np.ndarray, found: MtSequence, opts: Line
     if not has.any():
         return out, state
     method = opts.method if opts.method != "discrete_laplace" else "clopper_pearson"
-    for s in np.unique(seq[has]):
-        j = np.nonzero(seq == s)[0]
-        lg, st = _mt_pair(li.mt_sequences[int(s)], found, opts.mt_database, method, opts.alpha)
-        out[j], state[j] = lg, st
+    used = np.unique(seq[has])
+    s_lg = np.full(len(li.mt_sequences), np.nan)
+    s_st = np.full(len(li.mt_sequences), -1, dtype=np.int8)
+    fast = _mt_fast(li, found)
+    if fast is not None:
+        ok, count = fast
+        f = used[ok[used]]
+        if len(f):
+            c = count[f]
+            s_st[f] = np.minimum(c, 2)
+            s_lg[f] = np.where(c >= 2, -np.inf, np.nan)
+            if (c == 0).any():
+                s_lg[f[c == 0]] = _mt_log10(found, compare_mt(found, found).range, opts.mt_database, method,
+                                            opts.alpha)
+                s_st[f[c == 0]] = 0 if not math.isnan(s_lg[f[c == 0]][0]) else -1
+        used = used[~ok[used]]
+    for u in used:   # heteroplasmy, or another range: compare_mt itself, once per distinct sequence
+        s_lg[u], s_st[u] = _mt_pair(li.mt_sequences[int(u)], found, opts.mt_database, method, opts.alpha)
+    out[has], state[has] = s_lg[seq[has]], s_st[seq[has]]
     return out, state
+
+
+def _counted_keys(s: MtSequence) -> list[tuple[int, int]]:
+    """The positions of ``s`` that :func:`compare_mt` counts (length variants of the C-stretches left out)."""
+    return [k for k in s.variants if not (k[1] and k[0] in LENGTH_HETEROPLASMY)]
+
+
+def _heteroplasmic(s: MtSequence) -> bool:
+    return any(v != DELETION and len(IUPAC[v]) > 1 for v in s.variants.values())
+
+
+def _mt_fast(li: LineageIndex, found: MtSequence) -> tuple[np.ndarray, np.ndarray] | None:
+    """Differences of ``found`` to every distinct family sequence, vectorized, where :func:`compare_mt`
+    reduces to counting positions whose states differ: the same range and no heteroplasmy on either
+    side.  Returns (which sequences, their difference counts), or None when the child is heteroplasmic.
+
+    Then every variant is inside the range (the parser refuses others), a position is a difference
+    unless both have the same state, and the count is |K_family| + |K_child| − |shared positions| −
+    |shared (position, state)|."""
+    if _heteroplasmic(found):
+        return None
+    t = li.__dict__.get("_mt_table")
+    if t is None or t["n"] != len(li.mt_sequences):
+        keys: dict = {}
+        toks: dict = {}
+        kid, tid, ptr, het, rng = [], [], [0], [], []
+        for s in li.mt_sequences:
+            ks = _counted_keys(s)
+            kid += [keys.setdefault(k, len(keys)) for k in ks]
+            tid += [toks.setdefault((k, s.variants[k]), len(toks)) for k in ks]
+            ptr.append(len(kid))
+            het.append(_heteroplasmic(s))
+            rng.append(s.range)
+        t = {"n": len(li.mt_sequences), "keys": keys, "toks": toks, "kid": np.array(kid, dtype=np.int64),
+             "tid": np.array(tid, dtype=np.int64), "ptr": np.array(ptr, dtype=np.int64),
+             "het": np.array(het, dtype=bool), "range": rng}
+        li.__dict__["_mt_table"] = t
+    ck = _counted_keys(found)
+    kmark = np.zeros(len(t["keys"]) + 1, dtype=np.int64)
+    tmark = np.zeros(len(t["toks"]) + 1, dtype=np.int64)
+    kmark[[t["keys"][k] for k in ck if k in t["keys"]]] = 1
+    tmark[[t["toks"][(k, found.variants[k])] for k in ck if (k, found.variants[k]) in t["toks"]]] = 1
+    ptr = t["ptr"]
+    ks = np.concatenate([[0], np.cumsum(kmark[t["kid"]])])
+    ts = np.concatenate([[0], np.cumsum(tmark[t["tid"]])])
+    shared_k = ks[ptr[1:]] - ks[ptr[:-1]]
+    shared_t = ts[ptr[1:]] - ts[ptr[:-1]]
+    count = np.diff(ptr) + len(ck) - shared_k - shared_t
+    ok = ~t["het"] & np.array([r == found.range for r in t["range"]], dtype=bool)
+    return ok, count
+
+
+def _mt_log10(found: MtSequence, rng: tuple, db: MtDatabase, method: str, alpha: float) -> float:
+    """log10 LR of a comparison that cannot exclude: −log10 of the population probability of ``found``
+    counted over ``rng`` (as :func:`mt_lineage_lr`), cached; NaN when no database sequence covers it."""
+    cache = db._cache.setdefault("search_population", {})
+    key = (tuple(sorted(found.variants.items())), rng, method, alpha)
+    p = cache.get(key)
+    if p is None:
+        x, n = db.count(found, rng)
+        if n == 0:
+            return math.nan
+        p = cache[key] = haplotype_probability(x, n, method=method, alpha=alpha, database=db.source).probability
+    return -math.log10(p)
 
 
 _STATES = {"cannot_exclude": 0, "inconclusive": 1, "exclusion": 2}
@@ -543,16 +625,8 @@ def _mt_pair(rel: MtSequence, found: MtSequence, db: MtDatabase, method: str, al
         return math.nan, -1
     if cmp.conclusion != "cannot_exclude":
         return (-math.inf if cmp.conclusion == "exclusion" else math.nan), _STATES[cmp.conclusion]
-    cache = db._cache.setdefault("search_population", {})
-    key = (tuple(sorted(found.variants.items())), cmp.range, method, alpha)
-    p = cache.get(key)
-    if p is None:
-        try:
-            r = mt_lineage_lr(rel, found, db, method=method, alpha=alpha)
-        except HaplotypeError:
-            return math.nan, -1
-        p = cache[key] = r.population.probability
-    return -math.log10(p), 0
+    lg = _mt_log10(found, cmp.range, db, method, alpha)
+    return lg, (0 if not math.isnan(lg) else -1)
 
 
 def lineage_log10(li: LineageIndex, rows: np.ndarray, found_y: YHaplotype | None, found_mt: MtSequence | None,
