@@ -29,10 +29,13 @@ store's matching picks them (:func:`reunite.cases.lineage.pair_lineage`):
   or more alleles at a locus is evaluated by :func:`~reunite.genetics.ystr.y_lineage_lr` itself,
   pair by pair.  No locus compared: no Y-STR LR (NaN); a difference the model cannot reach in the
   meioses: LR 0 (-inf), an exclusion.
-* **mtDNA**: each distinct family sequence compared once per child by
-  :func:`~reunite.genetics.mtdna.compare_mt` and :func:`~reunite.genetics.mtdna.mt_lineage_lr`
-  (count in the database over the compared range, cached per range): cannot exclude → log10 LR,
-  inconclusive → no LR (0 in the sum, the conclusion kept), exclusion → -inf.
+* **mtDNA**: the differences to every distinct family sequence counted at once where
+  :func:`~reunite.genetics.mtdna.compare_mt` reduces to counting positions whose states differ (the
+  child's range, no heteroplasmy on either side; the C-stretch length variants left out), and
+  :func:`~reunite.genetics.mtdna.compare_mt` itself for the others, once per distinct sequence; the
+  child counted in the database over the compared range once (as
+  :func:`~reunite.genetics.mtdna.mt_lineage_lr`): cannot exclude → log10 LR, inconclusive → no LR
+  (0 in the sum, the conclusion kept), exclusion → -inf.
 
 The parts multiply with the autosomal LR (independently inherited markers).  The results equal
 :func:`~reunite.genetics.ystr.y_lineage_lr` / :func:`~reunite.genetics.mtdna.mt_lineage_lr` on the
