@@ -623,3 +623,14 @@ def test_lineage_row_problems_have_words_in_both_languages(tmp_path):
             "lineage_mt_alleles", "lineage_mt_twice", "lineage_mt_invalid", "lineage_mt_column_stray"} <= codes
     for c in codes:
         assert f"problem.{c}" in MESSAGES["zh"] and f"problem.{c}" in MESSAGES["en"]
+
+
+@pytest.mark.slow
+def test_discrete_laplace_method_equals_y_lineage_lr():
+    rels = [YDB.haplotypes[i] for i in (3, 50, 100)] + [YHaplotype({**YDB.haplotypes[3].alleles, "DYS19": ("15.2",)})]
+    found = YDB.haplotypes[3]
+    li = _lineage_rows(rels, [2, 2, 3, 2], sorted(YDB.loci))
+    opts = LineageOptions(YDB, MTDB, method="discrete_laplace")
+    got = lineage_log10(li, np.arange(len(rels)), found, None, opts).y
+    for r, h in enumerate(rels):
+        assert _same(float(got[r]), _pair_y(h, found, [2, 2, 3, 2][r], "discrete_laplace"))

@@ -141,12 +141,15 @@ def index_found(
 ):
     """Compile found children once, for fast reverse searches (a new family against all children)."""
     from ..search.index import ReferenceIndex
-    from ..search.io import read_profiles
+    from ..search.io import profiles_have_lineage, read_profiles, read_profiles_lineage
     from ..search.kernel import FoundChildIndex
 
     try:
         idx = ReferenceIndex.load(index)
-        found = FoundChildIndex.from_profiles(idx, read_profiles(profiles))
+        # Lineage rows are read (and checked) but not compiled: a family search with lineage markers
+        # takes the children's profiles (--found-profiles).
+        kids = read_profiles_lineage(profiles).profiles if profiles_have_lineage(profiles) else read_profiles(profiles)
+        found = FoundChildIndex.from_profiles(idx, kids)
         if found.irregular:
             raise InputError(f"{len(found.irregular)} found children carry alleles absent from the frequency "
                              "table; search them with --found-profiles instead")

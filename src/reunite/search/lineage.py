@@ -493,25 +493,31 @@ def _y_scores(li: LineageIndex, rows: np.ndarray, found: YHaplotype, opts: Linea
         if not s.any():
             continue
         pop = _y_population(found, [loci[i] for i in np.nonzero(s)[0]], opts)
+        if pop is None:      # the discrete Laplace fit cannot evaluate this haplotype: no Y-STR LR
+            continue
         j = inverse == si
         res[j] = np.where(np.isneginf(lnum[j]), -np.inf, lnum[j] - math.log10(pop))
     out[sel_all] = res
     return out
 
 
-def _y_population(found: YHaplotype, loci: list[str], opts: LineageOptions) -> float:
+def _y_population(found: YHaplotype, loci: list[str], opts: LineageOptions) -> float | None:
     db = opts.y_database
     cache = db._counts.setdefault("search_population", {})
     key = (found.key(loci), tuple(loci), opts.method, opts.alpha)
     p = cache.get(key)
     if p is None:
         if opts.method == "discrete_laplace":
-            p = db.discrete_laplace(loci).probability(found)
+            try:
+                p = db.discrete_laplace(loci).probability(found)
+            except HaplotypeError:   # a null, duplicated or microvariant allele (as y_lineage_lr raises)
+                cache[key] = math.nan
+                return None
         else:
             x, n = db.count(found, loci)
             p = haplotype_probability(x, n, method=opts.method, alpha=opts.alpha, database=db.source).probability
         cache[key] = p
-    return p
+    return None if math.isnan(p) else p
 
 
 def _y_pair(li: LineageIndex, row: int, found: YHaplotype, opts: LineageOptions) -> float:
