@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reunite.cases import db as store
-from reunite.cases.models import DnaSample, ImportRun, MissingReport
+from reunite.cases.models import DnaSample, FoundChild, ImportRun, MissingReport
 
 DUO = Path(__file__).resolve().parents[1] / "labfiles" / "duo.fam"
 
@@ -53,3 +53,17 @@ def test_a_familias_case_needs_its_report_and_a_lab_analyst(as_user):
     en, zh = lab.get("/imports?lang=en").text, lab.get("/imports?lang=zh").text
     assert '<option value="fam">Familias case (.fam)</option>' in en and 'id="import-report"' in en
     assert "报告编号（仅用于 Familias 案例）" in zh
+
+
+def test_the_found_case_of_the_person_of_interest_is_chosen_on_the_form(as_user, client, world):
+    lab = as_user("lab")
+    en, zh = lab.get("/imports?lang=en").text, lab.get("/imports?lang=zh").text
+    assert 'id="import-found-case"' in en and "待查人员对应的被解救儿童案件编号" in zh
+    r = _post(lab, {"lab": "LAB9", "report": "R-9", "create_reports": "true", "found_case": "FC-WEB-1"},
+              DUO.read_bytes())
+    client.app.state.jobs.wait()
+    st = lab.get(r.json()["status_url"]).json()
+    assert st["status"] == "done" and "found child FC-WEB-1 created" in st["summary"]
+    with Session(store.make_engine(world[0])) as s:
+        child = s.scalars(select(FoundChild).where(FoundChild.case_number == "FC-WEB-1")).one()
+        assert child.sample == "R-9-F"

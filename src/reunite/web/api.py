@@ -268,7 +268,8 @@ def sample(sample: Key, user: Me, db: DB) -> dict[str, Any]:
 
 
 def start_import(request: Request, db: Session, user: User, kind: str, filename: str, data: bytes, lab: str | None,
-                 kit: str | None, typed_on: str | None, create_reports: bool, report: str | None = None):
+                 kit: str | None, typed_on: str | None, create_reports: bool, report: str | None = None,
+                 found_case: str | None = None):
     """Check the kind and options (a profiles import names a registered laboratory, when any is
     registered), then start a background import."""
     need = KINDS.get(kind)
@@ -298,7 +299,8 @@ def start_import(request: Request, db: Session, user: User, kind: str, filename:
         if not (report or "").strip():
             raise WebError(400, "invalid", "importing a Familias case needs the report number",
                            [{"file": None, "line": None, "field": "report", "message": "required"}])
-        options.update(report=report.strip()[:64], create_report=bool(create_reports))
+        options.update(report=report.strip()[:64], create_report=bool(create_reports),
+                       found_case=(found_case or "").strip()[:64] or None)
     safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[-100:].strip()
     if not safe_name.strip("."):   # ('.' and '..' name a folder, not a file)
         safe_name = f"{kind}.csv"
@@ -315,12 +317,14 @@ async def imports(request: Request, user: Me, db: DB,
                   typed_on: Annotated[str | None, Form(max_length=10)] = None,
                   create_reports: Annotated[bool, Form()] = False,
                   report: Annotated[str | None, Form(max_length=64, description="fam: the report number")] = None,
+                  found_case: Annotated[str | None, Form(max_length=64, description="fam: the found child that "
+                                                         "holds the person of interest's profile")] = None,
                   ) -> dict[str, Any]:
     """Upload a CSV file (or a lab file: ``genemapper``, ``cmf``, ``mt`` (an EMPOP mtDNA table), ``fam`` with its
     ``report``; or a lineage reference database: ``ydb``, ``mtdb``); follow the job at ``/api/v1/imports/{job_id}``."""
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
-                       create_reports, report)
+                       create_reports, report, found_case)
     return {**job.as_dict(), "status_url": f"/api/v1/imports/{job.id}"}
 
 

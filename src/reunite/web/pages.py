@@ -357,13 +357,14 @@ async def imports_post(request: Request, user: Me, db: DB, kind: Annotated[str, 
                        kit: Annotated[str | None, Form(max_length=100)] = None,
                        typed_on: Annotated[str | None, Form(max_length=10)] = None,
                        create_reports: Annotated[bool, Form()] = False,
-                       report: Annotated[str | None, Form(max_length=64)] = None):
+                       report: Annotated[str | None, Form(max_length=64)] = None,
+                       found_case: Annotated[str | None, Form(max_length=64)] = None):
     if file is None:
         raise WebError(400, "invalid", "choose a CSV file to import",
                        [Problem("choose a file to import", field="file", code="file_required").as_dict()])
     data = await read_upload(file, request.app.state.settings.max_csv_bytes)
     job = start_import(request, db, user, kind, file.filename or f"{kind}.csv", data, lab, kit, typed_on,
-                       create_reports, report)
+                       create_reports, report, found_case)
     return _see_other(f"/imports/{job.id}")
 
 
