@@ -477,6 +477,12 @@ def test_cli_end_to_end_index_build_and_search(world, tmp_path):
     text = subprocess.run([*cmd, "search", "--index", str(tmp_path / "ix"), "--profiles",
                            str(tmp_path / "found.csv"), "--top", "1"], capture_output=True, text=True)
     assert "the LRs multiply" in text.stdout
+    fam = subprocess.run([*cmd, "search", "--index", str(tmp_path / "ix"), "--family", "LF2", "--found-profiles",
+                          str(tmp_path / "found.csv"), "--json", "--top", "1"], capture_output=True, text=True)
+    assert fam.returncode == 0, fam.stderr
+    rev = json.loads(fam.stdout)["candidates"][0]
+    assert rev["sample"] == "BOY2" and rev["lineage"][0]["relation"] == "paternal_grandfather"
+    assert rev["log10_lr"] == pytest.approx(got["BOY2"][0]["log10_lr"], abs=1e-12)
 
 
 def test_bad_lineage_rows_name_file_line_and_field(tmp_path):
