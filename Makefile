@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BENCH)/lineage.py --quick
 	$(BENCH)/lineage_store.py --quick
 	$(BENCH)/lineage_search.py --quick
+	$(BENCH)/disclap_fit.py --sizes 500
 	$(BENCH)/network.py --quick
 	$(BENCH)/nondna.py --quick
 	$(BENCH)/alerts.py --quick
@@ -56,6 +57,7 @@ bench-full: $(STAMP)
 	$(BENCH)/lineage_store.py
 	$(BENCH)/lineage_search.py
 	$(BENCH)/lineage_search.py --database 50000
+	$(BENCH)/disclap_fit.py
 	$(BENCH)/network.py
 	$(BENCH)/nondna.py --seeds 1 2 3
 	$(BENCH)/alerts.py
