@@ -93,3 +93,12 @@ def test_a_haplotype_written_as_rows_reads_back_the_same(tmp_path_factory, hap):
     write_profiles_csv([SampleProfile("S1", parse_profile({}), y_haplotype=hap)], path)
     (back,) = read_profiles_csv(path)
     assert back.y_haplotype == hap
+
+
+def test_more_identical_alleles_than_copies_are_a_duplication_kept(tmp_path):
+    # Found by the property above: 5,5,5 at the two-copy DYS385 came back as 5,5.
+    path = tmp_path / "profiles.csv"
+    for value, copies in (("5,5,5", 3), ("13,13", 2)):
+        write_profiles_csv([SampleProfile("S1", parse_profile({}), y_haplotype={"DYS385": value})], path)
+        (back,) = read_profiles_csv(path)
+        assert back.y_haplotype["DYS385"].split(",") == [value.split(",")[0]] * copies

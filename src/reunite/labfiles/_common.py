@@ -92,7 +92,8 @@ def y_allele_text(name: str, labels: Sequence[str]) -> str:
     A multi-copy locus named as a whole (``DYS385``, not ``DYS385a``) with one allele called has that
     allele on every copy (one peak: ``13`` is ``13,13``, as databases write it); a single-copy locus
     written like a homozygote (``15``, ``15``) has one allele; two different alleles at a single-copy
-    locus are a duplication and are kept."""
+    locus are a duplication and are kept, as are more identical alleles than the locus has copies
+    (``5,5,5`` at DYS385: a duplication of one length)."""
     labels = [x.strip() for x in labels if x and x.strip()]
     if not labels:
         return ""
@@ -100,7 +101,9 @@ def y_allele_text(name: str, labels: Sequence[str]) -> str:
     copies = load_y_rates().copies.get(key, 1)
     whole = not re.fullmatch(r".*\d[AB]", re.sub(r"[\s_\-.]", "", str(name)).upper())   # not DYS385a
     if len(set(labels)) == 1 and labels[0].lower() not in ("null", "0"):
-        return ",".join([labels[0]] * (copies if whole and copies > 1 else 1))
+        # More identical labels than the locus has copies (5,5,5 at DYS385) is a duplication: kept.
+        n = copies if whole and copies > 1 else 1
+        return ",".join([labels[0]] * (n if len(labels) <= max(n, 2) else len(labels)))
     return ",".join(labels)
 
 
