@@ -1,5 +1,5 @@
 """Stored records written out as the files labs exchange: profiles as CODIS CMF XML
-(:mod:`reunite.labfiles.cmf`), and a stored candidate (a found child against a family) as a Familias
+(:mod:`reunite.labfiles.cmf`), mtDNA sequences as an EMPOP table (:mod:`reunite.labfiles.empop`), and a stored candidate (a found child against a family) as a Familias
 ``.fam`` case and as R pedsuite files (:mod:`reunite.labfiles.familias`, :mod:`reunite.labfiles.pedtools`).
 
 A candidate's case is rebuilt exactly as its kinship report is (:mod:`reunite.reports.store`): the
@@ -22,14 +22,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import InputError, Problem
 from ..genetics import display_name, parse_profile
 from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.markers import Profile
-from ..labfiles import SampleProfile, fam_text, pedtools_files, write_cmf
+from ..genetics.ystr import KITS
+from ..labfiles import SampleProfile, fam_text, pedtools_files, write_cmf, write_emp
 from ..labfiles._common import write_atomic
 from .audit import append_audit
 from .families import stored_family, stored_profile
@@ -40,7 +41,7 @@ from .privacy import register_written_file
 from .provenance import stored_mutation, stored_table
 
 __all__ = ["CandidateExport", "candidate_case", "export_candidate_fam", "export_candidate_pedtools",
-           "export_cmf", "export_report_fam", "lab_samples", "sample_labs"]
+           "check_y_kit", "export_cmf", "export_mt", "export_report_fam", "lab_mt_samples", "lab_samples", "sample_labs"]
 
 
 def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = None) -> list[DnaSample]:
@@ -71,10 +72,33 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
     return [stored[n] for n in names]
 
 
+def check_y_kit(name: str | None, problems: list[Problem]) -> str:
+    """The Y-STR kit ``name`` as :data:`reunite.genetics.ystr.KITS` spells it (case and ``-``/space
+    folded), ``""`` for none; an unknown name adds a problem listing the known ones."""
+    raw = (name or "").strip()
+    if not raw:
+        return ""
+    key = raw.lower().replace("-", "_").replace(" ", "_")
+    if key in KITS:
+        return key
+    problems.append(Problem(f"unknown Y-STR kit {raw!r}; the known kits are {', '.join(sorted(KITS))}",
+                            field="y_kit", code="unknown_y_kit",
+                            params={"kit": raw, "known": ", ".join(sorted(KITS))}))
+    return ""
+
+
+def _typed(column):
+    """The column holds a value: SQL NULL is "not typed" (models.DnaSample); the JSON ``null`` of rows
+    written before migration 0023 is converted by it."""
+    return column.is_not(None)
+
+
 def sample_labs(session: Session) -> list[tuple[str, int]]:
-    """The labs of the stored, unerased samples with a profile, each with its number of samples."""
+    """The labs of the stored, unerased samples with a profile (autosomal markers, a Y-STR haplotype or
+    an mtDNA sequence), each with its number of samples."""
     q = (select(DnaSample.lab, func.count(DnaSample.id))
-         .where(DnaSample.erased.is_(False), DnaSample.marker_count > 0)
+         .where(DnaSample.erased.is_(False),
+                or_(DnaSample.marker_count > 0, _typed(DnaSample.y_haplotype), _typed(DnaSample.mt_sequence)))
          .group_by(DnaSample.lab).order_by(DnaSample.lab))
     return [(lab, int(n)) for lab, n in session.execute(q)]
 
@@ -84,16 +108,24 @@ def lab_samples(session: Session, lab: str | None = None) -> list[DnaSample]:
     return _chosen(session, None, lab)
 
 
+def lab_mt_samples(session: Session, lab: str | None = None) -> list[DnaSample]:
+    """The stored, unerased samples with an mtDNA sequence (of ``lab``), by sample code: what an EMPOP
+    export (:func:`export_mt`) offers."""
+    return _chosen_mt(session, None, lab)
+
+
 def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | None = None, source_lab: str,
-               destination_ori: str, category: str = "Unidentified Person", kit: str = "",
+               destination_ori: str, category: str = "Unidentified Person", kit: str = "", y_kit: str = "",
                user: str | None = None, lab: str | None = None, commit: bool = True) -> int:
     """Write stored profiles as a CMF 3.2 XML file ``out`` (atomically); return the number of specimens.
 
     ``samples`` are sample codes (default: every stored, unerased sample, or every one of ``lab``).  The
     file is validated against the CMF schema as it is written, registered for erasure and the export
-    audited in the same transaction."""
+    audited in the same transaction.  ``y_kit`` is the KIT written on the Y-STR loci: one of
+    :data:`reunite.genetics.ystr.KITS` (``yfiler_plus``, ``ppy23`` ...), or empty for none."""
     problems = [Problem(f"{what} is required", field=what, code="required") for what, v in
                 (("source_lab", source_lab), ("destination_ori", destination_ori)) if not (v or "").strip()]
+    y_kit = check_y_kit(y_kit, problems)
     if problems:
         raise InputError(problems)
     rows = _chosen(session, samples, lab)
@@ -104,7 +136,7 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
                                                       source=f"sample {r.sample}"),
                               y_haplotype=r.y_haplotype or None) for r in rows]
     n = write_cmf(profiles, out, source_lab=source_lab.strip(), destination_ori=destination_ori.strip(),
-                  category=category, user=who, kit=kit)
+                  category=category, user=who, kit=kit, y_kit=y_kit)
     try:
         # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
         register_written_file(session, out, kind="export", user=who, table_name="cmf", commit=False)
@@ -112,6 +144,64 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
         if lab is not None:
             details["lab"] = lab
         append_audit(session, who, "export.cmf", entity="dna_sample", details=details)
+        if commit:
+            session.commit()
+    except BaseException:
+        Path(out).unlink(missing_ok=True)   # an unregistered file could not be erased: leave none
+        raise
+    return n
+
+
+def _chosen_mt(session: Session, samples: Iterable[str] | None, lab: str | None) -> list[DnaSample]:
+    """The samples whose mtDNA sequences to export: those named (each stored, not erased, with a sequence
+    and, with ``lab``, typed by that lab), else every stored one with a sequence (of ``lab``)."""
+    if samples is None:
+        q = select(DnaSample).where(DnaSample.erased.is_(False), _typed(DnaSample.mt_sequence))
+        if lab is not None:
+            q = q.where(DnaSample.lab == lab)
+        return list(session.scalars(q.order_by(DnaSample.sample)))
+    names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
+    if not names:
+        raise InputError(Problem("name at least one sample to export", field="samples", code="export_no_samples"))
+    stored = _existing(session, DnaSample, DnaSample.sample, names)
+    problems = [Problem(f"sample {n!r} is not stored", field="samples", code="export_sample_not_stored",
+                        params={"sample": n}) for n in names if n not in stored]
+    problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples",
+                         code="export_sample_erased", params={"sample": n})
+                 for n in names if n in stored and stored[n].erased]
+    problems += [Problem(f"sample {n!r} has no mtDNA sequence", field="samples", code="export_sample_no_mt",
+                         params={"sample": n}) for n in names if n in stored and not stored[n].erased
+                 and not stored[n].mt_sequence]
+    if lab is not None:
+        problems += [Problem(f"sample {n!r} was typed by another lab", field="samples",
+                             code="export_sample_other_lab", params={"sample": n})
+                     for n in names if n in stored and stored[n].lab != lab]
+    if problems:
+        raise InputError(problems)
+    return [stored[n] for n in names]
+
+
+def export_mt(session: Session, out: str | Path, *, samples: Iterable[str] | None = None, lab: str | None = None,
+              user: str | None = None, commit: bool = True) -> int:
+    """Write the stored mtDNA sequences of ``samples`` (sample codes; default every stored, unerased
+    sample with a sequence, or every one of ``lab``) as an EMPOP table ``out`` (atomically;
+    :func:`reunite.labfiles.write_emp`, which ``reunite import mt`` reads back); return the number of
+    samples.  Registered for erasure and audited (``export.mt``: the number of samples, the lab, the
+    file's name) in the same transaction."""
+    rows = _chosen_mt(session, samples, lab)
+    if not rows:
+        raise InputError(Problem("there is no stored mtDNA sequence to export", field="samples",
+                                 code="export_nothing_mt"))
+    who = user or default_user()
+    title = f"Reunite export: mtDNA sequences of {len(rows)} sample(s)" + (f" of {lab}" if lab else "")
+    n = write_emp({r.sample: dict(r.mt_sequence) for r in rows}, out, title=title)
+    try:
+        # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
+        register_written_file(session, out, kind="export", user=who, table_name="mt", commit=False)
+        details = {"format": "empop", "samples": n, "file": Path(out).name}
+        if lab is not None:
+            details["lab"] = lab
+        append_audit(session, who, "export.mt", entity="dna_sample", details=details)
         if commit:
             session.commit()
     except BaseException:

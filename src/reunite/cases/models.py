@@ -232,7 +232,7 @@ class FoundChild(_Stamped, Base):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="found", server_default="found")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    memories: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    memories: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     dna_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     photos: Mapped[list[Photo]] = relationship(back_populates="found_child")
@@ -341,13 +341,13 @@ class CohortSolution(Base):
     solved_by: Mapped[str] = mapped_column(String(100))
     frequencies: Mapped[str] = mapped_column(String(200))
     frequencies_sha256: Mapped[str] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
-    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     theta: Mapped[float] = mapped_column(Float, default=0.0)
-    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON(none_as_null=True))
     software_version: Mapped[str] = mapped_column(String(40))
     input_sha256: Mapped[str] = mapped_column(String(64))
     seconds: Mapped[float | None] = mapped_column(Float)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON(none_as_null=True))
 
     cohort: Mapped[Cohort] = relationship(back_populates="solutions")
 
@@ -425,8 +425,10 @@ class DnaSample(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     genotypes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     marker_count: Mapped[int] = mapped_column(Integer, default=0)
-    y_haplotype: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    mt_sequence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # none_as_null: "not typed" is SQL NULL, never the JSON value null, so that ``IS NULL`` finds it
+    # (migration 0023 converted the rows written before).
+    y_haplotype: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    mt_sequence: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Chain of custody, printed in the lab report (all optional; see the import's columns).
@@ -480,7 +482,7 @@ class LineageFit(Base):
     seed: Mapped[int] = mapped_column(Integer)
     loci: Mapped[str] = mapped_column(Text)
     clusters: Mapped[int] = mapped_column(Integer)
-    params: Mapped[dict] = mapped_column(JSON)
+    params: Mapped[dict] = mapped_column(JSON(none_as_null=True))
     fit_seconds: Mapped[float] = mapped_column(Float)
     fitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -533,7 +535,7 @@ class ReportKinship(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), unique=True)
     frequencies: Mapped[str] = mapped_column(String(200))
     frequencies_sha256: Mapped[str] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
-    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     theta: Mapped[float] = mapped_column(Float, default=0.0)
     found_child_id: Mapped[int | None] = mapped_column(ForeignKey("found_children.id", ondelete="SET NULL"),
                                                        index=True)
@@ -609,7 +611,7 @@ class Candidate(_Stamped, Base):
     # None: no mutation), theta, the decision rules and the software version.
     frequencies: Mapped[str | None] = mapped_column(String(200))
     frequencies_sha256: Mapped[str | None] = mapped_column(ForeignKey("frequency_tables.sha256"), index=True)
-    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mutation_model: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     theta: Mapped[float | None] = mapped_column(Float)
     rules: Mapped[str | None] = mapped_column(String(10))
     software_version: Mapped[str | None] = mapped_column(String(40))
@@ -618,7 +620,7 @@ class Candidate(_Stamped, Base):
     # English and Chinese, verbal scale) in ``dna_conclusion``.  An excluded candidate's posterior is 0.
     dna_decision: Mapped[str | None] = mapped_column(String(20))
     dna_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-    dna_conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dna_conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     found_child: Mapped[FoundChild] = relationship(back_populates="candidates")
     report: Mapped[MissingReport] = relationship(back_populates="candidates")
@@ -715,8 +717,8 @@ class CandidateEvidence(Base):
     log10_lr: Mapped[float | None] = mapped_column(Float)
     lr: Mapped[float | None] = mapped_column(Float)
     model: Mapped[str | None] = mapped_column(Text)
-    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     sentence: Mapped[str | None] = mapped_column(Text)
     sentence_zh: Mapped[str | None] = mapped_column(Text)
 
@@ -859,7 +861,7 @@ class Appeal(_Stamped, Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("missing_reports.id", ondelete="CASCADE"), index=True)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
     hotline: Mapped[str] = mapped_column(String(40))
-    facts: Mapped[list[str] | None] = mapped_column(JSON)
+    facts: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     description: Mapped[str | None] = mapped_column(Text)
     marks: Mapped[str | None] = mapped_column(Text)
     no_photo_reason: Mapped[str | None] = mapped_column(Text)

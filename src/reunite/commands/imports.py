@@ -275,18 +275,21 @@ def import_reports_cmd(
 def export_cmd(
     table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log), "
                                               "network (the trafficking network as graphml or csv), cmf (stored "
-                                              "profiles), fam or pedtools (a candidate's kinship case).")],
+                                              "profiles), mt (stored mtDNA sequences as an EMPOP table), fam or pedtools (a candidate's kinship case).")],
     target: Annotated[Path | None, typer.Argument(help="fam: the .fam file; pedtools: the folder (or a .zip file) "
                                                        "to write.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json (network: graphml or csv).")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output "
                                                            "(network: the GraphML file or the CSV folder).")] = None,
-    samples: Annotated[str | None, typer.Option("--samples", help="cmf: the sample codes, comma-separated "
+    samples: Annotated[str | None, typer.Option("--samples", help="cmf, mt: the sample codes, comma-separated "
                                                                  "(default: every stored profile).")] = None,
     source_lab: Annotated[str | None, typer.Option("--source-lab", help="cmf: SOURCELAB, your lab's ORI.")] = None,
     destination_ori: Annotated[str | None, typer.Option("--destination-ori", help="cmf: DESTINATIONORI.")] = None,
-    kit: Annotated[str, typer.Option("--kit", help="cmf: the KIT written on every locus.")] = "",
-    lab: Annotated[str | None, typer.Option("--lab", help="cmf: only the samples this lab typed.")] = None,
+    kit: Annotated[str, typer.Option("--kit", help="cmf: the KIT written on every autosomal locus.")] = "",
+    y_kit: Annotated[str, typer.Option("--y-kit", help="cmf: the KIT written on every Y-STR locus, one of "
+                                                       "yfiler, yfiler_plus, ppy23, agcu_y24, y36_du2019, "
+                                                       "agcu_y_supp, agcu_y24_supp, microreader_24y.")] = "",
+    lab: Annotated[str | None, typer.Option("--lab", help="cmf, mt: only the samples this lab typed.")] = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="fam, pedtools: the candidate's id.")] = None,
     report: Annotated[str | None, typer.Option("--report", help="fam: the report whose case came from a Familias "
                                                                 "file (reunite import fam).")] = None,
@@ -297,7 +300,9 @@ def export_cmd(
     ``network`` exports the trafficking network (the only investigation stored) for analysts'
     tools: ``--format graphml --out ring.graphml`` or ``--format csv --out folder/``.  ``cmf``
     writes stored DNA profiles as CODIS CMF XML: ``--out specimens.xml --source-lab ORI
-    --destination-ori ORI [--samples S1,S2] [--lab LAB]`` (validated against the CMF schema).  ``fam``
+    --destination-ori ORI [--samples S1,S2] [--lab LAB] [--y-kit yfiler_plus]`` (validated against the
+    CMF schema).  ``mt`` writes stored mtDNA sequences as an EMPOP table that ``reunite import mt``
+    reads: ``--out seq.emp [--samples S1,S2] [--lab LAB]``.  ``fam``
     and ``pedtools`` write a stored candidate (found child against a family) as a Familias case or
     as R pedsuite files, with the frequencies and mutation model of its LR: ``fam --candidate ID
     OUT.fam``, ``pedtools --candidate ID OUTDIR`` (or ``OUT.zip``); ``fam --report NUMBER OUT.fam``
@@ -308,7 +313,10 @@ def export_cmd(
     from ..network import models as _network_tables  # noqa: F401  (the network_* tables can be exported)
 
     if table == "cmf":
-        _export_cmf(out or target, samples, source_lab, destination_ori, kit, user, lab)
+        _export_cmf(out or target, samples, source_lab, destination_ori, kit, user, lab, y_kit)
+        return
+    if table == "mt":
+        _export_mt(out or target, samples, user, lab)
         return
     if table == "fam" and report is not None:
         _export_report_fam(report, target or out, user)
@@ -378,7 +386,7 @@ def _export_report_fam(report: str, out: Path | None, user: str | None) -> None:
 
 
 def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, destination_ori: str | None,
-                kit: str, user: str | None, lab: str | None = None) -> None:
+                kit: str, user: str | None, lab: str | None = None, y_kit: str = "") -> None:
     from ..cases.db import open_session
     from ..cases.labexport import export_cmf
 
@@ -388,10 +396,24 @@ def _export_cmf(out: Path | None, samples: str | None, source_lab: str | None, d
         with open_session() as s:
             n = export_cmf(s, out, samples=samples.split(",") if samples is not None else None,
                            source_lab=source_lab or "", destination_ori=destination_ori or "", kit=kit, user=user,
-                           lab=lab)
+                           lab=lab, y_kit=y_kit)
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"{n} specimens written to {out}")
+
+
+def _export_mt(out: Path | None, samples: str | None, user: str | None, lab: str | None) -> None:
+    from ..cases.db import open_session
+    from ..cases.labexport import export_mt
+
+    if out is None:
+        fail(InputError(Problem("give --out: the EMPOP table to write", field="out")))
+    try:
+        with open_session() as s:
+            n = export_mt(s, out, samples=samples.split(",") if samples is not None else None, lab=lab, user=user)
+    except ReuniteError as exc:
+        fail(exc)
+    typer.echo(f"{n} mtDNA sequences written to {out}")
 
 
 def match_cmd(

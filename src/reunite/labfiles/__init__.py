@@ -22,7 +22,7 @@ docs/labfiles.md says what each format supports and which published descriptions
 
 from ._common import ConversionResult, SampleProfile, read_profiles_csv, write_profiles_csv
 from .cmf import cmf_text, read_cmf, validate_cmf, write_cmf
-from .empop import read_emp
+from .empop import emp_text, read_emp, write_emp
 from .familias import FamiliasCase, fam_text, read_fam, write_fam
 from .genemapper import read_genemapper
 from .pedtools import export_pedtools, pedtools_files
@@ -32,6 +32,7 @@ __all__ = [
     "FamiliasCase",
     "SampleProfile",
     "cmf_text",
+    "emp_text",
     "export_pedtools",
     "fam_text",
     "pedtools_files",
@@ -42,6 +43,7 @@ __all__ = [
     "read_profiles_csv",
     "validate_cmf",
     "write_cmf",
+    "write_emp",
     "write_fam",
     "write_profiles_csv",
 ]

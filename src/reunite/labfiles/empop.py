@@ -25,6 +25,10 @@ separated by spaces; an empty range is HVS-I and HVS-II, 16024-16365 73-340, wit
 
 Every problem names the file, the line, the field and the sample; nothing is returned unless the whole
 file is good.  The haplogroup is not kept (Reunite compares sequences, not haplogroups).
+
+:func:`emp_text` / :func:`write_emp` write the same table back: a title line, a geography line, then the
+samples grouped by range, each group under its ``#!`` line, haplogroup ``?`` (not kept), count 1 and the
+variants in EMPOP notation (a deletion, which Reunite stores as ``249d``, as EMPOP's ``249DEL``).
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ import re
 from ..errors import InputError, Problem
 from ..genetics.haplotype import HaplotypeError
 from ..genetics.mtdna import RCRS_LENGTH, parse_mt_sequence
-from ._common import ConversionResult, SampleProfile, profile_from_alleles, read_text
+from ._common import ConversionResult, SampleProfile, profile_from_alleles, read_text, write_atomic
 
-__all__ = ["read_emp"]
+__all__ = ["emp_text", "read_emp", "write_emp"]
 
 _SAMPLE_HEADERS = ("sample", "sample name", "sample id", "sampleid")
 _HAPLOTYPE_HEADERS = ("haplotype", "variants", "mt_variants")
@@ -203,3 +207,44 @@ def _read_table(lines: list[str], header_line: int, sep: str, head: list[str], s
     notes = ([f"{defaulted} sample(s) without a range read as HVS-I and HVS-II (16024-16365 73-340)"]
              if defaulted else [])
     return _result(out, where, problems, notes)
+
+
+def emp_text(sequences: dict[str, dict[str, str]], *, title: str = "Reunite export", geography: str = "not stated") -> str:
+    """The EMPOP table of ``{sample: {"range": ..., "variants": ...}}`` (as the store keeps an mtDNA
+    sequence), samples grouped by range in the order given; :func:`read_emp` reads it back to the same
+    sequences.  A sample code the table cannot hold (empty, with a tab or a line break, or beginning
+    with ``#``) or a sequence that is not valid raises :class:`InputError` naming it, and nothing is
+    returned."""
+    problems: list[Problem] = []
+    groups: dict[str, list[str]] = {}
+    for sample, seq in sequences.items():
+        if not sample.strip() or any(c in sample for c in "\t\r\n") or sample.lstrip().startswith("#"):
+            problems.append(Problem(f"sample code {sample!r} cannot be written in an EMPOP table (empty, a tab or "
+                                    "a line break in it, or beginning with #)", field="sample",
+                                    code="mt_sample_unwritable", params={"sample": sample}))
+            continue
+        try:
+            parsed = parse_mt_sequence(str(seq.get("variants") or "").split(), str(seq.get("range") or ""),
+                                       source=f"sample {sample}").as_dict()
+        except HaplotypeError as exc:
+            problems.extend(Problem(f"sample {sample!r}: {p.message}", field="variants", code="mt_variants",
+                                    params={"sample": sample}) for p in exc.problems)
+            continue
+        line = "\t".join([sample.strip(), "?", "1", *(re.sub(r"^(\d+(?:\.\d+)?)d$", r"\1DEL", v)
+                                                      for v in parsed["variants"].split())])
+        groups.setdefault(parsed["range"], []).append(line)
+    if problems:
+        raise InputError(problems)
+    # (each header line holds one tab, so that it reads as two cells, never as a haplotype line)
+    clean = [" ".join(str(v).split()) or "-" for v in (title, geography)]
+    out = [f"{clean[0]}\tReunite", f"{clean[1]}\t", "# one line per sample: sample, haplogroup (? not kept), 1, the variants to the rCRS"]
+    for rng, lines in groups.items():
+        out.append(f"#! {rng}")
+        out.extend(lines)
+    return "\n".join(out) + "\n"
+
+
+def write_emp(sequences: dict[str, dict[str, str]], path: str | os.PathLike, **kw) -> int:
+    """Write :func:`emp_text` to ``path`` (atomically); return the number of samples."""
+    write_atomic(path, emp_text(sequences, **kw))
+    return len(sequences)

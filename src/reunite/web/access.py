@@ -132,6 +132,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/lab/profiles"): Rule(GENETIC, "sample codes, kits, dates, marker counts; no genotype"),
     ("POST", "/lab/profiles/cmf"): Rule(GENETIC, "CSRF; sample codes in the body; genotype read: audited "
                                                  "(export.cmf); the file registered for erasure"),
+    ("POST", "/lab/profiles/mt"): Rule(GENETIC, "CSRF; mtDNA sequences read: audited (export.mt); the file "
+                                                "registered for erasure"),
     ("GET", "/cohorts"): Rule(GENETIC),
     ("GET", "/cohorts/{code}"): Rule(GENETIC, "no genotypes shown: LRs, conclusions, relationships"),
     ("POST", "/cohorts/{code}/solve"): Rule(GENETIC, "CSRF; audited (counts only)"),

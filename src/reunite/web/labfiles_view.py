@@ -5,7 +5,8 @@ and stored profiles as CODIS CMF XML (the lab's profiles page).
 * ``GET /candidates/{id}/pedtools.zip`` — the same case as R pedsuite files, zipped;
 * ``GET /lab/profiles?lab=NAME`` — the stored samples of a lab (codes, kit, date, number of markers;
   never a genotype), with the CMF export form;
-* ``POST /lab/profiles/cmf`` — the chosen samples of a lab (or all of them) as CMF 3.2 XML.
+* ``POST /lab/profiles/cmf`` — the chosen samples of a lab (or all of them) as CMF 3.2 XML;
+* ``POST /lab/profiles/mt`` — the mtDNA sequences of a lab's samples as an EMPOP table (``.emp``).
 
 Investigators and lab analysts only (:mod:`reunite.web.access`).  The files are written by
 :mod:`reunite.cases.labexport` (which audits each export and registers the file, so that a withdrawal
@@ -24,9 +25,11 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from ..cases.labexport import export_candidate_fam, export_candidate_pedtools, export_cmf, lab_samples, sample_labs
+from ..cases.labexport import (export_candidate_fam, export_candidate_pedtools, export_cmf, export_mt, lab_mt_samples,
+                               lab_samples, sample_labs)
 from ..cases.labs import list_labs
 from ..cases.models import User
+from ..genetics.ystr import KITS
 from .access import authorize, current_user, get_db
 from .api import get_candidate
 from .responses import render
@@ -73,15 +76,17 @@ def lab_profiles(request: Request, db: DB, lab: Annotated[str | None, Query(max_
     labs = sample_labs(db)
     chosen = lab if lab in {name for name, _ in labs} else (labs[0][0] if len(labs) == 1 else None)
     samples = lab_samples(db, chosen) if chosen is not None else []
+    mt_count = len(lab_mt_samples(db, chosen)) if chosen is not None else 0
     names_zh = {r.name: r.name_zh for r in list_labs(db) if r.name_zh}   # a registered lab's Chinese name
     return render(request, "lab_profiles.html", {"labs": labs, "lab": chosen, "samples": samples,
+                                                 "mt_count": mt_count, "y_kits": sorted(KITS),
                                                  "names_zh": names_zh,
                                                  "unknown_lab": lab is not None and lab != chosen})
 
 
 @router.post("/lab/profiles/cmf")
 def lab_profiles_cmf(request: Request, user: Me, db: DB, lab: Short = "", source_lab: Short = "",
-                     destination_ori: Short = "", kit: Short = "",
+                     destination_ori: Short = "", kit: Short = "", y_kit: Short = "",
                      samples: Annotated[list[str] | None, Form(max_length=64)] = None,
                      scope: Annotated[str, Form(max_length=10)] = "all"):
     """The lab's samples (``scope`` ``all``) or the chosen ones (``chosen``: ``samples``) as CMF XML."""
@@ -89,5 +94,14 @@ def lab_profiles_cmf(request: Request, user: Me, db: DB, lab: Short = "", source
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     out = _exports(request) / f"cmf-{stamp}-{secrets.token_hex(4)}.xml"
     export_cmf(db, out, samples=chosen, lab=lab.strip() or None, source_lab=source_lab,
-               destination_ori=destination_ori, kit=kit.strip(), user=user.name)
+               destination_ori=destination_ori, kit=kit.strip(), y_kit=y_kit, user=user.name)
     return _attachment(out, "application/xml", f"reunite-cmf-{stamp}.xml")
+
+
+@router.post("/lab/profiles/mt")
+def lab_profiles_mt(request: Request, user: Me, db: DB, lab: Short = ""):
+    """The mtDNA sequences of the lab's samples as an EMPOP table (what ``reunite import mt`` reads)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    out = _exports(request) / f"mt-{stamp}-{secrets.token_hex(4)}.emp"
+    export_mt(db, out, lab=lab.strip() or None, user=user.name)
+    return _attachment(out, "text/plain; charset=utf-8", f"reunite-mtdna-{stamp}.emp")
