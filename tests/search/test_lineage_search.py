@@ -333,10 +333,10 @@ def test_every_combined_hit_equals_engine_times_pair_lineage(world):
             fl = family_lineage(f.pedigree, f.missing, ys, mts)
             lin = None
             if fl is not None:
-                lf = LineageFamily(f.family, f.pedigree, f.missing, [fl.y[::3]] if fl.y else [],
-                                   [(fl.mt[0], fl.mt[1], fl.mt[3])] if fl.mt else [])
+                # every typed relative of each line, closest first, as cases.lineage.lineage_family lists them
                 lf = LineageFamily(f.family, f.pedigree, f.missing,
-                                   [(fl.y[0], fl.y[1], fl.y[3])] if fl.y else [], lf.mt)
+                                   [(p, m, h) for p, m, _r, h in ([fl.y] if fl.y else []) + list(fl.y_more)],
+                                   [(p, m, q) for p, m, _r, q in ([fl.mt] if fl.mt else []) + list(fl.mt_more)])
                 lin = pair_lineage(found_y[sample], found_mt, lf, dbs)
             typed = {pid: p for pid, p in f.profiles.items() if len(p)}
             auto = 0.0 if not typed else missing_person_lr(

@@ -37,7 +37,8 @@ __all__ = ["INDEX_FILES", "Erasure", "erase_child_files", "erase_everywhere", "e
            "register_written_file", "secure_delete"]
 
 #: The names of the files a saved :class:`~reunite.search.index.ReferenceIndex` and the matching write.
-INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "lineage.json", "*.npy")
+INDEX_FILES = ("meta.json", "manifest.json", "family_ids.txt", "lineage.json", "*.npy", "found_samples.txt",
+               "found_lineage.json")
 
 
 @dataclass(frozen=True)

@@ -146,10 +146,15 @@ def index_found(
 
     try:
         idx = ReferenceIndex.load(index)
-        # Lineage rows are read (and checked) but not compiled: a family search with lineage markers
-        # takes the children's profiles (--found-profiles).
-        kids = read_profiles_lineage(profiles).profiles if profiles_have_lineage(profiles) else read_profiles(profiles)
-        found = FoundChildIndex.from_profiles(idx, kids)
+        # Lineage rows (Y-STR, mtDNA) are compiled too: `reunite search --family --found-index` uses them.
+        lin = None
+        if profiles_have_lineage(profiles):
+            r = read_profiles_lineage(profiles)
+            kids = r.profiles
+            lin = {s: (r.y.get(s), r.mt.get(s)) for s in dict.fromkeys([*r.y, *r.mt])}
+        else:
+            kids = read_profiles(profiles)
+        found = FoundChildIndex.from_profiles(idx, kids, lineage=lin)
         if found.irregular:
             raise InputError(f"{len(found.irregular)} found children carry alleles absent from the frequency "
                              "table; search them with --found-profiles instead")
@@ -157,3 +162,7 @@ def index_found(
     except ReuniteError as exc:
         fail(exc)
     typer.echo(f"compiled {len(found.samples)} found children over {len(idx.markers)} markers -> {out}")
+    if found.lineage:
+        ny = sum(1 for y, _m in found.lineage.values() if y is not None)
+        nm = sum(1 for _y, m in found.lineage.values() if m is not None)
+        typer.echo(f"lineage markers: {ny} with a Y-STR haplotype, {nm} with an mtDNA sequence")

@@ -87,6 +87,7 @@ def search(
             lin = {}
             if found_index is not None:
                 kids = FoundChildIndex.load(found_index)
+                lin = kids.lineage or {}   # the children's lineage markers compiled with them
             elif found_profiles is not None:
                 kids, lin = _read_found(found_profiles, idx)
             else:

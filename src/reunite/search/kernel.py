@@ -15,6 +15,7 @@ three or more inconsistent markers leave a family out.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -26,13 +27,13 @@ from ..errors import InputError
 from ..genetics.haplotype import YHaplotype
 from ..genetics.kinship import hw_genotype_prob
 from ..genetics.markers import Profile, parse_profile
-from ..genetics.mtdna import MtSequence
+from ..genetics.mtdna import MtSequence, parse_mt_sequence
 from ._nb import approx_all as _compiled  # numba's compiled kernels; the numpy path below gives the same figures
 from ._nb import family_vs_children as _compiled_rev
 from .codes import packed_index
 from .hits import MAX_INCONSISTENT, SearchHit, _passes, _rank, lr_from_log10
 from .index import ReferenceIndex, _Record, engine_lr, family_tables
-from .lineage import LineageIndex, LineageOptions, LineageScores, lineage_log10, lineage_options, pair_scores
+from .lineage import LineageIndex, LineageOptions, LineageScores, lineage_log10, lineage_options, pair_parts
 from .mutation import family_vs_children, search_group_rows
 
 __all__ = ["COMPILED", "KERNELS", "FoundChildIndex", "SearchHit", "child_alleles", "search_child", "search_family"]
@@ -297,7 +298,9 @@ def _search_child_lineage(index: ReferenceIndex, child: Profile, sample: str, mi
     out = []
     for h in results:
         j = rows_of[h.family] - lo
-        out.append(with_lineage(h, li, j + lo, float(sc.y[j]), float(sc.mt[j]), int(sc.mt_state[j])))
+        y_man, mt_man = sc.man(j)
+        out.append(with_lineage(h, li, j + lo, float(sc.y[j]), float(sc.mt[j]), int(sc.mt_state[j]),
+                                y_man=y_man, mt_man=mt_man))
     out = [c for c in out if _passes(c, min_lr)]
     out.sort(key=lambda c: _rank(c, "family"))
     return out[:top] if top else out
@@ -306,17 +309,22 @@ def _search_child_lineage(index: ReferenceIndex, child: Profile, sample: str, mi
 _MT_CONCLUSIONS = ("cannot_exclude", "inconclusive", "exclusion")
 
 
-def with_lineage(h: SearchHit, li: LineageIndex, row: int, y: float, mt: float, mt_state: int) -> SearchHit:
+def with_lineage(h: SearchHit, li: LineageIndex, row: int, y: float, mt: float, mt_state: int, *,
+                 y_man: int = -1, mt_man: int = -1) -> SearchHit:
     """The hit ``h`` (autosomal) with the lineage parts of index row ``row``: Y-STR log10 LR ``y``
-    and mtDNA ``mt`` (NaN: none; -inf: an exclusion) and the mtDNA conclusion (-1: not compared)."""
+    and mtDNA ``mt`` (NaN: none; -inf: an exclusion) and the mtDNA conclusion (-1: not compared);
+    ``y_man``/``mt_man`` the relative of the line used (-1 the closest; see
+    :class:`~reunite.search.lineage.LineageScores`)."""
     entries = []
     if not math.isnan(y):
-        entries.append({"marker": "Y-STR", "relative": li.y_relative[row], "relation": li.y_relation[row],
-                        "meioses": int(li.y_meioses[row]), "conclusion": "exclusion" if y == -math.inf else "compared",
+        pid, rel, m = li.y_man(row, y_man)
+        entries.append({"marker": "Y-STR", "relative": pid, "relation": rel,
+                        "meioses": m, "conclusion": "exclusion" if y == -math.inf else "compared",
                         "log10_lr": None if y == -math.inf else y})
     if mt_state >= 0:
-        entries.append({"marker": "mtDNA", "relative": li.mt_relative[row], "relation": li.mt_relation[row],
-                        "meioses": int(li.mt_meioses[row]), "conclusion": _MT_CONCLUSIONS[mt_state],
+        pid, rel, m = li.mt_person(row, mt_man)
+        entries.append({"marker": "mtDNA", "relative": pid, "relation": rel,
+                        "meioses": m, "conclusion": _MT_CONCLUSIONS[mt_state],
                         "log10_lr": None if math.isnan(mt) or mt == -math.inf else mt})
     if not entries:
         return h
@@ -401,16 +409,20 @@ class FoundChildIndex:
     """Found children compiled against an index's markers: (N, M, 2) allele indices (-1 untyped).
 
     ``irregular`` lists children with an allele absent from the table (evaluated by the engine).
-    Build once with :meth:`from_profiles`; save/load with numpy.
+    ``lineage`` (sample → (Y-STR haplotype, mtDNA sequence)): the children's lineage markers, which
+    :func:`search_family` uses by default.  Build once with :meth:`from_profiles`; save/load with numpy
+    (the lineage markers in ``found_lineage.json``).
     """
 
     samples: list[str]
     X: np.ndarray
     irregular: set[int]
     profiles: Mapping[str, Profile] | None = None
+    lineage: dict[str, tuple[YHaplotype | None, MtSequence | None]] | None = None
 
     @classmethod
-    def from_profiles(cls, index: ReferenceIndex, children: Mapping[str, Profile]) -> FoundChildIndex:
+    def from_profiles(cls, index: ReferenceIndex, children: Mapping[str, Profile], *,
+                      lineage: Mapping[str, tuple] | None = None) -> FoundChildIndex:
         samples = list(children)
         X = np.full((len(samples), len(index.markers), 2), -1, dtype=np.int16)
         irregular = set()
@@ -419,14 +431,18 @@ class FoundChildIndex:
             X[i] = x
             if irr:
                 irregular.add(i)
-        return cls(samples, X, irregular, children)
+        return cls(samples, X, irregular, children, _found_lineage(lineage, samples))
 
-    def add(self, index: ReferenceIndex, children: Mapping[str, Profile]) -> None:
-        """Append children (no recompilation of the others); a sample already present is refused."""
+    def add(self, index: ReferenceIndex, children: Mapping[str, Profile], *,
+            lineage: Mapping[str, tuple] | None = None) -> None:
+        """Append children (no recompilation of the others); a sample already present is refused.
+        ``lineage`` as in :meth:`from_profiles`."""
         dup = set(children) & set(self.samples)
         if dup:
             raise InputError(f"{len(dup)} found child(ren) already compiled (e.g. {sorted(dup)[0]!r})")
-        new = FoundChildIndex.from_profiles(index, children)
+        new = FoundChildIndex.from_profiles(index, children, lineage=lineage)
+        if new.lineage or self.lineage:
+            self.lineage = {**(self.lineage or {}), **(new.lineage or {})}
         off = len(self.samples)
         self.samples = self.samples + new.samples
         self.X = np.concatenate([self.X, new.X])
@@ -447,18 +463,45 @@ class FoundChildIndex:
         self.irregular = {j - (j > i) for j in self.irregular if j != i}
         if self.profiles is not None:
             self.profiles = {k: v for k, v in self.profiles.items() if k != sample}
+        if self.lineage is not None:
+            self.lineage.pop(sample, None)
 
     def save(self, path) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         np.save(path / "found_X.npy", self.X)
         (path / "found_samples.txt").write_text("\n".join(self.samples) + "\n", encoding="utf-8")
+        lin = path / "found_lineage.json"
+        if self.lineage:
+            lin.write_text(json.dumps({
+                "y": {s: {k: list(v) for k, v in y.alleles.items()} for s, (y, _m) in self.lineage.items()
+                      if y is not None},
+                "mt": {s: m.as_dict() for s, (_y, m) in self.lineage.items() if m is not None}}), encoding="utf-8")
+        else:
+            lin.unlink(missing_ok=True)   # never an earlier compilation's markers beside these children
 
     @classmethod
     def load(cls, path) -> FoundChildIndex:
         path = Path(path)
         samples = (path / "found_samples.txt").read_text(encoding="utf-8").splitlines()
-        return cls(samples, np.load(path / "found_X.npy"), set(), None)
+        lineage = None
+        if (path / "found_lineage.json").exists():
+            d = json.loads((path / "found_lineage.json").read_text(encoding="utf-8"))
+            ys = {s: YHaplotype({k: tuple(v) for k, v in h.items()}) for s, h in d.get("y", {}).items()}
+            mts = {s: parse_mt_sequence(m["variants"], m["range"], source=str(path / "found_lineage.json"))
+                   for s, m in d.get("mt", {}).items()}
+            lineage = {s: (ys.get(s), mts.get(s)) for s in samples if s in ys or s in mts}
+        return cls(samples, np.load(path / "found_X.npy"), set(), None, lineage)
+
+
+def _found_lineage(lineage: Mapping[str, tuple] | None, samples: list[str]) -> dict | None:
+    """The lineage markers of the compiled children (those with a haplotype or a sequence)."""
+    if not lineage:
+        return None
+    keep = set(samples)
+    out = {s: (y if y is not None and y.alleles else None, mt) for s, (y, mt) in lineage.items() if s in keep}
+    out = {s: v for s, v in out.items() if v != (None, None)}
+    return out or None
 
 
 def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Profile] | FoundChildIndex, *,
@@ -470,23 +513,33 @@ def search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pro
     ``kernel`` (one of :data:`KERNELS`) chooses the compiled or the numpy kernel of the
     mutation-free index; both give the same figures.  ``found_lineage`` (sample → (Y-STR haplotype,
     mtDNA sequence)) multiplies in the lineage LRs where the family has a typed relative of the line
-    (as :func:`search_child`; ``lineage`` the databases and method)."""
+    (as :func:`search_child`; ``lineage`` the databases and method); by default the children's own
+    (a :class:`FoundChildIndex` compiled with them)."""
     if min_lr < 0 or not math.isfinite(min_lr):
         raise InputError(f"--min-lr must be a non-negative number, got {min_lr}")
     li = index.lineage
+    if found_lineage is None and isinstance(children, FoundChildIndex):
+        found_lineage = children.lineage
     if li is None or not found_lineage:
         return _search_family(index, family, children, min_lr=min_lr, top=top, kernel=kernel)
     row = index.row_of(family)
     if li.y_meioses[row] < 0 and li.mt_seq[row] < 0:
         return _search_family(index, family, children, min_lr=min_lr, top=top, kernel=kernel)
     opts = lineage or lineage_options()
-    parts = {s: pair_scores(li, row, y, mt, opts) for s, (y, mt) in found_lineage.items()}
-    tot = [(0.0 if math.isnan(a) else a) + (0.0 if math.isnan(b) else b) for a, b, _st in parts.values()]
+    # One family against each child, pair by pair (the closest comparable relative of each line, as
+    # the store): exact; a family search is one row, so this is not vectorized over the children.
+    parts = {s: pair_parts(li, row, y, mt, opts) for s, (y, mt) in found_lineage.items()}
+    tot = [(0.0 if math.isnan(a) else a) + (0.0 if math.isnan(b) else b) for a, b, *_rest in parts.values()]
     best = max([0.0, *(t for t in tot if math.isfinite(t))])
     ml = 10.0 ** max(-300.0, math.log10(min_lr) - best) if min_lr > 0 else 0.0
     out = _search_family(index, family, children, min_lr=ml, top=0, kernel=kernel)
-    none = (math.nan, math.nan, -1)
-    out = [with_lineage(h, li, row, *parts.get(h.sample, none)) for h in out]
+    none = (math.nan, math.nan, -1, -1, -1)
+
+    def combined(h):
+        y, mt, st, y_man, mt_man = parts.get(h.sample, none)
+        return with_lineage(h, li, row, y, mt, st, y_man=y_man, mt_man=mt_man)
+
+    out = [combined(h) for h in out]
     out = [c for c in out if _passes(c, min_lr)]
     out.sort(key=lambda c: _rank(c, "sample"))
     return out[:top] if top else out
@@ -502,6 +555,14 @@ def _search_family(index: ReferenceIndex, family: str, children: Mapping[str, Pr
     samples = found.samples
     if not samples:
         return []
+    rec = index.records.get(family) if index.row_group[row] < 0 else None
+    if rec is not None and not any(len(p) for p in rec.profiles.values()):
+        # No relative typed at an autosomal marker (a family with lineage markers only): the autosomal
+        # LR is 1 for every child, as search_child gives it.
+        out = [SearchHit(family, s, 1.0, 0.0, 0, 0, 0.0 if index.mutation is None else None) for s in samples]
+        out = [c for c in out if _passes(c, min_lr)]
+        out.sort(key=lambda c: _rank(c, "sample"))
+        return out[:top] if top else out
     if (index.row_group[row] < 0 or found.irregular) and found.profiles is None:
         raise InputError("this search needs the children's profiles (an engine-evaluated family or child)")
     children = found.profiles

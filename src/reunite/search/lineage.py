@@ -11,7 +11,11 @@ store's matching picks them (:func:`reunite.cases.lineage.pair_lineage`):
   ``y_count[f, l]`` the number of alleles (-1 untyped, 0 a null allele) and ``y_alleles[f, l, c]``
   the alleles times ten (``17.2`` is 172), sorted, so a microvariant is an integer too;
 * the closest typed person of the maternal line (:func:`~reunite.genetics.mtdna.maternal_relatives`),
-  the meioses and the sequence (distinct sequences stored once, ``mt_seq[f]`` an index into them).
+  the meioses and the sequence (distinct sequences stored once, ``mt_seq[f]`` an index into them);
+* the line's other typed relatives (most families have none), closest first, in the ``y_more_*`` and
+  ``mt_more_*`` arrays (one entry per relative with its row): where the closest cannot be compared with
+  a found child (no Y-STR locus typed in both and in the database; no mtDNA range in common or none of
+  the database covering it), the next comparable one is used, as ``pair_lineage`` does.
 
 :func:`lineage_log10` gives, for one found child, the Y-STR and mtDNA log10 LRs against every row:
 
@@ -98,7 +102,13 @@ __all__ = [
 
 #: Files a saved index with lineage data adds (beside meta.json): arrays and the relatives' labels.
 LINEAGE_FILES = ("lineage_y_meioses.npy", "lineage_y_count.npy", "lineage_y_alleles.npy",
-                 "lineage_mt_meioses.npy", "lineage_mt_seq.npy", "lineage.json")
+                 "lineage_mt_meioses.npy", "lineage_mt_seq.npy", "lineage.json",
+                 "lineage_y_more_row.npy", "lineage_y_more_meioses.npy", "lineage_y_more_count.npy",
+                 "lineage_y_more_alleles.npy", "lineage_mt_more_row.npy", "lineage_mt_more_meioses.npy",
+                 "lineage_mt_more_seq.npy")
+_MORE_ARRAYS = ("y_more_row", "y_more_meioses", "y_more_count", "y_more_alleles", "mt_more_row",
+                "mt_more_meioses", "mt_more_seq")
+_MORE_LABELS = ("y_more_relative", "y_more_relation", "mt_more_relative", "mt_more_relation")
 
 _NA = -1      # y_count: untyped; meioses: no relative on that line
 _MAX_COPIES = 4
@@ -128,10 +138,13 @@ def relation(ped: Pedigree, missing: str, pid: str, maternal: bool) -> str:
 @dataclass(frozen=True)
 class FamilyLineage:
     """A family's closest typed relative of each line: (member id, meioses, relation, haplotype or
-    sequence), None when the line has none."""
+    sequence), None when the line has none; ``y_more``/``mt_more`` the line's other typed relatives in
+    the same form, closest first (ties by member id), used when the closest cannot be compared."""
 
     y: tuple[str, int, str, YHaplotype] | None
     mt: tuple[str, int, str, MtSequence] | None
+    y_more: tuple = ()
+    mt_more: tuple = ()
 
 
 def family_lineage(ped: Pedigree, missing: str, y: Mapping[str, YHaplotype],
@@ -141,24 +154,21 @@ def family_lineage(ped: Pedigree, missing: str, y: Mapping[str, YHaplotype],
     ``pair_lineage`` pick them; ``y``/``mt`` map member ids to their markers.  None when neither."""
     ys = {pid: h for pid, h in y.items() if h is not None and h.alleles and pid != missing}
     mts = {pid: s for pid, s in mt.items() if s is not None and pid != missing}
-    y_rel = None
+    y_line: list = []
     if ys and ped[missing].sex != "female":
         try:
             rel = paternal_relatives(ped, missing, ys)
         except PedigreeError:
             rel = []
-        if rel:
-            pid, m = rel[0]
-            y_rel = (pid, m, relation(ped, missing, pid, False), ys[pid])
-    mt_rel = None
+        y_line = [(pid, m, relation(ped, missing, pid, False), ys[pid]) for pid, m in rel]
+    mt_line: list = []
     if mts:
-        rel = maternal_relatives(ped, missing, mts)
-        if rel:
-            pid, m = rel[0]
-            mt_rel = (pid, m, relation(ped, missing, pid, True), mts[pid])
-    if y_rel is None and mt_rel is None:
+        mt_line = [(pid, m, relation(ped, missing, pid, True), mts[pid])
+                   for pid, m in maternal_relatives(ped, missing, mts)]
+    if not y_line and not mt_line:
         return None
-    return FamilyLineage(y_rel, mt_rel)
+    return FamilyLineage(y_line[0] if y_line else None, mt_line[0] if mt_line else None,
+                         tuple(y_line[1:]), tuple(mt_line[1:]))
 
 
 def y_codes(h: YHaplotype, loci: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -194,10 +204,67 @@ class LineageIndex:
     y_relation: list[str | None] = field(default_factory=list)
     mt_relative: list[str | None] = field(default_factory=list)
     mt_relation: list[str | None] = field(default_factory=list)
+    # The other typed relatives of each line ("more"), for a pair whose closest one cannot be
+    # compared (as the store's pair_lineage): one entry per relative, sorted by row, then closest first.
+    y_more_row: np.ndarray | None = None        # (E,) int32 the index row
+    y_more_meioses: np.ndarray | None = None    # (E,) int16
+    y_more_count: np.ndarray | None = None      # (E, L) int8
+    y_more_alleles: np.ndarray | None = None    # (E, L, 4) int16
+    y_more_relative: list[str] = field(default_factory=list)
+    y_more_relation: list[str] = field(default_factory=list)
+    mt_more_row: np.ndarray | None = None       # (E',) int32
+    mt_more_meioses: np.ndarray | None = None   # (E',) int16
+    mt_more_seq: np.ndarray | None = None       # (E',) int32 into ``mt_sequences``
+    mt_more_relative: list[str] = field(default_factory=list)
+    mt_more_relation: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n_l = len(self.loci)
+        if self.y_more_row is None:
+            self.y_more_row = np.zeros(0, np.int32)
+            self.y_more_meioses = np.zeros(0, np.int16)
+            self.y_more_count = np.zeros((0, n_l), np.int8)
+            self.y_more_alleles = np.zeros((0, n_l, _MAX_COPIES), np.int16)
+        if self.mt_more_row is None:
+            self.mt_more_row = np.zeros(0, np.int32)
+            self.mt_more_meioses = np.zeros(0, np.int16)
+            self.mt_more_seq = np.zeros(0, np.int32)
 
     @property
     def rows(self) -> int:
         return len(self.y_meioses)
+
+    def y_man(self, row: int, man: int = -1) -> tuple[str | None, str | None, int]:
+        """(member id, relation, meioses) of the paternal-line man of ``row`` a score used: ``man`` -1 the
+        closest, else an entry of the ``y_more_*`` arrays."""
+        if man < 0:
+            return self.y_relative[row], self.y_relation[row], int(self.y_meioses[row])
+        return self.y_more_relative[man], self.y_more_relation[man], int(self.y_more_meioses[man])
+
+    def mt_person(self, row: int, person: int = -1) -> tuple[str | None, str | None, int]:
+        """(member id, relation, meioses) of the maternal-line relative of ``row`` a score used (as
+        :meth:`y_man`)."""
+        if person < 0:
+            return self.mt_relative[row], self.mt_relation[row], int(self.mt_meioses[row])
+        return self.mt_more_relative[person], self.mt_more_relation[person], int(self.mt_more_meioses[person])
+
+    def _views(self) -> tuple[LineageIndex, LineageIndex]:
+        """The ``more`` entries as lineage indexes of their own (one row per entry), for the kernel."""
+        key = (len(self.y_more_row), len(self.mt_more_row), len(self.mt_sequences), id(self.y_more_count))
+        v = self.__dict__.get("_more_views")
+        if v is None or v[0] != key:
+            e, e2 = len(self.y_more_row), len(self.mt_more_row)
+            yv = LineageIndex(self.loci, np.asarray(self.y_more_meioses), np.asarray(self.y_more_count),
+                              np.asarray(self.y_more_alleles), np.full(e, _NA, np.int16), np.full(e, -1, np.int32),
+                              self.mt_sequences, list(self.y_more_relative), list(self.y_more_relation),
+                              [None] * e, [None] * e)
+            mv = LineageIndex(self.loci, np.full(e2, _NA, np.int16), np.full((e2, len(self.loci)), _NA, np.int8),
+                              np.zeros((e2, len(self.loci), _MAX_COPIES), np.int16),
+                              np.asarray(self.mt_more_meioses), np.asarray(self.mt_more_seq), self.mt_sequences,
+                              [None] * e2, [None] * e2, list(self.mt_more_relative), list(self.mt_more_relation))
+            v = (key, yv, mv)
+            self.__dict__["_more_views"] = v
+        return v[1], v[2]
 
     def counts(self) -> dict:
         """Rows with a paternal-line man, with a maternal-line relative, with either."""
@@ -207,7 +274,8 @@ class LineageIndex:
 
     def nbytes(self) -> int:
         return int(sum(np.asarray(a).nbytes for a in (self.y_meioses, self.y_count, self.y_alleles,
-                                                       self.mt_meioses, self.mt_seq)))
+                                                       self.mt_meioses, self.mt_seq,
+                                                       *(getattr(self, x) for x in _MORE_ARRAYS))))
 
     def haplotype(self, row: int) -> YHaplotype:
         """The paternal-line man's haplotype of ``row`` (labels rebuilt from the codes)."""
@@ -226,13 +294,22 @@ class LineageIndex:
         if other.loci != self.loci:
             other = _relocus(other, self.loci)
         off = len(self.mt_sequences)
+        rows = self.rows
+        self.y_more_row = np.concatenate([np.asarray(self.y_more_row), np.asarray(other.y_more_row) + rows]
+                                         ).astype(np.int32)
+        self.mt_more_row = np.concatenate([np.asarray(self.mt_more_row), np.asarray(other.mt_more_row) + rows]
+                                          ).astype(np.int32)
+        self.mt_more_seq = np.concatenate([np.asarray(self.mt_more_seq), np.asarray(other.mt_more_seq) + off]
+                                          ).astype(np.int32)
+        for name in ("y_more_meioses", "y_more_count", "y_more_alleles", "mt_more_meioses"):
+            setattr(self, name, np.concatenate([np.asarray(getattr(self, name)), np.asarray(getattr(other, name))]))
         self.y_meioses = np.concatenate([np.asarray(self.y_meioses), other.y_meioses])
         self.y_count = np.concatenate([np.asarray(self.y_count), other.y_count])
         self.y_alleles = np.concatenate([np.asarray(self.y_alleles), other.y_alleles])
         self.mt_meioses = np.concatenate([np.asarray(self.mt_meioses), other.mt_meioses])
         self.mt_seq = np.concatenate([np.asarray(self.mt_seq), np.where(other.mt_seq >= 0, other.mt_seq + off, -1)])
         self.mt_sequences = self.mt_sequences + other.mt_sequences
-        for name in ("y_relative", "y_relation", "mt_relative", "mt_relation"):
+        for name in ("y_relative", "y_relation", "mt_relative", "mt_relation", *_MORE_LABELS):
             setattr(self, name, list(getattr(self, name)) + list(getattr(other, name)))
 
     # ------------------------------------------------------------------------------ save / load
@@ -243,20 +320,28 @@ class LineageIndex:
         save_npy(out / "lineage_y_alleles.npy", self.y_alleles)
         save_npy(out / "lineage_mt_meioses.npy", self.mt_meioses)
         save_npy(out / "lineage_mt_seq.npy", self.mt_seq)
+        for name in _MORE_ARRAYS:
+            save_npy(out / f"lineage_{name}.npy", np.asarray(getattr(self, name)))
         save_text(out / "lineage.json", json.dumps({
             "loci": self.loci, "mt_sequences": [s.as_dict() for s in self.mt_sequences],
             "y_relative": self.y_relative, "y_relation": self.y_relation,
-            "mt_relative": self.mt_relative, "mt_relation": self.mt_relation}))
+            "mt_relative": self.mt_relative, "mt_relation": self.mt_relation,
+            **{name: list(getattr(self, name)) for name in _MORE_LABELS}}))
 
     @classmethod
     def load(cls, path: Path, mmap_mode: str | None = "r") -> LineageIndex:
         meta = json.loads((path / "lineage.json").read_text(encoding="utf-8"))
         seqs = [parse_mt_sequence(d["variants"], d["range"], source="lineage.json") for d in meta["mt_sequences"]]
+        # An index written before the other relatives of the lines were kept has no "more" files: none.
+        more = {name: np.load(path / f"lineage_{name}.npy") for name in _MORE_ARRAYS
+                if (path / f"lineage_{name}.npy").exists()} if "y_more_relative" in meta else {}
+        labels = {name: meta[name] for name in _MORE_LABELS} if more else {}
         return cls(meta["loci"], np.load(path / "lineage_y_meioses.npy"),
                    np.load(path / "lineage_y_count.npy", mmap_mode=mmap_mode),
                    np.load(path / "lineage_y_alleles.npy", mmap_mode=mmap_mode),
                    np.load(path / "lineage_mt_meioses.npy"), np.load(path / "lineage_mt_seq.npy"), seqs,
-                   meta["y_relative"], meta["y_relation"], meta["mt_relative"], meta["mt_relation"])
+                   meta["y_relative"], meta["y_relation"], meta["mt_relative"], meta["mt_relation"],
+                   **more, **labels)
 
 
 def empty_lineage(n: int, loci: Sequence[str] = ()) -> LineageIndex:
@@ -273,15 +358,24 @@ def _relocus(li: LineageIndex, loci: list[str]) -> LineageIndex:
         raise InputError(f"the new families are typed at Y-STR loci the index does not have ({', '.join(extra)}); "
                          "rebuild the index")
     pos = [li.loci.index(x) if x in li.loci else -1 for x in loci]
-    n = li.rows
-    cnt = np.full((n, len(loci)), _NA, np.int8)
-    vals = np.zeros((n, len(loci), _MAX_COPIES), np.int16)
-    for j, p in enumerate(pos):
-        if p >= 0:
-            cnt[:, j] = li.y_count[:, p]
-            vals[:, j] = li.y_alleles[:, p]
+
+    def remap(count, alleles):
+        n = len(count)
+        cnt = np.full((n, len(loci)), _NA, np.int8)
+        vals = np.zeros((n, len(loci), _MAX_COPIES), np.int16)
+        for j, p in enumerate(pos):
+            if p >= 0:
+                cnt[:, j] = count[:, p]
+                vals[:, j] = alleles[:, p]
+        return cnt, vals
+
+    cnt, vals = remap(np.asarray(li.y_count), np.asarray(li.y_alleles))
+    mcnt, mvals = remap(np.asarray(li.y_more_count), np.asarray(li.y_more_alleles))
     return LineageIndex(loci, li.y_meioses, cnt, vals, li.mt_meioses, li.mt_seq, li.mt_sequences,
-                        li.y_relative, li.y_relation, li.mt_relative, li.mt_relation)
+                        li.y_relative, li.y_relation, li.mt_relative, li.mt_relation,
+                        li.y_more_row, li.y_more_meioses, mcnt, mvals, li.y_more_relative, li.y_more_relation,
+                        li.mt_more_row, li.mt_more_meioses, li.mt_more_seq, li.mt_more_relative,
+                        li.mt_more_relation)
 
 
 def compile_lineage(family_ids: Sequence[str], families: Iterable, y: Mapping[str, YHaplotype],
@@ -300,9 +394,20 @@ def compile_lineage(family_ids: Sequence[str], families: Iterable, y: Mapping[st
             found[f.family] = fl
     if not found:
         return None
-    loci = sorted({locus for fl in found.values() if fl.y for locus in fl.y[3].alleles})
+    loci = sorted({locus for fl in found.values() for man in ((fl.y,) if fl.y else ()) + tuple(fl.y_more)
+                   for locus in man[3].alleles})
     out = empty_lineage(len(family_ids), loci)
     seq_at: dict[tuple, int] = {}
+
+    def seq_index(s: MtSequence) -> int:
+        key = (s.range, tuple(sorted(s.variants.items())))
+        if key not in seq_at:
+            seq_at[key] = len(out.mt_sequences)
+            out.mt_sequences.append(s)
+        return seq_at[key]
+
+    y_more: list = []    # (row, meioses, count, alleles, member id, relation)
+    mt_more: list = []   # (row, meioses, sequence index, member id, relation)
     for r, fam in enumerate(family_ids):
         fl = found.get(fam)
         if fl is None:
@@ -312,15 +417,24 @@ def compile_lineage(family_ids: Sequence[str], families: Iterable, y: Mapping[st
             out.y_meioses[r] = m
             out.y_count[r], out.y_alleles[r] = y_codes(h, loci)
             out.y_relative[r], out.y_relation[r] = pid, rel
+            y_more += [(r, m2, *y_codes(h2, loci), pid2, rel2) for pid2, m2, rel2, h2 in fl.y_more]
         if fl.mt is not None:
             pid, m, rel, s = fl.mt
-            key = (s.range, tuple(sorted(s.variants.items())))
-            if key not in seq_at:
-                seq_at[key] = len(out.mt_sequences)
-                out.mt_sequences.append(s)
             out.mt_meioses[r] = m
-            out.mt_seq[r] = seq_at[key]
+            out.mt_seq[r] = seq_index(s)
             out.mt_relative[r], out.mt_relation[r] = pid, rel
+            mt_more += [(r, m2, seq_index(s2), pid2, rel2) for pid2, m2, rel2, s2 in fl.mt_more]
+    if y_more:
+        out.y_more_row = np.array([e[0] for e in y_more], np.int32)
+        out.y_more_meioses = np.array([e[1] for e in y_more], np.int16)
+        out.y_more_count = np.stack([e[2] for e in y_more]).astype(np.int8)
+        out.y_more_alleles = np.stack([e[3] for e in y_more]).astype(np.int16)
+        out.y_more_relative, out.y_more_relation = [e[4] for e in y_more], [e[5] for e in y_more]
+    if mt_more:
+        out.mt_more_row = np.array([e[0] for e in mt_more], np.int32)
+        out.mt_more_meioses = np.array([e[1] for e in mt_more], np.int16)
+        out.mt_more_seq = np.array([e[2] for e in mt_more], np.int32)
+        out.mt_more_relative, out.mt_more_relation = [e[3] for e in mt_more], [e[4] for e in mt_more]
     return out
 
 
@@ -376,12 +490,21 @@ class LineageScores:
     ``y``/``mt``: NaN where the line gives no LR (no relative, nothing compared; for mtDNA also an
     inconclusive comparison), -inf for an exclusion.  ``mt_state``: -1 not compared, 0 cannot
     exclude, 1 inconclusive, 2 exclusion.  ``total``: the sum (NaN parts count 0), -inf if either
-    excludes; ``applies``: rows where either line was compared."""
+    excludes; ``applies``: rows where either line was compared.  ``y_man``/``mt_man``: which relative
+    of the line gave the LR, -1 the closest (``y_relative``), else an entry of the ``*_more_*`` arrays
+    (the closest could not be compared); None: all the closest."""
 
     rows: np.ndarray
     y: np.ndarray
     mt: np.ndarray
     mt_state: np.ndarray
+    y_man: np.ndarray | None = None
+    mt_man: np.ndarray | None = None
+
+    def man(self, j: int) -> tuple[int, int]:
+        """(y_man, mt_man) of position ``j``."""
+        return (-1 if self.y_man is None else int(self.y_man[j]),
+                -1 if self.mt_man is None else int(self.mt_man[j]))
 
     @property
     def y_applies(self) -> np.ndarray:
@@ -638,39 +761,148 @@ def _mt_pair(rel: MtSequence, found: MtSequence, db: MtDatabase, method: str, al
     return lg, (0 if not math.isnan(lg) else -1)
 
 
+def _first_comparable(more_row: np.ndarray, rows: np.ndarray, need: np.ndarray, score) -> tuple[np.ndarray, np.ndarray]:
+    """For positions ``need`` of ``rows`` (closest relative not comparable), the line's next relatives:
+    ``score(entries)`` says which ``more`` entries are comparable; returns per position of ``need`` the
+    entry used (-1 none) and its place among the scored entries."""
+    more_row = np.asarray(more_row)
+    r = rows[need]
+    lo = np.searchsorted(more_row, r, side="left")
+    hi = np.searchsorted(more_row, r, side="right")
+    n = hi - lo
+    pick = np.full(len(r), -1, np.int64)
+    at = np.full(len(r), -1, np.int64)
+    if not n.any():
+        return pick, at
+    pos = np.repeat(np.arange(len(r)), n)                    # position (of need) of each entry
+    ent = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a])
+    ok = score(ent)
+    good = np.nonzero(ok)[0]
+    if len(good):
+        # entries are closest first within a row: the first comparable one of each position
+        p_u, first = np.unique(pos[good], return_index=True)
+        pick[p_u] = ent[good[first]]
+        at[p_u] = good[first]
+    return pick, at
+
+
+def _y_fallback(li: LineageIndex, rows: np.ndarray, y: np.ndarray, found: YHaplotype, opts: LineageOptions
+                ) -> tuple[np.ndarray, np.ndarray]:
+    man = np.full(len(rows), -1, np.int64)
+    if not len(li.y_more_row):
+        return y, man
+    need = np.nonzero(np.isnan(y) & (np.asarray(li.y_meioses)[rows] >= 0))[0]
+    if not len(need):
+        return y, man
+    yv, _mv = li._views()
+    got = {}
+
+    def score(ent):
+        got["v"] = _y_scores(yv, ent, found, opts)
+        return ~np.isnan(got["v"])
+
+    pick, at = _first_comparable(li.y_more_row, rows, need, score)
+    has = pick >= 0
+    if has.any():
+        y = y.copy()
+        y[need[has]] = got["v"][at[has]]
+        man[need[has]] = pick[has]
+    return y, man
+
+
+def _mt_fallback(li: LineageIndex, rows: np.ndarray, mt: np.ndarray, st: np.ndarray, found: MtSequence,
+                 opts: LineageOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    man = np.full(len(rows), -1, np.int64)
+    if not len(li.mt_more_row):
+        return mt, st, man
+    need = np.nonzero((st < 0) & (np.asarray(li.mt_seq)[rows] >= 0))[0]
+    if not len(need):
+        return mt, st, man
+    _yv, mv = li._views()
+    got = {}
+
+    def score(ent):
+        got["v"], got["s"] = _mt_scores(mv, ent, found, opts)
+        return got["s"] >= 0
+
+    pick, at = _first_comparable(li.mt_more_row, rows, need, score)
+    has = pick >= 0
+    if has.any():
+        mt, st = mt.copy(), st.copy()
+        mt[need[has]] = got["v"][at[has]]
+        st[need[has]] = got["s"][at[has]]
+        man[need[has]] = pick[has]
+    return mt, st, man
+
+
 def lineage_log10(li: LineageIndex, rows: np.ndarray, found_y: YHaplotype | None, found_mt: MtSequence | None,
                   opts: LineageOptions) -> LineageScores:
-    """A found child's Y-STR and mtDNA log10 LRs against index rows ``rows`` (see the module docstring)."""
+    """A found child's Y-STR and mtDNA log10 LRs against index rows ``rows`` (see the module docstring).
+
+    Per line the closest typed relative is scored for every row at once; where he cannot be compared
+    (no locus or range in common with the child and the database) the line's next relatives are, closest
+    first, and the first comparable one is used, as the store's ``pair_lineage`` picks."""
     rows = np.asarray(rows, dtype=np.int64)
-    y = _y_scores(li, rows, found_y, opts) if found_y is not None and found_y.alleles \
-        else np.full(len(rows), np.nan)
+    y_man = mt_man = None
+    if found_y is not None and found_y.alleles:
+        y, y_man = _y_fallback(li, rows, _y_scores(li, rows, found_y, opts), found_y, opts)
+    else:
+        y = np.full(len(rows), np.nan)
     if found_mt is not None:
-        mt, st = _mt_scores(li, rows, found_mt, opts)
+        mt, st, mt_man = _mt_fallback(li, rows, *_mt_scores(li, rows, found_mt, opts), found_mt, opts)
     else:
         mt, st = np.full(len(rows), np.nan), np.full(len(rows), -1, dtype=np.int8)
-    return LineageScores(rows, y, mt, st)
+    return LineageScores(rows, y, mt, st, y_man, mt_man)
 
 
 def pair_scores(li: LineageIndex, row: int, found_y: YHaplotype | None, found_mt: MtSequence | None,
                 opts: LineageOptions) -> tuple[float, float, int]:
     """One row pair by pair (:func:`y_lineage_lr`, :func:`mt_lineage_lr`): (y, mt, mt_state) as in
     :class:`LineageScores` — the reference the vectorized kernel is tested against, and the reverse
-    search's evaluation (one family against each child)."""
-    y = math.nan
+    search's evaluation (one family against each child).  Per line the closest comparable relative is
+    used (:func:`pair_parts` also says which)."""
+    return pair_parts(li, row, found_y, found_mt, opts)[:3]
+
+
+def _mt_one(seq: MtSequence, found: MtSequence, opts: LineageOptions) -> tuple[float, int] | None:
+    """mtDNA of one relative by :func:`mt_lineage_lr` (log10 LR or NaN, state); None: not comparable."""
+    method = opts.method if opts.method != "discrete_laplace" else "clopper_pearson"
+    try:
+        r = mt_lineage_lr(seq, found, opts.mt_database, method=method, alpha=opts.alpha)
+    except HaplotypeError:
+        return None
+    lg = r.log10_lr
+    return (math.nan if lg is None else lg), _STATES[r.comparison.conclusion]
+
+
+def pair_parts(li: LineageIndex, row: int, found_y: YHaplotype | None, found_mt: MtSequence | None,
+               opts: LineageOptions) -> tuple[float, float, int, int, int]:
+    """:func:`pair_scores` and which relative of each line was used: (y, mt, mt_state, y_man, mt_man),
+    the men as in :class:`LineageScores` (-1 the closest)."""
+    y, y_man = math.nan, -1
     if found_y is not None and found_y.alleles and li.y_meioses[row] >= 0:
         y = _y_pair(li, row, found_y, opts)
-    mt, st = math.nan, -1
+        if math.isnan(y) and len(li.y_more_row):
+            yv, _mv = li._views()
+            more = np.asarray(li.y_more_row)
+            for e in range(int(np.searchsorted(more, row)), int(np.searchsorted(more, row, side="right"))):
+                v = _y_pair(yv, e, found_y, opts)
+                if not math.isnan(v):
+                    y, y_man = v, e
+                    break
+    mt, st, mt_man = math.nan, -1, -1
     if found_mt is not None and li.mt_seq[row] >= 0:
-        method = opts.method if opts.method != "discrete_laplace" else "clopper_pearson"
-        rel = li.mt_sequences[int(li.mt_seq[row])]
-        try:
-            r = mt_lineage_lr(rel, found_mt, opts.mt_database, method=method, alpha=opts.alpha)
-        except HaplotypeError:
-            return y, mt, st
-        st = _STATES[r.comparison.conclusion]
-        lg = r.log10_lr
-        mt = math.nan if lg is None else lg
-    return y, mt, st
+        got = _mt_one(li.mt_sequences[int(li.mt_seq[row])], found_mt, opts)
+        if got is None and len(li.mt_more_row):
+            more = np.asarray(li.mt_more_row)
+            for e in range(int(np.searchsorted(more, row)), int(np.searchsorted(more, row, side="right"))):
+                got = _mt_one(li.mt_sequences[int(li.mt_more_seq[e])], found_mt, opts)
+                if got is not None:
+                    mt_man = e
+                    break
+        if got is not None:
+            mt, st = got
+    return y, mt, st, y_man, mt_man
 
 
-__all__ += ["empty_lineage", "pair_scores"]
+__all__ += ["empty_lineage", "pair_parts", "pair_scores"]
