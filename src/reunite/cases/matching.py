@@ -33,6 +33,15 @@ the item's data keep both factors and its sentence says so); a lineage exclusion
 threshold ``min_lr`` applies to the product, so a family whose only typed relative is a paternal
 uncle can become a DNA candidate by his Y-STRs; a family typed at lineage markers only has the
 lineage LR as its DNA LR (it is DNA evidence, never capped like the non-DNA kinds).
+
+Every (child, lineage family) pair is scored at once by the national search's vectorized kernel
+(:func:`reunite.search.lineage.lineage_log10`, on the families' closest typed relative of each line,
+with the store's databases, method and discrete Laplace fits); the full pair details
+(:func:`~reunite.cases.lineage.pair_lineage`: every typed relative of the line with his own LR, the
+sentences) are built only for the pairs kept (new candidates, existing ones).  A family whose closest
+typed relative cannot be compared with the child (the store then uses the next one), and a decision
+within 1e-9 (log10) of its threshold, are evaluated pair by pair.  ``run_matching(lineage_kernel=False)``
+is the pair-by-pair path: the same candidates and stored values (tests/cases/test_lineage_store_kernel.py).
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,12 +66,15 @@ from ..evidence.population import reference_context
 from ..evidence.registry import compute_items, kinds
 from ..evidence.sex import MIN_POPULATION_SEXES
 from ..genetics.decisions import verbal_scale
+from ..genetics.haplotype import YHaplotype
 from ..genetics.lineage import combine_with_autosomal
 from ..genetics.markers import Profile
 from ..genetics.mutation import DEFAULT_MUTATION
 from ..genetics.rules import DEFAULT_RULES, RULESETS, conclude, relationship_class
+from ..genetics.ystr import YDatabase
 from ..search.index import ReferenceIndex, build_index
 from ..search.kernel import search_child
+from ..search.lineage import LineageIndex, LineageOptions, empty_lineage, lineage_log10, y_codes
 from .audit import append_audit
 from .families import StoredFamily, stored_family, stored_profile
 from .lineage import (
@@ -266,8 +279,9 @@ def _lineage_families(session: Session, samples: dict[str, DnaSample]) -> dict[s
     return out
 
 
-def _child_lineage(sample: DnaSample | None, fams: dict[str, LineageFamily], dbs) -> dict[str, LineageResult]:
-    """The lineage evidence of a found child's sample against every lineage family (by report number)."""
+def _child_lineage_pairs(sample: DnaSample | None, fams: dict[str, LineageFamily], dbs) -> dict[str, LineageResult]:
+    """The lineage evidence of a found child's sample against every lineage family (by report number), pair by
+    pair (:func:`~reunite.cases.lineage.pair_lineage`): the reference the vectorized path is tested against."""
     if not fams or sample is None:
         return {}
     y, mt = stored_y(sample), stored_mt(sample)
@@ -279,6 +293,202 @@ def _child_lineage(sample: DnaSample | None, fams: dict[str, LineageFamily], dbs
         if res is not None:
             out[number] = res
     return out
+
+
+@dataclass(frozen=True)
+class _Score:
+    """A pair's lineage LR as the matching's decisions need it: log10 (None: an exclusion), which kinds."""
+
+    log10_lr: float | None
+    excluded: bool
+    markers: tuple[str, ...]
+
+
+def _score(res: LineageResult) -> _Score:
+    return _Score(res.log10_lr, res.excluded, tuple(res.markers))
+
+
+#: How close to a threshold a vectorized log10 LR is re-evaluated pair by pair before a decision
+#: (the kernel equals the pair functions to about 1e-14).
+_NEAR = 1e-9
+
+
+@dataclass
+class _LineageIndex:
+    """The run's lineage families as rows of the national search's lineage index
+    (:class:`reunite.search.lineage.LineageIndex`: the closest typed man of the paternal line, the closest
+    typed person of the maternal line), and the options the kernel counts with (the store's databases
+    and method)."""
+
+    numbers: list[str]
+    index: LineageIndex
+    dbs: object
+    #: a Y database seen in the found child's locus order, per order (discrete Laplace fits are kept by loci)
+    ordered: dict = field(default_factory=dict)
+
+    def options(self, y: YHaplotype | None) -> LineageOptions:
+        method = self.dbs.method
+        ydb = self.dbs.y
+        if method.method == "discrete_laplace" and y is not None:
+            order = tuple(x for x in y.alleles if x in set(ydb.loci))
+            ydb = self.ordered.get(order) or self.ordered.setdefault(order, _OrderedY(ydb, order))
+        return LineageOptions(ydb, self.dbs.mt, method.method, method.alpha)
+
+
+class _OrderedY:
+    """The store's Y database as the kernel sees it with the discrete Laplace method: a fit asked for on a
+    set of loci is the one :func:`~reunite.genetics.ystr.y_lineage_lr` asks for (the loci in the found
+    child's order, so the fits kept in the store are found and the same fit gives the same probability);
+    counts, loci and name are the database's."""
+
+    def __init__(self, db: YDatabase, order: tuple[str, ...]):
+        self._db, self._order = db, order
+        self._counts: dict = {}     # the kernel's cache of population probabilities, per order
+        self.loci, self.source, self.simulated = db.loci, db.source, db.simulated
+        self.haplotypes = db.haplotypes
+
+    def __len__(self) -> int:
+        return len(self._db)
+
+    def count(self, haplotype: YHaplotype, loci) -> tuple[int, int]:
+        return self._db.count(haplotype, loci)
+
+    def discrete_laplace(self, loci, **kw):
+        want = set(loci)
+        return self._db.discrete_laplace([x for x in self._order if x in want], **kw)
+
+
+def _lineage_index(fams: dict[str, LineageFamily], dbs) -> _LineageIndex | None:
+    """The kernel's rows of the lineage families (their closest typed relative of each line)."""
+    if not fams:
+        return None
+    numbers = list(fams)
+    loci = sorted({x for f in fams.values() if f.y for x in f.y[0][2].alleles})
+    li = empty_lineage(len(numbers), loci)
+    seq_at: dict[tuple, int] = {}
+    for r, number in enumerate(numbers):
+        fam = fams[number]
+        if fam.y:
+            _pid, m, hap = fam.y[0]
+            li.y_meioses[r] = m
+            li.y_count[r], li.y_alleles[r] = y_codes(hap, loci)
+        if fam.mt:
+            _pid, m, seq = fam.mt[0]
+            key = (seq.range, tuple(sorted(seq.variants.items())))
+            if key not in seq_at:
+                seq_at[key] = len(li.mt_sequences)
+                li.mt_sequences.append(seq)
+            li.mt_meioses[r] = m
+            li.mt_seq[r] = seq_at[key]
+    return _LineageIndex(numbers, li, dbs)
+
+
+class _ChildLineage:
+    """A found child's lineage evidence against every lineage family: the LR of every pair (vectorized by
+    :func:`reunite.search.lineage.lineage_log10`, or pair by pair), and the full pair details
+    (:func:`~reunite.cases.lineage.pair_lineage`: every typed relative of the line listed, the sentences) built
+    only for the pairs the matching keeps.
+
+    The kernel evaluates the closest typed relative of each line; where that one cannot be compared with the
+    child (no locus shared with the child and the database, no shared mtDNA range, a haplotype the discrete
+    Laplace fit cannot evaluate) and the line has other typed relatives, the store uses the next one: such a
+    pair is evaluated pair by pair."""
+
+    def __init__(self, sample: DnaSample | None, fams: dict[str, LineageFamily], dbs,
+                 compiled: _LineageIndex | None, kernel: bool = True):
+        self.fams, self.dbs = fams, dbs
+        self.scores: dict[str, _Score] = {}
+        self.full: dict[str, LineageResult] = {}
+        self.y = self.mt = None
+        if not fams or sample is None:
+            return
+        self.y, self.mt = stored_y(sample), stored_mt(sample)
+        if self.y is None and self.mt is None:
+            return
+        if not kernel or compiled is None:
+            self.full = _child_lineage_pairs(sample, fams, dbs)
+            self.scores = {k: _score(v) for k, v in self.full.items()}
+            return
+        y = self.y if self.y is not None and self.y.alleles else None
+        li = compiled.index
+        sc = lineage_log10(li, np.arange(li.rows), y, self.mt, compiled.options(y))
+        for r, number in enumerate(compiled.numbers):
+            fam = fams[number]
+            ly, lmt, st = float(sc.y[r]), float(sc.mt[r]), int(sc.mt_state[r])
+            y_used = y is not None and bool(fam.y)
+            mt_used = self.mt is not None and bool(fam.mt)
+            if (y_used and math.isnan(ly) and len(fam.y) > 1) or (mt_used and st < 0 and len(fam.mt) > 1):
+                res = pair_lineage(self.y, self.mt, fam, dbs)   # the closest is not comparable: the next one
+                if res is not None:
+                    self.full[number] = res
+                    self.scores[number] = _score(res)
+                continue
+            markers = tuple(m for m, ok in (("Y-STR", y_used and not math.isnan(ly)), ("mtDNA", mt_used and st >= 0))
+                            if ok)
+            if not markers:
+                continue
+            excluded = (y_used and ly == -math.inf) or (mt_used and st == 2)
+            total = None
+            if not excluded:
+                total = 0.0
+                if "Y-STR" in markers:
+                    total += ly
+                if "mtDNA" in markers and st == 0:
+                    total += lmt
+            self.scores[number] = _Score(total, excluded, markers)
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def __contains__(self, number: str) -> bool:
+        return number in self.scores
+
+    def numbers(self) -> set[str]:
+        return set(self.scores)
+
+    def score(self, number: str) -> _Score | None:
+        return self.scores.get(number)
+
+    def get(self, number: str) -> LineageResult | None:
+        """The pair's full lineage evidence (None: no lineage marker applies), built once."""
+        if number not in self.scores:
+            return None
+        res = self.full.get(number)
+        if res is None:
+            res = self.full[number] = pair_lineage(self.y, self.mt, self.fams[number], self.dbs)
+        return res
+
+    def log10(self, number: str, near: float) -> float:
+        """The pair's lineage log10 LR (0 for none), the pair's own value when within :data:`_NEAR` of
+        ``near`` (a threshold a decision compares it with)."""
+        lg = self.scores[number].log10_lr or 0.0
+        if abs(lg - near) <= _NEAR:
+            lg = self.get(number).log10_lr or 0.0
+        return lg
+
+
+def _child_lineage(sample: DnaSample | None, fams: dict[str, LineageFamily], dbs,
+                   compiled: _LineageIndex | None = None, *, kernel: bool = True) -> _ChildLineage:
+    """The lineage evidence of a found child's sample against every lineage family (see :class:`_ChildLineage`)."""
+    return _ChildLineage(sample, fams, dbs, compiled, kernel)
+
+
+def _not_kept(ls: _Score, pair, base: dict | None, min_lr: float) -> str:
+    """Why a new pair with lineage evidence does not become a candidate ("excluded", "below"; "" when it may),
+    decided from its LRs as the DNA item and the conclusion built from its full details would decide it
+    (:func:`_combined_item`, :func:`_lineage_conclusion`): the details are built only for a pair kept.  A
+    product within :data:`_NEAR` of the threshold is left to the full details."""
+    auto = pair is not None
+    if ls.excluded or (auto and pair.lr == 0 and pair.log10_lr is None):
+        return "excluded"            # the item's LR is 0
+    if min_lr > 0:
+        auto_lg = float(pair.log10_lr) if auto else 0.0
+        total = auto_lg + (ls.log10_lr or 0.0)
+        if total < math.log10(min_lr) - _NEAR:
+            return "below"           # the product stays below the threshold
+    if base is not None and base["excluded"]:
+        return "excluded"            # the rules exclude it on the autosomal STRs
+    return ""
 
 
 class _Dna:
@@ -418,12 +628,13 @@ def _lineage_conclusion(base: dict | None, lineage: LineageResult, rules: str,
 def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mutation: object = DEFAULT_MUTATION,
                  min_lr: float = 1.0, prior: float | None = None, index_dir: str | Path | None = None,
                  user: str = "matching", rules: str = DEFAULT_RULES, faces: bool = False,
-                 media: str | Path | None = None) -> MatchSummary:
+                 media: str | Path | None = None, lineage_kernel: bool = True) -> MatchSummary:
     """Search every found child with DNA against every open family; record candidates (idempotent).
 
     ``rules`` (``gbt`` or ``isfg``, :mod:`reunite.genetics.rules`) decides which pairs are excluded.
     ``faces`` adds the face evidence of the photographs (in ``media``, default ``$REUNITE_MEDIA_DIR``;
-    the ``faces`` extra)."""
+    the ``faces`` extra).  ``lineage_kernel`` False evaluates the lineage markers pair by pair instead of with
+    the vectorized kernel (the same candidates and values: tests and benchmarks/lineage_store.py compare them)."""
     if not (min_lr >= 0 and math.isfinite(min_lr)):
         raise InputError(Problem(f"min_lr must be a non-negative number, got {min_lr}", field="min_lr"))
     if rules not in RULESETS:
@@ -456,6 +667,7 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         population["face_embeddings"] = face_embeddings(media)
     lineage_fams = _lineage_families(session, samples)
     dbs = configured_databases(session) if lineage_fams else None
+    compiled = _lineage_index(lineage_fams, dbs) if lineage_kernel else None
     for child in session.scalars(select(FoundChild).order_by(FoundChild.case_number)):
         sample = samples.get(child.sample) if child.sample else None
         prof = stored_profile(sample)
@@ -463,27 +675,27 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
         touched: set[str] = set()
         has_dna = prof is not None and len(prof) > 0 and index is not None
         existing = {c.report.report_number for c in child.candidates}
-        lineage = _child_lineage(sample, lineage_fams, dbs)
+        lineage = _child_lineage(sample, lineage_fams, dbs, compiled, kernel=lineage_kernel)
         if lineage:
             summary.lineage_pairs += len(lineage)
         if has_dna or lineage:
             summary.children_searched += has_dna
             hits = {hit.family: hit for hit in search_child(index, prof, sample=child.sample, min_lr=min_lr, top=0)} \
                 if has_dna else {}
-            for number in sorted(set(hits) | set(lineage)):
-                lin = lineage.get(number)
+            for number in sorted(set(hits) | lineage.numbers()):
+                ls = lineage.score(number)
                 if number in hits:
                     pair = hits[number]
                 elif number in fams and has_dna and not index.set_aside_of(number):
                     # Below min_lr alone: only a lineage LR above 1 can raise it (the exact pair is costly).
-                    if number not in existing and (lin.excluded or (lin.log10_lr or 0.0) <= 0.0):
-                        summary.excluded_pairs += lin.excluded
+                    if number not in existing and (ls.excluded or lineage.log10(number, 0.0) <= 0.0):
+                        summary.excluded_pairs += ls.excluded
                         continue
                     pair = _pair_dna(index, prof, number)
                 else:
                     pair = None
                 auto = pair is not None
-                if lin is None and (not auto or pair.lr == 0):
+                if ls is None and (not auto or pair.lr == 0):
                     continue  # an exclusion is not a candidate (an existing one is updated below)
                 if auto:
                     base = dna.conclusion(fams[number], pair.lr, pair.log10_lr, pair.inconsistent,
@@ -492,6 +704,11 @@ def run_matching(session: Session, *, frequencies: str = "nist1036_us_asian", mu
                     continue    # (a family set aside from the index keeps its earlier DNA evidence)
                 else:
                     base = None   # no autosomal STRs to compare (the child's or the family's): lineage alone
+                why = _not_kept(ls, pair, base, min_lr) if ls is not None and number not in existing else ""
+                if why:
+                    summary.excluded_pairs += why == "excluded"
+                    continue
+                lin = lineage.get(number)   # a pair kept: its full lineage details
                 item = _dna_item(pair.lr if auto else None, pair.log10_lr if auto else None,
                                  pair.inconsistent if auto else 0, pair.markers_compared if auto else 0,
                                  dna.provenance(), lin, autosomal=auto)
