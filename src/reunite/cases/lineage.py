@@ -88,6 +88,7 @@ __all__ = [
     "stored_mt",
     "stored_y",
     "use_simulated_database",
+    "validate_method",
 ]
 
 #: What the DNA item's model says when lineage markers are multiplied in.
@@ -265,7 +266,9 @@ def save_fits(session: Session, dbs: Databases) -> int:
     return added
 
 
-def _validate_method(method: str, alpha: float) -> None:
+def validate_method(method: str, alpha: float) -> None:
+    """Raise :class:`InputError` unless ``method`` is one of :data:`~reunite.genetics.ystr.Y_METHODS` and
+    0 < ``alpha`` < 1 (what :func:`set_lineage_method` checks first; a page checks it before starting a fit)."""
     if method not in Y_METHODS:
         raise InputError(Problem(f"method {method!r} is not one of {', '.join(Y_METHODS)}", field="method",
                                  code="lineage_method", params={"methods": ", ".join(Y_METHODS)}))
@@ -294,7 +297,7 @@ def set_lineage_method(session: Session, method: str, *, alpha: float = DEFAULT_
     Audited (the method and α, before and after); when it changes, the matching becomes owed, so the next
     run re-evaluates the lineage evidence of every candidate.  With ``discrete_laplace`` the configured
     database is fitted first (on all its loci) and the fit kept in the store."""
-    _validate_method(method, alpha)
+    validate_method(method, alpha)
     new = MethodInfo(method, float(alpha))
     _prefit(session, new)
     try:
@@ -333,7 +336,7 @@ def import_lineage_database(session: Session, path: str | Path, *, kind: str, us
         if kind != "y":
             raise InputError(Problem("a population method is chosen for the Y-STR database only", field="method",
                                      code="lineage_method_y_only"))
-        _validate_method(method or DEFAULT_METHOD, DEFAULT_ALPHA if alpha is None else alpha)
+        validate_method(method or DEFAULT_METHOD, DEFAULT_ALPHA if alpha is None else alpha)
     if kind not in _KIND_NAMES:
         raise InputError(Problem(f"{kind!r} is not a lineage database kind; use y or mt", field="kind",
                                  code="lineage_database_kind"))

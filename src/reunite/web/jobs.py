@@ -19,6 +19,11 @@ lost with its process and must be sent again).
 Every job's end is recorded in the store's history of imports (:mod:`reunite.cases.import_history`).
 A job keeps at most :data:`MAX_PROBLEMS` problems to show (the first ones, by line) and says how many
 there were in all (``problems_total``).
+
+Choosing the discrete Laplace method for the store's Y-STR database fits the database (minutes at 50,000
+haplotypes): :meth:`JobManager.start_method` does it in the background, then saves the method
+(:func:`reunite.cases.lineage.set_lineage_method`, which keeps the fit) and runs the matching; the page
+answers at once and says the fit is running (:meth:`JobManager.method_state`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from ..cases import importing
 from ..cases.db import store_busy
 from ..cases.famimport import import_fam
 from ..cases.import_history import record_import_run
-from ..cases.lineage import import_reference_database
+from ..cases.lineage import import_reference_database, set_lineage_method
 from ..cases.matching import run_matching
 from ..cases.models import utcnow
 from ..cases.settings import MatchingSettings
@@ -148,6 +153,8 @@ class JobManager:
         self._threads: list[threading.Thread] = []
         self._run_lock = threading.Lock()   # one job at a time in this process (see the module's text)
         self.spool = spool or spool_dir()
+        #: The latest background change of the Y-STR population method: method, alpha, user, status, error.
+        self._method: dict[str, Any] | None = None
         left = sweep_spool(self.spool)
         if left:
             log.warning("deleted %d upload(s) left by an import server stopped mid-job; not imported", left)
@@ -174,6 +181,39 @@ class JobManager:
         self._threads.append(t)
         t.start()
         return job
+
+    def start_method(self, method: str, alpha: float, user: str) -> dict[str, Any]:
+        """Set the Y-STR population method in a thread: fit the database (discrete Laplace), save the method
+        (audited; the matching owed), then run the matching.  ``method`` and ``alpha`` are checked by the
+        caller (:func:`reunite.cases.lineage.validate_method`)."""
+        state = {"method": method, "alpha": alpha, "user": user, "status": "running", "error": None,
+                 "started_at": utcnow()}
+        with self._lock:
+            self._method = state
+        t = threading.Thread(target=self._run_method, args=(state,), daemon=True, name="lineage-method")
+        self._threads.append(t)
+        t.start()
+        return state
+
+    def method_state(self) -> dict[str, Any] | None:
+        """The latest background method change (None: none since the process started)."""
+        with self._lock:
+            return None if self._method is None else dict(self._method)
+
+    def _run_method(self, state: dict[str, Any]) -> None:
+        with self._run_lock:
+            try:
+                with self._open_session() as s:
+                    set_lineage_method(s, state["method"], alpha=state["alpha"], user=state["user"])
+                    state["status"] = "matching"
+                    if self.match:
+                        s.rollback()
+                        run_matching(s, user=state["user"], **_matching_settings())
+                state["status"] = "done"
+            except Exception as exc:
+                state["status"] = "failed" if state["status"] == "running" else "saved_matching_failed"
+                state["error"] = type(exc).__name__
+                log.error("the background change of the Y-STR population method failed: %s", type(exc).__name__)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Wait for every running job (tests, shutdown)."""

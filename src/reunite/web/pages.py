@@ -30,7 +30,7 @@ from ..cases.cohorts import (
 from ..cases.guidance import report_guidance
 from ..cases.import_history import import_history
 from ..cases.labs import list_labs
-from ..cases.lineage import database_info, lineage_method, set_lineage_method
+from ..cases.lineage import database_info, lineage_method, set_lineage_method, validate_method
 from ..cases.models import OUTCOMES, ROLES, Appeal, MissingReport, Photo, Tip, User
 from ..cases.queries import search_children
 from ..cases.selfsearch import read_memories
@@ -343,7 +343,8 @@ def imports_page(request: Request, user: Me, db: DB, page: Annotated[int, Query(
     kinds = [k for k, role in KINDS.items() if role == user.role]
     history = import_history(db, page=page, per_page=20)
     lineage = ({"y": database_info(db)["y"], "method": lineage_method(db), "methods": Y_METHODS,
-                "saved": request.query_params.get("lineage") == "saved"} if "ydb" in kinds else None)
+                "saved": request.query_params.get("lineage") == "saved",
+                "fit": request.app.state.jobs.method_state()} if "ydb" in kinds else None)
     return render(request, "imports.html", {"kinds": kinds, "lab_kinds": LAB_KINDS, "db_kinds": DB_KINDS,
                                             "problems": [], "lineage": lineage,
                                             "labs": list_labs(db), "history": history,
@@ -372,8 +373,14 @@ async def imports_post(request: Request, user: Me, db: DB, kind: Annotated[str, 
 def lineage_method_post(request: Request, user: Me, db: DB, method: Annotated[str, Form(max_length=32)],
                         alpha: Annotated[float, Form(gt=0, lt=1)] = 0.05):
     """Choose the population method of the store's Y-STR database (lab analysts): audited; the matching runs
-    again in the background and re-evaluates every candidate's lineage evidence."""
+    again in the background and re-evaluates every candidate's lineage evidence.  The discrete Laplace method
+    fits the database first (minutes for a large one): the fit, the change and the matching run in the
+    background (:meth:`reunite.web.jobs.JobManager.start_method`) and the page says the fit is running."""
     try:
+        if method == "discrete_laplace":
+            validate_method(method, alpha)
+            request.app.state.jobs.start_method(method, alpha, user.name)
+            return _see_other("/imports?lineage=fitting#lineage-method")
         set_lineage_method(db, method, alpha=alpha, user=user.name)
     except InputError as exc:
         db.rollback()
