@@ -224,3 +224,39 @@ def test_the_method_command(url, monkeypatch, capsys, tmp_path):
     capsys.readouterr()
     assert main(["lineage", "method"]) == 0
     assert "count, alpha 0.01" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_says_when_the_y_result_was_computed_with_another_method(session, tmp_path, lang):
+    import re
+    import subprocess
+
+    from needs import need_cjk_font, need_tool
+    from reunite.reports.store import write_candidate_report
+
+    from .test_lineage_store import loaded as _loaded_fixture
+
+    loaded = _loaded_fixture.__wrapped__(session, tmp_path)
+    run_matching(loaded, mutation=None)
+    cand = loaded.scalars(select(Candidate).where(Candidate.report.has(report_number="R-U"))).one()
+    note = {"en": "computed with the population method", "zh": "计算；本库现在的方法为"}[lang]
+    html = write_candidate_report(loaded, cand.id, tmp_path / "r1", user="lab", lang=lang).read_text("utf-8")
+    assert "Y-STR" in html and note not in html       # computed with the method configured
+    set_lineage_method(loaded, "augmented", alpha=0.05, user="lab")   # changed; the matching not run yet
+    html = write_candidate_report(loaded, cand.id, tmp_path / "r2", user="lab", lang=lang).read_text("utf-8")
+    assert note in html
+    if lang == "en":
+        assert re.search(r"method count, one-sided 95% Clopper–Pearson upper bound \(α = 0\.05\); the store(&#39;|')s "
+                         r"method is now augmented count \(count \+ 1\) / \(N \+ 1\)", html)
+    else:
+        from reunite.reports.lineage import TEXT
+
+        assert f"本库现在的方法为“{TEXT['zh']['m_augmented']}”" in html
+    need_cjk_font()
+    pdf = write_candidate_report(loaded, cand.id, tmp_path / "r3", fmt="pdf", user="lab", lang=lang)
+    text_ = subprocess.run([need_tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert note.replace(" ", "") in re.sub(r"\s+", "", text_)
+    run_matching(loaded, mutation=None)      # the matching re-evaluates it: the note goes
+    html = write_candidate_report(loaded, cand.id, tmp_path / "r4", user="lab", lang=lang).read_text("utf-8")
+    assert note not in html

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ..cases.audit import append_audit
 from ..cases.families import stored_family, stored_profile
 from ..cases.labs import lab_of
+from ..cases.lineage import lineage_method
 from ..cases.models import Candidate, DnaSample
 from ..cases.privacy import register_written_file
 from ..cases.provenance import stored_mutation, stored_table
@@ -39,6 +40,8 @@ from .kinship import (
     default_language,
     render_html,
 )
+from .lineage import TEXT as LINEAGE_TEXT
+from .lineage import _method as method_words
 from .pdf import render_pdf
 
 __all__ = ["candidate_report", "other_evidence", "write_candidate_report"]
@@ -71,6 +74,28 @@ def other_evidence(cand: Candidate, lang: str) -> list[EvidenceLR]:
         lr = 0.0 if ev.log10_lr is None else (ev.lr if ev.lr is not None else 10.0 ** min(ev.log10_lr, 300))
         out.append(EvidenceLR(ev.kind, lr, ev.sentence_in(lang), ev.kind, ev.log10_lr))
     return out
+
+
+#: The note of a report whose Y-STR result was computed with another population method than the store's now.
+STALE_METHOD = {
+    "en": ("The Y-STR result in this report was computed with the population method {old}; the store's method "
+           "is now {new}. Run the matching again (reunite match) and print the report again before relying on "
+           "the Y-STR LR."),
+    "zh": "本报告中的 Y-STR 结果按群体概率估计方法“{old}”计算；本库现在的方法为“{new}”。请重新运行比对（reunite match）"
+          "并重新打印报告后再采用该 Y-STR 似然比。",
+}
+
+
+def stale_method_note(lineage: dict | None, current: dict, lang: str) -> str | None:
+    """The report's note when a stored Y-STR entry was computed by another method (or α) than ``current``
+    (``{"method", "alpha"}``, the store's configured one), as the candidate page marks it; None otherwise."""
+    t = LINEAGE_TEXT["zh" if lang == "zh" else "en"]
+    for e in (lineage or {}).get("lineage") or ():
+        if e.get("marker") == "Y-STR" and (e.get("method"), float(e.get("alpha") or 0.05)) != (
+                current["method"], float(current["alpha"])):
+            return STALE_METHOD["zh" if lang == "zh" else "en"].format(old=method_words(e, t),
+                                                                       new=method_words(current, t))
+    return None
 
 
 def candidate_report(session, candidate_id: int, *, user: str = "reports", lang: str | None = None) -> KinshipReport:
@@ -126,6 +151,9 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
     lineage = (dna_item.data or {}) if dna_item is not None and (dna_item.data or {}).get("lineage") else None
     if lineage is not None and lineage.get("lineage_log10_lr") is None:
         stored_decision = None   # excluded by a lineage marker, which the recomputed autosomal conclusion cannot see
+    stale = stale_method_note(lineage, lineage_method(session).as_dict(), lang) if lineage is not None else None
+    if stale is not None:
+        notes.append(stale)
     if stored_decision is not None and (stored_decision, bool(cand.dna_excluded)) != (conclusion.decision,
                                                                                       conclusion.excluded):
         notes.append(f"The conclusion stored at matching (Reunite {cand.software_version}) was "
