@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -311,3 +312,50 @@ def test_the_commands(url, monkeypatch, capsys, tmp_path):
         assert runs[-3:] == [("ydb", "done"), ("mtdb", "done"), ("ydb", "failed")]
     assert main(["import", "ydb", "simulated"]) == 0
     assert "simulated_ystr_database.csv" in capsys.readouterr().out
+
+
+BAD_LINEAGE = """\
+sample,marker,allele1,allele2,mt_range,mt_variants
+S-A,DYS19,,,,
+S-A,DYS385,"14,18",21,,
+S-A,DYS390,23,,,
+S-A,DYS390,24,,,
+S-A,DYS391,abc,,,
+,DYS392,11,,,
+S-B,mtDNA,16,,16024-16365,16223T
+S-B,mtDNA,,,16024-16365,16224T
+S-C,mtDNA,,,16024-16365,99999Z
+S-D,D3S1358,15,16,16024-16365,
+"""
+
+
+def test_lineage_row_problems_have_codes_and_chinese_words_without_alleles(session, tmp_path):
+    from reunite.web.i18n import problem_line, problem_words
+
+    problems = []
+    for name, body in (("bad.csv", BAD_LINEAGE),
+                       ("nocol.csv", "sample,marker,allele1,allele2\nS-E,mtDNA,,\n")):
+        with pytest.raises(InputError) as err:
+            import_profiles(session, write(tmp_path / name, body), lab="lab", user="t")
+        problems += err.value.problems
+    by_code = {p.code: p for p in problems}
+    assert {"lineage_y_allele_empty", "lineage_y_allele2", "lineage_y_twice", "lineage_y_invalid", "sample_empty",
+            "lineage_mt_alleles", "lineage_mt_twice", "lineage_mt_invalid", "lineage_mt_column_stray",
+            "lineage_mt_no_column"} <= set(by_code), [(p.code, p.message) for p in problems]
+    assert (by_code["lineage_y_twice"].line, by_code["lineage_y_twice"].params) == (
+        5, {"sample": "S-A", "marker": "DYS390", "other": 4})
+    assert by_code["lineage_mt_twice"].params == {"sample": "S-B", "other": 8}
+    assert by_code["lineage_mt_invalid"].params == {"sample": "S-C", "column": "mt_variants"}
+    for p in problems:
+        assert p.code, p.message
+        # parameters name samples, markers, columns and lines: never an allele or a variant
+        for v in p.params.values():
+            assert str(v) in {"S-A", "S-B", "S-C", "S-D", "S-E", "DYS19", "DYS385", "DYS390", "DYS391",
+                              "mt_variants", "mt_range", "4", "8"}, (p.code, p.params)
+        words = problem_words(p, "zh")
+        line, said = problem_line(p, "zh")
+        assert words and said and words in line, p.code
+        columns = r"mt_variants|mt_range|allele1|allele2|marker|sample|null|rCRS|EMPOP"
+        assert not re.search(r"[a-z]{4,}", re.sub(columns, "", words)), (p.code, words)
+        for value in ("abc", "99999Z", "16224T", "14,18", "21"):
+            assert value not in words, (p.code, words)

@@ -594,32 +594,34 @@ def _lineage_rows(sheet: Sheet) -> _Lineage:
         is_mt = name is not None and name.strip().lower() in _MT_MARKERS
         if not is_mt and (row.get("mt_variants") is not None or row.get("mt_range") is not None):
             sheet.problem("mt_variants and mt_range belong on the sample's mtDNA row (marker mtDNA, allele cells "
-                          "empty)", row.line, "mt_variants")
+                          "empty)", row.line, "mt_variants", "lineage_mt_column_stray", column="mt_variants")
         if not is_mt and (name is None or not is_y_str(name)):
             continue
         out.lines.add(row.line)
         if sample is None:
-            sheet.problem("the sample id is empty", row.line, "sample")
+            sheet.problem("the sample id is empty", row.line, "sample", "sample_empty")
             continue
         a1, a2 = row.get("allele1"), row.get("allele2")
         if is_mt:
             if a1 is not None or a2 is not None:
                 sheet.problem("an mtDNA row leaves allele1 and allele2 empty; the sequence goes in mt_variants "
-                              "(and mt_range)", row.line, "allele1")
+                              "(and mt_range)", row.line, "allele1", "lineage_mt_alleles")
             if not sheet.has("mt_variants"):
                 sheet.problem("an mtDNA row needs the column mt_variants in the header (differences to the rCRS)",
-                              row.line, "marker")
+                              row.line, "marker", "lineage_mt_no_column")
                 continue
             if sample in out.mt:
                 sheet.problem(f"sample {sample!r}: the mtDNA sequence is also on line {out.where[sample, 'mtDNA']}; "
-                              "give it once", row.line, "marker")
+                              "give it once", row.line, "marker", "lineage_mt_twice", sample=sample,
+                              other=out.where[sample, "mtDNA"])
                 continue
             try:
                 seq = parse_mt_sequence(row.get("mt_variants") or "", row.get("mt_range"), source=sheet.name)
             except HaplotypeError as exc:
                 for p in exc.problems:
-                    sheet.problem(f"sample {sample!r}: {p.message}", row.line,
-                                  "mt_range" if p.field == "range" else "mt_variants")
+                    fld = "mt_range" if p.field == "range" else "mt_variants"
+                    sheet.problem(f"sample {sample!r}: {p.message}", row.line, fld, "lineage_mt_invalid",
+                                  sample=sample, column=fld)
                 continue
             out.mt[sample] = seq.as_dict()
             out.where[sample, "mtDNA"] = row.line
@@ -627,24 +629,27 @@ def _lineage_rows(sheet: Sheet) -> _Lineage:
         key = y_locus_key(name)
         if a1 is None:
             sheet.problem(f"sample {sample!r}: allele1 is empty; give the allele(s) of {name} (null for a null "
-                          "allele)", row.line, "allele1")
+                          "allele)", row.line, "allele1", "lineage_y_allele_empty", sample=sample, marker=name)
             continue
         labels = [x for x in re.split(r"[,/;]\s*|\s+", a1) if x]
         if len(labels) > 1 and a2 is not None:
             sheet.problem(f"sample {sample!r}: {name} lists several alleles in allele1 and one more in allele2; "
-                          "give them all in allele1 (13,19) or one per cell", row.line, "allele2")
+                          "give them all in allele1 (13,19) or one per cell", row.line, "allele2", "lineage_y_allele2",
+                          sample=sample, marker=name)
             continue
         spelled = re.sub(r"[\s_\-.]", "", name).upper()
         if (sample, key) in out.where and (spelled == key or (sample, spelled) in names):
             sheet.problem(f"sample {sample!r}: Y-STR locus {name} is also on line {out.where[sample, key]}; give "
-                          "each locus once", row.line, "marker")
+                          "each locus once", row.line, "marker", "lineage_y_twice", sample=sample, marker=name,
+                          other=out.where[sample, key])
             continue
         value = y_allele_text(name, [*labels, *([a2] if a2 is not None else [])])
         try:
             parse_y_haplotype({key: ",".join([*raw.get(sample, {}).get(key, []), value])}, source=sheet.name)
         except HaplotypeError as exc:
             for p in exc.problems:
-                sheet.problem(f"sample {sample!r}: {p.message}", row.line, "allele1")
+                sheet.problem(f"sample {sample!r}: {p.message}", row.line, "allele1", "lineage_y_invalid",
+                              sample=sample, marker=name)
             continue
         out.where.setdefault((sample, key), row.line)
         out.where.setdefault((sample, f"Y:{key}"), row.line)
