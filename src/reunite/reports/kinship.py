@@ -294,7 +294,22 @@ class KinshipReport:
         if self.missing_child_name and self.case.missing not in labels:
             labels[self.case.missing] = self.missing_child_name
         return draw_pedigree(self.case.pedigree, typed=self.typed_relatives, missing=self.case.missing,
-                             labels=labels)
+                             labels=labels, lineage_typed=self.lineage_typed())
+
+    def lineage_typed(self) -> dict[str, str]:
+        """The members typed only at lineage markers (``"Y"``, ``"mt"`` or ``"Y+mt"``), read from the
+        lineage evidence: every relative of the line it lists that has no autosomal profile here.  (A
+        man typed at Y-STR off the paternal line is in no lineage comparison, so not known here.)"""
+        kinds: dict[str, list[str]] = {}
+        for e in (self.lineage or {}).get("lineage") or []:
+            kind = "Y" if e.get("marker") == "Y-STR" else "mt"
+            who = {e.get("relative"), *(e.get("others_on_line") or []),
+                   *(r.get("relative") for r in e.get("line") or [])}
+            for pid in who:
+                if pid and pid in self.case.pedigree.persons and pid not in self.typed_relatives \
+                        and kind not in kinds.setdefault(pid, []):
+                    kinds[pid].append(kind)
+        return {pid: "+".join(sorted(k, key=("Y", "mt").index)) for pid, k in kinds.items()}
 
 
 def _num(x: float | None) -> float | str | None:
@@ -715,6 +730,15 @@ def _alternatives(c: Conclusion, lang: str) -> str:
     return "; ".join(out)
 
 
+#: The legend of the pedigree's members typed only at lineage markers (grey, with Y or mt in the symbol).
+LINEAGE_LEGEND = {
+    "en": {"Y": "typed at Y-STR only (not in the autosomal LR)", "mt": "typed at mtDNA only (not in the autosomal LR)",
+           "Y+mt": "typed at Y-STR and mtDNA only (not in the autosomal LR)"},
+    "zh": {"Y": "仅有Y-STR分型（不计入常染色体似然比）", "mt": "仅有线粒体DNA分型（不计入常染色体似然比）",
+           "Y+mt": "仅有Y-STR和线粒体DNA分型（不计入常染色体似然比）"},
+}
+
+
 def view(report: KinshipReport) -> dict:
     """The texts both renderers print, in the report's order and language (numbers may hold ``10^N``)."""
     lang = report.lang
@@ -846,6 +870,8 @@ def view(report: KinshipReport) -> dict:
         "hash": report.content_hash,
         "missing": report.case.missing,
         "legend": [x.format(m=report.case.missing) for x in t["pedigree_legend"]],
+        "legend_lineage": [(k, LINEAGE_LEGEND[lang][k]) for k in ("Y", "mt", "Y+mt")
+                           if k in report.lineage_typed().values()],
         "lineage": lineage,
     }
 

@@ -28,6 +28,8 @@ ACCENT = (31, 58, 95)
 ALERT = (179, 38, 30)
 ALERT_BAND = (253, 232, 230)
 WHITE = (255, 255, 255)
+#: A pedigree member typed only at lineage markers (Y-STR, mtDNA).
+LINEAGE_GREY = (140, 140, 140)
 
 MARGIN = 15.0
 PAD = 1.2          # cell padding, mm
@@ -325,12 +327,15 @@ def _pedigree(d: _Doc, drawing: PedigreeDrawing):
             pdf.set_fill_color(*ALERT)
         else:
             pdf.set_draw_color(*INK)
-            pdf.set_fill_color(*(INK if n.typed else WHITE))
+            pdf.set_fill_color(*(INK if n.typed else (LINEAGE_GREY if n.lineage else WHITE)))
         pdf.set_line_width(0.45)
         _symbol(pdf, n.sex, cx, cy, s, "DF")
         if n.missing:
             d.font(max(6.0, s * 1.1), True, WHITE)
             pdf.text(cx - pdf.get_string_width("?") / 2, cy + s * 0.22, "?")
+        elif n.lineage:
+            d.font(max(4.5, s * (0.55 if "+" in n.lineage else 0.75)), True, WHITE)
+            pdf.text(cx - pdf.get_string_width(n.lineage) / 2, cy + s * 0.16, n.lineage)
         d.font(label_size, True, INK)
         pdf.text(cx - pdf.get_string_width(n.id) / 2, cy + s / 2 + label_size * 0.42, n.id)
         if n.label:
@@ -352,6 +357,17 @@ def _pedigree(d: _Doc, drawing: PedigreeDrawing):
         pdf.set_draw_color(*draw)
         _symbol(pdf, sex, x + 1.6, y + 2, 3.0, "DF")
         pdf.text(x + 4.2, y + 3.1, text)
+        x += step
+    for kind, text in v.get("legend_lineage") or []:
+        # A member typed only at lineage markers: grey, with Y or mt in the symbol.
+        label = f"{kind} {text}"
+        step = 4.2 + pdf.get_string_width(label) + 5
+        if x > MARGIN and x + step - 5 > MARGIN + d.width:
+            x, y = MARGIN, y + 5
+        pdf.set_fill_color(*LINEAGE_GREY)
+        pdf.set_draw_color(*INK)
+        _symbol(pdf, "male", x + 1.6, y + 2, 3.0, "DF")
+        pdf.text(x + 4.2, y + 3.1, label)
         x += step
     pdf.set_y(y + 6)
 

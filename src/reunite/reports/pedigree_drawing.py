@@ -1,7 +1,9 @@
 """A pedigree drawn the conventional way, as shapes and lines in abstract units.
 
-Squares are males, circles females, diamonds unknown sex; typed members are filled; the missing
-member (where the found child is placed under H1) is marked.  A couple is joined by a line at
+Squares are males, circles females, diamonds unknown sex; typed members are filled; a member typed
+only at lineage markers (a Y-STR haplotype, an mtDNA sequence: no autosomal STR, so not in the
+autosomal LR) is filled grey with ``Y`` or ``mt`` in the symbol; the missing member (where the found
+child is placed under H1) is marked.  A couple is joined by a line at
 mid-height, a line drops from its middle to a sibship line above the children, and a line rises
 to each child.  The layout is by generation (founders marrying into the family sit beside their
 spouse) and is meant for the pedigrees of reference families, up to a few dozen members.
@@ -39,6 +41,8 @@ class Node:
     typed: bool
     missing: bool
     label: str = ""
+    #: Typed only at lineage markers: ``"Y"`` (Y-STR), ``"mt"`` (mtDNA) or ``"Y+mt"``; ``""`` otherwise.
+    lineage: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,18 +162,22 @@ def layout_pedigree(ped: Pedigree) -> dict[str, tuple[float, int]]:
 
 
 def draw_pedigree(ped: Pedigree, *, typed: Iterable[str], missing: str,
-                  labels: Mapping[str, str] | None = None) -> PedigreeDrawing:
-    """The drawing of ``ped`` with the ``typed`` members filled and the ``missing`` one marked."""
+                  labels: Mapping[str, str] | None = None,
+                  lineage_typed: Mapping[str, str] | None = None) -> PedigreeDrawing:
+    """The drawing of ``ped`` with the ``typed`` members filled and the ``missing`` one marked;
+    ``lineage_typed`` maps members typed only at lineage markers to ``"Y"``, ``"mt"`` or ``"Y+mt"``
+    (a member also in ``typed`` is drawn as typed)."""
     typed = set(typed)
     labels = labels or {}
+    lineage_typed = {k: v for k, v in (lineage_typed or {}).items() if k not in typed and k != missing}
     pos = layout_pedigree(ped)
 
     def xy(pid: str) -> tuple[float, float]:
         px, g = pos[pid]
         return MARGIN + px, MARGIN + g * ROW_GAP
 
-    nodes = tuple(Node(pid, *xy(pid), ped[pid].sex, pid in typed, pid == missing, labels.get(pid, ""))
-                  for pid in ped.order)
+    nodes = tuple(Node(pid, *xy(pid), ped[pid].sex, pid in typed, pid == missing, labels.get(pid, ""),
+                       lineage_typed.get(pid, "")) for pid in ped.order)
     lines: list[tuple[float, float, float, float]] = []
     couples: dict[tuple[str, str], list[str]] = defaultdict(list)
     for pid in ped.order:
