@@ -27,6 +27,7 @@ with Reunite's settings (``REUNITE_FREQUENCIES``, the mutation model), recorded 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import FrequencyError, InputError, Problem
 from ..genetics import marker_key, parse_profile
 from ..genetics.frequencies import load_frequencies
-from ..genetics.kinship import KinshipCase
+from ..genetics.kinship import KinshipCase, missing_person_lr
 from ..genetics.markers import Profile
 from ..genetics.pedigree import make_pedigree
 from ..labfiles import read_fam
@@ -52,11 +53,12 @@ from .importing import (
     default_user,
     known_markers,
 )
-from .models import DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, ReportKinship
+from .models import Candidate, DnaSample, FoundChild, MissingReport, PedigreeMember, Relative, ReportKinship
 from .provenance import mutation_record, store_table, stored_mutation, stored_table
 from .state import owe_matching
 
-__all__ = ["frequency_csv", "import_fam", "sample_code", "stored_fam_case"]
+__all__ = ["FamiliasLR", "candidate_fam_case", "familias_lr", "frequency_csv", "import_fam", "sample_code",
+           "stored_fam_case"]
 
 
 def sample_code(report: str, person: str) -> str:
@@ -78,18 +80,19 @@ def _in_table(profile: Profile, markers) -> Profile:
     return Profile(keep, {k: profile.names.get(k, k) for k in keep}, profile.amelogenin)
 
 
-def stored_fam_case(session: Session, report: str) -> KinshipCase:
+def stored_fam_case(session: Session, report: str, *, found_child: FoundChild | None = None) -> KinshipCase:
     """The kinship case of a report imported from a Familias file, rebuilt from the store: the stored
     pedigree and the relatives' stored profiles, the person of interest's profile (its found child's
     sample) as the found person, and the file's frequency table, mutation model and theta as stored
-    (``report_kinship``).  Reads genotypes: the caller audits."""
+    (``report_kinship``).  With ``found_child``, that child's profile is the found person instead (a
+    candidate's found child: the LR under the file's settings).  Reads genotypes: the caller audits."""
     rep = session.scalars(select(MissingReport).where(MissingReport.report_number == report)).first()
     kin = None if rep is None else session.scalars(
         select(ReportKinship).where(ReportKinship.report_id == rep.id)).first()
     if rep is None or kin is None:
         raise InputError(Problem(f"report {report!r} has no case imported from a Familias file (reunite import "
                                  f"fam)", field="report", code="fam_no_case", params={"family": report}))
-    child = kin.found_child
+    child = found_child if found_child is not None else kin.found_child
     names = {r.sample for r in rep.pedigree if r.sample} | ({child.sample} if child and child.sample else set())
     stored = {s.sample: s for s in session.scalars(select(DnaSample).where(DnaSample.sample.in_(names)))}
     found = stored_profile(stored.get(child.sample)) if child is not None and child.sample else None
@@ -103,6 +106,52 @@ def stored_fam_case(session: Session, report: str) -> KinshipCase:
     return KinshipCase(family.pedigree, {p: _in_table(prof, markers) for p, prof in family.profiles.items()},
                        family.missing, _in_table(found, markers), table, stored_mutation(kin.mutation_model),
                        float(kin.theta or 0.0), id=f"report-{report}")
+
+
+def candidate_fam_case(session: Session, candidate: Candidate) -> tuple[ReportKinship, KinshipCase] | None:
+    """For a candidate whose family came from a Familias file (``reunite import fam``): the report's
+    kinship settings and the file's case with the candidate's found child as the found person (the
+    file's frequencies, mutation model and theta; :func:`stored_fam_case`); None for any other family.
+    Reads genotypes: the caller audits."""
+    rep = candidate.report
+    kin = session.scalars(select(ReportKinship).where(ReportKinship.report_id == rep.id)).first()
+    if kin is None:
+        return None
+    return kin, stored_fam_case(session, rep.report_number, found_child=candidate.found_child)
+
+
+@dataclass(frozen=True)
+class FamiliasLR:
+    """The LR of a candidate under the Familias file's own settings: secondary to the candidate's LR
+    (computed with the store's national frequency table), which stays the evidence.  ``log10_lr`` None
+    is an LR of 0 (an exclusion under the file's mutation model)."""
+
+    log10_lr: float | None
+    source_file: str
+    frequencies: str
+    frequencies_sha256: str
+    mutation: str | None
+    theta: float
+    markers: int
+
+    def as_dict(self) -> dict:
+        """The fields as a dict (what a kinship report keeps)."""
+        return asdict(self)
+
+
+def familias_lr(session: Session, candidate: Candidate) -> FamiliasLR | None:
+    """The candidate's LR with the Familias file's frequencies, mutation model and theta, computed by the
+    kinship engine from :func:`candidate_fam_case` (None when the family did not come from a ``.fam``
+    file; markers the file's table does not hold are left out, as the file's own LR leaves them out).
+    Reads genotypes: the caller audits."""
+    got = candidate_fam_case(session, candidate)
+    if got is None:
+        return None
+    kin, case = got
+    result = missing_person_lr(case, skip_unknown_markers=True)
+    mut = kin.mutation_model or {}
+    return FamiliasLR(result.log10_lr, kin.source_file, kin.frequencies, kin.frequencies_sha256,
+                      mut.get("description"), float(kin.theta or 0.0), len(result.markers))
 
 
 @_guard

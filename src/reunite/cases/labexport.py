@@ -1,6 +1,7 @@
 """Stored records written out as the files labs exchange: profiles as CODIS CMF XML
-(:mod:`reunite.labfiles.cmf`), mtDNA sequences as an EMPOP table (:mod:`reunite.labfiles.empop`), and a stored candidate (a found child against a family) as a Familias
-``.fam`` case and as R pedsuite files (:mod:`reunite.labfiles.familias`, :mod:`reunite.labfiles.pedtools`).
+(:mod:`reunite.labfiles.cmf`), mtDNA sequences as an EMPOP table (:mod:`reunite.labfiles.empop`), and
+a stored candidate (a found child against a family) as a Familias ``.fam`` case and as R pedsuite files
+(:mod:`reunite.labfiles.familias`, :mod:`reunite.labfiles.pedtools`).
 
 A candidate's case is rebuilt exactly as its kinship report is (:mod:`reunite.reports.store`): the
 stored pedigree and profiles, with the frequency table, mutation model and theta the matching recorded
@@ -34,14 +35,26 @@ from ..labfiles import SampleProfile, fam_text, pedtools_files, write_cmf, write
 from ..labfiles._common import write_atomic
 from .audit import append_audit
 from .families import stored_family, stored_profile
-from .famimport import stored_fam_case
+from .famimport import candidate_fam_case, stored_fam_case
 from .importing import _existing, default_user
 from .models import Candidate, DnaSample
 from .privacy import register_written_file
 from .provenance import stored_mutation, stored_table
 
-__all__ = ["CandidateExport", "candidate_case", "export_candidate_fam", "export_candidate_pedtools",
-           "check_y_kit", "export_cmf", "export_mt", "export_report_fam", "lab_mt_samples", "lab_samples", "sample_labs"]
+__all__ = [
+    "CandidateExport",
+    "candidate_case",
+    "check_y_kit",
+    "export_candidate_fam",
+    "export_candidate_familias_fam",
+    "export_candidate_pedtools",
+    "export_cmf",
+    "export_mt",
+    "export_report_fam",
+    "lab_mt_samples",
+    "lab_samples",
+    "sample_labs",
+]
 
 
 def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = None) -> list[DnaSample]:
@@ -326,6 +339,28 @@ def export_candidate_pedtools(session: Session, candidate_id: int, outdir: str |
             paths.append(out / name)
     _record(session, cand, paths, "pedtools", user or default_user(), len(case.profiles) + 1, commit)
     return CandidateExport(paths, log10, cand.dna_log10_lr, notes)
+
+
+def export_candidate_familias_fam(session: Session, candidate_id: int, out: str | Path, *, user: str | None = None,
+                                  commit: bool = True) -> CandidateExport:
+    """For a candidate whose family came from a Familias file: its case with the file's own frequencies,
+    mutation model and theta (:func:`reunite.cases.famimport.candidate_fam_case`: the candidate's found
+    child as the person of interest) as a ``.fam`` file; audited (``export.fam``, the candidate) and
+    registered.  ``log10_lr`` is that case's LR; ``stored_log10_lr`` the candidate's (national) LR."""
+    cand = session.get(Candidate, int(candidate_id))
+    if cand is None:
+        raise InputError(Problem(f"no candidate has id {candidate_id}", field="candidate"))
+    got = candidate_fam_case(session, cand)
+    if got is None:
+        raise InputError(Problem(f"candidate {cand.id}'s family was not imported from a Familias file",
+                                 field="candidate", code="fam_no_case", params={"family": cand.report.report_number}))
+    _kin, case = got
+    text, notes = fam_text(case)
+    log10 = missing_person_lr(case, skip_unknown_markers=True).log10_lr
+    out = Path(out)
+    write_atomic(out, text)
+    _record(session, cand, [out], "fam", user or default_user(), len(case.profiles) + 1, commit)
+    return CandidateExport([out], log10, cand.dna_log10_lr, notes)
 
 
 def export_report_fam(session: Session, report: str, out: str | Path, *, user: str | None = None,

@@ -275,7 +275,8 @@ def import_reports_cmd(
 def export_cmd(
     table: Annotated[str, typer.Argument(help="The table to export (e.g. found_children, candidates, audit_log), "
                                               "network (the trafficking network as graphml or csv), cmf (stored "
-                                              "profiles), mt (stored mtDNA sequences as an EMPOP table), fam or pedtools (a candidate's kinship case).")],
+                                              "profiles), mt (stored mtDNA sequences as an EMPOP table), fam or "
+                                              "pedtools (a candidate's kinship case).")],
     target: Annotated[Path | None, typer.Argument(help="fam: the .fam file; pedtools: the folder (or a .zip file) "
                                                        "to write.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json (network: graphml or csv).")] = "csv",

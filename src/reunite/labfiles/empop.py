@@ -209,7 +209,8 @@ def _read_table(lines: list[str], header_line: int, sep: str, head: list[str], s
     return _result(out, where, problems, notes)
 
 
-def emp_text(sequences: dict[str, dict[str, str]], *, title: str = "Reunite export", geography: str = "not stated") -> str:
+def emp_text(sequences: dict[str, dict[str, str]], *, title: str = "Reunite export",
+             geography: str = "not stated") -> str:
     """The EMPOP table of ``{sample: {"range": ..., "variants": ...}}`` (as the store keeps an mtDNA
     sequence), samples grouped by range in the order given; :func:`read_emp` reads it back to the same
     sequences.  A sample code the table cannot hold (empty, with a tab or a line break, or beginning
@@ -237,7 +238,8 @@ def emp_text(sequences: dict[str, dict[str, str]], *, title: str = "Reunite expo
         raise InputError(problems)
     # (each header line holds one tab, so that it reads as two cells, never as a haplotype line)
     clean = [" ".join(str(v).split()) or "-" for v in (title, geography)]
-    out = [f"{clean[0]}\tReunite", f"{clean[1]}\t", "# one line per sample: sample, haplogroup (? not kept), 1, the variants to the rCRS"]
+    out = [f"{clean[0]}\tReunite", f"{clean[1]}\t",
+           "# one line per sample: sample, haplogroup (? not kept), 1, the variants to the rCRS"]
     for rng, lines in groups.items():
         out.append(f"#! {rng}")
         out.extend(lines)

@@ -205,6 +205,10 @@ class KinshipReport:
     #: The lineage evidence (Y-STR, mtDNA) the matching multiplied into the candidate's DNA LR: the DNA
     #: item's stored data (:mod:`reunite.cases.matching`); printed as the lineage section.
     lineage: Mapping | None = None
+    #: For a family imported from a Familias file: the candidate's LR under the file's own frequencies,
+    #: mutation model and theta (:class:`reunite.cases.famimport.FamiliasLR` as a dict), printed after the
+    #: conclusion as a comparison; the evidence stays :attr:`result` (the national table).
+    familias: Mapping | None = None
     software_version: str = __version__
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
@@ -262,6 +266,7 @@ class KinshipReport:
             "other_evidence": [{"name": e.name, "lr": _num(e.lr), "sentence": e.sentence,
                                 **({"kind": e.kind, "log10_lr": _num(e.log10_lr)} if e.kind else {})}
                                for e in self.other_evidence],
+            **({"familias": _plain(dict(self.familias))} if self.familias else {}),
             "prior": _num(self.prior),
             "posterior": _num(self.posterior),
             "posterior_log10_odds": _num(self.posterior_log10_odds),
@@ -423,7 +428,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
                  samples: Iterable[SampleRecord] = (), mutation_description: str | None = None,
                  mutation_spec: object = None, frequencies_sha256: str = "",
                  posterior_log10_odds: float | None = None, notes: Iterable[str] = (),
-                 lineage: Mapping | None = None) -> KinshipReport:
+                 lineage: Mapping | None = None, familias: Mapping | None = None) -> KinshipReport:
     """Fill a :class:`KinshipReport` from a case and the result of ``missing_person_lr(case)``.
 
     ``other_evidence`` holds :class:`EvidenceLR` or ``(name, lr, sentence)`` tuples.  Given a
@@ -500,7 +505,7 @@ def build_report(case: KinshipCase, result: LRResult, *, case_number: str, repor
         member_labels=dict(member_labels or {}), laboratory=laboratory, lab=lab, samples=tuple(samples),
         other_evidence=evidence,
         prior=None if prior is None else float(prior), posterior=None if posterior is None else float(posterior),
-        posterior_log10_odds=log_odds, lineage=lineage,
+        posterior_log10_odds=log_odds, lineage=lineage, familias=familias,
         generated_at=generated_at or datetime.now(UTC).replace(microsecond=0))
 
 
@@ -739,6 +744,29 @@ LINEAGE_LEGEND = {
 }
 
 
+#: The line of the LR under a Familias file's own settings (secondary; the national LR is the evidence).
+FAMILIAS_LINE = {
+    "en": ("For comparison, not the evidence: with the Familias file's frequencies and mutation model: LR {lr} "
+           "(log10 {log10}); file {file}, frequencies {freq}, mutation model {mut}, θ = {theta}, {n} markers. The "
+           "evidence is the LR above, computed with the national frequency table."),
+    "zh": ("仅供比较，不作为证据：按 Familias 文件自带的等位基因频率和突变模型：似然比 {lr}（log10 {log10}）；"
+           "文件 {file}，频率表 {freq}，突变模型 {mut}，θ = {theta}，{n} 个基因座。"
+           "证据为上文按全国频率表计算的似然比。"),
+}
+
+
+def familias_line(data: Mapping | None, lang: str) -> str | None:
+    """The sentence of a Familias file's LR (``KinshipReport.familias``) in ``lang``; None without one."""
+    if not data:
+        return None
+    lg = data.get("log10_lr")
+    none = "无" if lang == "zh" else "none"
+    return FAMILIAS_LINE["zh" if lang == "zh" else "en"].format(
+        lr=format_lr(0.0 if lg is None else None, lg), log10="–∞" if lg is None else f"{lg:.2f}".replace("-", "−"),
+        file=data.get("source_file") or "–", freq=data.get("frequencies") or "–", mut=data.get("mutation") or none,
+        theta=f"{float(data.get('theta') or 0):g}", n=data.get("markers"))
+
+
 def view(report: KinshipReport) -> dict:
     """The texts both renderers print, in the report's order and language (numbers may hold ``10^N``)."""
     lang = report.lang
@@ -872,6 +900,7 @@ def view(report: KinshipReport) -> dict:
         "legend": [x.format(m=report.case.missing) for x in t["pedigree_legend"]],
         "legend_lineage": [(k, LINEAGE_LEGEND[lang][k]) for k in ("Y", "mt", "Y+mt")
                            if k in report.lineage_typed().values()],
+        "familias": familias_line(report.familias, lang),
         "lineage": lineage,
     }
 

@@ -297,6 +297,10 @@ def _conclusion(d: _Doc):
         y += h
     close(top, y + 2)
     pdf.set_y(y + 2)
+    if v.get("familias"):
+        # A Familias file's own LR: a comparison below the box, not the evidence.
+        pdf.set_y(pdf.get_y() + 1.5)
+        d.paragraph(v["familias"], size=8.5, color=MUTED)
 
 
 def _symbol(pdf, sex: str, cx: float, cy: float, size: float, style: str):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ..cases.audit import append_audit
 from ..cases.families import stored_family, stored_profile
+from ..cases.famimport import familias_lr
 from ..cases.labs import lab_of
 from ..cases.lineage import lineage_method
 from ..cases.models import Candidate, DnaSample
@@ -159,6 +160,10 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
         notes.append(f"The conclusion stored at matching (Reunite {cand.software_version}) was "
                      f"'{stored_decision}'; recomputed now it is '{conclusion.decision}'. Run `reunite match` "
                      "to bring the candidate up to date.")
+    # (labfollow) A family imported from a Familias file: the LR under the file's own settings, shown
+    # as a comparison; the report's LR above stays the evidence (reunite.cases.famimport.familias_lr).
+    fam_lr = familias_lr(session, cand)
+    familias = None if fam_lr is None else fam_lr.as_dict()
     return build_report(case, result, case_number=child.case_number, report_number=rep.report_number,
                         candidate_id=str(cand.id), missing_child_name=rep.child_name or "",
                         laboratory=", ".join(sorted(labs)), other_evidence=other, prior=cand.prior,
@@ -168,7 +173,7 @@ def candidate_report(session, candidate_id: int, *, user: str = "reports", lang:
                                                              lab.address or ""),
                         samples=records, mutation_description=mut.get("description"),
                         mutation_spec=mut.get("spec"), frequencies_sha256=cand.frequencies_sha256,
-                        conclusion=conclusion, notes=notes, lineage=lineage)
+                        conclusion=conclusion, notes=notes, lineage=lineage, familias=familias)
 
 
 def write_candidate_report(session, candidate_id: int, folder: str | Path, *, fmt: str = "html",

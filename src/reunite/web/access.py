@@ -132,6 +132,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/lab/profiles"): Rule(GENETIC, "sample codes, kits, dates, marker counts; no genotype"),
     ("POST", "/lab/profiles/cmf"): Rule(GENETIC, "CSRF; sample codes in the body; genotype read: audited "
                                                  "(export.cmf); the file registered for erasure"),
+    ("GET", "/candidates/{candidate_id}/familias.fam"): Rule(GENETIC, "genotype read: audited (export.fam); the "
+                                                                      "file registered for erasure"),
     ("POST", "/lab/profiles/mt"): Rule(GENETIC, "CSRF; mtDNA sequences read: audited (export.mt); the file "
                                                 "registered for erasure"),
     ("GET", "/cohorts"): Rule(GENETIC),

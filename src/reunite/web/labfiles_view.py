@@ -3,6 +3,8 @@ and stored profiles as CODIS CMF XML (the lab's profiles page).
 
 * ``GET /candidates/{id}/case.fam`` — the candidate's kinship case as a Familias ``.fam`` file;
 * ``GET /candidates/{id}/pedtools.zip`` — the same case as R pedsuite files, zipped;
+* ``GET /candidates/{id}/familias.fam`` — for a family imported from a Familias file, the case with the
+  file's own frequencies, mutation model and theta;
 * ``GET /lab/profiles?lab=NAME`` — the stored samples of a lab (codes, kit, date, number of markers;
   never a genotype), with the CMF export form;
 * ``POST /lab/profiles/cmf`` — the chosen samples of a lab (or all of them) as CMF 3.2 XML;
@@ -25,8 +27,16 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from ..cases.labexport import (export_candidate_fam, export_candidate_pedtools, export_cmf, export_mt, lab_mt_samples,
-                               lab_samples, sample_labs)
+from ..cases.labexport import (
+    export_candidate_fam,
+    export_candidate_familias_fam,
+    export_candidate_pedtools,
+    export_cmf,
+    export_mt,
+    lab_mt_samples,
+    lab_samples,
+    sample_labs,
+)
 from ..cases.labs import list_labs
 from ..cases.models import User
 from ..genetics.ystr import KITS
@@ -59,6 +69,16 @@ def candidate_fam(request: Request, candidate_id: IntId, user: Me, db: DB):
     cand = get_candidate(db, candidate_id)
     done = export_candidate_fam(db, cand.id, _exports(request) / f"candidate-{cand.id}.fam", user=user.name)
     return _attachment(done.paths[0], "text/plain; charset=utf-8", f"candidate-{cand.id}.fam")
+
+
+@router.get("/candidates/{candidate_id}/familias.fam")
+def candidate_familias_fam(request: Request, candidate_id: IntId, user: Me, db: DB):
+    """For a family imported from a Familias file: the candidate's case with the file's own frequencies,
+    mutation model and theta, as a Familias file."""
+    cand = get_candidate(db, candidate_id)
+    done = export_candidate_familias_fam(db, cand.id, _exports(request) / f"candidate-{cand.id}-familias.fam",
+                                         user=user.name)
+    return _attachment(done.paths[0], "text/plain; charset=utf-8", f"candidate-{cand.id}-familias.fam")
 
 
 @router.get("/candidates/{candidate_id}/pedtools.zip")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ from ..cases.timeline import child_timeline
 from ..cases.workflow import allowed_transitions, review
 from ..errors import InputError, Problem, ReuniteError
 from ..genetics.ystr import Y_METHODS
-from ..reports.kinship import render_html
+from ..reports.kinship import familias_line, render_html, split_sup
 from ..reports.lineage import lineage_section
 from ..reports.store import candidate_report, write_candidate_report
 from ..search.index import index_status
@@ -233,9 +234,13 @@ def _set_aside(report_number: str) -> list[dict]:
 @router.get("/candidates/{candidate_id}")
 def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     cand = get_candidate(db, candidate_id)
-    report_html, report_error = None, None
+    report_html, report_error, familias = None, None, None
     try:
-        report_html = render_html(candidate_report(db, cand.id, user=user.name, lang=choose_language(request)))
+        report = candidate_report(db, cand.id, user=user.name, lang=choose_language(request))
+        report_html = render_html(report)
+        line = familias_line(report.familias, choose_language(request))   # a Familias file's own LR
+        familias = None if line is None else Markup("").join(
+            Markup("<sup>{}</sup>").format(x) if up else escape(x) for x, up in split_sup(line))
     except InputError as exc:
         report_error = str(exc.problems[0].message)
     cand = get_candidate(db, candidate_id)
@@ -243,7 +248,7 @@ def candidate_page(request: Request, candidate_id: IntId, user: Me, db: DB):
     lineage = lineage_section(dna.data if dna is not None else None, choose_language(request),
                               current_method=lineage_method(db).as_dict())
     return render(request, "candidate.html", {"c": cand, "next": allowed_transitions(cand.status),
-                                              "lineage": lineage,
+                                              "lineage": lineage, "familias": familias,
                                               "outcomes": OUTCOMES, "report_html": report_html,
                                               "report_error": report_error,
                                               "message": request.query_params.get("msg"),
