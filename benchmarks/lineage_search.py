@@ -25,7 +25,14 @@ Printed (JSON):
 (b) search time per boy (``search_child``, min LR 1, top 20) with lineage and without, in this process,
     and their ratio;
 (c) the vectorized Y-STR kernel (``lineage_log10`` over every row) against the loop of ``y_lineage_lr``
-    over the rows with a paternal-line man, for a few boys: time, ratio, and the largest difference.
+    over the rows with a paternal-line man, for a few boys: time, ratio, and the largest difference
+    (the loop takes the family's closest man, and where he cannot be compared the next ones, closest
+    first, as the store's ``pair_lineage``; ``c_rows_next_man`` counts the rows that needed one);
+(d) the mtDNA kernel the same way: every typed relative of the families given a sequence of the shipped
+    SIMULATED mtDNA database (HVS-I and HVS-II; drawn at random, so it measures time and equality, not
+    accuracy), the lineage rows compiled for them, and for a few found sequences (one of each family's,
+    drawn from the database) ``lineage_log10`` over every row against ``mt_lineage_lr`` on each row with
+    a maternal-line relative.
 """
 
 from __future__ import annotations
@@ -40,14 +47,14 @@ import time
 import numpy as np
 
 from reunite.genetics import load_frequencies
-from reunite.genetics.mtdna import bundled_mt_database
+from reunite.genetics.mtdna import bundled_mt_database, maternal_relatives, mt_lineage_lr
 from reunite.genetics.simulate import resolve_markers, simulate_population
 from reunite.genetics.simulate_lineage import as_haplotype, simulate_y_population
-from reunite.genetics.ystr import YDatabase, bundled_y_database, y_lineage_lr
+from reunite.genetics.ystr import YDatabase, bundled_y_database, paternal_relatives, y_lineage_lr
 from reunite.search.index import build_index
 from reunite.search.io import FamilyRecord
 from reunite.search.kernel import search_child
-from reunite.search.lineage import LineageOptions, lineage_log10
+from reunite.search.lineage import LineageOptions, compile_lineage, lineage_log10
 from reunite.simulation.io import family_records
 from reunite.simulation.lineage import PATERNAL_KINDS, paternal_line_families, population_y
 
@@ -137,15 +144,31 @@ def run(n_families: int = 10_000, paternal: int = 1_000, database: int = 500, ch
     y_rows = np.nonzero(np.asarray(li.y_meioses) >= 0)[0]
     k_fast = k_slow = 0.0
     diff = 0.0
+    by_fam = {f.family: f for f in fams}
+    next_man = 0
+
+    def line(fam):
+        """The family's typed men of the paternal line, closest first (from the records, not the index)."""
+        f = by_fam[fam]
+        men = {pid: ys[s] for pid, s in f.samples.items() if s in ys and ys[s].alleles}
+        return [(men[pid], m) for pid, m in paternal_relatives(f.pedigree, f.missing, men)]
+
     for boy in boys[:kernel_children]:
         a = time.perf_counter()
         fast = lineage_log10(li, all_rows, kid_y[boy], None, opts).y
         b = time.perf_counter()
         for r in y_rows:
+            want = math.nan
             try:
                 want = y_lineage_lr(li.haplotype(int(r)), kid_y[boy], int(li.y_meioses[r]), db).log10_lr
             except Exception:
-                want = math.nan
+                for hap, m in line(idx.family_ids[int(r)])[1:]:   # the closest cannot be compared: the next
+                    try:
+                        want = y_lineage_lr(hap, kid_y[boy], m, db).log10_lr
+                        next_man += 1
+                        break
+                    except Exception:
+                        continue
             got = float(fast[r])
             if math.isfinite(want) and math.isfinite(got):
                 diff = max(diff, abs(want - got))
@@ -154,6 +177,7 @@ def run(n_families: int = 10_000, paternal: int = 1_000, database: int = 500, ch
         c = time.perf_counter()
         k_fast += b - a
         k_slow += c - b
+    mt = _mt_part(idx, fams, opts, kernel_children, seed)
     n = max(len(boys), 1)
     return {
         "families": len(idx.family_ids), "paternal_line_families": 3 * paternal,
@@ -169,10 +193,75 @@ def run(n_families: int = 10_000, paternal: int = 1_000, database: int = 500, ch
         "c_ms_vectorized_per_boy": round(1000 * k_fast / max(min(kernel_children, len(boys)), 1), 2),
         "c_ms_pair_by_pair_per_boy": round(1000 * k_slow / max(min(kernel_children, len(boys)), 1), 1),
         "c_ratio_pair_by_pair_over_vectorized": round(k_slow / max(k_fast, 1e-9), 1),
-        "c_max_abs_difference_log10": diff,
+        "c_max_abs_difference_log10": diff, "c_rows_next_man": next_man,
+        **mt,
         "seconds": {"simulate_men": round(t_men, 1), "simulate_all": round(t1 - t0, 1),
                     "build_index": round(t2 - t1, 1), "true_pairs": round(t3 - t2, 1), "searches": round(s2 - s0, 1)},
     }
+
+
+def _mt_part(idx, fams, opts, n_found: int, seed: int) -> dict:
+    """(d): the mtDNA kernel against ``mt_lineage_lr`` row by row (random database sequences)."""
+    rng = np.random.default_rng(seed + 1)
+    mdb = opts.mt_database
+    mt = {}
+    for f in fams:
+        for s in f.samples.values():
+            mt[s] = mdb.sequences[int(rng.integers(len(mdb)))]
+    t0 = time.perf_counter()
+    li = compile_lineage(idx.family_ids, fams, {}, mt)
+    t_compile = time.perf_counter() - t0
+    rows = np.arange(len(idx.family_ids))
+    mt_rows = np.nonzero(np.asarray(li.mt_seq) >= 0)[0]
+    by_fam = {f.family: f for f in fams}
+    fast_t = slow_t = 0.0
+    diff = 0.0
+    states = [0, 0, 0]
+    w0 = time.perf_counter()
+    lineage_log10(li, rows, None, mdb.sequences[0], opts)   # warm-up: the index's table of sequences, built once
+    t_warm = time.perf_counter() - w0
+    again_t = 0.0
+    for j in range(n_found):
+        found = li.mt_sequences[int(li.mt_seq[mt_rows[int(rng.integers(len(mt_rows)))]])] if j % 2 == 0 \
+            else mdb.sequences[int(rng.integers(len(mdb)))]
+        a = time.perf_counter()
+        sc = lineage_log10(li, rows, None, found, opts)
+        b = time.perf_counter()
+        for r in mt_rows:
+            f = by_fam[idx.family_ids[int(r)]]
+            seqs = {pid: mt[s] for pid, s in f.samples.items() if s in mt}
+            want, st = math.nan, -1
+            for pid, _m in maternal_relatives(f.pedigree, f.missing, seqs):   # closest comparable, as the store
+                try:
+                    res = mt_lineage_lr(seqs[pid], found, mdb)
+                except Exception:
+                    continue
+                want = math.nan if res.log10_lr is None else res.log10_lr
+                st = ("cannot_exclude", "inconclusive", "exclusion").index(res.comparison.conclusion)
+                break
+            got = float(sc.mt[r])
+            if int(sc.mt_state[r]) != st:
+                diff = math.inf
+            elif math.isfinite(want) and math.isfinite(got):
+                diff = max(diff, abs(want - got))
+            elif not (math.isnan(want) and math.isnan(got)) and want != got:
+                diff = math.inf
+            if st >= 0:
+                states[st] += 1
+        c = time.perf_counter()
+        lineage_log10(li, rows, None, found, opts)    # again: the database count is cached, the kernel alone
+        again_t += time.perf_counter() - c
+        fast_t += b - a
+        slow_t += c - b
+    k = max(n_found, 1)
+    return {"d_found_sequences": n_found, "d_rows_with_mt": len(mt_rows),
+            "d_distinct_family_sequences": len(li.mt_sequences), "d_compile_s": round(t_compile, 2),
+            "d_first_call_s": round(t_warm, 2),
+            "d_ms_vectorized_per_found": round(1000 * fast_t / k, 2),
+            "d_ms_vectorized_per_found_count_cached": round(1000 * again_t / k, 2),
+            "d_ms_pair_by_pair_per_found": round(1000 * slow_t / k, 1),
+            "d_ratio_pair_by_pair_over_vectorized": round(slow_t / max(fast_t, 1e-9), 1),
+            "d_cannot_exclude_inconclusive_exclusion": states, "d_max_abs_difference_log10": diff}
 
 
 def main() -> None:

@@ -598,6 +598,7 @@ def test_benchmark_script_smoke():
     assert set(out["a_accuracy"]) == {"brother", "paternal_uncle", "paternal_grandfather"}
     assert all(v["pairs"] == 4 for v in out["a_accuracy"].values())
     assert out["c_max_abs_difference_log10"] <= 1e-9
+    assert out["d_max_abs_difference_log10"] <= 1e-9 and out["d_rows_with_mt"] > 0
 
 
 @pytest.mark.parametrize(("min_lr", "top"), [(1.0, 3), (100.0, 5), (0.0, 4), (1e-3, 0)])
