@@ -50,8 +50,8 @@ WOMEN_LINE = ["M", "B", "MGM", "MA"]  # the maternal line
 HVS1, HVS2 = "16024-16365", "73-340"
 
 
-# An index needs one autosomal marker (an index of lineage-only families has none to compile): one
-# autosomally typed family beside them.
+# One autosomally typed family beside the lineage-only ones (an index of lineage-only families alone is
+# tested at the end of this file).
 AUTO = FamilyRecord("AUTO", PED, "C", {"F": parse_profile({"D3S1358": ["15", "16"]})}, {})
 
 
@@ -366,3 +366,17 @@ def test_cli_found_index_with_lineage(tmp_path):
                            str(tmp_path / "found.csv"), "--json", "--min-lr", "0", "--top", "0"],
                           capture_output=True, text=True)
     assert json.loads(prof.stdout) == json.loads(res.stdout)
+
+
+def test_an_index_of_lineage_only_families_builds_and_searches(tmp_path):
+    # No family is typed at an autosomal marker: the index has no marker (it failed to build with
+    # "max() arg is an empty sequence"); the LR is the lineage LR alone, from the right relatives.
+    fam, y, mt, boy, boy_mt = _example()
+    want = y_lineage_lr(y["s-U"], boy, 3, YDB).log10_lr + mt_lineage_lr(mt["s-B"], boy_mt, MTDB).log10_lr
+    idx = build_index([fam], load_frequencies("nist1036_us_asian"), y=y, mt=mt)
+    assert idx.markers == [] and idx.size == 1
+    idx.save(tmp_path / "idx")
+    for i in (idx, ReferenceIndex.load(tmp_path / "idx")):
+        (hit,) = search_child(i, parse_profile({}), found_y=boy, found_mt=boy_mt, lineage=OPTS, min_lr=0, top=5)
+        assert hit.family == "FAM" and hit.markers_compared == 0
+        assert hit.log10_lr == pytest.approx(want, abs=1e-9) and hit.log10_lr_autosomal == 0.0

@@ -98,7 +98,7 @@ def family_tables(ped: Pedigree, missing: str, typed: Sequence[str], geno: np.nd
     iu = np.triu_indices(k1)
     z_n = f_n * m_n
     flat = np.asarray(geno).reshape(z_n, t_n, 2)
-    nmax = max(len(f) for f in freqs)
+    nmax = max((len(f) for f in freqs), default=1)   # no marker: lineage-only families
     ptab = np.zeros((m_n, nmax))
     for m, f in enumerate(freqs):
         ptab[m, : len(f)] = f
