@@ -27,7 +27,7 @@ from reunite.cases.models import Candidate, DnaSample
 from reunite.genetics.simulate_lineage import mutate_y, simulate_mt_population, simulate_y_population, write_mt_csv
 from reunite.genetics.ystr import KITS
 
-LOCI = KITS["yfiler_plus"][:10]
+LOCI = tuple(reversed(KITS["yfiler_plus"][:10]))   # (not in sorted order: the fits are kept by loci order)
 MISSING_FROM_DB = LOCI[-1]          # a locus typed in the families but not in the database
 AUTO = {"D3S1358": ("15", "16"), "vWA": ("17", "18"), "FGA": ("22", "23")}
 HVS1, FULL = "16024-16365", "16024-16365 73-340"
@@ -51,7 +51,9 @@ PEDS = {
 
 
 def _y_text(h: dict) -> dict[str, str]:
-    return {k: ",".join(map(str, v)) for k, v in h.items()}
+    """The rows of a haplotype, in reverse order (a child's loci not sorted: the discrete Laplace fits are
+    kept by the loci's order, which the kernel must ask for as the pair path does)."""
+    return {k: ",".join(map(str, v)) for k, v in reversed(list(h.items()))}
 
 
 def _mt_text(seq: dict, rng: str = FULL) -> str:
@@ -171,15 +173,21 @@ def test_the_kernel_keeps_what_the_pair_path_keeps(session, tmp_path, method):
     assert sum(c == "K-U1" for c, _r in after) < 5
 
 
-def test_the_scores_equal_pair_lineage_and_details_are_built_only_when_asked(session, tmp_path):
+@pytest.mark.parametrize("method", ["clopper_pearson", "discrete_laplace"])
+def test_the_scores_equal_pair_lineage_and_details_are_built_only_when_asked(session, tmp_path, method):
     _load(session, tmp_path)
+    if method != "clopper_pearson":
+        set_lineage_method(session, method, user="t")
     samples = {s.sample: s for s in session.scalars(select(DnaSample))}
     fams = _lineage_families(session, samples)
     dbs = configured_databases(session)
     compiled = _lineage_index(fams, dbs)
     skipped = 0
-    for code in sorted(s for s in samples if s.startswith("S-K-")):
-        ref = _child_lineage_pairs(samples[code], fams, dbs)
+    kids = sorted(s for s in samples if s.startswith("S-K-"))
+    refs = {code: _child_lineage_pairs(samples[code], fams, dbs) for code in kids}
+    fits = set(dbs.y.discrete_laplace_fits())
+    for code in kids:
+        ref = refs[code]
         fast = _child_lineage(samples[code], fams, dbs, compiled)
         assert fast.numbers() == set(ref)
         for number, res in ref.items():
@@ -194,3 +202,5 @@ def test_the_scores_equal_pair_lineage_and_details_are_built_only_when_asked(ses
             assert fast.get(number) == ref[number]
     # the families of two brothers (the closer one typed off the database) went the exact way
     assert skipped >= 8
+    # the kernel asked for the discrete Laplace fits the pair path made (loci in the child's order): no other
+    assert set(dbs.y.discrete_laplace_fits()) == fits
