@@ -134,7 +134,8 @@ def test_demo_runs(capsys):
 ROOT = ["guidance", "demo", "simulate", "export", "match", "review", "report", "serve", "kinship", "cohort",
         "lineage", "frequencies", "index", "search", "bench", "import", "convert", "consent", "audit", "candidates",
         "users", "labs", "photos", "appeals", "db", "network", "alerts", "evidence"]
-SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt", "method"], "cohort": ["solve", "add", "list", "show", "solve-stored"],
+SUBCOMMANDS = {"kinship": ["lr"], "lineage": ["y", "mt", "method"],
+               "cohort": ["solve", "add", "list", "show", "solve-stored"],
                "frequencies": ["list", "show"],
                "index": ["build", "status", "found"],
                "search": ["batch"], "bench": ["search"],
