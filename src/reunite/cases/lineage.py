@@ -64,6 +64,7 @@ from ..genetics.ystr import (
     paternal_relatives,
     y_lineage_lr,
 )
+from ..search.lineage import relation  # the relative's relation on the line, as the search names it
 from .audit import append_audit
 from .importing import ImportResult, default_user
 from .models import DnaSample, LineageDatabase, LineageFit, MissingReport, StoreState
@@ -480,25 +481,6 @@ def lineage_family(report: MissingReport, samples: Mapping[str, DnaSample]) -> L
     return LineageFamily(report.report_number, ped, missing[0], y_rel, mt_rel)
 
 
-def _relation(ped: Pedigree, missing: str, pid: str, maternal: bool) -> str:
-    me, p = ped[missing], ped[pid]
-    parent = me.mother if maternal else me.father
-    up = (lambda x: ped[x].mother) if maternal else (lambda x: ped[x].father)
-    if pid == parent:
-        return "mother" if maternal else "father"
-    if parent is not None and (p.mother if maternal else p.father) == parent:
-        return "maternal_sibling" if maternal else "brother"
-    grand = up(parent) if parent is not None else None
-    if grand is not None and pid == grand:
-        return "maternal_grandmother" if maternal else "paternal_grandfather"
-    if grand is not None and (p.mother if maternal else p.father) == grand:
-        return "maternal_aunt_or_uncle" if maternal else "paternal_uncle"
-    pp = p.mother if maternal else p.father
-    if grand is not None and pp is not None and (ped[pp].mother if maternal else ped[pp].father) == grand:
-        return "maternal_cousin" if maternal else "paternal_cousin"
-    return "maternal_line" if maternal else "paternal_line"
-
-
 # ------------------------------------------------------------------------------ the pair
 
 
@@ -539,7 +521,7 @@ def _line(fam: LineageFamily, rows: list, maternal: bool, used: int) -> list[dic
             diffs = r.comparison.count
         else:
             diffs = None if r is None else r.comparison.differences
-        out.append({"relative": pid, "relation": _relation(fam.pedigree, fam.missing, pid, maternal=maternal),
+        out.append({"relative": pid, "relation": relation(fam.pedigree, fam.missing, pid, maternal=maternal),
                     "meioses": m, "differences": diffs,
                     "differing": [] if r is None else (r.comparison.differences if maternal
                                                        else r.comparison.differing_loci),
@@ -558,7 +540,7 @@ def _y_entry(fam: LineageFamily, found: YHaplotype, dbs: Databases, method: str,
     hap = fam.y[used][2]
     c, pop = r.comparison, r.population
     lg = r.log10_lr
-    rel = _relation(fam.pedigree, fam.missing, pid, maternal=False)
+    rel = relation(fam.pedigree, fam.missing, pid, maternal=False)
     return {"marker": "Y-STR", "relative": pid, "relation": rel, "meioses": m,
             "loci_compared": [x.locus for x in c.compared], "not_compared": [x.locus for x in c.not_compared],
             "not_typed": sorted(set(found.alleles) ^ set(hap.alleles)),
@@ -588,7 +570,7 @@ def _mt_entry(fam: LineageFamily, found: MtSequence, dbs: Databases, method: str
     pid, m, r = results[used]
     c, pop = r.comparison, r.population
     lg = r.log10_lr
-    rel = _relation(fam.pedigree, fam.missing, pid, maternal=True)
+    rel = relation(fam.pedigree, fam.missing, pid, maternal=True)
     return {"marker": "mtDNA", "relative": pid, "relation": rel, "meioses": m,
             "range": " ".join(f"{a}-{b}" for a, b in c.range), "differences": c.count,
             "differing_positions": c.differences, "ignored_length_variants": c.ignored,
