@@ -150,17 +150,24 @@ def export_cmf(session: Session, out: str | Path, *, samples: Iterable[str] | No
                               y_haplotype=r.y_haplotype or None) for r in rows]
     n = write_cmf(profiles, out, source_lab=source_lab.strip(), destination_ori=destination_ori.strip(),
                   category=category, user=who, kit=kit, y_kit=y_kit)
+    return _register_export(session, out, n, who=who, table_name="cmf", fmt="cmf", action="export.cmf",
+                            lab=lab, commit=commit)
+
+
+def _register_export(session: Session, out: str | Path, n: int, *, who: str, table_name: str, fmt: str,
+                     action: str, lab: str | None, commit: bool) -> int:
+    """Register a written export of ``n`` samples for erasure (reunite.cases.privacy) and audit it; on any
+    failure the file is deleted (an unregistered file could not be erased: leave none).  Returns ``n``."""
     try:
-        # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
-        register_written_file(session, out, kind="export", user=who, table_name="cmf", commit=False)
-        details = {"format": "cmf", "samples": n, "file": Path(out).name}
+        register_written_file(session, out, kind="export", user=who, table_name=table_name, commit=False)
+        details = {"format": fmt, "samples": n, "file": Path(out).name}
         if lab is not None:
             details["lab"] = lab
-        append_audit(session, who, "export.cmf", entity="dna_sample", details=details)
+        append_audit(session, who, action, entity="dna_sample", details=details)
         if commit:
             session.commit()
     except BaseException:
-        Path(out).unlink(missing_ok=True)   # an unregistered file could not be erased: leave none
+        Path(out).unlink(missing_ok=True)
         raise
     return n
 
@@ -208,19 +215,8 @@ def export_mt(session: Session, out: str | Path, *, samples: Iterable[str] | Non
     who = user or default_user()
     title = f"Reunite export: mtDNA sequences of {len(rows)} sample(s)" + (f" of {lab}" if lab else "")
     n = write_emp({r.sample: dict(r.mt_sequence) for r in rows}, out, title=title)
-    try:
-        # Registered, so that a withdrawal of consent deletes it (reunite.cases.privacy).
-        register_written_file(session, out, kind="export", user=who, table_name="mt", commit=False)
-        details = {"format": "empop", "samples": n, "file": Path(out).name}
-        if lab is not None:
-            details["lab"] = lab
-        append_audit(session, who, "export.mt", entity="dna_sample", details=details)
-        if commit:
-            session.commit()
-    except BaseException:
-        Path(out).unlink(missing_ok=True)   # an unregistered file could not be erased: leave none
-        raise
-    return n
+    return _register_export(session, out, n, who=who, table_name="mt", fmt="empop", action="export.mt",
+                            lab=lab, commit=commit)
 
 
 # ------------------------------------------------------------------ a candidate as a kinship case
