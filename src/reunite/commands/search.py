@@ -12,6 +12,16 @@ import typer
 from ..errors import InputError, ReuniteError
 from ._common import fail
 
+# The lineage options of single and batch search (the same words in both).
+YDatabaseOption = Annotated[Path | None, typer.Option(
+    help="Y-STR reference database CSV for the lineage LR (one row per man, one column per locus; "
+         "default: the bundled SIMULATED database)")]
+MtDatabaseOption = Annotated[Path | None, typer.Option(
+    help="mtDNA reference database CSV (id, range, variants; default: the bundled SIMULATED database)")]
+LineageMethodOption = Annotated[str, typer.Option(
+    help="Population probability of the found haplotype: clopper_pearson (default), count, augmented "
+         "or discrete_laplace")]
+
 __all__ = ["register"]
 
 search_app = typer.Typer(help="Search found children against families (or a family against children).",
@@ -60,14 +70,9 @@ def search(
     min_lr: Annotated[float, typer.Option(help="Report candidates with LR at least this")] = 1.0,
     top: Annotated[int, typer.Option(help="At most this many candidates (0: all)")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
-    y_database: Annotated[Path | None, typer.Option(
-        help="Y-STR reference database CSV for the lineage LR (one row per man, one column per locus; "
-             "default: the bundled SIMULATED database)")] = None,
-    mt_database: Annotated[Path | None, typer.Option(
-        help="mtDNA reference database CSV (id, range, variants; default: the bundled SIMULATED database)")] = None,
-    lineage_method: Annotated[str, typer.Option(
-        help="Population probability of the found haplotype: clopper_pearson (default), count, augmented "
-             "or discrete_laplace")] = "clopper_pearson",
+    y_database: YDatabaseOption = None,
+    mt_database: MtDatabaseOption = None,
+    lineage_method: LineageMethodOption = "clopper_pearson",
 ):
     """Search found children against all families, or (--family) a family against all children.
 
@@ -139,14 +144,9 @@ def search_batch(
     min_lr: Annotated[float, typer.Option()] = 1.0,
     top: Annotated[int, typer.Option()] = 20,
     workers: Annotated[int, typer.Option(help="Workers of the local cluster")] = 2,
-    y_database: Annotated[Path | None, typer.Option(
-        help="Y-STR reference database CSV for the lineage LR (one row per man, one column per locus; "
-             "default: the bundled SIMULATED database)")] = None,
-    mt_database: Annotated[Path | None, typer.Option(
-        help="mtDNA reference database CSV (id, range, variants; default: the bundled SIMULATED database)")] = None,
-    lineage_method: Annotated[str, typer.Option(
-        help="Population probability of the found haplotype: clopper_pearson (default), count, augmented "
-             "or discrete_laplace")] = "clopper_pearson",
+    y_database: YDatabaseOption = None,
+    mt_database: MtDatabaseOption = None,
+    lineage_method: LineageMethodOption = "clopper_pearson",
 ):
     """All found children against all families on Dask; results written as Parquet (with the autosomal,
     Y-STR and mtDNA parts of each LR when lineage markers were used)."""
