@@ -66,6 +66,15 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
             q = q.where(DnaSample.lab == lab)
         # (a sample typed for Y-STRs only has no autosomal marker but a haplotype CMF carries)
         return [r for r in session.scalars(q.order_by(DnaSample.sample)) if r.marker_count > 0 or r.y_haplotype]
+    return _named(session, samples, lab, gone=lambda r: r.erased or not (r.genotypes or r.y_haplotype))
+
+
+def _named(session: Session, samples: Iterable[str], lab: str | None, *, gone,
+           lacking=None) -> list[DnaSample]:
+    """The named samples of an export, in the order named (duplicates dropped), each of which must be
+    stored, not ``gone`` (erased, or with nothing the export carries: said as erased), not ``lacking``
+    (a row -> the Problem of a sample without what the export writes, or None) and, with ``lab``, typed by
+    that lab; every problem at once."""
     names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
     if not names:
         raise InputError(Problem("name at least one sample to export", field="samples", code="export_no_samples"))
@@ -74,8 +83,10 @@ def _chosen(session: Session, samples: Iterable[str] | None, lab: str | None = N
                         params={"sample": n}) for n in names if n not in stored]
     problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples",
                          code="export_sample_erased", params={"sample": n})
-                 for n in names if n in stored and (stored[n].erased or not (stored[n].genotypes
-                                                                            or stored[n].y_haplotype))]
+                 for n in names if n in stored and gone(stored[n])]
+    if lacking is not None:
+        problems += [p for n in names if n in stored and not gone(stored[n])
+                     for p in [lacking(stored[n])] if p is not None]
     if lab is not None:
         problems += [Problem(f"sample {n!r} was typed by another lab", field="samples",
                              code="export_sample_other_lab", params={"sample": n})
@@ -180,25 +191,15 @@ def _chosen_mt(session: Session, samples: Iterable[str] | None, lab: str | None)
         if lab is not None:
             q = q.where(DnaSample.lab == lab)
         return list(session.scalars(q.order_by(DnaSample.sample)))
-    names = list(dict.fromkeys(s.strip() for s in samples if s.strip()))
-    if not names:
-        raise InputError(Problem("name at least one sample to export", field="samples", code="export_no_samples"))
-    stored = _existing(session, DnaSample, DnaSample.sample, names)
-    problems = [Problem(f"sample {n!r} is not stored", field="samples", code="export_sample_not_stored",
-                        params={"sample": n}) for n in names if n not in stored]
-    problems += [Problem(f"sample {n!r} was erased when consent was withdrawn", field="samples",
-                         code="export_sample_erased", params={"sample": n})
-                 for n in names if n in stored and stored[n].erased]
-    problems += [Problem(f"sample {n!r} has no mtDNA sequence", field="samples", code="export_sample_no_mt",
-                         params={"sample": n}) for n in names if n in stored and not stored[n].erased
-                 and not stored[n].mt_sequence]
-    if lab is not None:
-        problems += [Problem(f"sample {n!r} was typed by another lab", field="samples",
-                             code="export_sample_other_lab", params={"sample": n})
-                     for n in names if n in stored and stored[n].lab != lab]
-    if problems:
-        raise InputError(problems)
-    return [stored[n] for n in names]
+    return _named(session, samples, lab, gone=lambda r: r.erased, lacking=_no_mt)
+
+
+def _no_mt(row: DnaSample) -> Problem | None:
+    """The problem of a named sample without an mtDNA sequence (None when it has one)."""
+    if row.mt_sequence:
+        return None
+    return Problem(f"sample {row.sample!r} has no mtDNA sequence", field="samples", code="export_sample_no_mt",
+                   params={"sample": row.sample})
 
 
 def export_mt(session: Session, out: str | Path, *, samples: Iterable[str] | None = None, lab: str | None = None,
