@@ -111,15 +111,20 @@ P15 = 0.36597938144329895
 AUTO_LR = 0.5 + 0.5 / (4 * P15)
 
 
-@pytest.fixture
-def loaded(session, tmp_path):
+def load_store(session, tmp_path, profiles: str = PROFILES):
+    """The store of this module's files (``profiles`` in place of PROFILES) with its lineage databases."""
     import_reports(session, write(tmp_path / "reports.csv", REPORTS), user="t")
     import_found(session, write(tmp_path / "found.csv", FOUND), user="t")
-    import_profiles(session, write(tmp_path / "profiles.csv", PROFILES), lab="lab", user="t")
+    import_profiles(session, write(tmp_path / "profiles.csv", profiles), lab="lab", user="t")
     import_families(session, write(tmp_path / "families.csv", FAMILIES), user="t")
     import_lineage_database(session, write(tmp_path / "ydb.csv", YDB), kind="y", user="t")
     import_lineage_database(session, write(tmp_path / "mtdb.csv", MTDB), kind="mt", user="t")
     return session
+
+
+@pytest.fixture
+def loaded(session, tmp_path):
+    return load_store(session, tmp_path)
 
 
 def _cand(session, report: str) -> Candidate | None:
@@ -189,12 +194,7 @@ def test_the_matching_is_idempotent_and_follows_the_configured_database(loaded, 
 
 def test_a_lineage_only_family_is_a_dna_candidate_without_a_categorical_decision(session, tmp_path):
     profiles = "\n".join(line for line in PROFILES.splitlines() if not line.startswith("S-U,D3S1358")) + "\n"
-    import_reports(session, write(tmp_path / "reports.csv", REPORTS), user="t")
-    import_found(session, write(tmp_path / "found.csv", FOUND), user="t")
-    import_profiles(session, write(tmp_path / "profiles.csv", profiles), lab="lab", user="t")
-    import_families(session, write(tmp_path / "families.csv", FAMILIES), user="t")
-    import_lineage_database(session, write(tmp_path / "ydb.csv", YDB), kind="y", user="t")
-    import_lineage_database(session, write(tmp_path / "mtdb.csv", MTDB), kind="mt", user="t")
+    load_store(session, tmp_path, profiles)
     run_matching(session, mutation=None, index_dir=tmp_path / "ix")
     cand = _cand(session, "R-U")
     assert cand.has_dna and not cand.item("dna").data["autosomal"]

@@ -9,10 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cases.helpers import write
-from cases.test_lineage_store import FAMILIES, FOUND, MTDB, PROFILES, REPORTS, YDB
-from reunite.cases.importing import import_families, import_found, import_profiles, import_reports
-from reunite.cases.lineage import import_lineage_database
+from cases.test_lineage_store import PROFILES, load_store
 from reunite.cases.matching import run_matching
 from reunite.cases.models import Candidate, MissingReport
 from reunite.genetics import make_pedigree
@@ -21,12 +18,7 @@ from reunite.reports.store import candidate_report
 
 
 def _store(session, tmp_path, profiles=PROFILES):
-    import_reports(session, write(tmp_path / "reports.csv", REPORTS), user="t")
-    import_found(session, write(tmp_path / "found.csv", FOUND), user="t")
-    import_profiles(session, write(tmp_path / "profiles.csv", profiles), lab="lab", user="t")
-    import_families(session, write(tmp_path / "families.csv", FAMILIES), user="t")
-    import_lineage_database(session, write(tmp_path / "ydb.csv", YDB), kind="y", user="t")
-    import_lineage_database(session, write(tmp_path / "mtdb.csv", MTDB), kind="mt", user="t")
+    load_store(session, tmp_path, profiles)
     run_matching(session, mutation=None, index_dir=tmp_path / "ix")
     return session.scalars(select(Candidate).join(MissingReport).where(MissingReport.report_number == "R-U")).one()
 
