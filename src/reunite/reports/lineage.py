@@ -41,7 +41,8 @@ TEXT = {
         "multiply": ("The lineage markers (on the Y chromosome or in the mitochondria) are inherited independently of "
                      "the autosomal STRs, so the likelihood ratios of the same relationship multiply: combined LR = "
                      "autosomal LR × lineage LR."),
-        "closest": "The closest typed relative of the line is used; the others are listed, not combined.",
+        "closest": ("The closest typed relative of the line who can be compared is used; the others "
+                    "are listed, not combined."),
         "method": "Population method", "probability_plain": "Population probability",
         "stale": ("The store's Y-STR population method has been changed to {method} since this evidence was "
                   "computed; the matching re-evaluates it (reload the page once it has run)."),
@@ -54,12 +55,14 @@ TEXT = {
         "col_lr": "LR", "col_used": "Used",
         "used": "used", "not_used": "listed", "not_comparable": "not comparable (no locus or range in common)",
         "y_steps": "{n} step(s)", "mt_diffs": "{n}",
-        "choice_y": ("The evidence is the LR of {who}, the closest typed man of the paternal line (fewest meioses; "
-                     "a tie is broken by member id). The other men's LRs are shown, not multiplied: the men of "
-                     "one line carry the same Y chromosome by descent, so their comparisons are not independent."),
-        "choice_mt": ("The evidence is the LR of {who}, the closest typed relative of the maternal line (fewest "
-                      "meioses; a tie is broken by member id). The others' LRs are shown, not multiplied: they "
-                      "carry the same mitochondrial DNA by descent, so their comparisons are not independent."),
+        "choice_y": ("The evidence is the LR of {who}, the closest typed man of the paternal line who can "
+                     "be compared (fewest meioses; a tie is broken by member id; a man with no locus in "
+                     "common is passed over). The other men's LRs are shown, not multiplied: the men of one "
+                     "line carry the same Y chromosome by descent, so their comparisons are not independent."),
+        "choice_mt": ("The evidence is the LR of {who}, the closest typed relative of the maternal line "
+                      "who can be compared (fewest meioses; a tie is broken by member id; one with no range "
+                      "in common is passed over). The others' LRs are shown, not multiplied: they carry the "
+                      "same mitochondrial DNA by descent, so their comparisons are not independent."),
     },
     "zh": {
         "title": "单亲遗传标记（Y-STR、线粒体DNA）",
@@ -83,7 +86,7 @@ TEXT = {
         "no_autosomal": "未比对（双方未同时检测常染色体STR）", "excluded_lr": "0（排除）",
         "multiply": ("单亲遗传标记（位于Y染色体或线粒体）与常染色体STR独立遗传，同一亲缘关系的似然比相乘："
                      "合并似然比 = 常染色体似然比 × 单亲遗传标记似然比。"),
-        "closest": "采用该亲缘线上关系最近的已检测亲属；其他亲属仅列出，不合并计算。",
+        "closest": "采用该亲缘线上可比对的关系最近的已检测亲属；其他亲属仅列出，不合并计算。",
         "method": "群体概率估计方法", "probability_plain": "群体概率",
         "stale": "本证据计算之后，Y-STR 群体概率估计方法已改为：{method}；比对正在重新计算（运行完成后请刷新页面）。",
         "m_clopper_pearson": "计数，单侧 {c}% Clopper–Pearson 置信上限（α = {a}）",
@@ -95,10 +98,12 @@ TEXT = {
         "col_lr": "似然比", "col_used": "是否采用",
         "used": "采用", "not_used": "仅列出", "not_comparable": "无法比对（无共同基因座或区段）",
         "y_steps": "{n} 步", "mt_diffs": "{n} 处",
-        "choice_y": ("证据采用{who}的似然比：他是父系中关系最近的已检测男性（减数分裂次数最少；次数相同时按成员编号）。"
+        "choice_y": ("证据采用{who}的似然比：他是父系中可比对的关系最近的已检测男性"
+                     "（减数分裂次数最少；次数相同时按成员编号；无共同基因座者跳过）。"
                      "其他男性的似然比仅列出，不相乘：同一父系的男性经共同祖先继承同一条Y染色体，彼此的比对并不独立。"),
-        "choice_mt": ("证据采用{who}的似然比：其为母系中关系最近的已检测亲属"
-                      "（减数分裂次数最少；次数相同时按成员编号）。其他亲属的似然比仅列出，不相乘：他们经共同祖先继承相同的线粒体DNA，彼此的比对并不独立。"),
+        "choice_mt": ("证据采用{who}的似然比：其为母系中可比对的关系最近的已检测亲属"
+                      "（减数分裂次数最少；次数相同时按成员编号；无共同区段者跳过）。"
+                      "其他亲属的似然比仅列出，不相乘：他们经共同祖先继承相同的线粒体DNA，彼此的比对并不独立。"),
     },
 }
 
